@@ -1,0 +1,49 @@
+/**
+ * Header names carried on every Hotline Relay message (DESIGN §3). Fixed: other
+ * systems code against them.
+ */
+export const Header = {
+  /** Idempotency key; JetStream drops a second message with the same id. */
+  MsgId: 'Nats-Msg-Id',
+  /** Full protobuf message name of the payload, e.g. `relay.v1.Referral`. */
+  Type: 'Relay-Type',
+  /** Lower-case id of the organisation that caused the message. */
+  Origin: 'Relay-Origin',
+  /** W3C trace context, carried through every hop. */
+  TraceParent: 'traceparent',
+  /** On DLQ entries: `<code>: <message>` of the error that stopped processing. */
+  Error: 'Relay-Error',
+  /** On DLQ entries: the service that gave up. */
+  DlqService: 'Relay-Dlq-Service',
+  /** On DLQ entries: the subject the message was consumed from. */
+  DlqSubject: 'Relay-Dlq-Subject',
+  /** On DLQ entries: the stream and sequence it was consumed from. */
+  DlqSource: 'Relay-Dlq-Source',
+  /** Id of the nkey that signed the message (provenance). */
+  Signer: 'Relay-Signer',
+  /** Base64url ed25519 signature over payload and Relay-* headers. */
+  Signature: 'Relay-Signature',
+} as const;
+export type HeaderName = (typeof Header)[keyof typeof Header];
+
+/** A `Relay-Error` value split into its stable code and its message. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Formats an error for the `Relay-Error` header: `<code>: <message>`, one line. */
+export function errorToHeader(err: unknown): string {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' && /^[a-z0-9-]+$/.test(e.code) ? e.code : 'internal';
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  // Header values cannot hold CR or LF; keep it short enough for any client.
+  return `${code}: ${message.replace(/[\r\n]+/g, ' ').slice(0, 1000)}`;
+}
+
+/** Parses a `Relay-Error` header written by {@link errorToHeader}. */
+export function errorFromHeader(value: string): WireError {
+  const at = value.indexOf(': ');
+  if (at <= 0) return { code: 'internal', message: value };
+  return { code: value.slice(0, at), message: value.slice(at + 2) };
+}

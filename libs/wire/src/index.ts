@@ -1,0 +1,62 @@
+export {
+  AgeGroup,
+  Classification,
+  CsamCategory,
+  Hash,
+  HashAlgorithm,
+  IncidentType,
+  LegalClassification,
+  Priority,
+  SiteType,
+} from './gen/relay/v1/common.js';
+export {
+  HostingObservation,
+  HostingStatus,
+  LocationConfidence,
+  ObservationCause,
+  RecheckCause,
+  ReportSummary,
+  ResolutionError,
+  ResolutionErrorCode,
+  ResolvedAddress,
+} from './gen/relay/v1/hosting.js';
+export { Audience, Notice, NoticeKind } from './gen/relay/v1/notice.js';
+export { RecheckReason, RecheckRequest } from './gen/relay/v1/recheck.js';
+export { Referral, RoutingReason } from './gen/relay/v1/referral.js';
+export { Report, Reporter } from './gen/relay/v1/report.js';
+export { StatusAction, StatusUpdate } from './gen/relay/v1/status.js';
+
+export { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './codec.js';
+export { decodeToJsonByName, descriptorImagePath } from './descriptors.js';
+export {
+  DecodeError,
+  InvalidSubjectError,
+  InvalidSubjectTokenError,
+  isDecodeError,
+  isInvalidSubjectError,
+  isInvalidSubjectTokenError,
+  isRelayError,
+  isUnknownMessageTypeError,
+  RelayError,
+  UnknownMessageTypeError,
+  WireErrorCode,
+} from './errors.js';
+export { errorFromHeader, errorToHeader, Header } from './headers.js';
+export type { HeaderName, WireError } from './headers.js';
+export { deriveId } from './ids.js';
+export { codecs, isRelayType, RelayType } from './messages.js';
+export type { MessageCodec, RelayMessageMap, RelayTypeName } from './messages.js';
+export {
+  audienceToken,
+  countryToken,
+  idToken,
+  noticeKindToken,
+  parseSubject,
+  SubjectRoot,
+  subjectFilters,
+  subjects,
+  UNKNOWN_COUNTRY,
+} from './subjects.js';
+export type { ParsedSubject } from './subjects.js';
+export { childTraceparent, newTraceparent, traceIdOf } from './trace.js';
+export { exampleMessage } from './examples.js';

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Audience,
+  InvalidSubjectError,
+  InvalidSubjectTokenError,
+  NoticeKind,
+  parseSubject,
+  subjectFilters,
+  subjects,
+} from './index.js';
+
+const HOSTILE = ['a.b', '>', '*', 'eokm ', 'NL.>', '', 'x'.repeat(200), 'EOKM', 'eo\u0000km', 'eokm\n', '-eokm', 'e\tkm', 'ééé'];
+
+describe('subject builders', () => {
+  it.each(HOSTILE)('refuse the hostile id token %j with a typed error', (token) => {
+    for (const build of [subjects.report, subjects.status, subjects.dlq, (t: string) => subjects.referral('NL', t)]) {
+      expect(() => build(token)).toThrow(InvalidSubjectTokenError);
+    }
+  });
+
+  it.each(['nl', 'N', 'NLD', 'N.', '*', '>', '', 'NL ', 'N1'])('refuse the country token %j', (cc) => {
+    expect(() => subjects.hosting(cc)).toThrow(InvalidSubjectTokenError);
+    expect(() => subjects.referral(cc, 'eokm')).toThrow(InvalidSubjectTokenError);
+    expect(() => subjects.notice(cc, Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_POLICE_REFERRAL)).toThrow(
+      InvalidSubjectTokenError,
+    );
+  });
+
+  it('builds the fixed subjects of the design', () => {
+    expect(subjects.report('ncmec')).toBe('relay.report.ncmec');
+    expect(subjects.hosting('NL')).toBe('relay.hosting.NL');
+    expect(subjects.referral('NL', 'eokm')).toBe('relay.referral.NL.eokm');
+    expect(subjects.notice('NL', Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_POLICE_REFERRAL)).toBe(
+      'relay.notice.NL.police.police-referral',
+    );
+    expect(subjects.notice('DE', Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_CDN_ORIGIN_REQUEST)).toBe(
+      'relay.notice.DE.hotline.cdn-origin-request',
+    );
+    expect(subjects.status('jugendschutz-net')).toBe('relay.status.jugendschutz-net');
+    expect(subjects.recheck('XX')).toBe('relay.recheck.XX');
+    expect(subjects.dlq('locator')).toBe('relay.dlq.locator');
+  });
+
+  it('refuses an unspecified audience or notice kind', () => {
+    expect(() => subjects.notice('NL', Audience.AUDIENCE_UNSPECIFIED, NoticeKind.NOTICE_KIND_NO_HOTLINE)).toThrow(
+      InvalidSubjectTokenError,
+    );
+    expect(() => subjects.notice('NL', Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_UNSPECIFIED)).toThrow(
+      InvalidSubjectTokenError,
+    );
+  });
+
+  it('builds wildcard filters only where a token is left out', () => {
+    expect(subjectFilters.referrals({ hotline: 'eokm' })).toBe('relay.referral.*.eokm');
+    expect(subjectFilters.notices({ country: 'NL', audience: Audience.AUDIENCE_POLICE })).toBe('relay.notice.NL.police.*');
+    expect(() => subjectFilters.referrals({ hotline: '>' })).toThrow(InvalidSubjectTokenError);
+  });
+});
+
+describe('parseSubject', () => {
+  it('takes apart every subject the builders make', () => {
+    expect(parseSubject(subjects.referral('NL', 'eokm'))).toEqual({ kind: 'referral', country: 'NL', hotline: 'eokm' });
+    expect(parseSubject(subjects.notice('DE', Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT))).toEqual({
+      kind: 'notice',
+      country: 'DE',
+      audience: Audience.AUDIENCE_HOTLINE,
+      noticeKind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT,
+    });
+    expect(parseSubject('relay.intake.submit')).toEqual({ kind: 'intake-submit' });
+    expect(parseSubject('relay.report.ncmec')).toEqual({ kind: 'report', source: 'ncmec' });
+  });
+
+  it.each(['relay.referral.NL.*', 'relay.referral.NL', 'relay.notice.NL.police.unknown-kind', 'relay.report.a.b', 'nats.x', 'relay.what.NL'])(
+    'refuses %j with a typed error',
+    (s) => {
+      expect(() => parseSubject(s)).toThrow(InvalidSubjectError);
+    },
+  );
+});

@@ -17,8 +17,10 @@ export const Header = {
   DlqService: 'Relay-Dlq-Service',
   /** On DLQ entries: the subject the message was consumed from. */
   DlqSubject: 'Relay-Dlq-Subject',
-  /** On DLQ entries: the stream and sequence it was consumed from. */
+  /** On DLQ entries: the stream and sequence it was consumed from, `STREAM:seq`. */
   DlqSource: 'Relay-Dlq-Source',
+  /** On DLQ entries: the original `Nats-Msg-Id`, reused when the entry is redriven. */
+  DlqMsgId: 'Relay-Dlq-Msg-Id',
   /** Id of the nkey that signed the message (provenance). */
   Signer: 'Relay-Signer',
   /** Base64url ed25519 signature over payload and Relay-* headers. */

@@ -60,3 +60,4 @@ export {
 export type { ParsedSubject } from './subjects.js';
 export { childTraceparent, newTraceparent, traceIdOf } from './trace.js';
 export { exampleMessage } from './examples.js';
+export { KvBucket, StreamName } from './streams.js';

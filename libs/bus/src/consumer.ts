@@ -1,0 +1,215 @@
+import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import {
+  childTraceparent,
+  decodeMessage,
+  Header,
+  isRelayType,
+  type RelayMessageMap,
+  type RelayTypeName,
+  type StreamName,
+  UnknownMessageTypeError,
+} from '@relay/wire';
+import { type Bus, internals } from './connection.js';
+import { deadLetter } from './dlq.js';
+import { isRetryable } from './errors.js';
+import { headersToRecord } from './publish.js';
+
+/** A consumed message, decoded, with what a handler needs to pass on. */
+export interface Consumed<T> {
+  readonly message: T;
+  readonly type: RelayTypeName;
+  readonly subject: string;
+  readonly stream: string;
+  /** Stream sequence. */
+  readonly seq: number;
+  /** 1 on first delivery. */
+  readonly deliveryCount: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** `Relay-Origin` of the message. */
+  readonly origin: string | undefined;
+  /** traceparent for whatever this handler publishes: same trace, new span. */
+  readonly traceparent: string;
+}
+
+/** A durable pull consumer to create or update. */
+export interface ConsumerSpec {
+  readonly stream: StreamName;
+  readonly durable: string;
+  /** One filter subject (2.9 has no multi-filter consumers). */
+  readonly filterSubject: string;
+  /** How long the server waits for an ack before redelivering, ms. Default 30 s. */
+  readonly ackWaitMs?: number;
+  /** Unacked messages the server lets this consumer have out. Default 1,000. */
+  readonly maxAckPending?: number;
+  /** Where a new consumer starts. Default: the whole stream. */
+  readonly deliverPolicy?: 'all' | 'new';
+}
+
+/** Settings of a consumer runner. */
+export interface RunnerOptions<K extends RelayTypeName> extends ConsumerSpec {
+  /** `Relay-Type`s this consumer handles; anything else goes to the DLQ. */
+  readonly types: readonly K[];
+  /** Service name for `relay.dlq.<service>`. */
+  readonly service: string;
+  /** Messages handled at once. Default 64. */
+  readonly concurrency?: number;
+  /** Deliveries before a retryable failure goes to the DLQ. Default 10. */
+  readonly maxDeliver?: number;
+  /** Delay before redelivery after the n-th failed delivery, ms. */
+  readonly backoffMs?: (deliveryCount: number) => number;
+  /** Wait for the server to confirm each ack (slower; for strict ordering). */
+  readonly confirmAck?: boolean;
+  /** Checks a message before decoding (provenance); throw to dead-letter it. */
+  readonly verify?: (msg: { data: Uint8Array; headers: Readonly<Record<string, string>>; subject: string }) => void;
+  /** Where to report failures. */
+  readonly log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+/** A running consumer. */
+export interface ConsumerRunner {
+  /** Stops fetching, lets in-flight handlers finish and ack, and resolves. */
+  stop(): Promise<void>;
+  /** Resolves when the runner has stopped. */
+  readonly done: Promise<void>;
+  /** Messages currently being handled. */
+  inFlight(): number;
+}
+
+const defaultBackoff = (n: number): number => Math.min(30_000, 250 * 2 ** Math.max(0, n - 1));
+
+/** Creates the durable pull consumer, or updates it to `spec`. Idempotent. */
+export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void> {
+  const { jsm } = internals(bus);
+  const ackWait = (spec.ackWaitMs ?? 30_000) * 1_000_000;
+  const maxAckPending = spec.maxAckPending ?? 1_000;
+  const want: Partial<ConsumerConfig> = {
+    durable_name: spec.durable,
+    filter_subject: spec.filterSubject,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: ackWait,
+    // Unlimited: the runner decides when to give up and dead-letters, so the
+    // server never silently stops redelivering a message.
+    max_deliver: -1,
+    max_ack_pending: maxAckPending,
+    deliver_policy: spec.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+  };
+  const existing = await jsm.consumers.info(spec.stream, spec.durable).catch(() => undefined);
+  if (!existing) {
+    await jsm.consumers.add(spec.stream, want);
+  } else if (
+    existing.config.filter_subject !== spec.filterSubject ||
+    existing.config.ack_wait !== ackWait ||
+    existing.config.max_ack_pending !== maxAckPending
+  ) {
+    await jsm.consumers.update(spec.stream, spec.durable, {
+      filter_subject: spec.filterSubject,
+      ack_wait: ackWait,
+      max_ack_pending: maxAckPending,
+    });
+  }
+}
+
+/**
+ * Runs `handle` for every message of a durable pull consumer, at most
+ * `concurrency` at once: decode by `Relay-Type`, handle, ack. A retryable
+ * failure is nak'ed with backoff; a poison message (unknown type, undecodable,
+ * refused by `verify`, non-retryable error, or too many deliveries) is stored
+ * on the DLQ with its error and terminated, so it never blocks the stream.
+ * Handlers must be idempotent: delivery is at least once.
+ */
+export async function runConsumer<K extends RelayTypeName>(
+  bus: Bus,
+  options: RunnerOptions<K>,
+  handle: (consumed: Consumed<RelayMessageMap[K]>) => Promise<void>,
+): Promise<ConsumerRunner> {
+  await ensureConsumer(bus, options);
+  const { js, metrics } = internals(bus);
+  const consumer = await js.consumers.get(options.stream, options.durable);
+  const concurrency = options.concurrency ?? 64;
+  const maxDeliver = options.maxDeliver ?? 10;
+  const backoff = options.backoffMs ?? defaultBackoff;
+  const name = `${options.stream}/${options.durable}`;
+  const accepted = new Set<string>(options.types);
+  const messages = await consumer.consume({ max_messages: concurrency });
+
+  let active = 0;
+  let stopping = false;
+  const waiters: (() => void)[] = [];
+  const idle: (() => void)[] = [];
+  const release = (): void => {
+    active--;
+    waiters.shift()?.();
+    if (active === 0) for (const resolve of idle.splice(0)) resolve();
+  };
+
+  const process = async (m: JsMsg): Promise<void> => {
+    const started = performance.now();
+    const headers = headersToRecord(m.headers);
+    let outcome: 'ack' | 'retry' | 'dlq' = 'ack';
+    try {
+      const type = headers[Header.Type] ?? '';
+      if (!isRelayType(type) || !accepted.has(type)) throw new UnknownMessageTypeError(type);
+      options.verify?.({ data: m.data, headers, subject: m.subject });
+      const message = decodeMessage(type, m.data) as RelayMessageMap[K];
+      await handle({
+        message,
+        type,
+        subject: m.subject,
+        stream: m.info.stream,
+        seq: m.info.streamSequence,
+        deliveryCount: m.info.deliveryCount,
+        headers,
+        origin: headers[Header.Origin],
+        traceparent: childTraceparent(headers[Header.TraceParent]),
+      });
+      if (options.confirmAck) await m.ackAck();
+      else m.ack();
+    } catch (err) {
+      if (isRetryable(err) && m.info.deliveryCount < maxDeliver) {
+        outcome = 'retry';
+        options.log?.warn({ err, subject: m.subject, seq: m.info.streamSequence, delivery: m.info.deliveryCount }, `${name}: retrying`);
+        m.nak(backoff(m.info.deliveryCount));
+      } else {
+        outcome = 'dlq';
+        try {
+          await deadLetter(bus, options.service, m, err);
+          options.log?.error({ err, subject: m.subject, seq: m.info.streamSequence }, `${name}: sent to DLQ`);
+          m.term(err instanceof Error ? err.message.slice(0, 200) : 'poison');
+        } catch (dlqErr) {
+          // Without a DLQ write the message must stay: redeliver it later.
+          outcome = 'retry';
+          options.log?.error({ err: dlqErr, subject: m.subject }, `${name}: DLQ unavailable, will redeliver`);
+          m.nak(backoff(m.info.deliveryCount));
+        }
+      }
+    } finally {
+      metrics.handled(name, outcome, (performance.now() - started) / 1000);
+    }
+  };
+
+  const done = (async () => {
+    for await (const m of messages) {
+      if (stopping) {
+        // Fetched but not started: hand it back at once rather than after ack_wait.
+        m.nak();
+        continue;
+      }
+      if (active >= concurrency) await new Promise<void>((resolve) => waiters.push(resolve));
+      active++;
+      void process(m).finally(release);
+    }
+    if (active > 0) await new Promise<void>((resolve) => idle.push(resolve));
+  })();
+
+  return {
+    inFlight: () => active,
+    done,
+    stop: async () => {
+      if (!stopping) {
+        stopping = true;
+        await messages.close();
+      }
+      await done;
+    },
+  };
+}

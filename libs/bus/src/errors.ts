@@ -1,0 +1,99 @@
+import { RelayError } from '@relay/wire';
+
+/** Stable codes of bus errors. */
+export const BusErrorCode = {
+  Config: 'config-invalid',
+  Publish: 'publish-failed',
+  Transient: 'transient',
+  Poison: 'poison-message',
+  Conflict: 'cas-conflict',
+  Topology: 'topology-failed',
+} as const;
+export type BusErrorCode = (typeof BusErrorCode)[keyof typeof BusErrorCode];
+
+/** A setting is missing or malformed; the message names the variable. */
+export class ConfigError extends RelayError {
+  override name = 'ConfigError';
+  readonly issues: readonly string[];
+
+  constructor(issues: readonly string[]) {
+    super(BusErrorCode.Config, `invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.issues = issues;
+  }
+}
+
+/** True when `err` is a {@link ConfigError}. */
+export function isConfigError(err: unknown): err is ConfigError {
+  return err instanceof ConfigError;
+}
+
+/** JetStream did not acknowledge a publish after every retry. Retryable. */
+export class PublishError extends RelayError {
+  override name = 'PublishError';
+
+  constructor(subject: string, cause: unknown) {
+    super(BusErrorCode.Publish, `publish to ${subject} not acknowledged: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      retryable: true,
+      cause,
+    });
+  }
+}
+
+/** True when `err` is a {@link PublishError}. */
+export function isPublishError(err: unknown): err is PublishError {
+  return err instanceof PublishError;
+}
+
+/** A failure that may pass: the consumer runner naks and retries with backoff. */
+export class TransientError extends RelayError {
+  override name = 'TransientError';
+
+  constructor(message: string, cause?: unknown) {
+    super(BusErrorCode.Transient, message, { retryable: true, cause });
+  }
+}
+
+/** True when `err` is a {@link TransientError}. */
+export function isTransientError(err: unknown): err is TransientError {
+  return err instanceof TransientError;
+}
+
+/** A message that can never be processed: the runner sends it to the DLQ. */
+export class PoisonMessageError extends RelayError {
+  override name = 'PoisonMessageError';
+
+  constructor(code: string, message: string, cause?: unknown) {
+    super(code, message, { retryable: false, cause });
+  }
+}
+
+/** True when `err` is a {@link PoisonMessageError}. */
+export function isPoisonMessageError(err: unknown): err is PoisonMessageError {
+  return err instanceof PoisonMessageError;
+}
+
+/** A compare-and-set lost to a concurrent writer more times than allowed. Retryable. */
+export class ConflictError extends RelayError {
+  override name = 'ConflictError';
+
+  constructor(bucket: string, key: string, attempts: number) {
+    super(BusErrorCode.Conflict, `${bucket}/${key}: still conflicting after ${attempts} compare-and-set attempts`, { retryable: true });
+  }
+}
+
+/** True when `err` is a {@link ConflictError}. */
+export function isConflictError(err: unknown): err is ConflictError {
+  return err instanceof ConflictError;
+}
+
+/**
+ * Whether an error from any layer may pass on a retry: typed errors say so
+ * themselves; NATS timeouts, lost connections and "no responders" (a leader
+ * election) are transient; everything else is not.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof RelayError) return err.retryable;
+  if (!(err instanceof Error)) return false;
+  const text = `${err.name} ${err.message}`.toLowerCase();
+  return /timeout|timed out|no responders|503|connection|disconnect|closed|jetstream is not enabled|reconnect/.test(text);
+}

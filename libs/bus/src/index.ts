@@ -1,0 +1,35 @@
+export { busConfigFromEnv, busEnvSchema } from './config.js';
+export type { BusConfig } from './config.js';
+export { connectBus } from './connection.js';
+export type { Bus } from './connection.js';
+export { ensureConsumer, runConsumer } from './consumer.js';
+export type { Consumed, ConsumerRunner, ConsumerSpec, RunnerOptions } from './consumer.js';
+export { deadLetter } from './dlq.js';
+export {
+  BusErrorCode,
+  ConfigError,
+  ConflictError,
+  isConfigError,
+  isConflictError,
+  isPoisonMessageError,
+  isPublishError,
+  isRetryable,
+  isTransientError,
+  PoisonMessageError,
+  PublishError,
+  TransientError,
+} from './errors.js';
+export { BucketValueError, openJsonBucket } from './kv.js';
+export type { BucketChange, JsonBucket, Versioned } from './kv.js';
+export { stopOnSignals } from './lifecycle.js';
+export type { ShutdownLog, Stoppable } from './lifecycle.js';
+export { noMetrics } from './metrics.js';
+export type { BusMetrics, HandleOutcome, PublishOutcome } from './metrics.js';
+export { headersToRecord, publishBytes, publishMessage } from './publish.js';
+export type { PublishOptions, Stored } from './publish.js';
+export { consumerLag, getStoredMessage, readStream, streamState } from './read.js';
+export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
+export { request, serveRequests } from './service.js';
+export type { Envelope, Responder } from './service.js';
+export { ensureTopology, KV_SPECS, STREAM_SPECS, TopologyError } from './topology.js';
+export type { KvSpec, StreamSpec, TopologyOptions, TopologyReport } from './topology.js';

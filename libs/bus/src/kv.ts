@@ -1,0 +1,116 @@
+import { Kvm, type KV, KvWatchInclude } from '@nats-io/kv';
+import { type KvBucket, RelayError } from '@relay/wire';
+import { type Bus, internals } from './connection.js';
+import { ConflictError } from './errors.js';
+
+/** A value read from a bucket with the revision a compare-and-set needs. */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly revision: number;
+}
+
+/** A change seen by {@link JsonBucket.watch}: a value, or a deletion (`value` undefined). */
+export interface BucketChange<T> {
+  readonly key: string;
+  readonly value: T | undefined;
+  readonly revision: number;
+}
+
+/** A KV bucket of JSON values of one shape. */
+export interface JsonBucket<T> {
+  readonly name: KvBucket;
+  get(key: string): Promise<Versioned<T> | undefined>;
+  /** Writes unconditionally; returns the new revision. */
+  put(key: string, value: T): Promise<number>;
+  /**
+   * Read-modify-write with compare-and-set: `change` gets the current value
+   * (undefined when absent) and returns the next, or undefined for "no
+   * change". A concurrent writer makes it re-read and call `change` again, so
+   * `change` must be pure. Safe with any number of replicas.
+   * @throws ConflictError after `attempts` lost races (retryable).
+   */
+  update(key: string, change: (current: T | undefined) => T | undefined, attempts?: number): Promise<Versioned<T> | undefined>;
+  delete(key: string): Promise<void>;
+  /** Every key (optionally matching a subject-style filter). */
+  keys(filter?: string): AsyncIterable<string>;
+  /** Current values first (unless `newOnly`), then every change as it happens. */
+  watch(options?: { newOnly?: boolean }): Promise<AsyncIterable<BucketChange<T>> & { stop(): void }>;
+  /** Every stored revision of a key, oldest first. */
+  history(key: string): Promise<Versioned<T>[]>;
+}
+
+/** A stored value that does not parse or validate. */
+export class BucketValueError extends RelayError {
+  override name = 'BucketValueError';
+
+  constructor(bucket: string, key: string, cause: unknown) {
+    super('kv-value-invalid', `${bucket}/${key}: stored value is invalid: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+}
+
+/**
+ * Opens a bucket created by `ensureTopology`. `parse` validates each value
+ * read (a zod schema's `parse` fits); it throws to refuse a value.
+ */
+export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: unknown) => T = (raw) => raw as T): Promise<JsonBucket<T>> {
+  const kv: KV = await new Kvm(internals(bus).js).open(name);
+  const decode = (key: string, data: Uint8Array): T => {
+    try {
+      return parse(JSON.parse(new TextDecoder().decode(data)));
+    } catch (err) {
+      throw new BucketValueError(name, key, err);
+    }
+  };
+  const encode = (value: T): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+  const get = async (key: string): Promise<Versioned<T> | undefined> => {
+    const e = await kv.get(key);
+    if (!e || e.operation !== 'PUT') return undefined;
+    return { value: decode(key, e.value), revision: e.revision };
+  };
+
+  return {
+    name,
+    get,
+    put: (key, value) => kv.put(key, encode(value)),
+    update: async (key, change, attempts = 20) => {
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        const current = await kv.get(key);
+        const live = current?.operation === 'PUT' ? current : undefined;
+        const next = change(live ? decode(key, live.value) : undefined);
+        if (next === undefined) return live ? { value: decode(key, live.value), revision: live.revision } : undefined;
+        try {
+          const revision = live ? await kv.update(key, encode(next), live.revision) : await kv.create(key, encode(next));
+          return { value: next, revision };
+        } catch (err) {
+          if (!isCasConflict(err)) throw err;
+        }
+      }
+      throw new ConflictError(name, key, attempts);
+    },
+    delete: (key) => kv.delete(key),
+    keys: async function* (filter) {
+      for await (const k of await kv.keys(filter)) yield k;
+    },
+    watch: async (options = {}) => {
+      const it = await kv.watch(options.newOnly ? { include: KvWatchInclude.UpdatesOnly } : {});
+      const changes = (async function* () {
+        for await (const e of it) {
+          yield { key: e.key, value: e.operation === 'PUT' ? decode(e.key, e.value) : undefined, revision: e.revision };
+        }
+      })();
+      return Object.assign(changes, { stop: () => it.stop() });
+    },
+    history: async (key) => {
+      const out: Versioned<T>[] = [];
+      const it = await kv.history({ key });
+      for await (const e of it) if (e.operation === 'PUT') out.push({ value: decode(key, e.value), revision: e.revision });
+      return out;
+    },
+  };
+}
+
+function isCasConflict(err: unknown): boolean {
+  return err instanceof Error && /wrong last sequence|key exists|10071/i.test(`${err.message} ${String((err as { code?: unknown }).code)}`);
+}

@@ -1,0 +1,83 @@
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { encodeMessage, Header, newTraceparent, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
+import { type Bus, internals } from './connection.js';
+import { isRetryable, PublishError } from './errors.js';
+
+/** Where a message was stored. */
+export interface Stored {
+  readonly stream: string;
+  readonly seq: number;
+  /** True when the stream already had this `Nats-Msg-Id`; `seq` is then the original's. */
+  readonly duplicate: boolean;
+}
+
+/** Settings of one publish. */
+export interface PublishOptions {
+  /** Idempotency key (`Nats-Msg-Id`); prefix it with its origin (STACK.md pitfall 2). */
+  readonly msgId: string;
+  /** Lower-case id of the organisation that caused the message (`Relay-Origin`). */
+  readonly origin: string;
+  /** W3C trace context of the hop; a new trace when absent. */
+  readonly traceparent?: string;
+  /** More headers to set (signatures, DLQ details). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Total attempts on transient failure, with the same msgId. Default 5. */
+  readonly attempts?: number;
+  /** Wait for each ack, ms. Default 5 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Publishes a relay.v1 message to JetStream with every contract header set
+ * (`Nats-Msg-Id`, `Relay-Type`, `Relay-Origin`, `traceparent`) and waits for
+ * the stream's acknowledgement. Transient failures (timeouts, leader
+ * elections reported as "no responders") are retried with the same msgId, so
+ * a retry can never store the message twice.
+ * @throws PublishError (retryable) when no attempt was acknowledged.
+ */
+export async function publishMessage<K extends RelayTypeName>(
+  bus: Bus,
+  subject: string,
+  type: K,
+  message: RelayMessageMap[K],
+  options: PublishOptions,
+): Promise<Stored> {
+  return publishBytes(bus, subject, encodeMessage(type, message), { ...options, headers: { ...options.headers, [Header.Type]: type } });
+}
+
+/**
+ * Publishes raw bytes with the contract headers; for the DLQ, replay and
+ * tests of malformed input. `headers` must include `Relay-Type` where known.
+ * @throws PublishError (retryable) when no attempt was acknowledged.
+ */
+export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, options: PublishOptions): Promise<Stored> {
+  const { js, metrics } = internals(bus);
+  const h = natsHeaders();
+  for (const [k, v] of Object.entries(options.headers ?? {})) h.set(k, v);
+  h.set(Header.Origin, options.origin);
+  h.set(Header.TraceParent, options.traceparent ?? newTraceparent());
+  const attempts = options.attempts ?? 5;
+  const started = performance.now();
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const ack = await js.publish(subject, data, { msgID: options.msgId, headers: h, timeout: options.timeoutMs ?? 5_000 });
+      metrics.published(subject, ack.duplicate ? 'duplicate' : 'stored', (performance.now() - started) / 1000);
+      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      lastError = err;
+      if (!isRetryable(err) || attempt === attempts) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)));
+    }
+  }
+  metrics.published(subject, 'failed', (performance.now() - started) / 1000);
+  throw new PublishError(subject, lastError);
+}
+
+/** Copies NATS message headers into a plain object (first value of each). */
+export function headersToRecord(h: MsgHdrs | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!h) return out;
+  for (const k of h.keys()) out[k] = h.get(k);
+  return out;
+}

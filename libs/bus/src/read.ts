@@ -1,0 +1,117 @@
+import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import type { StreamName } from '@relay/wire';
+import { type Bus, internals } from './connection.js';
+import { headersToRecord } from './publish.js';
+
+/** A message as stored in a stream. */
+export interface StoredMessage {
+  readonly stream: string;
+  readonly seq: number;
+  readonly subject: string;
+  readonly time: Date;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly data: Uint8Array;
+}
+
+/** Which part of a stream to read. */
+export interface ReadRange {
+  readonly stream: StreamName;
+  /** Only subjects matching this filter (one filter: 2.9). */
+  readonly filterSubject?: string;
+  /** From this sequence (inclusive). */
+  readonly startSeq?: number;
+  /** From this time (inclusive). */
+  readonly startTime?: Date;
+  /** Up to this time (exclusive). */
+  readonly endTime?: Date;
+  /** Keep waiting for new messages instead of stopping at the end. */
+  readonly follow?: boolean;
+}
+
+/** Counts and bounds of a stream. */
+export interface StreamState {
+  readonly messages: number;
+  readonly bytes: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly consumers: number;
+}
+
+/** The state of a stream, or undefined when it does not exist. */
+export async function streamState(bus: Bus, stream: StreamName): Promise<StreamState | undefined> {
+  const info = await internals(bus)
+    .jsm.streams.info(stream)
+    .catch(() => undefined);
+  if (!info) return undefined;
+  const s = info.state;
+  return { messages: s.messages, bytes: s.bytes, firstSeq: s.first_seq, lastSeq: s.last_seq, consumers: s.consumer_count };
+}
+
+/** Backlog of a durable consumer. */
+export interface ConsumerLag {
+  /** Messages not yet delivered. */
+  readonly pending: number;
+  /** Delivered but not acknowledged. */
+  readonly ackPending: number;
+  /** Delivered more than once and not yet acknowledged. */
+  readonly redelivered: number;
+}
+
+/** The backlog of a durable consumer, or undefined when it does not exist. */
+export async function consumerLag(bus: Bus, stream: StreamName, durable: string): Promise<ConsumerLag | undefined> {
+  const info = await internals(bus)
+    .jsm.consumers.info(stream, durable)
+    .catch(() => undefined);
+  if (!info) return undefined;
+  return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+}
+
+/** One stored message by sequence, or undefined when there is none. */
+export async function getStoredMessage(bus: Bus, stream: StreamName, seq: number): Promise<StoredMessage | undefined> {
+  const m = await internals(bus)
+    .jsm.streams.getMessage(stream, { seq })
+    .catch(() => undefined);
+  if (!m) return undefined;
+  return { stream, seq: m.seq, subject: m.subject, time: m.time, headers: headersToRecord(m.header), data: m.data };
+}
+
+/**
+ * Reads a range of a stream in order with an ephemeral ordered consumer (it
+ * leaves nothing behind on the server). Without `follow` it stops at the last
+ * message that was in the stream when reading began.
+ */
+export async function* readStream(bus: Bus, range: ReadRange): AsyncGenerator<StoredMessage> {
+  const { js } = internals(bus);
+  const state = await streamState(bus, range.stream);
+  if (!state) return;
+  if (!range.follow && state.messages === 0) return;
+  const consumer = await js.consumers.get(range.stream, {
+    ...(range.filterSubject === undefined ? {} : { filter_subjects: range.filterSubject }),
+    ...(range.startSeq !== undefined
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: range.startSeq }
+      : range.startTime !== undefined
+        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: range.startTime.toISOString() }
+        : { deliver_policy: DeliverPolicy.All }),
+  });
+  const messages = await consumer.consume({ max_messages: 512 });
+  try {
+    const empty = !range.follow ? await nothingToRead(consumer) : false;
+    if (empty) return;
+    for await (const m of messages) {
+      if (range.endTime !== undefined && m.time >= range.endTime) break;
+      yield toStored(m);
+      if (!range.follow && (m.info.pending === 0 || m.seq >= state.lastSeq)) break;
+    }
+  } finally {
+    await messages.close();
+  }
+}
+
+async function nothingToRead(consumer: { info(cached?: boolean): Promise<{ num_pending: number }> }): Promise<boolean> {
+  const info = await consumer.info(false).catch(() => undefined);
+  return info !== undefined && info.num_pending === 0;
+}
+
+function toStored(m: JsMsg): StoredMessage {
+  return { stream: m.info.stream, seq: m.seq, subject: m.subject, time: m.time, headers: headersToRecord(m.headers), data: m.data };
+}

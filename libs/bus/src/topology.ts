@@ -1,0 +1,148 @@
+import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { KvBucket, RelayError, StreamName, SubjectRoot } from '@relay/wire';
+import { type Bus, internals } from './connection.js';
+import { BusErrorCode } from './errors.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const MINUTE = 60 * 1000;
+
+/** The retention settings of one stream. */
+export interface StreamSpec {
+  readonly name: StreamName;
+  readonly subjects: readonly string[];
+  readonly description: string;
+  /** Messages older than this are removed, ms. */
+  readonly maxAgeMs: number;
+  /** Window in which a repeated `Nats-Msg-Id` is dropped, ms. */
+  readonly duplicateWindowMs: number;
+  /** Refuse purges and message deletes (audit trail). */
+  readonly immutable?: boolean;
+}
+
+/**
+ * Every stream of DESIGN §3 with explicit retention. The duplicate window of
+ * REPORTS is 24 h so a reporter can resend after a timeout for a day and get
+ * the original receipt back; later resends are caught by the deterministic ids
+ * downstream.
+ */
+export const STREAM_SPECS: readonly StreamSpec[] = [
+  { name: StreamName.Reports, subjects: [`${SubjectRoot.Report}.>`], description: 'Accepted reports', maxAgeMs: 90 * DAY, duplicateWindowMs: DAY },
+  { name: StreamName.Hosting, subjects: [`${SubjectRoot.Hosting}.>`], description: 'Hosting observations', maxAgeMs: 90 * DAY, duplicateWindowMs: 2 * 60 * MINUTE },
+  { name: StreamName.Referrals, subjects: [`${SubjectRoot.Referral}.>`], description: 'Referrals to hotlines', maxAgeMs: 365 * DAY, duplicateWindowMs: DAY },
+  { name: StreamName.Notices, subjects: [`${SubjectRoot.Notice}.>`], description: 'Notices to hotlines, police and authorities', maxAgeMs: 365 * DAY, duplicateWindowMs: DAY },
+  { name: StreamName.Status, subjects: [`${SubjectRoot.Status}.>`], description: 'Status updates from hotlines', maxAgeMs: 365 * DAY, duplicateWindowMs: DAY },
+  { name: StreamName.Rechecks, subjects: [`${SubjectRoot.Recheck}.>`], description: 'Recheck requests to the locator', maxAgeMs: 7 * DAY, duplicateWindowMs: 2 * 60 * MINUTE },
+  { name: StreamName.Dlq, subjects: [`${SubjectRoot.Dlq}.>`], description: 'Messages that could not be processed', maxAgeMs: 90 * DAY, duplicateWindowMs: DAY },
+  { name: StreamName.Audit, subjects: [`${SubjectRoot.Audit}.>`], description: 'Operator actions; cannot be purged', maxAgeMs: 5 * 365 * DAY, duplicateWindowMs: 2 * MINUTE, immutable: true },
+];
+
+/** The settings of one KV bucket. */
+export interface KvSpec {
+  readonly bucket: KvBucket;
+  readonly description: string;
+  /** Revisions kept per key. */
+  readonly history: number;
+}
+
+/** Every KV bucket of DESIGN §3. */
+export const KV_SPECS: readonly KvSpec[] = [
+  { bucket: KvBucket.Cases, description: 'Case state per case id', history: 1 },
+  { bucket: KvBucket.HostingHistory, description: 'Latest hosting observation per case', history: 10 },
+  { bucket: KvBucket.Directory, description: 'Hotline directory', history: 20 },
+];
+
+/** Overrides of the default topology. */
+export interface TopologyOptions {
+  /** Replicas of every stream and bucket: 1 for a single server, 3 for a cluster. */
+  readonly replicas: number;
+  /** Per-stream max age overrides, ms. */
+  readonly maxAgeMs?: Partial<Record<StreamName, number>>;
+}
+
+/** What {@link ensureTopology} did to each stream and bucket. */
+export type TopologyReport = Record<string, 'created' | 'updated' | 'unchanged'>;
+
+/** The stream could not be created or brought to the wanted settings. */
+export class TopologyError extends RelayError {
+  override name = 'TopologyError';
+
+  constructor(what: string, cause: unknown) {
+    super(BusErrorCode.Topology, `cannot ensure ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+const ns = (ms: number): number => ms * 1_000_000;
+
+function streamConfig(spec: StreamSpec, options: TopologyOptions): Partial<StreamConfig> & { name: string } {
+  const maxAge = options.maxAgeMs?.[spec.name] ?? spec.maxAgeMs;
+  return {
+    name: spec.name,
+    description: spec.description,
+    subjects: [...spec.subjects],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: ns(maxAge),
+    duplicate_window: ns(Math.min(spec.duplicateWindowMs, maxAge)),
+    num_replicas: options.replicas,
+    deny_delete: spec.immutable ?? false,
+    deny_purge: spec.immutable ?? false,
+    allow_direct: true,
+  };
+}
+
+/**
+ * Creates every stream and KV bucket of DESIGN §3, or brings existing ones to
+ * the wanted settings. Safe to run from every service at every start.
+ * @throws TopologyError when the server refuses (e.g. a change 2.9 cannot make).
+ */
+export async function ensureTopology(bus: Bus, options: TopologyOptions): Promise<TopologyReport> {
+  const { jsm, js } = internals(bus);
+  const report: TopologyReport = {};
+  for (const spec of STREAM_SPECS) {
+    const want = streamConfig(spec, options);
+    try {
+      const info = await jsm.streams.info(spec.name).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
+      if (!info) {
+        await jsm.streams.add(want);
+        report[spec.name] = 'created';
+      } else if (differs(info.config, want)) {
+        await jsm.streams.update(spec.name, want);
+        report[spec.name] = 'updated';
+      } else {
+        report[spec.name] = 'unchanged';
+      }
+    } catch (err) {
+      throw new TopologyError(`stream ${spec.name}`, err);
+    }
+  }
+  const kvm = new Kvm(js);
+  for (const spec of KV_SPECS) {
+    try {
+      const before = await jsm.streams.info(`KV_${spec.bucket}`).catch(() => undefined);
+      await kvm.create(spec.bucket, { history: spec.history, replicas: options.replicas, description: spec.description });
+      const after = await jsm.streams.info(`KV_${spec.bucket}`);
+      if (after.config.num_replicas !== options.replicas || after.config.max_msgs_per_subject !== spec.history) {
+        await jsm.streams.update(`KV_${spec.bucket}`, { ...after.config, num_replicas: options.replicas, max_msgs_per_subject: spec.history });
+        report[spec.bucket] = 'updated';
+      } else {
+        report[spec.bucket] = before ? 'unchanged' : 'created';
+      }
+    } catch (err) {
+      throw new TopologyError(`KV bucket ${spec.bucket}`, err);
+    }
+  }
+  return report;
+}
+
+function differs(have: Partial<StreamConfig>, want: Partial<StreamConfig>): boolean {
+  return (Object.keys(want) as (keyof StreamConfig)[]).some((k) => JSON.stringify(have[k]) !== JSON.stringify(want[k]));
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof Error && /not found/i.test(err.message);
+}

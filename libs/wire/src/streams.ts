@@ -1,0 +1,23 @@
+/** JetStream stream names of the contract (DESIGN §3). */
+export const StreamName = {
+  Reports: 'REPORTS',
+  Hosting: 'HOSTING',
+  Referrals: 'REFERRALS',
+  Notices: 'NOTICES',
+  Status: 'STATUS',
+  Rechecks: 'RECHECKS',
+  Dlq: 'DLQ',
+  Audit: 'AUDIT',
+} as const;
+export type StreamName = (typeof StreamName)[keyof typeof StreamName];
+
+/** JetStream key-value buckets of the contract. */
+export const KvBucket = {
+  /** Case state, one key per case id; changed only by compare-and-set. */
+  Cases: 'relay-cases',
+  /** Hosting history: the latest observation per case id. */
+  HostingHistory: 'relay-hosting',
+  /** The hotline directory; its revision is recorded on every referral. */
+  Directory: 'relay-directory',
+} as const;
+export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket];

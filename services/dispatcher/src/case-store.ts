@@ -1,5 +1,5 @@
 import { type Bus, type JsonBucket, openJsonBucket, publishBytes, type Versioned } from '@relay/bus';
-import { encodeMessage, Header, KvBucket, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
+import { encodeMessage, Header, KvBucket, type RelayTypeName } from '@relay/wire';
 import { caseSchema, type CaseState, type OutboxEntry } from './case-state.js';
 import type { Transition } from './decide-observation.js';
 import { type Emit, ORIGIN } from './messages.js';

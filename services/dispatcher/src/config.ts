@@ -27,6 +27,8 @@ const envSchema = z.object({
   RELAY_RECHECK_INTERVAL: duration('15m'),
   RELAY_DISPATCHER_CONCURRENCY: positiveInt(256),
   RELAY_DISPATCHER_CACHE_SIZE: positiveInt(20_000),
+  /** How long NATS waits for an ack before redelivering to another replica (after a crash). */
+  RELAY_DISPATCHER_ACK_WAIT: duration('30s'),
 });
 
 /** Validated, frozen dispatcher configuration. */
@@ -58,6 +60,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
       tickMs: Math.max(20, Math.min(250, Math.floor(e.RELAY_RECHECK_INTERVAL / 20))),
       concurrency: e.RELAY_DISPATCHER_CONCURRENCY,
       cacheSize: e.RELAY_DISPATCHER_CACHE_SIZE,
+      ackWaitMs: e.RELAY_DISPATCHER_ACK_WAIT,
     }),
   });
 }

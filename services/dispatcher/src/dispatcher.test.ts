@@ -1,11 +1,11 @@
-import { type Bus, publishBytes, readStream, streamState } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
-import { Audience, deriveId, Header, NoticeKind, type Referral, RoutingReason, StreamName } from '@relay/wire';
+import { type Bus, openJsonBucket, publishBytes, readStream, streamState } from '@relay/bus';
+import { loadDirectoryFile } from '@relay/directory';
+import { Audience, deriveId, encodeMessage, Header, KvBucket, NoticeKind, type Referral, RoutingReason, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HOSTERS} from './fixtures.js';
-import { observation } from './fixtures.js';
-import { drained, publishedFor, publishObservation, readAll, readCase, type Relay, startRecheckResponder, startRelay } from './harness.js';
-import { caseIdOf, createDispatcher, createManualClock, type Dispatcher } from './index.js';
+import { type HOSTERS, observation } from './fixtures.js';
+import { DIRECTORY_FILE, drained, publishedFor, publishObservation, readAll, readCase, type Relay, startRecheckResponder, startRelay } from './harness.js';
+import { caseIdOf, createDispatcher, createManualClock, decideObservation, type Dispatcher } from './index.js';
 
 const INTERVAL = 60_000;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
@@ -18,7 +18,7 @@ const url = (name: string): string => `http://${name}-${deriveId('u', Math.rando
 beforeAll(async () => {
   relay = await startRelay();
   bus = relay.bus;
-  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher-1'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64 }, clock });
+  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher-1'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64, stuckOutboxMs: 200 }, clock });
   await startRecheckResponder(bus, (u) => location.get(u) ?? 'NL', () => clock.now());
 });
 afterAll(async () => {
@@ -93,6 +93,22 @@ describe('the dispatcher on a real nats-server', () => {
     ]);
     const movedOut = p.notices.find((n) => n.notice.audience === Audience.AUDIENCE_HOTLINE)?.notice;
     expect(movedOut).toMatchObject({ kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, hotline: 'eokm', referralId: de?.id });
+  });
+
+  it('publishes the messages of a case whose writer crashed between writing and publishing', async () => {
+    const u = url('orphan');
+    const caseId = caseIdOf(u);
+    const ctx = { directory: loadDirectoryFile(DIRECTORY_FILE), directoryRevision: 1, now: clock.now(), recheckIntervalMs: INTERVAL };
+    const t = decideObservation(undefined, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }), ctx)!;
+    const outbox = t.emits.map((e) => ({ msgId: e.msgId, subject: e.subject, type: e.type, data: Buffer.from(encodeMessage(e.type, e.message as never)).toString('base64') }));
+    // What a dispatcher leaves behind when killed right after its compare-and-set.
+    await (await openJsonBucket(bus, KvBucket.Cases)).put(caseId, { ...t.next, outbox });
+    const p = await waitFor(async () => {
+      const got = await publishedFor(bus, caseId);
+      return got.referrals.length === 1 && got.notices.length === 1 ? got : undefined;
+    });
+    expect(p.referrals[0]?.hotline).toBe('eokm');
+    await waitFor(async () => (await readCase(bus, caseId))?.outbox.length === 0, { what: 'the outbox to be cleared' });
   });
 
   it('publishes nothing new when every observation is replayed, even after a relocation', async () => {

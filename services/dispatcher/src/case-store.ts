@@ -22,9 +22,16 @@ export interface CaseStore {
    * clears them from the outbox. Calls for one case run one at a time in this
    * process; other replicas are kept out by the compare-and-set (a conflict
    * re-reads and decides again, so `decide` must be pure).
-   * @param fresh read KV instead of trusting the cache (refusals must never rest on a stale cache).
+   * Options: `fresh` reads KV instead of trusting the cache (refusals must
+   * never rest on a stale cache); `likelyNew` tries to create the case
+   * without reading first when it is not cached (a report of a new URL: a
+   * read of a missing key costs more than a lost create).
    */
-  transact(caseId: string, decide: (current: CaseState | undefined) => Transition | undefined, options?: { fresh?: boolean; traceparent?: string }): Promise<Applied>;
+  transact(
+    caseId: string,
+    decide: (current: CaseState | undefined) => Transition | undefined,
+    options?: { fresh?: boolean; likelyNew?: boolean; traceparent?: string },
+  ): Promise<Applied>;
   /** Reads a case, from the cache unless `fresh`. */
   read(caseId: string, fresh?: boolean): Promise<CaseState | undefined>;
   /** Tells the cache about a change seen on the bucket's watch. */
@@ -40,6 +47,8 @@ export interface CaseStoreOptions {
   /** Called for each message published. */
   readonly onPublished?: (type: RelayTypeName) => void;
 }
+
+const ABSENT = { value: undefined, revision: 0 } as const;
 
 /** Opens the case bucket (created by `ensureTopology`). */
 export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promise<CaseStore> {
@@ -116,7 +125,7 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
   return {
     transact: (caseId, decide, opts = {}) =>
       withLock(caseId, async () => {
-        const known = opts.fresh ? undefined : cached(caseId);
+        const known = opts.fresh ? undefined : (cached(caseId) ?? (opts.likelyNew ? ABSENT : undefined));
         let wrote: Transition | undefined;
         const result = await bucket.update(
           caseId,

@@ -18,6 +18,9 @@ export function onObservation(store: CaseStore, context: () => DecisionContext) 
       throw new RefusedMessageError(DispatcherErrorCode.ObservationInvalid, `observation ${o.id || '(no id)'} lacks ${missing.join(', ')}`);
     }
     const ctx = context();
-    await store.transact(caseIdOf(o.normalizedUrl), (current) => decideObservation(current, o, ctx), { traceparent: m.traceparent });
+    await store.transact(caseIdOf(o.normalizedUrl), (current) => decideObservation(current, o, ctx), {
+      traceparent: m.traceparent,
+      likelyNew: o.cause?.cause?.$case === 'report',
+    });
   };
 }

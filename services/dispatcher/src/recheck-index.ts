@@ -27,6 +27,7 @@ const TOMBSTONE = -1;
 const NONE = -1;
 const ID_BYTES = 16;
 const ID_PREFIX = 'case_';
+const CASE_ID = /^case_[0-9a-f]{32}$/;
 
 /** Creates an index for rechecks every `intervalMs`, in `slots` slots (default: one per ~220 ms, at most 4,096). */
 export function createRecheckIndex(intervalMs: number, slots = Math.max(1, Math.min(4096, Math.floor(intervalMs / 50)))): RecheckIndex {
@@ -44,12 +45,8 @@ export function createRecheckIndex(intervalMs: number, slots = Math.max(1, Math.
   let lastDone: number | undefined;
 
   const parse = (caseId: string, into: Uint8Array, at: number): void => {
-    if (caseId.length !== ID_PREFIX.length + 32 || !caseId.startsWith(ID_PREFIX)) throw new TypeError(`not a case id: ${caseId}`);
-    for (let i = 0; i < ID_BYTES; i++) {
-      const byte = parseInt(caseId.substr(ID_PREFIX.length + i * 2, 2), 16);
-      if (Number.isNaN(byte)) throw new TypeError(`not a case id: ${caseId}`);
-      into[at + i] = byte;
-    }
+    if (!CASE_ID.test(caseId)) throw new TypeError(`not a case id: ${caseId}`);
+    into.set(Buffer.from(caseId.slice(ID_PREFIX.length), 'hex'), at);
   };
   const key = new Uint8Array(ID_BYTES);
   const hashOf = (bytes: Uint8Array, at: number): number => ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;

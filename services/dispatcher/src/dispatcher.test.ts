@@ -1,9 +1,9 @@
 import { waitFor } from '@relay/testkit';
 import { type Bus, openJsonBucket, publishBytes, readStream, streamState } from '@relay/bus';
-import { loadDirectoryFile } from '@relay/directory';
+import { loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
 import { Audience, deriveId, encodeMessage, Header, KvBucket, NoticeKind, type Referral, RoutingReason, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HOSTERS, observation } from './fixtures.js';
+import { HOSTERS, observation } from './fixtures.js';
 import { DIRECTORY_FILE, drained, publishedFor, publishObservation, readAll, readCase, type Relay, startRecheckResponder, startRelay } from './harness.js';
 import { caseIdOf, createDispatcher, createManualClock, decideObservation, type Dispatcher } from './index.js';
 
@@ -124,6 +124,20 @@ describe('the dispatcher on a real nats-server', () => {
     await drained(bus);
     const after = await Promise.all([StreamName.Referrals, StreamName.Notices].map((s) => streamState(bus, s)));
     expect(after.map((s) => s?.messages)).toEqual(before.map((s) => s?.messages));
+  });
+
+  it('routes by an operator’s directory change without a restart, recording the new revision', async () => {
+    const file = structuredClone(loadDirectoryFile(DIRECTORY_FILE).file);
+    file.routing = { ...file.routing, DE: { hotline: 'jugendschutz-net', note: 'test' } };
+    const revision = await publishDirectory(bus, parseDirectory(file));
+    await waitFor(() => dispatcher.stats().directoryRevision === revision);
+    const u = url('after-change');
+    await publishObservation(bus, observation({ url: u, hoster: HOSTERS.DE, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
+    const p = await waitFor(async () => {
+      const got = await publishedFor(bus, caseIdOf(u));
+      return got.referrals.length === 1 ? got : undefined;
+    });
+    expect(p.referrals[0]).toMatchObject({ hotline: 'jugendschutz-net', jurisdiction: 'DE', directoryRevision: BigInt(revision) });
   });
 
   it('issues each recheck once and each referral once with two dispatchers on the same durable consumers', async () => {

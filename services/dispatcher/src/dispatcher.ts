@@ -24,7 +24,7 @@ export interface DispatcherSettings {
   readonly tickMs?: number;
   /** Messages handled at once per consumer. Default 256. */
   readonly concurrency?: number;
-  /** Cases cached in memory. Default 20,000. */
+  /** Cases cached in memory. Default 10,000. */
   readonly cacheSize?: number;
   /** An outbox left this long is published by whoever sees it (its writer crashed). Default 10 s. */
   readonly stuckOutboxMs?: number;
@@ -81,7 +81,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     return ctx;
   };
 
-  const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 20_000, onPublished: (type) => emitted?.inc({ type }) });
+  const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 10_000, onPublished: (type) => emitted?.inc({ type }) });
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });

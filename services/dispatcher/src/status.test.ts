@@ -53,6 +53,22 @@ describe('hotline status on a real nats-server', () => {
     expect(notices[0]?.notice.deadline?.getTime()).toBe(withDeadline.dueAt);
   });
 
+  it('escalates a deadline that was set before the dispatcher restarted', async () => {
+    const c = await dutchCase('restart');
+    await publishStatus(bus, status(c, StatusAction.STATUS_ACTION_ISP));
+    const deadline = await waitFor(async () => (await readCase(bus, c.id))?.deadline);
+    await dispatcher.stop();
+    // A new dispatcher knows the deadline only from KV.
+    dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher-restarted'), settings: { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 20 }, clock });
+    await waitFor(() => dispatcher.stats().deadlines >= 1, { what: 'the deadline to be reloaded' });
+    clock.set(deadline.dueAt);
+    const escalations = await waitFor(async () => {
+      const n = (await publishedFor(bus, c.id)).notices.filter((x) => x.notice.kind === NoticeKind.NOTICE_KIND_DEADLINE_ESCALATION);
+      return n.length === 2 ? n : undefined;
+    });
+    expect(new Set(escalations.map((n) => n.subject))).toEqual(new Set(['relay.notice.NL.authority.deadline-escalation', 'relay.notice.NL.police.deadline-escalation']));
+  });
+
   it('does not escalate when the hotline reports removal (CR) before the deadline', async () => {
     const c = await dutchCase('removed');
     await publishStatus(bus, status(c, StatusAction.STATUS_ACTION_ISP));

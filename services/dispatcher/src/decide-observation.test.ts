@@ -123,6 +123,18 @@ describe('decideObservation', () => {
     expect(subjectsOf(again)).toEqual(['relay.referral.NL.eokm', 'relay.notice.NL.police.police-referral']);
     expect(referrals(again)[0]?.id).not.toBe(c.routing?.referralId);
   });
+
+  it('refers a reopened case that was first unresolved once it is located again, even at the old place', () => {
+    const c = opened();
+    const closedT = decideStatus(c, status(c, StatusAction.STATUS_ACTION_CR, T0 + 10_000), ctx(T0 + 10_000));
+    const closed = closedT.kind === 'accept' ? closedT.transition!.next : c;
+    const held = decideObservation(closed, observation({ status: HostingStatus.HOSTING_STATUS_UNRESOLVED, resolvedAt: T0 + 30_000, cause: { source: 'iwf', receivedAt: T0 + 30_000 } }), ctx(T0 + 30_000));
+    expect(held?.next.status).toBe(CaseStatus.Held);
+    expect(decideStatus(held!.next, status(c, StatusAction.STATUS_ACTION_CR, T0 + 31_000), ctx(T0 + 31_000)).kind).toBe('refuse');
+    const located = decideObservation(held!.next, observation({ resolvedAt: T0 + 60_000, cause: { recheckId: 'rck_9', caseId: c.id } }), ctx(T0 + 60_000));
+    expect(subjectsOf(located)).toEqual(['relay.referral.NL.eokm', 'relay.notice.NL.police.police-referral']);
+    expect(referrals(located)[0]).toMatchObject({ reason: RoutingReason.ROUTING_REASON_HOSTED_IN, supersedes: '' });
+  });
 });
 
 function status(c: CaseState, action: StatusAction, at: number, hotline = 'eokm'): StatusUpdate {

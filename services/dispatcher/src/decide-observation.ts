@@ -75,12 +75,14 @@ export function decideObservation(current: CaseState | undefined, o: HostingObse
 function route(c: CaseState, o: HostingObservation, ctx: DecisionContext, fresh: boolean): Transition | undefined {
   const r = routeObservation(o, ctx.directory, c.sources);
   const resolvedAt = o.resolvedAt?.getTime() ?? 0;
+  // A held case may carry the routing of before it closed and reopened: that route is spent.
+  const routed = !fresh && c.status === CaseStatus.Open && c.routing !== undefined;
   if (r.kind === 'hold') {
     // A routed case keeps its route while the host does not resolve; a held case stays held.
-    if (c.routing && !fresh) return undefined;
+    if (routed) return undefined;
     return c.holdReason === r.reason && !fresh ? undefined : { next: { ...c, status: CaseStatus.Held, holdReason: r.reason }, emits: [] };
   }
-  const old = fresh ? undefined : c.routing;
+  const old = routed ? c.routing : undefined;
   const moved = { ...c, hosting: observationJson(o), resolvedAt, asn: o.asn };
 
   if (old && old.jurisdiction === r.jurisdiction && old.hotline === r.hotline) {

@@ -20,10 +20,10 @@ export type StatusDecision =
 export function decideStatus(current: CaseState | undefined, u: StatusUpdate, ctx: DecisionContext): StatusDecision {
   if (!current) return refuse(DispatcherErrorCode.StatusUnknownCase, `no case ${u.caseId}`);
   const routing = current.routing;
-  if (!routing || routing.hotline !== u.hotline) {
+  if (!routing || routing.hotline !== u.hotline || current.status === CaseStatus.Held) {
     return refuse(
       DispatcherErrorCode.StatusNotRoutedHotline,
-      `case ${u.caseId} is ${routing ? `routed to ${routing.hotline}` : 'not routed to any hotline'}, not to ${u.hotline}`,
+      `case ${u.caseId} is ${routing && current.status !== CaseStatus.Held ? `routed to ${routing.hotline}` : 'not routed to any hotline'}, not to ${u.hotline}`,
     );
   }
   if (u.referralId !== routing.referralId) {

@@ -61,7 +61,7 @@ describe('the dispatcher on a real nats-server', () => {
     const u = url('held');
     const caseId = caseIdOf(u);
     await publishObservation(bus, observation({ url: u, status: 4, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
-    await waitFor(async () => (await readCase(bus, caseId))?.status === 'held');
+    await waitFor(async () => (await readCase(bus, caseId))?.status === 'held' && dispatcher.isScheduled(caseId));
     location.set(u, 'DE');
     clock.advance(INTERVAL);
     const p = await waitFor(async () => {
@@ -76,7 +76,7 @@ describe('the dispatcher on a real nats-server', () => {
     const u = url('moves');
     const caseId = caseIdOf(u);
     await publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
-    await waitFor(async () => (await publishedFor(bus, caseId)).referrals.length === 1);
+    await waitFor(async () => (await publishedFor(bus, caseId)).referrals.length === 1 && dispatcher.isScheduled(caseId));
     location.set(u, 'DE');
     clock.advance(INTERVAL);
     const p = await waitFor(async () => {
@@ -151,7 +151,7 @@ describe('the dispatcher on a real nats-server', () => {
         ]),
       );
       await drained(bus);
-      await waitFor(() => second.stats().scheduled >= dispatcher.stats().scheduled && dispatcher.stats().scheduled >= urls.length);
+      await waitFor(() => urls.every((u) => dispatcher.isScheduled(caseIdOf(u)) && second.isScheduled(caseIdOf(u))));
       clock.advance(INTERVAL);
       const ids = new Set(urls.map(caseIdOf));
       const rechecks = await waitFor(async () => {

@@ -45,6 +45,8 @@ export interface DispatcherDeps {
 export interface Dispatcher {
   /** True once a directory is loaded (routing possible). */
   ready(): boolean;
+  /** True when the case is in this replica's recheck index (open or held, seen on the case watch). */
+  isScheduled(caseId: string): boolean;
   /** Runs the scheduler once now (tests use it with a fake clock instead of waiting for the timer). */
   tick(): Promise<TickReport>;
   /** Open and held cases scheduled, deadlines pending, cache use. */
@@ -118,6 +120,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   scheduler.start(settings.tickMs ?? 250);
   return {
     ready: () => directory.current() !== undefined,
+    isScheduled: (caseId) => index.has(caseId),
     tick: () => scheduler.tick(),
     stats: () => ({ scheduled: index.size(), deadlines: deadlines.size(), cache: store.cacheStats(), directoryRevision: directory.current()?.revision }),
     stop: async () => {

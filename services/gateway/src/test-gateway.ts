@@ -40,11 +40,16 @@ export interface TestGateway {
   dispose(): Promise<void>;
 }
 
-/** Starts nats-server, bus and gateway; `env` overrides gateway settings. */
-export async function startTestGateway(env: Readonly<Record<string, string>> = {}): Promise<TestGateway> {
-  const server = await startNatsServer();
-  const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'gateway-test'));
-  await ensureTopology(bus, { replicas: 1 });
+/**
+ * Starts nats-server, bus and gateway; `env` overrides gateway settings.
+ * With `jetstream: false` the server has no JetStream, so nothing is ever acknowledged.
+ */
+export async function startTestGateway(env: Readonly<Record<string, string>> = {}, options: { jetstream?: boolean } = {}): Promise<TestGateway> {
+  const jetstream = options.jetstream ?? true;
+  const server = await startNatsServer({ jetstream });
+  const metrics = createMetrics('gateway');
+  const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'gateway-test'), { metrics: metrics.bus });
+  if (jetstream) await ensureTopology(bus, { replicas: 1 });
   const config = gatewayConfigFromEnv({
     NATS_URL: server.url,
     RELAY_SOURCES_FILE: DEV_SOURCES_FILE,
@@ -54,7 +59,6 @@ export async function startTestGateway(env: Readonly<Record<string, string>> = {
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const metrics = createMetrics('gateway');
   const gateway = await startGateway({ config, bus, logger: createLogger('gateway', config.logLevel), metrics });
   return {
     server,

@@ -45,6 +45,10 @@ export function readXml(text: string): XmlReading {
   if (dtd) {
     return { ok: false, problem: problem(400, Rule.DtdForbidden, `XML with a document type declaration (<!${dtd[1]}) is never accepted`, '') };
   }
+  const encoding = /^\s*<\?xml[^>]*\sencoding\s*=\s*["']([^"']*)["']/i.exec(text)?.[1];
+  if (encoding !== undefined && !/^utf-?8$/i.test(encoding)) {
+    return { ok: false, problem: problem(415, Rule.UnsupportedCharset, `the XML declares encoding ${encoding.slice(0, 40)}; send UTF-8`) };
+  }
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;

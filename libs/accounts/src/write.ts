@@ -28,6 +28,8 @@ function envFile(u: GeneratedUser, natsUrl: string, seedFile: string): string {
     `# ${u.name}: ${u.role}`,
     `NATS_URL=${natsUrl}`,
     `NATS_NKEY_SEED_FILE=${seedFile}`,
+    // The same nkey signs every message this user publishes (Relay-Signer).
+    `RELAY_SIGNING_KEY_FILE=${seedFile}`,
     `NATS_INBOX_PREFIX=${u.inboxPrefix}`,
     `NATS_CLIENT_NAME=${u.name}`,
     '',

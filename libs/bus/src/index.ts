@@ -26,6 +26,16 @@ export { stopOnSignals } from './lifecycle.js';
 export type { ShutdownLog, Stoppable } from './lifecycle.js';
 export { noMetrics } from './metrics.js';
 export type { BusMetrics, HandleOutcome, PublishOutcome } from './metrics.js';
+export {
+  isProvenanceError,
+  ProvenanceError,
+  ProvenanceErrorCode,
+  provenanceVerifier,
+  signatureHeaders,
+  signedBytes,
+  signerFromSeed,
+} from './provenance.js';
+export type { ProvenancePolicy, Signer } from './provenance.js';
 export { publishBytes, publishMessage } from './publish.js';
 export type { PublishOptions, Stored } from './publish.js';
 export { pullDeliveries } from './pull.js';

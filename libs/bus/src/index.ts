@@ -1,3 +1,5 @@
+export { AuditReasonMissingError, recordAudit } from './audit.js';
+export type { AuditEntry } from './audit.js';
 export { busConfigFromEnv, busEnvSchema } from './config.js';
 export type { BusConfig } from './config.js';
 export { connectBus } from './connection.js';

@@ -1,3 +1,4 @@
+export { AuditRecord } from './gen/relay/v1/audit.js';
 export {
   AgeGroup,
   Classification,

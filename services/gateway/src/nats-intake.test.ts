@@ -1,4 +1,5 @@
 import { request } from '@relay/bus';
+import { isSubmitRefusedError, ReportFormat, submitReport } from '@relay/client';
 import { deriveId, Header, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
@@ -60,5 +61,12 @@ describe('the NATS intake on relay.intake.submit', () => {
     const noType = await submitOverNats(body, { Authorization: `Bearer ${DEMO_KEYS.eokm}` });
     expect(noType.status).toBe('415');
     expect(noType.json['rule']).toBe('unsupported-media-type');
+  });
+
+  it('speaks the contract libs/client codes against: a receipt, or SubmitRefusedError with the problem', async () => {
+    const receipt = await submitReport(t.bus, DEMO_KEYS.iwf, fixture('xarf-csam.json'), ReportFormat.Xarf);
+    expect(receipt).toMatchObject({ reportId: deriveId('rpt', 'iwf', '3c1e8f52-7a4d-4f0e-9b61-2d5a7c9e0f13'), stream: 'REPORTS' });
+    const refused = await submitReport(t.bus, DEMO_KEYS.iwf, { sourceReportId: 'c1', urls: [] }).catch((err: unknown) => err);
+    expect(isSubmitRefusedError(refused) && refused.problem).toMatchObject({ status: 400, errors: [{ pointer: '/urls', rule: 'too-short' }] });
   });
 });

@@ -93,14 +93,16 @@ export async function buildHttpApp(deps: HttpDeps) {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  // Runs before the body is read: an unauthenticated request never gets its body parsed.
+  // Returning the sent reply ends the request here (fastify's early-response rule for async hooks).
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const auth = deps.keyring.authenticate(req.headers.authorization);
     if (!auth.ok) {
       deps.metrics.refused(auth.problem.status, auth.problem.rule);
-      await sendProblem(reply, auth.problem);
-      return;
+      return sendProblem(reply, auth.problem);
     }
     sourceOf.set(req, auth.source);
+    return undefined;
   };
   const limitOf = (req: FastifyRequest): number => deps.keyring.rateLimitOf(sourceOf.get(req) ?? '') ?? deps.rateLimitPerMinute;
 

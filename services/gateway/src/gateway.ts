@@ -64,13 +64,19 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     registry: deps.metrics.registry,
+    // The gateway is wired only after ensureTopology succeeded (main.ts), so topology is ready for good.
     health: { nats: () => bus.isConnected(), topology: () => true },
     metrics,
     logger,
     version: GATEWAY_VERSION,
   });
   const responder = serveNatsIntake({ bus, intake, keyring, limiter: createWindowLimiter(60_000), rateLimitPerMinute: config.rateLimitPerMinute, metrics });
-  await http.listen({ host: config.httpHost, port: config.httpPort });
+  try {
+    await http.listen({ host: config.httpHost, port: config.httpPort });
+  } catch (err) {
+    await responder.stop();
+    throw err;
+  }
   const address = http.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
   const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost;

@@ -37,6 +37,24 @@ async function startProcess(): Promise<{ child: ChildProcess; output: () => stri
 
 const HOSTER_OF = ['NL', 'DE', 'RU'] as const;
 
+describe('the dispatcher process', () => {
+  it.each([
+    ['RELAY_RECHECK_INTERVAL', 'soon', /RELAY_RECHECK_INTERVAL: must be a duration/],
+    ['RELAY_DIRECTORY_FILE', '/nonexistent/directory.json', /RELAY_DIRECTORY_FILE: .*cannot read directory/],
+  ])('exits with code 2 naming %s when it is bad', async (variable, value, message) => {
+    const child = spawn(process.execPath, ['--conditions=@relay/source', '--import', 'tsx', MAIN], {
+      env: { ...process.env, NATS_URL: relay.server.url, RELAY_OPS_PORT: String(await freePort()), [variable]: value },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let err = '';
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+  });
+});
+
 describe('a dispatcher process killed mid-run', () => {
   it('loses nothing and duplicates nothing after SIGKILL and a restart', async () => {
     const bus = relay.bus;

@@ -7,8 +7,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
-import { type Bus, busConfigFromEnv, connectBus, ensureConsumer, ensureTopology, publishMessage } from '@relay/bus';
-import { hotlineClient, policeClient, tenantConsumers } from '@relay/client';
+import { type Bus, busConfigFromEnv, connectBus, ensureTenantConsumers, ensureTopology, publishMessage, pullDeliveries, tenantConsumers } from '@relay/bus';
+import { hotlineClient, policeClient } from '@relay/client';
 import { DEFAULT_NATS_SERVER_BIN, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { connect, type NatsConnection, nkeyAuthenticator, PermissionViolationError } from '@nats-io/transport-node';
 import { Audience, exampleMessage, NoticeKind, RelayType, StatusAction, subjects } from '@relay/wire';
@@ -22,6 +22,7 @@ const TENANTS: Tenants = {
     { id: 'fsm', country: 'DE' },
   ],
   policeCountries: ['NL', 'GB', 'DE'],
+  authorityCountries: ['NL'],
   operators: ['alice'],
 };
 const generated = generateAccounts(TENANTS);
@@ -79,17 +80,18 @@ beforeAll(async () => {
   server = await startNatsServer({ extraConfig: generated.config }, { ...process.env, NATS_URL: '' });
   const operator = await busAs('operator-alice');
   await ensureTopology(operator, { replicas: 1 });
-  for (const h of TENANTS.hotlines) {
-    await ensureConsumer(operator, tenantConsumers.hotlineReferrals(h.id));
-    await ensureConsumer(operator, tenantConsumers.hotlineNotices(h.id, h.country));
-  }
-  for (const cc of TENANTS.policeCountries) await ensureConsumer(operator, tenantConsumers.policeNotices(cc));
+  await ensureTenantConsumers(operator, TENANTS);
 
   const dispatcher = await busAs('dispatcher');
   for (const h of TENANTS.hotlines) {
     const referral = { ...exampleMessage(RelayType.Referral), id: `ref-${h.id}`, hotline: h.id, jurisdiction: h.country };
     await publishMessage(dispatcher, subjects.referral(h.country, h.id), RelayType.Referral, referral, { msgId: `dispatcher:ref-${h.id}`, origin: 'dispatcher' });
   }
+  const escalation = { ...exampleMessage(RelayType.Notice), id: 'ntc-atkm', kind: NoticeKind.NOTICE_KIND_DEADLINE_ESCALATION, audience: Audience.AUDIENCE_AUTHORITY };
+  await publishMessage(dispatcher, subjects.notice('NL', Audience.AUDIENCE_AUTHORITY, NoticeKind.NOTICE_KIND_DEADLINE_ESCALATION), RelayType.Notice, escalation, {
+    msgId: 'dispatcher:ntc-atkm',
+    origin: 'dispatcher',
+  });
   for (const cc of TENANTS.policeCountries) {
     const notice = { ...exampleMessage(RelayType.Notice), id: `ntc-${cc}`, country: cc, audience: Audience.AUDIENCE_POLICE };
     await publishMessage(dispatcher, subjects.notice(cc, Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_POLICE_REFERRAL), RelayType.Notice, notice, {
@@ -155,7 +157,26 @@ describe('the generated accounts on a real nats-server', () => {
     await expectSubscribeDenied(p, `relay.notice.${cc}.hotline.>`);
   });
 
-  const tenantUsers = [...TENANTS.hotlines.map((h) => `hotline-${h.id}`), ...TENANTS.policeCountries.map((c) => `police-${c.toLowerCase()}`)];
+  it('let the Dutch authority read its escalations and nothing else', async () => {
+    const spec = tenantConsumers.authorityNotices('NL');
+    const escalations = await pullDeliveries(await busAs('authority-nl'), { stream: spec.stream, durable: spec.durable, types: [RelayType.Notice] });
+    for await (const d of escalations) {
+      expect(d.message.id).toBe('ntc-atkm');
+      await d.ack();
+      break;
+    }
+    await escalations.close();
+    const p = await probeAs('authority-nl');
+    await expectPublishDenied(p, '$JS.API.CONSUMER.MSG.NEXT.NOTICES.police-nl');
+    await expectSubscribeDenied(p, 'relay.notice.NL.police.>');
+    await expectPublishDenied(p, 'relay.status.eokm');
+  });
+
+  const tenantUsers = [
+    ...TENANTS.hotlines.map((h) => `hotline-${h.id}`),
+    ...TENANTS.policeCountries.map((c) => `police-${c.toLowerCase()}`),
+    'authority-nl',
+  ];
   it.each(tenantUsers)('refuse %s any stream or consumer management and direct report publishing', async (name) => {
     const p = await probeAs(name);
     for (const s of [

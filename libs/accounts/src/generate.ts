@@ -1,6 +1,8 @@
 import { createUser, fromSeed } from '@nats-io/nkeys';
+import type { TenantList } from '@relay/bus';
 import { countryToken, idToken } from '@relay/wire';
 import {
+  authorityPermissions,
   hotlinePermissions,
   inboxPrefixOf,
   operatorPermissions,
@@ -9,22 +11,19 @@ import {
   servicePermissions,
 } from './permissions.js';
 
-/** Who gets a NATS user: the tenants from the directory, the services, the operators. */
-export interface Tenants {
-  readonly hotlines: readonly { readonly id: string; readonly country: string }[];
-  /** Countries with a police liaison. */
-  readonly policeCountries: readonly string[];
+/** Who gets a NATS user: the tenants from the directory (`tenantsOf`), the services, the operators. */
+export interface Tenants extends TenantList {
   /** Operator names (lower-case ids). */
   readonly operators: readonly string[];
 }
 
 /** The role a user plays. */
-export const UserRole = { Hotline: 'hotline', Police: 'police', Service: 'service', Operator: 'operator' } as const;
+export const UserRole = { Hotline: 'hotline', Police: 'police', Authority: 'authority', Service: 'service', Operator: 'operator' } as const;
 export type UserRole = (typeof UserRole)[keyof typeof UserRole];
 
 /** One generated NATS user with its secret seed. */
 export interface GeneratedUser {
-  /** `hotline-eokm`, `police-nl`, `gateway`, `operator-alice`. */
+  /** `hotline-eokm`, `police-nl`, `authority-nl`, `gateway`, `operator-alice`. */
   readonly name: string;
   readonly role: UserRole;
   /** The organisation it acts for (`Relay-Origin`): hotline id, `police-nl`, service name. */
@@ -71,6 +70,9 @@ export function generateAccounts(tenants: Tenants, existingSeeds: ReadonlyMap<st
   }
   for (const c of new Set(tenants.policeCountries.map((cc) => countryToken(cc)))) {
     add(`police-${c.toLowerCase()}`, UserRole.Police, `police-${c.toLowerCase()}`, policePermissions(c));
+  }
+  for (const c of new Set(tenants.authorityCountries.map((cc) => countryToken(cc)))) {
+    add(`authority-${c.toLowerCase()}`, UserRole.Authority, `authority-${c.toLowerCase()}`, authorityPermissions(c));
   }
   for (const s of ['gateway', 'locator', 'dispatcher'] as const) add(s, UserRole.Service, s, servicePermissions(s));
   for (const o of tenants.operators) {

@@ -52,6 +52,15 @@ export function policePermissions(country: string): Permissions {
   };
 }
 
+/** A removal authority (NL: ATKM): receives only its own country's authority notices (deadline escalations). */
+export function authorityPermissions(country: string): Permissions {
+  const cc = countryToken(country).toLowerCase();
+  return {
+    publish: { allow: pullOnly(StreamName.Notices, `authority-${cc}`) },
+    subscribe: { allow: [`${inboxPrefixOf(`authority-${cc}`)}.>`] },
+  };
+}
+
 /** The services: what each one publishes, serves and manages, and no destruction. */
 export function servicePermissions(service: 'gateway' | 'locator' | 'dispatcher'): Permissions {
   const common = ['$JS.API.INFO', '$JS.API.STREAM.INFO.>', '$JS.API.STREAM.CREATE.>', '$JS.API.STREAM.UPDATE.>', '$JS.API.STREAM.MSG.GET.>', '$JS.API.CONSUMER.>', '$JS.ACK.>'];

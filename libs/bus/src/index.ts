@@ -48,5 +48,7 @@ export { consumerLag, getStoredMessage, readStream, streamState } from './read.j
 export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
 export { request, serveRequests } from './service.js';
 export type { Envelope, Responder } from './service.js';
+export { ensureTenantConsumers, tenantConsumerSpecs, tenantConsumers } from './tenants.js';
+export type { TenantList } from './tenants.js';
 export { ensureTopology, KV_SPECS, STREAM_SPECS, TopologyError } from './topology.js';
 export type { KvSpec, StreamSpec, TopologyOptions, TopologyReport } from './topology.js';

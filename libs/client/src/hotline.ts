@@ -1,7 +1,7 @@
-import { type Bus, type Deliveries, type Stored, publishMessage } from '@relay/bus';
+import { type Bus, type Deliveries, type Stored, publishMessage, tenantConsumers } from '@relay/bus';
 import { idToken, type Notice, RelayType, type Referral, type StatusUpdate, subjects } from '@relay/wire';
 import { type Receipt, type ReportFormat, submitReport } from './submit.js';
-import { bindTenantConsumer, tenantConsumers } from './tenant-consumers.js';
+import { bindTenantConsumer } from './bind.js';
 
 /** Settings of a hotline client. */
 export interface HotlineClientOptions {

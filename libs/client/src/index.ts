@@ -6,5 +6,5 @@ export { policeClient } from './police.js';
 export type { PoliceClient, PoliceClientOptions } from './police.js';
 export { ReportFormat, submitReport } from './submit.js';
 export type { Receipt } from './submit.js';
-export { bindTenantConsumer, tenantConsumers } from './tenant-consumers.js';
+export { bindTenantConsumer } from './bind.js';
 export type { Delivery, Deliveries } from '@relay/bus';

@@ -1,6 +1,6 @@
-import type { Bus, Deliveries } from '@relay/bus';
+import { type Bus, type Deliveries, tenantConsumers } from '@relay/bus';
 import { countryToken, type Notice, RelayType } from '@relay/wire';
-import { bindTenantConsumer, tenantConsumers } from './tenant-consumers.js';
+import { bindTenantConsumer } from './bind.js';
 
 /** Settings of a police liaison client. */
 export interface PoliceClientOptions {

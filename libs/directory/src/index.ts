@@ -22,5 +22,6 @@ export type {
   HotlineEntry,
   PoliceEntry,
 } from './schema.js';
+export { tenantsOf } from './tenants.js';
 export { DIRECTORY_KEY, loadDirectoryFile, publishDirectory, readDirectory, seedDirectory, watchDirectory } from './store.js';
 export type { DirectoryWatch, DirectoryWatchEvents, StoredDirectory } from './store.js';

@@ -1,6 +1,6 @@
 import { waitFor } from '@relay/testkit';
-import { type Bus, openJsonBucket, publishBytes, readStream, streamState } from '@relay/bus';
-import { loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
+import { type Bus, consumerLag, openJsonBucket, publishBytes, readStream, streamState, tenantConsumerSpecs } from '@relay/bus';
+import { loadDirectoryFile, parseDirectory, publishDirectory, tenantsOf } from '@relay/directory';
 import { Audience, deriveId, encodeMessage, Header, KvBucket, NoticeKind, type Referral, RoutingReason, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTERS, observation } from './fixtures.js';
@@ -27,6 +27,15 @@ afterAll(async () => {
 });
 
 describe('the dispatcher on a real nats-server', () => {
+  it('creates the consumer of every tenant in the directory, so nothing waits on a tenant having connected', async () => {
+    const expected = tenantConsumerSpecs(tenantsOf(loadDirectoryFile(DIRECTORY_FILE)));
+    expect(expected.map((s) => s.durable)).toEqual(expect.arrayContaining(['hotline-eokm', 'hotline-eokm-notices', 'police-nl', 'authority-nl', 'hotline-interpol']));
+    await waitFor(async () => {
+      for (const spec of expected) if (!(await consumerLag(bus, spec.stream, spec.durable))) return false;
+      return true;
+    });
+  });
+
   it('refers an ncmec report on a Dutch hoster to eokm and notifies the Dutch police, with the directory revision', async () => {
     const u = url('seed');
     await publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));

@@ -1,5 +1,5 @@
-import { type Bus, type ConsumerRunner, runConsumer } from '@relay/bus';
-import { DirectoryNotLoadedError, type DirectoryWatch, watchDirectory } from '@relay/directory';
+import { type Bus, type ConsumerRunner, ensureTenantConsumers, runConsumer } from '@relay/bus';
+import { DirectoryNotLoadedError, type DirectoryWatch, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
 import { RelayType, StreamName, subjectFilters } from '@relay/wire';
 import { type CaseWatch, watchCases } from './case-watch.js';
@@ -69,7 +69,15 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const emitted = deps.metrics?.counter('relay_dispatcher_emitted_total', 'Messages published by the dispatcher', ['type']);
 
   const directory: DirectoryWatch = await watchDirectory(bus, {
-    onChange: (s) => log.info({ revision: s.revision }, 'directory in force'),
+    onChange: (s) => {
+      log.info({ revision: s.revision }, 'directory in force');
+      // Every tenant's consumer exists from the moment it is in the directory, so
+      // nothing routed to it waits on its system having connected once.
+      ensureTenantConsumers(bus, tenantsOf(s.directory)).then(
+        (n) => log.info({ revision: s.revision, consumers: n }, 'tenant consumers ensured'),
+        (err: unknown) => log.error({ err, revision: s.revision }, 'cannot ensure tenant consumers'),
+      );
+    },
     onInvalid: (err, revision) => log.error({ err, revision }, 'stored directory is invalid: keeping the previous one'),
   });
   const context = (): DecisionContext | undefined => {

@@ -12,7 +12,7 @@ import { type Bus, busConfigFromEnv, connectBus, ensureTopology, publishMessage,
 import { natsServerBinary, waitFor } from '@relay/testkit';
 import { exampleMessage, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeployCopy, filesUnder, prepareDeployCopy, REPO_DEPLOY } from './deploy-copy.js';
+import { type DeployCopy, filesUnder, jsKey, prepareDeployCopy, REPO_DEPLOY } from './deploy-copy.js';
 import { type LocalCluster, startLocalCluster } from './local-cluster.js';
 
 const run = promisify(execFile);
@@ -42,6 +42,13 @@ describe('the nats-server configs in deploy/nats', () => {
     await writeFile(copy.path('nats', 'cluster', 'broken.conf'), n1.replace(include, include.replace('accounts.conf"', 'missing.conf"')));
     const err = await run(natsServerBinary(), ['-t', '-c', 'nats/cluster/broken.conf'], { cwd: copy.base, env: copy.serverEnv }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 1, stderr: expect.stringContaining('missing.conf') });
+  });
+
+  it('refuse a bare hex encryption key that reads as a number, which is why keys carry the js- prefix', async () => {
+    // `3e5...` lexes as the float 3e5 followed by junk: about 1 bare hex key in 12 failed this way.
+    const env = { ...copy.serverEnv, RELAY_JS_KEY: `3e5${jsKey().slice(6)}` };
+    const err = await run(natsServerBinary(), ['-t', '-c', 'nats/cluster/n1.conf'], { cwd: copy.base, env }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 1, stderr: expect.stringContaining("variable reference for 'RELAY_JS_KEY'") });
   });
 
   it('keep the three cluster nodes one template that differs only in the node name, never in a route', () => {

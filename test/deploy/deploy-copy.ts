@@ -27,6 +27,15 @@ export const TENANTS: Tenants = {
   operators: ['alice'],
 };
 
+/**
+ * An encryption-at-rest key in the documented format (docs/operations.md):
+ * `js-` + 64 hex characters. Without the prefix, a key starting with a digit is
+ * parsed by nats-server as a number and the server refuses to start.
+ */
+export function jsKey(): string {
+  return `js-${randomBytes(32).toString('hex')}`;
+}
+
 /** A prepared base folder. */
 export interface DeployCopy {
   /** The base folder: nats-server runs with this as its working directory. */
@@ -53,7 +62,7 @@ export async function prepareDeployCopy(): Promise<DeployCopy> {
   return {
     base,
     accounts,
-    serverEnv: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', RELAY_JS_KEY: randomBytes(32).toString('hex') },
+    serverEnv: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', RELAY_JS_KEY: jsKey() },
     path: (...parts) => join(base, ...parts),
     dispose: () => rm(base, { recursive: true, force: true }),
   };

@@ -42,6 +42,8 @@ export { publishBytes, publishMessage } from './publish.js';
 export type { PublishOptions, Stored } from './publish.js';
 export { pullDeliveries } from './pull.js';
 export type { Deliveries, Delivery, PullOptions } from './pull.js';
+export { applyRetention } from './retention.js';
+export type { RetentionOptions, RetentionReport } from './retention.js';
 export { consumerLag, getStoredMessage, readStream, streamState } from './read.js';
 export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
 export { request, serveRequests } from './service.js';

@@ -1,4 +1,6 @@
 import type { BenchSuite } from '../harness.js';
+import { suite as dispatcher } from './dispatcher.js';
+import { suite as intake } from './intake.js';
 
 /** Every benchmark suite, in the order they run. Add one line per suite. */
-export const suites: readonly BenchSuite[] = [];
+export const suites: readonly BenchSuite[] = [intake, dispatcher];

@@ -24,6 +24,7 @@ export const TENANTS: Tenants = {
     { id: 'iwf', country: 'GB' },
   ],
   policeCountries: ['NL', 'GB'],
+  authorityCountries: ['NL'],
   operators: ['alice'],
 };
 

@@ -70,8 +70,9 @@ export function createZoneResolver(options: ZoneResolverOptions): HostResolver {
     let name = host;
     for (let depth = 0; ; depth++) {
       const record = current.zone.records[name];
-      if (record === undefined) throw new DnsError(host, DnsFailure.NxDomain, `${name} is not in the zone (NXDOMAIN)`);
-      if (record.error !== undefined) throw new DnsError(host, record.error, `${name}: ${record.error} (static zone)`);
+      const via = name === host ? '' : `(via CNAME ${name}) `;
+      if (record === undefined) throw new DnsError(host, DnsFailure.NxDomain, `${via}NXDOMAIN: not in the static zone`);
+      if (record.error !== undefined) throw new DnsError(host, record.error, `${via}${record.error} (static zone)`);
       if (record.cname !== undefined) {
         if (depth >= maxDepth || chain.includes(record.cname) || record.cname === host) {
           throw new DnsError(host, DnsFailure.Other, `CNAME chain from ${host} loops or is longer than ${maxDepth}`);
@@ -81,7 +82,7 @@ export function createZoneResolver(options: ZoneResolverOptions): HostResolver {
         continue;
       }
       const addresses = [...(record.a ?? []), ...(record.aaaa ?? [])];
-      if (addresses.length === 0) throw new DnsError(host, DnsFailure.NoAddress, `${name} has no A or AAAA records`);
+      if (addresses.length === 0) throw new DnsError(host, DnsFailure.NoAddress, `${via}no A or AAAA records`);
       return { host, cnameChain: chain, addresses };
     }
   };

@@ -24,6 +24,7 @@ export const busEnvSchema = z.object({
     .regex(/^[\w-]+(\.[\w-]+)*$/, 'must be a subject without wildcards')
     .optional(),
   RELAY_REPLICAS: z.enum(['1', '3', '5']).default('1'),
+  RELAY_SIGNING_KEY_FILE: z.string().min(1).optional(),
 });
 
 /** Validated, frozen NATS settings. */
@@ -42,6 +43,8 @@ export interface BusConfig {
   readonly inboxPrefix?: string;
   /** Replicas of every stream and KV bucket: 1 for one server, 3 for a cluster. */
   readonly replicas: number;
+  /** nkey seed that signs every message this process publishes (provenance). */
+  readonly signingSeed?: Uint8Array;
 }
 
 /**
@@ -66,6 +69,7 @@ export function busConfigFromEnv(env: Readonly<Record<string, string | undefined
   };
   const creds = read('NATS_CREDS', e.NATS_CREDS);
   const nkeySeed = read('NATS_NKEY_SEED_FILE', e.NATS_NKEY_SEED_FILE);
+  const signingSeed = read('RELAY_SIGNING_KEY_FILE', e.RELAY_SIGNING_KEY_FILE);
   const tls =
     e.NATS_TLS_CA ?? e.NATS_TLS_CERT ?? e.NATS_TLS_KEY
       ? {
@@ -83,6 +87,7 @@ export function busConfigFromEnv(env: Readonly<Record<string, string | undefined
     replicas: Number(e.RELAY_REPLICAS),
     ...(creds === undefined ? {} : { creds }),
     ...(nkeySeed === undefined ? {} : { nkeySeed }),
+    ...(signingSeed === undefined ? {} : { signingSeed }),
     ...(tls === undefined ? {} : { tls: Object.freeze(tls) }),
     ...(e.NATS_INBOX_PREFIX === undefined ? {} : { inboxPrefix: e.NATS_INBOX_PREFIX }),
   });

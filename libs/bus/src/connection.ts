@@ -2,6 +2,7 @@ import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManage
 import { connect, credsAuthenticator, type NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { BusConfig } from './config.js';
 import { type BusMetrics, noMetrics } from './metrics.js';
+import { type Signer, signerFromSeed } from './provenance.js';
 
 /**
  * A connection to NATS with JetStream: the one handle services pass around.
@@ -24,6 +25,7 @@ interface BusInternals {
   readonly jsm: JetStreamManager;
   readonly config: BusConfig;
   readonly metrics: BusMetrics;
+  readonly signer: Signer | undefined;
 }
 
 const internalsOf = new WeakMap<Bus, BusInternals>();
@@ -73,6 +75,13 @@ export async function connectBus(config: BusConfig, options: { metrics?: BusMetr
       if (!nc.isClosed()) await nc.drain();
     },
   };
-  internalsOf.set(bus, { nc, js, jsm, config, metrics: options.metrics ?? noMetrics });
+  internalsOf.set(bus, {
+    nc,
+    js,
+    jsm,
+    config,
+    metrics: options.metrics ?? noMetrics,
+    signer: config.signingSeed ? signerFromSeed(config.signingSeed) : undefined,
+  });
   return bus;
 }

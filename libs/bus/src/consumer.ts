@@ -1,35 +1,9 @@
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
-import {
-  childTraceparent,
-  decodeMessage,
-  Header,
-  isRelayType,
-  type RelayMessageMap,
-  type RelayTypeName,
-  type StreamName,
-  UnknownMessageTypeError,
-} from '@relay/wire';
+import type { RelayMessageMap, RelayTypeName, StreamName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
+import { type Consumed, decodeDelivery, type VerifyMessage } from './delivery.js';
 import { deadLetter } from './dlq.js';
 import { isRetryable } from './errors.js';
-import { headersToRecord } from './publish.js';
-
-/** A consumed message, decoded, with what a handler needs to pass on. */
-export interface Consumed<T> {
-  readonly message: T;
-  readonly type: RelayTypeName;
-  readonly subject: string;
-  readonly stream: string;
-  /** Stream sequence. */
-  readonly seq: number;
-  /** 1 on first delivery. */
-  readonly deliveryCount: number;
-  readonly headers: Readonly<Record<string, string>>;
-  /** `Relay-Origin` of the message. */
-  readonly origin: string | undefined;
-  /** traceparent for whatever this handler publishes: same trace, new span. */
-  readonly traceparent: string;
-}
 
 /** A durable pull consumer to create or update. */
 export interface ConsumerSpec {
@@ -60,7 +34,7 @@ export interface RunnerOptions<K extends RelayTypeName> extends ConsumerSpec {
   /** Wait for the server to confirm each ack (slower; for strict ordering). */
   readonly confirmAck?: boolean;
   /** Checks a message before decoding (provenance); throw to dead-letter it. */
-  readonly verify?: (msg: { data: Uint8Array; headers: Readonly<Record<string, string>>; subject: string }) => void;
+  readonly verify?: VerifyMessage;
   /** Where to report failures. */
   readonly log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
@@ -144,24 +118,9 @@ export async function runConsumer<K extends RelayTypeName>(
 
   const process = async (m: JsMsg): Promise<void> => {
     const started = performance.now();
-    const headers = headersToRecord(m.headers);
     let outcome: 'ack' | 'retry' | 'dlq' = 'ack';
     try {
-      const type = headers[Header.Type] ?? '';
-      if (!isRelayType(type) || !accepted.has(type)) throw new UnknownMessageTypeError(type);
-      options.verify?.({ data: m.data, headers, subject: m.subject });
-      const message = decodeMessage(type, m.data) as RelayMessageMap[K];
-      await handle({
-        message,
-        type,
-        subject: m.subject,
-        stream: m.info.stream,
-        seq: m.info.streamSequence,
-        deliveryCount: m.info.deliveryCount,
-        headers,
-        origin: headers[Header.Origin],
-        traceparent: childTraceparent(headers[Header.TraceParent]),
-      });
+      await handle(decodeDelivery<K>(m, accepted, options.verify));
       if (options.confirmAck) await m.ackAck();
       else m.ack();
     } catch (err) {

@@ -13,8 +13,11 @@ import { headersToRecord, publishBytes, type Stored } from './publish.js';
 export async function deadLetter(bus: Bus, service: string, msg: JsMsg, error: unknown): Promise<Stored> {
   const original = headersToRecord(msg.headers);
   const headers: Record<string, string> = {};
+  const moved: Record<string, string> = { [Header.Signer]: Header.DlqSigner, [Header.Signature]: Header.DlqSignature };
   for (const [k, v] of Object.entries(original)) {
-    if (k !== Header.MsgId && k !== Header.Origin && k !== Header.TraceParent) headers[k] = v;
+    // The entry is signed by this service; the original signature is kept for a redrive.
+    if (moved[k] !== undefined) headers[moved[k]] = v;
+    else if (k !== Header.MsgId && k !== Header.Origin && k !== Header.TraceParent) headers[k] = v;
   }
   headers[Header.Error] = errorToHeader(error);
   headers[Header.DlqService] = service;

@@ -1,9 +1,12 @@
+export { AuditReasonMissingError, recordAudit } from './audit.js';
+export type { AuditEntry } from './audit.js';
 export { busConfigFromEnv, busEnvSchema } from './config.js';
 export type { BusConfig } from './config.js';
 export { connectBus } from './connection.js';
 export type { Bus } from './connection.js';
 export { ensureConsumer, runConsumer } from './consumer.js';
-export type { Consumed, ConsumerRunner, ConsumerSpec, RunnerOptions } from './consumer.js';
+export type { ConsumerRunner, ConsumerSpec, RunnerOptions } from './consumer.js';
+export type { Consumed, VerifyMessage } from './delivery.js';
 export { deadLetter } from './dlq.js';
 export {
   BusErrorCode,
@@ -25,8 +28,22 @@ export { stopOnSignals } from './lifecycle.js';
 export type { ShutdownLog, Stoppable } from './lifecycle.js';
 export { noMetrics } from './metrics.js';
 export type { BusMetrics, HandleOutcome, PublishOutcome } from './metrics.js';
-export { headersToRecord, publishBytes, publishMessage } from './publish.js';
+export {
+  isProvenanceError,
+  ProvenanceError,
+  ProvenanceErrorCode,
+  provenanceVerifier,
+  signatureHeaders,
+  signedBytes,
+  signerFromSeed,
+} from './provenance.js';
+export type { ProvenancePolicy, Signer } from './provenance.js';
+export { publishBytes, publishMessage } from './publish.js';
 export type { PublishOptions, Stored } from './publish.js';
+export { pullDeliveries } from './pull.js';
+export type { Deliveries, Delivery, PullOptions } from './pull.js';
+export { applyRetention } from './retention.js';
+export type { RetentionOptions, RetentionReport } from './retention.js';
 export { consumerLag, getStoredMessage, readStream, streamState } from './read.js';
 export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
 export { request, serveRequests } from './service.js';

@@ -2,6 +2,7 @@ import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { encodeMessage, Header, newTraceparent, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { isRetryable, PublishError } from './errors.js';
+import { signatureHeaders } from './provenance.js';
 
 /** Where a message was stored. */
 export interface Stored {
@@ -19,7 +20,7 @@ export interface PublishOptions {
   readonly origin: string;
   /** W3C trace context of the hop; a new trace when absent. */
   readonly traceparent?: string;
-  /** More headers to set (signatures, DLQ details). */
+  /** More headers to set (DLQ details; an existing signature is kept, not re-signed). */
   readonly headers?: Readonly<Record<string, string>>;
   /** Total attempts on transient failure, with the same msgId. Default 5. */
   readonly attempts?: number;
@@ -51,11 +52,18 @@ export async function publishMessage<K extends RelayTypeName>(
  * @throws PublishError (retryable) when no attempt was acknowledged.
  */
 export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, options: PublishOptions): Promise<Stored> {
-  const { js, metrics } = internals(bus);
+  const { js, metrics, signer } = internals(bus);
+  const all: Record<string, string> = {
+    ...options.headers,
+    [Header.MsgId]: options.msgId,
+    [Header.Origin]: options.origin,
+    [Header.TraceParent]: options.traceparent ?? newTraceparent(),
+  };
+  // A message that already carries a signature (replay, redrive) keeps its original signer.
+  if (signer && all[Header.Signature] === undefined) Object.assign(all, signatureHeaders(signer, data, all));
   const h = natsHeaders();
-  for (const [k, v] of Object.entries(options.headers ?? {})) h.set(k, v);
-  h.set(Header.Origin, options.origin);
-  h.set(Header.TraceParent, options.traceparent ?? newTraceparent());
+  // Nats-Msg-Id is set by the client from msgID; it is in `all` only to be signed.
+  for (const [k, v] of Object.entries(all)) if (k !== Header.MsgId) h.set(k, v);
   const attempts = options.attempts ?? 5;
   const started = performance.now();
   let lastError: unknown;

@@ -35,6 +35,7 @@ export const STREAM_SPECS: readonly StreamSpec[] = [
   { name: StreamName.Rechecks, subjects: [`${SubjectRoot.Recheck}.>`], description: 'Recheck requests to the locator', maxAgeMs: 7 * DAY, duplicateWindowMs: 2 * 60 * MINUTE },
   { name: StreamName.Dlq, subjects: [`${SubjectRoot.Dlq}.>`], description: 'Messages that could not be processed', maxAgeMs: 90 * DAY, duplicateWindowMs: DAY },
   { name: StreamName.Audit, subjects: [`${SubjectRoot.Audit}.>`], description: 'Operator actions; cannot be purged', maxAgeMs: 5 * 365 * DAY, duplicateWindowMs: 2 * MINUTE, immutable: true },
+  { name: StreamName.Archive, subjects: [`${SubjectRoot.Archive}.>`], description: 'Anonymised referrals and notices, for statistics', maxAgeMs: 10 * 365 * DAY, duplicateWindowMs: DAY },
 ];
 
 /** The settings of one KV bucket. */

@@ -6,3 +6,5 @@ export { DEFAULT_NATS_SERVER_BIN, natsServerBinary, startNatsServer } from './se
 export type { NatsServer, NatsServerOptions } from './server.js';
 export { waitFor } from './wait.js';
 export type { WaitOptions } from './wait.js';
+export { startService } from './service.js';
+export type { ServiceOptions, ServiceProcess } from './service.js';

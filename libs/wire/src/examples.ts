@@ -132,6 +132,16 @@ export function exampleMessage<K extends RelayTypeName>(type: K): RelayMessageMa
       occurredAt: AT,
       note: 'NTD sent to hoster',
     },
+    'relay.v1.AuditRecord': {
+      id: 'aud_7f3e',
+      actor: 'operator-alice',
+      action: 'replay',
+      target: 'REFERRALS 2026-11-01T00:00:00Z..2026-11-02T00:00:00Z',
+      reason: 'EOKM lost its referral database; resend November 1st',
+      occurredAt: AT,
+      details: { count: '1843', to: 'file:referrals-nov1.jsonl' },
+      host: 'relay-ops-1',
+    },
     'relay.v1.RecheckRequest': {
       id: 'rck_c0de',
       caseId: 'case_41d0',

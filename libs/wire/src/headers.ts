@@ -21,6 +21,10 @@ export const Header = {
   DlqSource: 'Relay-Dlq-Source',
   /** On DLQ entries: the original `Nats-Msg-Id`, reused when the entry is redriven. */
   DlqMsgId: 'Relay-Dlq-Msg-Id',
+  /** On DLQ entries: the original `Relay-Signer`, restored when the entry is redriven. */
+  DlqSigner: 'Relay-Dlq-Signer',
+  /** On DLQ entries: the original `Relay-Signature`, restored when the entry is redriven. */
+  DlqSignature: 'Relay-Dlq-Signature',
   /** Id of the nkey that signed the message (provenance). */
   Signer: 'Relay-Signer',
   /** Base64url ed25519 signature over payload and Relay-* headers. */

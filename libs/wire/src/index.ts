@@ -1,3 +1,4 @@
+export { AuditRecord } from './gen/relay/v1/audit.js';
 export {
   AgeGroup,
   Classification,
@@ -26,6 +27,7 @@ export { Referral, RoutingReason } from './gen/relay/v1/referral.js';
 export { Report, Reporter } from './gen/relay/v1/report.js';
 export { StatusAction, StatusUpdate } from './gen/relay/v1/status.js';
 
+export { ANONYMISED_PREFIX, anonymiseNotice, anonymiseReferral, keyedHash } from './anonymise.js';
 export { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './codec.js';
 export { decodeToJsonByName, descriptorImagePath } from './descriptors.js';
 export {

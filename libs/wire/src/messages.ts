@@ -1,3 +1,4 @@
+import { AuditRecord } from './gen/relay/v1/audit.js';
 import { HostingObservation } from './gen/relay/v1/hosting.js';
 import { Notice } from './gen/relay/v1/notice.js';
 import { RecheckRequest } from './gen/relay/v1/recheck.js';
@@ -13,6 +14,7 @@ export const RelayType = {
   Notice: 'relay.v1.Notice',
   StatusUpdate: 'relay.v1.StatusUpdate',
   RecheckRequest: 'relay.v1.RecheckRequest',
+  AuditRecord: 'relay.v1.AuditRecord',
 } as const;
 export type RelayTypeName = (typeof RelayType)[keyof typeof RelayType];
 
@@ -24,6 +26,7 @@ export interface RelayMessageMap {
   'relay.v1.Notice': Notice;
   'relay.v1.StatusUpdate': StatusUpdate;
   'relay.v1.RecheckRequest': RecheckRequest;
+  'relay.v1.AuditRecord': AuditRecord;
 }
 
 /** Encode, decode and proto-JSON functions of one message type (ts-proto's shape). */
@@ -42,6 +45,7 @@ export const codecs: { readonly [K in RelayTypeName]: MessageCodec<RelayMessageM
   'relay.v1.Notice': Notice,
   'relay.v1.StatusUpdate': StatusUpdate,
   'relay.v1.RecheckRequest': RecheckRequest,
+  'relay.v1.AuditRecord': AuditRecord,
 };
 
 /** True when `name` is one of the top-level relay.v1 message names. */

@@ -8,6 +8,7 @@ export const StreamName = {
   Rechecks: 'RECHECKS',
   Dlq: 'DLQ',
   Audit: 'AUDIT',
+  Archive: 'ARCHIVE',
 } as const;
 export type StreamName = (typeof StreamName)[keyof typeof StreamName];
 

@@ -18,6 +18,7 @@ export const SubjectRoot = {
   Recheck: 'relay.recheck',
   Dlq: 'relay.dlq',
   Audit: 'relay.audit',
+  Archive: 'relay.archive',
 } as const;
 
 /**
@@ -82,6 +83,8 @@ export const subjects = {
   recheck: (country: string): string => `${SubjectRoot.Recheck}.${countryToken(country)}`,
   dlq: (service: string): string => `${SubjectRoot.Dlq}.${idToken('service', service)}`,
   audit: (action: string): string => `${SubjectRoot.Audit}.${idToken('audit action', action)}`,
+  /** Anonymised referrals and notices: `relay.archive.referral.<CC>`, `relay.archive.notice.<CC>`. */
+  archive: (kind: 'referral' | 'notice', country: string): string => `${SubjectRoot.Archive}.${kind}.${countryToken(country)}`,
 } as const;
 
 /**

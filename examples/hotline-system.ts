@@ -1,0 +1,51 @@
+// A hotline system on Hotline Relay: submit a report, work the referrals routed
+// to this hotline, and report progress in ICCAM's vocabulary.
+//
+//   npx tsx examples/hotline-system.ts            (against `npm start`'s relay)
+//   NATS_URL=tls://relay.example:4222 NATS_CREDS=eokm.creds HOTLINE=eokm ...
+import { busConfigFromEnv, connectBus } from '@relay/bus';
+import { hotlineClient, isSubmitRefusedError } from '@relay/client';
+import { StatusAction } from '@relay/wire';
+
+const env: Record<string, string | undefined> = { NATS_URL: 'nats://127.0.0.1:4222', ...process.env };
+const bus = await connectBus(busConfigFromEnv(env, 'example-hotline'));
+const hotline = hotlineClient(bus, {
+  hotline: env['HOTLINE'] ?? 'eokm',
+  country: env['HOTLINE_COUNTRY'] ?? 'NL',
+  ...(env['RELAY_API_KEY'] === undefined ? {} : { apiKey: env['RELAY_API_KEY'] }),
+  createConsumer: env['RELAY_DEV'] === '1',
+});
+
+if (env['RELAY_API_KEY'] !== undefined) {
+  try {
+    const receipt = await hotline.submitReport({
+      sourceReportId: `example-${Date.now()}`,
+      incidentType: 'INCIDENT_TYPE_CHILD_PORNOGRAPHY',
+      urls: ['http://images.example.nl/gallery/1'],
+      hashes: [{ algorithm: 'HASH_ALGORITHM_MD5', value: 'nhB9nTcrtoJr2B01QqQZ1g==' }],
+    });
+    console.log(`stored as ${receipt.reportId} (${receipt.stream} #${receipt.seq})`);
+  } catch (err) {
+    // 4xx: fix the report (the problem names the field); 429/5xx: send it again later.
+    if (isSubmitRefusedError(err)) console.error(err.message, err.problem.errors ?? '');
+    else throw err;
+  }
+}
+
+// At least once: a referral comes back until acked, so handle it idempotently by id.
+const referrals = await hotline.referrals();
+process.once('SIGINT', () => void referrals.close());
+for await (const delivery of referrals) {
+  const r = delivery.message;
+  console.log(`${r.id}: ${r.url} hosted in ${r.jurisdiction} (AS${r.hosting?.asn} ${r.hosting?.asOrganisation}), reason ${r.reason}`);
+  await hotline.publishStatus({
+    id: `${r.id}:received`,
+    referralId: r.id,
+    caseId: r.caseId,
+    action: StatusAction.STATUS_ACTION_RECEIVED,
+    occurredAt: new Date(),
+    note: '',
+  });
+  await delivery.ack();
+}
+await bus.close();

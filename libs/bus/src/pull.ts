@@ -1,0 +1,68 @@
+import type { RelayMessageMap, RelayTypeName, StreamName } from '@relay/wire';
+import { type Bus, internals } from './connection.js';
+import { type ConsumerSpec, ensureConsumer } from './consumer.js';
+import { type Consumed, decodeDelivery, type VerifyMessage } from './delivery.js';
+
+/** A delivered message that the receiver settles itself. */
+export interface Delivery<T> extends Consumed<T> {
+  /** Confirms processing and waits until the server recorded it. */
+  ack(): Promise<void>;
+  /** Asks for redelivery, after `delayMs` if given. */
+  nak(delayMs?: number): void;
+  /** Never deliver this message to this consumer again. */
+  term(reason?: string): void;
+  /** Extends the ack deadline while a long task runs. */
+  working(): void;
+}
+
+/** Settings of {@link pullDeliveries}. */
+export interface PullOptions<K extends RelayTypeName> {
+  readonly stream: StreamName;
+  /** The durable consumer to read from. */
+  readonly durable: string;
+  readonly types: readonly K[];
+  /** Create or update the consumer first; omit to bind to one the broker made (tenants may not create consumers). */
+  readonly create?: Omit<ConsumerSpec, 'stream' | 'durable'>;
+  /** Messages fetched ahead. Default 64. */
+  readonly batch?: number;
+  readonly verify?: VerifyMessage;
+  /** Called for a message that cannot be decoded or verified; it is then terminated. */
+  readonly onRefused?: (err: unknown, subject: string, seq: number) => void;
+}
+
+/** An async iterator of deliveries that can be closed. */
+export type Deliveries<T> = AsyncIterable<Delivery<T>> & { close(): Promise<void> };
+
+/**
+ * Iterates a durable pull consumer with explicit settlement by the caller
+ * (at least once: an unsettled delivery comes back after the ack wait). Made
+ * for tenants such as hotline systems and police liaisons.
+ */
+export async function pullDeliveries<K extends RelayTypeName>(bus: Bus, options: PullOptions<K>): Promise<Deliveries<RelayMessageMap[K]>> {
+  if (options.create) await ensureConsumer(bus, { ...options.create, stream: options.stream, durable: options.durable });
+  const consumer = await internals(bus).js.consumers.get(options.stream, options.durable);
+  const messages = await consumer.consume({ max_messages: options.batch ?? 64 });
+  const accepted = new Set<string>(options.types);
+  const iterate = async function* (): AsyncGenerator<Delivery<RelayMessageMap[K]>> {
+    for await (const m of messages) {
+      let consumed: Consumed<RelayMessageMap[K]>;
+      try {
+        consumed = decodeDelivery<K>(m, accepted, options.verify);
+      } catch (err) {
+        options.onRefused?.(err, m.subject, m.info.streamSequence);
+        m.term(err instanceof Error ? err.message.slice(0, 200) : 'refused');
+        continue;
+      }
+      yield {
+        ...consumed,
+        ack: async () => {
+          await m.ackAck();
+        },
+        nak: (delayMs) => m.nak(delayMs),
+        term: (reason) => m.term(reason),
+        working: () => m.working(),
+      };
+    }
+  };
+  return Object.assign(iterate(), { close: async () => void (await messages.close()) });
+}

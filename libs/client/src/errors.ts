@@ -1,0 +1,57 @@
+import { RelayError } from '@relay/wire';
+
+/** An RFC 9457 problem document as the gateway returns it. */
+export interface Problem {
+  readonly type?: string;
+  readonly title?: string;
+  readonly status: number;
+  readonly detail?: string;
+  /** Field-level errors: JSON pointer and the rule it broke. */
+  readonly errors?: readonly { readonly pointer: string; readonly detail: string }[];
+  readonly [extension: string]: unknown;
+}
+
+/**
+ * The relay refused a report. `retryable` is true for 429 and 5xx: send the
+ * same report again later (resubmission is idempotent). For 4xx the report
+ * itself must change; `problem` says which field and why.
+ */
+export class SubmitRefusedError extends RelayError {
+  override name = 'SubmitRefusedError';
+  readonly status: number;
+  readonly problem: Problem;
+
+  constructor(problem: Problem) {
+    super(
+      'submit-refused',
+      `report refused (${problem.status}${problem.title ? ` ${problem.title}` : ''})${problem.detail ? `: ${problem.detail}` : ''}`,
+      { retryable: problem.status === 429 || problem.status >= 500 },
+    );
+    this.status = problem.status;
+    this.problem = problem;
+  }
+}
+
+/** True when `err` is a {@link SubmitRefusedError}. */
+export function isSubmitRefusedError(err: unknown): err is SubmitRefusedError {
+  return err instanceof SubmitRefusedError;
+}
+
+/** The tenant's consumer is missing and this client may not create it. */
+export class ConsumerMissingError extends RelayError {
+  override name = 'ConsumerMissingError';
+
+  constructor(durable: string, cause: unknown) {
+    super(
+      'consumer-missing',
+      `consumer ${durable} is not available to this client; the relay operator creates tenant consumers ` +
+        '(or pass createConsumer: true against a development server)',
+      { cause },
+    );
+  }
+}
+
+/** True when `err` is a {@link ConsumerMissingError}. */
+export function isConsumerMissingError(err: unknown): err is ConsumerMissingError {
+  return err instanceof ConsumerMissingError;
+}

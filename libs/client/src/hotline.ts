@@ -1,0 +1,55 @@
+import { type Bus, type Deliveries, type Stored, publishMessage } from '@relay/bus';
+import { idToken, type Notice, RelayType, type Referral, type StatusUpdate, subjects } from '@relay/wire';
+import { type Receipt, type ReportFormat, submitReport } from './submit.js';
+import { bindTenantConsumer, tenantConsumers } from './tenant-consumers.js';
+
+/** Settings of a hotline client. */
+export interface HotlineClientOptions {
+  /** Lower-case hotline id from the directory, e.g. `eokm`. */
+  readonly hotline: string;
+  /** The hotline's country (for its notices), e.g. `NL`. */
+  readonly country: string;
+  /** The hotline's intake API key (for {@link HotlineClient.submitReport}). */
+  readonly apiKey?: string;
+  /** Create the tenant consumers if missing (development servers only). */
+  readonly createConsumer?: boolean;
+}
+
+/**
+ * What a hotline system does with Hotline Relay, without writing NATS code.
+ *
+ * Delivery is at least once: a referral or notice is delivered again until
+ * it is acked (after the ack wait of 60 s, or at once on `nak()`), also
+ * across restarts and reconnects. Process idempotently by `referral.id`:
+ * the relay never issues the same referral id for a different decision.
+ */
+export interface HotlineClient {
+  /** Submits a report; see {@link submitReport}. */
+  submitReport(body: string | object, format?: ReportFormat): Promise<Receipt>;
+  /** The referrals routed to this hotline, oldest first, each to be acked. */
+  referrals(): Promise<Deliveries<Referral>>;
+  /** Notices for the hotlines of this hotline's country (case moved, hoster changed, ...). */
+  notices(): Promise<Deliveries<Notice>>;
+  /**
+   * Reports progress on a referral (ICCAM actions: LEA, ISP, CR, CU, MO, NI).
+   * `update.id` is this hotline's idempotency key: publishing the same id
+   * twice stores it once. Resolves when JetStream stored it.
+   */
+  publishStatus(update: Omit<StatusUpdate, 'hotline'>): Promise<Stored>;
+}
+
+/** A client for one hotline over an open connection (see `connectBus`). */
+export function hotlineClient(bus: Bus, options: HotlineClientOptions): HotlineClient {
+  const hotline = idToken('hotline', options.hotline);
+  const create = options.createConsumer ?? false;
+  return {
+    submitReport: (body, format) => {
+      if (options.apiKey === undefined) return Promise.reject(new TypeError('submitReport needs the apiKey option'));
+      return submitReport(bus, options.apiKey, body, format);
+    },
+    referrals: () => bindTenantConsumer(bus, tenantConsumers.hotlineReferrals(hotline), RelayType.Referral, create),
+    notices: () => bindTenantConsumer(bus, tenantConsumers.hotlineNotices(hotline, options.country), RelayType.Notice, create),
+    publishStatus: (update) =>
+      publishMessage(bus, subjects.status(hotline), RelayType.StatusUpdate, { ...update, hotline }, { msgId: `${hotline}:${update.id}`, origin: hotline }),
+  };
+}

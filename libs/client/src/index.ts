@@ -1,0 +1,10 @@
+export { ConsumerMissingError, isConsumerMissingError, isSubmitRefusedError, SubmitRefusedError } from './errors.js';
+export type { Problem } from './errors.js';
+export { hotlineClient } from './hotline.js';
+export type { HotlineClient, HotlineClientOptions } from './hotline.js';
+export { policeClient } from './police.js';
+export type { PoliceClient, PoliceClientOptions } from './police.js';
+export { ReportFormat, submitReport } from './submit.js';
+export type { Receipt } from './submit.js';
+export { bindTenantConsumer, tenantConsumers } from './tenant-consumers.js';
+export type { Delivery, Deliveries } from '@relay/bus';

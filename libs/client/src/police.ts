@@ -1,0 +1,28 @@
+import type { Bus, Deliveries } from '@relay/bus';
+import { countryToken, type Notice, RelayType } from '@relay/wire';
+import { bindTenantConsumer, tenantConsumers } from './tenant-consumers.js';
+
+/** Settings of a police liaison client. */
+export interface PoliceClientOptions {
+  /** The liaison's country, e.g. `NL`. */
+  readonly country: string;
+  /** Create the consumer if missing (development servers only). */
+  readonly createConsumer?: boolean;
+}
+
+/**
+ * What a police liaison reads: the notices of its own country (cases referred
+ * to the country's hotline, cases moving in or out, missed removal deadlines).
+ * At least once: a notice comes back until acked; dedupe by `notice.id`.
+ */
+export interface PoliceClient {
+  notices(): Promise<Deliveries<Notice>>;
+}
+
+/** A client for one country's police liaison over an open connection. */
+export function policeClient(bus: Bus, options: PoliceClientOptions): PoliceClient {
+  const spec = tenantConsumers.policeNotices(countryToken(options.country));
+  return {
+    notices: () => bindTenantConsumer(bus, spec, RelayType.Notice, options.createConsumer ?? false),
+  };
+}

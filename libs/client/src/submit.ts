@@ -1,0 +1,49 @@
+import { type Bus, request } from '@relay/bus';
+import { subjects } from '@relay/wire';
+import { z } from 'zod';
+import { SubmitRefusedError } from './errors.js';
+
+/** The gateway's receipt: the report is stored and will not be lost. */
+export interface Receipt {
+  /** The relay's id for the report (the same for every resubmission). */
+  readonly reportId: string;
+  /** Stream and sequence where it is stored. */
+  readonly stream: string;
+  readonly seq: number;
+  readonly [field: string]: unknown;
+}
+
+const receiptSchema = z.looseObject({ reportId: z.string().min(1), stream: z.string(), seq: z.number().int().positive() });
+const problemSchema = z.looseObject({ status: z.number().int() });
+
+/** Formats a report body may have. */
+export const ReportFormat = {
+  /** `relay.v1.Report` in proto3 JSON, without the server-set fields. */
+  Native: 'application/json',
+  /** NCMEC CyberTipline `<report>` XML. */
+  CyberTipline: 'application/xml',
+  /** X-ARF v4 JSON. */
+  Xarf: 'application/vnd.xarf+json',
+} as const;
+export type ReportFormat = (typeof ReportFormat)[keyof typeof ReportFormat];
+
+/**
+ * Submits a report over NATS (`relay.intake.submit`): the gateway validates it
+ * exactly as over HTTP and answers only after JetStream stored it.
+ * Resubmitting the same report (same source report id) returns the same
+ * receipt and stores nothing new, so retry freely after a timeout.
+ * @throws SubmitRefusedError with the problem document when refused.
+ * @throws the NATS client's timeout / no-responders errors (retryable) when no gateway answered.
+ */
+export async function submitReport(bus: Bus, apiKey: string, body: string | object, format: ReportFormat = ReportFormat.Native): Promise<Receipt> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const reply = await request(bus, subjects.intakeSubmit(), new TextEncoder().encode(text), {
+    headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': format },
+    timeoutMs: 15_000,
+  });
+  const status = Number(reply.headers['Relay-Status'] ?? 0);
+  const json: unknown = JSON.parse(new TextDecoder().decode(reply.data));
+  if (status >= 200 && status < 300) return receiptSchema.parse(json);
+  const problem = problemSchema.safeParse(json);
+  throw new SubmitRefusedError(problem.success ? (problem.data) : { status: status || 500, detail: 'unreadable reply' });
+}

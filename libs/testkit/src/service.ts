@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NatsServerStartError } from './errors.js';
+import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A Hotline Relay service running as its own process, as in production. */
+export interface ServiceProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Port of its `/healthz` and `/metrics`. */
+  readonly opsPort: number;
+  /** Its HTTP API port (gateway), when it has one. */
+  readonly httpPort: number | undefined;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** CPU time used so far (user + system), seconds, from /proc. */
+  cpuSeconds(): number;
+  /** Resident set size now, bytes, from /proc. */
+  rssBytes(): number;
+  /** SIGKILL, as a crash would; resolves when it is gone. */
+  kill(): Promise<void>;
+  /** SIGTERM (drain) and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** Resolves with the exit code when the process ends. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Options of {@link startService}. */
+export interface ServiceOptions {
+  /** Server URL(s) for `NATS_URL`. */
+  readonly natsUrl: string;
+  /** More environment (config of the service). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Readiness timeout, ms. Default 20 s. */
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * Starts `services/<name>/dist/main.js` (run `npm run build` first) with its
+ * ops port (and for the gateway its HTTP port) on free loopback ports, and
+ * resolves once `/healthz` answers 200: NATS connected, topology ensured.
+ * @throws NatsServerStartError (the process's output attached) when it exits
+ *   or is not ready in time.
+ */
+export async function startService(name: string, options: ServiceOptions): Promise<ServiceProcess> {
+  const main = `${REPO_ROOT}services/${name}/dist/main.js`;
+  if (!existsSync(main)) throw new NatsServerStartError(`${main} does not exist: run npm run build first`);
+  const opsPort = await freePort();
+  const httpPort = name === 'gateway' ? await freePort() : undefined;
+  const child: ChildProcess = spawn(process.execPath, [main], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+      NATS_URL: options.natsUrl,
+      RELAY_OPS_PORT: String(opsPort),
+      ...(httpPort === undefined ? {} : { RELAY_HTTP_PORT: String(httpPort) }),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-200_000)));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-200_000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
+
+  const healthPort = httpPort ?? opsPort;
+  try {
+    await waitFor(
+      async () => {
+        if (gone) throw new Error('exited');
+        const res = await fetch(`http://127.0.0.1:${healthPort}/healthz`).catch(() => undefined);
+        return res?.ok === true;
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 20_000, intervalMs: 50, what: `${name} /healthz` },
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new NatsServerStartError(`${name} did not become ready (${String(err)}):\n${out.slice(-4000)}`, { cause: err });
+  }
+  const pid = child.pid ?? 0;
+  return {
+    name,
+    pid,
+    opsPort,
+    httpPort,
+    exited,
+    output: () => out,
+    cpuSeconds: () => procCpuSeconds(pid),
+    rssBytes: () => procRssBytes(pid),
+    kill: async () => {
+      if (!gone) child.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      if (!gone) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+const CLOCK_TICKS = 100;
+
+function procCpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name, which may contain spaces: utime is 14th, stime 15th overall.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+function procRssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,69 @@
+import type { Bus } from '@relay/bus';
+import type { ServiceProcess } from '@relay/testkit';
+
+/** The raw JetStream limits of this machine, measured at the start of the same run. */
+export interface Baseline {
+  /** Message size used, bytes. */
+  readonly messageBytes: number;
+  /** Async publish with msgID, window 256, file storage, one server. */
+  readonly publishPerSec: number;
+  /** Durable pull consumer, batch 500, ack each. */
+  readonly consumePerSec: number;
+  /** Single-hop publish -> consume latency at fixed rates, ms. */
+  readonly latency: Readonly<Record<string, LatencyFigures>>;
+}
+
+/** Percentiles of a latency sample, ms. */
+export interface LatencyFigures {
+  readonly ratePerSec: number;
+  readonly samples: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+}
+
+/** What a suite gets from the harness. */
+export interface BenchContext {
+  /** The bench's own nats-server (never the shared one). */
+  readonly natsUrl: string;
+  /** A connection to it with the relay topology ensured. */
+  readonly bus: Bus;
+  /** Smaller sample sizes (a smoke run). */
+  readonly quick: boolean;
+  readonly baseline: Baseline;
+  /** Progress for humans, on stderr. */
+  log(line: string): void;
+  /** Spawns `services/<name>/dist/main.js` against the bench server; stopped after the suite. */
+  startService(name: string, env?: Readonly<Record<string, string>>): Promise<ServiceProcess>;
+}
+
+/** One measured figure. */
+export interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  /** The baseline figure it compares with, and the ratio value/baseline. */
+  readonly vsBaseline?: { readonly name: string; readonly value: number; readonly ratio: number };
+  /** The target from the issue, in words, and whether this run met it. */
+  readonly target?: string;
+  readonly met?: boolean;
+}
+
+/** A benchmark suite: `test/bench/suites/<name>.ts` exports `suite`. */
+export interface BenchSuite {
+  readonly name: string;
+  run(ctx: BenchContext): Promise<Figure[]>;
+}
+
+/** Percentiles of a sample of ms values. */
+export function percentiles(samplesMs: number[], ratePerSec: number): LatencyFigures {
+  const s = [...samplesMs].sort((a, b) => a - b);
+  const at = (q: number): number => (s.length === 0 ? Number.NaN : (s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN));
+  return { ratePerSec, samples: s.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999) };
+}
+
+/** A figure compared with a baseline figure. */
+export function versus(name: string, value: number, unit: string, baselineName: string, baselineValue: number): Figure {
+  return { name, value, unit, vsBaseline: { name: baselineName, value: baselineValue, ratio: value / baselineValue } };
+}

@@ -1,0 +1,71 @@
+// `npm run bench [-- --json] [--quick] [--only <suite>]`: spawns its own
+// nats-server, measures the raw JetStream baseline, then every suite, and
+// prints the figures beside the baseline (a table, or one JSON object).
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { busConfigFromEnv, connectBus, ensureTopology } from '@relay/bus';
+import { type ServiceProcess, startNatsServer, startService } from '@relay/testkit';
+import { measureBaseline } from './baseline.js';
+import type { BenchContext, Figure } from './harness.js';
+import { formatTable } from './report.js';
+import { suites } from './suites/index.js';
+
+const { values } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true } },
+});
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+async function serverVersion(url: string): Promise<string> {
+  const bus = await connectBus(busConfigFromEnv({ NATS_URL: url }, 'bench-probe'));
+  await bus.close();
+  return bus.serverVersion;
+}
+
+const server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  natsServer: await serverVersion(server.url),
+  date: new Date().toISOString(),
+};
+const results: Record<string, Figure[]> = {};
+try {
+  const baseline = await measureBaseline(server.url, values.quick, log);
+  const selected = suites.filter((s) => !values.only || values.only.includes(s.name));
+  for (const suite of selected) {
+    // Every suite gets a fresh server state: streams from one suite must not slow the next.
+    const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, `bench-${suite.name}`));
+    await ensureTopology(bus, { replicas: 1 });
+    const started: ServiceProcess[] = [];
+    const ctx: BenchContext = {
+      natsUrl: server.url,
+      bus,
+      quick: values.quick,
+      baseline,
+      log: (line) => log(`${suite.name}: ${line}`),
+      startService: async (name, env = {}) => {
+        const p = await startService(name, { natsUrl: server.url, env });
+        started.push(p);
+        return p;
+      },
+    };
+    log(`== ${suite.name}`);
+    try {
+      results[suite.name] = await suite.run(ctx);
+    } finally {
+      await Promise.all(started.map((p) => p.stop()));
+      await bus.close();
+    }
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ machine, baseline, suites: results })}\n`);
+  } else {
+    process.stdout.write(formatTable(machine, baseline, results));
+  }
+} finally {
+  await server.dispose();
+}

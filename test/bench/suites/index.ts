@@ -1,0 +1,4 @@
+import type { BenchSuite } from '../harness.js';
+
+/** Every benchmark suite, in the order they run. Add one line per suite. */
+export const suites: readonly BenchSuite[] = [];

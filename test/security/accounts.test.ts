@@ -1,0 +1,180 @@
+// Need to know, proved against a real nats-server running the generated
+// accounts: every denial below is the server's permissions-violation error,
+// not a client-side check. It acts as a hostile tenant would, so it uses the
+// raw NATS client rather than libs/bus.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
+import { type Bus, busConfigFromEnv, connectBus, ensureConsumer, ensureTopology, publishMessage } from '@relay/bus';
+import { hotlineClient, policeClient, tenantConsumers } from '@relay/client';
+import { DEFAULT_NATS_SERVER_BIN, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { connect, type NatsConnection, nkeyAuthenticator, PermissionViolationError } from '@nats-io/transport-node';
+import { Audience, exampleMessage, NoticeKind, RelayType, StatusAction, subjects } from '@relay/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const TENANTS: Tenants = {
+  hotlines: [
+    { id: 'eokm', country: 'NL' },
+    { id: 'iwf', country: 'GB' },
+    { id: 'eco', country: 'DE' },
+    { id: 'fsm', country: 'DE' },
+  ],
+  policeCountries: ['NL', 'GB', 'DE'],
+  operators: ['alice'],
+};
+const generated = generateAccounts(TENANTS);
+const user = (name: string): GeneratedUser => {
+  const u = generated.users.find((x) => x.name === name);
+  if (!u) throw new Error(`no user ${name}`);
+  return u;
+};
+
+let server: NatsServer;
+const buses: Bus[] = [];
+const raw: NatsConnection[] = [];
+
+async function busAs(name: string): Promise<Bus> {
+  const u = user(name);
+  const dir = await mkdtemp(join(tmpdir(), 'relay-seed-'));
+  await writeFile(join(dir, 'seed.nk'), u.seed, { mode: 0o600 });
+  const bus = await connectBus(
+    busConfigFromEnv({ NATS_URL: server.url, NATS_NKEY_SEED_FILE: join(dir, 'seed.nk'), NATS_INBOX_PREFIX: u.inboxPrefix }, name),
+  );
+  buses.push(bus);
+  return bus;
+}
+
+/** A raw connection as `name` that records every permissions violation the server reports. */
+async function probeAs(name: string): Promise<{ violations: PermissionViolationError[]; nc: NatsConnection }> {
+  const u = user(name);
+  const nc = await connect({ servers: server.url, authenticator: nkeyAuthenticator(new TextEncoder().encode(u.seed)), inboxPrefix: u.inboxPrefix });
+  raw.push(nc);
+  const violations: PermissionViolationError[] = [];
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === 'error' && s.error instanceof PermissionViolationError) violations.push(s.error);
+  })();
+  return { violations, nc };
+}
+
+async function expectPublishDenied(p: Awaited<ReturnType<typeof probeAs>>, subject: string): Promise<void> {
+  p.nc.publish(subject, new Uint8Array());
+  await waitFor(() => p.violations.some((v) => v.operation === 'publish' && v.subject === subject), { what: `publish to ${subject} to be denied` });
+}
+
+async function expectSubscribeDenied(p: Awaited<ReturnType<typeof probeAs>>, subject: string): Promise<void> {
+  const sub = p.nc.subscribe(subject);
+  const closed = await sub.closed;
+  expect(closed).toBeInstanceOf(PermissionViolationError);
+  expect((closed as PermissionViolationError).subject).toBe(subject);
+}
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'relay-accounts-'));
+  const conf = join(dir, 'check.conf');
+  await writeFile(conf, `port: -1\njetstream { store_dir: ${JSON.stringify(dir)} }\n${generated.config}`);
+  execFileSync(DEFAULT_NATS_SERVER_BIN, ['-t', '-c', conf], { stdio: 'pipe' });
+
+  server = await startNatsServer({ extraConfig: generated.config }, { ...process.env, NATS_URL: '' });
+  const operator = await busAs('operator-alice');
+  await ensureTopology(operator, { replicas: 1 });
+  for (const h of TENANTS.hotlines) {
+    await ensureConsumer(operator, tenantConsumers.hotlineReferrals(h.id));
+    await ensureConsumer(operator, tenantConsumers.hotlineNotices(h.id, h.country));
+  }
+  for (const cc of TENANTS.policeCountries) await ensureConsumer(operator, tenantConsumers.policeNotices(cc));
+
+  const dispatcher = await busAs('dispatcher');
+  for (const h of TENANTS.hotlines) {
+    const referral = { ...exampleMessage(RelayType.Referral), id: `ref-${h.id}`, hotline: h.id, jurisdiction: h.country };
+    await publishMessage(dispatcher, subjects.referral(h.country, h.id), RelayType.Referral, referral, { msgId: `dispatcher:ref-${h.id}`, origin: 'dispatcher' });
+  }
+  for (const cc of TENANTS.policeCountries) {
+    const notice = { ...exampleMessage(RelayType.Notice), id: `ntc-${cc}`, country: cc, audience: Audience.AUDIENCE_POLICE };
+    await publishMessage(dispatcher, subjects.notice(cc, Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_POLICE_REFERRAL), RelayType.Notice, notice, {
+      msgId: `dispatcher:ntc-${cc}`,
+      origin: 'dispatcher',
+    });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(raw.map((nc) => nc.close()));
+  await Promise.all(buses.map((b) => b.close()));
+  await server?.dispose();
+});
+
+describe('the generated accounts on a real nats-server', () => {
+  it('give every user an nkey and no password', () => {
+    expect(generated.users.map((u) => u.name)).toEqual(
+      expect.arrayContaining(['hotline-eokm', 'hotline-fsm', 'police-nl', 'police-de', 'gateway', 'locator', 'dispatcher', 'operator-alice']),
+    );
+    expect(generated.users.every((u) => /^U[A-Z2-7]{55}$/.test(u.publicKey))).toBe(true);
+    expect(generated.config).not.toMatch(/password/);
+    expect(new Set(generated.users.map((u) => u.inboxPrefix)).size).toBe(generated.users.length);
+  });
+
+  it.each(TENANTS.hotlines)('let hotline $id read its own referrals and publish its own status', async ({ id, country }) => {
+    const client = hotlineClient(await busAs(`hotline-${id}`), { hotline: id, country });
+    const referrals = await client.referrals();
+    for await (const d of referrals) {
+      expect(d.message.id).toBe(`ref-${id}`);
+      await d.ack();
+      break;
+    }
+    await referrals.close();
+    const stored = await client.publishStatus({ id: 'st-1', referralId: `ref-${id}`, caseId: 'c', action: StatusAction.STATUS_ACTION_RECEIVED, occurredAt: new Date(), note: '' });
+    expect(stored.stream).toBe('STATUS');
+  });
+
+  const pairs = TENANTS.hotlines.flatMap((a) => TENANTS.hotlines.filter((b) => b !== a).map((b) => [a.id, b.id] as const));
+  it.each(pairs)('refuse hotline %s everything of hotline %s', async (a, b) => {
+    const p = await probeAs(`hotline-${a}`);
+    await expectSubscribeDenied(p, `relay.referral.*.${b}`);
+    await expectPublishDenied(p, `relay.status.${b}`);
+    await expectPublishDenied(p, `$JS.API.CONSUMER.MSG.NEXT.REFERRALS.hotline-${b}`);
+    await expectPublishDenied(p, `$JS.API.CONSUMER.INFO.REFERRALS.hotline-${b}`);
+    await expectPublishDenied(p, `$JS.ACK.REFERRALS.hotline-${b}.1.1.1.1.1.0`);
+    await expectSubscribeDenied(p, `_INBOX_hotline_${b}.>`);
+  });
+
+  it.each(TENANTS.policeCountries)('let the %s police read its own notices and nothing of other countries', async (cc) => {
+    const notices = await policeClient(await busAs(`police-${cc.toLowerCase()}`), { country: cc }).notices();
+    for await (const d of notices) {
+      expect(d.message.id).toBe(`ntc-${cc}`);
+      await d.ack();
+      break;
+    }
+    await notices.close();
+    const p = await probeAs(`police-${cc.toLowerCase()}`);
+    for (const other of TENANTS.policeCountries.filter((x) => x !== cc)) {
+      await expectSubscribeDenied(p, `relay.notice.${other}.police.>`);
+      await expectPublishDenied(p, `$JS.API.CONSUMER.MSG.NEXT.NOTICES.police-${other.toLowerCase()}`);
+    }
+    await expectSubscribeDenied(p, `relay.notice.${cc}.hotline.>`);
+  });
+
+  const tenantUsers = [...TENANTS.hotlines.map((h) => `hotline-${h.id}`), ...TENANTS.policeCountries.map((c) => `police-${c.toLowerCase()}`)];
+  it.each(tenantUsers)('refuse %s any stream or consumer management and direct report publishing', async (name) => {
+    const p = await probeAs(name);
+    for (const s of [
+      '$JS.API.STREAM.CREATE.STOLEN',
+      '$JS.API.STREAM.DELETE.REFERRALS',
+      '$JS.API.STREAM.PURGE.NOTICES',
+      '$JS.API.STREAM.INFO.REFERRALS',
+      '$JS.API.STREAM.MSG.GET.REFERRALS',
+      '$JS.API.STREAM.NAMES',
+      '$JS.API.CONSUMER.CREATE.REFERRALS',
+      '$JS.API.CONSUMER.DURABLE.CREATE.REFERRALS.mine',
+      '$JS.API.CONSUMER.DELETE.REFERRALS.hotline-eokm',
+      'relay.report.ncmec',
+      'relay.referral.NL.eokm',
+      'relay.notice.NL.police.police-referral',
+    ]) {
+      await expectPublishDenied(p, s);
+    }
+    await expectSubscribeDenied(p, 'relay.>');
+    await expectSubscribeDenied(p, '>');
+  });
+});

@@ -36,23 +36,47 @@ const EMBEDS_IPV4_TAIL = new Set(['ipv4Mapped', 'rfc6145']);
  */
 export function parseAddress(text: string): ParsedAddress {
   const input = text.trim();
-  if (ipaddr.IPv4.isValidFourPartDecimal(input)) return fromIPv4(ipaddr.IPv4.parse(input));
+  if (DOTTED_QUAD.test(input)) {
+    try {
+      return fromIPv4(ipaddr.IPv4.parse(input));
+    } catch (err) {
+      throw new InvalidAddressError(text, err);
+    }
+  }
   const unbracketed = input.startsWith('[') && input.endsWith(']') ? input.slice(1, -1) : input;
   if (ipaddr.IPv6.isValid(unbracketed)) return fromIPv6(ipaddr.IPv6.parse(unbracketed));
   throw new InvalidAddressError(text);
 }
 
+/** Four decimal parts without leading zeros (the form ipaddr.js calls four-part decimal); ipaddr.js checks each is <= 255. */
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/;
+
+/** Every ParsedAddress is built here, with one shape, so lookups stay monomorphic. */
+function parsed(
+  ip: string,
+  family: 4 | 6,
+  range: string,
+  lookupIp: string,
+  lookupFamily: 4 | 6,
+  v4: number,
+  v6: readonly [number, number, number, number] | undefined,
+): ParsedAddress {
+  return { ip, family, range, unroutable: range !== 'unicast', lookupIp, lookupFamily, v4, v6 };
+}
+
 /** True when `text` is an IPv4 dotted quad or an IPv6 address (brackets allowed). */
 export function isIpAddress(text: string): boolean {
-  const t = text.trim();
-  const unbracketed = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
-  return ipaddr.IPv4.isValidFourPartDecimal(t) || ipaddr.IPv6.isValid(unbracketed);
+  try {
+    parseAddress(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function fromIPv4(addr: ipaddr.IPv4): ParsedAddress {
-  const range = addr.range();
   const ip = addr.toString();
-  return { ip, family: 4, range, unroutable: range !== 'unicast', lookupIp: ip, lookupFamily: 4, v4: v4Number(addr), v6: undefined };
+  return parsed(ip, 4, addr.range(), ip, 4, v4Number(addr), undefined);
 }
 
 function fromIPv6(addr: ipaddr.IPv6): ParsedAddress {
@@ -60,10 +84,11 @@ function fromIPv6(addr: ipaddr.IPv6): ParsedAddress {
   const ip = addr.toRFC5952String();
   const embedded = embeddedIPv4(addr, range);
   if (embedded !== undefined) {
-    const inner = fromIPv4(embedded);
-    return { ...inner, ip, family: 6, range: inner.unroutable ? inner.range : range };
+    // The wrapper is as routable as the IPv4 address inside it.
+    const innerRange = embedded.range();
+    return parsed(ip, 6, innerRange === 'unicast' ? 'unicast' : innerRange, embedded.toString(), 4, v4Number(embedded), undefined);
   }
-  return { ip, family: 6, range, unroutable: range !== 'unicast', lookupIp: ip, lookupFamily: 6, v4: 0, v6: v6Words(addr) };
+  return parsed(ip, 6, range, ip, 6, 0, v6Words(addr));
 }
 
 /**

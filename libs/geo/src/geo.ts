@@ -63,21 +63,27 @@ function confidenceOf(a: string, b: string): Confidence {
 /** Combines country and ASN sources into one memoising lookup. */
 export function createGeo(parts: GeoParts): GeoLookup {
   const cache = new GenerationalCache<string, IpFacts>(parts.cacheSize ?? 50_000);
+  // Hot path: plain object literals of one shape, no spreads (they cost more than the lookups).
   const compute = (text: string): IpFacts => {
     const a = parseAddress(text);
-    const base = { ip: a.ip, family: a.family, range: a.range, unroutable: a.unroutable, address: a };
-    if (a.unroutable) return Object.freeze({ ...base, country: '', countrySecondary: '', confidence: Confidence.None, asn: 0, asOrganisation: '' });
+    if (a.unroutable) {
+      return { ip: a.ip, family: a.family, range: a.range, unroutable: true, country: '', countrySecondary: '', confidence: Confidence.None, asn: 0, asOrganisation: '', address: a };
+    }
     const country = parts.primary.country(a) ?? '';
     const countrySecondary = parts.secondary?.country(a) ?? '';
     const as = parts.asn.lookup(a);
-    return Object.freeze({
-      ...base,
+    return {
+      ip: a.ip,
+      family: a.family,
+      range: a.range,
+      unroutable: false,
       country,
       countrySecondary,
       confidence: confidenceOf(country, countrySecondary),
       asn: as?.asn ?? 0,
       asOrganisation: as?.organisation ?? '',
-    });
+      address: a,
+    };
   };
   return {
     sources: { countryPrimary: parts.primary.name, countrySecondary: parts.secondary?.name ?? '', asn: parts.asn.name },

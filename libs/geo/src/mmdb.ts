@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { Reader, type Response } from 'maxmind';
 import type { ParsedAddress } from './address.js';
 import { GeoDataError } from './errors.js';
+import { GenerationalCache } from './lookup-cache.js';
 import type { AsnRecord, AsnSource, CountrySource } from './sources.js';
 
 const COUNTRY_CODE = /^[A-Za-z]{2}$/;
@@ -60,7 +61,9 @@ function openReader(path: string): Reader<Response> {
     throw new GeoDataError(path, `cannot read: ${err instanceof Error ? err.message : String(err)}`, err);
   }
   try {
-    return new Reader<Response>(bytes);
+    // Decoded records by data offset: a country database has a few hundred, so
+    // repeated decoding (most of a lookup's cost) is skipped.
+    return new Reader<Response>(bytes, { cache: new GenerationalCache<number, unknown>(20_000) });
   } catch (err) {
     throw new GeoDataError(path, `not a MaxMind DB file: ${err instanceof Error ? err.message : String(err)}`, err);
   }

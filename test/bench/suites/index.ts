@@ -1,4 +1,5 @@
 import type { BenchSuite } from '../harness.js';
+import { suite as locator } from './locator.js';
 
 /** Every benchmark suite, in the order they run. Add one line per suite. */
-export const suites: readonly BenchSuite[] = [];
+export const suites: readonly BenchSuite[] = [locator];

@@ -51,6 +51,15 @@ export function parseAddress(text: string): ParsedAddress {
 /** Four decimal parts without leading zeros (the form ipaddr.js calls four-part decimal); ipaddr.js checks each is <= 255. */
 const DOTTED_QUAD = /^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/;
 
+/**
+ * True when `text` has the shape of a dotted-quad IPv4 address. A cheap test
+ * (ipaddr.js's own validators throw and catch an Error per non-address, which
+ * costs more than a whole lookup); `parseAddress` still checks the values.
+ */
+export function looksLikeDottedQuad(text: string): boolean {
+  return DOTTED_QUAD.test(text);
+}
+
 /** Every ParsedAddress is built here, with one shape, so lookups stay monomorphic. */
 function parsed(
   ip: string,

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { getDomain } from 'tldts';
+import { looksLikeDottedQuad } from './address.js';
 import { InvalidUrlError } from './errors.js';
 
 /** What kind of host a URL names. */
@@ -63,7 +64,7 @@ export function normaliseUrl(input: string): NormalisedUrl {
     return { url: input, normalizedUrl: u.href, host: u.hostname.slice(1, -1), hostKind: HostKind.IPv6, registrableDomain: '' };
   }
   // The WHATWG parser has already turned every IPv4 form into a dotted quad.
-  if (ipaddr.IPv4.isValidFourPartDecimal(u.hostname)) {
+  if (looksLikeDottedQuad(u.hostname)) {
     return { url: input, normalizedUrl: u.href, host: u.hostname, hostKind: HostKind.IPv4, registrableDomain: '' };
   }
   const registrableDomain = getDomain(u.hostname, { allowPrivateDomains: true }) ?? '';

@@ -38,6 +38,18 @@ describe('JSON buckets', () => {
     expect(second?.revision).toBe(first?.revision);
   });
 
+  it('uses a known value for the first attempt and re-reads when it was stale', async () => {
+    const [a, b] = await Promise.all(buses.slice(0, 2).map((bus) => openJsonBucket<{ n: number }>(bus, KvBucket.Cases)));
+    const first = await a!.update('known', () => ({ n: 1 }), 5, { value: undefined, revision: 0 });
+    await b!.update('known', (cur) => ({ n: (cur?.n ?? 0) + 10 }));
+    const seen: (number | undefined)[] = [];
+    const after = await a!.update('known', (cur) => (seen.push(cur?.n), { n: (cur?.n ?? 0) + 1 }), 5, first);
+    expect(seen).toEqual([1, 11]);
+    expect(after?.value.n).toBe(12);
+    const unchanged = await a!.update('known', () => undefined, 5, after);
+    expect(unchanged).toEqual(after);
+  });
+
   it('refuses a stored value its parser rejects', async () => {
     const raw = await openJsonBucket<unknown>(buses[0] as Bus, KvBucket.Cases);
     await raw.put('bad', { v: 'not a number' });

@@ -27,9 +27,17 @@ export interface JsonBucket<T> {
    * (undefined when absent) and returns the next, or undefined for "no
    * change". A concurrent writer makes it re-read and call `change` again, so
    * `change` must be pure. Safe with any number of replicas.
+   * `known` is a value the caller already holds (a cache; revision 0 and
+   * value undefined for "absent"): the first attempt uses it instead of
+   * reading, and a stale `known` only costs one lost compare-and-set.
    * @throws ConflictError after `attempts` lost races (retryable).
    */
-  update(key: string, change: (current: T | undefined) => T | undefined, attempts?: number): Promise<Versioned<T> | undefined>;
+  update(
+    key: string,
+    change: (current: T | undefined) => T | undefined,
+    attempts?: number,
+    known?: { readonly value: T | undefined; readonly revision: number },
+  ): Promise<Versioned<T> | undefined>;
   delete(key: string): Promise<void>;
   /** Every key (optionally matching a subject-style filter). */
   keys(filter?: string): AsyncIterable<string>;
@@ -74,12 +82,17 @@ export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: u
     name,
     get,
     put: (key, value) => kv.put(key, encode(value)),
-    update: async (key, change, attempts = 20) => {
+    update: async (key, change, attempts = 20, known) => {
       for (let attempt = 0; attempt < attempts; attempt++) {
-        const current = await kv.get(key);
-        const live = current?.operation === 'PUT' ? current : undefined;
-        const next = change(live ? decode(key, live.value) : undefined);
-        if (next === undefined) return live ? { value: decode(key, live.value), revision: live.revision } : undefined;
+        let live: Versioned<T> | undefined;
+        if (attempt === 0 && known) {
+          live = known.value === undefined ? undefined : { value: known.value, revision: known.revision };
+        } else {
+          const current = await kv.get(key);
+          live = current?.operation === 'PUT' ? { value: decode(key, current.value), revision: current.revision } : undefined;
+        }
+        const next = change(live?.value);
+        if (next === undefined) return live;
         try {
           const revision = live ? await kv.update(key, encode(next), live.revision) : await kv.create(key, encode(next));
           return { value: next, revision };

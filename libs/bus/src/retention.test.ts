@@ -1,4 +1,4 @@
-import { type NatsServer, startNatsServer } from '@relay/testkit';
+import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { Audience, decodeMessage, exampleMessage, NoticeKind, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention, type Bus, busConfigFromEnv, connectBus, ensureTopology, publishMessage, readStream, streamState } from './index.js';
@@ -23,7 +23,9 @@ describe('retention', () => {
       await publishMessage(bus, subjects.referral('NL', 'eokm'), RelayType.Referral, { ...exampleMessage(RelayType.Referral), id }, { msgId: id, origin: 'dispatcher' });
     }
     await publishMessage(bus, subjects.notice('NL', Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_POLICE_REFERRAL), RelayType.Notice, exampleMessage(RelayType.Notice), { msgId: 'ntc_old', origin: 'dispatcher' });
-    const cutoff = new Date();
+    // Stored times have nanoseconds, Dates milliseconds: put the cutoff strictly between old and new.
+    const cutoff = new Date(Date.now() + 1);
+    await waitFor(() => Date.now() > cutoff.getTime(), { what: 'the clock to pass the cutoff' });
     await publishMessage(bus, subjects.referral('DE', 'eco'), RelayType.Referral, { ...exampleMessage(RelayType.Referral), id: 'ref_new' }, { msgId: 'ref_new', origin: 'dispatcher' });
 
     // "now" is set so that everything published before the cutoff is past a 1 h period.

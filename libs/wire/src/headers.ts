@@ -29,6 +29,8 @@ export const Header = {
   Signer: 'Relay-Signer',
   /** Base64url ed25519 signature over payload and Relay-* headers. */
   Signature: 'Relay-Signature',
+  /** On replies of `relay.intake.submit`: the HTTP-equivalent status (`202`, `400`, `503`, ...). */
+  Status: 'Relay-Status',
 } as const;
 export type HeaderName = (typeof Header)[keyof typeof Header];
 

@@ -1,0 +1,24 @@
+import ms from 'ms';
+import { z } from 'zod';
+
+const DURATION = /^\d+(\.\d+)?(ms|s|m|h|d)$/;
+
+/**
+ * Reads a duration like `15m`, `2s`, `24h`, `250ms` (units ms, s, m, h, d)
+ * into milliseconds, or undefined when it is not one.
+ */
+export function parseDuration(text: string): number | undefined {
+  if (!DURATION.test(text)) return undefined;
+  const value = ms(text as ms.StringValue);
+  return Number.isFinite(value) && value > 0 ? Math.round(value) : undefined;
+}
+
+/** A zod schema for a positive duration string (`24h`), parsed to milliseconds. */
+export const durationSchema = z.string().transform((text, ctx) => {
+  const value = parseDuration(text);
+  if (value === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be a positive duration like 90s, 15m, 24h or 3d (got ${JSON.stringify(text)})` });
+    return z.NEVER;
+  }
+  return value;
+});

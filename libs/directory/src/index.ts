@@ -1,0 +1,26 @@
+export { parseDirectory } from './directory.js';
+export type { Directory } from './directory.js';
+export { durationSchema, parseDuration } from './duration.js';
+export {
+  DirectoryErrorCode,
+  DirectoryInvalidError,
+  DirectoryNotLoadedError,
+  DirectoryUnreadableError,
+  isDirectoryInvalidError,
+  isDirectoryNotLoadedError,
+  isDirectoryUnreadableError,
+} from './errors.js';
+export { HoldReason, routeObservation } from './routing.js';
+export type { NoticeTarget, Route } from './routing.js';
+export { directorySchema, Membership } from './schema.js';
+export type {
+  AuthorityEntry,
+  DeadlinePolicy,
+  DirectoryData,
+  DirectoryFile,
+  FallbackRoute,
+  HotlineEntry,
+  PoliceEntry,
+} from './schema.js';
+export { DIRECTORY_KEY, loadDirectoryFile, publishDirectory, readDirectory, seedDirectory, watchDirectory } from './store.js';
+export type { DirectoryWatch, DirectoryWatchEvents, StoredDirectory } from './store.js';

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+
+const ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const COUNTRY = /^[A-Z]{2}$/;
+
+const id = z.string().regex(ID, 'must be 1-64 characters of [a-z0-9-] (a subject token)');
+const country = z.string().regex(COUNTRY, 'must be an ISO 3166-1 alpha-2 code in upper case');
+const sourceRefs = z.array(z.string().min(1)).describe('ids of provenance.sources');
+const text = z.string().min(1);
+
+/** Where a fact in the directory comes from. */
+const sourceSchema = z.strictObject({ id: text, where: text, what: text });
+
+/**
+ * INHOPE membership as the sources support it: `member` when a source calls
+ * the organisation an INHOPE member hotline, `unknown` when none does.
+ * Only `member` hotlines are routed to unless `routing` names one explicitly
+ * (decision 0030).
+ */
+export const Membership = { Member: 'member', Unknown: 'unknown' } as const;
+export type Membership = (typeof Membership)[keyof typeof Membership];
+
+const hotlineSchema = z.strictObject({
+  id,
+  country,
+  name: text,
+  website: z.url().optional(),
+  membership: z.enum([Membership.Member, Membership.Unknown]),
+  sources: sourceRefs.min(1),
+  note: text.optional(),
+});
+
+const authoritySchema = z.strictObject({
+  id,
+  country,
+  name: text,
+  website: z.url().optional(),
+  /** True when it can order a hoster to remove content: it receives deadline escalations. */
+  removalOrders: z.boolean(),
+  role: text,
+  note: text.optional(),
+  sources: sourceRefs,
+});
+
+const policeSchema = z.strictObject({ country, name: text, note: text.optional(), sources: sourceRefs });
+
+const deadlinePolicySchema = z.strictObject({
+  /** Removal due this long after the hotline's notice to the hoster (ICCAM ISP). */
+  afterHosterNotice: durationSchema,
+  /** Removal due this long after an authority's removal order. */
+  afterAuthorityOrder: durationSchema,
+  note: text.optional(),
+  sources: sourceRefs,
+});
+
+/** The directory file: what `relay directory apply` stores and operators edit. */
+export const directorySchema = z.strictObject({
+  version: z.literal(1),
+  provenance: z.strictObject({
+    /** When the list was compiled (ISO 8601 date or month). */
+    compiledAt: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be YYYY-MM or YYYY-MM-DD'),
+    summary: text,
+    sources: z.array(sourceSchema).min(1),
+  }),
+  hotlines: z.array(hotlineSchema).min(1),
+  /** Which hotline takes the cases of a country, where the choice is not obvious. */
+  routing: z.record(country, z.strictObject({ hotline: id, note: text.optional() })).default({}),
+  authorities: z.array(authoritySchema).default([]),
+  police: z.array(policeSchema).default([]),
+  deadlines: z.strictObject({
+    default: deadlinePolicySchema,
+    byCountry: z.record(country, deadlinePolicySchema).default({}),
+  }),
+  /** Where cases go when the hosting country has no routable hotline. */
+  fallback: z.strictObject({ recipient: id, name: text, note: text.optional(), sources: sourceRefs }),
+});
+
+/** The directory as stored and edited (durations as text, e.g. `24h`). */
+export type DirectoryFile = z.input<typeof directorySchema>;
+/** The validated directory, durations in ms. */
+export type DirectoryData = z.output<typeof directorySchema>;
+/** One hotline. */
+export type HotlineEntry = DirectoryData['hotlines'][number];
+/** A removal authority or regulator of a country. */
+export type AuthorityEntry = DirectoryData['authorities'][number];
+/** The police liaison of a country. */
+export type PoliceEntry = DirectoryData['police'][number];
+/** Removal deadlines of a country, ms. */
+export type DeadlinePolicy = DirectoryData['deadlines']['default'];
+/** The route for countries without a routable hotline. */
+export type FallbackRoute = DirectoryData['fallback'];

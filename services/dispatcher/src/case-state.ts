@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Lifecycle of a case. `held`: no route yet (unroutable, unresolved); rechecked like an open case. */
+export const CaseStatus = { Open: 'open', Held: 'held', Closed: 'closed' } as const;
+export type CaseStatus = (typeof CaseStatus)[keyof typeof CaseStatus];
+
+/** What started a removal deadline: the hotline's notice to the hoster, or an authority's order. */
+export const DeadlineKind = { HosterNotice: 'hoster-notice', AuthorityOrder: 'authority-order' } as const;
+export type DeadlineKind = (typeof DeadlineKind)[keyof typeof DeadlineKind];
+
+const ms = z.number().int().nonnegative();
+
+/** A message written with the state change that caused it and published after it (decision 0031). */
+const outboxEntrySchema = z.object({
+  msgId: z.string().min(1),
+  subject: z.string().min(1),
+  type: z.string().min(1),
+  /** The encoded protobuf, base64. */
+  data: z.string(),
+  traceparent: z.string().optional(),
+});
+
+const routingSchema = z.object({
+  /** 0 for the first referral, +1 for every relocation, reroute or reopening. */
+  epoch: z.number().int().nonnegative(),
+  referralId: z.string(),
+  jurisdiction: z.string(),
+  hotline: z.string(),
+  hotlineCountry: z.string(),
+  reason: z.number().int(),
+  fallback: z.boolean(),
+  /** The jurisdiction's police were told (HOSTED_IN routes): they hear of a move out too. */
+  policeTold: z.boolean(),
+  directoryRevision: z.number().int().nonnegative(),
+  issuedAt: ms,
+});
+
+const deadlineSchema = z.object({
+  kind: z.enum([DeadlineKind.HosterNotice, DeadlineKind.AuthorityOrder]),
+  statusId: z.string(),
+  referralId: z.string(),
+  jurisdiction: z.string(),
+  startedAt: ms,
+  dueAt: ms,
+  escalated: z.boolean(),
+});
+
+/** The state of one case, the value in KV `relay-cases` under the case id. */
+export const caseSchema = z.object({
+  v: z.literal(1),
+  id: z.string().min(1),
+  /** The normalised URL the case is keyed on. */
+  url: z.string().min(1),
+  status: z.enum([CaseStatus.Open, CaseStatus.Held, CaseStatus.Closed]),
+  holdReason: z.string().optional(),
+  openedAt: ms,
+  /** Every source that reported the URL, in order of arrival. */
+  sources: z.array(z.string()),
+  /** The observation that opened the case (proto3 JSON): report id, hashes, classification. */
+  opening: z.unknown(),
+  /** The latest observation that changed the case (proto3 JSON); routing never goes back past its `resolvedAt`. */
+  hosting: z.unknown(),
+  /** `resolvedAt` of `hosting`, ms. */
+  resolvedAt: ms,
+  /** AS number of `hosting` (hoster changes). */
+  asn: z.number().int().nonnegative(),
+  routing: routingSchema.optional(),
+  deadline: deadlineSchema.optional(),
+  recheck: z.object({ seq: z.number().int().nonnegative(), nextAt: ms }),
+  closed: z.object({ at: ms, action: z.number().int(), statusId: z.string() }).optional(),
+  /** Recently applied status update ids, newest last (idempotency for redeliveries). */
+  statuses: z.array(z.object({ id: z.string(), action: z.number().int(), at: ms })),
+  outbox: z.array(outboxEntrySchema),
+});
+
+/** One case. */
+export type CaseState = z.infer<typeof caseSchema>;
+/** Where a case is routed. */
+export type CaseRouting = z.infer<typeof routingSchema>;
+/** A removal deadline. */
+export type CaseDeadline = z.infer<typeof deadlineSchema>;
+/** A pending message of a case. */
+export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+
+/** How many applied status ids a case remembers. */
+export const STATUS_MEMORY = 20;
+
+/**
+ * The case's recheck phase within the interval, ms: from the case id (a
+ * SHA-256 derived id), so a million cases spread evenly over the interval
+ * and every replica computes the same schedule.
+ */
+export function recheckPhase(caseId: string, intervalMs: number): number {
+  const hex = caseId.slice(caseId.indexOf('_') + 1, caseId.indexOf('_') + 9);
+  return parseInt(hex, 16) % intervalMs;
+}
+
+/** The first time after `now` at which the case's phase comes round, ms. */
+export function nextRecheckAt(caseId: string, now: number, intervalMs: number): number {
+  const phase = recheckPhase(caseId, intervalMs);
+  const into = (((now - phase) % intervalMs) + intervalMs) % intervalMs;
+  return now - into + intervalMs;
+}

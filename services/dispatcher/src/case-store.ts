@@ -1,0 +1,171 @@
+import { type Bus, type JsonBucket, openJsonBucket, publishBytes, type Versioned } from '@relay/bus';
+import { encodeMessage, Header, KvBucket, type RelayTypeName } from '@relay/wire';
+import { caseSchema, type CaseState, type OutboxEntry } from './case-state.js';
+import type { Transition } from './decide-observation.js';
+import { type Emit, ORIGIN } from './messages.js';
+
+/** What {@link CaseStore.transact} did. */
+export interface Applied {
+  /** The transition this call wrote, if it wrote one. */
+  readonly transition: Transition | undefined;
+  /** The case after the call (undefined when absent). */
+  readonly state: CaseState | undefined;
+  /** Messages published by this call (its own and any left pending by a crashed writer). */
+  readonly published: number;
+}
+
+/** Case state in KV, with an in-process cache kept honest by compare-and-set. */
+export interface CaseStore {
+  /**
+   * Decides on a case and applies the decision: writes the next state and
+   * its messages (the outbox) in one compare-and-set, publishes them, then
+   * clears them from the outbox. Calls for one case run one at a time in this
+   * process; other replicas are kept out by the compare-and-set (a conflict
+   * re-reads and decides again, so `decide` must be pure).
+   * Options: `fresh` reads KV instead of trusting the cache (refusals must
+   * never rest on a stale cache); `likelyNew` tries to create the case
+   * without reading first when it is not cached (a report of a new URL: a
+   * read of a missing key costs more than a lost create).
+   */
+  transact(
+    caseId: string,
+    decide: (current: CaseState | undefined) => Transition | undefined,
+    options?: { fresh?: boolean; likelyNew?: boolean; traceparent?: string },
+  ): Promise<Applied>;
+  /** Reads a case, from the cache unless `fresh`. */
+  read(caseId: string, fresh?: boolean): Promise<CaseState | undefined>;
+  /** Tells the cache about a change seen on the bucket's watch. */
+  observed(caseId: string, revision: number, raw: unknown): void;
+  /** Cache statistics. */
+  cacheStats(): { size: number; hits: number; misses: number };
+}
+
+/** Options of {@link openCaseStore}. */
+export interface CaseStoreOptions {
+  /** Cases kept in memory (least recently used are dropped). */
+  readonly cacheSize: number;
+  /** Called for each message published. */
+  readonly onPublished?: (type: RelayTypeName) => void;
+}
+
+const ABSENT = { value: undefined, revision: 0 } as const;
+
+/** Opens the case bucket (created by `ensureTopology`). */
+export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promise<CaseStore> {
+  const bucket: JsonBucket<CaseState> = await openJsonBucket(bus, KvBucket.Cases, (raw) => caseSchema.parse(raw));
+  const cache = new Map<string, Versioned<CaseState>>();
+  const locks = new Map<string, Promise<void>>();
+  let hits = 0;
+  let misses = 0;
+
+  const remember = (caseId: string, v: Versioned<CaseState> | undefined): void => {
+    cache.delete(caseId);
+    if (!v) return;
+    cache.set(caseId, v);
+    if (cache.size > options.cacheSize) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) cache.delete(oldest.value);
+    }
+  };
+  const cached = (caseId: string): Versioned<CaseState> | undefined => {
+    const v = cache.get(caseId);
+    if (v) {
+      hits++;
+      // Re-insert: a Map iterates in insertion order, so this keeps LRU order.
+      cache.delete(caseId);
+      cache.set(caseId, v);
+    } else {
+      misses++;
+    }
+    return v;
+  };
+
+  const withLock = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = locks.get(key) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const chained = prev.then(() => mine);
+    locks.set(key, chained);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (locks.get(key) === chained) locks.delete(key);
+    }
+  };
+
+  const publishOutbox = async (entries: readonly OutboxEntry[]): Promise<void> => {
+    await Promise.all(
+      entries.map(async (e) => {
+        await publishBytes(bus, e.subject, Buffer.from(e.data, 'base64'), {
+          msgId: e.msgId,
+          origin: ORIGIN,
+          ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent }),
+          headers: { [Header.Type]: e.type },
+        });
+        options.onPublished?.(e.type as RelayTypeName);
+      }),
+    );
+  };
+
+  const flush = async (caseId: string, state: Versioned<CaseState>): Promise<Versioned<CaseState>> => {
+    const entries = state.value.outbox;
+    await publishOutbox(entries);
+    const done = new Set(entries.map((e) => e.msgId));
+    const cleared = await bucket.update(
+      caseId,
+      (cur) => (cur && cur.outbox.some((e) => done.has(e.msgId)) ? { ...cur, outbox: cur.outbox.filter((e) => !done.has(e.msgId)) } : undefined),
+      20,
+      state,
+    );
+    return cleared ?? state;
+  };
+
+  return {
+    transact: (caseId, decide, opts = {}) =>
+      withLock(caseId, async () => {
+        const known = opts.fresh ? undefined : (cached(caseId) ?? (opts.likelyNew ? ABSENT : undefined));
+        let wrote: Transition | undefined;
+        const result = await bucket.update(
+          caseId,
+          (cur) => {
+            wrote = decide(cur);
+            if (!wrote) return undefined;
+            return { ...wrote.next, outbox: [...(cur?.outbox ?? []), ...wrote.emits.map((e) => toOutbox(e, opts.traceparent))] };
+          },
+          20,
+          known,
+        );
+        if (!result) return { transition: undefined, state: undefined, published: 0 };
+        if (result.value.outbox.length === 0) {
+          remember(caseId, result);
+          return { transition: wrote, state: result.value, published: 0 };
+        }
+        const published = result.value.outbox.length;
+        const after = await flush(caseId, result);
+        remember(caseId, after);
+        return { transition: wrote, state: after.value, published };
+      }),
+    read: async (caseId, fresh = false) => {
+      const hit = fresh ? undefined : cached(caseId);
+      if (hit) return hit.value;
+      const got = await bucket.get(caseId);
+      remember(caseId, got);
+      return got?.value;
+    },
+    observed: (caseId, revision, raw) => {
+      const have = cache.get(caseId);
+      if (!have || have.revision >= revision) return;
+      const parsed = raw === undefined ? undefined : caseSchema.safeParse(raw);
+      if (parsed?.success) cache.set(caseId, { value: parsed.data, revision });
+      else cache.delete(caseId);
+    },
+    cacheStats: () => ({ size: cache.size, hits, misses }),
+  };
+}
+
+function toOutbox<K extends RelayTypeName>(e: Emit<K>, traceparent: string | undefined): OutboxEntry {
+  const data = Buffer.from(encodeMessage(e.type, e.message)).toString('base64');
+  return { msgId: e.msgId, subject: e.subject, type: e.type, data, ...(traceparent === undefined ? {} : { traceparent }) };
+}

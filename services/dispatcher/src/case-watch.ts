@@ -1,0 +1,76 @@
+import { type Bus, openJsonBucket } from '@relay/bus';
+import { KvBucket } from '@relay/wire';
+import { z } from 'zod';
+import { CaseStatus } from './case-state.js';
+import type { CaseStore } from './case-store.js';
+import type { DeadlineQueue } from './deadline-queue.js';
+import type { DispatcherLog } from './log.js';
+import type { RecheckIndex } from './recheck-index.js';
+
+/** The few fields of a case the schedules need; the rest is not parsed (a million cases at start). */
+const scheduleView = z.object({
+  status: z.enum([CaseStatus.Open, CaseStatus.Held, CaseStatus.Closed]),
+  deadline: z.object({ dueAt: z.number(), escalated: z.boolean() }).optional(),
+  outbox: z.array(z.unknown()),
+});
+
+/** A running watch of the case bucket. */
+export interface CaseWatch {
+  /** Case ids whose outbox has stayed unpublished longer than `stuckAfterMs` (their writer likely crashed). */
+  stuck(): string[];
+  stop(): void;
+}
+
+/**
+ * Follows every change of the case bucket (all replicas' writes, and at start
+ * every stored case) into the recheck index, the deadline queue and the case
+ * cache, and notes outboxes that nobody clears.
+ */
+export async function watchCases(
+  bus: Bus,
+  parts: { index: RecheckIndex; deadlines: DeadlineQueue; store: CaseStore; log: DispatcherLog; stuckAfterMs: number },
+): Promise<CaseWatch> {
+  const bucket = await openJsonBucket<unknown>(bus, KvBucket.Cases);
+  const changes = await bucket.watch();
+  // Real time, not the injected clock: this is about crashed processes, not the domain.
+  const pending = new Map<string, number>();
+  void (async () => {
+    for await (const { key, value, revision } of changes) {
+      parts.store.observed(key, revision, value);
+      const view = value === undefined ? undefined : scheduleView.safeParse(value);
+      if (view && !view.success) {
+        parts.log.warn({ caseId: key, revision, err: view.error.message }, 'case value does not parse: not scheduled');
+        continue;
+      }
+      const c = view?.data;
+      if (!/^case_[0-9a-f]{32}$/.test(key)) continue;
+      if (!c || c.status === CaseStatus.Closed) {
+        parts.index.remove(key);
+        parts.deadlines.delete(key);
+      } else {
+        parts.index.add(key);
+        if (c.deadline && !c.deadline.escalated) parts.deadlines.set(key, c.deadline.dueAt);
+        else parts.deadlines.delete(key);
+      }
+      if (c && c.outbox.length > 0) {
+        if (!pending.has(key)) pending.set(key, performance.now());
+      } else {
+        pending.delete(key);
+      }
+    }
+  })();
+  return {
+    stuck: () => {
+      const limit = performance.now() - parts.stuckAfterMs;
+      const out: string[] = [];
+      for (const [key, since] of pending) {
+        if (since <= limit) {
+          out.push(key);
+          pending.delete(key);
+        }
+      }
+      return out;
+    },
+    stop: () => changes.stop(),
+  };
+}

@@ -1,0 +1,137 @@
+import { type Directory, type NoticeTarget, type Route, routeObservation } from '@relay/directory';
+import { Audience, deriveId, type HostingObservation, HostingStatus, NoticeKind, RoutingReason } from '@relay/wire';
+import { type CaseRouting, type CaseState, CaseStatus, nextRecheckAt } from './case-state.js';
+import { type Emit, noticeEmit, observationJson, observationOf, referralEmit, relocationReason } from './messages.js';
+
+/** What a decision needs besides the case and the message. */
+export interface DecisionContext {
+  readonly directory: Directory;
+  readonly directoryRevision: number;
+  /** The injected clock's now, ms. */
+  readonly now: number;
+  readonly recheckIntervalMs: number;
+}
+
+/** A state change and the messages it calls for; undefined means "nothing to do". */
+export interface Transition {
+  readonly next: CaseState;
+  readonly emits: readonly Emit[];
+}
+
+/** The case id of a normalised URL (contract: `deriveId('case', normalizedUrl)`). */
+export function caseIdOf(normalizedUrl: string): string {
+  return deriveId('case', normalizedUrl);
+}
+
+/**
+ * The dispatcher's policy for one observation, pure: opens a case, joins a
+ * second source, routes a held case, relocates, reroutes after a directory
+ * change, notes a hoster change, reopens a closed case on a new report, or
+ * does nothing. An observation resolved no later than the case's latest
+ * change never moves the case (replays and late redeliveries yield nothing).
+ */
+export function decideObservation(current: CaseState | undefined, o: HostingObservation, ctx: DecisionContext): Transition | undefined {
+  const cause = o.cause?.cause;
+  const report = cause?.$case === 'report' ? cause.value : undefined;
+  const resolvedAt = o.resolvedAt?.getTime() ?? 0;
+
+  if (!current) {
+    // A recheck answer for a case that does not exist: nothing to route.
+    if (!report) return undefined;
+    const id = caseIdOf(o.normalizedUrl);
+    const opened: CaseState = {
+      v: 1,
+      id,
+      url: o.normalizedUrl,
+      status: CaseStatus.Held,
+      openedAt: ctx.now,
+      sources: [report.source],
+      opening: observationJson(o),
+      hosting: observationJson(o),
+      resolvedAt,
+      asn: o.asn,
+      recheck: { seq: 0, nextAt: nextRecheckAt(id, ctx.now, ctx.recheckIntervalMs) },
+      statuses: [],
+      outbox: [],
+    };
+    return route(opened, o, ctx, true) ?? { next: opened, emits: [] };
+  }
+
+  let next = current;
+  if (report && !current.sources.includes(report.source)) next = { ...next, sources: [...next.sources, report.source] };
+  const joined = next !== current ? { next, emits: [] } : undefined;
+
+  if (resolvedAt <= current.resolvedAt) return joined;
+  if (current.status === CaseStatus.Closed) {
+    // Only a report received after the case closed reopens it (the content may be back).
+    const receivedAt = report?.receivedAt?.getTime() ?? 0;
+    if (!report || !current.closed || receivedAt <= current.closed.at) return joined;
+    const { closed: _closed, deadline: _deadline, ...rest } = next;
+    return route({ ...rest, status: CaseStatus.Held }, o, ctx, true) ?? joined;
+  }
+  return route(next, o, ctx, false) ?? joined;
+}
+
+function route(c: CaseState, o: HostingObservation, ctx: DecisionContext, fresh: boolean): Transition | undefined {
+  const r = routeObservation(o, ctx.directory, c.sources);
+  const resolvedAt = o.resolvedAt?.getTime() ?? 0;
+  // A held case may carry the routing of before it closed and reopened: that route is spent.
+  const routed = !fresh && c.status === CaseStatus.Open && c.routing !== undefined;
+  if (r.kind === 'hold') {
+    // A routed case keeps its route while the host does not resolve; a held case stays held.
+    if (routed) return undefined;
+    return c.holdReason === r.reason && !fresh ? undefined : { next: { ...c, status: CaseStatus.Held, holdReason: r.reason }, emits: [] };
+  }
+  const old = routed ? c.routing : undefined;
+  const moved = { ...c, hosting: observationJson(o), resolvedAt, asn: o.asn };
+
+  if (old && old.jurisdiction === r.jurisdiction && old.hotline === r.hotline) {
+    if (o.status !== HostingStatus.HOSTING_STATUS_LOCATED || !c.asn || !o.asn || c.asn === o.asn) return undefined;
+    // Same country, same hotline, another network: the old hoster's notice no longer applies.
+    const { deadline: _deadline, ...rest } = moved;
+    const before = observationOf(c.hosting);
+    const target: NoticeTarget = { kind: NoticeKind.NOTICE_KIND_HOSTER_CHANGED, audience: Audience.AUDIENCE_HOTLINE, country: old.hotlineCountry, hotline: old.hotline };
+    return { next: rest, emits: [noticeEmit(target, { caseState: rest, referralId: old.referralId, event: o.id, now: ctx.now, before, after: o })] };
+  }
+
+  const epoch = c.routing ? c.routing.epoch + 1 : 0;
+  const routing: CaseRouting = {
+    epoch,
+    referralId: deriveId('ref', c.id, epoch),
+    jurisdiction: r.jurisdiction,
+    hotline: r.hotline,
+    hotlineCountry: r.hotlineCountry,
+    reason: reasonOf(r, old),
+    fallback: r.fallback,
+    policeTold: r.reason === RoutingReason.ROUTING_REASON_HOSTED_IN,
+    directoryRevision: ctx.directoryRevision,
+    issuedAt: ctx.now,
+  };
+  const { deadline: _deadline, holdReason: _hold, ...rest } = moved;
+  const next: CaseState = { ...rest, status: CaseStatus.Open, routing };
+  const before = old ? observationOf(c.hosting) : undefined;
+  const notice = (target: NoticeTarget): Emit =>
+    noticeEmit(target, { caseState: next, referralId: routing.referralId, event: 'route', now: ctx.now, ...(before ? { before } : {}), after: o });
+
+  const emits: Emit[] = [referralEmit(next, routing, o, old?.referralId ?? '')];
+  for (const target of r.notices) {
+    // A reroute within the country: its police already know the case.
+    if (old && old.jurisdiction === r.jurisdiction && target.audience === Audience.AUDIENCE_POLICE && old.policeTold) continue;
+    // A police referral for a case that came from elsewhere is a relocation into the country.
+    const kind = old && target.kind === NoticeKind.NOTICE_KIND_POLICE_REFERRAL ? NoticeKind.NOTICE_KIND_RELOCATION_IN : target.kind;
+    emits.push(notice({ ...target, kind }));
+  }
+  if (old) {
+    emits.push(notice({ kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, audience: Audience.AUDIENCE_HOTLINE, country: old.hotlineCountry, hotline: old.hotline }));
+    if (old.policeTold && old.jurisdiction !== r.jurisdiction) {
+      emits.push(notice({ kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, audience: Audience.AUDIENCE_POLICE, country: old.jurisdiction }));
+    }
+  }
+  return { next, emits };
+}
+
+function reasonOf(r: Extract<Route, { kind: 'refer' }>, old: CaseRouting | undefined): RoutingReason {
+  if (!old) return r.reason;
+  if (old.jurisdiction === r.jurisdiction) return RoutingReason.ROUTING_REASON_REROUTED;
+  return relocationReason(r.reason);
+}

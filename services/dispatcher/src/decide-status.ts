@@ -1,0 +1,113 @@
+import { Audience, NoticeKind, RecheckReason, StatusAction, type StatusUpdate } from '@relay/wire';
+import { type CaseState, CaseStatus, DeadlineKind, nextRecheckAt, STATUS_MEMORY } from './case-state.js';
+import type { DecisionContext, Transition } from './decide-observation.js';
+import { DispatcherErrorCode } from './errors.js';
+import { type Emit, noticeEmit, observationOf, recheckEmit } from './messages.js';
+
+/** The outcome of a status update: refused (to the DLQ), or a transition (or nothing). */
+export type StatusDecision =
+  | { readonly kind: 'refuse'; readonly code: DispatcherErrorCode; readonly message: string }
+  | { readonly kind: 'accept'; readonly transition: Transition | undefined };
+
+/**
+ * The dispatcher's policy for a hotline's ICCAM status, pure. Accepted only
+ * from the hotline the case is routed to and about its current referral.
+ * CR, CU and NI close the case; MO asks for a recheck at once; ISP starts the
+ * country's removal deadline (if none runs); an authority order starts the
+ * order deadline; RECEIVED and LEA are recorded. A status applied before
+ * (by id) changes nothing.
+ */
+export function decideStatus(current: CaseState | undefined, u: StatusUpdate, ctx: DecisionContext): StatusDecision {
+  if (!current) return refuse(DispatcherErrorCode.StatusUnknownCase, `no case ${u.caseId}`);
+  const routing = current.routing;
+  if (!routing || routing.hotline !== u.hotline || current.status === CaseStatus.Held) {
+    return refuse(
+      DispatcherErrorCode.StatusNotRoutedHotline,
+      `case ${u.caseId} is ${routing && current.status !== CaseStatus.Held ? `routed to ${routing.hotline}` : 'not routed to any hotline'}, not to ${u.hotline}`,
+    );
+  }
+  if (u.referralId !== routing.referralId) {
+    return refuse(DispatcherErrorCode.StatusWrongReferral, `case ${u.caseId} is on referral ${routing.referralId}, not ${u.referralId}`);
+  }
+  if (current.statuses.some((s) => s.id === u.id)) return { kind: 'accept', transition: undefined };
+
+  // A notice sent "in the future" counts from now: nobody can start a deadline ahead of time.
+  const at = Math.min(u.occurredAt?.getTime() ?? ctx.now, ctx.now);
+  const statuses = [...current.statuses, { id: u.id, action: u.action, at }].slice(-STATUS_MEMORY);
+  const recorded: CaseState = { ...current, statuses };
+  const accept = (next: CaseState, emits: readonly Emit[] = []): StatusDecision => ({ kind: 'accept', transition: { next, emits } });
+  if (current.status === CaseStatus.Closed) return accept(recorded);
+
+  const policy = ctx.directory.deadlines(routing.jurisdiction);
+  switch (u.action) {
+    case StatusAction.STATUS_ACTION_CR:
+    case StatusAction.STATUS_ACTION_CU:
+    case StatusAction.STATUS_ACTION_NI:
+      return accept({ ...recorded, status: CaseStatus.Closed, closed: { at: ctx.now, action: u.action, statusId: u.id } });
+    case StatusAction.STATUS_ACTION_MO: {
+      const seq = current.recheck.seq + 1;
+      const next = { ...recorded, recheck: { seq, nextAt: nextRecheckAt(current.id, ctx.now, ctx.recheckIntervalMs) } };
+      return accept(next, [recheckEmit(next, seq, RecheckReason.RECHECK_REASON_MOVED_STATUS, ctx.now)]);
+    }
+    case StatusAction.STATUS_ACTION_ISP:
+      // The first notice to the hoster counts; a repeated one does not extend the deadline.
+      if (current.deadline) return accept(recorded);
+      return accept({
+        ...recorded,
+        deadline: deadlineOf(DeadlineKind.HosterNotice, u.id, routing.referralId, routing.jurisdiction, at, policy.afterHosterNotice),
+      });
+    case StatusAction.STATUS_ACTION_AUTHORITY_ORDER:
+      // An order is a new legal clock, whatever ran before.
+      return accept({
+        ...recorded,
+        deadline: deadlineOf(DeadlineKind.AuthorityOrder, u.id, routing.referralId, routing.jurisdiction, at, policy.afterAuthorityOrder),
+      });
+    case StatusAction.STATUS_ACTION_RECEIVED:
+    case StatusAction.STATUS_ACTION_LEA:
+      return accept(recorded);
+    case StatusAction.STATUS_ACTION_UNSPECIFIED:
+    case StatusAction.UNRECOGNIZED:
+      return refuse(DispatcherErrorCode.StatusInvalid, `status ${u.id} has no action`);
+  }
+}
+
+function refuse(code: DispatcherErrorCode, message: string): StatusDecision {
+  return { kind: 'refuse', code, message };
+}
+
+function deadlineOf(kind: DeadlineKind, statusId: string, referralId: string, jurisdiction: string, startedAt: number, windowMs: number) {
+  return { kind, statusId, referralId, jurisdiction, startedAt, dueAt: startedAt + windowMs, escalated: false };
+}
+
+/**
+ * A scheduled recheck, pure: claims the case's next recheck (sequence + 1,
+ * next phase time) when it is due, so that of several replicas only the one
+ * whose compare-and-set wins asks the locator.
+ */
+export function decideRecheck(current: CaseState | undefined, ctx: DecisionContext): Transition | undefined {
+  if (!current || current.status === CaseStatus.Closed || current.recheck.nextAt > ctx.now) return undefined;
+  const seq = current.recheck.seq + 1;
+  const next = { ...current, recheck: { seq, nextAt: nextRecheckAt(current.id, ctx.now, ctx.recheckIntervalMs) } };
+  return { next, emits: [recheckEmit(next, seq, RecheckReason.RECHECK_REASON_SCHEDULED, ctx.now)] };
+}
+
+/**
+ * A missed deadline, pure: once the deadline of an open case has passed,
+ * marks it escalated and tells the country's removal authority (if it has
+ * one) and its police.
+ */
+export function decideEscalation(current: CaseState | undefined, ctx: DecisionContext): Transition | undefined {
+  const d = current?.deadline;
+  if (!current || !d || d.escalated || current.status === CaseStatus.Closed || d.dueAt > ctx.now) return undefined;
+  const next: CaseState = { ...current, deadline: { ...d, escalated: true } };
+  const authority = ctx.directory.removalAuthority(d.jurisdiction);
+  const audiences = authority ? [Audience.AUDIENCE_AUTHORITY, Audience.AUDIENCE_POLICE] : [Audience.AUDIENCE_POLICE];
+  const after = observationOf(current.hosting);
+  const emits = audiences.map((audience) =>
+    noticeEmit(
+      { kind: NoticeKind.NOTICE_KIND_DEADLINE_ESCALATION, audience, country: d.jurisdiction },
+      { caseState: next, referralId: d.referralId, event: d.statusId, now: ctx.now, after, deadline: d.dueAt },
+    ),
+  );
+  return { next, emits };
+}

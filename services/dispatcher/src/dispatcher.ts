@@ -1,0 +1,133 @@
+import { type Bus, type ConsumerRunner, runConsumer } from '@relay/bus';
+import { DirectoryNotLoadedError, type DirectoryWatch, watchDirectory } from '@relay/directory';
+import type { Metrics } from '@relay/observability';
+import { RelayType, StreamName, subjectFilters } from '@relay/wire';
+import { type CaseWatch, watchCases } from './case-watch.js';
+import { type CaseStore, openCaseStore } from './case-store.js';
+import { type Clock, systemClock } from './clock.js';
+import { createDeadlineQueue, type DeadlineQueue } from './deadline-queue.js';
+import type { DecisionContext } from './decide-observation.js';
+import { type DispatcherLog, silentLog } from './log.js';
+import { onObservation } from './on-observation.js';
+import { onStatus } from './on-status.js';
+import { createRecheckIndex, type RecheckIndex } from './recheck-index.js';
+import { createScheduler, type Scheduler, type TickReport } from './scheduler.js';
+
+/** Durable consumer names of the contract. */
+export const Durable = { Hosting: 'dispatcher-hosting', Status: 'dispatcher-status' } as const;
+
+/** Settings of a dispatcher (durations in ms). */
+export interface DispatcherSettings {
+  /** How often every open or held case is re-located. */
+  readonly recheckIntervalMs: number;
+  /** How often the scheduler looks for due work. Default 250 ms. */
+  readonly tickMs?: number;
+  /** Messages handled at once per consumer. Default 256. */
+  readonly concurrency?: number;
+  /** Cases cached in memory. Default 10,000. */
+  readonly cacheSize?: number;
+  /** An outbox left this long is published by whoever sees it (its writer crashed). Default 10 s. */
+  readonly stuckOutboxMs?: number;
+  /** How long the server waits for an ack before redelivering. Default 30 s. */
+  readonly ackWaitMs?: number;
+}
+
+/** What a dispatcher needs: plug in a fake clock and a quiet log in tests. */
+export interface DispatcherDeps {
+  readonly bus: Bus;
+  readonly settings: DispatcherSettings;
+  readonly clock?: Clock;
+  readonly log?: DispatcherLog;
+  readonly metrics?: Metrics;
+}
+
+/** A running dispatcher. */
+export interface Dispatcher {
+  /** True once a directory is loaded (routing possible). */
+  ready(): boolean;
+  /** True when the case is in this replica's recheck index (open or held, seen on the case watch). */
+  isScheduled(caseId: string): boolean;
+  /** Runs the scheduler once now (tests use it with a fake clock instead of waiting for the timer). */
+  tick(): Promise<TickReport>;
+  /** Open and held cases scheduled, deadlines pending, cache use. */
+  stats(): { scheduled: number; deadlines: number; cache: ReturnType<CaseStore['cacheStats']>; directoryRevision: number | undefined };
+  /** Drains both consumers, stops the scheduler and the watches. The bus stays open. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a dispatcher on `bus` (topology ensured, a directory stored or to
+ * come): watches the directory and the case bucket, consumes
+ * `dispatcher-hosting` and `dispatcher-status`, and runs the recheck and
+ * deadline scheduler. Any number may run against the same server.
+ */
+export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher> {
+  const { bus, settings } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? silentLog;
+  const concurrency = settings.concurrency ?? 256;
+  const emitted = deps.metrics?.counter('relay_dispatcher_emitted_total', 'Messages published by the dispatcher', ['type']);
+
+  const directory: DirectoryWatch = await watchDirectory(bus, {
+    onChange: (s) => log.info({ revision: s.revision }, 'directory in force'),
+    onInvalid: (err, revision) => log.error({ err, revision }, 'stored directory is invalid: keeping the previous one'),
+  });
+  const context = (): DecisionContext | undefined => {
+    const d = directory.current();
+    if (!d) return undefined;
+    return { directory: d.directory, directoryRevision: d.revision, now: clock.now(), recheckIntervalMs: settings.recheckIntervalMs };
+  };
+  const requireContext = (): DecisionContext => {
+    const ctx = context();
+    if (!ctx) throw new DirectoryNotLoadedError();
+    return ctx;
+  };
+
+  const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 10_000, onPublished: (type) => emitted?.inc({ type }) });
+  const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
+  const deadlines: DeadlineQueue = createDeadlineQueue();
+  const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
+  const scheduled = deps.metrics?.gauge('relay_dispatcher_scheduled_cases', 'Open and held cases in the recheck index');
+  const pendingDeadlines = deps.metrics?.gauge('relay_dispatcher_pending_deadlines', 'Removal deadlines not yet met or escalated');
+  const scheduler: Scheduler = createScheduler({
+    store,
+    index,
+    deadlines,
+    watch,
+    clock,
+    context,
+    concurrency: Math.min(concurrency, 64),
+    log,
+    onTick: () => {
+      scheduled?.set(index.size());
+      pendingDeadlines?.set(deadlines.size());
+    },
+  });
+
+  const common = { service: 'dispatcher', concurrency, maxAckPending: concurrency * 4, ackWaitMs: settings.ackWaitMs ?? 30_000, log };
+  const runners: ConsumerRunner[] = [
+    await runConsumer(
+      bus,
+      { ...common, stream: StreamName.Hosting, durable: Durable.Hosting, filterSubject: subjectFilters.hosting(), types: [RelayType.HostingObservation] },
+      onObservation(store, requireContext),
+    ),
+    await runConsumer(
+      bus,
+      { ...common, stream: StreamName.Status, durable: Durable.Status, filterSubject: subjectFilters.status(), types: [RelayType.StatusUpdate] },
+      onStatus(store, requireContext),
+    ),
+  ];
+  scheduler.start(settings.tickMs ?? 250);
+  return {
+    ready: () => directory.current() !== undefined,
+    isScheduled: (caseId) => index.has(caseId),
+    tick: () => scheduler.tick(),
+    stats: () => ({ scheduled: index.size(), deadlines: deadlines.size(), cache: store.cacheStats(), directoryRevision: directory.current()?.revision }),
+    stop: async () => {
+      await scheduler.stop();
+      await Promise.all(runners.map((r) => r.stop()));
+      watch.stop();
+      directory.stop();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// Test support (not part of the front door): a real nats-server with the
+// relay topology and the dev directory, and ways to publish what the locator
+// and hotlines would and to read what the dispatcher published.
+import { fileURLToPath } from 'node:url';
+import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTopology, openJsonBucket, publishMessage, readStream, runConsumer, type ConsumerRunner } from '@relay/bus';
+import { loadDirectoryFile, seedDirectory } from '@relay/directory';
+import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import {
+  decodeMessage,
+  deriveId,
+  Header,
+  type HostingObservation,
+  KvBucket,
+  type Notice,
+  type RecheckRequest,
+  type Referral,
+  RelayType,
+  type StatusUpdate,
+  StreamName,
+  subjects,
+  UNKNOWN_COUNTRY,
+} from '@relay/wire';
+import { caseSchema, type CaseState } from './case-state.js';
+import { Durable } from './dispatcher.js';
+import { HOSTERS, observation } from './fixtures.js';
+
+/** The dev directory file. */
+export const DIRECTORY_FILE = fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url));
+
+/** A nats-server with the relay topology and the dev directory stored. */
+export interface Relay {
+  readonly server: NatsServer;
+  readonly bus: Bus;
+  connect(name: string): Promise<Bus>;
+  dispose(): Promise<void>;
+}
+
+/** Starts a nats-server, ensures the topology and seeds the dev directory. */
+export async function startRelay(): Promise<Relay> {
+  const server = await startNatsServer();
+  const buses: Bus[] = [];
+  const connect = async (name: string): Promise<Bus> => {
+    const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, name));
+    buses.push(bus);
+    return bus;
+  };
+  const bus = await connect('test');
+  await ensureTopology(bus, { replicas: 1 });
+  await seedDirectory(bus, loadDirectoryFile(DIRECTORY_FILE));
+  return {
+    server,
+    bus,
+    connect,
+    dispose: async () => {
+      await Promise.all(buses.map((b) => b.close().catch(() => undefined)));
+      await server.dispose();
+    },
+  };
+}
+
+/** Publishes an observation exactly as the locator would. */
+export async function publishObservation(bus: Bus, o: HostingObservation, msgId = `locator:${o.id}`): Promise<void> {
+  await publishMessage(bus, subjects.hosting(o.country || UNKNOWN_COUNTRY), RelayType.HostingObservation, o, { msgId, origin: 'locator' });
+}
+
+/** Publishes a hotline's status update on `relay.status.<sender>`. */
+export async function publishStatus(bus: Bus, u: StatusUpdate, sender = u.hotline): Promise<void> {
+  await publishMessage(bus, subjects.status(sender), RelayType.StatusUpdate, u, { msgId: `${sender}:${u.id}`, origin: sender });
+}
+
+/** Everything on a stream matching a filter, decoded. */
+export async function readAll<T>(bus: Bus, stream: StreamName, filterSubject: string): Promise<{ subject: string; message: T; headers: Readonly<Record<string, string>> }[]> {
+  const out: { subject: string; message: T; headers: Readonly<Record<string, string>> }[] = [];
+  for await (const m of readStream(bus, { stream, filterSubject })) {
+    const type = m.headers[Header.Type] ?? '';
+    out.push({ subject: m.subject, message: decodeMessage(type, m.data) as T, headers: m.headers });
+  }
+  return out;
+}
+
+/** Referrals, notices and recheck requests about one case. */
+export async function publishedFor(bus: Bus, caseId: string): Promise<{ referrals: Referral[]; notices: { subject: string; notice: Notice }[]; rechecks: RecheckRequest[] }> {
+  const referrals = (await readAll<Referral>(bus, StreamName.Referrals, 'relay.referral.>')).map((m) => m.message).filter((r) => r.caseId === caseId);
+  const notices = (await readAll<Notice>(bus, StreamName.Notices, 'relay.notice.>')).filter((m) => m.message.caseId === caseId).map((m) => ({ subject: m.subject, notice: m.message }));
+  const rechecks = (await readAll<RecheckRequest>(bus, StreamName.Rechecks, 'relay.recheck.>')).map((m) => m.message).filter((r) => r.caseId === caseId);
+  return { referrals, notices, rechecks };
+}
+
+/** The stored case. */
+export async function readCase(bus: Bus, caseId: string): Promise<CaseState | undefined> {
+  return (await (await openJsonBucket(bus, KvBucket.Cases, (raw) => caseSchema.parse(raw))).get(caseId))?.value;
+}
+
+/** Waits until the dispatcher's consumers have nothing pending or unacknowledged. */
+export async function drained(bus: Bus): Promise<void> {
+  await waitFor(
+    async () => {
+      const lags = await Promise.all([consumerLag(bus, StreamName.Hosting, Durable.Hosting), consumerLag(bus, StreamName.Status, Durable.Status)]);
+      return lags.every((l) => l !== undefined && l.pending === 0 && l.ackPending === 0);
+    },
+    { timeoutMs: 20_000, what: 'the dispatcher consumers to drain' },
+  );
+}
+
+/**
+ * A stand-in for the locator's recheck side: answers each RecheckRequest with
+ * an observation of where `where(url)` says the URL is, resolved at `now()`.
+ */
+export async function startRecheckResponder(bus: Bus, where: (url: string) => keyof typeof HOSTERS, now: () => number): Promise<ConsumerRunner> {
+  return runConsumer(
+    bus,
+    { stream: StreamName.Rechecks, durable: `test-locator-${deriveId('t', Math.random()).slice(2, 10)}`, filterSubject: 'relay.recheck.>', types: [RelayType.RecheckRequest], service: 'test-locator' },
+    async (m) => {
+      const r = m.message;
+      await publishObservation(bus, observation({ url: r.url, hoster: HOSTERS[where(r.url)], resolvedAt: now(), cause: { recheckId: r.id, caseId: r.caseId } }));
+    },
+  );
+}

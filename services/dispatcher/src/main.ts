@@ -1,0 +1,47 @@
+// The dispatcher process: env -> config -> connect -> topology -> directory seed -> dispatcher -> ops server; signals.
+import { connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
+import { isDirectoryInvalidError, isDirectoryUnreadableError, loadDirectoryFile, seedDirectory } from '@relay/directory';
+import { createLogger, createMetrics, startOpsServer } from '@relay/observability';
+import { configFromEnv } from './config.js';
+import { createDispatcher } from './dispatcher.js';
+
+let config;
+try {
+  config = configFromEnv(process.env);
+} catch (err) {
+  if (!isConfigError(err)) throw err;
+  process.stderr.write(`dispatcher: ${err.message}\n`);
+  process.exit(2);
+}
+const log = createLogger('dispatcher', config.logLevel);
+let seed;
+try {
+  seed = config.directoryFile === undefined ? undefined : loadDirectoryFile(config.directoryFile);
+} catch (err) {
+  if (!isDirectoryInvalidError(err) && !isDirectoryUnreadableError(err)) throw err;
+  process.stderr.write(`dispatcher: RELAY_DIRECTORY_FILE: ${err.message}\n`);
+  process.exit(2);
+}
+
+const metrics = createMetrics('dispatcher');
+const bus = await connectBus(config.bus, { metrics: metrics.bus });
+await ensureTopology(bus, { replicas: config.bus.replicas });
+if (seed) {
+  const { revision, seeded } = await seedDirectory(bus, seed);
+  log.info({ revision, seeded, file: config.directoryFile }, seeded ? 'directory seeded from file' : 'directory already stored: file not applied');
+}
+const dispatcher = await createDispatcher({ bus, settings: config.settings, log, metrics });
+const ops = await startOpsServer({
+  port: config.opsPort,
+  registry: metrics.registry,
+  checks: { nats: () => bus.isConnected(), directory: () => dispatcher.ready() },
+});
+log.info({ opsPort: ops.port, recheckIntervalMs: config.settings.recheckIntervalMs }, 'dispatcher running');
+stopOnSignals(
+  async () => {
+    await dispatcher.stop();
+    await ops.stop();
+    await bus.close();
+  },
+  { log },
+);

@@ -1,0 +1,147 @@
+import type { NoticeTarget } from '@relay/directory';
+import {
+  Audience,
+  deriveId,
+  type HostingObservation,
+  messageFromJson,
+  messageToJson,
+  type Notice,
+  NoticeKind,
+  type RecheckReason,
+  type Referral,
+  RelayType,
+  type RelayMessageMap,
+  type RelayTypeName,
+  RoutingReason,
+  subjects,
+  UNKNOWN_COUNTRY,
+} from '@relay/wire';
+import type { CaseRouting, CaseState } from './case-state.js';
+
+/** The `Relay-Origin` and msgId prefix of everything the dispatcher publishes. */
+export const ORIGIN = 'dispatcher';
+
+/** A message a decision calls for, not yet published. */
+export interface Emit<K extends RelayTypeName = RelayTypeName> {
+  readonly subject: string;
+  readonly type: K;
+  readonly message: RelayMessageMap[K];
+  /** `dispatcher:<message id>`. */
+  readonly msgId: string;
+}
+
+/** An observation stored in a case (proto3 JSON) read back. */
+export function observationOf(json: unknown): HostingObservation {
+  return messageFromJson(RelayType.HostingObservation, json);
+}
+
+/** An observation as stored in a case. */
+export function observationJson(observation: HostingObservation): unknown {
+  return messageToJson(RelayType.HostingObservation, observation);
+}
+
+/** The referral for the case's current routing. */
+export function referralEmit(c: CaseState, routing: CaseRouting, hosting: HostingObservation, supersedes: string): Emit<'relay.v1.Referral'> {
+  const opening = observationOf(c.opening);
+  const report = opening.cause?.cause?.$case === 'report' ? opening.cause.cause.value : undefined;
+  const message: Referral = {
+    id: routing.referralId,
+    caseId: c.id,
+    reportId: report?.reportId ?? '',
+    source: report?.source ?? c.sources[0] ?? '',
+    url: opening.url,
+    hashes: report?.hashes ?? [],
+    classification: report?.classification,
+    hosting,
+    jurisdiction: routing.jurisdiction,
+    reason: routing.reason,
+    hotline: routing.hotline,
+    deadline: undefined,
+    priority: report?.priority ?? 0,
+    supersedes,
+    sources: [...c.sources],
+    directoryRevision: BigInt(routing.directoryRevision),
+    issuedAt: new Date(routing.issuedAt),
+  };
+  return { subject: subjects.referral(routing.jurisdiction, routing.hotline), type: RelayType.Referral, message, msgId: `${ORIGIN}:${message.id}` };
+}
+
+/** What a notice is about. */
+export interface NoticeContext {
+  readonly caseState: CaseState;
+  readonly referralId: string;
+  /** Distinguishes notices of one kind and recipient about the same referral (e.g. a status id). */
+  readonly event: string;
+  readonly now: number;
+  readonly before?: HostingObservation;
+  readonly after?: HostingObservation;
+  readonly deadline?: number;
+}
+
+/** A notice to one recipient; its id is derived from referral, event, kind and recipient. */
+export function noticeEmit(target: NoticeTarget, ctx: NoticeContext): Emit<'relay.v1.Notice'> {
+  const hotline = target.audience === Audience.AUDIENCE_HOTLINE ? (target.hotline ?? '') : '';
+  const id = deriveId('ntc', ctx.caseState.id, ctx.referralId, ctx.event, target.kind, target.audience, target.country, hotline);
+  const message: Notice = {
+    id,
+    kind: target.kind,
+    audience: target.audience,
+    country: target.country,
+    referralId: ctx.referralId,
+    caseId: ctx.caseState.id,
+    url: ctx.caseState.url,
+    hostingBefore: ctx.before,
+    hostingAfter: ctx.after,
+    issuedAt: new Date(ctx.now),
+    deadline: ctx.deadline === undefined ? undefined : new Date(ctx.deadline),
+    hotline,
+    summary: summaryOf(target.kind, ctx),
+  };
+  return { subject: subjects.notice(target.country, target.audience, target.kind), type: RelayType.Notice, message, msgId: `${ORIGIN}:${id}` };
+}
+
+/** A recheck request for the case's `seq`-th recheck. */
+export function recheckEmit(c: CaseState, seq: number, reason: RecheckReason, now: number): Emit<'relay.v1.RecheckRequest'> {
+  const id = deriveId('rck', c.id, seq);
+  const country = c.routing?.jurisdiction ?? UNKNOWN_COUNTRY;
+  return {
+    subject: subjects.recheck(country),
+    type: RelayType.RecheckRequest,
+    message: { id, caseId: c.id, url: c.url, reason, sequence: BigInt(seq), requestedAt: new Date(now) },
+    msgId: `${ORIGIN}:${id}`,
+  };
+}
+
+function where(o: HostingObservation | undefined): string {
+  if (!o) return 'an unknown location';
+  const as = o.asn ? ` (AS${o.asn}${o.asOrganisation ? ` ${o.asOrganisation}` : ''})` : '';
+  return `${o.country || 'an unknown country'}${as}${o.cdn ? ` behind ${o.cdn}` : ''}`;
+}
+
+function summaryOf(kind: NoticeKind, ctx: NoticeContext): string {
+  const r = ctx.caseState.routing;
+  switch (kind) {
+    case NoticeKind.NOTICE_KIND_POLICE_REFERRAL:
+      return `A URL hosted in ${where(ctx.after)} was referred to hotline ${r?.hotline ?? '?'}.`;
+    case NoticeKind.NOTICE_KIND_RELOCATION_IN:
+      return `A case moved from ${where(ctx.before)} to ${where(ctx.after)}; it was referred to hotline ${r?.hotline ?? '?'}.`;
+    case NoticeKind.NOTICE_KIND_CASE_MOVED_OUT:
+      return `The case left your jurisdiction: now hosted in ${where(ctx.after)}, referred to ${r?.hotline ?? '?'}.`;
+    case NoticeKind.NOTICE_KIND_DEADLINE_ESCALATION:
+      return `The removal deadline ${ctx.deadline === undefined ? '' : `(${new Date(ctx.deadline).toISOString()}) `}passed without the hotline reporting removal.`;
+    case NoticeKind.NOTICE_KIND_NO_HOTLINE:
+      return `The URL you reported is hosted in ${where(ctx.after)}, which has no routable hotline; it went to ${r?.hotline ?? 'the fallback'}.`;
+    case NoticeKind.NOTICE_KIND_CDN_ORIGIN_REQUEST:
+      return `The URL is behind ${ctx.after?.cdn || 'a CDN'}: ask the CDN for the origin host.`;
+    case NoticeKind.NOTICE_KIND_HOSTER_CHANGED:
+      return `The site moved from ${where(ctx.before)} to ${where(ctx.after)} within the same country.`;
+    case NoticeKind.NOTICE_KIND_UNSPECIFIED:
+    case NoticeKind.UNRECOGNIZED:
+      return '';
+  }
+}
+
+/** The routing reason to record when a case changes jurisdiction. */
+export function relocationReason(routeReason: RoutingReason): RoutingReason {
+  return routeReason === RoutingReason.ROUTING_REASON_HOSTED_IN ? RoutingReason.ROUTING_REASON_RELOCATED : routeReason;
+}

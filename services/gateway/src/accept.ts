@@ -1,0 +1,118 @@
+import { type Bus, isRetryable, publishMessage } from '@relay/bus';
+import { childTraceparent, RelayType, subjects } from '@relay/wire';
+import { z } from 'zod';
+import { decodeBody, type Format } from './decode.js';
+import { readReport } from './intake.js';
+import { type Problem, problem, Rule } from './problems.js';
+
+/**
+ * What a reporter gets back for a stored report. It names where the report
+ * is, and nothing that could differ between resubmissions of the same report
+ * (no times, no "duplicate" flag): a resend after a timeout returns a receipt
+ * equal to the first.
+ */
+export interface Receipt {
+  /** Relay report id, derived from source and source report id. */
+  readonly reportId: string;
+  readonly source: string;
+  readonly sourceReportId: string;
+  /** The JetStream stream holding the report (`REPORTS`). */
+  readonly stream: string;
+  /** Its sequence in that stream: the original's, for a resubmission. */
+  readonly seq: number;
+}
+
+/** The zod schema of a receipt, for the OpenAPI description. */
+export const receiptSchema = z
+  .object({
+    reportId: z.string().meta({ examples: ['rpt_5b2e0c7f9d8a4e1b3c6d2f0a9e8b7c6d'] }),
+    source: z.string().meta({ examples: ['ncmec'] }),
+    sourceReportId: z.string().meta({ examples: ['171234567'] }),
+    stream: z.literal('REPORTS'),
+    seq: z.int().min(1),
+  })
+  .meta({ description: 'Sent only after JetStream acknowledged the write; equal for every resubmission' });
+
+/** The outcome of one submission: a receipt (202) or a problem (4xx, 5xx). */
+export type Answer = { readonly status: 202; readonly receipt: Receipt } | { readonly status: number; readonly problem: Problem };
+
+/** One submission as either transport hands it over, after authentication. */
+export interface Submission {
+  /** Source id from the API key. */
+  readonly source: string;
+  readonly contentType: string | undefined;
+  readonly body: Uint8Array;
+  /** W3C trace context sent by the reporter, if any. */
+  readonly traceparent?: string | undefined;
+}
+
+/** Counters the intake keeps (implemented with Prometheus by the gateway). */
+export interface IntakeMetrics {
+  accepted(format: Format, outcome: 'stored' | 'duplicate'): void;
+  refused(status: number, rule: string): void;
+}
+
+/** What the intake needs from outside. */
+export interface IntakeDeps {
+  readonly bus: Bus;
+  readonly maxBodyBytes: number;
+  /** Wait for each JetStream ack, ms. */
+  readonly publishTimeoutMs: number;
+  /** Publish attempts (same msgId) before answering 503. */
+  readonly publishAttempts: number;
+  readonly now: () => Date;
+  readonly metrics: IntakeMetrics;
+  readonly log: { error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+}
+
+/** The intake shared by `POST /v1/reports` and `relay.intake.submit`. */
+export interface Intake {
+  submit(submission: Submission): Promise<Answer>;
+}
+
+/**
+ * Creates the intake: decode -> validate and map -> publish on
+ * `relay.report.<source>` with `Nats-Msg-Id = <source>:<sourceReportId>` ->
+ * receipt, only once JetStream acknowledged. When NATS is down or the ack
+ * does not come, the answer is 503 and the reporter resends; JetStream's
+ * deduplication makes the resend safe.
+ */
+export function createIntake(deps: IntakeDeps): Intake {
+  const refuse = (p: Problem): Answer => {
+    deps.metrics.refused(p.status, p.rule);
+    deps.log.debug({ status: p.status, rule: p.rule, pointer: p.pointer }, 'report refused');
+    return { status: p.status, problem: p };
+  };
+  const unavailable = (): Answer =>
+    refuse(
+      problem(503, Rule.Unavailable, 'JetStream did not acknowledge the report, so it may not be stored: resend the same report (a resend is never stored twice)'),
+    );
+  return {
+    async submit(s) {
+      const decoded = decodeBody(s.body, s.contentType, deps.maxBodyBytes);
+      if (!decoded.ok) return refuse(decoded.problem);
+      const read = readReport(decoded.format, decoded.tree, { source: s.source, now: deps.now() });
+      if (!read.ok) return refuse(read.problem);
+      const report = read.report;
+      if (!deps.bus.isConnected()) return unavailable();
+      try {
+        const stored = await publishMessage(deps.bus, subjects.report(s.source), RelayType.Report, report, {
+          msgId: `${s.source}:${report.sourceReportId}`,
+          origin: s.source,
+          traceparent: childTraceparent(s.traceparent),
+          attempts: deps.publishAttempts,
+          timeoutMs: deps.publishTimeoutMs,
+        });
+        deps.metrics.accepted(decoded.format, stored.duplicate ? 'duplicate' : 'stored');
+        return {
+          status: 202,
+          receipt: { reportId: report.id, source: s.source, sourceReportId: report.sourceReportId, stream: stored.stream, seq: stored.seq },
+        };
+      } catch (err) {
+        if (isRetryable(err)) return unavailable();
+        deps.log.error({ err, source: s.source }, 'publishing a report failed');
+        return refuse(problem(500, Rule.Internal, 'the report could not be stored'));
+      }
+    },
+  };
+}

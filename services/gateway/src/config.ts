@@ -1,0 +1,72 @@
+import { type BusConfig, busConfigFromEnv, ConfigError } from '@relay/bus';
+import { LogLevel } from '@relay/observability';
+import { z } from 'zod';
+import { loadSources, type SourcesFile } from './sources.js';
+
+const int = (min: number, max: number): z.ZodType<number> =>
+  z
+    .string()
+    .regex(/^[0-9]+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+
+/** The gateway's own settings, from the environment (decision 0003). */
+export const gatewayEnvSchema = z.object({
+  RELAY_HTTP_PORT: int(0, 65535).default(8080),
+  RELAY_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  RELAY_SOURCES_FILE: z.string({ error: 'is required: the JSON file of sources and their API key hashes' }).min(1),
+  RELAY_BODY_LIMIT: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  RELAY_RATE_LIMIT: int(1, 1_000_000).default(1200),
+  RELAY_PUBLISH_TIMEOUT_MS: int(100, 60_000).default(2000),
+  RELAY_PUBLISH_ATTEMPTS: int(1, 10).default(3),
+  LOG_LEVEL: z.enum(LogLevel).default('info'),
+});
+
+/** Validated, frozen gateway settings. */
+export interface GatewayConfig {
+  readonly bus: BusConfig;
+  /** HTTP port for the API, `/openapi.json`, `/docs`, `/healthz` and `/metrics`; 0 picks a free one. */
+  readonly httpPort: number;
+  /** Interface to listen on; `0.0.0.0` to accept from other hosts. */
+  readonly httpHost: string;
+  /** Who may submit, with their hashed keys. */
+  readonly sources: SourcesFile;
+  /** Largest accepted body, bytes. */
+  readonly bodyLimitBytes: number;
+  /** Reports per minute per source unless its entry sets its own. */
+  readonly rateLimitPerMinute: number;
+  /** Wait for each JetStream ack, ms. */
+  readonly publishTimeoutMs: number;
+  /** Publish attempts before answering 503. */
+  readonly publishAttempts: number;
+  readonly logLevel: LogLevel;
+}
+
+/**
+ * Reads the gateway's settings and the sources file.
+ * @throws ConfigError naming each bad variable and the rule it broke.
+ */
+export function gatewayConfigFromEnv(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
+  const parsed = gatewayEnvSchema.safeParse(env);
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+  let bus: BusConfig | undefined;
+  try {
+    bus = busConfigFromEnv(env, 'gateway');
+  } catch (err) {
+    if (err instanceof ConfigError) issues.push(...err.issues);
+    else throw err;
+  }
+  if (!parsed.success || bus === undefined || issues.length > 0) throw new ConfigError(issues);
+  const e = parsed.data;
+  return Object.freeze({
+    bus,
+    httpPort: e.RELAY_HTTP_PORT,
+    httpHost: e.RELAY_HTTP_HOST,
+    sources: loadSources(e.RELAY_SOURCES_FILE),
+    bodyLimitBytes: e.RELAY_BODY_LIMIT,
+    rateLimitPerMinute: e.RELAY_RATE_LIMIT,
+    publishTimeoutMs: e.RELAY_PUBLISH_TIMEOUT_MS,
+    publishAttempts: e.RELAY_PUBLISH_ATTEMPTS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

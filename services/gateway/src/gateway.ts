@@ -1,0 +1,93 @@
+import type { Bus, Stoppable } from '@relay/bus';
+import type { Logger, Metrics } from '@relay/observability';
+import { createIntake, type IntakeMetrics } from './accept.js';
+import { createKeyring } from './auth.js';
+import type { GatewayConfig } from './config.js';
+import { buildHttpApp, type HttpApp } from './http.js';
+import { createWindowLimiter } from './limits.js';
+import { serveNatsIntake } from './nats-intake.js';
+
+/** Version shown in the OpenAPI document. */
+export const GATEWAY_VERSION = '0.1.0';
+
+/** A running gateway: the HTTP API and the NATS intake. */
+export interface Gateway extends Stoppable {
+  /** The port the HTTP API listens on (useful with port 0). */
+  readonly port: number;
+  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** The fastify instance, for `inject` in tests. */
+  readonly http: HttpApp;
+}
+
+/** What the gateway runs on: config, a connected bus with topology ensured, logger and metrics. */
+export interface GatewayDeps {
+  readonly config: GatewayConfig;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** The clock; tests may pin it. */
+  readonly now?: () => Date;
+}
+
+function intakeMetrics(metrics: Metrics): IntakeMetrics {
+  const reports = metrics.counter('relay_gateway_reports_total', 'Reports acknowledged by JetStream, by format and outcome', ['format', 'outcome']);
+  const refusals = metrics.counter('relay_gateway_refusals_total', 'Submissions refused, by status and rule', ['status', 'rule']);
+  return {
+    accepted: (format, outcome) => reports.inc({ format, outcome }),
+    refused: (status, rule) => refusals.inc({ status: String(status), rule }),
+  };
+}
+
+/**
+ * Wires the gateway on a connected bus (topology already ensured) and starts
+ * listening: HTTP on the configured host and port, NATS on
+ * `relay.intake.submit`. `stop()` stops taking reports, lets the in-flight
+ * ones finish, and leaves the bus to the caller.
+ */
+export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
+  const { config, bus, logger } = deps;
+  const metrics = intakeMetrics(deps.metrics);
+  const keyring = createKeyring(config.sources);
+  const intake = createIntake({
+    bus,
+    maxBodyBytes: config.bodyLimitBytes,
+    publishTimeoutMs: config.publishTimeoutMs,
+    publishAttempts: config.publishAttempts,
+    now: deps.now ?? (() => new Date()),
+    metrics,
+    log: logger,
+  });
+  const http = await buildHttpApp({
+    intake,
+    keyring,
+    bodyLimitBytes: config.bodyLimitBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    registry: deps.metrics.registry,
+    // The gateway is wired only after ensureTopology succeeded (main.ts), so topology is ready for good.
+    health: { nats: () => bus.isConnected(), topology: () => true },
+    metrics,
+    logger,
+    version: GATEWAY_VERSION,
+  });
+  const responder = serveNatsIntake({ bus, intake, keyring, limiter: createWindowLimiter(60_000), rateLimitPerMinute: config.rateLimitPerMinute, metrics });
+  try {
+    await http.listen({ host: config.httpHost, port: config.httpPort });
+  } catch (err) {
+    await responder.stop();
+    throw err;
+  }
+  const address = http.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
+  const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost;
+  logger.info({ port, host: config.httpHost, sources: config.sources.sources.map((s) => s.id) }, 'gateway listening');
+  return {
+    port,
+    url: `http://${host}:${port}`,
+    http,
+    stop: async () => {
+      await responder.stop();
+      await http.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_KEYS, startTestGateway, type TestGateway } from './test-gateway.js';
+
+let t: TestGateway;
+beforeAll(async () => {
+  t = await startTestGateway();
+});
+afterAll(async () => {
+  await t?.dispose();
+});
+
+describe('the HTTP API around the intake', () => {
+  it('serves an OpenAPI 3.1 document whose schemas come from the zod schemas', async () => {
+    const res = await t.gateway.http.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{
+      openapi: string;
+      paths: Record<string, { post: { requestBody: { content: Record<string, unknown> }; responses: Record<string, unknown> } }>;
+      components: { schemas: Record<string, Record<string, unknown> & { properties: Record<string, Record<string, unknown>> }> };
+    }>();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/reports', '/healthz', '/metrics']));
+    const post = doc.paths['/v1/reports']?.post;
+    expect(Object.keys(post?.requestBody.content ?? {})).toEqual(['application/json', 'application/vnd.xarf+json', 'application/xml']);
+    expect(Object.keys(post?.responses ?? {})).toEqual(['202', '400', '401', '403', '413', '415', '429', '503']);
+    const { NativeReport: native, XarfContentReport: xarf, Problem: problem, Receipt: receipt } = doc.components.schemas;
+    expect(native?.required).toEqual(['sourceReportId', 'urls']);
+    expect(native?.additionalProperties).toBe(false);
+    expect(native?.properties['urls']).toMatchObject({ type: 'array', maxItems: 1000, items: { maxLength: 2048 } });
+    expect(native?.properties['incidentType']?.['enum']).toContain('INCIDENT_TYPE_CHILD_PORNOGRAPHY');
+    expect(xarf?.['oneOf']).toHaveLength(2);
+    expect(problem?.properties['rule']?.['enum']).toContain('content-not-accepted');
+    expect(receipt?.['required']).toEqual(['reportId', 'source', 'sourceReportId', 'stream', 'seq']);
+  });
+
+  it('renders the docs page at /docs', async () => {
+    const res = await fetch(`${t.gateway.url}/docs`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/swagger/i);
+  });
+
+  it('reports readiness on /healthz and counts intake outcomes on /metrics', async () => {
+    const health = await t.gateway.http.inject({ method: 'GET', url: '/healthz' });
+    expect(health.json()).toEqual({ status: 'ok', checks: { nats: true, topology: true } });
+
+    const headers = { authorization: `Bearer ${DEMO_KEYS.iwf}`, 'content-type': 'application/json' };
+    await t.gateway.http.inject({ method: 'POST', url: '/v1/reports', headers, payload: JSON.stringify({ sourceReportId: 'm-1', urls: ['https://example.org/m'] }) });
+    await t.gateway.http.inject({ method: 'POST', url: '/v1/reports', headers, payload: JSON.stringify({ sourceReportId: 'm-1', urls: ['https://example.org/m'] }) });
+    await t.gateway.http.inject({ method: 'POST', url: '/v1/reports', headers, payload: '{' });
+    const text = (await t.gateway.http.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/relay_gateway_reports_total\{format="native",outcome="stored",service="gateway"\} 1/);
+    expect(text).toMatch(/relay_gateway_reports_total\{format="native",outcome="duplicate",service="gateway"\} 1/);
+    expect(text).toMatch(/relay_gateway_refusals_total\{status="400",rule="malformed-json",service="gateway"\} 1/);
+    expect(text).toMatch(/relay_published_total\{root="relay.report",outcome="stored",service="gateway"\}/);
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    const res = await t.gateway.http.inject({ method: 'GET', url: '/v2/reports' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ rule: 'not-found', status: 404 });
+  });
+});

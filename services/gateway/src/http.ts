@@ -1,0 +1,147 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { checkHealth, type HealthChecks, type Logger, type Metrics } from '@relay/observability';
+import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Answer, Intake, IntakeMetrics } from './accept.js';
+import type { Keyring } from './auth.js';
+import { isRateLimitedError, RateLimitedError } from './limits.js';
+import { openApiDocument } from './openapi.js';
+import { type Problem, PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
+
+/** What the HTTP API is made of. */
+export interface HttpDeps {
+  readonly intake: Intake;
+  readonly keyring: Keyring;
+  readonly bodyLimitBytes: number;
+  /** Reports per minute per source unless the source sets its own. */
+  readonly rateLimitPerMinute: number;
+  readonly registry: Metrics['registry'];
+  readonly health: HealthChecks;
+  readonly metrics: IntakeMetrics;
+  readonly logger: Logger;
+  readonly version: string;
+}
+
+/** Seconds a reporter should wait before resending after a 503. */
+const RETRY_AFTER_UNAVAILABLE_S = 5;
+
+const sourceOf = new WeakMap<FastifyRequest, string>();
+
+function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  if (p.status === 401) void reply.header('www-authenticate', 'Bearer realm="hotline-relay"');
+  if (p.status === 503) void reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE_S));
+  return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p));
+}
+
+function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
+  if ('receipt' in answer) return reply.code(202).type('application/json; charset=utf-8').send(JSON.stringify(answer.receipt));
+  return sendProblem(reply, answer.problem);
+}
+
+/** Maps what fastify and its plugins throw to a problem document. */
+function problemOfError(err: unknown): Problem | undefined {
+  if (isRateLimitedError(err)) return problem(429, Rule.RateLimited, err.message);
+  const code = (err as { code?: unknown }).code;
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return problem(413, Rule.BodyTooLarge, 'the body is larger than the limit');
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
+    return problem(415, Rule.UnsupportedMediaType, 'use application/json, application/vnd.xarf+json or application/xml');
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return problem(400, Rule.Format, `the request is malformed: ${err instanceof Error ? err.message.slice(0, 200) : 'bad request'}`);
+  }
+  return undefined;
+}
+
+/**
+ * Builds the gateway's HTTP API (not yet listening): `POST /v1/reports`
+ * (authenticated, rate-limited per source, body read raw and handed to the
+ * intake), `/openapi.json`, `/docs`, `/healthz` and `/metrics`. Every refusal
+ * is an RFC 9457 problem document.
+ */
+export async function buildHttpApp(deps: HttpDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Per-request access logs cost more than the intake itself; refusals are counted in metrics.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimitBytes,
+    return503OnClosing: true,
+  });
+
+  // Bodies reach the intake as raw bytes whatever their type: it checks the
+  // media type, charset and encoding itself, the same way for HTTP and NATS.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, _req, reply) => {
+    const p = problemOfError(err);
+    if (p === undefined) {
+      deps.logger.error({ err }, 'unexpected error in the HTTP API');
+      return sendProblem(reply, problem(500, Rule.Internal, 'internal error'));
+    }
+    deps.metrics.refused(p.status, p.rule);
+    if (isRateLimitedError(err)) void reply.header('retry-after', String(err.retryAfterSeconds));
+    return sendProblem(reply, p);
+  });
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem(404, Rule.NotFound, `no route ${req.method} ${req.url.slice(0, 200)}`)));
+
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifySwagger, {
+    mode: 'static',
+    specification: { document: openApiDocument({ version: deps.version, bodyLimitBytes: deps.bodyLimitBytes }) as never },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  // Runs before the body is read: an unauthenticated request never gets its body parsed.
+  // Returning the sent reply ends the request here (fastify's early-response rule for async hooks).
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const auth = deps.keyring.authenticate(req.headers.authorization);
+    if (!auth.ok) {
+      deps.metrics.refused(auth.problem.status, auth.problem.rule);
+      return sendProblem(reply, auth.problem);
+    }
+    sourceOf.set(req, auth.source);
+    return undefined;
+  };
+  const limitOf = (req: FastifyRequest): number => deps.keyring.rateLimitOf(sourceOf.get(req) ?? '') ?? deps.rateLimitPerMinute;
+
+  app.post(
+    '/v1/reports',
+    {
+      onRequest: authenticate,
+      config: {
+        rateLimit: {
+          max: (req: FastifyRequest) => limitOf(req),
+          timeWindow: 60_000,
+          keyGenerator: (req: FastifyRequest) => `source:${sourceOf.get(req) ?? ''}`,
+          errorResponseBuilder: (req: FastifyRequest, ctx: { ttl: number }) => new RateLimitedError(limitOf(req), Math.max(1, Math.ceil(ctx.ttl / 1000))),
+        },
+      },
+    },
+    async (req, reply) => {
+      const source = sourceOf.get(req);
+      if (source === undefined) return sendProblem(reply, problem(401, Rule.Unauthenticated, 'not authenticated'));
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const traceparent = req.headers.traceparent;
+      const answer = await deps.intake.submit({
+        source,
+        contentType: req.headers['content-type'],
+        body,
+        traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+      });
+      return sendAnswer(reply, answer);
+    },
+  );
+
+  app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger())));
+  app.get('/healthz', async (_req, reply) => {
+    const report = checkHealth(deps.health);
+    return reply.code(report.status === 'ok' ? 200 : 503).type('application/json; charset=utf-8').send(JSON.stringify(report));
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
+  return app;
+}
+
+/** The gateway's fastify instance. */
+export type HttpApp = Awaited<ReturnType<typeof buildHttpApp>>;

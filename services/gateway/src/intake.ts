@@ -1,0 +1,133 @@
+import { deriveId, type Report } from '@relay/wire';
+import type { z } from 'zod';
+import { Format } from './decode.js';
+import { MAX_HASHES, MAX_URLS } from './fields.js';
+import { cyberTiplineFormat } from './formats/cybertipline.js';
+import type { IntakeFormat, ReportDraft } from './formats/format.js';
+import { nativeFormat } from './formats/native.js';
+import { xarfFormat } from './formats/xarf.js';
+import { invalid, type Problem, Rule, toPointer, type Violation } from './problems.js';
+
+/** How far in the future an incident time may lie (clock skew between reporter and relay), ms. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Unknown keys whose names say they carry a file: refused as content, not just as unknown. */
+const CONTENT_KEY = /attach|payload|evidence|screenshot|thumbnail|image|video|blob|base64|binary|^files?$|^content$|^data$|^body$/i;
+
+const FORMATS: Readonly<Record<Format, { format: IntakeFormat<unknown>; urlsPointer: string; hashesPointer: string }>> = {
+  [Format.Native]: { format: nativeFormat, urlsPointer: '/urls', hashesPointer: '/hashes' },
+  [Format.CyberTipline]: {
+    format: cyberTiplineFormat,
+    urlsPointer: '/report/internetDetails',
+    hashesPointer: '/report/fileDetails',
+  },
+  [Format.Xarf]: { format: xarfFormat, urlsPointer: '/url', hashesPointer: '/hash_values' },
+};
+
+/** A report ready to publish, or why it was refused. */
+export type IntakeResult = { readonly ok: true; readonly report: Report } | { readonly ok: false; readonly problem: Problem };
+
+/**
+ * Turns a decoded document into a `relay.v1.Report`: validates it against its
+ * format's strict schema, maps it, checks what spans fields (URL and hash
+ * counts, an incident time not in the future), and adds what only the gateway
+ * sets: `source` (from the API key, never the body), the derived `id` and
+ * `receivedAt`. Pure: the same input and `now` give the same output.
+ */
+export function readReport(format: Format, document: unknown, context: { readonly source: string; readonly now: Date }): IntakeResult {
+  const { format: spec, urlsPointer, hashesPointer } = FORMATS[format];
+  const parsed = spec.schema.safeParse(document);
+  if (!parsed.success) return { ok: false, problem: invalid(violationsOf(parsed.error.issues, document, spec.serverSetKeys)) };
+  const draft = spec.toDraft(parsed.data);
+  const violations = crossFieldViolations(draft, context.now, urlsPointer, hashesPointer);
+  if (violations.length > 0) return { ok: false, problem: invalid(violations) };
+  return { ok: true, report: toReport(draft, context) };
+}
+
+function crossFieldViolations(draft: ReportDraft, now: Date, urlsPointer: string, hashesPointer: string): Violation[] {
+  const out: Violation[] = [];
+  if (draft.urls.length > MAX_URLS) {
+    out.push({ pointer: urlsPointer, rule: Rule.TooMany, detail: `the report names ${draft.urls.length} URLs; at most ${MAX_URLS} are accepted` });
+  }
+  if (draft.hashes.length > MAX_HASHES) {
+    out.push({ pointer: hashesPointer, rule: Rule.TooMany, detail: `the report has ${draft.hashes.length} hashes; at most ${MAX_HASHES} are accepted` });
+  }
+  const t = draft.incidentTime;
+  if (t !== undefined && Date.parse(t.value) > now.getTime() + CLOCK_SKEW_MS) {
+    out.push({ pointer: t.pointer, rule: Rule.IncidentTimeFuture, detail: `${t.value} lies in the future` });
+  }
+  return out;
+}
+
+function toReport(draft: ReportDraft, context: { readonly source: string; readonly now: Date }): Report {
+  return {
+    id: deriveId('rpt', context.source, draft.sourceReportId),
+    source: context.source,
+    sourceReportId: draft.sourceReportId,
+    incidentType: draft.incidentType,
+    incidentTime: draft.incidentTime === undefined ? undefined : new Date(draft.incidentTime.value),
+    receivedAt: context.now,
+    urls: [...draft.urls],
+    hashes: draft.hashes.map((h) => ({ algorithm: h.algorithm, value: h.value })),
+    classification: draft.classification,
+    priority: draft.priority,
+    reporter: draft.reporter,
+  };
+}
+
+/** Translates zod issues into violations with JSON pointers and stable rule codes. */
+function violationsOf(issues: readonly z.core.$ZodIssue[], document: unknown, serverSet: ReadonlySet<string> | undefined): Violation[] {
+  const out: Violation[] = [];
+  for (const issue of issues) {
+    const pointer = toPointer(issue.path);
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys) out.push(unknownKey([...issue.path, key], key, issue.path.length === 0 && serverSet?.has(key) === true));
+        break;
+      case 'invalid_type':
+        out.push(
+          isMissing(document, issue.path)
+            ? { pointer, rule: Rule.Required, detail: 'is required' }
+            : { pointer, rule: Rule.WrongType, detail: `must be ${issue.expected === 'int' ? 'an integer' : `of type ${issue.expected}`}` },
+        );
+        break;
+      case 'too_big':
+        out.push({ pointer, rule: issue.origin === 'array' ? Rule.TooMany : issue.origin === 'string' ? Rule.TooLong : Rule.NotAllowedValue, detail: issue.message });
+        break;
+      case 'too_small':
+        out.push({ pointer, rule: issue.origin === 'number' || issue.origin === 'int' ? Rule.NotAllowedValue : Rule.TooShort, detail: issue.message });
+        break;
+      case 'invalid_value':
+        out.push({ pointer, rule: Rule.NotAllowedValue, detail: issue.message });
+        break;
+      case 'invalid_union':
+        out.push(isMissing(document, issue.path) ? { pointer, rule: Rule.Required, detail: 'is required' } : { pointer, rule: Rule.NotAllowedValue, detail: issue.message });
+        break;
+      case 'custom': {
+        const rule = (issue.params as { rule?: Rule } | undefined)?.rule ?? Rule.Format;
+        out.push({ pointer, rule, detail: issue.message });
+        break;
+      }
+      default:
+        out.push({ pointer, rule: Rule.Format, detail: issue.message });
+    }
+  }
+  return out;
+}
+
+function unknownKey(path: PropertyKey[], key: string, serverSet: boolean): Violation {
+  const pointer = toPointer(path);
+  const name = key.slice(0, 64);
+  if (serverSet) return { pointer, rule: Rule.ServerSetField, detail: `${name} is set by the gateway (the source comes from the API key), never by the reporter` };
+  if (CONTENT_KEY.test(key)) return { pointer, rule: Rule.ContentNotAccepted, detail: `${name} would carry content; only URLs, hashes and metadata are accepted` };
+  return { pointer, rule: Rule.UnknownField, detail: `${name} is not a field of this format` };
+}
+
+function isMissing(document: unknown, path: readonly PropertyKey[]): boolean {
+  let node: unknown = document;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return true;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node === undefined;
+}

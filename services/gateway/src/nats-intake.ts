@@ -1,0 +1,65 @@
+import { type Bus, type Envelope, type Responder, serveRequests } from '@relay/bus';
+import { Header, subjects } from '@relay/wire';
+import type { Answer, Intake, IntakeMetrics } from './accept.js';
+import type { Keyring } from './auth.js';
+import type { WindowLimiter } from './limits.js';
+import { type Problem, PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
+
+/** Queue group of the NATS intake: every gateway copy shares `relay.intake.submit`. */
+export const INTAKE_QUEUE = 'gateway';
+
+/** What the NATS intake is made of. */
+export interface NatsIntakeDeps {
+  readonly bus: Bus;
+  readonly intake: Intake;
+  readonly keyring: Keyring;
+  readonly limiter: WindowLimiter;
+  readonly rateLimitPerMinute: number;
+  readonly metrics: IntakeMetrics;
+}
+
+const encoder = new TextEncoder();
+
+function header(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+function reply(answer: Answer): Envelope {
+  if ('receipt' in answer) {
+    return { data: encoder.encode(JSON.stringify(answer.receipt)), headers: { [Header.Status]: '202', 'Content-Type': 'application/json' } };
+  }
+  return problemReply(answer.problem);
+}
+
+function problemReply(p: Problem): Envelope {
+  return { data: encoder.encode(JSON.stringify(p)), headers: { [Header.Status]: String(p.status), 'Content-Type': PROBLEM_CONTENT_TYPE } };
+}
+
+/**
+ * Serves the intake on `relay.intake.submit` (queue group `gateway`) for
+ * hotlines that speak NATS: request headers `Authorization: Bearer <key>` and
+ * `Content-Type`, the report as payload. The reply is the same JSON receipt or
+ * problem document as over HTTP, with `Relay-Status` set to the HTTP status.
+ */
+export function serveNatsIntake(deps: NatsIntakeDeps): Responder {
+  return serveRequests(deps.bus, subjects.intakeSubmit(), INTAKE_QUEUE, async (request) => {
+    const refuse = (p: Problem): Envelope => {
+      deps.metrics.refused(p.status, p.rule);
+      return problemReply(p);
+    };
+    const auth = deps.keyring.authenticate(header(request.headers, 'Authorization'));
+    if (!auth.ok) return refuse(auth.problem);
+    const limit = deps.keyring.rateLimitOf(auth.source) ?? deps.rateLimitPerMinute;
+    const wait = deps.limiter.take(auth.source, limit);
+    if (wait > 0) return refuse(problem(429, Rule.RateLimited, `more than ${limit} reports per minute from this source; retry after ${wait} s`));
+    const answer = await deps.intake.submit({
+      source: auth.source,
+      contentType: header(request.headers, 'Content-Type'),
+      body: request.data,
+      traceparent: header(request.headers, 'traceparent'),
+    });
+    return reply(answer);
+  });
+}

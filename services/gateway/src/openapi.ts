@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { receiptSchema } from './accept.js';
+import { MediaType } from './decode.js';
+import { cyberTiplineSchema } from './formats/cybertipline.js';
+import { nativeReportSchema } from './formats/native.js';
+import { xarfSchema } from './formats/xarf.js';
+import { PROBLEM_CONTENT_TYPE, problemSchema } from './problems.js';
+
+/** Components of the OpenAPI document, each generated from the zod schema the gateway validates with. */
+function components(): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  registry.add(nativeReportSchema, { id: 'NativeReport' });
+  registry.add(xarfSchema, { id: 'XarfContentReport' });
+  registry.add(cyberTiplineSchema, { id: 'CyberTiplineReportTree' });
+  registry.add(receiptSchema, { id: 'Receipt' });
+  registry.add(problemSchema, { id: 'Problem' });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'input',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  const out: Record<string, unknown> = {};
+  for (const [id, schema] of Object.entries(schemas)) {
+    const { $schema: _s, $id: _i, ...rest } = schema as Record<string, unknown>;
+    out[id] = rest;
+  }
+  return out;
+}
+
+const ref = (id: string): { $ref: string } => ({ $ref: `#/components/schemas/${id}` });
+
+function problemResponse(description: string): object {
+  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } };
+}
+
+/**
+ * The OpenAPI 3.1 document of the gateway, served at `/openapi.json` and
+ * rendered at `/docs`. The request and response schemas are the zod schemas
+ * of the intake, converted with `z.toJSONSchema`, so the description cannot
+ * drift from what is enforced.
+ */
+export function openApiDocument(options: { readonly version: string; readonly bodyLimitBytes: number }): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Hotline Relay gateway',
+      version: options.version,
+      description:
+        'Intake of reports about URLs serving child sexual abuse material. No content is ever accepted: only URLs, hashes and metadata. ' +
+        'A 202 receipt is sent only after the report is stored in JetStream; resending the same report (same source report id) is safe and returns an equal receipt. ' +
+        'The same intake is served over NATS on relay.intake.submit (headers Authorization and Content-Type; reply header Relay-Status).',
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'The API key of the reporting source' } },
+      schemas: components(),
+    },
+    security: [{ apiKey: [] }],
+    paths: {
+      '/v1/reports': {
+        post: {
+          operationId: 'submitReport',
+          summary: 'Submit a report (native JSON, CyberTipline-style XML or X-ARF v4)',
+          description: `Bodies up to ${options.bodyLimitBytes} bytes, UTF-8. JSON with a top-level xarf_version is read as X-ARF.`,
+          requestBody: {
+            required: true,
+            content: {
+              [MediaType.Json]: { schema: { oneOf: [ref('NativeReport'), ref('XarfContentReport')] } },
+              [MediaType.Xarf]: { schema: ref('XarfContentReport') },
+              [MediaType.Xml]: {
+                schema: {
+                  type: 'string',
+                  description:
+                    'A CyberTipline-style <report> document without DTD; read as the tree CyberTiplineReportTree (attributes as @name, repeated elements as arrays)',
+                },
+              },
+            },
+          },
+          responses: {
+            '202': { description: 'Stored in JetStream', content: { [MediaType.Json]: { schema: ref('Receipt') } } },
+            '400': problemResponse('Invalid report; the problem names the field (JSON pointer) and the rule'),
+            '401': problemResponse('Missing or unknown API key'),
+            '403': problemResponse('The source is disabled'),
+            '413': problemResponse('Body over the limit'),
+            '415': problemResponse('Unsupported media type or charset'),
+            '429': problemResponse('Per-source rate limit reached; see Retry-After'),
+            '503': problemResponse('Not acknowledged by JetStream; resend the same report'),
+          },
+        },
+      },
+      '/healthz': {
+        get: {
+          operationId: 'health',
+          security: [],
+          summary: 'Ready when NATS is connected and the topology ensured',
+          responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
+        },
+      },
+      '/metrics': { get: { operationId: 'metrics', security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'text format' } } } },
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { type Problem, problem, Rule, toPointer } from './problems.js';
+
+/** Deepest element nesting accepted in an XML report (the CyberTipline report needs 5). */
+export const MAX_XML_DEPTH = 24;
+
+/**
+ * Elements that may repeat in a CyberTipline report; the parser always makes
+ * them arrays so a report with one URL has the same shape as one with many.
+ */
+const REPEATED = new Set(['internetDetails', 'webPageIncident', 'url', 'fileDetails', 'originalFileHash', 'email']);
+
+// Entity processing is off (no DTD is ever read, so no entity can expand):
+// the five predefined entities and character references are decoded below,
+// by hand, after parsing. Any DOCTYPE is refused before the parser runs.
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  processEntities: false,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  trimValues: true,
+  maxNestedTags: MAX_XML_DEPTH,
+  isArray: (name) => REPEATED.has(name),
+});
+
+const DTD = /<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i;
+const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
+
+/** An XML document read into a plain tree, or why it was refused. */
+export type XmlReading = { readonly ok: true; readonly tree: unknown } | { readonly ok: false; readonly problem: Problem };
+
+/**
+ * Parses an XML report with fast-xml-parser: DTDs (and with them external
+ * entities, XXE and entity-expansion bombs) are refused outright, entity
+ * processing is off, nesting is limited, and names that could pollute
+ * prototypes are refused by the parser. Attributes appear as `@name`.
+ */
+export function readXml(text: string): XmlReading {
+  const dtd = DTD.exec(text);
+  if (dtd) {
+    return { ok: false, problem: problem(400, Rule.DtdForbidden, `XML with a document type declaration (<!${dtd[1]}) is never accepted`, '') };
+  }
+  const encoding = /^\s*<\?xml[^>]*\sencoding\s*=\s*["']([^"']*)["']/i.exec(text)?.[1];
+  if (encoding !== undefined && !/^utf-?8$/i.test(encoding)) {
+    return { ok: false, problem: problem(415, Rule.UnsupportedCharset, `the XML declares encoding ${encoding.slice(0, 40)}; send UTF-8`) };
+  }
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    const { msg, line, col } = valid.err;
+    return { ok: false, problem: problem(400, Rule.MalformedXml, `not well-formed XML at line ${line}, column ${col}: ${msg}`, '') };
+  }
+  let tree: unknown;
+  try {
+    tree = parser.parse(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/nested/i.test(message)) return { ok: false, problem: problem(400, Rule.TooDeep, `elements nest deeper than ${MAX_XML_DEPTH} levels`, '') };
+    if (/SECURITY|reserved/i.test(message)) return { ok: false, problem: problem(400, Rule.ForbiddenKey, message.replace('[SECURITY] ', ''), '') };
+    return { ok: false, problem: problem(400, Rule.MalformedXml, message.slice(0, 300), '') };
+  }
+  const decoded = decodeEntities(tree, []);
+  return decoded.ok ? { ok: true, tree: decoded.value } : { ok: false, problem: decoded.problem };
+}
+
+type Decoded = { ok: true; value: unknown } | { ok: false; problem: Problem };
+
+function decodeEntities(node: unknown, path: PropertyKey[]): Decoded {
+  if (typeof node === 'string') return decodeText(node, path);
+  if (Array.isArray(node)) {
+    const out: unknown[] = [];
+    for (const [i, item] of node.entries()) {
+      const d = decodeEntities(item, [...path, i]);
+      if (!d.ok) return d;
+      out.push(d.value);
+    }
+    return { ok: true, value: out };
+  }
+  if (typeof node === 'object' && node !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      const d = decodeEntities(value, [...path, key]);
+      if (!d.ok) return d;
+      out[key] = d.value;
+    }
+    return { ok: true, value: out };
+  }
+  return { ok: true, value: node };
+}
+
+function decodeText(s: string, path: PropertyKey[]): Decoded {
+  if (!s.includes('&')) return { ok: true, value: s };
+  let failure: Problem | undefined;
+  const value = s.replace(/&([^;&\s]{0,32});/g, (whole, name: string) => {
+    if (failure) return whole;
+    const predefined = PREDEFINED[name];
+    if (predefined !== undefined) return predefined;
+    const code = /^#x([0-9a-fA-F]{1,6})$/.exec(name)?.[1] ?? /^#([0-9]{1,7})$/.exec(name)?.[1];
+    if (code !== undefined) {
+      const cp = name.startsWith('#x') ? parseInt(code, 16) : parseInt(code, 10);
+      if (cp === 0) failure = problem(400, Rule.NullByte, 'a character reference encodes a null byte', toPointer(path));
+      else if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        failure = problem(400, Rule.MalformedXml, `&${name}; is not a Unicode character`, toPointer(path));
+      } else return String.fromCodePoint(cp);
+      return whole;
+    }
+    failure = problem(400, Rule.UnknownEntity, `&${name.slice(0, 32)}; is not a predefined XML entity; no DTD entities are read`, toPointer(path));
+    return whole;
+  });
+  return failure ? { ok: false, problem: failure } : { ok: true, value };
+}

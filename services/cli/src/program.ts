@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerLocate } from './commands/locate.js';
+import type { CliContext } from './context.js';
+
+/**
+ * The `relay` program with every verb registered. A new verb is one file in
+ * `commands/` exporting `register<Verb>(program, ctx)`, and one line here.
+ */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('relay')
+    .description('Hotline Relay operator tool')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: ctx.out, writeErr: ctx.err });
+  registerLocate(program, ctx);
+  return program;
+}

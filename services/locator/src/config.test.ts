@@ -1,0 +1,42 @@
+import { isConfigError } from '@relay/bus';
+import { describe, expect, it } from 'vitest';
+import { locatorConfigFromEnv } from './index.js';
+
+function issuesOf(env: Record<string, string>): string[] {
+  try {
+    locatorConfigFromEnv(env);
+  } catch (err) {
+    if (isConfigError(err)) return [...err.issues];
+    throw err;
+  }
+  return [];
+}
+
+describe('locator settings', () => {
+  it('defaults to the system resolver, the embedded data and ops port 9102', () => {
+    expect(locatorConfigFromEnv({})).toEqual({
+      dns: { kind: 'system', servers: [], timeoutMs: 2000 },
+      opsPort: 9102,
+      concurrency: 64,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads a static zone, name servers, a timeout and licensed databases', () => {
+    const zone = new URL('../../../deploy/dev/zone.json', import.meta.url).pathname;
+    expect(locatorConfigFromEnv({ RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zone, RELAY_GEO_ASN_DB: zone }).dns).toEqual({ kind: 'zone', zoneFile: zone });
+    expect(locatorConfigFromEnv({ RELAY_DNS_SERVERS: '127.0.0.1:5353,[::1]:53', RELAY_DNS_TIMEOUT: '500ms' }).dns).toEqual({
+      kind: 'system',
+      servers: ['127.0.0.1:5353', '[::1]:53'],
+      timeoutMs: 500,
+    });
+  });
+
+  it('names every bad variable and the rule it broke', () => {
+    expect(issuesOf({ RELAY_DNS: 'zone' })).toEqual(['RELAY_DNS_ZONE_FILE: is required when RELAY_DNS=zone']);
+    expect(issuesOf({ RELAY_DNS: 'dig' })[0]).toMatch(/^RELAY_DNS: /);
+    expect(issuesOf({ RELAY_GEO_COUNTRY_DB: '/nope/GeoIP2-Country.mmdb' })).toEqual(['RELAY_GEO_COUNTRY_DB: file does not exist']);
+    expect(issuesOf({ RELAY_DNS_TIMEOUT: '2 minutes' })).toEqual(['RELAY_DNS_TIMEOUT: must be a duration like 500ms or 2s']);
+    expect(issuesOf({ RELAY_OPS_PORT: 'http' })[0]).toMatch(/^RELAY_OPS_PORT: /);
+  });
+});

@@ -1,0 +1,10 @@
+export { locatorConfigFromEnv } from './config.js';
+export type { DnsConfig, LocatorConfig } from './config.js';
+export { emitObservation } from './emit.js';
+export type { Emitted } from './emit.js';
+export { LocatorConsumer, startLocator, statusLabel } from './locator.js';
+export type { LocatorParts, RunningLocator } from './locator.js';
+export { distinctUrls, hostingCountry, observationMsgId, recheckCause, reportSummary, withCause } from './observation.js';
+export { onRecheck } from './on-recheck.js';
+export { onReport } from './on-report.js';
+export type { HandlerDeps } from './on-report.js';

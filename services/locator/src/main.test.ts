@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const ZONE = fileURLToPath(new URL('../../../deploy/dev/zone.json', import.meta.url));
+
+let server: NatsServer;
+beforeAll(async () => {
+  server = await startNatsServer();
+});
+afterAll(async () => {
+  await server?.dispose();
+});
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+function run(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--conditions=@relay/source', '--import', 'tsx', MAIN], {
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+describe('the locator process', () => {
+  it('refuses a bad setting with exit code 2, naming the variable', async () => {
+    const r = run({ NATS_URL: server.url, RELAY_DNS: 'zone' });
+    expect(await r.exited).toBe(2);
+    expect(r.output()).toContain('RELAY_DNS_ZONE_FILE: is required when RELAY_DNS=zone');
+  });
+
+  it('becomes healthy on a real nats-server with the demo zone and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const r = run({ NATS_URL: server.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: ZONE, RELAY_OPS_PORT: String(port) });
+    try {
+      const health = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+          return res?.ok ? ((await res.json()) as { status: string }) : undefined;
+        },
+        { timeoutMs: 20_000, what: `the locator's /healthz (output so far: ${r.output()})` },
+      );
+      expect(health).toEqual({ status: 'ok', checks: { nats: true, consumers: true } });
+      r.child.kill('SIGTERM');
+      expect(await r.exited).toBe(0);
+    } finally {
+      r.child.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { busConfigFromEnv, connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
+import { createCdnCatalogue, createSystemResolver, createZoneResolver, type HostResolver, isGeoDataError, isZoneFileError, openGeo } from '@relay/geo';
+import { createLogger, createMetrics, startOpsServer } from '@relay/observability';
+import { locatorConfigFromEnv } from './config.js';
+import { startLocator, statusLabel } from './locator.js';
+
+/** A bad setting: print the variable and the rule, exit 2 (decision 0003). */
+function refuse(lines: readonly string[]): never {
+  process.stderr.write(`locator: invalid configuration:\n  ${lines.join('\n  ')}\n`);
+  process.exit(2);
+}
+
+/** Runs `open`, turning a data error into a refusal naming `variable`. */
+async function opening<T>(variable: string, open: () => T | Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (err) {
+    if (isGeoDataError(err) || isZoneFileError(err)) refuse([`${variable}: ${err.message}`]);
+    throw err;
+  }
+}
+
+async function main(env: NodeJS.ProcessEnv): Promise<void> {
+  let config;
+  let busConfig;
+  try {
+    config = locatorConfigFromEnv(env);
+    busConfig = busConfigFromEnv(env, 'locator');
+  } catch (err) {
+    if (isConfigError(err)) refuse(err.issues);
+    throw err;
+  }
+  const log = createLogger('locator', config.logLevel);
+  const metrics = createMetrics('locator');
+
+  const geo = await opening('RELAY_GEO_COUNTRY_DB / RELAY_GEO_ASN_DB', () =>
+    openGeo({
+      ...(config.countryDb === undefined ? {} : { countryDbPath: config.countryDb }),
+      ...(config.asnDb === undefined ? {} : { asnDbPath: config.asnDb }),
+    }),
+  );
+  const dns = config.dns;
+  const resolver: HostResolver =
+    dns.kind === 'zone'
+      ? await opening('RELAY_DNS_ZONE_FILE', () =>
+          createZoneResolver({ path: dns.zoneFile, onReloadError: (err) => log.error({ err }, 'zone file changed but is invalid: keeping the previous zone') }),
+        )
+      : createSystemResolver({ servers: dns.servers, timeoutMs: dns.timeoutMs });
+
+  const bus = await connectBus(busConfig, { metrics: metrics.bus });
+  await ensureTopology(bus, { replicas: busConfig.replicas });
+  const observations = metrics.counter('relay_locator_observations_total', 'Hosting observations published', ['status', 'outcome']);
+  const locator = await startLocator({
+    bus,
+    locateDeps: { resolver, geo, cdn: createCdnCatalogue(), clock: () => new Date() },
+    concurrency: config.concurrency,
+    observed: (o, emitted) => observations.inc({ status: statusLabel(o.status), outcome: emitted.duplicate ? 'duplicate' : 'stored' }),
+    log,
+  });
+  const ops = await startOpsServer({
+    port: config.opsPort,
+    registry: metrics.registry,
+    checks: { nats: () => bus.isConnected(), consumers: () => locator.running() },
+  });
+  log.info({ dns: resolver.description, geo: geo.sources, opsPort: ops.port, server: bus.serverVersion }, 'locator ready');
+
+  stopOnSignals(
+    async () => {
+      await locator.stop();
+      await ops.stop();
+      resolver.close();
+      await bus.close();
+    },
+    { log },
+  );
+}
+
+main(process.env).catch((err: unknown) => {
+  process.stderr.write(`locator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -78,6 +78,12 @@ describe('readStream', () => {
     expect(from3).toEqual([3, 4, 5]);
   });
 
+  it('reads nothing, without waiting, from a start time after the last message', async () => {
+    const got = [];
+    for await (const m of readStream(buses[0] as Bus, { stream: StreamName.Status, startTime: new Date(Date.now() + 60_000) })) got.push(m);
+    expect(got).toEqual([]);
+  });
+
   it('reads nothing from an empty stream without waiting', async () => {
     const got = [];
     for await (const m of readStream(buses[0] as Bus, { stream: StreamName.Audit })) got.push(m);

@@ -94,9 +94,12 @@ export async function* readStream(bus: Bus, range: ReadRange): AsyncGenerator<St
         : { deliver_policy: DeliverPolicy.All }),
   });
   const messages = await consumer.consume({ max_messages: 512 });
+  if (!range.follow && (await nothingToRead(consumer))) {
+    // close() resolves only once the iterator is drained, which nobody will do now.
+    messages.stop();
+    return;
+  }
   try {
-    const empty = !range.follow ? await nothingToRead(consumer) : false;
-    if (empty) return;
     for await (const m of messages) {
       if (range.endTime !== undefined && m.time >= range.endTime) break;
       yield toStored(m);

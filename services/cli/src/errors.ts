@@ -16,11 +16,13 @@ export const ExitCode = {
   Data: 3,
   /** A server the verb needs (NATS) cannot be reached. */
   Unavailable: 4,
+  /** The verb ran and found problems (`relay audit`: reports not accounted for, duplicates). */
+  Findings: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Stable codes of CLI errors. */
-export const CliErrorCode = { Usage: 'cli-usage', Unavailable: 'cli-unavailable' } as const;
+export const CliErrorCode = { Usage: 'cli-usage', Unavailable: 'cli-unavailable', Findings: 'cli-findings' } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 
 /** The user asked for something the verb cannot do as written. */
@@ -51,12 +53,27 @@ export function isUnavailableError(err: unknown): err is UnavailableError {
   return err instanceof UnavailableError;
 }
 
+/** A check ran to the end and found problems; its output says which. */
+export class FindingsError extends RelayError {
+  override name = 'FindingsError';
+
+  constructor(message: string) {
+    super(CliErrorCode.Findings, message);
+  }
+}
+
+/** True when `err` is a {@link FindingsError}. */
+export function isFindingsError(err: unknown): err is FindingsError {
+  return err instanceof FindingsError;
+}
+
 /** The one place errors become exit codes. */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   if (isUsageError(err) || isInvalidUrlError(err) || isInvalidAddressError(err)) return ExitCode.Usage;
   if (isZoneFileError(err) || isGeoDataError(err)) return ExitCode.Data;
   if (isUnavailableError(err)) return ExitCode.Unavailable;
+  if (isFindingsError(err)) return ExitCode.Findings;
   return ExitCode.Failure;
 }
 

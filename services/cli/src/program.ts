@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerLocate } from './commands/locate.js';
 import type { CliContext } from './context.js';
 
@@ -13,5 +14,6 @@ export function createProgram(ctx: CliContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err });
   registerLocate(program, ctx);
+  registerAudit(program, ctx);
   return program;
 }

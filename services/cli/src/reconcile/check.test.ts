@@ -1,0 +1,176 @@
+import { Audience, deriveId, HostingStatus, NoticeKind } from '@relay/wire';
+import { describe, expect, it } from 'vitest';
+import { checkLedger, GapKind } from './check.js';
+import type { CaseView, DlqEntry, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
+
+const T0 = new Date('2026-11-01T12:00:00Z');
+let seq = 0;
+
+function report(sourceReportId: string, urls: string[]): ReportEntry {
+  return { seq: ++seq, time: T0, id: deriveId('rpt', 'ncmec', sourceReportId), source: 'ncmec', sourceReportId, urls, msgId: `ncmec:${sourceReportId}` };
+}
+
+function observation(r: ReportEntry, normalizedUrl: string, status = HostingStatus.HOSTING_STATUS_LOCATED): ObservationEntry {
+  return { seq: ++seq, id: deriveId('obs', normalizedUrl, r.id), reportId: r.id, url: normalizedUrl, normalizedUrl, status };
+}
+
+function referral(caseId: string, epoch: number, jurisdiction: string, hotline: string, supersedes = '', hostingId = `obs-${epoch}`): ReferralEntry {
+  return { seq: ++seq, time: T0, id: deriveId('ref', caseId, epoch), caseId, supersedes, jurisdiction, hotline, hostingId };
+}
+
+function notice(ref: ReferralEntry, kind: NoticeKind, audience: Audience, country: string, hotline = ''): NoticeEntry {
+  const id = deriveId('ntc', ref.caseId, ref.id, 'route', kind, audience, country, hotline);
+  return { seq: ++seq, time: T0, id, caseId: ref.caseId, referralId: ref.id, kind, audience, country, hotline, hostingAfterId: ref.hostingId, deadline: undefined };
+}
+
+function routedCase(url: string, ref: ReferralEntry, policeTold = true): CaseView {
+  return { id: deriveId('case', url), status: 'open', routing: { referralId: ref.id, jurisdiction: ref.jurisdiction, hotline: ref.hotline, policeTold }, outbox: [] };
+}
+
+interface Parts {
+  reports?: ReportEntry[];
+  observations?: ObservationEntry[];
+  referrals?: ReferralEntry[];
+  notices?: NoticeEntry[];
+  dlq?: DlqEntry[];
+  cases?: CaseView[];
+  since?: Date;
+}
+
+function ledger(p: Parts): Ledger {
+  const byReport = new Map<string, ObservationEntry[]>();
+  for (const o of p.observations ?? []) byReport.set(o.reportId ?? '', [...(byReport.get(o.reportId ?? '') ?? []), o]);
+  return {
+    reports: p.reports ?? [],
+    observationsByReport: byReport,
+    referrals: p.referrals ?? [],
+    notices: p.notices ?? [],
+    dlq: p.dlq ?? [],
+    cases: new Map((p.cases ?? []).map((c) => [c.id, c])),
+    caseErrors: new Map(),
+    undecodable: [],
+    since: p.since,
+  };
+}
+
+const NL_URL = 'http://images.example.nl/gallery/1';
+const NL_CASE = deriveId('case', NL_URL);
+
+/** One report of a Dutch-hosted URL, routed to eokm with a police notice: the healthy shape. */
+function healthyNl(): Required<Pick<Parts, 'reports' | 'observations' | 'referrals' | 'notices' | 'cases'>> {
+  const r = report('1001', ['http://Images.Example.NL/gallery/1', 'http://images.example.nl/gallery/1#top']);
+  const ref = referral(NL_CASE, 0, 'NL', 'eokm');
+  return {
+    reports: [r],
+    observations: [observation(r, NL_URL)],
+    referrals: [ref],
+    notices: [notice(ref, NoticeKind.NOTICE_KIND_POLICE_REFERRAL, Audience.AUDIENCE_POLICE, 'NL')],
+    cases: [routedCase(NL_URL, ref)],
+  };
+}
+
+describe('reconciliation of reports', () => {
+  it('accounts for a routed report once per distinct URL, with nothing lost or duplicated', () => {
+    const r = checkLedger(ledger(healthyNl()));
+    expect(r).toMatchObject({ reports: 1, urls: 1, accounted: { routed: 1, held: 0, unresolved: 0, dlq: 0 }, referrals: 1, notices: 1, lost: 0, duplicated: 0 });
+    expect(r.gaps).toEqual([]);
+  });
+
+  it('names the report, URL and missing piece when a step of the pipeline did not happen', () => {
+    const h = healthyNl();
+    const noObservation = checkLedger(ledger({ ...h, observations: [] }));
+    expect(noObservation.gaps).toEqual([expect.objectContaining({ reportId: h.reports[0]?.id, sourceReportId: '1001', url: NL_URL, missing: GapKind.Observation })]);
+    expect(noObservation.lost).toBe(1);
+    expect(checkLedger(ledger({ ...h, cases: [] })).gaps.map((g) => [g.missing, g.caseId])).toEqual([[GapKind.Case, NL_CASE]]);
+    expect(checkLedger(ledger({ ...h, referrals: [] })).gaps.map((g) => g.missing)).toEqual([GapKind.Referral]);
+    expect(checkLedger(ledger({ ...h, notices: [] })).gaps.map((g) => g.missing)).toEqual([GapKind.PoliceNotice]);
+  });
+
+  it('needs a relocation-in notice and a case-moved notice for a relocated case', () => {
+    const h = healthyNl();
+    const old = h.referrals[0] as ReferralEntry;
+    const moved = referral(NL_CASE, 1, 'DE', 'eco', old.id);
+    const relocationIn = notice(moved, NoticeKind.NOTICE_KIND_RELOCATION_IN, Audience.AUDIENCE_POLICE, 'DE');
+    const movedOut = notice(moved, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, Audience.AUDIENCE_HOTLINE, 'NL', 'eokm');
+    const base = { ...h, referrals: [old, moved], cases: [routedCase(NL_URL, moved)] };
+    expect(checkLedger(ledger({ ...base, notices: [...h.notices, relocationIn, movedOut] })).gaps).toEqual([]);
+    expect(checkLedger(ledger({ ...base, notices: [...h.notices, movedOut] })).gaps.map((g) => g.missing)).toEqual([GapKind.PoliceNotice]);
+    expect(checkLedger(ledger({ ...base, notices: [...h.notices, relocationIn] })).gaps.map((g) => g.missing)).toEqual([GapKind.MovedOutNotice]);
+  });
+
+  it('accepts a reroute within the country, whose police were told by the earlier referral', () => {
+    const h = healthyNl();
+    const old = h.referrals[0] as ReferralEntry;
+    const rerouted = referral(NL_CASE, 1, 'NL', 'eokm-new', old.id);
+    const movedOut = notice(rerouted, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, Audience.AUDIENCE_HOTLINE, 'NL', 'eokm');
+    const r = checkLedger(ledger({ ...h, referrals: [old, rerouted], notices: [...h.notices, movedOut], cases: [routedCase(NL_URL, rerouted)] }));
+    expect(r.gaps).toEqual([]);
+  });
+
+  it('accounts for held cases, UNRESOLVED observations and DLQ entries', () => {
+    const held = report('2001', ['http://intranet.example.com/x']);
+    const unresolved = report('2002', ['http://gone.example.com/x']);
+    const poison = report('2003', ['http://images.example.nl/p']);
+    const poisonObs = report('2004', ['http://images.example.nl/q']);
+    const q = observation(poisonObs, 'http://images.example.nl/q');
+    const r = checkLedger(
+      ledger({
+        reports: [held, unresolved, poison, poisonObs],
+        observations: [observation(held, 'http://intranet.example.com/x'), observation(unresolved, 'http://gone.example.com/x', HostingStatus.HOSTING_STATUS_UNRESOLVED), q],
+        cases: [{ id: deriveId('case', 'http://intranet.example.com/x'), status: 'held', holdReason: 'unroutable', outbox: [] }],
+        dlq: [
+          { seq: 1, source: `REPORTS:${poison.seq}`, msgId: poison.msgId, error: 'report-invalid: x' },
+          { seq: 2, source: `HOSTING:${q.seq}`, msgId: `locator:${q.id}`, error: 'x' },
+        ],
+      }),
+    );
+    expect(r.accounted).toEqual({ routed: 0, held: 1, unresolved: 1, dlq: 2 });
+    expect(r.gaps).toEqual([]);
+  });
+
+  it('reports messages written with a case but never published, and accepts published ones not yet cleared', () => {
+    const h = healthyNl();
+    const ref = h.referrals[0] as ReferralEntry;
+    const withOutbox = (ids: string[]): CaseView => ({ ...routedCase(NL_URL, ref), outbox: ids.map((id) => ({ msgId: `dispatcher:${id}` })) });
+    expect(checkLedger(ledger({ ...h, cases: [withOutbox([ref.id])] })).gaps).toEqual([]);
+    expect(checkLedger(ledger({ ...h, cases: [withOutbox([ref.id, 'ntc_missing'])] })).gaps.map((g) => g.missing)).toEqual([GapKind.Outbox]);
+  });
+
+  it('counts a receipt whose report is not in REPORTS as lost', () => {
+    const h = healthyNl();
+    const r = checkLedger(ledger(h), [h.reports[0]?.id ?? '', 'rpt_gone']);
+    expect(r.gaps.map((g) => [g.reportId, g.missing])).toEqual([['rpt_gone', GapKind.Report]]);
+    expect(r.lost).toBe(1);
+  });
+});
+
+describe('duplicate referrals and notices', () => {
+  it('counts one id stored twice and one decision issued under two ids', () => {
+    const h = healthyNl();
+    const ref = h.referrals[0] as ReferralEntry;
+    const again = { ...ref, seq: ++seq };
+    const sameEvent = { ...ref, seq: ++seq, id: deriveId('ref', NL_CASE, 7) };
+    const policeAgain = { ...(h.notices[0] as NoticeEntry), seq: ++seq };
+    const r = checkLedger(ledger({ ...h, referrals: [ref, again, sameEvent], notices: [...h.notices, policeAgain] }));
+    expect(r.duplicates.map((d) => [d.stream, d.rule, d.extra])).toEqual([
+      ['REFERRALS', 'same-id', 1],
+      ['REFERRALS', 'same-event', 1],
+      ['NOTICES', 'same-id', 1],
+    ]);
+    expect(r.duplicated).toBe(3);
+  });
+
+  it('does not count notices about different events of one referral', () => {
+    const h = healthyNl();
+    const ref = h.referrals[0] as ReferralEntry;
+    const hoster = (obs: string): NoticeEntry => ({ ...notice(ref, NoticeKind.NOTICE_KIND_HOSTER_CHANGED, Audience.AUDIENCE_HOTLINE, 'NL', 'eokm'), id: `ntc_${obs}`, hostingAfterId: obs });
+    expect(checkLedger(ledger({ ...h, notices: [...h.notices, hoster('obs_a'), hoster('obs_b')] })).duplicates).toEqual([]);
+  });
+
+  it('leaves duplicates stored before --since out', () => {
+    const h = healthyNl();
+    const ref = h.referrals[0] as ReferralEntry;
+    const r = checkLedger(ledger({ ...h, referrals: [ref, { ...ref, seq: ++seq }], since: new Date(T0.getTime() + 1) }));
+    expect(r.duplicates).toEqual([]);
+  });
+});

@@ -1,0 +1,117 @@
+import type { Audience, HostingStatus, NoticeKind } from '@relay/wire';
+import { z } from 'zod';
+
+/** A report as read from REPORTS: what reconciliation needs of it. */
+export interface ReportEntry {
+  readonly seq: number;
+  readonly time: Date;
+  readonly id: string;
+  readonly source: string;
+  readonly sourceReportId: string;
+  readonly urls: readonly string[];
+  /** Its `Nats-Msg-Id` (`<source>:<source report id>`). */
+  readonly msgId: string;
+}
+
+/** A hosting observation as read from HOSTING. */
+export interface ObservationEntry {
+  readonly seq: number;
+  readonly id: string;
+  /** The report that caused it; undefined for a recheck answer. */
+  readonly reportId: string | undefined;
+  readonly url: string;
+  readonly normalizedUrl: string;
+  readonly status: HostingStatus;
+}
+
+/** A referral as read from REFERRALS. */
+export interface ReferralEntry {
+  readonly seq: number;
+  readonly time: Date;
+  readonly id: string;
+  readonly caseId: string;
+  readonly supersedes: string;
+  readonly jurisdiction: string;
+  readonly hotline: string;
+  /** Id of the observation it was routed on: the event that caused it. */
+  readonly hostingId: string;
+}
+
+/** A notice as read from NOTICES. */
+export interface NoticeEntry {
+  readonly seq: number;
+  readonly time: Date;
+  readonly id: string;
+  readonly caseId: string;
+  readonly referralId: string;
+  readonly kind: NoticeKind;
+  readonly audience: Audience;
+  readonly country: string;
+  readonly hotline: string;
+  /** Id of the observation after the event (relocations, hoster changes). */
+  readonly hostingAfterId: string;
+  /** Deadline it is about (escalations), ms; undefined when none. */
+  readonly deadline: number | undefined;
+}
+
+/** A DLQ entry: where the message that could not be processed came from. */
+export interface DlqEntry {
+  readonly seq: number;
+  /** `STREAM:seq` of the original. */
+  readonly source: string;
+  /** The original `Nats-Msg-Id`. */
+  readonly msgId: string;
+  /** `Relay-Error`. */
+  readonly error: string;
+}
+
+/** A message that has no usable payload for its stream (kept so it is not silently skipped). */
+export interface UndecodableEntry {
+  readonly stream: string;
+  readonly seq: number;
+  readonly msgId: string;
+  readonly error: string;
+}
+
+/**
+ * The few fields of a case (KV `relay-cases`) reconciliation reads; the full
+ * schema belongs to the dispatcher, and everything else is ignored here.
+ */
+export const caseViewSchema = z.object({
+  id: z.string().min(1),
+  status: z.enum(['open', 'held', 'closed']),
+  holdReason: z.string().optional(),
+  routing: z
+    .object({
+      referralId: z.string().min(1),
+      jurisdiction: z.string(),
+      hotline: z.string(),
+      policeTold: z.boolean(),
+    })
+    .optional(),
+  outbox: z.array(z.object({ msgId: z.string() })),
+});
+
+/** What reconciliation knows of a case. */
+export type CaseView = z.infer<typeof caseViewSchema>;
+
+/** Everything read from the streams and the case bucket, indexed for the checks. */
+export interface Ledger {
+  /** Reports in scope (from `since`), in stream order. */
+  readonly reports: readonly ReportEntry[];
+  /** Observations per causing report id. */
+  readonly observationsByReport: ReadonlyMap<string, readonly ObservationEntry[]>;
+  /** Every referral read (all of REFERRALS). */
+  readonly referrals: readonly ReferralEntry[];
+  /** Every notice read (all of NOTICES). */
+  readonly notices: readonly NoticeEntry[];
+  readonly dlq: readonly DlqEntry[];
+  /** Case id -> its state, or undefined when the key does not exist (or does not parse: see `caseErrors`). */
+  readonly cases: ReadonlyMap<string, CaseView | undefined>;
+  /** Case id -> why its stored value could not be read. */
+  readonly caseErrors: ReadonlyMap<string, string>;
+  /** Messages in REPORTS or HOSTING that did not decode. */
+  readonly undecodable: readonly UndecodableEntry[];
+  /** Referrals and notices stored at or after this time are checked for duplicates; all when undefined. */
+  readonly since: Date | undefined;
+}

@@ -1,0 +1,139 @@
+import { BucketValueError, type Bus, openJsonBucket, readStream, type StoredMessage } from '@relay/bus';
+import { decodeMessage, deriveId, Header, KvBucket, type RelayMessageMap, type RelayTypeName, RelayType, StreamName } from '@relay/wire';
+import {
+  type CaseView,
+  caseViewSchema,
+  type DlqEntry,
+  type Ledger,
+  type NoticeEntry,
+  type ObservationEntry,
+  type ReferralEntry,
+  type ReportEntry,
+  type UndecodableEntry,
+} from './ledger.js';
+
+/** Which part of the relay's history to reconcile. */
+export interface LedgerScope {
+  /** Only reports stored at or after this time (and their observations); all when undefined. */
+  readonly since?: Date;
+  /** Case reads in flight at once. Default 64. */
+  readonly concurrency?: number;
+}
+
+type Decoded<K extends RelayTypeName> = { ok: true; message: RelayMessageMap[K] } | { ok: false; error: string };
+
+function decodeStored<K extends RelayTypeName>(m: StoredMessage, type: K): Decoded<K> {
+  const header = m.headers[Header.Type];
+  if (header !== type) return { ok: false, error: `Relay-Type is ${header === undefined ? 'missing' : JSON.stringify(header)}, not ${type}` };
+  try {
+    return { ok: true, message: decodeMessage(type, m.data) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function* messagesOf(bus: Bus, stream: StreamName, since: Date | undefined): AsyncGenerator<StoredMessage> {
+  yield* readStream(bus, { stream, ...(since === undefined ? {} : { startTime: since }) });
+}
+
+/**
+ * Reads what reconciliation needs: the reports in scope and their
+ * observations, every referral, notice and DLQ entry, and the case of every
+ * located URL. Reads only; leaves nothing behind on the server.
+ */
+export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Ledger> {
+  const undecodable: UndecodableEntry[] = [];
+  const refuse = (m: StoredMessage, error: string): void => {
+    undecodable.push({ stream: m.stream, seq: m.seq, msgId: m.headers[Header.MsgId] ?? '', error });
+  };
+
+  const reports: ReportEntry[] = [];
+  for await (const m of messagesOf(bus, StreamName.Reports, scope.since)) {
+    const d = decodeStored(m, RelayType.Report);
+    if (!d.ok) refuse(m, d.error);
+    else {
+      const r = d.message;
+      reports.push({ seq: m.seq, time: m.time, id: r.id, source: r.source, sourceReportId: r.sourceReportId, urls: r.urls, msgId: m.headers[Header.MsgId] ?? '' });
+    }
+  }
+  const inScope = new Set(reports.map((r) => r.id));
+
+  const observationsByReport = new Map<string, ObservationEntry[]>();
+  for await (const m of messagesOf(bus, StreamName.Hosting, scope.since)) {
+    const d = decodeStored(m, RelayType.HostingObservation);
+    if (!d.ok) {
+      refuse(m, d.error);
+      continue;
+    }
+    const o = d.message;
+    const cause = o.cause?.cause;
+    if (cause?.$case !== 'report' || !inScope.has(cause.value.reportId)) continue;
+    const entry: ObservationEntry = { seq: m.seq, id: o.id, reportId: cause.value.reportId, url: o.url, normalizedUrl: o.normalizedUrl, status: o.status };
+    const list = observationsByReport.get(entry.reportId ?? '');
+    if (list) list.push(entry);
+    else observationsByReport.set(entry.reportId ?? '', [entry]);
+  }
+
+  const referrals: ReferralEntry[] = [];
+  for await (const m of messagesOf(bus, StreamName.Referrals, undefined)) {
+    const d = decodeStored(m, RelayType.Referral);
+    if (!d.ok) continue;
+    const r = d.message;
+    referrals.push({ seq: m.seq, time: m.time, id: r.id, caseId: r.caseId, supersedes: r.supersedes, jurisdiction: r.jurisdiction, hotline: r.hotline, hostingId: r.hosting?.id ?? '' });
+  }
+
+  const notices: NoticeEntry[] = [];
+  for await (const m of messagesOf(bus, StreamName.Notices, undefined)) {
+    const d = decodeStored(m, RelayType.Notice);
+    if (!d.ok) continue;
+    const n = d.message;
+    notices.push({
+      seq: m.seq,
+      time: m.time,
+      id: n.id,
+      caseId: n.caseId,
+      referralId: n.referralId,
+      kind: n.kind,
+      audience: n.audience,
+      country: n.country,
+      hotline: n.hotline,
+      hostingAfterId: n.hostingAfter?.id ?? '',
+      deadline: n.deadline?.getTime(),
+    });
+  }
+
+  const dlq: DlqEntry[] = [];
+  for await (const m of messagesOf(bus, StreamName.Dlq, undefined)) {
+    dlq.push({ seq: m.seq, source: m.headers[Header.DlqSource] ?? '', msgId: m.headers[Header.DlqMsgId] ?? '', error: m.headers[Header.Error] ?? '' });
+  }
+
+  const caseIds = new Set<string>();
+  for (const list of observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') caseIds.add(deriveId('case', o.normalizedUrl));
+  const { cases, caseErrors } = await readCases(bus, [...caseIds], scope.concurrency ?? 64);
+
+  return { reports, observationsByReport, referrals, notices, dlq, cases, caseErrors, undecodable, since: scope.since };
+}
+
+async function readCases(
+  bus: Bus,
+  ids: readonly string[],
+  concurrency: number,
+): Promise<{ cases: Map<string, CaseView | undefined>; caseErrors: Map<string, string> }> {
+  const bucket = await openJsonBucket(bus, KvBucket.Cases, (raw) => caseViewSchema.parse(raw));
+  const cases = new Map<string, CaseView | undefined>();
+  const caseErrors = new Map<string, string>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length) {
+      const id = ids[next++] as string;
+      try {
+        cases.set(id, (await bucket.get(id))?.value);
+      } catch (err) {
+        if (!(err instanceof BucketValueError)) throw err;
+        caseErrors.set(id, err.message);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+  return { cases, caseErrors };
+}

@@ -1,0 +1,77 @@
+// `relay audit` on the real pipeline: clean after a healthy run; after a
+// report whose processing was cut off (accepted while the locator is down)
+// and a case key deleted by hand, it names both and exits non-zero.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bus, busConfigFromEnv, connectBus, openJsonBucket } from '@relay/bus';
+import { ExitCode } from '@relay/cli';
+import { type NatsServer, startNatsServer } from '@relay/testkit';
+import { deriveId, KvBucket } from '@relay/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cyberTiplineXml, devZone, postReport, type Receipt, writeZone } from './harness/intake.js';
+import { DEMO_KEYS, type Pipeline, REPO_ROOT, ServiceName, startPipeline } from './harness/pipeline.js';
+import { settled } from './harness/settle.js';
+
+let server: NatsServer;
+let dir: string;
+let pipeline: Pipeline;
+let bus: Bus;
+
+/** Runs the built `relay` as a process, as an operator would. */
+function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(REPO_ROOT, 'services/cli/bin/relay.js'), ...args], { env: { ...process.env, NATS_URL: server.url } }, (error, out, err) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, out, err });
+    });
+  });
+}
+
+async function submit(id: string, url: string): Promise<Receipt> {
+  const r = await postReport(pipeline.gatewayUrl(), DEMO_KEYS.ncmec, cyberTiplineXml(id, [url]), 'application/xml');
+  if (!r.ok) throw new Error(`report ${id} refused: ${r.status} ${r.body}`);
+  return r.receipt;
+}
+
+beforeAll(async () => {
+  server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
+  dir = await mkdtemp(join(tmpdir(), 'relay-audit-'));
+  await writeZone(join(dir, 'zone.json'), devZone());
+  pipeline = await startPipeline({ natsUrl: server.url, zoneFile: join(dir, 'zone.json') });
+  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'audit-e2e'));
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await pipeline?.stop();
+  await server?.dispose();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('relay audit on the running pipeline', () => {
+  it('accounts for every report of a healthy run, routed, held and unresolved, and exits 0', async () => {
+    await submit('9100001', 'http://images.example.nl/a/1');
+    await submit('9100002', 'http://gallery.example.de/a/2');
+    await submit('9100003', 'http://intranet.example.com/a/3');
+    await submit('9100004', 'http://gone.example.com/a/4');
+    await settled(bus);
+    const r = await relay('audit', '--json');
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(JSON.parse(r.out)).toMatchObject({ reports: 4, urls: 4, accounted: { routed: 2, held: 1, unresolved: 1, dlq: 0 }, lost: 0, duplicated: 0, gaps: [] });
+  });
+
+  it('names a report whose processing was cut off and a case that was deleted, and exits 5', async () => {
+    await pipeline.kill(ServiceName.Locator);
+    const cut = await submit('9100005', 'http://images.example.nl/a/5');
+    const gone = deriveId('case', 'http://images.example.nl/a/1');
+    await (await openJsonBucket(bus, KvBucket.Cases)).delete(gone);
+
+    const r = await relay('audit');
+    expect(r.code).toBe(ExitCode.Findings);
+    expect(r.out).toMatch(/^Lost\s+2$/m);
+    expect(r.out).toMatch(new RegExp(`^${cut.reportId}\\s+ncmec\\s+9100005\\s+http://images\\.example\\.nl/a/5\\s+observation\\s+no hosting observation`, 'm'));
+    expect(r.out).toMatch(new RegExp(`^${deriveId('rpt', 'ncmec', '9100001')}\\s+ncmec\\s+9100001\\s+http://images\\.example\\.nl/a/1\\s+case\\s+no case ${gone}`, 'm'));
+    expect(r.err).toContain('relay: 2 report(s) not accounted for');
+  });
+});

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
-import { type NatsServer, startNatsServer } from './server.js';
+import { type NatsServer, type NatsServerOptions, startNatsServer } from './server.js';
 
 /** A JetStream cluster of nats-server processes on loopback. */
 export interface NatsCluster {
@@ -22,9 +22,12 @@ export interface NatsCluster {
  * Spawns an `n`-node (default 3) JetStream cluster on 127.0.0.1 with fixed
  * ports (so a restarted node comes back where clients and peers expect it) and
  * waits until every node reports healthy, which on 2.9 includes contact with a
- * JetStream meta leader.
+ * JetStream meta leader. `readyTimeoutMs` (default 30 s) and `healthQuery`
+ * (see {@link NatsServerOptions}) also apply to each `restart`.
  */
-export async function startNatsCluster(options: { size?: number; extraConfig?: string } = {}): Promise<NatsCluster> {
+export async function startNatsCluster(
+  options: { size?: number; extraConfig?: string; readyTimeoutMs?: number; healthQuery?: string } = {},
+): Promise<NatsCluster> {
   const size = options.size ?? 3;
   const root = await mkdtemp(join(tmpdir(), 'relay-nats-cluster-'));
   const clientPorts: number[] = [];
@@ -44,7 +47,8 @@ export async function startNatsCluster(options: { size?: number; extraConfig?: s
           serverName: `n${i + 1}`,
           cluster: { name: 'relay-test', port: routePorts[i] ?? 0, routes: routePorts.filter((_, j) => j !== i) },
           ...(options.extraConfig === undefined ? {} : { extraConfig: options.extraConfig }),
-          readyTimeoutMs: 30_000,
+          readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
+          ...(options.healthQuery === undefined ? {} : { healthQuery: options.healthQuery }),
         },
         { ...process.env, NATS_URL: '' },
       );

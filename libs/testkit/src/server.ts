@@ -35,6 +35,13 @@ export interface NatsServerOptions {
   readonly dir?: string;
   /** How long to wait for readiness, ms. Default 20 s. */
   readonly readyTimeoutMs?: number;
+  /**
+   * Query of the `/healthz` that means ready, e.g. `?js-enabled-only=true`.
+   * Default: none (every stream and consumer current). On 2.9.10 a restarted
+   * cluster node never reports idle R3 consumers current, so a full `/healthz`
+   * stays 503 after a restart while the node serves fine (decision 0071).
+   */
+  readonly healthQuery?: string;
 }
 
 /** A running nats-server spawned by the testkit. */
@@ -166,7 +173,7 @@ class ServerProcess {
       );
       this.port = ports.client;
       this.monitorPort = ports.monitor;
-      await waitFor(() => healthy(`http://127.0.0.1:${this.monitorPort}`), {
+      await waitFor(() => healthy(`http://127.0.0.1:${this.monitorPort}`, this.options.healthQuery ?? ''), {
         timeoutMs: this.options.readyTimeoutMs ?? 20_000,
         what: 'nats-server /healthz',
       });
@@ -223,9 +230,9 @@ async function readPortsFile(dir: string): Promise<{ client: number; monitor: nu
   }
 }
 
-async function healthy(monitorUrl: string): Promise<true | undefined> {
+async function healthy(monitorUrl: string, query: string): Promise<true | undefined> {
   try {
-    const res = await fetch(`${monitorUrl}/healthz`);
+    const res = await fetch(`${monitorUrl}/healthz${query}`);
     return res.ok ? true : undefined;
   } catch {
     return undefined;

@@ -69,7 +69,7 @@ export interface Reconciliation {
   readonly urls: number;
   /** URLs accounted for, by how. */
   readonly accounted: Readonly<Record<Outcome, number>>;
-  /** Distinct referral and notice ids in REFERRALS and NOTICES. */
+  /** Distinct referral and notice ids about the cases of the reports in scope. */
   readonly referrals: number;
   readonly notices: number;
   readonly gaps: readonly Gap[];
@@ -164,12 +164,15 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
     ...findDuplicates(StreamName.Referrals, ledger.referrals, referralEvent, ledger.since),
     ...findDuplicates(StreamName.Notices, ledger.notices, noticeEvent, ledger.since),
   ];
+  const scopeCases = new Set<string>();
+  for (const list of ledger.observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') scopeCases.add(deriveId('case', o.normalizedUrl));
+  const idsInScope = (entries: readonly { id: string; caseId: string }[]): number => new Set(entries.filter((e) => scopeCases.has(e.caseId)).map((e) => e.id)).size;
   return {
     reports: ledger.reports.length,
     urls,
     accounted,
-    referrals: referralById.size,
-    notices: new Set(ledger.notices.map((n) => n.id)).size,
+    referrals: idsInScope(ledger.referrals),
+    notices: idsInScope(ledger.notices),
     gaps,
     duplicates,
     lost: lostReports.size,

@@ -1,0 +1,81 @@
+// The fault suite in a 3-node JetStream cluster (issue 8, item 3): streams R3
+// (RELAY_REPLICAS=3), the services connected to every node. Under a steady
+// HTTP load, the leader of REPORTS is SIGKILLed and restarted, then a
+// follower. After each, reconciliation accounts for every 202 receipt.
+// Streams are created once and never deleted and re-created under the same
+// name: on 2.9.10 that loses acknowledged messages after a node restart (STACK.md).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bus, busConfigFromEnv, connectBus, KV_SPECS, STREAM_SPECS } from '@relay/bus';
+import { type NatsCluster, startNatsCluster } from '@relay/testkit';
+import { StreamName } from '@relay/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devZone, writeZone } from '../e2e/harness/intake.js';
+import { type Pipeline, startPipeline } from '../e2e/harness/pipeline.js';
+import { allCurrent, fullyHealthy, newLeader, streamLeader } from './cluster-state.js';
+import type { Load } from './load.js';
+import { type FaultRow, faultTable, runFault } from './verdict.js';
+
+const REPORTS_PER_FAULT = 1_500;
+const PER_SECOND = 100;
+/** Receipts the load must collect while a node is down, before it is restarted. */
+const WHILE_DOWN = 300;
+const ALL_STREAMS = [...STREAM_SPECS.map((s) => s.name), ...KV_SPECS.map((k) => `KV_${k.bucket}`)];
+
+let cluster: NatsCluster;
+let dir: string;
+let pipeline: Pipeline;
+let bus: Bus;
+const rows: FaultRow[] = [];
+
+beforeAll(async () => {
+  // A restarted 2.9.10 node never reports idle R3 consumers (the tenants') current, so
+  // readiness is "JetStream up", and catching up is checked on the relay's streams.
+  cluster = await startNatsCluster({ readyTimeoutMs: 60_000, healthQuery: '?js-enabled-only=true' });
+  await fullyHealthy(cluster);
+  dir = await mkdtemp(join(tmpdir(), 'relay-fault-cluster-'));
+  await writeZone(join(dir, 'zone.json'), devZone());
+  pipeline = await startPipeline({ natsUrl: cluster.url, zoneFile: join(dir, 'zone.json'), replicas: 3 });
+  bus = await connectBus(busConfigFromEnv({ NATS_URL: cluster.url }, 'fault-suite'));
+  await allCurrent(cluster, ALL_STREAMS);
+});
+
+afterAll(async () => {
+  console.log(faultTable(`Fault suite, 3-node cluster, streams R3 (${REPORTS_PER_FAULT} reports per fault at ${PER_SECOND}/s over HTTP)`, rows));
+  await bus?.close();
+  await pipeline?.stop();
+  await cluster?.dispose();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Kills node `index`, lets the load run on the other two for a while, restarts it and waits until it caught up. */
+async function downAndBack(index: number, load: Load, elect: boolean): Promise<void> {
+  await cluster.kill(index);
+  if (elect) await newLeader(cluster, StreamName.Reports, index);
+  await load.accepted(load.receipts.size + WHILE_DOWN);
+  await cluster.restart(index);
+  await allCurrent(cluster, ALL_STREAMS);
+}
+
+const phase = (fault: string, inject: (load: Load) => Promise<void>): Promise<void> =>
+  runFault({ bus, pipeline, fault, reports: REPORTS_PER_FAULT, perSecond: PER_SECOND, inject, record: (row) => rows.push(row) });
+
+describe('the pipeline under steady load in a 3-node cluster', () => {
+  it('loses and duplicates nothing when the REPORTS leader is SIGKILLed and restarted', async () => {
+    await phase('sigkill-reports-leader', async (load) => {
+      const leader = await streamLeader(cluster, StreamName.Reports);
+      expect(leader).toBeDefined();
+      await downAndBack(leader?.index ?? -1, load, true);
+    });
+  });
+
+  it('loses and duplicates nothing when a REPORTS follower is SIGKILLed and restarted', async () => {
+    await phase('sigkill-reports-follower', async (load) => {
+      const leader = await streamLeader(cluster, StreamName.Reports);
+      const follower = leader?.followers[0];
+      expect(follower).toBeDefined();
+      await downAndBack(follower ?? -1, load, false);
+    });
+  });
+});

@@ -1,0 +1,87 @@
+import { waitFor } from '@relay/testkit';
+import { cyberTiplineXml, postReport } from '../e2e/harness/intake.js';
+import { DEMO_KEYS } from '../e2e/harness/pipeline.js';
+
+/** A steady stream of reports over HTTP, as NCMEC's CyberTipline would send them. */
+export interface Load {
+  /** Report id of every 202 receipt so far. */
+  readonly receipts: ReadonlySet<string>;
+  /** Attempts that got no receipt (connection refused or reset, 503 while NATS was away); each was retried. */
+  failedAttempts(): number;
+  /** Resolves once `n` reports are accepted. */
+  accepted(n: number): Promise<void>;
+  /** Resolves when every report of the load is accepted. */
+  readonly done: Promise<void>;
+}
+
+/** Settings of {@link startLoad}. */
+export interface LoadOptions {
+  /** Unique per phase: report ids and URL paths are made from it. */
+  readonly prefix: string;
+  /** Reports to send. */
+  readonly count: number;
+  /** Reports started per second. */
+  readonly perSecond: number;
+  /** The gateway to send to now (it moves when a gateway is restarted on a new port). */
+  readonly gatewayUrl: () => string;
+  /** Give up on a report after this long without a receipt, ms. Default 120 s. */
+  readonly giveUpAfterMs?: number;
+}
+
+/** The URL of report `i` of a phase: one Dutch-hosted URL per report, so one case each. */
+export function loadUrl(prefix: string, i: number): string {
+  return `http://images.example.nl/${prefix}/${i}`;
+}
+
+/**
+ * Sends `count` reports at `perSecond`, each until it gets its 202: a
+ * resubmission of the same CyberTipline report id is idempotent at the
+ * gateway, which is what a real sender does after a failure.
+ */
+export function startLoad(options: LoadOptions): Load {
+  const receipts = new Set<string>();
+  let failed = 0;
+  const giveUpAfter = options.giveUpAfterMs ?? 120_000;
+  const send = async (i: number): Promise<void> => {
+    const body = cyberTiplineXml(`${options.prefix}-${i}`, [loadUrl(options.prefix, i)]);
+    const started = Date.now();
+    for (;;) {
+      const r = await postReport(options.gatewayUrl(), DEMO_KEYS.ncmec, body, 'application/xml').catch((err: unknown) => ({ ok: false as const, status: 0, body: String(err) }));
+      if (r.ok) {
+        receipts.add(r.receipt.reportId);
+        return;
+      }
+      // A refusal other than "unavailable" is a bug in the load, not a fault to ride out.
+      if (r.status !== 0 && r.status < 500) throw new Error(`report ${options.prefix}-${i} refused with ${r.status}: ${r.body}`);
+      failed++;
+      if (Date.now() - started > giveUpAfter) throw new Error(`report ${options.prefix}-${i} got no receipt for ${giveUpAfter} ms: ${r.body}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const done = (async () => {
+    const sending: Promise<void>[] = [];
+    const startedAt = Date.now();
+    for (let i = 0; i < options.count; i++) {
+      // Pace by the schedule, not by the answers: a fault must not slow the offered load.
+      const due = startedAt + (i * 1000) / options.perSecond;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      sending.push(send(i));
+    }
+    await Promise.all(sending);
+  })();
+  // Failures surface through `done` and `accepted`; never as an unhandled rejection.
+  done.catch(() => undefined);
+  return {
+    receipts,
+    failedAttempts: () => failed,
+    accepted: (n) =>
+      Promise.race([
+        waitFor(() => receipts.size >= n, { timeoutMs: 300_000, intervalMs: 20, what: `${n} receipts` }).then(() => undefined),
+        done.then(() => {
+          if (receipts.size < n) throw new Error(`the load ended with ${receipts.size} of ${n} receipts`);
+        }),
+      ]),
+    done,
+  };
+}

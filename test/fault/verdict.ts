@@ -1,0 +1,92 @@
+import type { Bus } from '@relay/bus';
+import { type Reconciliation, reconcile } from '@relay/cli';
+import { expect } from 'vitest';
+import type { Pipeline } from '../e2e/harness/pipeline.js';
+import { settled } from '../e2e/harness/settle.js';
+import { type Load, startLoad } from './load.js';
+
+/** One line of the fault table: what was accepted during the fault, and what reconciliation found. */
+export interface FaultRow {
+  readonly fault: string;
+  readonly accepted: number;
+  /** Attempts that got no receipt during the fault (retried until they did). */
+  readonly retried: number;
+  readonly referralsExpected: number;
+  readonly referralsFound: number;
+  readonly noticesExpected: number;
+  readonly noticesFound: number;
+  readonly lost: number;
+  readonly duplicated: number;
+}
+
+/**
+ * Waits until the pipeline has handled everything, then reconciles the
+ * phase's reports (stored since `since`) against its receipts. Every load
+ * report is one Dutch-hosted URL: one case, one referral to eokm and one
+ * police notice each.
+ */
+export async function judge(bus: Bus, fault: string, since: Date, load: Load): Promise<{ row: FaultRow; audit: Reconciliation }> {
+  await load.done;
+  await settled(bus, 180_000);
+  const audit = await reconcile(bus, { since, receipts: load.receipts });
+  const accepted = load.receipts.size;
+  return {
+    audit,
+    row: {
+      fault,
+      accepted,
+      retried: load.failedAttempts(),
+      referralsExpected: accepted,
+      referralsFound: audit.referrals,
+      noticesExpected: accepted,
+      noticesFound: audit.notices,
+      lost: audit.lost,
+      duplicated: audit.duplicated,
+    },
+  };
+}
+
+/** The fault table, aligned, for the suite's output. */
+export function faultTable(title: string, rows: readonly FaultRow[]): string {
+  const headers = ['fault', 'accepted', 'retried', 'referrals exp.', 'referrals found', 'notices exp.', 'notices found', 'lost', 'duplicated'];
+  const cells = rows.map((r) => [
+    r.fault,
+    ...[r.accepted, r.retried, r.referralsExpected, r.referralsFound, r.noticesExpected, r.noticesFound, r.lost, r.duplicated].map(String),
+  ]);
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
+  return [`\n${title}`, line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), ''].join('\n');
+}
+
+/** One fault under load: the environment and the fault. */
+export interface FaultPhase {
+  readonly bus: Bus;
+  readonly pipeline: Pipeline;
+  /** Name in the table; also the prefix of the phase's report ids and URLs. */
+  readonly fault: string;
+  readonly reports: number;
+  readonly perSecond: number;
+  /** Injects the fault (and recovers from it); called once a third of the load is accepted. */
+  readonly inject: (load: Load) => Promise<void>;
+  /** Gets the phase's row before anything is asserted, so a failing phase is in the table too. */
+  readonly record: (row: FaultRow) => void;
+}
+
+/**
+ * Runs one phase: a steady load; once a third of it is accepted, the fault;
+ * then waits for the rest, reconciles the phase, asserts that every receipt
+ * is accounted for with nothing lost or duplicated.
+ */
+export async function runFault(phase: FaultPhase): Promise<void> {
+  const since = new Date();
+  const load = startLoad({ prefix: phase.fault, count: phase.reports, perSecond: phase.perSecond, gatewayUrl: () => phase.pipeline.gatewayUrl() });
+  await load.accepted(Math.floor(phase.reports / 3));
+  await phase.inject(load);
+  const { row, audit } = await judge(phase.bus, phase.fault, since, load);
+  phase.record(row);
+  expect(audit.gaps).toEqual([]);
+  expect(audit.duplicates).toEqual([]);
+  expect(audit.reports).toBe(row.accepted);
+  expect(audit.accounted.routed).toBe(row.accepted);
+  expect(row).toMatchObject({ accepted: phase.reports, lost: 0, duplicated: 0, referralsFound: row.referralsExpected, noticesFound: row.noticesExpected });
+}

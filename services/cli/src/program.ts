@@ -1,5 +1,12 @@
 import { Command } from 'commander';
+import { registerAccounts } from './commands/accounts.js';
+import { registerDev } from './commands/dev.js';
+import { registerDirectory } from './commands/directory.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerLocate } from './commands/locate.js';
+import { registerSubmit } from './commands/submit.js';
+import { registerTail } from './commands/tail.js';
+import { registerZone } from './commands/zone.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -13,5 +20,12 @@ export function createProgram(ctx: CliContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err });
   registerLocate(program, ctx);
+  registerDev(program, ctx);
+  registerSubmit(program, ctx);
+  registerTail(program, ctx);
+  registerInspect(program, ctx);
+  registerDirectory(program, ctx);
+  registerZone(program, ctx);
+  registerAccounts(program, ctx);
   return program;
 }

@@ -97,7 +97,10 @@ export function registerTail(program: Command, ctx: CliContext): void {
       const startTime = options.since === undefined ? undefined : parseSince(options.since);
       const { stream } = TAILABLE[what];
       const bus = await connectCli(ctx, 'relay-tail');
-      const stopListening = onInterrupt(() => void bus.close());
+      // Closing the connection ends the follow loop; a second close would fail while the first drains.
+      let closing: Promise<void> | undefined;
+      const close = (): Promise<void> => (closing ??= bus.close());
+      const stopListening = onInterrupt(() => void close());
       try {
         const state = await streamState(bus, stream);
         if (!state) throw new UnavailableError(`stream ${stream} does not exist on this server: start the relay (npm start) or point NATS_URL at one`);
@@ -112,7 +115,7 @@ export function registerTail(program: Command, ctx: CliContext): void {
         }
       } finally {
         stopListening();
-        await bus.close();
+        await close();
       }
     });
 }

@@ -40,19 +40,17 @@ export class NatsConfigRejectedError extends RelayError {
 /**
  * Checks a piece of nats-server configuration (an accounts block) with
  * `nats-server -t` (parse and validate, start nothing), inside a config with a
- * free port and a JetStream store in a temp folder. Resolves with the
- * server's verdict line.
+ * free port and a JetStream store in a temp folder.
  * @throws NatsConfigRejectedError with the server's message when it is invalid.
  */
-export async function checkNatsConfig(bin: string, fragment: string): Promise<string> {
+export async function checkNatsConfig(bin: string, fragment: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'relay-check-'));
   try {
     const file = join(dir, 'check.conf');
     await writeFile(file, `port: -1\njetstream { store_dir: ${JSON.stringify(join(dir, 'store'))} }\n${fragment}`);
-    const { stderr, stdout } = await promisify(execFile)(bin, ['-t', '-c', file], { cwd: dir }).catch((err: Error & { stderr?: string }) => {
+    await promisify(execFile)(bin, ['-t', '-c', file], { cwd: dir }).catch((err: Error & { stderr?: string }) => {
       throw new NatsConfigRejectedError(`nats-server -t rejected the configuration: ${(err.stderr ?? err.message).trim()}`);
     });
-    return `${stdout}${stderr}`.trim();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

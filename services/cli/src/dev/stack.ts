@@ -6,7 +6,7 @@ import { readDirectory } from '@relay/directory';
 import type { CliContext } from '../context.js';
 import { UnavailableError } from '../errors.js';
 import { onInterrupt } from '../commands/interrupt.js';
-import { type StackAddresses, printReadyBanner, readyEvent } from './banner.js';
+import { printReadyBanner, readyEvent, type StackAddresses } from './banner.js';
 import { type DevChild, exitText, startChild, waitUntilReady } from './children.js';
 import { playDemo, planDemo, prepareDemoZone } from './demo.js';
 import { formatLogLine } from './log-lines.js';
@@ -34,6 +34,47 @@ export interface DevStackSettings {
   readonly exitAfterDemo: boolean;
   /** How long each service may take to answer `/healthz`, ms. */
   readonly readyTimeoutMs: number;
+}
+
+/** Each service's environment (as production configures it) and the port of its `/healthz`. */
+function serviceEnvironments(
+  ctx: CliContext,
+  s: DevStackSettings,
+  natsUrl: string,
+  zoneFile: string,
+): Record<DevService, { env: Record<string, string | undefined>; healthPort: number }> {
+  const common = { ...ctx.env, NATS_URL: natsUrl, LOG_LEVEL: s.logLevel };
+  return {
+    gateway: { env: { ...common, RELAY_HTTP_PORT: String(s.ports.http), RELAY_SOURCES_FILE: DevData.sources }, healthPort: s.ports.http },
+    locator: {
+      env: { ...common, RELAY_OPS_PORT: String(s.ports.locatorOps), RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile },
+      healthPort: s.ports.locatorOps,
+    },
+    dispatcher: {
+      env: { ...common, RELAY_OPS_PORT: String(s.ports.dispatcherOps), RELAY_DIRECTORY_FILE: DevData.directory, RELAY_RECHECK_INTERVAL: s.recheckInterval },
+      healthPort: s.ports.dispatcherOps,
+    },
+  };
+}
+
+/** What the ready banner tells. */
+function stackAddresses(
+  s: DevStackSettings,
+  r: { natsUrl: string; ownNats: boolean; zoneFile: string; directoryRevision: number | undefined; pids: Record<string, number> },
+): StackAddresses {
+  return {
+    httpUrl: `http://127.0.0.1:${s.ports.http}`,
+    natsUrl: r.natsUrl,
+    ownNats: r.ownNats,
+    natsStore: relative(s.cwd, join(s.stateDir, 'nats')) || '.',
+    locatorOpsUrl: `http://127.0.0.1:${s.ports.locatorOps}`,
+    dispatcherOpsUrl: `http://127.0.0.1:${s.ports.dispatcherOps}`,
+    zoneFile: relative(s.cwd, r.zoneFile),
+    zoneIsDefault: r.zoneFile === devZoneFile(s.cwd),
+    directory: r.directoryRevision === undefined ? 'no directory' : `directory revision ${r.directoryRevision}`,
+    recheckInterval: s.recheckInterval,
+    pids: r.pids,
+  };
 }
 
 /** A crashed service, or the Ctrl-C that ends the stack. */
@@ -109,25 +150,15 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     });
     await ensureTopology(bus, { replicas: busConfig.replicas });
 
-    const common = { ...ctx.env, NATS_URL: natsUrl, LOG_LEVEL: s.logLevel };
-    const envOf: Record<DevService, Record<string, string | undefined>> = {
-      gateway: { ...common, RELAY_HTTP_PORT: String(s.ports.http), RELAY_SOURCES_FILE: DevData.sources },
-      locator: { ...common, RELAY_OPS_PORT: String(s.ports.locatorOps), RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile },
-      dispatcher: {
-        ...common,
-        RELAY_OPS_PORT: String(s.ports.dispatcherOps),
-        RELAY_DIRECTORY_FILE: DevData.directory,
-        RELAY_RECHECK_INTERVAL: s.recheckInterval,
-      },
-    };
-    const healthPort: Record<DevService, number> = { gateway: s.ports.http, locator: s.ports.locatorOps, dispatcher: s.ports.dispatcherOps };
+    const envOf = serviceEnvironments(ctx, s, natsUrl, zoneFile);
     const width = Math.max(...DEV_SERVICES.map((n) => n.length));
-    for (const name of DEV_SERVICES) {
+    // A Ctrl-C while nats-server was starting: start no services.
+    for (const name of signals === 0 ? DEV_SERVICES : []) {
       const child = startChild({
         name,
         cwd: s.cwd,
-        env: envOf[name],
-        healthUrl: `http://127.0.0.1:${healthPort[name]}/healthz`,
+        env: envOf[name].env,
+        healthUrl: `http://127.0.0.1:${envOf[name].healthPort}/healthz`,
         onLine: (service, line) => ctx.err(`${s.json ? line : formatLogLine(service, line, width)}\n`),
       });
       children.push(child);
@@ -137,21 +168,10 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
       });
     }
     const ready = await step(Promise.all(children.map((c) => waitUntilReady(c, s.readyTimeoutMs))));
-    if (ready !== undefined) {
+    if (ready !== undefined && signals === 0) {
       const stored = await readDirectory(bus);
-      const addresses: StackAddresses = {
-        httpUrl: `http://127.0.0.1:${s.ports.http}`,
-        natsUrl,
-        ownNats: !joining,
-        natsStore: relative(s.cwd, join(s.stateDir, 'nats')) || '.',
-        locatorOpsUrl: `http://127.0.0.1:${s.ports.locatorOps}`,
-        dispatcherOpsUrl: `http://127.0.0.1:${s.ports.dispatcherOps}`,
-        zoneFile: relative(s.cwd, zoneFile),
-        zoneIsDefault: zoneFile === devZoneFile(s.cwd),
-        directory: stored ? `directory revision ${stored.revision}` : 'no directory',
-        recheckInterval: s.recheckInterval,
-        pids: Object.fromEntries([...(nats ? [['nats-server', nats.pid] as const] : []), ...children.map((c) => [c.name, c.pid] as const)]),
-      };
+      const pids = Object.fromEntries([...(nats ? [['nats-server', nats.pid] as const] : []), ...children.map((c) => [c.name, c.pid] as const)]);
+      const addresses = stackAddresses(s, { natsUrl, ownNats: !joining, zoneFile, directoryRevision: stored?.revision, pids });
       if (s.json) ctx.out(`${JSON.stringify(readyEvent(addresses))}\n`);
       else printReadyBanner(ctx, addresses);
 

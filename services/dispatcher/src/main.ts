@@ -1,7 +1,8 @@
 // The dispatcher process: env -> config -> connect -> topology -> directory seed -> dispatcher -> ops server; signals.
 import { connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
 import { isDirectoryInvalidError, isDirectoryUnreadableError, loadDirectoryFile, seedDirectory } from '@relay/directory';
-import { createLogger, createMetrics, startOpsServer } from '@relay/observability';
+import { createLogger, createMetrics, observeJetStream, startOpsServer } from '@relay/observability';
+import { StreamName } from '@relay/wire';
 import { configFromEnv } from './config.js';
 import { createDispatcher } from './dispatcher.js';
 
@@ -36,9 +37,18 @@ const ops = await startOpsServer({
   registry: metrics.registry,
   checks: { nats: () => bus.isConnected(), directory: () => dispatcher.ready() },
 });
+// The dispatcher also exports the DLQ size: it is the service every operator dashboard has.
+const stopGauges = observeJetStream(bus, metrics, {
+  consumers: [
+    { stream: StreamName.Hosting, durable: 'dispatcher-hosting' },
+    { stream: StreamName.Status, durable: 'dispatcher-status' },
+  ],
+  streams: [StreamName.Dlq, StreamName.Reports, StreamName.Referrals, StreamName.Notices],
+});
 log.info({ opsPort: ops.port, recheckIntervalMs: config.settings.recheckIntervalMs }, 'dispatcher running');
 stopOnSignals(
   async () => {
+    stopGauges();
     await dispatcher.stop();
     await ops.stop();
     await bus.close();

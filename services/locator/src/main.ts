@@ -1,6 +1,7 @@
 import { busConfigFromEnv, connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
 import { createCdnCatalogue, createSystemResolver, createZoneResolver, type HostResolver, isGeoDataError, isZoneFileError, openGeo } from '@relay/geo';
-import { createLogger, createMetrics, startOpsServer } from '@relay/observability';
+import { createLogger, createMetrics, observeJetStream, startOpsServer } from '@relay/observability';
+import { StreamName } from '@relay/wire';
 import { locatorConfigFromEnv } from './config.js';
 import { startLocator, statusLabel } from './locator.js';
 
@@ -62,10 +63,17 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     registry: metrics.registry,
     checks: { nats: () => bus.isConnected(), consumers: () => locator.running() },
   });
+  const stopGauges = observeJetStream(bus, metrics, {
+    consumers: [
+      { stream: StreamName.Reports, durable: 'locator-reports' },
+      { stream: StreamName.Rechecks, durable: 'locator-rechecks' },
+    ],
+  });
   log.info({ dns: resolver.description, geo: geo.sources, opsPort: ops.port, server: bus.serverVersion }, 'locator ready');
 
   stopOnSignals(
     async () => {
+      stopGauges();
       await locator.stop();
       await ops.stop();
       resolver.close();

@@ -1,8 +1,8 @@
 import { type Bus, type ConsumerRunner, ensureTenantConsumers, runConsumer } from '@relay/bus';
 import { dispatcherMetrics } from './metrics.js';
-import { DirectoryNotLoadedError, type DirectoryWatch, tenantsOf, watchDirectory } from '@relay/directory';
+import { type Directory, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
-import { RelayType, StreamName, subjectFilters } from '@relay/wire';
+import { parseSubject, RelayType, StreamName, subjectFilters } from '@relay/wire';
 import { type CaseWatch, watchCases } from './case-watch.js';
 import { type CaseStore, openCaseStore } from './case-store.js';
 import { type Clock, systemClock } from './clock.js';
@@ -110,16 +110,35 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     },
   });
 
+  const current = (): Directory | undefined => directory.current()?.directory;
   const common = { service: 'dispatcher', concurrency, maxAckPending: concurrency * 4, ackWaitMs: settings.ackWaitMs ?? 30_000, log };
   const runners: ConsumerRunner[] = [
     await runConsumer(
       bus,
-      { ...common, stream: StreamName.Hosting, durable: Durable.Hosting, filterSubject: subjectFilters.hosting(), types: [RelayType.HostingObservation] },
+      {
+        ...common,
+        stream: StreamName.Hosting,
+        durable: Durable.Hosting,
+        filterSubject: subjectFilters.hosting(),
+        types: [RelayType.HostingObservation],
+        verify: directoryVerifier(current, () => ServiceSigner.Locator),
+      },
       onObservation(store, requireContext),
     ),
     await runConsumer(
       bus,
-      { ...common, stream: StreamName.Status, durable: Durable.Status, filterSubject: subjectFilters.status(), types: [RelayType.StatusUpdate] },
+      {
+        ...common,
+        stream: StreamName.Status,
+        durable: Durable.Status,
+        filterSubject: subjectFilters.status(),
+        types: [RelayType.StatusUpdate],
+        // A status must be signed by the hotline whose subject it is on.
+        verify: directoryVerifier(current, (subject) => {
+          const parsed = parseSubject(subject);
+          return parsed.kind === 'status' ? parsed.hotline : '';
+        }),
+      },
       onStatus(store, requireContext),
     ),
   ];

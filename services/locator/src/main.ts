@@ -2,6 +2,7 @@ import { busConfigFromEnv, connectBus, ensureTopology, isConfigError, stopOnSign
 import { createCdnCatalogue, createSystemResolver, createZoneResolver, type HostResolver, isGeoDataError, isZoneFileError, openGeo } from '@relay/geo';
 import { createLogger, createMetrics, observeJetStream, startOpsServer } from '@relay/observability';
 import { StreamName } from '@relay/wire';
+import { type Directory, directoryVerifier, ServiceSigner, watchDirectory } from '@relay/directory';
 import { locatorConfigFromEnv } from './config.js';
 import { startLocator, statusLabel } from './locator.js';
 
@@ -50,11 +51,18 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
 
   const bus = await connectBus(busConfig, { metrics: metrics.bus });
   await ensureTopology(bus, { replicas: busConfig.replicas });
+  // The directory's signers say who may have published what the locator consumes.
+  const directory = await watchDirectory(bus, { onInvalid: (err) => log.error({ err }, 'stored directory is invalid: keeping the previous one') });
+  const current = (): Directory | undefined => directory.current()?.directory;
   const observations = metrics.counter('relay_locator_observations_total', 'Hosting observations published', ['status', 'outcome']);
   const locator = await startLocator({
     bus,
     locateDeps: { resolver, geo, cdn: createCdnCatalogue(), clock: () => new Date() },
     concurrency: config.concurrency,
+    verify: {
+      reports: directoryVerifier(current, () => ServiceSigner.Gateway),
+      rechecks: directoryVerifier(current, () => ServiceSigner.Dispatcher),
+    },
     observed: (o, emitted) => observations.inc({ status: statusLabel(o.status), outcome: emitted.duplicate ? 'duplicate' : 'stored' }),
     log,
   });
@@ -75,6 +83,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     async () => {
       stopGauges();
       await locator.stop();
+      directory.stop();
       await ops.stop();
       resolver.close();
       await bus.close();

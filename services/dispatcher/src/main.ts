@@ -5,6 +5,7 @@ import { createLogger, createMetrics, observeJetStream, startOpsServer } from '@
 import { StreamName } from '@relay/wire';
 import { configFromEnv } from './config.js';
 import { createDispatcher } from './dispatcher.js';
+import { scheduleRetention } from './retention-schedule.js';
 
 let config;
 try {
@@ -37,6 +38,7 @@ const ops = await startOpsServer({
   registry: metrics.registry,
   checks: { nats: () => bus.isConnected(), directory: () => dispatcher.ready() },
 });
+const stopRetention = config.retention ? scheduleRetention(bus, { ...config.retention, log }) : async () => undefined;
 // The dispatcher also exports the DLQ size: it is the service every operator dashboard has.
 const stopGauges = observeJetStream(bus, metrics, {
   consumers: [
@@ -49,6 +51,7 @@ log.info({ opsPort: ops.port, recheckIntervalMs: config.settings.recheckInterval
 stopOnSignals(
   async () => {
     stopGauges();
+    await stopRetention();
     await dispatcher.stop();
     await ops.stop();
     await bus.close();

@@ -38,7 +38,7 @@ const ops = await startOpsServer({
   registry: metrics.registry,
   checks: { nats: () => bus.isConnected(), directory: () => dispatcher.ready() },
 });
-const stopRetention = config.retention ? scheduleRetention(bus, { ...config.retention, log }) : async () => undefined;
+const stopRetention = config.retention ? scheduleRetention(bus, { ...config.retention, log }) : () => Promise.resolve();
 // The dispatcher also exports the DLQ size: it is the service every operator dashboard has.
 const stopGauges = observeJetStream(bus, metrics, {
   consumers: [

@@ -16,11 +16,13 @@ export const ExitCode = {
   Data: 3,
   /** A server the verb needs (NATS) cannot be reached. */
   Unavailable: 4,
+  /** The verb did part of its work; the output lists what is left (run it again later). */
+  Incomplete: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Stable codes of CLI errors. */
-export const CliErrorCode = { Usage: 'cli-usage', Unavailable: 'cli-unavailable' } as const;
+export const CliErrorCode = { Usage: 'cli-usage', Unavailable: 'cli-unavailable', Incomplete: 'cli-incomplete', File: 'cli-file' } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 
 /** The user asked for something the verb cannot do as written. */
@@ -51,12 +53,41 @@ export function isUnavailableError(err: unknown): err is UnavailableError {
   return err instanceof UnavailableError;
 }
 
+/** A file named on the command line cannot be read or written (an output file, a key file). */
+export class FileUnusableError extends RelayError {
+  override name = 'FileUnusableError';
+
+  constructor(path: string, problem: string, cause?: unknown) {
+    super(CliErrorCode.File, `${path}: ${problem}`, { cause });
+  }
+}
+
+/** True when `err` is a {@link FileUnusableError}. */
+export function isFileUnusableError(err: unknown): err is FileUnusableError {
+  return err instanceof FileUnusableError;
+}
+
+/** The verb acted on part of what was asked; what is left was printed and can be retried. */
+export class IncompleteError extends RelayError {
+  override name = 'IncompleteError';
+
+  constructor(message: string) {
+    super(CliErrorCode.Incomplete, message, { retryable: true });
+  }
+}
+
+/** True when `err` is an {@link IncompleteError}. */
+export function isIncompleteError(err: unknown): err is IncompleteError {
+  return err instanceof IncompleteError;
+}
+
 /** The one place errors become exit codes. */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   if (isUsageError(err) || isInvalidUrlError(err) || isInvalidAddressError(err)) return ExitCode.Usage;
-  if (isZoneFileError(err) || isGeoDataError(err)) return ExitCode.Data;
+  if (isZoneFileError(err) || isGeoDataError(err) || isFileUnusableError(err)) return ExitCode.Data;
   if (isUnavailableError(err)) return ExitCode.Unavailable;
+  if (isIncompleteError(err)) return ExitCode.Incomplete;
   return ExitCode.Failure;
 }
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerLocate } from './commands/locate.js';
+import { registerReplay } from './commands/replay.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -13,5 +14,6 @@ export function createProgram(ctx: CliContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err });
   registerLocate(program, ctx);
+  registerReplay(program, ctx);
   return program;
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerLocate } from './commands/locate.js';
 import { registerReplay } from './commands/replay.js';
+import { registerReroute } from './commands/reroute.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -15,5 +16,6 @@ export function createProgram(ctx: CliContext): Command {
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err });
   registerLocate(program, ctx);
   registerReplay(program, ctx);
+  registerReroute(program, ctx);
   return program;
 }

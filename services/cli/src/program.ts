@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDlq } from './commands/dlq.js';
 import { registerLocate } from './commands/locate.js';
 import { registerReplay } from './commands/replay.js';
 import { registerReroute } from './commands/reroute.js';
@@ -17,5 +18,6 @@ export function createProgram(ctx: CliContext): Command {
   registerLocate(program, ctx);
   registerReplay(program, ctx);
   registerReroute(program, ctx);
+  registerDlq(program, ctx);
   return program;
 }

@@ -3,6 +3,8 @@ import { registerDlq } from './commands/dlq.js';
 import { registerLocate } from './commands/locate.js';
 import { registerReplay } from './commands/replay.js';
 import { registerReroute } from './commands/reroute.js';
+import { registerRetention } from './commands/retention.js';
+import { registerStats } from './commands/stats.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -19,5 +21,7 @@ export function createProgram(ctx: CliContext): Command {
   registerReplay(program, ctx);
   registerReroute(program, ctx);
   registerDlq(program, ctx);
+  registerStats(program, ctx);
+  registerRetention(program, ctx);
   return program;
 }

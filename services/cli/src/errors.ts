@@ -22,11 +22,13 @@ export const ExitCode = {
   Data: 3,
   /** A server the verb needs (NATS, a service of the dev stack) cannot be reached or stopped; or "retry later". */
   Unavailable: 4,
+  /** The verb did part of its work; the output lists what is left (run it again later). */
+  Incomplete: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Stable codes of CLI errors. */
-export const CliErrorCode = { Usage: 'cli-usage', Unavailable: 'cli-unavailable', File: 'cli-file' } as const;
+export const CliErrorCode = { Usage: 'cli-usage', Unavailable: 'cli-unavailable', Incomplete: 'cli-incomplete', File: 'cli-file' } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 
 /** The user asked for something the verb cannot do as written. */
@@ -77,6 +79,20 @@ function refusalExitCode(err: { readonly retryable: boolean; readonly status: nu
   return err.status === 401 || err.status === 403 ? ExitCode.Usage : ExitCode.Data;
 }
 
+/** The verb acted on part of what was asked; what is left was printed and can be retried. */
+export class IncompleteError extends RelayError {
+  override name = 'IncompleteError';
+
+  constructor(message: string) {
+    super(CliErrorCode.Incomplete, message, { retryable: true });
+  }
+}
+
+/** True when `err` is an {@link IncompleteError}. */
+export function isIncompleteError(err: unknown): err is IncompleteError {
+  return err instanceof IncompleteError;
+}
+
 /** The one place errors become exit codes. */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
@@ -86,6 +102,7 @@ export function exitCodeFor(err: unknown): ExitCode {
   if (isFileError(err) || isDirectoryInvalidError(err) || isDirectoryUnreadableError(err) || isDirectoryNotLoadedError(err)) return ExitCode.Data;
   if (isSubmitRefusedError(err)) return refusalExitCode(err);
   if (isUnavailableError(err)) return ExitCode.Unavailable;
+  if (isIncompleteError(err)) return ExitCode.Incomplete;
   return ExitCode.Failure;
 }
 

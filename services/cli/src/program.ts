@@ -2,8 +2,13 @@ import { Command } from 'commander';
 import { registerAccounts } from './commands/accounts.js';
 import { registerDev } from './commands/dev.js';
 import { registerDirectory } from './commands/directory.js';
+import { registerDlq } from './commands/dlq.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLocate } from './commands/locate.js';
+import { registerReplay } from './commands/replay.js';
+import { registerReroute } from './commands/reroute.js';
+import { registerRetention } from './commands/retention.js';
+import { registerStats } from './commands/stats.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerTail } from './commands/tail.js';
 import { registerZone } from './commands/zone.js';
@@ -27,5 +32,10 @@ export function createProgram(ctx: CliContext): Command {
   registerDirectory(program, ctx);
   registerZone(program, ctx);
   registerAccounts(program, ctx);
+  registerReplay(program, ctx);
+  registerReroute(program, ctx);
+  registerDlq(program, ctx);
+  registerStats(program, ctx);
+  registerRetention(program, ctx);
   return program;
 }

@@ -100,7 +100,11 @@ export function registerTail(program: Command, ctx: CliContext): void {
       // Closing the connection ends the follow loop; a second close would fail while the first drains.
       let closing: Promise<void> | undefined;
       const close = (): Promise<void> => (closing ??= bus.close());
-      const stopListening = onInterrupt(() => void close());
+      let interrupted = false;
+      const stopListening = onInterrupt(() => {
+        interrupted = true;
+        void close();
+      });
       try {
         const state = await streamState(bus, stream);
         if (!state) throw new UnavailableError(`stream ${stream} does not exist on this server: start the relay (npm start) or point NATS_URL at one`);
@@ -113,6 +117,10 @@ export function registerTail(program: Command, ctx: CliContext): void {
           seen += 1;
           if (limit !== undefined && seen >= limit) break;
         }
+      } catch (err) {
+        // Ctrl-C closes the connection under whatever was in progress (even the consumer's
+        // creation): what fails because of that close is the stop the user asked for.
+        if (!interrupted) throw err;
       } finally {
         stopListening();
         await close();

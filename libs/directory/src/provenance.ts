@@ -5,6 +5,11 @@ import type { Directory } from './directory.js';
 export const ServiceSigner = { Gateway: 'gateway', Locator: 'locator', Dispatcher: 'dispatcher' } as const;
 export type ServiceSigner = (typeof ServiceSigner)[keyof typeof ServiceSigner];
 
+/** Operator organisations in the directory's signers (`operator-<name>`, as `relay accounts generate` names them). */
+export function operatorSigners(directory: Directory | undefined): string[] {
+  return Object.keys(directory?.data.signers ?? {}).filter((org) => org.startsWith('operator-'));
+}
+
 /**
  * A consumer's `verify` hook that checks message provenance against the
  * signers of the directory in force (so a key rotation applies without a
@@ -15,7 +20,7 @@ export type ServiceSigner = (typeof ServiceSigner)[keyof typeof ServiceSigner];
  */
 export function directoryVerifier(
   current: () => Directory | undefined,
-  expectedSigner: (subject: string, headers: Readonly<Record<string, string>>) => string,
+  expectedSigner: (subject: string, headers: Readonly<Record<string, string>>) => string | readonly string[],
 ): VerifyMessage {
   const verify = provenanceVerifier({ expectedSigner, keysOf: (org) => current()?.data.signers[org] ?? [] });
   return (msg) => {

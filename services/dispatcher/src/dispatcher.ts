@@ -1,6 +1,6 @@
 import { type Bus, type ConsumerRunner, ensureTenantConsumers, runConsumer } from '@relay/bus';
 import { dispatcherMetrics } from './metrics.js';
-import { type Directory, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
+import { type Directory, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, operatorSigners, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
 import { parseSubject, RelayType, StreamName, subjectFilters } from '@relay/wire';
 import { type CaseWatch, watchCases } from './case-watch.js';
@@ -121,7 +121,8 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
         durable: Durable.Hosting,
         filterSubject: subjectFilters.hosting(),
         types: [RelayType.HostingObservation],
-        verify: directoryVerifier(current, () => ServiceSigner.Locator),
+        // The locator, or an operator: `relay reroute` re-sends a case's latest observation (decision 0063).
+        verify: directoryVerifier(current, () => [ServiceSigner.Locator, ...operatorSigners(current())]),
       },
       onObservation(store, requireContext),
     ),

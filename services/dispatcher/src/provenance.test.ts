@@ -12,7 +12,7 @@ import { DIRECTORY_FILE, publishedFor, publishObservation, publishStatus, readCa
 import { caseIdOf, createDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const seed = (): string => new TextDecoder().decode(createUser().getSeed());
-const KEYS = { locator: seed(), locatorRotated: seed(), eokm: seed(), iwf: seed() };
+const KEYS = { locator: seed(), locatorRotated: seed(), eokm: seed(), iwf: seed(), operator: seed() };
 const pub = (s: string): string => signerFromSeed(s).publicKey;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
 let relay: Relay;
@@ -42,7 +42,7 @@ async function dlqCodes(): Promise<Map<string, string>> {
 beforeAll(async () => {
   relay = await startRelay();
   for (const [name, key] of Object.entries(KEYS)) signed[name] = await signingBus(name, key);
-  await applySigners({ locator: [pub(KEYS.locator)], eokm: [pub(KEYS.eokm)], iwf: [pub(KEYS.iwf)] });
+  await applySigners({ locator: [pub(KEYS.locator)], eokm: [pub(KEYS.eokm)], iwf: [pub(KEYS.iwf)], 'operator-alice': [pub(KEYS.operator)] });
   dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 3_600_000, tickMs: 20 }, clock });
   await waitFor(() => (dispatcher.stats().directoryRevision ?? 0) > 1);
 });
@@ -62,6 +62,15 @@ describe('provenance with a directory that names signers', () => {
     await waitFor(async () => (await publishedFor(relay.bus, caseIdOf(good.url))).referrals.length === 1);
     await waitFor(async () => (await dlqCodes()).get(`locator:${forged.id}`) === 'unsigned');
     expect(await readCase(relay.bus, caseIdOf(forged.url))).toBeUndefined();
+  });
+
+  it('accepts an observation an operator re-sent (relay reroute) and refuses one a hotline signed', async () => {
+    const byOperator = observation({ url: url('rerouted'), resolvedAt: clock.now(), cause: { source: 'ncmec' } });
+    const byHotline = observation({ url: url('by-hotline'), resolvedAt: clock.now(), cause: { source: 'ncmec' } });
+    await publishObservation(signed['operator'] as Bus, byOperator);
+    await publishObservation(signed['iwf'] as Bus, byHotline);
+    await waitFor(async () => (await publishedFor(relay.bus, caseIdOf(byOperator.url))).referrals.length === 1);
+    await waitFor(async () => (await dlqCodes()).get(`locator:${byHotline.id}`) === 'signer-not-of-org');
   });
 
   it('accepts a status only when signed by the hotline whose subject it is on', async () => {
@@ -86,7 +95,7 @@ describe('provenance with a directory that names signers', () => {
     await publishObservation(signed['locatorRotated'] as Bus, before);
     await waitFor(async () => (await dlqCodes()).get(`locator:${before.id}`) === 'signer-not-of-org');
 
-    await applySigners({ locator: [pub(KEYS.locator), pub(KEYS.locatorRotated)], eokm: [pub(KEYS.eokm)], iwf: [pub(KEYS.iwf)] });
+    await applySigners({ locator: [pub(KEYS.locator), pub(KEYS.locatorRotated)], eokm: [pub(KEYS.eokm)], iwf: [pub(KEYS.iwf)], 'operator-alice': [pub(KEYS.operator)] });
     await waitFor(() => (dispatcher.stats().directoryRevision ?? 0) > 2);
     const after = observation({ url: url('rotated-after'), resolvedAt: clock.now(), cause: { source: 'ncmec' } });
     await publishObservation(signed['locatorRotated'] as Bus, after);

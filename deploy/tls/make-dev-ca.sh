@@ -11,21 +11,23 @@
 #       <name>.$RELAY_NATS_DOMAIN, localhost, 127.0.0.1, ::1; usable for client
 #       connections, routes, gateways and leaf nodes (serverAuth + clientAuth)
 #   client/<name>.pem, client/<name>-key.pem  mutual-TLS client certificates for
-#       the services, an operator and the example hotline leaf node
+#       the services, an operator and the example hotline leaf node, plus the
+#       names in $RELAY_TLS_EXTRA_CLIENTS (space-separated, e.g. hotline-eokm police-nl)
 # Default servers: the 3-node cluster (n1 n2 n3) and the multi-region examples.
 # Running it again keeps an existing CA and re-issues the leaf certificates
 # (that is the dev version of certificate rotation, see docs/operations.md).
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 out=$1
 shift
 servers=("$@")
 [ ${#servers[@]} -gt 0 ] || servers=(n1 n2 n3 eu-n1 us-n1)
-clients=(gateway locator dispatcher operator leaf-eokm)
+# shellcheck disable=SC2206 # word splitting of the extra names is intended
+clients=(gateway locator dispatcher operator leaf-eokm ${RELAY_TLS_EXTRA_CLIENTS:-})
 domain=${RELAY_NATS_DOMAIN:-nats.relay.internal}
 days=${RELAY_CERT_DAYS:-397}
 openssl=${OPENSSL:-openssl}

@@ -61,7 +61,7 @@ describe('relay audit on the running pipeline', () => {
     expect(JSON.parse(r.out)).toMatchObject({ reports: 4, urls: 4, accounted: { routed: 2, held: 1, unresolved: 1, dlq: 0 }, lost: 0, duplicated: 0, gaps: [] });
   });
 
-  it('names a report whose processing was cut off and a case that was deleted, and exits 5', async () => {
+  it('names a report whose processing was cut off and a case that was deleted, and exits 6', async () => {
     await pipeline.kill(ServiceName.Locator);
     const cut = await submit('9100005', 'http://images.example.nl/a/5');
     const gone = deriveId('case', 'http://images.example.nl/a/1');

@@ -58,7 +58,7 @@ describe('two copies of each service', () => {
     expect(new Set(receipts).size).toBe(REPORTS);
     await settled(bus, 300_000);
 
-    const gateways = await shares(ServiceName.Gateway, 'relay_gateway_reports_total', { outcome: 'stored' });
+    const gateways = await shares(ServiceName.Gateway, 'relay_intake_reports_total', { outcome: 'stored' });
     const locators = await shares(ServiceName.Locator, 'relay_handled_total', { consumer: 'REPORTS/locator-reports', outcome: 'ack' });
     const dispatchers = await shares(ServiceName.Dispatcher, 'relay_handled_total', { consumer: 'HOSTING/dispatcher-hosting', outcome: 'ack' });
     console.log(`shares of ${REPORTS} reports: gateways ${gateways.join(' + ')}, locators ${locators.join(' + ')}, dispatchers ${dispatchers.join(' + ')}`);

@@ -17,6 +17,7 @@ import {
   busConfigFromEnv,
   type Consumed,
   connectBus,
+  consumerLag,
   ensureTopology,
   getStoredMessage,
   PoisonMessageError,
@@ -139,6 +140,8 @@ describe('libs/bus on a real nats-server', () => {
       }
       return dlq.length === 3 && handled.length === 1;
     });
+    // Terminated, not left pending to come back after the ack wait.
+    await waitFor(async () => (await consumerLag(bus, StreamName.Referrals, 'poison-test'))?.ackPending === 0, { what: 'the poison messages to be terminated' });
     await runner.stop();
 
     expect(handled).toEqual(['ref_after_poison']);

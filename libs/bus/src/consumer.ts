@@ -133,7 +133,9 @@ export async function runConsumer<K extends RelayTypeName>(
         try {
           await deadLetter(bus, options.service, m, err);
           options.log?.error({ err, subject: m.subject, seq: m.info.streamSequence }, `${name}: sent to DLQ`);
-          m.term(err instanceof Error ? err.message.slice(0, 200) : 'poison');
+          // No reason: nats-server 2.9 ignores "+TERM <reason>" (2.10+), so the
+          // message would stay pending and come back after every ack wait.
+          m.term();
         } catch (dlqErr) {
           // Without a DLQ write the message must stay: redeliver it later.
           outcome = 'retry';

@@ -65,8 +65,11 @@ export function isProvenanceError(err: unknown): err is ProvenanceError {
 
 /** Settings of {@link provenanceVerifier}. */
 export interface ProvenancePolicy {
-  /** The organisation that must have signed a message on this subject (e.g. `gateway` for reports, the hotline for its status). */
-  readonly expectedSigner: (subject: string, headers: Readonly<Record<string, string>>) => string;
+  /**
+   * The organisation(s) one of which must have signed a message on this
+   * subject (e.g. `gateway` for reports, the hotline for its status).
+   */
+  readonly expectedSigner: (subject: string, headers: Readonly<Record<string, string>>) => string | readonly string[];
   /** The public keys an organisation signs with now; several during a key rotation. */
   readonly keysOf: (org: string) => readonly string[];
 }
@@ -91,9 +94,13 @@ export function provenanceVerifier(policy: ProvenancePolicy): VerifyMessage {
       valid = false;
     }
     if (!valid) throw new ProvenanceError(ProvenanceErrorCode.BadSignature, `signature by ${signer} does not match the message on ${subject}`);
-    const org = policy.expectedSigner(subject, headers);
-    if (!policy.keysOf(org).includes(signer)) {
-      throw new ProvenanceError(ProvenanceErrorCode.UntrustedSigner, `message on ${subject} must be signed by ${org}; ${signer} is not one of its keys`);
+    const expected = policy.expectedSigner(subject, headers);
+    const orgs = typeof expected === 'string' ? [expected] : expected;
+    if (!orgs.some((org) => policy.keysOf(org).includes(signer))) {
+      throw new ProvenanceError(
+        ProvenanceErrorCode.UntrustedSigner,
+        `message on ${subject} must be signed by ${orgs.join(' or ')}; ${signer} is not one of their keys`,
+      );
     }
   };
 }

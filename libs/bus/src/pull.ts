@@ -9,7 +9,11 @@ export interface Delivery<T> extends Consumed<T> {
   ack(): Promise<void>;
   /** Asks for redelivery, after `delayMs` if given. */
   nak(delayMs?: number): void;
-  /** Never deliver this message to this consumer again. */
+  /**
+   * Never deliver this message to this consumer again. `reason` is for the
+   * caller's own log only: nats-server 2.9 ignores a `+TERM` that carries a
+   * reason (2.10+), which would leave the message to come back.
+   */
   term(reason?: string): void;
   /** Extends the ack deadline while a long task runs. */
   working(): void;
@@ -50,7 +54,8 @@ export async function pullDeliveries<K extends RelayTypeName>(bus: Bus, options:
         consumed = decodeDelivery<K>(m, accepted, options.verify);
       } catch (err) {
         options.onRefused?.(err, m.subject, m.info.streamSequence);
-        m.term(err instanceof Error ? err.message.slice(0, 200) : 'refused');
+        // A bare +TERM: 2.9 ignores one with a reason.
+        m.term();
         continue;
       }
       yield {
@@ -59,7 +64,7 @@ export async function pullDeliveries<K extends RelayTypeName>(bus: Bus, options:
           await m.ackAck();
         },
         nak: (delayMs) => m.nak(delayMs),
-        term: (reason) => m.term(reason),
+        term: () => m.term(),
         working: () => m.working(),
       };
     }

@@ -35,6 +35,8 @@ export interface StreamState {
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly consumers: number;
+  /** Window in which a repeated `Nats-Msg-Id` is dropped, ms. */
+  readonly duplicateWindowMs: number;
 }
 
 /** The state of a stream, or undefined when it does not exist. */
@@ -44,7 +46,14 @@ export async function streamState(bus: Bus, stream: StreamName): Promise<StreamS
     .catch(() => undefined);
   if (!info) return undefined;
   const s = info.state;
-  return { messages: s.messages, bytes: s.bytes, firstSeq: s.first_seq, lastSeq: s.last_seq, consumers: s.consumer_count };
+  return {
+    messages: s.messages,
+    bytes: s.bytes,
+    firstSeq: s.first_seq,
+    lastSeq: s.last_seq,
+    consumers: s.consumer_count,
+    duplicateWindowMs: Math.round((info.config.duplicate_window ?? 0) / 1_000_000),
+  };
 }
 
 /** Backlog of a durable consumer. */
@@ -73,6 +82,18 @@ export async function getStoredMessage(bus: Bus, stream: StreamName, seq: number
     .catch(() => undefined);
   if (!m) return undefined;
   return { stream, seq: m.seq, subject: m.subject, time: m.time, headers: headersToRecord(m.header), data: m.data };
+}
+
+/**
+ * Deletes one stored message (a redriven DLQ entry), overwriting its bytes.
+ * Returns false when there was no such message. Streams that deny deletes
+ * (AUDIT) refuse.
+ * @throws the server's error when the stream refuses the delete.
+ */
+export async function deleteStoredMessage(bus: Bus, stream: StreamName, seq: number): Promise<boolean> {
+  const { jsm } = internals(bus);
+  if (!(await getStoredMessage(bus, stream, seq))) return false;
+  return jsm.streams.deleteMessage(stream, seq, true);
 }
 
 /**

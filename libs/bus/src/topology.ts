@@ -59,6 +59,8 @@ export interface TopologyOptions {
   readonly replicas: number;
   /** Per-stream max age overrides, ms. */
   readonly maxAgeMs?: Partial<Record<StreamName, number>>;
+  /** Per-stream duplicate window overrides, ms (never above the max age). */
+  readonly duplicateWindowMs?: Partial<Record<StreamName, number>>;
 }
 
 /** What {@link ensureTopology} did to each stream and bucket. */
@@ -85,7 +87,7 @@ function streamConfig(spec: StreamSpec, options: TopologyOptions): Partial<Strea
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
     max_age: ns(maxAge),
-    duplicate_window: ns(Math.min(spec.duplicateWindowMs, maxAge)),
+    duplicate_window: ns(Math.min(options.duplicateWindowMs?.[spec.name] ?? spec.duplicateWindowMs, maxAge)),
     num_replicas: options.replicas,
     deny_delete: spec.immutable ?? false,
     deny_purge: spec.immutable ?? false,

@@ -22,6 +22,7 @@ export type {
   HotlineEntry,
   PoliceEntry,
 } from './schema.js';
+export { directoryVerifier, operatorSigners, ServiceSigner } from './provenance.js';
 export { tenantsOf } from './tenants.js';
 export { DIRECTORY_KEY, loadDirectoryFile, publishDirectory, readDirectory, seedDirectory, watchDirectory } from './store.js';
 export type { DirectoryWatch, DirectoryWatchEvents, StoredDirectory } from './store.js';

@@ -72,6 +72,13 @@ export const directorySchema = z.strictObject({
     default: deadlinePolicySchema,
     byCountry: z.record(country, deadlinePolicySchema).default({}),
   }),
+  /**
+   * Public nkeys (U...) each organisation signs its messages with
+   * (`Relay-Signer`), by organisation id: hotlines, `gateway`, `locator`,
+   * `dispatcher`. Several keys during a rotation. When present, consumers
+   * refuse messages not signed by the organisation that must have sent them.
+   */
+  signers: z.record(id, z.array(z.string().regex(/^U[A-Z2-7]{55}$/, 'must be a public user nkey (U...)')).min(1)).default({}),
   /** Where cases go when the hosting country has no routable hotline. */
   fallback: z.strictObject({ recipient: id, name: text, note: text.optional(), sources: sourceRefs }),
 });

@@ -6,3 +6,5 @@ export { createMetrics } from './metrics.js';
 export type { Metrics } from './metrics.js';
 export { startOpsServer } from './ops-server.js';
 export type { OpsServer } from './ops-server.js';
+export { observeJetStream } from './jetstream-gauges.js';
+export type { JetStreamGaugeOptions } from './jetstream-gauges.js';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
-import { type NatsServer, type NatsServerOptions, startNatsServer } from './server.js';
+import { type NatsServer, startNatsServer } from './server.js';
 
 /** A JetStream cluster of nats-server processes on loopback. */
 export interface NatsCluster {
@@ -23,7 +23,7 @@ export interface NatsCluster {
  * ports (so a restarted node comes back where clients and peers expect it) and
  * waits until every node reports healthy, which on 2.9 includes contact with a
  * JetStream meta leader. `readyTimeoutMs` (default 30 s) and `healthQuery`
- * (see {@link NatsServerOptions}) also apply to each `restart`.
+ * (as in `NatsServerOptions`) also apply to each `restart`.
  */
 export async function startNatsCluster(
   options: { size?: number; extraConfig?: string; readyTimeoutMs?: number; healthQuery?: string } = {},

@@ -6,4 +6,6 @@ export interface CliContext {
   readonly err: (text: string) => void;
   /** The environment variables the CLI reads (RELAY_*, NATS_*). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Standard error when it is a terminal (progress bars); absent in tests and pipes. */
+  readonly terminal?: NodeJS.WriteStream;
 }

@@ -1,16 +1,6 @@
 export type { CliContext } from './context.js';
-export {
-  CliErrorCode,
-  describeError,
-  ExitCode,
-  exitCodeFor,
-  FindingsError,
-  isFindingsError,
-  isUnavailableError,
-  isUsageError,
-  UnavailableError,
-  UsageError,
-} from './errors.js';
+export { CliErrorCode, describeError, ExitCode, exitCodeFor, isUnavailableError, isUsageError, UnavailableError, UsageError } from './errors.js';
+export { FileError, FindingsError, IncompleteError, isFileError, isFindingsError, isIncompleteError } from './errors.js';
 export { outputMode, printFields, printJson, printTable } from './output.js';
 export type { OutputMode } from './output.js';
 export { createProgram } from './program.js';

@@ -11,6 +11,7 @@ runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,
+  ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
 }).then(
   (code) => {
     process.exitCode = code;

@@ -1,6 +1,18 @@
 import { Command } from 'commander';
+import { registerAccounts } from './commands/accounts.js';
 import { registerAudit } from './commands/audit.js';
+import { registerDev } from './commands/dev.js';
+import { registerDirectory } from './commands/directory.js';
+import { registerDlq } from './commands/dlq.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerLocate } from './commands/locate.js';
+import { registerReplay } from './commands/replay.js';
+import { registerReroute } from './commands/reroute.js';
+import { registerRetention } from './commands/retention.js';
+import { registerStats } from './commands/stats.js';
+import { registerSubmit } from './commands/submit.js';
+import { registerTail } from './commands/tail.js';
+import { registerZone } from './commands/zone.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -14,6 +26,18 @@ export function createProgram(ctx: CliContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err });
   registerLocate(program, ctx);
+  registerDev(program, ctx);
+  registerSubmit(program, ctx);
+  registerTail(program, ctx);
+  registerInspect(program, ctx);
+  registerDirectory(program, ctx);
+  registerZone(program, ctx);
+  registerAccounts(program, ctx);
+  registerReplay(program, ctx);
+  registerReroute(program, ctx);
+  registerDlq(program, ctx);
+  registerStats(program, ctx);
+  registerRetention(program, ctx);
   registerAudit(program, ctx);
   return program;
 }

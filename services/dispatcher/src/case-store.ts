@@ -45,7 +45,7 @@ export interface CaseStoreOptions {
   /** Cases kept in memory (least recently used are dropped). */
   readonly cacheSize: number;
   /** Called for each message published. */
-  readonly onPublished?: (type: RelayTypeName) => void;
+  readonly onPublished?: (entry: OutboxEntry) => void;
 }
 
 const ABSENT = { value: undefined, revision: 0 } as const;
@@ -104,7 +104,7 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
           ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent }),
           headers: { [Header.Type]: e.type },
         });
-        options.onPublished?.(e.type as RelayTypeName);
+        options.onPublished?.(e);
       }),
     );
   };

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from './index.js';
 
@@ -12,5 +15,22 @@ describe('dispatcher configuration', () => {
   it('names the variable of a bad setting', () => {
     expect(() => configFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_RECHECK_INTERVAL: 'soon' })).toThrow(/RELAY_RECHECK_INTERVAL: must be a duration/);
     expect(() => configFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_DISPATCHER_CONCURRENCY: '0' })).toThrow(/RELAY_DISPATCHER_CONCURRENCY/);
+  });
+});
+
+describe('dispatcher retention settings', () => {
+  it('anonymises only with both a period and a key of at least 32 bytes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'relay-anon-'));
+    await writeFile(join(dir, 'good.key'), 'k'.repeat(32));
+    await writeFile(join(dir, 'short.key'), 'too short');
+    const base = { NATS_URL: 'nats://127.0.0.1:4222' };
+    expect(configFromEnv(base).retention).toBeUndefined();
+    expect(configFromEnv({ ...base, RELAY_ANONYMISE_AFTER: '180d', RELAY_ANONYMISE_KEY_FILE: join(dir, 'good.key') }).retention).toMatchObject({
+      afterMs: 180 * 24 * 3_600_000,
+      intervalMs: 3_600_000,
+    });
+    expect(() => configFromEnv({ ...base, RELAY_ANONYMISE_AFTER: '180d' })).toThrow(/set both/);
+    expect(() => configFromEnv({ ...base, RELAY_ANONYMISE_AFTER: '180d', RELAY_ANONYMISE_KEY_FILE: join(dir, 'short.key') })).toThrow(/at least 32 bytes/);
+    expect(() => configFromEnv({ ...base, RELAY_ANONYMISE_AFTER: 'someday', RELAY_ANONYMISE_KEY_FILE: join(dir, 'good.key') })).toThrow(/RELAY_ANONYMISE_AFTER/);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type BusConfig, busConfigFromEnv, ConfigError } from '@relay/bus';
 import { parseDuration } from '@relay/directory';
 import { LogLevel } from '@relay/observability';
@@ -16,6 +17,18 @@ const duration = (fallback: string) =>
       }
       return value;
     });
+const optionalDuration = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    const value = parseDuration(text);
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration like 90d or 12h (got ${JSON.stringify(text)})` });
+      return z.NEVER;
+    }
+    return value;
+  });
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** The dispatcher's own settings, from the environment. */
@@ -29,6 +42,11 @@ const envSchema = z.object({
   RELAY_DISPATCHER_CACHE_SIZE: positiveInt(10_000),
   /** How long NATS waits for an ack before redelivering to another replica (after a crash). */
   RELAY_DISPATCHER_ACK_WAIT: duration('30s'),
+  /** Referrals and notices older than this are anonymised into ARCHIVE (decision 0006). */
+  RELAY_ANONYMISE_AFTER: optionalDuration,
+  /** The HMAC key for anonymisation (at least 32 bytes). */
+  RELAY_ANONYMISE_KEY_FILE: z.string().min(1).optional(),
+  RELAY_RETENTION_INTERVAL: duration('1h'),
 });
 
 /** Validated, frozen dispatcher configuration. */
@@ -38,6 +56,8 @@ export interface DispatcherConfig {
   readonly opsPort: number;
   readonly directoryFile: string | undefined;
   readonly settings: DispatcherSettings;
+  /** Anonymisation of old referrals and notices, when configured. */
+  readonly retention: { readonly afterMs: number; readonly key: Uint8Array; readonly intervalMs: number } | undefined;
 }
 
 /**
@@ -49,7 +69,22 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const e = parsed.data;
+  if ((e.RELAY_ANONYMISE_AFTER === undefined) !== (e.RELAY_ANONYMISE_KEY_FILE === undefined)) {
+    throw new ConfigError(['RELAY_ANONYMISE_AFTER and RELAY_ANONYMISE_KEY_FILE: set both (to anonymise) or neither']);
+  }
+  let retention: DispatcherConfig['retention'];
+  if (e.RELAY_ANONYMISE_AFTER !== undefined && e.RELAY_ANONYMISE_KEY_FILE !== undefined) {
+    let key: Uint8Array;
+    try {
+      key = readFileSync(e.RELAY_ANONYMISE_KEY_FILE);
+    } catch (err) {
+      throw new ConfigError([`RELAY_ANONYMISE_KEY_FILE: cannot read ${e.RELAY_ANONYMISE_KEY_FILE}: ${(err as Error).message}`]);
+    }
+    if (key.length < 32) throw new ConfigError(['RELAY_ANONYMISE_KEY_FILE: the key must be at least 32 bytes']);
+    retention = Object.freeze({ afterMs: e.RELAY_ANONYMISE_AFTER, key, intervalMs: e.RELAY_RETENTION_INTERVAL });
+  }
   return Object.freeze({
+    retention,
     bus,
     logLevel: e.LOG_LEVEL,
     opsPort: e.RELAY_OPS_PORT,

@@ -1,15 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { openJsonBucket, streamState } from '@relay/bus';
 import { freePort, waitFor } from '@relay/testkit';
 import { Header, KvBucket, type Notice, type Referral, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseSchema } from './case-state.js';
 import { HOSTERS, observation } from './fixtures.js';
-import { drained, publishObservation, readAll, type Relay, startRelay } from './harness.js';
+import { type DispatcherProcess, DISPATCHER_MAIN as MAIN, drained, publishObservation, readAll, type Relay, startDispatcherProcess, startRelay } from './harness.js';
 import { caseIdOf } from './index.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const N = 1_500;
 let relay: Relay;
 const children: ChildProcess[] = [];
@@ -23,16 +21,10 @@ afterAll(async () => {
 });
 
 /** Runs `services/dispatcher` as its own process, as production does. */
-async function startProcess(): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--conditions=@relay/source', '--import', 'tsx', MAIN], {
-    env: { ...process.env, NATS_URL: relay.server.url, RELAY_OPS_PORT: String(await freePort()), LOG_LEVEL: 'warn', RELAY_RECHECK_INTERVAL: '15m', RELAY_DISPATCHER_ACK_WAIT: '2s' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return { child, output: () => out };
+async function startProcess(): Promise<DispatcherProcess> {
+  const p = await startDispatcherProcess(relay, { RELAY_RECHECK_INTERVAL: '15m', RELAY_DISPATCHER_ACK_WAIT: '2s' });
+  children.push(p.child);
+  return p;
 }
 
 const HOSTER_OF = ['NL', 'DE', 'RU'] as const;

@@ -1,7 +1,8 @@
 import { type Bus, type ConsumerRunner, ensureTenantConsumers, runConsumer } from '@relay/bus';
-import { DirectoryNotLoadedError, type DirectoryWatch, tenantsOf, watchDirectory } from '@relay/directory';
+import { dispatcherMetrics } from './metrics.js';
+import { type Directory, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, operatorSigners, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
-import { RelayType, StreamName, subjectFilters } from '@relay/wire';
+import { parseSubject, RelayType, StreamName, subjectFilters } from '@relay/wire';
 import { type CaseWatch, watchCases } from './case-watch.js';
 import { type CaseStore, openCaseStore } from './case-store.js';
 import { type Clock, systemClock } from './clock.js';
@@ -66,7 +67,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? silentLog;
   const concurrency = settings.concurrency ?? 256;
-  const emitted = deps.metrics?.counter('relay_dispatcher_emitted_total', 'Messages published by the dispatcher', ['type']);
+  const recorded = deps.metrics ? dispatcherMetrics(deps.metrics) : undefined;
 
   const directory: DirectoryWatch = await watchDirectory(bus, {
     onChange: (s) => {
@@ -91,12 +92,10 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     return ctx;
   };
 
-  const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 10_000, onPublished: (type) => emitted?.inc({ type }) });
+  const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 10_000, onPublished: (entry) => recorded?.published(entry, Date.now()) });
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
-  const scheduled = deps.metrics?.gauge('relay_dispatcher_scheduled_cases', 'Open and held cases in the recheck index');
-  const pendingDeadlines = deps.metrics?.gauge('relay_dispatcher_pending_deadlines', 'Removal deadlines not yet met or escalated');
   const scheduler: Scheduler = createScheduler({
     store,
     index,
@@ -107,21 +106,40 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     concurrency: Math.min(concurrency, 64),
     log,
     onTick: () => {
-      scheduled?.set(index.size());
-      pendingDeadlines?.set(deadlines.size());
+      recorded?.setBacklog(index.size(), deadlines.size());
     },
   });
 
+  const current = (): Directory | undefined => directory.current()?.directory;
   const common = { service: 'dispatcher', concurrency, maxAckPending: concurrency * 4, ackWaitMs: settings.ackWaitMs ?? 30_000, log };
   const runners: ConsumerRunner[] = [
     await runConsumer(
       bus,
-      { ...common, stream: StreamName.Hosting, durable: Durable.Hosting, filterSubject: subjectFilters.hosting(), types: [RelayType.HostingObservation] },
+      {
+        ...common,
+        stream: StreamName.Hosting,
+        durable: Durable.Hosting,
+        filterSubject: subjectFilters.hosting(),
+        types: [RelayType.HostingObservation],
+        // The locator, or an operator: `relay reroute` re-sends a case's latest observation (decision 0063).
+        verify: directoryVerifier(current, () => [ServiceSigner.Locator, ...operatorSigners(current())]),
+      },
       onObservation(store, requireContext),
     ),
     await runConsumer(
       bus,
-      { ...common, stream: StreamName.Status, durable: Durable.Status, filterSubject: subjectFilters.status(), types: [RelayType.StatusUpdate] },
+      {
+        ...common,
+        stream: StreamName.Status,
+        durable: Durable.Status,
+        filterSubject: subjectFilters.status(),
+        types: [RelayType.StatusUpdate],
+        // A status must be signed by the hotline whose subject it is on.
+        verify: directoryVerifier(current, (subject) => {
+          const parsed = parseSubject(subject);
+          return parsed.kind === 'status' ? parsed.hotline : '';
+        }),
+      },
       onStatus(store, requireContext),
     ),
   ];

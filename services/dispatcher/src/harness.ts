@@ -1,10 +1,11 @@
 // Test support (not part of the front door): a real nats-server with the
 // relay topology and the dev directory, and ways to publish what the locator
 // and hotlines would and to read what the dispatcher published.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTopology, openJsonBucket, publishMessage, readStream, runConsumer, type ConsumerRunner } from '@relay/bus';
 import { loadDirectoryFile, seedDirectory } from '@relay/directory';
-import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import {
   decodeMessage,
   deriveId,
@@ -33,6 +34,27 @@ export interface Relay {
   readonly bus: Bus;
   connect(name: string): Promise<Bus>;
   dispose(): Promise<void>;
+}
+
+/** The dispatcher's entry point, run through tsx in tests. */
+export const DISPATCHER_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/** A dispatcher running as its own process. */
+export interface DispatcherProcess {
+  readonly child: ChildProcess;
+  output(): string;
+}
+
+/** Runs `services/dispatcher` as its own process against `relay`, as production does; kill it when done. */
+export async function startDispatcherProcess(relay: Relay, env: Readonly<Record<string, string>>): Promise<DispatcherProcess> {
+  const child = spawn(process.execPath, ['--conditions=@relay/source', '--import', 'tsx', DISPATCHER_MAIN], {
+    env: { ...process.env, NATS_URL: relay.server.url, RELAY_OPS_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return { child, output: () => out };
 }
 
 /** Starts a nats-server, ensures the topology and seeds the dev directory. */

@@ -1,9 +1,11 @@
 // The dispatcher process: env -> config -> connect -> topology -> directory seed -> dispatcher -> ops server; signals.
 import { connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
 import { isDirectoryInvalidError, isDirectoryUnreadableError, loadDirectoryFile, seedDirectory } from '@relay/directory';
-import { createLogger, createMetrics, startOpsServer } from '@relay/observability';
+import { createLogger, createMetrics, observeJetStream, startOpsServer } from '@relay/observability';
+import { StreamName } from '@relay/wire';
 import { configFromEnv } from './config.js';
 import { createDispatcher } from './dispatcher.js';
+import { scheduleRetention } from './retention-schedule.js';
 
 let config;
 try {
@@ -36,9 +38,20 @@ const ops = await startOpsServer({
   registry: metrics.registry,
   checks: { nats: () => bus.isConnected(), directory: () => dispatcher.ready() },
 });
+const stopRetention = config.retention ? scheduleRetention(bus, { ...config.retention, log }) : () => Promise.resolve();
+// The dispatcher also exports the DLQ size: it is the service every operator dashboard has.
+const stopGauges = observeJetStream(bus, metrics, {
+  consumers: [
+    { stream: StreamName.Hosting, durable: 'dispatcher-hosting' },
+    { stream: StreamName.Status, durable: 'dispatcher-status' },
+  ],
+  streams: [StreamName.Dlq, StreamName.Reports, StreamName.Referrals, StreamName.Notices],
+});
 log.info({ opsPort: ops.port, recheckIntervalMs: config.settings.recheckIntervalMs }, 'dispatcher running');
 stopOnSignals(
   async () => {
+    stopGauges();
+    await stopRetention();
     await dispatcher.stop();
     await ops.stop();
     await bus.close();

@@ -1,12 +1,14 @@
 import { type Bus, readStream } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
 import { deriveId, errorFromHeader, Header, NoticeKind, RecheckReason, StatusAction, type StatusUpdate, StreamName } from '@relay/wire';
+import { createMetrics } from '@relay/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observation } from './fixtures.js';
 import { publishedFor, publishObservation, publishStatus, readCase, type Relay, startRelay } from './harness.js';
 import { type CaseState, caseIdOf, createDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const HOUR = 3_600_000;
+const metrics = createMetrics('dispatcher-test');
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
 let relay: Relay;
 let bus: Bus;
@@ -17,7 +19,7 @@ beforeAll(async () => {
   relay = await startRelay();
   bus = relay.bus;
   // A long recheck interval: these tests move the clock by hours and are about statuses, not rechecks.
-  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 20 }, clock });
+  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 20 }, clock, metrics });
 });
 afterAll(async () => {
   await dispatcher?.stop();
@@ -51,6 +53,11 @@ describe('hotline status on a real nats-server', () => {
     });
     expect(notices.map((n) => n.subject).sort()).toEqual(['relay.notice.NL.authority.deadline-escalation', 'relay.notice.NL.police.deadline-escalation']);
     expect(notices[0]?.notice.deadline?.getTime()).toBe(withDeadline.dueAt);
+
+    // The operations dashboard sees the missed deadline and the routing of the report.
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/relay_missed_deadlines_total\{country="NL",service="dispatcher-test"\} 1\n/);
+    expect(text).toMatch(/relay_routing_latency_seconds_count\{service="dispatcher-test"\} [1-9]/);
   });
 
   it('escalates a deadline that was set before the dispatcher restarted', async () => {

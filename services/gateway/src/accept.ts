@@ -48,7 +48,7 @@ export interface Submission {
 
 /** Counters the intake keeps (implemented with Prometheus by the gateway). */
 export interface IntakeMetrics {
-  accepted(format: Format, outcome: 'stored' | 'duplicate'): void;
+  accepted(source: string, format: Format, outcome: 'stored' | 'duplicate'): void;
   refused(status: number, rule: string): void;
 }
 
@@ -103,7 +103,7 @@ export function createIntake(deps: IntakeDeps): Intake {
           attempts: deps.publishAttempts,
           timeoutMs: deps.publishTimeoutMs,
         });
-        deps.metrics.accepted(decoded.format, stored.duplicate ? 'duplicate' : 'stored');
+        deps.metrics.accepted(s.source, decoded.format, stored.duplicate ? 'duplicate' : 'stored');
         return {
           status: 202,
           receipt: { reportId: report.id, source: s.source, sourceReportId: report.sourceReportId, stream: stored.stream, seq: stored.seq },

@@ -31,10 +31,14 @@ export interface GatewayDeps {
 }
 
 function intakeMetrics(metrics: Metrics): IntakeMetrics {
-  const reports = metrics.counter('relay_gateway_reports_total', 'Reports acknowledged by JetStream, by format and outcome', ['format', 'outcome']);
+  const reports = metrics.counter('relay_intake_reports_total', 'Reports acknowledged by JetStream, by source, format and outcome', [
+    'source',
+    'format',
+    'outcome',
+  ]);
   const refusals = metrics.counter('relay_gateway_refusals_total', 'Submissions refused, by status and rule', ['status', 'rule']);
   return {
-    accepted: (format, outcome) => reports.inc({ format, outcome }),
+    accepted: (source, format, outcome) => reports.inc({ source, format, outcome }),
     refused: (status, rule) => refusals.inc({ status: String(status), rule }),
   };
 }

@@ -48,8 +48,8 @@ describe('the HTTP API around the intake', () => {
     await t.gateway.http.inject({ method: 'POST', url: '/v1/reports', headers, payload: JSON.stringify({ sourceReportId: 'm-1', urls: ['https://example.org/m'] }) });
     await t.gateway.http.inject({ method: 'POST', url: '/v1/reports', headers, payload: '{' });
     const text = (await t.gateway.http.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(text).toMatch(/relay_gateway_reports_total\{format="native",outcome="stored",service="gateway"\} 1/);
-    expect(text).toMatch(/relay_gateway_reports_total\{format="native",outcome="duplicate",service="gateway"\} 1/);
+    expect(text).toMatch(/relay_intake_reports_total\{source="iwf",format="native",outcome="stored",service="gateway"\} 1/);
+    expect(text).toMatch(/relay_intake_reports_total\{source="iwf",format="native",outcome="duplicate",service="gateway"\} 1/);
     expect(text).toMatch(/relay_gateway_refusals_total\{status="400",rule="malformed-json",service="gateway"\} 1/);
     expect(text).toMatch(/relay_published_total\{root="relay.report",outcome="stored",service="gateway"\}/);
   });

@@ -1,4 +1,4 @@
-import { type Bus, type ConsumerRunner, runConsumer, type Stoppable } from '@relay/bus';
+import { type Bus, type ConsumerRunner, runConsumer, type Stoppable, type VerifyMessage } from '@relay/bus';
 import { locate, type LocateDeps } from '@relay/geo';
 import { type HostingObservation, HostingStatus, RelayType, StreamName, subjectFilters } from '@relay/wire';
 import type { Emitted } from './emit.js';
@@ -15,6 +15,8 @@ export interface LocatorParts {
   /** Messages handled at once per consumer. Default 64. */
   readonly concurrency?: number;
   readonly observed?: (observation: HostingObservation, emitted: Emitted) => void;
+  /** Provenance checks: reports must be signed by the gateway, rechecks by the dispatcher. */
+  readonly verify?: { readonly reports: VerifyMessage; readonly rechecks: VerifyMessage };
   readonly log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -46,14 +48,28 @@ export async function startLocator(parts: LocatorParts): Promise<RunningLocator>
     runners.push(
       await runConsumer(
         parts.bus,
-        { ...common, stream: StreamName.Reports, durable: LocatorConsumer.Reports, filterSubject: subjectFilters.reports(), types: [RelayType.Report] },
+        {
+          ...common,
+          stream: StreamName.Reports,
+          durable: LocatorConsumer.Reports,
+          filterSubject: subjectFilters.reports(),
+          types: [RelayType.Report],
+          ...(parts.verify ? { verify: parts.verify.reports } : {}),
+        },
         onReport(deps),
       ),
     );
     runners.push(
       await runConsumer(
         parts.bus,
-        { ...common, stream: StreamName.Rechecks, durable: LocatorConsumer.Rechecks, filterSubject: subjectFilters.rechecks(), types: [RelayType.RecheckRequest] },
+        {
+          ...common,
+          stream: StreamName.Rechecks,
+          durable: LocatorConsumer.Rechecks,
+          filterSubject: subjectFilters.rechecks(),
+          types: [RelayType.RecheckRequest],
+          ...(parts.verify ? { verify: parts.verify.rechecks } : {}),
+        },
         onRecheck(deps),
       ),
     );

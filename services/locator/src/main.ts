@@ -1,6 +1,8 @@
 import { busConfigFromEnv, connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
 import { createCdnCatalogue, createSystemResolver, createZoneResolver, type HostResolver, isGeoDataError, isZoneFileError, openGeo } from '@relay/geo';
-import { createLogger, createMetrics, startOpsServer } from '@relay/observability';
+import { createLogger, createMetrics, observeJetStream, startOpsServer } from '@relay/observability';
+import { StreamName } from '@relay/wire';
+import { type Directory, directoryVerifier, ServiceSigner, watchDirectory } from '@relay/directory';
 import { locatorConfigFromEnv } from './config.js';
 import { startLocator, statusLabel } from './locator.js';
 
@@ -49,11 +51,18 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
 
   const bus = await connectBus(busConfig, { metrics: metrics.bus });
   await ensureTopology(bus, { replicas: busConfig.replicas });
+  // The directory's signers say who may have published what the locator consumes.
+  const directory = await watchDirectory(bus, { onInvalid: (err) => log.error({ err }, 'stored directory is invalid: keeping the previous one') });
+  const current = (): Directory | undefined => directory.current()?.directory;
   const observations = metrics.counter('relay_locator_observations_total', 'Hosting observations published', ['status', 'outcome']);
   const locator = await startLocator({
     bus,
     locateDeps: { resolver, geo, cdn: createCdnCatalogue(), clock: () => new Date() },
     concurrency: config.concurrency,
+    verify: {
+      reports: directoryVerifier(current, () => ServiceSigner.Gateway),
+      rechecks: directoryVerifier(current, () => ServiceSigner.Dispatcher),
+    },
     observed: (o, emitted) => observations.inc({ status: statusLabel(o.status), outcome: emitted.duplicate ? 'duplicate' : 'stored' }),
     log,
   });
@@ -62,11 +71,19 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     registry: metrics.registry,
     checks: { nats: () => bus.isConnected(), consumers: () => locator.running() },
   });
+  const stopGauges = observeJetStream(bus, metrics, {
+    consumers: [
+      { stream: StreamName.Reports, durable: 'locator-reports' },
+      { stream: StreamName.Rechecks, durable: 'locator-rechecks' },
+    ],
+  });
   log.info({ dns: resolver.description, geo: geo.sources, opsPort: ops.port, server: bus.serverVersion }, 'locator ready');
 
   stopOnSignals(
     async () => {
+      stopGauges();
       await locator.stop();
+      directory.stop();
       await ops.stop();
       resolver.close();
       await bus.close();

@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology, readStream } from '@relay/bus';
+import { freePort, type NatsServer, startNatsServer } from '@relay/testkit';
+import { decodeMessage, RelayType, StreamName } from '@relay/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode, runCli } from '../index.js';
+
+const DIRECTORY = fileURLToPath(new URL('../../../../deploy/dev/directory.json', import.meta.url));
+
+let server: NatsServer;
+let bus: Bus;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'accounts-test'));
+  await ensureTopology(bus, { replicas: 1 });
+  dir = await mkdtemp(join(tmpdir(), 'relay-accounts-'));
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await server?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function relay(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { PATH: process.env['PATH'] ?? '', ...env } });
+  return { code, out, err };
+}
+
+interface Generated {
+  readonly users: { name: string; role: string; publicKey: string; keys: 'new' | 'kept'; seedFile: string }[];
+  readonly audit: string;
+  readonly check: string;
+}
+
+describe('relay accounts generate', () => {
+  it('generates users for every tenant of the directory, records it in AUDIT, and nats-server -t accepts the result', async () => {
+    const out = join(dir, 'first');
+    const r = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--operator', 'alice', '--reason', 'bootstrap the test broker', '--actor', 'carol', '--json');
+    expect(r.code, r.err).toBe(ExitCode.Ok);
+    const result = JSON.parse(r.out) as Generated;
+    const names = result.users.map((u) => u.name);
+    expect(names).toEqual(expect.arrayContaining(['hotline-eokm', 'hotline-eco', 'hotline-interpol', 'police-nl', 'police-de', 'authority-nl', 'gateway', 'locator', 'dispatcher', 'operator-alice']));
+    expect(result.users.every((u) => u.keys === 'new')).toBe(true);
+    expect(result.check).toBe('valid');
+    expect(result.audit).toMatch(/^AUDIT #\d+$/);
+    expect(r.out).not.toMatch(/"SU[A-Z2-7]{50,}"/);
+
+    const eokm = result.users.find((u) => u.name === 'hotline-eokm');
+    expect((await stat(eokm?.seedFile ?? '')).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(out, 'users', 'hotline-eokm.env'), 'utf8')).toContain(`NATS_URL=${server.url}`);
+    expect(await readFile(join(out, 'accounts.conf'), 'utf8')).toContain(eokm?.publicKey);
+
+    const records = [];
+    for await (const m of readStream(bus, { stream: StreamName.Audit })) records.push(decodeMessage(RelayType.AuditRecord, m.data));
+    expect(records.at(-1)).toMatchObject({ actor: 'carol', action: 'accounts-generate', target: out, reason: 'bootstrap the test broker' });
+    expect(records.at(-1)?.details['operators']).toBe('alice');
+  });
+
+  it('keeps every existing key when run again, adding only the new operator', async () => {
+    const out = join(dir, 'again');
+    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
+    const second = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--operator', 'bob', '--reason', 'add bob');
+    expect(second.code, second.err).toBe(ExitCode.Ok);
+    expect(second.out).toMatch(/^operator-bob +operator +new +U[A-Z2-7]{55}$/m);
+    expect(second.out).toMatch(/^hotline-eokm +hotline +kept +/m);
+    expect(second.out).toMatch(new RegExp(`^Users +${first.users.length + 1} \\(1 new, ${first.users.length} kept their keys\\)$`, 'm'));
+    // Same public keys: tenants keep their credentials across a regeneration.
+    for (const u of first.users) expect(second.out).toContain(u.publicKey);
+    expect(second.out).toMatch(/^nats-server -t +accounts\.conf is valid$/m);
+  });
+
+  it('refuses to act unrecorded when NATS cannot be reached, and writes nothing', async () => {
+    const out = join(dir, 'unreachable');
+    const port = await freePort();
+    const r = await relay({ NATS_URL: `nats://127.0.0.1:${port}` }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'r');
+    expect(r.code).toBe(ExitCode.Unavailable);
+    expect(r.err).toContain(`relay: cannot reach NATS at nats://127.0.0.1:${port}`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('with --offline records the generation in <out>/audit.jsonl instead', async () => {
+    const out = join(dir, 'offline');
+    const r = await relay({ NATS_URL: 'nats://127.0.0.1:1' }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'first bootstrap', '--actor', 'dave', '--offline');
+    expect(r.code, r.err).toBe(ExitCode.Ok);
+    expect(r.out).toMatch(/^Audit record +.*audit\.jsonl \(offline: not in AUDIT\)$/m);
+    const [line] = (await readFile(join(out, 'audit.jsonl'), 'utf8')).trimEnd().split('\n');
+    expect(JSON.parse(line ?? '')).toMatchObject({ actor: 'dave', action: 'accounts-generate', reason: 'first bootstrap', recordedOffline: true });
+    expect(existsSync(join(out, 'accounts.conf'))).toBe(true);
+  });
+
+  it('refuses an operator name that cannot be a subject token, and a directory that does not validate', async () => {
+    const name = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', join(dir, 'x'), '--operator', 'Alice Smith', '--reason', 'r');
+    expect(name.code).toBe(ExitCode.Usage);
+    expect(name.err).toContain('Alice Smith');
+    const directory = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', join(dir, 'none.json'), '--out', join(dir, 'y'), '--reason', 'r');
+    expect(directory.code).toBe(ExitCode.Data);
+    expect(directory.err).toContain('cannot read directory');
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+});

@@ -1,0 +1,131 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology, readStream } from '@relay/bus';
+import { readDirectory } from '@relay/directory';
+import { type NatsServer, startNatsServer } from '@relay/testkit';
+import { decodeMessage, RelayType, StreamName } from '@relay/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode, runCli } from '../index.js';
+
+const DIRECTORY = fileURLToPath(new URL('../../../../deploy/dev/directory.json', import.meta.url));
+
+let server: NatsServer;
+let bus: Bus;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'directory-test'));
+  await ensureTopology(bus, { replicas: 1 });
+  dir = await mkdtemp(join(tmpdir(), 'relay-directory-'));
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await server?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: server.url, NATS_CLIENT_NAME: 'alice' } });
+  return { code, out, err };
+}
+
+/** The dev directory with `change` applied, written to a temp file. */
+async function variant(name: string, change: (d: Record<string, unknown> & { hotlines: Record<string, unknown>[] }) => void): Promise<string> {
+  const d = JSON.parse(await readFile(DIRECTORY, 'utf8')) as Record<string, unknown> & { hotlines: Record<string, unknown>[] };
+  change(d);
+  const path = join(dir, name);
+  await writeFile(path, JSON.stringify(d));
+  return path;
+}
+
+async function auditRecords(): Promise<ReturnType<typeof decodeMessage<'relay.v1.AuditRecord'>>[]> {
+  const records = [];
+  for await (const m of readStream(bus, { stream: StreamName.Audit })) records.push(decodeMessage(RelayType.AuditRecord, m.data));
+  return records;
+}
+
+describe('relay directory', () => {
+  it('validates a good file and lists every problem of a bad one with its path (exit 3)', async () => {
+    const good = await relay('directory', 'validate', DIRECTORY);
+    expect(good.code).toBe(ExitCode.Ok);
+    expect(good.out).toMatch(/is a valid directory: \d+ hotlines in \d+ countries \(\d+ routed\), \d+ authorities, \d+ police liaisons/);
+
+    const bad = await variant('bad.json', (d) => {
+      d.hotlines[0] = { ...d.hotlines[0], country: 'gb' };
+      d['routing'] = { DE: { hotline: 'no-such-hotline' } };
+    });
+    const r = await relay('directory', 'validate', bad);
+    expect(r.code).toBe(ExitCode.Data);
+    expect(r.err).toContain(`relay: ${bad}: invalid directory:`);
+    expect(r.err).toContain('hotlines.0.country: must be an ISO 3166-1 alpha-2 code in upper case');
+    const json = await relay('directory', 'validate', await variant('bad2.json', (d) => (d['routing'] = { DE: { hotline: 'no-such-hotline' } })), '--json');
+    expect(json.code).toBe(ExitCode.Data);
+    expect(JSON.parse(json.out)).toMatchObject({ valid: false, problems: expect.arrayContaining(['routing.DE.hotline: no hotline "no-such-hotline" in hotlines']) });
+  });
+
+  it('says how to store a directory when none is stored yet', async () => {
+    const r = await relay('directory', 'show');
+    expect(r.code).toBe(ExitCode.Data);
+    expect(r.err).toContain('no hotline directory is stored yet: apply one (relay directory apply)');
+  });
+
+  it('applies a directory after recording why in AUDIT, then shows it with its revision', async () => {
+    const noReason = await relay('directory', 'apply', DIRECTORY);
+    expect(noReason.code).toBe(ExitCode.Usage);
+    expect(noReason.err).toContain("required option '--reason <text>' not specified");
+
+    const applied = await relay('directory', 'apply', DIRECTORY, '--reason', 'first directory for the test', '--json');
+    expect(applied.code, applied.err).toBe(ExitCode.Ok);
+    const result = JSON.parse(applied.out) as { revision: number; previousRevision: number | null; audit: { stream: string; seq: number } };
+    expect(result.previousRevision).toBeNull();
+    expect((await readDirectory(bus))?.revision).toBe(result.revision);
+    const [record] = (await auditRecords()).slice(-1);
+    expect(record).toMatchObject({ actor: 'alice', action: 'directory-apply', target: 'relay-directory/current', reason: 'first directory for the test' });
+    expect(record?.details['previousRevision']).toBe('0');
+
+    const show = await relay('directory', 'show');
+    expect(show.code).toBe(ExitCode.Ok);
+    expect(show.out).toMatch(new RegExp(`^Revision +${result.revision}$`, 'm'));
+    expect(show.out).toMatch(/^NL +eokm +eokm +Politie/m);
+    expect(show.out).toMatch(/^DE +eco +eco, fsm, jugendschutz-net/m);
+    expect(show.out).toMatch(/^DE +eco +Operator's choice/m);
+    expect(show.out).toMatch(/^atkm +NL +yes +Autoriteit online/m);
+    expect(show.out).toMatch(/^NL +24h +12h$/m);
+    expect(show.out).toMatch(/^default +72h +24h$/m);
+    const json = await relay('directory', 'show', '--json');
+    expect(JSON.parse(json.out)).toMatchObject({ revision: result.revision, directory: { version: 1 } });
+  });
+
+  it('reports what a change does to routing, as a new revision', async () => {
+    const renamed = await variant('renamed.json', (d) => {
+      d.hotlines = d.hotlines.map((h) => (h['id'] === 'eokm' ? { ...h, id: 'offlimits' } : h));
+    });
+    const before = (await readDirectory(bus))?.revision ?? 0;
+    const r = await relay('directory', 'apply', renamed, '--reason', 'EOKM is now Offlimits', '--actor', 'bob');
+    expect(r.code, r.err).toBe(ExitCode.Ok);
+    expect(r.out).toMatch(new RegExp(`^Revision +${before + 1} \\(was ${before}\\)$`, 'm'));
+    expect(r.out).toMatch(/^Routing changes +NL: eokm -> offlimits$/m);
+    expect(r.out).toMatch(/^Audit record +AUDIT #\d+$/m);
+    const [record] = (await auditRecords()).slice(-1);
+    expect(record).toMatchObject({ actor: 'bob', reason: 'EOKM is now Offlimits' });
+    expect(record?.details['routingChanges']).toBe('NL: eokm -> offlimits');
+    expect((await readDirectory(bus))?.directory.routingHotline('NL')?.id).toBe('offlimits');
+  });
+
+  it('stores nothing and records nothing when the file does not validate', async () => {
+    const revision = (await readDirectory(bus))?.revision;
+    const audits = (await auditRecords()).length;
+    const bad = await variant('bad3.json', (d) => (d['version'] = 2));
+    const r = await relay('directory', 'apply', bad, '--reason', 'oops');
+    expect(r.code).toBe(ExitCode.Data);
+    expect(r.err).toContain('version: ');
+    expect((await readDirectory(bus))?.revision).toBe(revision);
+    expect(await auditRecords()).toHaveLength(audits);
+  });
+});

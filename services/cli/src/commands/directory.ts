@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { recordAudit } from '@relay/bus';
+import {
+  DIRECTORY_KEY,
+  type Directory,
+  DirectoryNotLoadedError,
+  isDirectoryInvalidError,
+  loadDirectoryFile,
+  publishDirectory,
+  readDirectory,
+} from '@relay/directory';
+import { KvBucket } from '@relay/wire';
+import type { CliContext } from '../context.js';
+import { outputMode, printFields, printJson } from '../output.js';
+import { directoryCounts, printDirectory, routingChanges } from './directory-tables.js';
+import { actorOf, withBus } from './nats-connection.js';
+
+interface JsonOption {
+  readonly json?: boolean;
+}
+
+interface ApplyOptions extends JsonOption {
+  readonly reason: string;
+  readonly actor?: string;
+}
+
+/** Loads and validates a directory file; with `--json`, a failed validation is printed as JSON before it is thrown. */
+function loadChecked(ctx: CliContext, file: string, options: JsonOption): Directory {
+  try {
+    return loadDirectoryFile(file);
+  } catch (err) {
+    if (outputMode(options) === 'json') {
+      printJson(ctx, { file, valid: false, problems: isDirectoryInvalidError(err) ? err.issues : [err instanceof Error ? err.message : String(err)] });
+    }
+    throw err;
+  }
+}
+
+function sha256Of(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/**
+ * `relay directory show | validate <file> | apply <file> --reason "..."`: the
+ * hotline directory the dispatchers route with (KV `relay-directory`, key
+ * `current`). `apply` validates, writes an audit record, then stores the file
+ * as a new revision that every dispatcher follows without a restart.
+ */
+export function registerDirectory(program: Command, ctx: CliContext): void {
+  const directory = program.command('directory').description('show, validate or apply the hotline directory the dispatchers route with');
+
+  directory
+    .command('show')
+    .description('print the directory in force: revision, hotlines per country, routing choices, authorities, deadlines')
+    .option('--json', 'print the revision and the stored directory file as JSON')
+    .action(async (options: JsonOption) => {
+      await withBus(ctx, 'relay-directory', async (bus) => {
+        const stored = await readDirectory(bus);
+        if (!stored) throw new DirectoryNotLoadedError();
+        if (outputMode(options) === 'json') printJson(ctx, { revision: stored.revision, directory: stored.directory.file });
+        else printDirectory(ctx, stored.directory, stored.revision);
+      });
+    });
+
+  directory
+    .command('validate')
+    .description('check a directory file without applying it; prints every problem with its path')
+    .argument('<file>', 'directory JSON, e.g. deploy/dev/directory.json')
+    .option('--json', 'print {valid, problems} as JSON')
+    .action((file: string, options: JsonOption) => {
+      const checked = loadChecked(ctx, file, options);
+      if (outputMode(options) === 'json') printJson(ctx, { file, valid: true, problems: [] });
+      else ctx.out(`${file} is a valid directory: ${directoryCounts(checked)}\n`);
+    });
+
+  directory
+    .command('apply')
+    .description('validate a directory file, record the change in the audit trail, and store it as the new revision')
+    .argument('<file>', 'directory JSON')
+    .requiredOption('--reason <text>', 'why the directory changes (kept in the AUDIT stream)')
+    .option('--actor <name>', 'who applies it (default: NATS_CLIENT_NAME, else the OS user)')
+    .option('--json', 'print the previous and new revision and the audit record as JSON')
+    .action(async (file: string, options: ApplyOptions) => {
+      const next = loadChecked(ctx, file, options);
+      await withBus(ctx, 'relay-directory', async (bus) => {
+        const current = await readDirectory(bus).catch((err: unknown) => {
+          // A stored value that no longer validates is exactly what an apply repairs.
+          if (isDirectoryInvalidError(err)) return undefined;
+          throw err;
+        });
+        const changes = routingChanges(current?.directory, next);
+        const audit = await recordAudit(bus, {
+          actor: actorOf(ctx, options.actor),
+          action: 'directory-apply',
+          target: `${KvBucket.Directory}/${DIRECTORY_KEY}`,
+          reason: options.reason,
+          details: {
+            file,
+            sha256: sha256Of(file),
+            previousRevision: String(current?.revision ?? 0),
+            routingChanges: changes.join('; '),
+          },
+        });
+        const revision = await publishDirectory(bus, next);
+        if (outputMode(options) === 'json') {
+          printJson(ctx, { file, previousRevision: current?.revision ?? null, revision, routingChanges: changes, audit: { stream: audit.stream, seq: audit.seq } });
+          return;
+        }
+        printFields(ctx, [
+          ['Applied', file],
+          ['Revision', `${revision}${current ? ` (was ${current.revision})` : ' (first directory)'}`],
+          ['Contents', directoryCounts(next)],
+          ['Routing changes', changes.length === 0 ? 'none' : changes.join('; ')],
+          ['Audit record', `${audit.stream} #${audit.seq}`],
+        ]);
+        ctx.out('Dispatchers route new observations with this revision now; open cases keep their hotline until they are re-routed.\n');
+      });
+    });
+}

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bus, publishMessage, readStream, streamState } from '@relay/bus';
+import { waitFor } from '@relay/testkit';
+import { Audience, decodeMessage, exampleMessage, keyedHash, NoticeKind, RelayType, StreamName, subjects } from '@relay/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../errors.js';
+import { auditRecords, startTestRelay, type TestRelay } from '../testing/harness.js';
+
+const KEY = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
+let relay: TestRelay;
+let bus: Bus;
+let dir: string;
+let keyFile: string;
+beforeAll(async () => {
+  relay = await startTestRelay();
+  bus = relay.bus;
+  dir = mkdtempSync(join(tmpdir(), 'relay-retention-'));
+  keyFile = join(dir, 'key');
+  writeFileSync(keyFile, `${KEY}\n`);
+});
+afterAll(async () => {
+  await relay?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('relay retention apply', () => {
+  it('anonymises referrals and notices past the period into ARCHIVE, erases them, prints what it archived and audits it first', async () => {
+    const referral = exampleMessage(RelayType.Referral);
+    await publishMessage(bus, subjects.referral('NL', 'eokm'), RelayType.Referral, referral, { msgId: `dispatcher:${referral.id}`, origin: 'dispatcher' });
+    await publishMessage(bus, subjects.notice('NL', Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT), RelayType.Notice, exampleMessage(RelayType.Notice), { msgId: 'dispatcher:ntc', origin: 'dispatcher' });
+    const last = Date.now();
+    await waitFor(() => Date.now() > last + 5, { what: 'the clock to move past the last message' });
+
+    const keep = await relay.relay(['retention', 'apply', '--after', '30d', '--key-file', keyFile, '--reason', 'nothing is that old yet']);
+    expect(keep.code).toBe(ExitCode.Ok);
+    expect(keep.out).toMatch(/^Referrals archived\s+0$/m);
+    expect((await streamState(bus, StreamName.Referrals))?.messages).toBe(1);
+
+    const r = await relay.relay(['retention', 'apply', '--after', '1ms', '--key-file', keyFile, '--reason', 'GDPR: referral payloads past retention']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(r.out).toMatch(/^Referrals archived\s+1$/m);
+    expect(r.out).toMatch(/^Notices archived\s+1$/m);
+    expect(r.out).toMatch(/^Key id\s+[0-9a-f]{12}$/m);
+    expect((await streamState(bus, StreamName.Referrals))?.messages).toBe(0);
+    expect((await streamState(bus, StreamName.Notices))?.messages).toBe(0);
+
+    const archived = [];
+    for await (const m of readStream(bus, { stream: StreamName.Archive, filterSubject: 'relay.archive.referral.>' })) archived.push(decodeMessage(RelayType.Referral, m.data));
+    expect(archived).toHaveLength(1);
+    // The key is the file's content without the newline: the same site gives the same token.
+    expect(archived[0]).toMatchObject({ id: referral.id, hotline: 'eokm', jurisdiction: 'NL', url: keyedHash(new TextEncoder().encode(KEY), referral.url) });
+    expect(archived[0]?.hosting?.addresses.map((a) => a.ip)).toEqual([keyedHash(new TextEncoder().encode(KEY), '185.107.56.1')]);
+
+    const records = (await auditRecords(bus)).filter((a) => a.action === 'retention-apply');
+    expect(records.map((a) => a.reason)).toEqual(['nothing is that old yet', 'GDPR: referral payloads past retention']);
+    expect(records[1]?.details).toMatchObject({ after: '1ms', keyId: r.out.match(/^Key id\s+(\S+)$/m)?.[1] });
+    expect(JSON.stringify(records)).not.toContain(KEY);
+
+    const again = await relay.relay(['retention', 'apply', '--after', '1ms', '--key-file', keyFile, '--reason', 'again', '--json']);
+    expect(JSON.parse(again.out)).toMatchObject({ referrals: 0, notices: 0, skipped: 0 });
+  });
+
+  it('refuses a missing or short key file with exit code 3, and a bad period or no reason with exit code 2', async () => {
+    const missing = await relay.relay(['retention', 'apply', '--after', '30d', '--key-file', join(dir, 'nope'), '--reason', 'x']);
+    expect(missing.code).toBe(ExitCode.Data);
+    expect(missing.err).toContain('cannot read the key');
+    writeFileSync(join(dir, 'short'), 'abc\n');
+    const short = await relay.relay(['retention', 'apply', '--after', '30d', '--key-file', join(dir, 'short'), '--reason', 'x']);
+    expect(short.code).toBe(ExitCode.Data);
+    expect(short.err).toContain('the key has 3 bytes; use at least 32');
+    expect((await relay.relay(['retention', 'apply', '--after', 'forever', '--key-file', keyFile, '--reason', 'x'])).code).toBe(ExitCode.Usage);
+    expect((await relay.relay(['retention', 'apply', '--after', '30d', '--key-file', keyFile])).code).toBe(ExitCode.Usage);
+  });
+});

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { applyRetention, type RetentionReport } from '@relay/bus';
+import type { CliContext } from '../context.js';
+import { FileError } from '../errors.js';
+import { type AuditedOptions, auditBeforeActing, auditedOptions, requireReason } from '../operator/audit.js';
+import { withOperatorBus } from '../operator/connect.js';
+import { parseDurationOption } from '../operator/time.js';
+import { outputMode, printFields, printJson } from '../output.js';
+
+interface ApplyOptions extends AuditedOptions {
+  readonly after: string;
+  readonly keyFile: string;
+  readonly json?: boolean;
+}
+
+/** The shortest key accepted: 32 bytes, as `openssl rand -hex 32` gives twice over. */
+export const MIN_KEY_BYTES = 32;
+
+/**
+ * The anonymisation key from a file: its bytes without surrounding
+ * whitespace, so `openssl rand -hex 32 > key` and the same key written by an
+ * editor hash alike.
+ * @throws FileError when it cannot be read or is shorter than 32 bytes.
+ */
+export function readKeyFile(path: string): Uint8Array {
+  let text: Buffer;
+  try {
+    text = readFileSync(path);
+  } catch (err) {
+    throw new FileError(`${path}: cannot read the key: ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+  const key = new TextEncoder().encode(text.toString('latin1').trim());
+  if (key.length < MIN_KEY_BYTES) throw new FileError(`${path}: the key has ${key.length} bytes; use at least ${MIN_KEY_BYTES} (e.g. openssl rand -hex 32 > ${path})`);
+  return key;
+}
+
+/** What `retention apply` did. */
+export interface RetentionResult extends RetentionReport {
+  /** Referrals and notices stored before this time were anonymised into ARCHIVE and erased. */
+  readonly cutoff: string;
+  /** First 12 hex digits of the key's SHA-256: which key was used, without revealing it. */
+  readonly keyId: string;
+  readonly audit: string;
+}
+
+/**
+ * `relay retention apply --after <duration> --key-file <file> --reason`:
+ * copies referrals and notices older than the period to ARCHIVE with URLs,
+ * hosts and IPs replaced by keyed hashes, then erases the originals
+ * (`applyRetention`, decision 0006), after writing an audit record.
+ */
+export function registerRetention(program: Command, ctx: CliContext): void {
+  const retention = program.command('retention').description('apply the retention policy (anonymise old referrals and notices)');
+  const apply = retention
+    .command('apply')
+    .description('anonymise referrals and notices older than --after into ARCHIVE and erase the originals (audited)')
+    .requiredOption('--after <duration>', 'the retention period, e.g. 180d')
+    .requiredOption('--key-file <file>', 'the secret HMAC key (at least 32 bytes); keep it like a credential')
+    .option('--json', 'print the result as JSON');
+  auditedOptions(apply).action(async (options: ApplyOptions) => {
+    const afterMs = parseDurationOption('--after', options.after);
+    const key = readKeyFile(options.keyFile);
+    requireReason(options);
+    const now = new Date();
+    const cutoff = new Date(now.getTime() - afterMs).toISOString();
+    const keyId = createHash('sha256').update(key).digest('hex').slice(0, 12);
+    const result: RetentionResult = await withOperatorBus(ctx, 'relay-cli-retention', async (bus) => {
+      const audit = await auditBeforeActing(bus, ctx, options, {
+        action: 'retention-apply',
+        target: `REFERRALS and NOTICES stored before ${cutoff}`,
+        details: { after: options.after, cutoff, keyId },
+      });
+      const report = await applyRetention(bus, { anonymiseAfterMs: afterMs, key, now });
+      return { ...report, cutoff, keyId, audit: `${audit.stream}:${audit.seq}` };
+    });
+    if (outputMode(options) === 'json') printJson(ctx, result);
+    else
+      printFields(ctx, [
+        ['Stored before', result.cutoff],
+        ['Referrals archived', String(result.referrals)],
+        ['Notices archived', String(result.notices)],
+        ['Skipped (undecodable, left in place)', String(result.skipped)],
+        ['Key id', result.keyId],
+        ['Audit record', result.audit],
+      ]);
+  });
+}

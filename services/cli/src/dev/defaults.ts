@@ -1,0 +1,25 @@
+/**
+ * Fixed default ports of the dev stack (`relay dev`), each overridable by a
+ * flag. NATS is not on 4222 so the stack never collides with a nats-server
+ * someone already runs there (decision 0050).
+ */
+export const DevPort = {
+  /** The stack's own nats-server (client port). */
+  Nats: 4322,
+  /** The gateway's HTTP API (`POST /v1/reports`, `/healthz`, `/docs`). */
+  Http: 8080,
+  /** The locator's `/metrics` and `/healthz`. */
+  LocatorOps: 9102,
+  /** The dispatcher's `/metrics` and `/healthz`. */
+  DispatcherOps: 9103,
+} as const;
+export type DevPort = (typeof DevPort)[keyof typeof DevPort];
+
+/** The NATS URL of a dev stack on the default port: what verbs use when `NATS_URL` is not set. */
+export const DEV_NATS_URL = `nats://127.0.0.1:${DevPort.Nats}`;
+
+/** Folder of the dev stack's state (nats-server store, zone copy), relative to the working directory. */
+export const DEV_STATE_DIR = '.relay';
+
+/** How often the dev stack's dispatcher rechecks open cases, unless `--recheck-interval` says otherwise. */
+export const DEV_RECHECK_INTERVAL = '10s';

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { parseSince } from '../commands/since.js';
+import { formatLogLine } from './log-lines.js';
+
+describe("the dev stack's log lines", () => {
+  it('turn a pino line into service, level, message and key=value pairs', () => {
+    const line = JSON.stringify({ level: 40, time: '2026-11-02T08:00:00Z', service: 'locator', pid: 7, hostname: 'h', msg: 'zone file changed but is invalid', err: { message: 'bad record', code: 'zone-file' }, revision: 3, file: '/tmp/a b' });
+    expect(formatLogLine('locator', line, 10)).toBe('locator     WARN   zone file changed but is invalid  err="zone-file: bad record" revision=3 file="/tmp/a b"');
+  });
+
+  it('pass anything else through behind the prefix', () => {
+    expect(formatLogLine('gateway', 'Error: boom', 10)).toBe('gateway     Error: boom');
+  });
+});
+
+describe('--since', () => {
+  it('reads a duration back from now or an ISO time, and refuses anything else', () => {
+    const now = new Date('2026-11-02T12:00:00Z');
+    expect(parseSince('15m', now).toISOString()).toBe('2026-11-02T11:45:00.000Z');
+    expect(parseSince('2026-11-01T08:00:00Z', now).toISOString()).toBe('2026-11-01T08:00:00.000Z');
+    expect(parseSince('2026-11-01', now).toISOString()).toBe('2026-11-01T00:00:00.000Z');
+    expect(() => parseSince('last week', now)).toThrow('--since "last week" is neither a time nor a duration: use e.g. 2026-11-02T08:00:00Z, 15m or 2h');
+  });
+});

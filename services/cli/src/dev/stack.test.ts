@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode, runCli } from '../index.js';
+import { DEMO_API_KEYS, exampleCurl } from './demo-keys.js';
+import { isRunning, type RelayProcess, spawnRelay } from './test-relay.js';
+
+const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
+const SOURCES = fileURLToPath(new URL('../../../../deploy/dev/sources.json', import.meta.url));
+
+interface ReadyEvent {
+  readonly event: 'ready';
+  readonly httpUrl: string;
+  readonly natsUrl: string;
+  readonly ownNats: boolean;
+  readonly pids: Record<string, number>;
+}
+
+let dirs: string[] = [];
+let relays: RelayProcess[] = [];
+let pids: number[] = [];
+let servers: NatsServer[] = [];
+
+afterEach(async () => {
+  for (const r of relays) r.child.kill('SIGKILL');
+  // A failed test must not leave a stack behind: its processes have their own process groups.
+  for (const pid of pids) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  await Promise.all(servers.map((s) => s.dispose()));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  dirs = [];
+  relays = [];
+  pids = [];
+  servers = [];
+});
+
+async function ports(): Promise<string[]> {
+  return ['--nats-port', String(await freePort()), '--http-port', String(await freePort()), '--locator-ops-port', String(await freePort()), '--dispatcher-ops-port', String(await freePort())];
+}
+
+async function startStack(args: readonly string[], env: Record<string, string> = {}): Promise<{ relay: RelayProcess; ready: ReadyEvent; cwd: string }> {
+  const cwd = await mkdtemp(join(tmpdir(), 'relay-dev-'));
+  dirs.push(cwd);
+  const relay = spawnRelay(['dev', '--json', ...args], { cwd, env });
+  relays.push(relay);
+  const ready = await waitFor(
+    async () => {
+      const line = relay.out().split('\n').find((l) => l.includes('"event":"ready"'));
+      if (line !== undefined) return JSON.parse(line) as ReadyEvent;
+      if ((await Promise.race([relay.exited, Promise.resolve(undefined)])) !== undefined) throw new Error(`relay dev exited:\n${relay.err()}`);
+      return undefined;
+    },
+    { timeoutMs: 90_000, intervalMs: 100, what: 'relay dev to print its ready event' },
+  );
+  pids.push(...Object.values(ready.pids));
+  return { relay, ready, cwd };
+}
+
+/** The quick start's curl in the README: its URL, key and body. */
+async function readmeCurl(): Promise<{ text: string; key: string; body: string }> {
+  const readme = await readFile(README, 'utf8');
+  const block = /```sh\n(curl -s http:\/\/127\.0\.0\.1:8080\/v1\/reports[^`]*?)```/.exec(readme)?.[1];
+  if (block === undefined) throw new Error('the README has no quick start curl');
+  const key = /Bearer ([\w-]+)/.exec(block)?.[1] ?? '';
+  const body = /-d '([^']+)'/.exec(block)?.[1] ?? '';
+  return { text: block.trimEnd(), key, body };
+}
+
+describe('relay dev', () => {
+  it('brings the stack up, takes the README example report, and Ctrl-C leaves nothing running', async () => {
+    const { relay, ready, cwd } = await startStack(await ports());
+    expect(ready.ownNats).toBe(true);
+    expect(Object.keys(ready.pids).sort()).toEqual(['dispatcher', 'gateway', 'locator', 'nats-server']);
+
+    const curl = await readmeCurl();
+    const res = await fetch(`${ready.httpUrl}/v1/reports`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${curl.key}`, 'Content-Type': 'application/json' },
+      body: curl.body,
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ source: 'iwf', sourceReportId: 'IWF-2026-000123', stream: 'REPORTS' });
+
+    // The report went all the way: the Dutch-hosted URL was referred to the Dutch hotline.
+    let out = '';
+    const tail = await runCli(['tail', 'referrals', '--since', '10m', '--count', '1'], { out: (t) => (out += t), err: () => undefined, env: { NATS_URL: ready.natsUrl } });
+    expect(tail).toBe(ExitCode.Ok);
+    expect(out).toMatch(/relay\.referral\.NL\.eokm {2}referral ref_\w+ to eokm \(NL, hosted-in\): http:\/\/images\.example\.nl\/gallery\/1/);
+
+    relay.child.kill('SIGINT');
+    expect(await relay.exited).toBe(0);
+    expect(relay.err()).toMatch(/stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, nats-server stopped/);
+    expect(relay.out()).toContain('"event":"stopped"');
+    for (const pid of Object.values(ready.pids)) expect(isRunning(pid)).toBe(false);
+    // The state stays for the next start: the store and the zone copy.
+    await expect(readFile(join(cwd, '.relay', 'zone.json'), 'utf8')).resolves.toContain('images.example.nl');
+  }, 120_000);
+
+  it('reports a crashed service instead of restarting it, and stops the rest', async () => {
+    const { relay, ready } = await startStack(await ports());
+    process.kill(ready.pids['locator'] ?? 0, 'SIGKILL');
+    expect(await relay.exited).toBe(ExitCode.Unavailable);
+    expect(relay.err()).toContain('relay: locator was killed by SIGKILL and was not restarted, so the stack was stopped');
+    for (const pid of Object.values(ready.pids)) expect(isRunning(pid)).toBe(false);
+  }, 120_000);
+
+  it('joins the server in NATS_URL instead of starting one, and leaves it running', async () => {
+    const server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
+    servers.push(server);
+    const { relay, ready } = await startStack(await ports(), { NATS_URL: server.url });
+    expect(ready).toMatchObject({ ownNats: false, natsUrl: server.url });
+    expect(Object.keys(ready.pids)).not.toContain('nats-server');
+    relay.child.kill('SIGTERM');
+    expect(await relay.exited).toBe(0);
+    expect(isRunning(server.pid ?? 0)).toBe(true);
+  }, 120_000);
+
+  it('refuses a port in use, naming the flag that moves it, before starting anything', async () => {
+    const busy: Server = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
+    try {
+      const cwd = await mkdtemp(join(tmpdir(), 'relay-dev-'));
+      dirs.push(cwd);
+      const flags = (await ports()).map((v, i, all) => (all[i - 1] === '--http-port' ? String(port) : v));
+      const relay = spawnRelay(['dev', ...flags], { cwd });
+      relays.push(relay);
+      expect(await relay.exited).toBe(ExitCode.Usage);
+      expect(relay.err()).toContain(`relay: port ${port} (the gateway HTTP API) is in use: stop what listens there, or pass --http-port <port>`);
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
+
+  it('prints the same example report as the README, with demo keys that sources.json accepts', async () => {
+    const curl = await readmeCurl();
+    expect(curl.text).toBe(exampleCurl('http://127.0.0.1:8080'));
+    const sources = JSON.parse(await readFile(SOURCES, 'utf8')) as { sources: { id: string; keySha256: string[] }[] };
+    for (const [source, key] of Object.entries(DEMO_API_KEYS)) {
+      const hash = createHash('sha256').update(key).digest('hex');
+      expect(sources.sources.find((s) => s.id === source)?.keySha256).toContain(hash);
+    }
+  });
+});

@@ -1,0 +1,202 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology } from '@relay/bus';
+import { readDirectory } from '@relay/directory';
+import type { CliContext } from '../context.js';
+import { UnavailableError } from '../errors.js';
+import { onInterrupt } from '../commands/interrupt.js';
+import { printReadyBanner, readyEvent, type StackAddresses } from './banner.js';
+import { type DevChild, exitText, startChild, waitUntilReady } from './children.js';
+import { playDemo, planDemo, prepareDemoZone } from './demo.js';
+import { formatLogLine } from './log-lines.js';
+import { natsServerBinary } from './nats-binary.js';
+import { type DevNats, startDevNats } from './nats-launcher.js';
+import { DEV_SERVICES, type DevService, DevData, serviceMain } from './paths.js';
+import { ensurePortFree } from './ports.js';
+import { devZoneFile } from './zone-edit.js';
+
+/** Settings of {@link runDevStack}, from the flags of `relay dev`. */
+export interface DevStackSettings {
+  /** Working directory: relative paths in output are relative to it. */
+  readonly cwd: string;
+  /** Absolute path of the state folder (`./.relay`). */
+  readonly stateDir: string;
+  readonly ports: { readonly nats: number; readonly http: number; readonly locatorOps: number; readonly dispatcherOps: number };
+  /** `RELAY_RECHECK_INTERVAL` of the dispatcher, and the same in ms. */
+  readonly recheckInterval: string;
+  readonly recheckIntervalMs: number;
+  /** `LOG_LEVEL` of the services. */
+  readonly logLevel: string;
+  readonly json: boolean;
+  readonly demo: boolean;
+  /** Stop after the demo instead of running until Ctrl-C. */
+  readonly exitAfterDemo: boolean;
+  /** How long each service may take to answer `/healthz`, ms. */
+  readonly readyTimeoutMs: number;
+}
+
+/** Each service's environment (as production configures it) and the port of its `/healthz`. */
+function serviceEnvironments(
+  ctx: CliContext,
+  s: DevStackSettings,
+  natsUrl: string,
+  zoneFile: string,
+): Record<DevService, { env: Record<string, string | undefined>; healthPort: number }> {
+  const common = { ...ctx.env, NATS_URL: natsUrl, LOG_LEVEL: s.logLevel };
+  return {
+    gateway: { env: { ...common, RELAY_HTTP_PORT: String(s.ports.http), RELAY_SOURCES_FILE: DevData.sources }, healthPort: s.ports.http },
+    locator: {
+      env: { ...common, RELAY_OPS_PORT: String(s.ports.locatorOps), RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile },
+      healthPort: s.ports.locatorOps,
+    },
+    dispatcher: {
+      env: { ...common, RELAY_OPS_PORT: String(s.ports.dispatcherOps), RELAY_DIRECTORY_FILE: DevData.directory, RELAY_RECHECK_INTERVAL: s.recheckInterval },
+      healthPort: s.ports.dispatcherOps,
+    },
+  };
+}
+
+/** What the ready banner tells. */
+function stackAddresses(
+  s: DevStackSettings,
+  r: { natsUrl: string; ownNats: boolean; zoneFile: string; directoryRevision: number | undefined; pids: Record<string, number> },
+): StackAddresses {
+  return {
+    httpUrl: `http://127.0.0.1:${s.ports.http}`,
+    natsUrl: r.natsUrl,
+    ownNats: r.ownNats,
+    natsStore: relative(s.cwd, join(s.stateDir, 'nats')) || '.',
+    locatorOpsUrl: `http://127.0.0.1:${s.ports.locatorOps}`,
+    dispatcherOpsUrl: `http://127.0.0.1:${s.ports.dispatcherOps}`,
+    zoneFile: relative(s.cwd, r.zoneFile),
+    zoneIsDefault: r.zoneFile === devZoneFile(s.cwd),
+    directory: r.directoryRevision === undefined ? 'no directory' : `directory revision ${r.directoryRevision}`,
+    recheckInterval: s.recheckInterval,
+    pids: r.pids,
+  };
+}
+
+/** A crashed service, or the Ctrl-C that ends the stack. */
+type Ending = { readonly kind: 'signal'; readonly signal: NodeJS.Signals } | { readonly kind: 'crash'; readonly name: string; readonly how: string };
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/**
+ * Runs the dev stack until Ctrl-C/SIGTERM, a crashed service, or the end of
+ * the demo with `exitAfterDemo` (decisions 0050-0053): nats-server (unless
+ * `NATS_URL` is set), topology, gateway, locator and dispatcher as child
+ * processes with the demo data, their log lines prefixed, the ready banner.
+ * Stops everything before it returns or throws: services first (SIGTERM,
+ * they drain), then nats-server.
+ * @throws UsageError for a port in use, FileError for a missing build or
+ *   nats-server, UnavailableError for a service that crashed or never got ready.
+ */
+export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise<void> {
+  const ending = deferred<Ending>();
+  const children: DevChild[] = [];
+  let nats: DevNats | undefined;
+  let bus: Bus | undefined;
+  let feedBus: Bus | undefined;
+  let stopping = false;
+  let signals = 0;
+  const note = (text: string): void => ctx.err(`relay dev: ${text}\n`);
+  const stopListening = onInterrupt((signal) => {
+    signals += 1;
+    if (signals === 1) {
+      note(`${signal}: stopping the stack (Ctrl-C again to kill it at once)`);
+      ending.resolve({ kind: 'signal', signal });
+      return;
+    }
+    note('killing every process of the stack now');
+    for (const child of children) child.kill();
+    nats?.kill();
+  });
+  /** Awaits `work` unless the stack ends first (Ctrl-C, a crash): then resolves undefined. */
+  const step = <T>(work: Promise<T>): Promise<{ value: T } | undefined> =>
+    Promise.race([work.then((value) => ({ value })), ending.promise.then(() => undefined)]);
+
+  let crash: Ending | undefined;
+  try {
+    for (const name of DEV_SERVICES) serviceMain(name);
+    const joinUrl = ctx.env['NATS_URL'];
+    const joining = joinUrl !== undefined && joinUrl !== '';
+    if (!joining) await ensurePortFree(s.ports.nats, 'NATS of the dev stack', '--nats-port');
+    await ensurePortFree(s.ports.http, 'the gateway HTTP API', '--http-port');
+    await ensurePortFree(s.ports.locatorOps, 'the locator /healthz', '--locator-ops-port');
+    await ensurePortFree(s.ports.dispatcherOps, 'the dispatcher /healthz', '--dispatcher-ops-port');
+
+    await mkdir(s.stateDir, { recursive: true });
+    const zoneFile = join(s.stateDir, 'zone.json');
+    // A copy, so `relay zone set` never edits a tracked file; kept across restarts with its edits.
+    if (!existsSync(zoneFile)) await copyFile(DevData.zone, zoneFile);
+    const plan = s.demo ? planDemo() : undefined;
+    if (plan) await prepareDemoZone(plan, zoneFile);
+
+    if (!joining) {
+      nats = await startDevNats({ bin: natsServerBinary(ctx.env), dir: join(s.stateDir, 'nats'), port: s.ports.nats });
+      void nats.exited.then((how) => {
+        if (!stopping) ending.resolve({ kind: 'crash', name: 'nats-server', how: `exited (${how})` });
+      });
+    }
+    const natsUrl = joining ? joinUrl : (nats?.url ?? '');
+    const busConfig = busConfigFromEnv({ ...ctx.env, NATS_URL: natsUrl }, 'relay-dev');
+    bus = await connectBus(busConfig).catch((err: unknown) => {
+      throw new UnavailableError(`cannot reach NATS at ${natsUrl}: ${err instanceof Error ? err.message : String(err)}`, err);
+    });
+    await ensureTopology(bus, { replicas: busConfig.replicas });
+
+    const envOf = serviceEnvironments(ctx, s, natsUrl, zoneFile);
+    const width = Math.max(...DEV_SERVICES.map((n) => n.length));
+    // A Ctrl-C while nats-server was starting: start no services.
+    for (const name of signals === 0 ? DEV_SERVICES : []) {
+      const child = startChild({
+        name,
+        cwd: s.cwd,
+        env: envOf[name].env,
+        healthUrl: `http://127.0.0.1:${envOf[name].healthPort}/healthz`,
+        onLine: (service, line) => ctx.err(`${s.json ? line : formatLogLine(service, line, width)}\n`),
+      });
+      children.push(child);
+      // Nothing is restarted behind the operator's back: a crash ends the stack, loudly.
+      void child.exited.then((exit) => {
+        if (!stopping) ending.resolve({ kind: 'crash', name, how: exitText(exit) });
+      });
+    }
+    const ready = await step(Promise.all(children.map((c) => waitUntilReady(c, s.readyTimeoutMs))));
+    if (ready !== undefined && signals === 0) {
+      const stored = await readDirectory(bus);
+      const pids = Object.fromEntries([...(nats ? [['nats-server', nats.pid] as const] : []), ...children.map((c) => [c.name, c.pid] as const)]);
+      const addresses = stackAddresses(s, { natsUrl, ownNats: !joining, zoneFile, directoryRevision: stored?.revision, pids });
+      if (s.json) ctx.out(`${JSON.stringify(readyEvent(addresses))}\n`);
+      else printReadyBanner(ctx, addresses);
+
+      if (plan) {
+        feedBus = await connectBus(busConfig);
+        const played = await step(playDemo({ ctx, bus, feedBus, zoneFile, recheckIntervalMs: s.recheckIntervalMs, json: s.json }, plan));
+        if (played && !s.exitAfterDemo) note('the scenario is over; the stack keeps running until Ctrl-C');
+      }
+      if (!(plan && s.exitAfterDemo)) await ending.promise;
+    }
+    const ended = await Promise.race([ending.promise, Promise.resolve(undefined)]);
+    if (ended?.kind === 'crash') crash = ended;
+  } finally {
+    stopping = true;
+    await feedBus?.close().catch(() => undefined);
+    await bus?.close().catch(() => undefined);
+    const exits = await Promise.all(children.map(async (c) => `${c.name} ${exitText(await c.stop())}`));
+    await nats?.stop();
+    stopListening();
+    if (children.length > 0 || nats) {
+      note(`stopped: ${[...exits, ...(nats ? ['nats-server stopped'] : [])].join(', ')}`);
+    }
+  }
+  if (crash?.kind === 'crash') {
+    throw new UnavailableError(`${crash.name} ${crash.how} and was not restarted, so the stack was stopped; its log lines above say why`);
+  }
+  if (s.json) ctx.out(`${JSON.stringify({ event: 'stopped' })}\n`);
+}

@@ -9,7 +9,8 @@ import { idToken } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { checkNatsConfig, natsServerBinary } from '../dev/nats-binary.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
-import { actorOf, natsUrlOf, withBus } from './nats-connection.js';
+import { actorOf } from '../operator/audit.js';
+import { natsUrlOf, withBus } from '../operator/connect.js';
 
 interface GenerateOptions {
   readonly directory: string;

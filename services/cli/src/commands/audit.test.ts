@@ -105,8 +105,8 @@ describe('relay audit', () => {
   });
 
   it('says what to do when NATS_URL is unset, invalid or unreachable', async () => {
-    const none = await runCli(['audit'], { out: () => undefined, err: (t) => expect(t).toContain('NATS_URL is not set'), env: {} });
-    expect(none).toBe(ExitCode.Usage);
+    const none = await runCli(['audit'], { out: () => undefined, err: (t) => expect(t).toContain('or set NATS_URL'), env: {} });
+    expect(none).toBe(ExitCode.Unavailable);
     const port = await freePort();
     let err = '';
     const down = await runCli(['audit'], { out: () => undefined, err: (t) => (err += t), env: { NATS_URL: `nats://127.0.0.1:${port}` } });

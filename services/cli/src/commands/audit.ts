@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { FindingsError } from '../errors.js';
-import { withOperatorBus } from '../operator/connect.js';
+import { withBus } from '../operator/connect.js';
 import { parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
 import type { Reconciliation } from '../reconcile/check.js';
@@ -58,7 +58,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--since <time|duration>', 'only reports stored since this time (ISO 8601) or this long ago (15m, 24h, 7d)')
     .action(async (options: AuditOptions) => {
       const since = options.since === undefined ? undefined : parseTimeOrDuration('--since', options.since, new Date());
-      const result = await withOperatorBus(ctx, 'relay-audit', (bus) => reconcile(bus, since === undefined ? {} : { since }));
+      const result = await withBus(ctx, 'relay-audit', (bus) => reconcile(bus, since === undefined ? {} : { since }));
       if (outputMode(options) === 'json') printJson(ctx, { ...(since ? { since: since.toISOString() } : {}), ...result });
       else printReconciliation(ctx, result, since);
       if (result.lost > 0 || result.duplicated > 0) {

@@ -15,7 +15,8 @@ import { KvBucket } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { outputMode, printFields, printJson } from '../output.js';
 import { directoryCounts, printDirectory, routingChanges } from './directory-tables.js';
-import { actorOf, withBus } from './nats-connection.js';
+import { actorOf } from '../operator/audit.js';
+import { withBus } from '../operator/connect.js';
 
 interface JsonOption {
   readonly json?: boolean;

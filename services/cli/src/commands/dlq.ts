@@ -5,7 +5,7 @@ import { IncompleteError, UsageError } from '../errors.js';
 import { type DlqEntry, getEntry, listEntries } from '../dlq/entries.js';
 import { redrive, type RedriveOutcome } from '../dlq/redrive.js';
 import { type AuditedOptions, auditBeforeActing, auditedOptions, requireReason } from '../operator/audit.js';
-import { withOperatorBus } from '../operator/connect.js';
+import { withBus } from '../operator/connect.js';
 import { decodePayload } from '../operator/decode.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
 
@@ -103,7 +103,7 @@ async function redriveAll(ctx: CliContext, seqs: readonly string[], options: Red
   const wanted = seqs.map(seqOf);
   const service = serviceOf(options.service);
   requireReason(options);
-  return withOperatorBus(ctx, 'relay-cli-dlq', async (bus) => {
+  return withBus(ctx, 'relay-cli-dlq', async (bus) => {
     const targets = options.all === true ? (await listEntries(bus, service)).map((e) => e.seq) : wanted;
     const audit = await auditBeforeActing(bus, ctx, options, {
       action: 'dlq-redrive',
@@ -131,7 +131,7 @@ export function registerDlq(program: Command, ctx: CliContext): void {
     .option('--json', 'print the entries as JSON')
     .action(async (options: ListOptions) => {
       const service = serviceOf(options.service);
-      const entries = await withOperatorBus(ctx, 'relay-cli-dlq', (bus) => listEntries(bus, service));
+      const entries = await withBus(ctx, 'relay-cli-dlq', (bus) => listEntries(bus, service));
       if (outputMode(options) === 'json') printJson(ctx, entries.map(summary));
       else printList(ctx, entries);
     });
@@ -142,7 +142,7 @@ export function registerDlq(program: Command, ctx: CliContext): void {
     .option('--json', 'print the entry as JSON')
     .action(async (seqText: string, options: { json?: boolean }) => {
       const seq = seqOf(seqText);
-      const entry = await withOperatorBus(ctx, 'relay-cli-dlq', (bus) => getEntry(bus, seq));
+      const entry = await withBus(ctx, 'relay-cli-dlq', (bus) => getEntry(bus, seq));
       if (!entry) throw new UsageError(`there is no DLQ entry ${seq} (see \`relay dlq list\`)`);
       if (outputMode(options) === 'json') {
         const decoded = decodePayload(entry);

@@ -5,7 +5,7 @@ import type { CliContext } from '../context.js';
 import { UnavailableError, UsageError } from '../errors.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
 import { type DecodedMessage, decodeStored, messageJson, messageSummary } from './message-lines.js';
-import { withBus } from './nats-connection.js';
+import { withBus } from '../operator/connect.js';
 
 interface InspectOptions {
   readonly json?: boolean;

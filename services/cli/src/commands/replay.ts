@@ -5,7 +5,7 @@ import { Header, StreamName } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { type AuditedOptions, auditBeforeActing, auditedOptions, requireReason } from '../operator/audit.js';
-import { withOperatorBus } from '../operator/connect.js';
+import { withBus } from '../operator/connect.js';
 import { parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printFields, printJson } from '../output.js';
 import { openJsonl } from '../replay/jsonl.js';
@@ -201,7 +201,7 @@ export function registerReplay(program: Command, ctx: CliContext): void {
   auditedOptions(command).action(async (options: ReplayOptions) => {
     const plan = planOf(options, new Date());
     requireReason(options);
-    const result = await withOperatorBus(ctx, 'relay-cli-replay', (bus) => replay(bus, ctx, options, plan));
+    const result = await withBus(ctx, 'relay-cli-replay', (bus) => replay(bus, ctx, options, plan));
     if (outputMode(options) === 'json') printJson(ctx, result);
     else printResult(ctx, result);
   });

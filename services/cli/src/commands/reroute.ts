@@ -6,7 +6,7 @@ import { countryToken, RelayType, subjects, UNKNOWN_COUNTRY } from '@relay/wire'
 import type { CliContext } from '../context.js';
 import { IncompleteError, UnavailableError, UsageError } from '../errors.js';
 import { type AuditedOptions, auditBeforeActing, auditedOptions, requireReason } from '../operator/audit.js';
-import { withOperatorBus } from '../operator/connect.js';
+import { withBus } from '../operator/connect.js';
 import { parseDurationOption, parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printJson, printTable } from '../output.js';
 import { type CaseView, openCases, readCases } from '../reroute/cases.js';
@@ -148,7 +148,7 @@ export function registerReroute(program: Command, ctx: CliContext): void {
     const filter = filterOf(options, new Date());
     const waitMs = parseDurationOption('--wait', options.wait, true);
     requireReason(options);
-    const result = await withOperatorBus(ctx, 'relay-cli-reroute', (bus) => reroute(bus, ctx, options, filter, waitMs));
+    const result = await withBus(ctx, 'relay-cli-reroute', (bus) => reroute(bus, ctx, options, filter, waitMs));
     if (outputMode(options) === 'json') printJson(ctx, result);
     else printResult(ctx, result);
     if (waitMs > 0 && result.pending.length > 0) {

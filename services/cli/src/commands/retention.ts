@@ -5,7 +5,7 @@ import { applyRetention, type RetentionReport } from '@relay/bus';
 import type { CliContext } from '../context.js';
 import { FileError } from '../errors.js';
 import { type AuditedOptions, auditBeforeActing, auditedOptions, requireReason } from '../operator/audit.js';
-import { withOperatorBus } from '../operator/connect.js';
+import { withBus } from '../operator/connect.js';
 import { parseDurationOption } from '../operator/time.js';
 import { outputMode, printFields, printJson } from '../output.js';
 
@@ -66,7 +66,7 @@ export function registerRetention(program: Command, ctx: CliContext): void {
     const now = new Date();
     const cutoff = new Date(now.getTime() - afterMs).toISOString();
     const keyId = createHash('sha256').update(key).digest('hex').slice(0, 12);
-    const result: RetentionResult = await withOperatorBus(ctx, 'relay-cli-retention', async (bus) => {
+    const result: RetentionResult = await withBus(ctx, 'relay-cli-retention', async (bus) => {
       const audit = await auditBeforeActing(bus, ctx, options, {
         action: 'retention-apply',
         target: `REFERRALS and NOTICES stored before ${cutoff}`,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { withOperatorBus } from '../operator/connect.js';
+import { withBus } from '../operator/connect.js';
 import { parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printJson, printTable } from '../output.js';
 import { computeStats, type Stats, type StatsGrouping, type StatsRow } from '../stats/compute.js';
@@ -71,7 +71,7 @@ export function registerStats(program: Command, ctx: CliContext): void {
       if (options.by !== 'country' && options.by !== 'hoster') throw new UsageError(`--by: ${JSON.stringify(options.by)} must be country or hoster`);
       const by: StatsGrouping = options.by;
       const since = options.since === undefined ? undefined : parseTimeOrDuration('--since', options.since, new Date());
-      const facts = await withOperatorBus(ctx, 'relay-cli-stats', (bus) => readFacts(bus));
+      const facts = await withBus(ctx, 'relay-cli-stats', (bus) => readFacts(bus));
       const stats = computeStats(facts, by, since);
       if (outputMode(options) === 'json') printJson(ctx, { definition: TIME_TO_REMOVAL_DEFINITION, ...stats });
       else printStats(ctx, stats);

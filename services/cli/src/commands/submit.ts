@@ -5,7 +5,7 @@ import { type Problem, type Receipt, ReportFormat, SubmitRefusedError, isSubmitR
 import type { CliContext } from '../context.js';
 import { FileError, UnavailableError, UsageError } from '../errors.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
-import { natsUrlOf, withBus } from './nats-connection.js';
+import { natsUrlOf, withBus } from '../operator/connect.js';
 
 interface SubmitOptions {
   readonly key?: string;

@@ -5,8 +5,8 @@ import type { CliContext } from '../context.js';
 import { UnavailableError, UsageError } from '../errors.js';
 import { onInterrupt } from './interrupt.js';
 import { decodeStored, messageJson, messageLine } from './message-lines.js';
-import { connectCli } from './nats-connection.js';
-import { parseSince } from './since.js';
+import { connectCli } from '../operator/connect.js';
+import { parseTimeOrDuration } from '../operator/time.js';
 
 /** What `relay tail` can follow, the stream behind each, and the filters its subjects carry. */
 const TAILABLE = {
@@ -94,7 +94,7 @@ export function registerTail(program: Command, ctx: CliContext): void {
     .action(async (what: Tailable, options: TailOptions) => {
       const filterSubject = tailFilter(what, options);
       const limit = countOf(options.count);
-      const startTime = options.since === undefined ? undefined : parseSince(options.since);
+      const startTime = options.since === undefined ? undefined : parseTimeOrDuration('--since', options.since, new Date());
       const { stream } = TAILABLE[what];
       const bus = await connectCli(ctx, 'relay-tail');
       // Closing the connection ends the follow loop; a second close would fail while the first drains.

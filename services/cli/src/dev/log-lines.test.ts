@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseSince } from '../commands/since.js';
 import { formatLogLine } from './log-lines.js';
 
 describe("the dev stack's log lines", () => {
@@ -13,12 +12,3 @@ describe("the dev stack's log lines", () => {
   });
 });
 
-describe('--since', () => {
-  it('reads a duration back from now or an ISO time, and refuses anything else', () => {
-    const now = new Date('2026-11-02T12:00:00Z');
-    expect(parseSince('15m', now).toISOString()).toBe('2026-11-02T11:45:00.000Z');
-    expect(parseSince('2026-11-01T08:00:00Z', now).toISOString()).toBe('2026-11-01T08:00:00.000Z');
-    expect(parseSince('2026-11-01', now).toISOString()).toBe('2026-11-01T00:00:00.000Z');
-    expect(() => parseSince('last week', now)).toThrow('--since "last week" is neither a time nor a duration: use e.g. 2026-11-02T08:00:00Z, 15m or 2h');
-  });
-});

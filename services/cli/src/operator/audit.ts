@@ -19,8 +19,8 @@ export function auditedOptions(command: Command): Command {
 }
 
 /** The operator named in audit records: `--actor`, else `NATS_CLIENT_NAME`, else the OS user. */
-export function actorOf(ctx: CliContext, options: AuditedOptions): string {
-  const named = options.actor ?? ctx.env['NATS_CLIENT_NAME'];
+export function actorOf(ctx: CliContext, given: string | undefined): string {
+  const named = given !== undefined && given.trim() !== '' ? given : ctx.env['NATS_CLIENT_NAME'];
   if (named !== undefined && named.trim() !== '') return named.trim();
   try {
     return userInfo().username;
@@ -57,7 +57,7 @@ export async function auditBeforeActing(bus: Bus, ctx: CliContext, options: Audi
     throw new UnavailableError('the server has no AUDIT stream: it is not a Hotline Relay server, or no relay service has started on it yet');
   }
   return recordAudit(bus, {
-    actor: actorOf(ctx, options),
+    actor: actorOf(ctx, options.actor),
     action: planned.action,
     target: planned.target,
     reason: options.reason.trim(),

@@ -1,13 +1,13 @@
 // A hotline system on Hotline Relay: submit a report, work the referrals routed
 // to this hotline, and report progress in ICCAM's vocabulary.
 //
-//   npx tsx examples/hotline-system.ts            (against `npm start`'s relay)
+//   RELAY_DEV=1 RELAY_API_KEY=demo-eokm-237e4e35b7044668047a8c1f097f320e npx tsx examples/hotline-system.ts
 //   NATS_URL=tls://relay.example:4222 NATS_CREDS=eokm.creds HOTLINE=eokm ...
 import { busConfigFromEnv, connectBus } from '@relay/bus';
 import { hotlineClient, isSubmitRefusedError } from '@relay/client';
 import { StatusAction } from '@relay/wire';
 
-const env: Record<string, string | undefined> = { NATS_URL: 'nats://127.0.0.1:4222', ...process.env };
+const env: Record<string, string | undefined> = { NATS_URL: 'nats://127.0.0.1:4322', ...process.env };
 const bus = await connectBus(busConfigFromEnv(env, 'example-hotline'));
 const hotline = hotlineClient(bus, {
   hotline: env['HOTLINE'] ?? 'eokm',

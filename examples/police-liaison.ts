@@ -5,7 +5,7 @@ import { busConfigFromEnv, connectBus } from '@relay/bus';
 import { policeClient } from '@relay/client';
 import { NoticeKind } from '@relay/wire';
 
-const env: Record<string, string | undefined> = { NATS_URL: 'nats://127.0.0.1:4222', ...process.env };
+const env: Record<string, string | undefined> = { NATS_URL: 'nats://127.0.0.1:4322', ...process.env };
 const bus = await connectBus(busConfigFromEnv(env, 'example-police'));
 const notices = await policeClient(bus, { country: env['COUNTRY'] ?? 'NL', createConsumer: env['RELAY_DEV'] === '1' }).notices();
 process.once('SIGINT', () => void notices.close());

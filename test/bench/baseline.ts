@@ -19,6 +19,9 @@ export async function measureBaseline(natsUrl: string, quick: boolean, log: (l: 
     log(`baseline: publish ${Math.round(publishPerSec)} msg/s`);
     const consumePerSec = await consumeRate(js, nc, count);
     log(`baseline: consume ${Math.round(consumePerSec)} msg/s`);
+    await reset(nc);
+    const singleHopPerSec = await singleHopRate(js, nc, count);
+    log(`baseline: single hop (publish + consume at once) ${Math.round(singleHopPerSec)} msg/s`);
     const latency: Record<string, LatencyFigures> = {};
     for (const rate of [100, 1_000]) {
       await reset(nc);
@@ -26,7 +29,7 @@ export async function measureBaseline(natsUrl: string, quick: boolean, log: (l: 
       log(`baseline: latency at ${rate}/s p50 ${latency[`at${rate}`]?.p50.toFixed(2)} ms p99 ${latency[`at${rate}`]?.p99.toFixed(2)} ms`);
     }
     await jsm.streams.delete(STREAM);
-    return { messageBytes: SIZE, publishPerSec, consumePerSec, latency };
+    return { messageBytes: SIZE, publishPerSec, consumePerSec, singleHopPerSec, latency };
   } finally {
     await nc.drain();
   }
@@ -80,6 +83,36 @@ async function consumeRate(js: JetStreamClient, nc: NatsConnection, count: numbe
   }
   await messages.close();
   return count / ((performance.now() - started) / 1000);
+}
+
+/** Publishes `count` messages (window 256) while a consumer drains them: rate until the last is consumed. */
+async function singleHopRate(js: JetStreamClient, nc: NatsConnection, count: number): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(STREAM, { durable_name: 'hop', ack_policy: AckPolicy.Explicit, filter_subject: 'bench.raw.hop' });
+  const consumer = await js.consumers.get(STREAM, 'hop');
+  const messages = await consumer.consume({ max_messages: 500 });
+  const started = performance.now();
+  const reading = (async () => {
+    let got = 0;
+    for await (const m of messages) {
+      m.ack();
+      if (++got >= count) break;
+    }
+  })();
+  const window = 256;
+  let inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    inFlight.push(js.publish('bench.raw.hop', payload(i), { msgID: `h:${i}` }));
+    if (inFlight.length >= window) {
+      await Promise.all(inFlight);
+      inFlight = [];
+    }
+  }
+  await Promise.all(inFlight);
+  await reading;
+  const rate = count / ((performance.now() - started) / 1000);
+  await messages.close();
+  return rate;
 }
 
 /** Publishes at a fixed rate for `seconds` while a consumer records publish -> delivery time. */

@@ -9,6 +9,8 @@ export interface Baseline {
   readonly publishPerSec: number;
   /** Durable pull consumer, batch 500, ack each. */
   readonly consumePerSec: number;
+  /** Publish and pull-consume at once (the previous two together): messages/s through one persisted hop. */
+  readonly singleHopPerSec: number;
   /** Single-hop publish -> consume latency at fixed rates, ms. */
   readonly latency: Readonly<Record<string, LatencyFigures>>;
 }

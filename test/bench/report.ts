@@ -9,7 +9,7 @@ export function formatTable(machine: Record<string, string | number>, baseline: 
   lines.push(`machine: ${Object.entries(machine).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   lines.push('');
   lines.push(`raw JetStream baseline (${baseline.messageBytes} B messages, one server, file storage)`);
-  lines.push(`  publish ${num(baseline.publishPerSec)} msg/s   pull consume ${num(baseline.consumePerSec)} msg/s`);
+  lines.push(`  publish ${num(baseline.publishPerSec)} msg/s   pull consume ${num(baseline.consumePerSec)} msg/s   single hop (both at once) ${num(baseline.singleHopPerSec)} msg/s`);
   for (const l of Object.values(baseline.latency)) {
     lines.push(`  single hop at ${l.ratePerSec}/s: p50 ${num(l.p50)} ms  p90 ${num(l.p90)} ms  p99 ${num(l.p99)} ms  p99.9 ${num(l.p999)} ms`);
   }

@@ -1,0 +1,72 @@
+// The bench's stand-in for the hotlines: one durable pull consumer over every
+// referral, acking each as a hotline's client does, and recording when the
+// referral of each report arrived.
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { decodeMessage, RelayType, StreamName, SubjectRoot } from '@relay/wire';
+
+/** Referrals received so far, and the delivery time of each by report id. */
+export interface ReferralSink {
+  /** Referrals delivered since the sink started. */
+  count(): number;
+  /** Delivery times (performance.now() + timeOrigin, ms) of the referrals of report `reportId`. */
+  deliveredFor(reportId: string): readonly number[];
+  /** Resolves once `n` referrals were delivered. */
+  until(n: number, timeoutMs: number): Promise<void>;
+  /** Time the last referral was delivered, epoch ms. */
+  lastAt(): number;
+  close(): Promise<void>;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** Starts delivering referrals published from now on, on its own connection (as a hotline has). */
+export async function startReferralSink(natsUrl: string, name: string): Promise<ReferralSink> {
+  const nc = await connect({ servers: natsUrl, noAsyncTraces: true, name });
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(StreamName.Referrals, {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.New,
+    filter_subject: `${SubjectRoot.Referral}.>`,
+    max_ack_pending: 20_000,
+  });
+  const consumer = await jetstream(nc).consumers.get(StreamName.Referrals, name);
+  const byReport = new Map<string, number[]>();
+  let count = 0;
+  let last = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const messages = await consumer.consume({ max_messages: 1_000 });
+  const reading = (async () => {
+    for await (const m of messages) {
+      const at = now();
+      const referral = decodeMessage(RelayType.Referral, m.data);
+      m.ack();
+      const list = byReport.get(referral.reportId) ?? [];
+      list.push(at);
+      byReport.set(referral.reportId, list);
+      count++;
+      last = at;
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        if (count >= (waiters[i]?.n ?? Infinity)) waiters.splice(i, 1)[0]?.resolve();
+      }
+    }
+  })();
+  return {
+    count: () => count,
+    deliveredFor: (reportId) => byReport.get(reportId) ?? [],
+    lastAt: () => last,
+    until: (n, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        if (count >= n) return resolve();
+        const timer = setTimeout(() => reject(new Error(`only ${count} of ${n} referrals delivered after ${timeoutMs / 1000} s`)), timeoutMs);
+        waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+      }),
+    close: async () => {
+      await messages.close();
+      await reading;
+      await jsm.consumers.delete(StreamName.Referrals, name);
+      await nc.drain();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+// The whole pipeline as hotlines see it: reports submitted over
+// `relay.intake.submit` to the gateway, located by the locator (static zone of
+// hosts in ~50 countries and behind a few CDNs), routed by the dispatcher, and
+// referrals pulled and acked by a hotline-like consumer. Throughput at
+// saturation and latency at fixed rates, beside the raw single hop.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDirectoryFile } from '@relay/directory';
+import type { ServiceProcess } from '@relay/testkit';
+import { type BenchSuite, type Figure, type LatencyFigures, versus } from '../harness.js';
+import { endToEndLatency, referralsOf, type Sent, submitPaced, submitWindowed } from '../pipeline/drive.js';
+import { benchHosts, findAddresses, zoneOf } from '../pipeline/hosts.js';
+import { startReferralSink } from '../pipeline/referral-sink.js';
+import { reportGenerator } from '../pipeline/reports.js';
+
+const DIRECTORY = fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url));
+const SOURCES = fileURLToPath(new URL('../../../deploy/dev/sources.json', import.meta.url));
+const WINDOW = 256;
+const DRAIN_MS = 600_000;
+
+/** Peak RSS of each service, sampled every 250 ms while the suite runs. */
+function rssSampler(services: readonly ServiceProcess[]): { peakMiB(name: string): number; stop(): void } {
+  const peak = new Map<string, number>();
+  const sample = (): void => {
+    for (const s of services) peak.set(s.name, Math.max(peak.get(s.name) ?? 0, s.rssBytes()));
+  };
+  const timer = setInterval(sample, 250);
+  return { peakMiB: (name) => (peak.get(name) ?? 0) / 2 ** 20, stop: () => (sample(), clearInterval(timer)) };
+}
+
+function latencyFigures(label: string, e2e: LatencyFigures, raw: LatencyFigures | undefined): Figure[] {
+  const rows: Figure[] = [
+    { name: `${label}: referrals measured`, value: e2e.samples, unit: '' },
+    { name: `${label}: p50`, value: e2e.p50, unit: 'ms' },
+    { name: `${label}: p90`, value: e2e.p90, unit: 'ms' },
+  ];
+  const p99: Figure = raw ? versus(`${label}: p99`, e2e.p99, 'ms', 'raw single-hop p99', raw.p99) : { name: `${label}: p99`, value: e2e.p99, unit: 'ms' };
+  rows.push(p99, { name: `${label}: p99.9`, value: e2e.p999, unit: 'ms' });
+  return rows;
+}
+
+export const suite: BenchSuite = {
+  name: 'pipeline',
+  async run(ctx) {
+    const directory = loadDirectoryFile(DIRECTORY);
+    const countries = [...new Set(directory.data.hotlines.map((h) => h.country))];
+    const found = await findAddresses(countries);
+    const hosts = benchHosts(found, 20);
+    ctx.log(`hosts: ${found.byCountry.size} countries of ${countries.length}, CDNs ${[...found.byCdn.keys()].join(', ')}; ${hosts.length} host names`);
+    const dir = await mkdtemp(join(tmpdir(), 'relay-bench-pipeline-'));
+    try {
+      const zone = join(dir, 'zone.json');
+      await writeFile(zone, JSON.stringify(zoneOf(hosts)));
+      const services = [
+        await ctx.startService('gateway', { RELAY_SOURCES_FILE: SOURCES, RELAY_RATE_LIMIT: '1000000' }),
+        await ctx.startService('locator', { RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zone }),
+        await ctx.startService('dispatcher', { RELAY_DIRECTORY_FILE: DIRECTORY, RELAY_RECHECK_INTERVAL: '1h' }),
+      ];
+      const rss = rssSampler(services);
+      const sink = await startReferralSink(ctx.natsUrl, 'bench-hotlines');
+      const make = reportGenerator('pipe', hosts);
+      const figures: Figure[] = [];
+      let next = 0;
+      let delivered = 0;
+      /** Waits until every referral of `sent` (and of what was sent before) was delivered. */
+      const run = async (sent: Sent[]): Promise<Sent[]> => {
+        delivered += referralsOf(sent);
+        await sink.until(delivered, DRAIN_MS);
+        return sent;
+      };
+      try {
+        // Warm-up: JIT, caches, tenant consumers.
+        await run(await submitWindowed(ctx.bus, make, next, 300, 32));
+        next += 300;
+
+        // Saturation: as many reports as the gateway accepts, WINDOW in flight.
+        const n = ctx.quick ? 3_000 : 20_000;
+        const cpu0 = services.map((s) => s.cpuSeconds());
+        const started = performance.timeOrigin + performance.now();
+        const sent = await submitWindowed(ctx.bus, make, next, n, WINDOW);
+        next += n;
+        const acceptedBy = Math.max(...sent.map((s) => s.acceptedAt));
+        await run(sent);
+        const routedBy = sink.lastAt();
+        const urls = referralsOf(sent);
+        const seconds = (routedBy - started) / 1000;
+        const reportsPerSec = n / seconds;
+        ctx.log(`saturation: ${n} reports (${urls} URLs) accepted in ${((acceptedBy - started) / 1000).toFixed(1)} s, all referrals delivered in ${seconds.toFixed(1)} s`);
+        const throughput = versus('reports/s end to end (accepted and every referral delivered)', reportsPerSec, 'reports/s', 'raw single hop', ctx.baseline.singleHopPerSec);
+        figures.push(
+          { ...versus('reports/s accepted (receipts, 256 in flight)', n / ((acceptedBy - started) / 1000), 'reports/s', 'raw publish', ctx.baseline.publishPerSec) },
+          { ...throughput, target: '>= 33% of the raw single hop', met: (throughput.vsBaseline?.ratio ?? 0) >= 0.33 },
+          versus('referrals/s delivered', urls / seconds, 'referrals/s', 'raw single hop', ctx.baseline.singleHopPerSec),
+          { name: 'URLs per report (mean)', value: urls / n, unit: '' },
+        );
+        services.forEach((s, i) => {
+          const cpu = s.cpuSeconds() - (cpu0[i] ?? 0);
+          figures.push({ name: `${s.name} CPU per report`, value: (cpu / n) * 1e6, unit: 'us' });
+          if (s.name !== 'gateway') figures.push({ name: `${s.name} CPU per URL`, value: (cpu / urls) * 1e6, unit: 'us' });
+        });
+
+        // Latency at fixed rates: submission -> referral delivered.
+        for (const rate of [100, 1_000]) {
+          const count = rate * (ctx.quick ? 3 : 10);
+          const paced = await run(await submitPaced(ctx.bus, make, next, count, rate));
+          next += count;
+          const e2e = endToEndLatency(paced, sink, rate);
+          ctx.log(`at ${rate}/s: p50 ${e2e.p50.toFixed(1)} ms p99 ${e2e.p99.toFixed(1)} ms`);
+          const rows = latencyFigures(`latency at ${rate} reports/s`, e2e, ctx.baseline.latency[`at${rate}`]);
+          if (rate === 1_000) {
+            const p99 = rows.find((r) => r.name.endsWith(': p99'));
+            if (p99?.vsBaseline) Object.assign(p99, { target: '<= 3x the raw single-hop p99', met: p99.vsBaseline.ratio <= 3 });
+          }
+          figures.push(...rows);
+        }
+        rss.stop();
+        for (const s of services) figures.push({ name: `${s.name} peak RSS`, value: rss.peakMiB(s.name), unit: 'MiB', target: '< 150 MB', met: rss.peakMiB(s.name) * 2 ** 20 < 150e6 });
+        return figures;
+      } finally {
+        rss.stop();
+        await sink.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};

@@ -29,6 +29,8 @@ export interface LatencyFigures {
 export interface BenchContext {
   /** The bench's own nats-server (never the shared one). */
   readonly natsUrl: string;
+  /** Its process id, for its CPU time. */
+  readonly natsServerPid: number;
   /** A connection to it with the relay topology ensured. */
   readonly bus: Bus;
   /** Smaller sample sizes (a smoke run). */

@@ -43,6 +43,7 @@ try {
     const started: ServiceProcess[] = [];
     const ctx: BenchContext = {
       natsUrl: server.url,
+      natsServerPid: server.pid ?? 0,
       bus,
       quick: values.quick,
       baseline,

@@ -6,5 +6,6 @@ export { DEFAULT_NATS_SERVER_BIN, natsServerBinary, startNatsServer } from './se
 export type { NatsServer, NatsServerOptions } from './server.js';
 export { waitFor } from './wait.js';
 export type { WaitOptions } from './wait.js';
+export { processCpuSeconds, processRssBytes } from './proc.js';
 export { startService } from './service.js';
 export type { ServiceOptions, ServiceProcess } from './service.js';

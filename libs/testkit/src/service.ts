@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NatsServerStartError } from './errors.js';
 import { freePort } from './ports.js';
+import { processCpuSeconds, processRssBytes } from './proc.js';
 import { waitFor } from './wait.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -97,8 +98,8 @@ export async function startService(name: string, options: ServiceOptions): Promi
     httpPort,
     exited,
     output: () => out,
-    cpuSeconds: () => procCpuSeconds(pid),
-    rssBytes: () => procRssBytes(pid),
+    cpuSeconds: () => processCpuSeconds(pid),
+    rssBytes: () => processRssBytes(pid),
     kill: async () => {
       if (!gone) child.kill('SIGKILL');
       await exited;
@@ -108,26 +109,4 @@ export async function startService(name: string, options: ServiceOptions): Promi
       return exited;
     },
   };
-}
-
-const CLOCK_TICKS = 100;
-
-function procCpuSeconds(pid: number): number {
-  try {
-    // Fields after the command name, which may contain spaces: utime is 14th, stime 15th overall.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-function procRssBytes(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
 }

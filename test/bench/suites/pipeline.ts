@@ -4,11 +4,11 @@
 // referrals pulled and acked by a hotline-like consumer. Throughput at
 // saturation and latency at fixed rates, beside the raw single hop.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDirectoryFile } from '@relay/directory';
-import type { ServiceProcess } from '@relay/testkit';
+import { processCpuSeconds, type ServiceProcess } from '@relay/testkit';
 import { type BenchSuite, type Figure, type LatencyFigures, versus } from '../harness.js';
 import { endToEndLatency, referralsOf, type Sent, submitPaced, submitWindowed } from '../pipeline/drive.js';
 import { benchHosts, findAddresses, zoneOf } from '../pipeline/hosts.js';
@@ -78,6 +78,8 @@ export const suite: BenchSuite = {
         // Saturation: as many reports as the gateway accepts, WINDOW in flight.
         const n = ctx.quick ? 3_000 : 20_000;
         const cpu0 = services.map((s) => s.cpuSeconds());
+        const natsCpu0 = processCpuSeconds(ctx.natsServerPid);
+        const benchCpu0 = process.cpuUsage();
         const started = performance.timeOrigin + performance.now();
         const sent = await submitWindowed(ctx.bus, make, next, n, WINDOW);
         next += n;
@@ -95,8 +97,16 @@ export const suite: BenchSuite = {
           versus('referrals/s delivered', urls / seconds, 'referrals/s', 'raw single hop', ctx.baseline.singleHopPerSec),
           { name: 'URLs per report (mean)', value: urls / n, unit: '' },
         );
+        const benchCpu = process.cpuUsage(benchCpu0);
+        figures.push(
+          { name: 'nats-server CPU per report', value: ((processCpuSeconds(ctx.natsServerPid) - natsCpu0) / n) * 1e6, unit: 'us' },
+          { name: 'bench (submitting hotline + referral consumer) CPU per report', value: (benchCpu.user + benchCpu.system) / n, unit: 'us' },
+        );
+        const serviceCpu = services.map((s, i) => s.cpuSeconds() - (cpu0[i] ?? 0));
+        const allCpu = serviceCpu.reduce((a, b) => a + b, 0) + processCpuSeconds(ctx.natsServerPid) - natsCpu0 + (benchCpu.user + benchCpu.system) / 1e6;
+        figures.push({ name: `CPU busy during saturation (all processes, ${cpus().length} cores)`, value: (allCpu / (cpus().length * seconds)) * 100, unit: '%' });
         services.forEach((s, i) => {
-          const cpu = s.cpuSeconds() - (cpu0[i] ?? 0);
+          const cpu = serviceCpu[i] ?? 0;
           figures.push({ name: `${s.name} CPU per report`, value: (cpu / n) * 1e6, unit: 'us' });
           if (s.name !== 'gateway') figures.push({ name: `${s.name} CPU per URL`, value: (cpu / urls) * 1e6, unit: 'us' });
         });

@@ -1,17 +1,19 @@
-// `npm run bench [-- --json] [--quick] [--only <suite>]`: spawns its own
+// `npm run bench [-- --json] [--quick] [--only <suite>] [--record]`: spawns its own
 // nats-server, measures the raw JetStream baseline, then every suite, and
-// prints the figures beside the baseline (a table, or one JSON object).
+// prints the figures beside the baseline (a table, or one JSON object);
+// `--record` also writes the table into docs/performance.md.
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { busConfigFromEnv, connectBus, ensureTopology } from '@relay/bus';
 import { type ServiceProcess, startNatsServer, startService } from '@relay/testkit';
 import { measureBaseline } from './baseline.js';
 import type { BenchContext, Figure } from './harness.js';
+import { recordInDoc } from './record.js';
 import { formatTable } from './report.js';
 import { suites } from './suites/index.js';
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true } },
+  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true }, record: { type: 'boolean', default: false } },
 });
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -62,11 +64,10 @@ try {
       await bus.close();
     }
   }
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ machine, baseline, suites: results })}\n`);
-  } else {
-    process.stdout.write(formatTable(machine, baseline, results));
-  }
+  const table = formatTable(machine, baseline, results);
+  if (values.json) process.stdout.write(`${JSON.stringify({ machine, baseline, suites: results })}\n`);
+  else process.stdout.write(table);
+  if (values.record) recordInDoc(table, `npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
 } finally {
   await server.dispose();
 }

@@ -1,5 +1,6 @@
 import type { ParsedAddress } from './address.js';
 import { GeoDataError } from './errors.js';
+import { compareV6, createV4Search, lastV6AtOrBefore, type V4Search } from './range-search.js';
 import type { AsnRecord, AsnSource } from './sources.js';
 
 /** Bumped whenever the binary layout changes; part of the cache file name. */
@@ -93,26 +94,17 @@ export function decodeAsnIndex(bytes: Uint8Array, where: string): AsnColumns {
   return { ...columns, orgBytes: new Uint8Array(bytes.buffer, at, orgBytes) };
 }
 
-/** Compares IPv6 words `w` with the boundary at `i` of `col`: -1, 0 or 1. */
-function compare6(w: readonly [number, number, number, number], col: Uint32Array, i: number): number {
-  const base = i * 4;
-  for (let k = 0; k < 4; k++) {
-    const a = w[k] ?? 0;
-    const b = col[base + k] ?? 0;
-    if (a !== b) return a < b ? -1 : 1;
-  }
-  return 0;
-}
-
 class AsnIndexSource implements AsnSource {
   private readonly records: (AsnRecord | undefined)[];
   private readonly decoder = new TextDecoder();
+  private readonly v4: V4Search;
 
   constructor(
     readonly name: string,
     private readonly c: AsnColumns,
   ) {
     this.records = new Array<AsnRecord | undefined>(c.netAsn.length);
+    this.v4 = createV4Search(c.v4Start);
   }
 
   lookup(address: ParsedAddress): AsnRecord | undefined {
@@ -121,37 +113,13 @@ class AsnIndexSource implements AsnSource {
   }
 
   private find4(ip: number): number {
-    const { v4Start, v4End, v4Net } = this.c;
-    let lo = 0;
-    let hi = v4Start.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((v4Start[mid] ?? 0) <= ip) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found >= 0 && ip <= (v4End[found] ?? 0) ? (v4Net[found] ?? -1) : -1;
+    const found = this.v4.lastAtOrBefore(ip);
+    return found >= 0 && ip <= (this.c.v4End[found] ?? 0) ? (this.c.v4Net[found] ?? -1) : -1;
   }
 
   private find6(w: readonly [number, number, number, number]): number {
-    const { v6Start, v6End, v6Net } = this.c;
-    let lo = 0;
-    let hi = v6Net.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compare6(w, v6Start, mid) >= 0) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found >= 0 && compare6(w, v6End, found) <= 0 ? (v6Net[found] ?? -1) : -1;
+    const found = lastV6AtOrBefore(w, this.c.v6Start);
+    return found >= 0 && compareV6(w, this.c.v6End, found) <= 0 ? (this.c.v6Net[found] ?? -1) : -1;
   }
 
   private record(net: number): AsnRecord {

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AsnColumns, asnSourceFromColumns, decodeAsnIndex, encodeAsnIndex } from './asn-index.js';
-import { GeoDataError, loadEmbeddedAsn, parseAddress } from './index.js';
+import { ASN_CSV_FILES } from './asn-index-build.js';
+import { asnIndexPath, GeoDataError, loadEmbeddedAsn, parseAddress } from './index.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -72,5 +74,72 @@ describe('the binary ASN index', () => {
     expect(again.from).toBe('csv');
     expect(again.source.lookup(parseAddress('5.9.0.1'))?.asn).toBe(24940);
     expect((await loadEmbeddedAsn({ indexDir: dir })).from).toBe('index');
+  });
+});
+
+/** A seeded generator of unsigned 32-bit numbers (xorshift32), so failures reproduce. */
+function seeded(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+/** The IPv4 rows of the CSV the index is built from: start, end and ASN (the first three columns are plain numbers). */
+function csvRows(): { readonly start: number[]; readonly end: number[]; readonly asn: number[] } {
+  const rows = { start: [] as number[], end: [] as number[], asn: [] as number[] };
+  const text = readFileSync(join(asnIndexPath().csvDir, ASN_CSV_FILES.v4), 'utf8');
+  for (const line of text.split('\n')) {
+    const [start, end, asn] = line.split(',', 3);
+    if (start === undefined || end === undefined || asn === undefined) continue;
+    rows.start.push(Number(start));
+    rows.end.push(Number(end));
+    rows.asn.push(Number(asn));
+  }
+  return rows;
+}
+
+describe('the embedded ASN index', () => {
+  it('answers what the CSV says for 100,000 random IPv4 addresses and around every 50th range', async () => {
+    const { source } = await loadEmbeddedAsn();
+    const rows = csvRows();
+    expect(rows.start.length).toBeGreaterThan(100_000);
+    // The reference: the last row starting at or before the address, if the address is not past its end.
+    const expected = (ip: number): number => {
+      let lo = 0;
+      let hi = rows.start.length - 1;
+      let found = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((rows.start[mid] ?? 0) <= ip) {
+          found = mid;
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      return found >= 0 && ip <= (rows.end[found] ?? 0) ? (rows.asn[found] ?? 0) : 0;
+    };
+    const next = seeded(4_242);
+    const ips = Array.from({ length: 100_000 }, next);
+    for (let i = 0; i < rows.start.length; i += 50) {
+      const [start, end] = [rows.start[i] ?? 0, rows.end[i] ?? 0];
+      ips.push(start, end, Math.max(start - 1, 0), Math.min(end + 1, 0xffffffff));
+    }
+    const wrong: string[] = [];
+    let known = 0;
+    for (const ip of ips) {
+      const text = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+      const got = source.lookup(parseAddress(text))?.asn ?? 0;
+      const want = expected(ip);
+      if (want !== 0) known++;
+      if (got !== want) wrong.push(`${text}: AS${got} (CSV: AS${want})`);
+    }
+    expect(wrong.slice(0, 10)).toEqual([]);
+    expect(known).toBeGreaterThan(50_000);
   });
 });

@@ -1,17 +1,13 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildAsnColumns } from './asn-index-build.js';
 import { ASN_INDEX_FORMAT, type AsnColumns, asnSourceFromColumns, decodeAsnIndex, encodeAsnIndex } from './asn-index.js';
 import { EMBEDDED_DATASETS, embeddedDatasetPath } from './embedded-data.js';
 import { GeoDataError } from './errors.js';
+import { DEFAULT_INDEX_DIR, readIndexBytes, writeIndexFile } from './index-file.js';
 import type { AsnSource } from './sources.js';
 
-/**
- * Default folder of the prebuilt ASN index: `libs/geo/dist/data/`, written
- * by `npm run build` (the same path from `src/` and `dist/`).
- */
-export const DEFAULT_ASN_INDEX_DIR = fileURLToPath(new URL('../dist/data/', import.meta.url));
+/** Default folder of the prebuilt ASN index: `libs/geo/dist/data/`, written by `npm run build`. */
+export const DEFAULT_ASN_INDEX_DIR = DEFAULT_INDEX_DIR;
 
 /** Settings of {@link loadEmbeddedAsn}. */
 export interface EmbeddedAsnOptions {
@@ -87,25 +83,11 @@ export async function ensureAsnIndex(indexDir: string = DEFAULT_ASN_INDEX_DIR): 
 
 /** The index at `path`, or undefined when it is missing or unreadable (then it is rebuilt). */
 function readIndex(path: string): { readonly columns: AsnColumns; readonly bytes: number } | undefined {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    return undefined;
-  }
-  // Typed-array views need 4-byte alignment; a pooled Buffer may not have it.
-  if (bytes.byteOffset % 4 !== 0) bytes = new Uint8Array(bytes);
+  const bytes = readIndexBytes(path);
+  if (bytes === undefined) return undefined;
   try {
     return { columns: decodeAsnIndex(bytes, path), bytes: bytes.byteLength };
   } catch {
     return undefined;
   }
-}
-
-/** Writes beside the target and renames, so a reader never sees half a file. */
-function writeIndexFile(path: string, bytes: Uint8Array): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
 }

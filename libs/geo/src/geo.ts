@@ -1,6 +1,7 @@
 import { type ParsedAddress, parseAddress } from './address.js';
 import { loadEmbeddedAsn } from './asn-table.js';
-import { EMBEDDED_DATASETS, embeddedDatasetPath } from './embedded-data.js';
+import { loadEmbeddedCountry } from './country-table.js';
+import { EMBEDDED_DATASETS } from './embedded-data.js';
 import { GenerationalCache } from './lookup-cache.js';
 import { openAsnDatabase, openCountryDatabase } from './mmdb.js';
 import type { AsnSource, CountrySource } from './sources.js';
@@ -38,7 +39,7 @@ export interface IpFacts {
 /** IP -> country, ASN and AS organisation, in process. */
 export interface GeoLookup {
   /**
-   * Looks an address up (dotted-quad IPv4 or IPv6). Answers are memoised.
+   * Looks an address up (dotted-quad IPv4 or IPv6). Answers are memoised unless `cacheSize` is 0.
    * @throws InvalidAddressError when `ip` is not an address.
    */
   lookup(ip: string): IpFacts;
@@ -60,9 +61,10 @@ function confidenceOf(a: string, b: string): Confidence {
   return a === '' && b === '' ? Confidence.None : Confidence.OneMissing;
 }
 
-/** Combines country and ASN sources into one memoising lookup. */
+/** Combines country and ASN sources into one lookup, memoising unless `cacheSize` is 0. */
 export function createGeo(parts: GeoParts): GeoLookup {
-  const cache = new GenerationalCache<string, IpFacts>(parts.cacheSize ?? 50_000);
+  const cacheSize = parts.cacheSize ?? 50_000;
+  const cache = new GenerationalCache<string, IpFacts>(cacheSize);
   // Hot path: plain object literals of one shape, no spreads (they cost more than the lookups).
   const compute = (text: string): IpFacts => {
     const a = parseAddress(text);
@@ -85,16 +87,18 @@ export function createGeo(parts: GeoParts): GeoLookup {
       address: a,
     };
   };
+  const memoised = (ip: string): IpFacts => {
+    let facts = cache.get(ip);
+    if (facts === undefined) {
+      facts = compute(ip);
+      cache.set(ip, facts);
+    }
+    return facts;
+  };
   return {
     sources: { countryPrimary: parts.primary.name, countrySecondary: parts.secondary?.name ?? '', asn: parts.asn.name },
-    lookup(ip) {
-      let facts = cache.get(ip);
-      if (facts === undefined) {
-        facts = compute(ip);
-        cache.set(ip, facts);
-      }
-      return facts;
-    },
+    // With no cache, skip it: each probe hashes the whole string for nothing.
+    lookup: cacheSize > 0 ? memoised : compute,
   };
 }
 
@@ -104,30 +108,26 @@ export interface GeoOptions {
   readonly countryDbPath?: string;
   /** A MaxMind-format ASN database (GeoLite2/GeoIP2 ASN, IPinfo): replaces the embedded ASN table. */
   readonly asnDbPath?: string;
-  /** Folder of the prebuilt ASN index (tests, read-only installs). */
-  readonly asnIndexDir?: string;
+  /** Folder of the prebuilt ASN and country indexes (tests, read-only installs). Default `libs/geo/dist/data/`. */
+  readonly indexDir?: string;
   readonly cacheSize?: number;
 }
 
 /**
  * Opens the geolocation data. By default: primary country from
  * geo-whois-asn-country (RIR/whois based), secondary from GeoLite2-country,
- * ASN from the embedded ip-location-db table. With `countryDbPath` the
+ * ASN from the embedded ip-location-db table, all three read from the
+ * sorted-range indexes built by `npm run build` (decisions 0021, 0025).
+ * Licensed databases are read with `maxmind`. With `countryDbPath` the
  * licensed database becomes primary and geo-whois-asn-country the secondary,
  * so the two stay independent of each other.
  * @throws GeoDataError when a database cannot be opened.
  */
 export async function openGeo(options: GeoOptions = {}): Promise<GeoLookup> {
-  const embedded = (d: (typeof EMBEDDED_DATASETS)['countryPrimary' | 'countrySecondary']): CountrySource => {
-    const { path, version } = embeddedDatasetPath(d);
-    return openCountryDatabase(path, `${d.packageName.replace('@ip-location-db/', '')} ${version}`);
-  };
-  const whois = embedded(EMBEDDED_DATASETS.countryPrimary);
+  const indexDir = options.indexDir === undefined ? {} : { indexDir: options.indexDir };
+  const whois = loadEmbeddedCountry(EMBEDDED_DATASETS.countryPrimary, indexDir).source;
   const primary = options.countryDbPath === undefined ? whois : openCountryDatabase(options.countryDbPath);
-  const secondary = options.countryDbPath === undefined ? embedded(EMBEDDED_DATASETS.countrySecondary) : whois;
-  const asn =
-    options.asnDbPath === undefined
-      ? (await loadEmbeddedAsn(options.asnIndexDir === undefined ? {} : { indexDir: options.asnIndexDir })).source
-      : openAsnDatabase(options.asnDbPath);
+  const secondary = options.countryDbPath === undefined ? loadEmbeddedCountry(EMBEDDED_DATASETS.countrySecondary, indexDir).source : whois;
+  const asn = options.asnDbPath === undefined ? (await loadEmbeddedAsn(indexDir)).source : openAsnDatabase(options.asnDbPath);
   return createGeo({ primary, secondary, asn, ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }) });
 }

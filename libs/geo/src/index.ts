@@ -6,6 +6,8 @@ export { CDN_OPERATORS } from './cdn-operators.js';
 export type { CdnOperator } from './cdn-operators.js';
 export { createCdnCatalogue } from './cdn.js';
 export type { CdnCatalogue } from './cdn.js';
+export { countryIndexPath, ensureCountryIndex, loadEmbeddedCountry } from './country-table.js';
+export type { CountryLoad, EmbeddedCountryDataset, EmbeddedCountryOptions } from './country-table.js';
 export { canonicalHost, DnsError, DnsFailure, isDnsError } from './dns/resolver.js';
 export type { HostResolver, Resolution } from './dns/resolver.js';
 export { createSystemResolver } from './dns/system-resolver.js';

@@ -25,12 +25,18 @@ function randomIPv4(count: number, seed = 42): string[] {
   });
 }
 
-/** Lookups per second of geo + CDN over `ips`, repeated for at least `minMs`, and the share masked by a CDN. */
-function lookupRate(geo: GeoLookup, ips: readonly string[], minMs: number): { readonly perSec: number; readonly maskedShare: number } {
+/**
+ * Lookups of geo + CDN over `ips`, repeated for at least `minMs`: per second
+ * of wall time, per second of this process's CPU time (all its threads, GC
+ * included; less sensitive to other processes on a shared machine), and the
+ * share masked by a CDN.
+ */
+function lookupRate(geo: GeoLookup, ips: readonly string[], minMs: number): { readonly perSec: number; readonly perCpuSec: number; readonly maskedShare: number } {
   const cdn = createCdnCatalogue();
   let n = 0;
   let masked = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   do {
     for (const ip of ips) {
       const f = geo.lookup(ip);
@@ -38,7 +44,8 @@ function lookupRate(geo: GeoLookup, ips: readonly string[], minMs: number): { re
     }
     n += ips.length;
   } while (performance.now() - started < minMs);
-  return { perSec: n / ((performance.now() - started) / 1000), maskedShare: masked / n };
+  const used = process.cpuUsage(cpu);
+  return { perSec: n / ((performance.now() - started) / 1000), perCpuSec: n / ((used.user + used.system) / 1e6), maskedShare: masked / n };
 }
 
 interface AsnLoadFigures {
@@ -63,6 +70,20 @@ async function asnLoadInChild(indexDir?: string): Promise<AsnLoadFigures> {
       memoryBytes: after.heapUsed - before.heapUsed + after.arrayBuffers - before.arrayBuffers, rssBytes: after.rss - before.rss }));`;
   const { stdout } = await run(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout) as AsnLoadFigures;
+}
+
+/** Opens all the embedded geolocation data (ASN + both country indexes) in a fresh process: the locator's start-up cost. */
+async function openGeoInChild(): Promise<{ readonly ms: number; readonly memoryBytes: number }> {
+  const code = `
+    const { openGeo } = await import('@relay/geo');
+    const before = process.memoryUsage();
+    const t = performance.now();
+    await openGeo();
+    const ms = performance.now() - t;
+    const after = process.memoryUsage();
+    process.stdout.write(JSON.stringify({ ms, memoryBytes: after.heapUsed - before.heapUsed + after.arrayBuffers - before.arrayBuffers }));`;
+  const { stdout } = await run(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as { ms: number; memoryBytes: number };
 }
 
 /** A static zone of `hosts` names spread over real hosters in several countries. */
@@ -134,15 +155,21 @@ export const suite: BenchSuite = {
     lookupRate(memoised, workingSet, 200);
     const hot = lookupRate(memoised, workingSet, minMs).perSec;
     figures.push({ name: 'lookups/s in process (10k-address working set, memoised)', value: hot, unit: '/s', target: '>= 1,000,000/s', met: hot >= 1_000_000 });
+    // No memo: every lookup parses and searches. Warmed up on other addresses than it is measured on.
     const uncached = await openGeo({ cacheSize: 0 });
-    const { perSec: cold, maskedShare } = lookupRate(uncached, randomIPv4(200_000, 7), minMs);
-    figures.push({ name: 'lookups/s in process (every address new: 2 mmdb + ASN + CDN)', value: cold, unit: '/s' });
+    lookupRate(uncached, randomIPv4(50_000, 8), 200);
+    const { perSec: cold, perCpuSec: coldCpu, maskedShare } = lookupRate(uncached, randomIPv4(200_000, 7), minMs);
+    figures.push({ name: 'lookups/s in process (every address new: 2 country indexes + ASN + CDN)', value: cold, unit: '/s', target: '>= 1,000,000/s', met: cold >= 1_000_000 });
+    figures.push({ name: 'lookups per CPU-second (every address new)', value: coldCpu, unit: '/s' });
     ctx.log(`lookups: ${Math.round(hot)}/s memoised, ${Math.round(cold)}/s uncached (${(maskedShare * 100).toFixed(1)}% of random addresses behind a CDN)`);
 
     const fromIndex = await asnLoadInChild();
     figures.push({ name: `ASN table load (prebuilt index, ${(fromIndex.bytes / 2 ** 20).toFixed(1)} MiB)`, value: fromIndex.ms, unit: 'ms', target: '< 300 ms', met: fromIndex.ms < 300 });
     figures.push({ name: 'ASN table memory (heap + buffers)', value: fromIndex.memoryBytes / 2 ** 20, unit: 'MiB', target: '< 40 MB', met: fromIndex.memoryBytes < 40e6 });
     figures.push({ name: 'ASN table RSS growth', value: fromIndex.rssBytes / 2 ** 20, unit: 'MiB' });
+    const opened = await openGeoInChild();
+    figures.push({ name: 'all geolocation data open (ASN + 2 country indexes)', value: opened.ms, unit: 'ms' });
+    figures.push({ name: 'all geolocation data memory (heap + buffers)', value: opened.memoryBytes / 2 ** 20, unit: 'MiB' });
     if (!ctx.quick) {
       const empty = await mkdtemp(join(tmpdir(), 'relay-bench-asn-'));
       try {

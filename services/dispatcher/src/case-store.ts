@@ -34,6 +34,8 @@ export interface CaseStore {
   ): Promise<Applied>;
   /** Reads a case, from the cache unless `fresh`. */
   read(caseId: string, fresh?: boolean): Promise<CaseState | undefined>;
+  /** The cached case if the cache holds exactly `revision` of it (typically this process's own write), without touching LRU order. */
+  known(caseId: string, revision: number): CaseState | undefined;
   /** Tells the cache about a change seen on the bucket's watch. */
   observed(caseId: string, revision: number, raw: unknown): void;
   /** Cache statistics. */
@@ -143,6 +145,9 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
           return { transition: wrote, state: result.value, published: 0 };
         }
         const published = result.value.outbox.length;
+        // Cached before publishing: the watch then knows this revision without parsing it,
+        // and a failed publish leaves the pending outbox where the redelivery finds it.
+        remember(caseId, result);
         const after = await flush(caseId, result);
         remember(caseId, after);
         return { transition: wrote, state: after.value, published };
@@ -153,6 +158,10 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
       const got = await bucket.get(caseId);
       remember(caseId, got);
       return got?.value;
+    },
+    known: (caseId, revision) => {
+      const have = cache.get(caseId);
+      return have?.revision === revision ? have.value : undefined;
     },
     observed: (caseId, revision, raw) => {
       const have = cache.get(caseId);

@@ -3,6 +3,8 @@ import { connect, credsAuthenticator, type NatsConnection, nkeyAuthenticator } f
 import type { BusConfig } from './config.js';
 import { type BusMetrics, noMetrics } from './metrics.js';
 import { type Signer, signerFromSeed } from './provenance.js';
+import { cheapRequestCancel } from './request-cancel.js';
+import { coalesceWrites } from './write-coalescing.js';
 
 /**
  * A connection to NATS with JetStream: the one handle services pass around.
@@ -38,8 +40,9 @@ export function internals(bus: Bus): BusInternals {
 }
 
 /**
- * Connects to NATS as configured, with reconnects forever and async stack
- * traces off (they cost ~38% of publisher CPU, STACK.md).
+ * Connects to NATS as configured, with reconnects forever, async stack
+ * traces off (they cost ~38% of publisher CPU, STACK.md), one socket write per
+ * turn and no Error built per successful request (decision 0080).
  */
 export async function connectBus(config: BusConfig, options: { metrics?: BusMetrics } = {}): Promise<Bus> {
   const authenticator = config.creds
@@ -57,6 +60,9 @@ export async function connectBus(config: BusConfig, options: { metrics?: BusMetr
     ...(config.tls ? { tls: { ...config.tls } } : {}),
     ...(config.inboxPrefix === undefined ? {} : { inboxPrefix: config.inboxPrefix }),
   });
+  // nats.js per-request and per-write overheads (decision 0080).
+  cheapRequestCancel();
+  coalesceWrites(nc);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   // The client has no "connected now" flag: follow its status events.

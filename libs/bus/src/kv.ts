@@ -9,11 +9,18 @@ export interface Versioned<T> {
   readonly revision: number;
 }
 
-/** A change seen by {@link JsonBucket.watch}: a value, or a deletion (`value` undefined). */
+/**
+ * A change seen by {@link JsonBucket.watch}: a value, or a deletion (`value`
+ * undefined). `value` is decoded when first read, so a watcher that already
+ * holds this revision (its own write) pays no JSON parse for it.
+ * Reading `value` throws BucketValueError when the stored value is invalid.
+ */
 export interface BucketChange<T> {
   readonly key: string;
   readonly value: T | undefined;
   readonly revision: number;
+  /** True for a put, false for a deletion or purge. */
+  readonly isPut: boolean;
 }
 
 /** A KV bucket of JSON values of one shape. */
@@ -110,7 +117,17 @@ export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: u
       const it = await kv.watch(options.newOnly ? { include: KvWatchInclude.UpdatesOnly } : {});
       const changes = (async function* () {
         for await (const e of it) {
-          yield { key: e.key, value: e.operation === 'PUT' ? decode(e.key, e.value) : undefined, revision: e.revision };
+          const isPut = e.operation === 'PUT';
+          let decoded: { value: T | undefined } | undefined;
+          yield {
+            key: e.key,
+            revision: e.revision,
+            isPut,
+            get value(): T | undefined {
+              decoded ??= { value: isPut ? decode(e.key, e.value) : undefined };
+              return decoded.value;
+            },
+          };
         }
       })();
       return Object.assign(changes, { stop: () => it.stop() });

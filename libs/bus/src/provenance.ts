@@ -1,6 +1,6 @@
-import { fromPublic, fromSeed } from '@nats-io/nkeys';
 import { Header, RelayError } from '@relay/wire';
 import type { VerifyMessage } from './delivery.js';
+import { nativeSigner, verifyNative } from './ed25519.js';
 
 /** Signs what this process publishes (`Relay-Signer`, `Relay-Signature`). */
 export interface Signer {
@@ -9,10 +9,9 @@ export interface Signer {
   sign(data: Uint8Array): Uint8Array;
 }
 
-/** A signer from an nkey seed (`SU...`), as written by `relay accounts generate`. */
+/** A signer from an nkey seed (`SU...`), as written by `relay accounts generate`; signs with node:crypto (decision 0081). */
 export function signerFromSeed(seed: Uint8Array | string): Signer {
-  const kp = fromSeed(typeof seed === 'string' ? new TextEncoder().encode(seed.trim()) : new TextEncoder().encode(new TextDecoder().decode(seed).trim()));
-  return { publicKey: kp.getPublicKey(), sign: (data) => kp.sign(data) };
+  return nativeSigner(new TextEncoder().encode((typeof seed === 'string' ? seed : new TextDecoder().decode(seed)).trim()));
 }
 
 /**
@@ -89,7 +88,7 @@ export function provenanceVerifier(policy: ProvenancePolicy): VerifyMessage {
     }
     let valid = false;
     try {
-      valid = fromPublic(signer).verify(signedBytes(data, headers), Buffer.from(signature, 'base64url'));
+      valid = verifyNative(signer, signedBytes(data, headers), Buffer.from(signature, 'base64url'));
     } catch {
       valid = false;
     }

@@ -1,5 +1,5 @@
 import { type Bus, type JsonBucket, openJsonBucket, publishBytes, type Versioned } from '@relay/bus';
-import { encodeMessage, Header, KvBucket, type RelayTypeName } from '@relay/wire';
+import { encodeMessage, Header, KvBucket, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
 import { caseSchema, type CaseState, type OutboxEntry } from './case-state.js';
 import type { Transition } from './decide-observation.js';
 import { type Emit, ORIGIN } from './messages.js';
@@ -34,6 +34,8 @@ export interface CaseStore {
   ): Promise<Applied>;
   /** Reads a case, from the cache unless `fresh`. */
   read(caseId: string, fresh?: boolean): Promise<CaseState | undefined>;
+  /** The cached case if the cache holds exactly `revision` of it (typically this process's own write), without touching LRU order. */
+  known(caseId: string, revision: number): CaseState | undefined;
   /** Tells the cache about a change seen on the bucket's watch. */
   observed(caseId: string, revision: number, raw: unknown): void;
   /** Cache statistics. */
@@ -44,9 +46,16 @@ export interface CaseStore {
 export interface CaseStoreOptions {
   /** Cases kept in memory (least recently used are dropped). */
   readonly cacheSize: number;
-  /** Called for each message published. */
-  readonly onPublished?: (entry: OutboxEntry) => void;
+  /** Called for each message published; `message` is there when this process wrote the entry. */
+  readonly onPublished?: (entry: OutboxEntry, message?: RelayMessageMap[RelayTypeName]) => void;
 }
+
+/** What this process still holds of an outbox entry it wrote: its bytes and message, not re-decoded from base64. */
+interface Written {
+  readonly bytes: Uint8Array;
+  readonly message: RelayMessageMap[RelayTypeName];
+}
+const written = new WeakMap<OutboxEntry, Written>();
 
 const ABSENT = { value: undefined, revision: 0 } as const;
 
@@ -98,13 +107,14 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
   const publishOutbox = async (entries: readonly OutboxEntry[]): Promise<void> => {
     await Promise.all(
       entries.map(async (e) => {
-        await publishBytes(bus, e.subject, Buffer.from(e.data, 'base64'), {
+        const local = written.get(e);
+        await publishBytes(bus, e.subject, local?.bytes ?? Buffer.from(e.data, 'base64'), {
           msgId: e.msgId,
           origin: ORIGIN,
           ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent }),
           headers: { [Header.Type]: e.type },
         });
-        options.onPublished?.(e);
+        options.onPublished?.(e, local?.message);
       }),
     );
   };
@@ -143,6 +153,9 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
           return { transition: wrote, state: result.value, published: 0 };
         }
         const published = result.value.outbox.length;
+        // Cached before publishing: the watch then knows this revision without parsing it,
+        // and a failed publish leaves the pending outbox where the redelivery finds it.
+        remember(caseId, result);
         const after = await flush(caseId, result);
         remember(caseId, after);
         return { transition: wrote, state: after.value, published };
@@ -153,6 +166,10 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
       const got = await bucket.get(caseId);
       remember(caseId, got);
       return got?.value;
+    },
+    known: (caseId, revision) => {
+      const have = cache.get(caseId);
+      return have?.revision === revision ? have.value : undefined;
     },
     observed: (caseId, revision, raw) => {
       const have = cache.get(caseId);
@@ -166,6 +183,9 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
 }
 
 function toOutbox<K extends RelayTypeName>(e: Emit<K>, traceparent: string | undefined): OutboxEntry {
-  const data = Buffer.from(encodeMessage(e.type, e.message)).toString('base64');
-  return { msgId: e.msgId, subject: e.subject, type: e.type, data, ...(traceparent === undefined ? {} : { traceparent }) };
+  const bytes = encodeMessage(e.type, e.message);
+  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  const entry: OutboxEntry = { msgId: e.msgId, subject: e.subject, type: e.type, data, ...(traceparent === undefined ? {} : { traceparent }) };
+  written.set(entry, { bytes, message: e.message });
+  return entry;
 }

@@ -14,6 +14,8 @@ const scheduleView = z.object({
   outbox: z.array(z.unknown()),
 });
 
+type ScheduleView = z.infer<typeof scheduleView>;
+
 /** A running watch of the case bucket. */
 export interface CaseWatch {
   /** Case ids whose outbox has stayed unpublished longer than `stuckAfterMs` (their writer likely crashed). */
@@ -35,14 +37,22 @@ export async function watchCases(
   // Real time, not the injected clock: this is about crashed processes, not the domain.
   const pending = new Map<string, number>();
   void (async () => {
-    for await (const { key, value, revision } of changes) {
-      parts.store.observed(key, revision, value);
-      const view = value === undefined ? undefined : scheduleView.safeParse(value);
-      if (view && !view.success) {
-        parts.log.warn({ caseId: key, revision, err: view.error.message }, 'case value does not parse: not scheduled');
-        continue;
+    for await (const change of changes) {
+      const { key, revision } = change;
+      // This process's own writes are in the cache at exactly this revision: no parse.
+      let c: ScheduleView | undefined = change.isPut ? parts.store.known(key, revision) : undefined;
+      if (change.isPut && !c) {
+        const value = change.value;
+        parts.store.observed(key, revision, value);
+        const view = scheduleView.safeParse(value);
+        if (!view.success) {
+          parts.log.warn({ caseId: key, revision, err: view.error.message }, 'case value does not parse: not scheduled');
+          continue;
+        }
+        c = view.data;
+      } else if (!change.isPut) {
+        parts.store.observed(key, revision, undefined);
       }
-      const c = view?.data;
       if (!/^case_[0-9a-f]{32}$/.test(key)) continue;
       if (!c || c.status === CaseStatus.Closed) {
         parts.index.remove(key);

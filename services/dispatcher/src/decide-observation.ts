@@ -39,6 +39,7 @@ export function decideObservation(current: CaseState | undefined, o: HostingObse
     // A recheck answer for a case that does not exist: nothing to route.
     if (!report) return undefined;
     const id = caseIdOf(o.normalizedUrl);
+    const json = observationJson(o);
     const opened: CaseState = {
       v: 1,
       id,
@@ -46,15 +47,15 @@ export function decideObservation(current: CaseState | undefined, o: HostingObse
       status: CaseStatus.Held,
       openedAt: ctx.now,
       sources: [report.source],
-      opening: observationJson(o),
-      hosting: observationJson(o),
+      opening: json,
+      hosting: json,
       resolvedAt,
       asn: o.asn,
       recheck: { seq: 0, nextAt: nextRecheckAt(id, ctx.now, ctx.recheckIntervalMs) },
       statuses: [],
       outbox: [],
     };
-    return route(opened, o, ctx, true) ?? { next: opened, emits: [] };
+    return route(opened, o, ctx, true, { json, opening: o }) ?? { next: opened, emits: [] };
   }
 
   let next = current;
@@ -72,7 +73,13 @@ export function decideObservation(current: CaseState | undefined, o: HostingObse
   return route(next, o, ctx, false) ?? joined;
 }
 
-function route(c: CaseState, o: HostingObservation, ctx: DecisionContext, fresh: boolean): Transition | undefined {
+/** What the caller already computed for `o`: its JSON, and the case's opening observation when `o` is it (a new case). */
+interface Known {
+  readonly json: unknown;
+  readonly opening?: HostingObservation;
+}
+
+function route(c: CaseState, o: HostingObservation, ctx: DecisionContext, fresh: boolean, known?: Known): Transition | undefined {
   const r = routeObservation(o, ctx.directory, c.sources);
   const resolvedAt = o.resolvedAt?.getTime() ?? 0;
   // A held case may carry the routing of before it closed and reopened: that route is spent.
@@ -83,7 +90,7 @@ function route(c: CaseState, o: HostingObservation, ctx: DecisionContext, fresh:
     return c.holdReason === r.reason && !fresh ? undefined : { next: { ...c, status: CaseStatus.Held, holdReason: r.reason }, emits: [] };
   }
   const old = routed ? c.routing : undefined;
-  const moved = { ...c, hosting: observationJson(o), resolvedAt, asn: o.asn };
+  const moved = { ...c, hosting: known?.json ?? observationJson(o), resolvedAt, asn: o.asn };
 
   if (old && old.jurisdiction === r.jurisdiction && old.hotline === r.hotline) {
     if (o.status !== HostingStatus.HOSTING_STATUS_LOCATED || !c.asn || !o.asn || c.asn === o.asn) return undefined;
@@ -113,7 +120,7 @@ function route(c: CaseState, o: HostingObservation, ctx: DecisionContext, fresh:
   const notice = (target: NoticeTarget): Emit =>
     noticeEmit(target, { caseState: next, referralId: routing.referralId, event: 'route', now: ctx.now, ...(before ? { before } : {}), after: o });
 
-  const emits: Emit[] = [referralEmit(next, routing, o, old?.referralId ?? '')];
+  const emits: Emit[] = [referralEmit(next, routing, o, old?.referralId ?? '', known?.opening)];
   for (const target of r.notices) {
     // A reroute within the country: its police already know the case.
     if (old && old.jurisdiction === r.jurisdiction && target.audience === Audience.AUDIENCE_POLICE && old.policeTold) continue;

@@ -92,7 +92,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     return ctx;
   };
 
-  const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 10_000, onPublished: (entry) => recorded?.published(entry, Date.now()) });
+  const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 10_000, onPublished: (entry, message) => recorded?.published(entry, Date.now(), message) });
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });

@@ -40,9 +40,14 @@ export function observationJson(observation: HostingObservation): unknown {
   return messageToJson(RelayType.HostingObservation, observation);
 }
 
-/** The referral for the case's current routing. */
-export function referralEmit(c: CaseState, routing: CaseRouting, hosting: HostingObservation, supersedes: string): Emit<'relay.v1.Referral'> {
-  const opening = observationOf(c.opening);
+/** The referral for the case's current routing; `opening` is `c.opening` read back, when the caller has it. */
+export function referralEmit(
+  c: CaseState,
+  routing: CaseRouting,
+  hosting: HostingObservation,
+  supersedes: string,
+  opening: HostingObservation = observationOf(c.opening),
+): Emit<'relay.v1.Referral'> {
   const report = opening.cause?.cause?.$case === 'report' ? opening.cause.cause.value : undefined;
   const message: Referral = {
     id: routing.referralId,

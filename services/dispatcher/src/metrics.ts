@@ -1,11 +1,11 @@
 import type { Metrics } from '@relay/observability';
-import { Audience, decodeMessage, NoticeKind, parseSubject, RelayType } from '@relay/wire';
+import { Audience, decodeMessage, NoticeKind, parseSubject, type Referral, RelayType, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
 import type { OutboxEntry } from './case-state.js';
 
 /** What the dispatcher records about the messages it publishes. */
 export interface DispatcherMetrics {
-  /** A message of a case's outbox was stored by JetStream. */
-  published(entry: OutboxEntry, now: number): void;
+  /** A message of a case's outbox was stored by JetStream; `message` is its decoded form when at hand. */
+  published(entry: OutboxEntry, now: number, message?: RelayMessageMap[RelayTypeName]): void;
   /** Open and held cases, and deadlines pending. */
   setBacklog(openCases: number, pendingDeadlines: number): void;
 }
@@ -30,10 +30,11 @@ export function dispatcherMetrics(metrics: Metrics): DispatcherMetrics {
   const open = metrics.gauge('relay_open_cases', 'Open and held cases (rechecked on schedule)');
   const deadlines = metrics.gauge('relay_dispatcher_pending_deadlines', 'Removal deadlines not yet met or escalated');
   return {
-    published: (entry, now) => {
+    published: (entry, now, message) => {
       emitted.inc({ type: entry.type });
       if (entry.type === RelayType.Referral) {
-        const cause = decodeMessage(RelayType.Referral, Buffer.from(entry.data, 'base64')).hosting?.cause?.cause;
+        const referral = (message as Referral | undefined) ?? decodeMessage(RelayType.Referral, Buffer.from(entry.data, 'base64'));
+        const cause = referral.hosting?.cause?.cause;
         // Relocations are caused by rechecks: only a report's first routing is a routing latency.
         if (cause?.$case === 'report' && cause.value.receivedAt) latency.observe(Math.max(0, now - cause.value.receivedAt.getTime()) / 1000);
       } else if (entry.type === RelayType.Notice) {

@@ -8,6 +8,7 @@ import type { Keyring } from './auth.js';
 import { isRateLimitedError, RateLimitedError } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import { type Problem, PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
 
 /** What the HTTP API is made of. */
 export interface HttpDeps {
@@ -67,6 +68,7 @@ export async function buildHttpApp(deps: HttpDeps) {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers() },
   });
 
   // Bodies reach the intake as raw bytes whatever their type: it checks the

@@ -17,7 +17,7 @@ export interface ServiceProcess {
   readonly httpPort: number | undefined;
   /**
    * Start-up time, ms: from just before the spawn to the first 200 from
-   * `/healthz` (NATS connected, topology ensured, consumers running).
+   * `/healthz` (NATS connected, topology ensured, and the service's own checks).
    * Polled every {@link READY_POLL_MS} ms, so it is late by at most that plus one request.
    */
   readonly startedInMs: number;

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { lazySchemaCompilers } from './schema-compilers.js';
 
-/** What {@link serveDocsOnDemand} serves. */
+/** What {@link docsOnDemand} serves. */
 export interface DocsOptions {
   /** Where the Swagger UI lives, e.g. `/docs`. */
   readonly prefix: string;

@@ -1,4 +1,4 @@
-import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import { DiscardPolicy, type JetStreamManager, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { KvBucket, RelayError, StreamName, SubjectRoot } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
@@ -98,48 +98,70 @@ function streamConfig(spec: StreamSpec, options: TopologyOptions): Partial<Strea
 /**
  * Creates every stream and KV bucket of DESIGN §3, or brings existing ones to
  * the wanted settings. Safe to run from every service at every start.
+ * Streams and buckets are independent, so they are ensured concurrently: one
+ * JetStream API round trip per stream or bucket when nothing changes (every
+ * service runs this on its start-up path).
  * @throws TopologyError when the server refuses (e.g. a change 2.9 cannot make).
  */
 export async function ensureTopology(bus: Bus, options: TopologyOptions): Promise<TopologyReport> {
   const { jsm, js } = internals(bus);
-  const report: TopologyReport = {};
-  for (const spec of STREAM_SPECS) {
-    const want = streamConfig(spec, options);
-    try {
-      const info = await jsm.streams.info(spec.name).catch((err: unknown) => {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      });
-      if (!info) {
-        await jsm.streams.add(want);
-        report[spec.name] = 'created';
-      } else if (differs(info.config, want)) {
-        await jsm.streams.update(spec.name, want);
-        report[spec.name] = 'updated';
-      } else {
-        report[spec.name] = 'unchanged';
-      }
-    } catch (err) {
-      throw new TopologyError(`stream ${spec.name}`, err);
-    }
-  }
   const kvm = new Kvm(js);
-  for (const spec of KV_SPECS) {
-    try {
-      const before = await jsm.streams.info(`KV_${spec.bucket}`).catch(() => undefined);
-      await kvm.create(spec.bucket, { history: spec.history, replicas: options.replicas, description: spec.description });
-      const after = await jsm.streams.info(`KV_${spec.bucket}`);
-      if (after.config.num_replicas !== options.replicas || after.config.max_msgs_per_subject !== spec.history) {
-        await jsm.streams.update(`KV_${spec.bucket}`, { ...after.config, num_replicas: options.replicas, max_msgs_per_subject: spec.history });
-        report[spec.bucket] = 'updated';
-      } else {
-        report[spec.bucket] = before ? 'unchanged' : 'created';
-      }
-    } catch (err) {
-      throw new TopologyError(`KV bucket ${spec.bucket}`, err);
-    }
+  const outcomes = await Promise.allSettled([
+    ...STREAM_SPECS.map(async (spec) => [spec.name, await ensureStream(jsm, spec, options)] as const),
+    ...KV_SPECS.map(async (spec) => [spec.bucket, await ensureBucket(jsm, kvm, spec, options)] as const),
+  ]);
+  const report: TopologyReport = {};
+  for (const outcome of outcomes) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    report[outcome.value[0]] = outcome.value[1];
   }
   return report;
+}
+
+type Outcome = TopologyReport[string];
+
+async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: TopologyOptions): Promise<Outcome> {
+  const want = streamConfig(spec, options);
+  try {
+    const info = await jsm.streams.info(spec.name).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    if (!info) {
+      await jsm.streams.add(want);
+      return 'created';
+    }
+    if (differs(info.config, want)) {
+      await jsm.streams.update(spec.name, want);
+      return 'updated';
+    }
+    return 'unchanged';
+  } catch (err) {
+    throw new TopologyError(`stream ${spec.name}`, err);
+  }
+}
+
+async function ensureBucket(jsm: JetStreamManager, kvm: Kvm, spec: KvSpec, options: TopologyOptions): Promise<Outcome> {
+  const stream = `KV_${spec.bucket}`;
+  try {
+    let info = await jsm.streams.info(stream).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    const created = info === undefined;
+    if (!info) {
+      // The client makes the bucket's stream (subjects, rollups, discard policy) as every other client expects it.
+      await kvm.create(spec.bucket, { history: spec.history, replicas: options.replicas, description: spec.description });
+      info = await jsm.streams.info(stream);
+    }
+    if (info.config.num_replicas !== options.replicas || info.config.max_msgs_per_subject !== spec.history) {
+      await jsm.streams.update(stream, { ...info.config, num_replicas: options.replicas, max_msgs_per_subject: spec.history });
+      return 'updated';
+    }
+    return created ? 'created' : 'unchanged';
+  } catch (err) {
+    throw new TopologyError(`KV bucket ${spec.bucket}`, err);
+  }
 }
 
 function differs(have: Partial<StreamConfig>, want: Partial<StreamConfig>): boolean {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import protobuf from 'protobufjs';
-import 'protobufjs/ext/descriptor.js';
-import protojson from 'protobufjs/ext/protojson.js';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
+// Type-only: brings in the Root.fromDescriptor declaration; the module itself is required on first use.
+import type {} from 'protobufjs/ext/descriptor.js';
+import type protojsonModule from 'protobufjs/ext/protojson.js';
 import { DecodeError, UnknownMessageTypeError } from './errors.js';
 
 /**
@@ -10,11 +12,25 @@ import { DecodeError, UnknownMessageTypeError } from './errors.js';
  */
 export const descriptorImagePath: string = new URL('../descriptors/relay.binpb', import.meta.url).pathname;
 
-let root: protobuf.Root | undefined;
+interface Reflection {
+  readonly root: protobuf.Root;
+  readonly protojson: typeof protojsonModule;
+}
 
-function descriptorRoot(): protobuf.Root {
-  root ??= protobuf.Root.fromDescriptor(readFileSync(descriptorImagePath));
-  return root;
+let reflection: Reflection | undefined;
+
+/**
+ * protobufjs (about 50 modules) is loaded on first use, not at import: only
+ * the CLI decodes by name, and every service imports this package at start.
+ */
+function loadReflection(): Reflection {
+  if (reflection) return reflection;
+  const require = createRequire(import.meta.url);
+  const pb = require('protobufjs') as typeof protobuf;
+  require('protobufjs/ext/descriptor.js');
+  const protojson = require('protobufjs/ext/protojson.js') as typeof protojsonModule;
+  reflection = { root: pb.Root.fromDescriptor(readFileSync(descriptorImagePath)), protojson };
+  return reflection;
 }
 
 /**
@@ -26,9 +42,10 @@ function descriptorRoot(): protobuf.Root {
  * @throws DecodeError when the bytes are not a valid encoding.
  */
 export function decodeToJsonByName(typeName: string, bytes: Uint8Array): unknown {
+  const { root, protojson } = loadReflection();
   let type: protobuf.Type;
   try {
-    type = descriptorRoot().lookupType(typeName);
+    type = root.lookupType(typeName);
   } catch {
     throw new UnknownMessageTypeError(typeName);
   }

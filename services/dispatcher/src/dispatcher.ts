@@ -69,7 +69,8 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const concurrency = settings.concurrency ?? 256;
   const recorded = deps.metrics ? dispatcherMetrics(deps.metrics) : undefined;
 
-  const directory: DirectoryWatch = await watchDirectory(bus, {
+  // Independent start-up steps run concurrently: the directory watch beside the case store and case watch (start-up time).
+  const watchingDirectory: Promise<DirectoryWatch> = watchDirectory(bus, {
     onChange: (s) => {
       log.info({ revision: s.revision }, 'directory in force');
       // Every tenant's consumer exists from the moment it is in the directory, so
@@ -81,6 +82,14 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     },
     onInvalid: (err, revision) => log.error({ err, revision }, 'stored directory is invalid: keeping the previous one'),
   });
+  const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
+  const deadlines: DeadlineQueue = createDeadlineQueue();
+  const openingCases = (async () => {
+    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 10_000, onPublished: (entry, message) => recorded?.published(entry, Date.now(), message) });
+    const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
+    return { store, watch };
+  })();
+  const [directory, { store, watch }] = await Promise.all([watchingDirectory, openingCases]);
   const context = (): DecisionContext | undefined => {
     const d = directory.current();
     if (!d) return undefined;
@@ -92,10 +101,6 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     return ctx;
   };
 
-  const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 10_000, onPublished: (entry, message) => recorded?.published(entry, Date.now(), message) });
-  const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
-  const deadlines: DeadlineQueue = createDeadlineQueue();
-  const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
   const scheduler: Scheduler = createScheduler({
     store,
     index,
@@ -112,8 +117,8 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
 
   const current = (): Directory | undefined => directory.current()?.directory;
   const common = { service: 'dispatcher', concurrency, maxAckPending: concurrency * 4, ackWaitMs: settings.ackWaitMs ?? 30_000, log };
-  const runners: ConsumerRunner[] = [
-    await runConsumer(
+  const runners: ConsumerRunner[] = await Promise.all([
+    runConsumer(
       bus,
       {
         ...common,
@@ -126,7 +131,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
       },
       onObservation(store, requireContext),
     ),
-    await runConsumer(
+    runConsumer(
       bus,
       {
         ...common,
@@ -142,7 +147,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
       },
       onStatus(store, requireContext),
     ),
-  ];
+  ]);
   scheduler.start(settings.tickMs ?? 250);
   return {
     ready: () => directory.current() !== undefined,

@@ -39,6 +39,19 @@ describe('the HTTP API around the intake', () => {
     expect(await res.text()).toMatch(/swagger/i);
   });
 
+  it('serves the docs assets and the same document under /docs, and a 404 problem for what the docs do not have', async () => {
+    const css = await fetch(`${t.gateway.url}/docs/static/swagger-ui.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect((await css.text()).length).toBeGreaterThan(1000);
+    const inner = await fetch(`${t.gateway.url}/docs/json`);
+    const outer = await fetch(`${t.gateway.url}/openapi.json`);
+    expect(await inner.json()).toEqual(await outer.json());
+    const missing = await fetch(`${t.gateway.url}/docs/static/nope.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ rule: 'not-found', status: 404 });
+  });
+
   it('reports readiness on /healthz and counts intake outcomes on /metrics', async () => {
     const health = await t.gateway.http.inject({ method: 'GET', url: '/healthz' });
     expect(health.json()).toEqual({ status: 'ok', checks: { nats: true, topology: true } });

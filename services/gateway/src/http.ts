@@ -1,13 +1,13 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import { checkHealth, type HealthChecks, type Logger, type Metrics } from '@relay/observability';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Answer, Intake, IntakeMetrics } from './accept.js';
 import type { Keyring } from './auth.js';
+import { docsOnDemand } from './docs.js';
 import { isRateLimitedError, RateLimitedError } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import { type Problem, PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
 
 /** What the HTTP API is made of. */
 export interface HttpDeps {
@@ -67,6 +67,7 @@ export async function buildHttpApp(deps: HttpDeps) {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers() },
   });
 
   // Bodies reach the intake as raw bytes whatever their type: it checks the
@@ -87,11 +88,12 @@ export async function buildHttpApp(deps: HttpDeps) {
   app.setNotFoundHandler((req, reply) => sendProblem(reply, problem(404, Rule.NotFound, `no route ${req.method} ${req.url.slice(0, 200)}`)));
 
   await app.register(fastifyRateLimit, { global: false });
-  await app.register(fastifySwagger, {
-    mode: 'static',
-    specification: { document: openApiDocument({ version: deps.version, bodyLimitBytes: deps.bodyLimitBytes }) as never },
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // Built on first use: only /openapi.json and /docs need it (z.toJSONSchema of every intake schema).
+  let document: Record<string, unknown> | undefined;
+  const openApi = (): Record<string, unknown> => (document ??= openApiDocument({ version: deps.version, bodyLimitBytes: deps.bodyLimitBytes }));
+  const docs = docsOnDemand({ prefix: '/docs', document: openApi });
+  app.get('/docs', docs);
+  app.get('/docs/*', docs);
 
   // Runs before the body is read: an unauthenticated request never gets its body parsed.
   // Returning the sent reply ends the request here (fastify's early-response rule for async hooks).
@@ -134,7 +136,7 @@ export async function buildHttpApp(deps: HttpDeps) {
     },
   );
 
-  app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger())));
+  app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openApi())));
   app.get('/healthz', async (_req, reply) => {
     const report = checkHealth(deps.health);
     return reply.code(report.status === 'ok' ? 200 : 503).type('application/json; charset=utf-8').send(JSON.stringify(report));

@@ -35,6 +35,14 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const log = createLogger('locator', config.logLevel);
   const metrics = createMetrics('locator');
 
+  // NATS round trips run while the geolocation data and the zone are read (start-up time).
+  const connecting = (async () => {
+    const bus = await connectBus(busConfig, { metrics: metrics.bus });
+    await ensureTopology(bus, { replicas: busConfig.replicas });
+    return bus;
+  })();
+  // Awaited below; a refusal to connect while the data is read must not count as unhandled meanwhile.
+  connecting.catch(() => undefined);
   const geo = await opening('RELAY_GEO_COUNTRY_DB / RELAY_GEO_ASN_DB', () =>
     openGeo({
       ...(config.countryDb === undefined ? {} : { countryDbPath: config.countryDb }),
@@ -48,9 +56,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
           createZoneResolver({ path: dns.zoneFile, onReloadError: (err) => log.error({ err }, 'zone file changed but is invalid: keeping the previous zone') }),
         )
       : createSystemResolver({ servers: dns.servers, timeoutMs: dns.timeoutMs });
-
-  const bus = await connectBus(busConfig, { metrics: metrics.bus });
-  await ensureTopology(bus, { replicas: busConfig.replicas });
+  const bus = await connecting;
   // The directory's signers say who may have published what the locator consumes.
   const directory = await watchDirectory(bus, { onInvalid: (err) => log.error({ err }, 'stored directory is invalid: keeping the previous one') });
   const current = (): Directory | undefined => directory.current()?.directory;

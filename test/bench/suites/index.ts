@@ -3,6 +3,7 @@ import { suite as dispatcher } from './dispatcher.js';
 import { suite as intake } from './intake.js';
 import { suite as locator } from './locator.js';
 import { suite as pipeline } from './pipeline.js';
+import { suite as services } from './services.js';
 
 /** Every benchmark suite, in the order they run. Add one line per suite. */
-export const suites: readonly BenchSuite[] = [intake, locator, dispatcher, pipeline];
+export const suites: readonly BenchSuite[] = [services, intake, locator, dispatcher, pipeline];

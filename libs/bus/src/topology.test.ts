@@ -1,0 +1,30 @@
+import { type NatsServer, startNatsServer } from '@relay/testkit';
+import { KvBucket, StreamName } from '@relay/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology } from './index.js';
+
+let server: NatsServer;
+let bus: Bus;
+
+beforeAll(async () => {
+  // A server of its own even when NATS_URL is set: the first run must find nothing.
+  server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
+  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'topology-test'));
+});
+afterAll(async () => {
+  await bus?.close();
+  await server?.dispose();
+});
+
+describe('ensureTopology', () => {
+  it('creates every stream and bucket on an empty server, then changes only what differs', async () => {
+    const everything = [...Object.values(StreamName), ...Object.values(KvBucket)].sort();
+    const first = await ensureTopology(bus, { replicas: 1 });
+    expect(Object.keys(first).sort()).toEqual(everything);
+    expect(Object.values(first).every((r) => r === 'created')).toBe(true);
+
+    const second = await ensureTopology(bus, { replicas: 1, maxAgeMs: { [StreamName.Rechecks]: 60 * 60 * 1000 } });
+    expect(second[StreamName.Rechecks]).toBe('updated');
+    expect(Object.entries(second).filter(([, r]) => r !== 'unchanged')).toEqual([[StreamName.Rechecks, 'updated']]);
+  });
+});

@@ -24,6 +24,7 @@ export {
 } from './errors.js';
 export { BucketValueError, openJsonBucket } from './kv.js';
 export type { BucketChange, JsonBucket, Versioned } from './kv.js';
+export type { BucketEntry, BucketValues } from './kv-values.js';
 export { stopOnSignals } from './lifecycle.js';
 export type { ShutdownLog, Stoppable } from './lifecycle.js';
 export { noMetrics } from './metrics.js';

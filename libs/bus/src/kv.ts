@@ -2,6 +2,7 @@ import { Kvm, type KV, KvWatchInclude } from '@nats-io/kv';
 import { type KvBucket, RelayError } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { ConflictError } from './errors.js';
+import { type BucketValues, readBucketValues } from './kv-values.js';
 
 /** A value read from a bucket with the revision a compare-and-set needs. */
 export interface Versioned<T> {
@@ -41,6 +42,13 @@ export interface JsonBucket<T> {
   delete(key: string): Promise<void>;
   /** Every key (optionally matching a subject-style filter). */
   keys(filter?: string): AsyncIterable<string>;
+  /**
+   * The current value of every key, in revision order, read with one ordered
+   * consumer that pulls only as fast as the caller iterates: memory stays
+   * bounded for millions of keys. A key written while reading is read with
+   * its newer value too (so possibly twice); ends once caught up with writes.
+   */
+  values(): Promise<BucketValues<T>>;
   /** Current values first (unless `newOnly`), then every change as it happens. */
   watch(options?: { newOnly?: boolean }): Promise<AsyncIterable<BucketChange<T>> & { stop(): void }>;
   /** Every stored revision of a key, oldest first. */
@@ -63,10 +71,12 @@ export class BucketValueError extends RelayError {
  * read (a zod schema's `parse` fits); it throws to refuse a value.
  */
 export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: unknown) => T = (raw) => raw as T): Promise<JsonBucket<T>> {
-  const kv: KV = await new Kvm(internals(bus).js).open(name);
+  const nats = internals(bus);
+  const kv: KV = await new Kvm(nats.js).open(name);
+  const text = new TextDecoder();
   const decode = (key: string, data: Uint8Array): T => {
     try {
-      return parse(JSON.parse(new TextDecoder().decode(data)));
+      return parse(JSON.parse(text.decode(data)));
     } catch (err) {
       throw new BucketValueError(name, key, err);
     }
@@ -106,6 +116,7 @@ export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: u
     keys: async function* (filter) {
       for await (const k of await kv.keys(filter)) yield k;
     },
+    values: () => readBucketValues(nats.js, name, decode),
     watch: async (options = {}) => {
       const it = await kv.watch(options.newOnly ? { include: KvWatchInclude.UpdatesOnly } : {});
       const changes = (async function* () {

@@ -21,7 +21,8 @@ export function printFields(ctx: CliContext, fields: readonly (readonly [string,
 
 /** Prints rows under upper-case headers, columns padded to their widest cell. */
 export function printTable(ctx: CliContext, headers: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...rows): a reroute can print a million rows, past the limit of spread arguments.
+  const widths = headers.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
   const line = (cells: readonly string[]): string =>
     cells
       .map((c, i) => c.padEnd(widths[i] ?? 0))

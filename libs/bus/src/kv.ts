@@ -1,19 +1,12 @@
-import { Kvm, type KV, KvWatchInclude } from '@nats-io/kv';
+import { Kvm, type KV } from '@nats-io/kv';
 import { type KvBucket, RelayError } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { ConflictError } from './errors.js';
-import { type BucketValues, readBucketValues } from './kv-values.js';
+import { type BucketChange, type BucketValues, readBucketValues, watchBucket } from './kv-consumer.js';
 
 /** A value read from a bucket with the revision a compare-and-set needs. */
 export interface Versioned<T> {
   readonly value: T;
-  readonly revision: number;
-}
-
-/** A change seen by {@link JsonBucket.watch}: a value, or a deletion (`value` undefined). */
-export interface BucketChange<T> {
-  readonly key: string;
-  readonly value: T | undefined;
   readonly revision: number;
 }
 
@@ -116,16 +109,8 @@ export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: u
     keys: async function* (filter) {
       for await (const k of await kv.keys(filter)) yield k;
     },
-    values: () => readBucketValues(nats.js, name, decode),
-    watch: async (options = {}) => {
-      const it = await kv.watch(options.newOnly ? { include: KvWatchInclude.UpdatesOnly } : {});
-      const changes = (async function* () {
-        for await (const e of it) {
-          yield { key: e.key, value: e.operation === 'PUT' ? decode(e.key, e.value) : undefined, revision: e.revision };
-        }
-      })();
-      return Object.assign(changes, { stop: () => it.stop() });
-    },
+    values: () => readBucketValues(nats, name, decode),
+    watch: (options = {}) => watchBucket(nats, name, decode, options.newOnly === true),
     history: async (key) => {
       const out: Versioned<T>[] = [];
       const it = await kv.history({ key });

@@ -1,15 +1,15 @@
 import { startNatsServer } from '@relay/testkit';
 import { KvBucket, type StreamName } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
-import { type Bus, BucketValueError, type BucketEntry, busConfigFromEnv, connectBus, ensureTopology, type JsonBucket, openJsonBucket, streamState } from './index.js';
+import { type Bus, type BucketChange, BucketValueError, type BucketEntry, busConfigFromEnv, connectBus, ensureTopology, type JsonBucket, openJsonBucket, streamState } from './index.js';
 
 /** Runs `use` against a fresh nats-server with the relay topology: each test sees only its own keys. */
-async function withBucket<T>(use: (bucket: JsonBucket<{ n: number }>, bus: Bus) => Promise<T>): Promise<T> {
+async function withBucket<T>(use: (bucket: JsonBucket<{ n: number }>, bus: Bus) => Promise<T>, name: KvBucket = KvBucket.Cases): Promise<T> {
   const server = await startNatsServer();
   const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'kv-values-test'));
   try {
     await ensureTopology(bus, { replicas: 1 });
-    return await use(await openJsonBucket<{ n: number }>(bus, KvBucket.Cases), bus);
+    return await use(await openJsonBucket<{ n: number }>(bus, name), bus);
   } finally {
     await bus.close();
     await server.dispose();
@@ -105,6 +105,64 @@ describe('reading every value of a bucket', () => {
         return raw as { n: number };
       });
       await expect(readAll(await strict.values())).rejects.toBeInstanceOf(BucketValueError);
+    });
+  });
+});
+
+describe('reading a bucket that keeps several revisions per key', () => {
+  it('yields only the latest revision of each key', async () => {
+    await withBucket(async (bucket) => {
+      await putMany(bucket, ['a', 'b'], () => 1);
+      await bucket.put('a', { n: 2 });
+      await bucket.put('a', { n: 3 });
+      const read = await readAll(await bucket.values());
+      expect(read.map((e) => [e.key, e.value.n])).toEqual([
+        ['b', 1],
+        ['a', 3],
+      ]);
+    }, KvBucket.Directory);
+  });
+});
+
+describe('watching a bucket', () => {
+  async function next<T>(it: AsyncIterator<BucketChange<T>>): Promise<[string, T | undefined]> {
+    const r = await it.next();
+    if (r.done) throw new Error('the watch ended');
+    return [r.value.key, r.value.value];
+  }
+
+  for (const name of [KvBucket.Cases, KvBucket.Directory]) {
+    it(`sees the current values, then every change and deletion, in order (${name})`, async () => {
+      await withBucket(async (bucket) => {
+        await bucket.put('a', { n: 1 });
+        await bucket.put('b', { n: 1 });
+        await bucket.put('a', { n: 2 });
+        const changes = await bucket.watch();
+        const it = changes[Symbol.asyncIterator]();
+        expect([await next(it), await next(it)]).toEqual([
+          ['b', { n: 1 }],
+          ['a', { n: 2 }],
+        ]);
+        await bucket.put('c', { n: 3 });
+        await bucket.delete('b');
+        expect([await next(it), await next(it)]).toEqual([
+          ['c', { n: 3 }],
+          ['b', undefined],
+        ]);
+        changes.stop();
+        expect((await it.next()).done).toBe(true);
+      }, name);
+    });
+  }
+
+  it('with newOnly sees only what is written after it began', async () => {
+    await withBucket(async (bucket) => {
+      await bucket.put('old', { n: 1 });
+      const changes = await bucket.watch({ newOnly: true });
+      const it = changes[Symbol.asyncIterator]();
+      await bucket.put('new', { n: 2 });
+      expect(await next(it)).toEqual(['new', { n: 2 }]);
+      changes.stop();
     });
   });
 });

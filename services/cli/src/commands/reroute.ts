@@ -22,7 +22,7 @@ interface RerouteOptions extends AuditedOptions {
 }
 
 /** Re-route observations in flight at once (each awaits its acknowledgement). */
-const ASK_WINDOW = 256;
+const ASK_WINDOW = 128;
 
 type Moved = Extract<RerouteFinding, { kind: 'reroute' | 'closed' }>;
 

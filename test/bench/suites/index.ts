@@ -2,6 +2,7 @@ import type { BenchSuite } from '../harness.js';
 import { suite as dispatcher } from './dispatcher.js';
 import { suite as intake } from './intake.js';
 import { suite as locator } from './locator.js';
+import { suite as reroute } from './reroute.js';
 
 /** Every benchmark suite, in the order they run. Add one line per suite. */
-export const suites: readonly BenchSuite[] = [intake, locator, dispatcher];
+export const suites: readonly BenchSuite[] = [intake, locator, dispatcher, reroute];

@@ -23,7 +23,8 @@ export {
   TransientError,
 } from './errors.js';
 export { BucketValueError, openJsonBucket } from './kv.js';
-export type { BucketChange, JsonBucket, Versioned } from './kv.js';
+export type { JsonBucket, Versioned } from './kv.js';
+export type { BucketChange, BucketEntry, BucketValues } from './kv-consumer.js';
 export { stopOnSignals } from './lifecycle.js';
 export type { ShutdownLog, Stoppable } from './lifecycle.js';
 export { noMetrics } from './metrics.js';

@@ -1,26 +1,13 @@
-import { Kvm, type KV, KvWatchInclude } from '@nats-io/kv';
+import { Kvm, type KV } from '@nats-io/kv';
 import { type KvBucket, RelayError } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { ConflictError } from './errors.js';
+import { type BucketChange, type BucketValues, readBucketValues, watchBucket } from './kv-consumer.js';
 
 /** A value read from a bucket with the revision a compare-and-set needs. */
 export interface Versioned<T> {
   readonly value: T;
   readonly revision: number;
-}
-
-/**
- * A change seen by {@link JsonBucket.watch}: a value, or a deletion (`value`
- * undefined). `value` is decoded when first read, so a watcher that already
- * holds this revision (its own write) pays no JSON parse for it.
- * Reading `value` throws BucketValueError when the stored value is invalid.
- */
-export interface BucketChange<T> {
-  readonly key: string;
-  readonly value: T | undefined;
-  readonly revision: number;
-  /** True for a put, false for a deletion or purge. */
-  readonly isPut: boolean;
 }
 
 /** A KV bucket of JSON values of one shape. */
@@ -48,6 +35,13 @@ export interface JsonBucket<T> {
   delete(key: string): Promise<void>;
   /** Every key (optionally matching a subject-style filter). */
   keys(filter?: string): AsyncIterable<string>;
+  /**
+   * The current value of every key, in revision order, read with one ordered
+   * consumer that pulls only as fast as the caller iterates: memory stays
+   * bounded for millions of keys. A key written while reading is read with
+   * its newer value too (so possibly twice); ends once caught up with writes.
+   */
+  values(): Promise<BucketValues<T>>;
   /** Current values first (unless `newOnly`), then every change as it happens. */
   watch(options?: { newOnly?: boolean }): Promise<AsyncIterable<BucketChange<T>> & { stop(): void }>;
   /** Every stored revision of a key, oldest first. */
@@ -70,10 +64,12 @@ export class BucketValueError extends RelayError {
  * read (a zod schema's `parse` fits); it throws to refuse a value.
  */
 export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: unknown) => T = (raw) => raw as T): Promise<JsonBucket<T>> {
-  const kv: KV = await new Kvm(internals(bus).js).open(name);
+  const nats = internals(bus);
+  const kv: KV = await new Kvm(nats.js).open(name);
+  const text = new TextDecoder();
   const decode = (key: string, data: Uint8Array): T => {
     try {
-      return parse(JSON.parse(new TextDecoder().decode(data)));
+      return parse(JSON.parse(text.decode(data)));
     } catch (err) {
       throw new BucketValueError(name, key, err);
     }
@@ -113,25 +109,8 @@ export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: u
     keys: async function* (filter) {
       for await (const k of await kv.keys(filter)) yield k;
     },
-    watch: async (options = {}) => {
-      const it = await kv.watch(options.newOnly ? { include: KvWatchInclude.UpdatesOnly } : {});
-      const changes = (async function* () {
-        for await (const e of it) {
-          const isPut = e.operation === 'PUT';
-          let decoded: { value: T | undefined } | undefined;
-          yield {
-            key: e.key,
-            revision: e.revision,
-            isPut,
-            get value(): T | undefined {
-              decoded ??= { value: isPut ? decode(e.key, e.value) : undefined };
-              return decoded.value;
-            },
-          };
-        }
-      })();
-      return Object.assign(changes, { stop: () => it.stop() });
-    },
+    values: () => readBucketValues(nats, name, decode),
+    watch: (options = {}) => watchBucket(nats, name, decode, options.newOnly === true),
     history: async (key) => {
       const out: Versioned<T>[] = [];
       const it = await kv.history({ key });

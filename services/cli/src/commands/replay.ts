@@ -10,7 +10,7 @@ import { parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printFields, printJson } from '../output.js';
 import { openJsonl } from '../replay/jsonl.js';
 import { createPacer } from '../replay/pace.js';
-import { startProgress } from '../replay/progress.js';
+import { startProgress } from '../progress.js';
 import { checkSubjectFilter, REFERRAL_STREAMS, type Selection, selectMessages, streamNamed } from '../replay/select.js';
 import { checkTarget, parseTargetSubject, republishOf, type TargetSubject } from '../replay/target.js';
 

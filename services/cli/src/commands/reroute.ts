@@ -1,16 +1,18 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { type Bus, publishMessage } from '@relay/bus';
+import type { Bus } from '@relay/bus';
 import { readDirectory } from '@relay/directory';
-import { countryToken, RelayType, subjects, UNKNOWN_COUNTRY } from '@relay/wire';
+import { countryToken } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { IncompleteError, UnavailableError, UsageError } from '../errors.js';
 import { type AuditedOptions, auditBeforeActing, auditedOptions, requireReason } from '../operator/audit.js';
 import { withBus } from '../operator/connect.js';
 import { parseDurationOption, parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printJson, printTable } from '../output.js';
-import { type CaseView, openCases, readCases } from '../reroute/cases.js';
-import { type CaseFilter, findReroute, isSelected, type RerouteFinding, rerouteObservation, type RouteEnd } from '../reroute/plan.js';
+import { startCounter } from '../progress.js';
+import { askDispatcher } from '../reroute/ask.js';
+import { trackDecisions } from '../reroute/decisions.js';
+import { findReroutes } from '../reroute/find.js';
+import type { CaseFilter, RerouteFinding, RouteEnd } from '../reroute/plan.js';
 
 interface RerouteOptions extends AuditedOptions {
   readonly since?: string;
@@ -19,8 +21,8 @@ interface RerouteOptions extends AuditedOptions {
   readonly json?: boolean;
 }
 
-/** The `Relay-Origin` and msgId prefix of what an operator's tool publishes. */
-export const OPERATOR_ORIGIN = 'operator';
+/** Re-route observations in flight at once (each awaits its acknowledgement). */
+const ASK_WINDOW = 128;
 
 type Moved = Extract<RerouteFinding, { kind: 'reroute' | 'closed' }>;
 
@@ -63,53 +65,61 @@ function filterOf(options: RerouteOptions, now: Date): CaseFilter {
   return { ...(country === undefined ? {} : { country }), ...(since === undefined ? {} : { since }) };
 }
 
-/** Waits until each case's routing is the asked one, or `waitMs` passes; returns the referral id per case. */
-async function awaitDecisions(bus: Bus, asked: readonly Moved[], waitMs: number): Promise<Map<string, string>> {
-  const cases = await openCases(bus);
-  const done = new Map<string, string>();
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    for (const f of asked) {
-      if (done.has(f.caseId)) continue;
-      const c: CaseView | undefined = (await cases.get(f.caseId))?.value;
-      if (c?.routing && c.routing.hotline === f.to.hotline && c.routing.jurisdiction === f.to.jurisdiction) done.set(f.caseId, c.routing.referralId);
-    }
-    if (done.size === asked.length || Date.now() >= deadline) return done;
-    await sleep(Math.min(200, Math.max(1, deadline - Date.now())));
-  }
-}
-
+/**
+ * Reads every case once to find those to move (memory holds findings, not
+ * cases), writes the audit record with the counts, then asks the dispatcher
+ * case by case with a window of publishes in flight, and watches the case
+ * bucket until the asked cases are re-decided (decision 0065).
+ */
 async function reroute(bus: Bus, ctx: CliContext, options: RerouteOptions, filter: CaseFilter, waitMs: number): Promise<RerouteResult> {
   const stored = await readDirectory(bus);
   if (!stored) throw new UnavailableError('no hotline directory is stored: apply one first (`relay directory apply <file>`)');
-  const selected = await readCases(bus, (c) => isSelected(c, filter));
-  const findings = selected.map((c) => ({ c, finding: findReroute(c, stored.directory) }));
-  const toAsk = findings.filter((x): x is { c: CaseView; finding: Extract<RerouteFinding, { kind: 'reroute' }> } => x.finding.kind === 'reroute');
+  // First pass: read every case and keep only what needs action, so the audit record can say how much.
+  const found = await findReroutes(bus, stored.directory, filter, (keys) => startCounter(ctx, 'reroute: reading', keys, 'cases'));
+  const asked = [...found.reroute.values()];
   const audit = await auditBeforeActing(bus, ctx, options, {
     action: 'reroute',
     target: `open cases${filter.country === undefined ? '' : ` in ${filter.country}`} under directory revision ${stored.revision}`,
     details: {
       directoryRevision: String(stored.revision),
-      evaluated: String(selected.length),
-      reroute: String(toAsk.length),
+      evaluated: String(found.evaluated),
+      reroute: String(asked.length),
       ...(filter.country === undefined ? {} : { country: filter.country }),
       ...(filter.since === undefined ? {} : { since: new Date(filter.since).toISOString() }),
     },
   });
-  for (const { c } of toAsk) {
-    const o = rerouteObservation(c, audit.seq);
-    await publishMessage(bus, subjects.hosting(o.country || UNKNOWN_COUNTRY), RelayType.HostingObservation, o, { msgId: `${OPERATOR_ORIGIN}:${o.id}`, origin: OPERATOR_ORIGIN });
+  // Watching starts before the first observation is published, so no decision goes unseen.
+  const tracker = waitMs > 0 && asked.length > 0 ? await trackDecisions(bus) : undefined;
+  try {
+    const asking = startCounter(ctx, 'reroute: asking', asked.length, 'cases');
+    try {
+      await askDispatcher(bus, asked, stored.directory, { auditSeq: audit.seq, window: ASK_WINDOW, ...(tracker ? { tracker } : {}), progress: (n) => asking.update(n) });
+    } finally {
+      asking.stop();
+    }
+    if (tracker) {
+      const deciding = startCounter(ctx, 'reroute: re-decided', asked.length, 'cases');
+      try {
+        await tracker.settle(waitMs, (n) => deciding.update(n));
+      } finally {
+        deciding.stop();
+      }
+    }
+  } finally {
+    tracker?.stop();
   }
-  const asked = toAsk.map((x) => x.finding);
-  const decided = waitMs > 0 ? await awaitDecisions(bus, asked, waitMs) : new Map<string, string>();
+  const decided = tracker?.decided ?? new Map<string, string>();
   const strip = ({ caseId, url, from, to }: Moved) => ({ caseId, url, from, to });
   return {
     directoryRevision: stored.revision,
-    evaluated: selected.length,
-    unchanged: findings.filter((x) => x.finding.kind === 'unchanged').length,
-    rerouted: asked.filter((f) => decided.has(f.caseId)).map((f) => ({ ...strip(f), referralId: decided.get(f.caseId) ?? '' })),
+    evaluated: found.evaluated,
+    unchanged: found.unchanged,
+    rerouted: asked.flatMap((f) => {
+      const referralId = decided.get(f.caseId);
+      return referralId === undefined ? [] : [{ ...strip(f), referralId }];
+    }),
     pending: asked.filter((f) => !decided.has(f.caseId)).map(strip),
-    closed: findings.flatMap((x) => (x.finding.kind === 'closed' ? [strip(x.finding)] : [])),
+    closed: [...found.closed.values()].map(strip),
     audit: `${audit.stream}:${audit.seq}`,
   };
 }
@@ -134,7 +144,9 @@ function printResult(ctx: CliContext, r: RerouteResult): void {
  * that the directory in force routes elsewhere, by re-publishing the case's
  * latest observation as the answer to a MANUAL recheck. The dispatcher emits
  * what changed (a REROUTED referral superseding the old one), never a second
- * copy of a referral already sent.
+ * copy of a referral already sent. `--wait` ends the wait once no case was
+ * re-decided for that long, so a large run waits as long as the dispatcher
+ * keeps deciding.
  */
 export function registerReroute(program: Command, ctx: CliContext): void {
   const command = program
@@ -142,7 +154,7 @@ export function registerReroute(program: Command, ctx: CliContext): void {
     .description('after a directory change, send open cases the directory now routes elsewhere to their new hotline (audited)')
     .option('--since <time|duration>', 'also list closed cases whose referral was issued since then (closed cases are never re-sent)')
     .option('--country <CC>', 'only cases whose current jurisdiction is this country')
-    .option('--wait <duration>', 'wait this long for the dispatcher to re-decide each case; 0 = do not wait', '30s')
+    .option('--wait <duration>', 'wait while the dispatcher re-decides cases, until none was re-decided for this long; 0 = do not wait', '30s')
     .option('--json', 'print the result as JSON');
   auditedOptions(command).action(async (options: RerouteOptions) => {
     const filter = filterOf(options, new Date());

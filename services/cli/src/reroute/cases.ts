@@ -1,4 +1,4 @@
-import { type Bus, openJsonBucket } from '@relay/bus';
+import { type Bus, type JsonBucket, openJsonBucket } from '@relay/bus';
 import { KvBucket } from '@relay/wire';
 import { z } from 'zod';
 
@@ -35,22 +35,6 @@ export const caseViewSchema = z
 export type CaseView = z.infer<typeof caseViewSchema>;
 
 /** Opens the case bucket for reading through {@link caseViewSchema}. */
-export async function openCases(bus: Bus) {
+export async function openCases(bus: Bus): Promise<JsonBucket<CaseView>> {
   return openJsonBucket(bus, KvBucket.Cases, (raw) => caseViewSchema.parse(raw));
-}
-
-/**
- * Every case in the bucket that `keep` accepts, read `concurrency` at a time.
- * A key deleted while reading is skipped.
- */
-export async function readCases(bus: Bus, keep: (c: CaseView) => boolean, concurrency = 64): Promise<CaseView[]> {
-  const bucket = await openCases(bus);
-  const keys: string[] = [];
-  for await (const key of bucket.keys()) keys.push(key);
-  const kept: CaseView[] = [];
-  for (let i = 0; i < keys.length; i += concurrency) {
-    const got = await Promise.all(keys.slice(i, i + concurrency).map((k) => bucket.get(k)));
-    for (const v of got) if (v && keep(v.value)) kept.push(v.value);
-  }
-  return kept;
 }

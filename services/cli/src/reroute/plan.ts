@@ -17,6 +17,11 @@ export type RerouteFinding =
   /** The route is the same, or the case has no route to change. */
   | { readonly kind: 'unchanged'; readonly caseId: string };
 
+/** An open case to ask the dispatcher to re-decide. */
+export type ToReroute = Extract<RerouteFinding, { kind: 'reroute' }>;
+/** A closed case that would now go elsewhere. */
+export type ClosedElsewhere = Extract<RerouteFinding, { kind: 'closed' }>;
+
 /** Which cases reroute looks at. */
 export interface CaseFilter {
   /** Only cases whose current jurisdiction is this country. */

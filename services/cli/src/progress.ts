@@ -1,9 +1,9 @@
 import { Presets, SingleBar } from 'cli-progress';
-import type { CliContext } from '../context.js';
+import type { CliContext } from './context.js';
 
-/** A progress display over a stream's sequence numbers. */
+/** A progress display over a stream's sequence numbers, or over a count. */
 export interface Progress {
-  /** The message with stream sequence `seq` was handled. */
+  /** The message with stream sequence `seq` was handled (a counter: `seq` things are done). */
   update(seq: number): void;
   stop(): void;
 }
@@ -34,5 +34,24 @@ export function startProgress(ctx: CliContext, label: string, lastSeq: number): 
     stop: () => {
       if (first !== undefined) bar.stop();
     },
+  };
+}
+
+/**
+ * A progress bar on the terminal counting from 0 to `total` (values past it
+ * show as `total`); nothing at all when standard error is not a terminal.
+ * `noun` names what is counted.
+ */
+export function startCounter(ctx: CliContext, label: string, total: number, noun: string): Progress {
+  const terminal = ctx.terminal;
+  if (!terminal || total <= 0) return silent;
+  const bar = new SingleBar(
+    { stream: terminal, format: `${label} [{bar}] {percentage}% | {value} of {total} ${noun} | {eta_formatted} left`, hideCursor: true, etaBuffer: 200, fps: 5 },
+    Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return {
+    update: (count) => bar.update(Math.min(count, total)),
+    stop: () => bar.stop(),
   };
 }

@@ -1,0 +1,164 @@
+import { type Consumer, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { KvBucket } from '@relay/wire';
+
+/** One current value of a bucket. */
+export interface BucketEntry<T> {
+  readonly key: string;
+  readonly value: T;
+  /** The value's revision (its sequence in the bucket's stream). */
+  readonly revision: number;
+}
+
+/**
+ * A change seen by a bucket's watch: a value, or a deletion (`value`
+ * undefined). `value` is decoded when first read, so a watcher that already
+ * holds this revision (its own write) pays no JSON parse for it.
+ * Reading `value` throws BucketValueError when the stored value is invalid.
+ */
+export interface BucketChange<T> {
+  readonly key: string;
+  readonly value: T | undefined;
+  readonly revision: number;
+  /** True for a put, false for a deletion or purge. */
+  readonly isPut: boolean;
+}
+
+/**
+ * A read of the current value of every key of a bucket, in revision order.
+ * `total` is how many keys the bucket had when the read began (deleted keys
+ * included: they are skipped, not yielded), for progress displays.
+ */
+export interface BucketValues<T> extends AsyncIterable<BucketEntry<T>> {
+  readonly total: number;
+  /** Ends the read early; the iteration then finishes. */
+  stop(): void;
+}
+
+/** The NATS handles a bucket reader needs. */
+export interface KvNats {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+}
+
+/** Messages buffered ahead of the reader: the bound on memory, whatever the bucket's size. */
+const READ_AHEAD = 1_000;
+/**
+ * How long a pull of {@link readBucketValues} waits before the server says
+ * it has nothing to send (a heartbeat every half of it): the read's end once
+ * caught up. The server's pending count cannot end it alone: it does not drop
+ * for a value that an overwrite removed before it was read.
+ */
+const PULL_EXPIRES_MS = 2_000;
+const OPERATION_HEADER = 'KV-Operation';
+
+/**
+ * Creates an ephemeral ordered consumer on a bucket's stream delivering every
+ * key's current value (`current`) or only what is written from now (`new`).
+ * A bucket that keeps one revision per key in a stream of its own keys only
+ * is read whole and unfiltered: every stored message is then a current
+ * value, and the server creates such a consumer at once, where "last per
+ * subject", or any subject filter, costs it seconds per million keys
+ * (1 M keys, nats-server 2.9.10: 9-10 s and 1.9 s; the API times out at 5 s).
+ */
+async function bucketConsumer(nats: KvNats, bucket: KvBucket, from: 'current' | 'new'): Promise<Consumer> {
+  const stream = `KV_${bucket}`;
+  const filter = `$KV.${bucket}.>`;
+  const { config } = await nats.jsm.streams.info(stream);
+  const plain = config.max_msgs_per_subject === 1 && config.subjects.length === 1 && config.subjects[0] === filter;
+  if (from === 'new') return nats.js.consumers.get(stream, { deliver_policy: DeliverPolicy.New, ...(plain ? {} : { filter_subjects: filter }) });
+  return nats.js.consumers.get(stream, plain ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: filter });
+}
+
+function keyOf(bucket: KvBucket, subject: string): string {
+  return subject.slice(`$KV.${bucket}.`.length);
+}
+
+function isDeletion(headers: { get(name: string): string } | undefined): boolean {
+  const operation = headers?.get(OPERATION_HEADER);
+  return operation === 'DEL' || operation === 'PURGE';
+}
+
+/**
+ * Reads the latest value of every key of a bucket through one ephemeral
+ * ordered consumer, pulling more only as the reader takes them, so memory
+ * stays bounded for millions of keys.
+ * A key written while reading is read with its newer value, after the keys
+ * stored before it: a key whose older value was already read is then yielded
+ * twice (the bucket keeps one revision per key, so an unread older value is
+ * gone and yields nothing). Ends once it has caught up with the writes.
+ * Nothing is left behind on the server. A bucket keeping more than one
+ * revision per key may, after the consumer recovers from a gap, also yield an
+ * older revision of a key again.
+ * `decode` throws to refuse a value; the read then throws that error.
+ */
+export async function readBucketValues<T>(nats: KvNats, bucket: KvBucket, decode: (key: string, data: Uint8Array) => T): Promise<BucketValues<T>> {
+  const consumer = await bucketConsumer(nats, bucket, 'current');
+  // The consumer's pending count at creation: one message per key.
+  const total = (await consumer.info(true)).num_pending;
+  const messages = total === 0 ? undefined : await consumer.consume({ max_messages: READ_AHEAD, expires: PULL_EXPIRES_MS });
+  if (messages) {
+    void (async () => {
+      // A heartbeat comes only when the server has nothing to send: every key still present was read.
+      for await (const s of messages.status()) if (s.type === 'heartbeat') messages.stop();
+    })();
+  }
+  const entries = async function* (): AsyncGenerator<BucketEntry<T>> {
+    try {
+      if (!messages) return;
+      for await (const m of messages) {
+        if (!isDeletion(m.headers)) {
+          const key = keyOf(bucket, m.subject);
+          yield { key, value: decode(key, m.data), revision: m.seq };
+        }
+        if (m.info.pending === 0) break;
+      }
+    } finally {
+      messages?.stop();
+      await consumer.delete().catch(() => undefined);
+    }
+  };
+  return Object.assign(entries(), { total, stop: () => messages?.stop() });
+}
+
+/**
+ * Follows a bucket with one ephemeral ordered consumer: every key's current
+ * value first (unless `newOnly`), then every change as it happens, pulled as
+ * the caller iterates. `stop()` ends the iteration and removes the consumer.
+ * `decode` throws to refuse a value, when the change's `value` is read.
+ */
+export async function watchBucket<T>(
+  nats: KvNats,
+  bucket: KvBucket,
+  decode: (key: string, data: Uint8Array) => T,
+  newOnly: boolean,
+): Promise<AsyncIterable<BucketChange<T>> & { stop(): void }> {
+  const consumer = await bucketConsumer(nats, bucket, newOnly ? 'new' : 'current');
+  const messages = await consumer.consume({ max_messages: READ_AHEAD });
+  const changes = async function* (): AsyncGenerator<BucketChange<T>> {
+    try {
+      for await (const m of messages) {
+        const key = keyOf(bucket, m.subject);
+        const isPut = !isDeletion(m.headers);
+        let decoded: { value: T | undefined } | undefined;
+        yield {
+          key,
+          revision: m.seq,
+          isPut,
+          get value(): T | undefined {
+            decoded ??= { value: isPut ? decode(key, m.data) : undefined };
+            return decoded.value;
+          },
+        };
+      }
+    } finally {
+      messages.stop();
+      await consumer.delete().catch(() => undefined);
+    }
+  };
+  return Object.assign(changes(), {
+    stop: () => {
+      messages.stop();
+      void consumer.delete().catch(() => undefined);
+    },
+  });
+}

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AsnColumns, asnSourceFromColumns, decodeAsnIndex, encodeAsnIndex } from './asn-index.js';
 import { ASN_CSV_FILES } from './asn-index-build.js';
 import { asnIndexPath, GeoDataError, loadEmbeddedAsn, parseAddress } from './index.js';
+import { seeded } from './test-random.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -76,18 +77,6 @@ describe('the binary ASN index', () => {
     expect((await loadEmbeddedAsn({ indexDir: dir })).from).toBe('index');
   });
 });
-
-/** A seeded generator of unsigned 32-bit numbers (xorshift32), so failures reproduce. */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 /** The IPv4 rows of the CSV the index is built from: start, end and ASN (the first three columns are plain numbers). */
 function csvRows(): { readonly start: number[]; readonly end: number[]; readonly asn: number[] } {

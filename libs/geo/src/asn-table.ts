@@ -3,7 +3,7 @@ import { buildAsnColumns } from './asn-index-build.js';
 import { ASN_INDEX_FORMAT, type AsnColumns, asnSourceFromColumns, decodeAsnIndex, encodeAsnIndex } from './asn-index.js';
 import { EMBEDDED_DATASETS, embeddedDatasetPath } from './embedded-data.js';
 import { GeoDataError } from './errors.js';
-import { DEFAULT_INDEX_DIR, readIndexBytes, writeIndexFile } from './index-file.js';
+import { DEFAULT_INDEX_DIR, readIndexBytes, tryWriteIndexFile, writeIndexFile } from './index-file.js';
 import type { AsnSource } from './sources.js';
 
 /** Default folder of the prebuilt ASN index: `libs/geo/dist/data/`, written by `npm run build`. */
@@ -51,14 +51,7 @@ export async function loadEmbeddedAsn(options: EmbeddedAsnOptions = {}): Promise
     return { source: asnSourceFromColumns(name, index.columns), from: 'index', indexPath: path, bytes: index.bytes };
   }
   const encoded = encodeAsnIndex(await buildAsnColumns(csvDir, version));
-  let writeError: string | undefined;
-  if (options.writeIndex ?? true) {
-    try {
-      writeIndexFile(path, encoded);
-    } catch (err) {
-      writeError = err instanceof Error ? err.message : String(err);
-    }
-  }
+  const writeError = tryWriteIndexFile(path, encoded, options.writeIndex ?? true);
   const source = asnSourceFromColumns(name, decodeAsnIndex(encoded, path));
   return { source, from: 'csv', indexPath: path, bytes: encoded.byteLength, ...(writeError === undefined ? {} : { writeError }) };
 }

@@ -14,18 +14,7 @@ import {
   type ParsedAddress,
   parseAddress,
 } from './index.js';
-
-/** A seeded generator of unsigned 32-bit numbers (xorshift32), so failures reproduce. */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { seeded } from './test-random.js';
 
 const v4Text = (v: number): string => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 const v6Text = (words: readonly number[]): string => words.flatMap((w) => [(w >>> 16).toString(16), (w & 0xffff).toString(16)]).join(':');

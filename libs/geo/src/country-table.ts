@@ -4,7 +4,7 @@ import { buildCountryColumns } from './country-index-build.js';
 import { COUNTRY_INDEX_FORMAT, type CountryColumns, countrySourceFromColumns, decodeCountryIndex, encodeCountryIndex } from './country-index.js';
 import { type EMBEDDED_DATASETS, embeddedDatasetPath } from './embedded-data.js';
 import { GeoDataError } from './errors.js';
-import { DEFAULT_INDEX_DIR, readIndexBytes, writeIndexFile } from './index-file.js';
+import { DEFAULT_INDEX_DIR, readIndexBytes, tryWriteIndexFile, writeIndexFile } from './index-file.js';
 import type { CountrySource } from './sources.js';
 
 /** The embedded country datasets (MaxMind DB files in npm packages). */
@@ -55,14 +55,7 @@ export function loadEmbeddedCountry(dataset: EmbeddedCountryDataset, options: Em
     return { source: countrySourceFromColumns(name, index.columns), from: 'index', indexPath: path, bytes: index.bytes };
   }
   const encoded = encodeCountryIndex(buildFromDatabase(dbPath, version));
-  let writeError: string | undefined;
-  if (options.writeIndex ?? true) {
-    try {
-      writeIndexFile(path, encoded);
-    } catch (err) {
-      writeError = err instanceof Error ? err.message : String(err);
-    }
-  }
+  const writeError = tryWriteIndexFile(path, encoded, options.writeIndex ?? true);
   const source = countrySourceFromColumns(name, decodeCountryIndex(encoded, path));
   return { source, from: 'mmdb', indexPath: path, bytes: encoded.byteLength, ...(writeError === undefined ? {} : { writeError }) };
 }

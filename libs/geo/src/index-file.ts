@@ -30,3 +30,17 @@ export function writeIndexFile(path: string, bytes: Uint8Array): void {
   writeFileSync(tmp, bytes);
   renameSync(tmp, path);
 }
+
+/**
+ * Writes a freshly built index when `write` is true. Returns why writing
+ * failed, if it did: the index is then used from memory and rebuilt next time.
+ */
+export function tryWriteIndexFile(path: string, bytes: Uint8Array, write: boolean): string | undefined {
+  if (!write) return undefined;
+  try {
+    writeIndexFile(path, bytes);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}

@@ -51,21 +51,25 @@ const READ_AHEAD = 1_000;
 const PULL_EXPIRES_MS = 2_000;
 const OPERATION_HEADER = 'KV-Operation';
 
-/**
- * Creates an ephemeral ordered consumer on a bucket's stream delivering every
- * key's current value (`current`) or only what is written from now (`new`).
- * A bucket that keeps one revision per key in a stream of its own keys only
- * is read whole and unfiltered: every stored message is then a current
- * value, and the server creates such a consumer at once, where "last per
- * subject", or any subject filter, costs it seconds per million keys
- * (1 M keys, nats-server 2.9.10: 9-10 s and 1.9 s; the API times out at 5 s).
- */
-async function bucketConsumer(nats: KvNats, bucket: KvBucket, from: 'current' | 'new'): Promise<Consumer> {
+/** Stream, key filter and whether the stream holds only current values of this bucket's keys. */
+async function bucketStream(nats: KvNats, bucket: KvBucket): Promise<{ stream: string; filter: string; plain: boolean }> {
   const stream = `KV_${bucket}`;
   const filter = `$KV.${bucket}.>`;
   const { config } = await nats.jsm.streams.info(stream);
-  const plain = config.max_msgs_per_subject === 1 && config.subjects.length === 1 && config.subjects[0] === filter;
-  if (from === 'new') return nats.js.consumers.get(stream, { deliver_policy: DeliverPolicy.New, ...(plain ? {} : { filter_subjects: filter }) });
+  return { stream, filter, plain: config.max_msgs_per_subject === 1 && config.subjects.length === 1 && config.subjects[0] === filter };
+}
+
+/**
+ * Creates an ephemeral ordered pull consumer on a bucket's stream delivering
+ * every key's current value. A bucket that keeps one revision per key in a
+ * stream of its own keys only is read whole and unfiltered: every stored
+ * message is then a current value, and the server creates such a consumer at
+ * once, where "last per subject", or a filter on the bucket's subjects, costs
+ * it seconds per million keys (1 M keys, nats-server 2.9.10: 9-10 s and
+ * 1.9 s; the API times out at 5 s).
+ */
+async function currentValuesConsumer(nats: KvNats, bucket: KvBucket): Promise<Consumer> {
+  const { stream, filter, plain } = await bucketStream(nats, bucket);
   return nats.js.consumers.get(stream, plain ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: filter });
 }
 
@@ -92,7 +96,7 @@ function isDeletion(headers: { get(name: string): string } | undefined): boolean
  * `decode` throws to refuse a value; the read then throws that error.
  */
 export async function readBucketValues<T>(nats: KvNats, bucket: KvBucket, decode: (key: string, data: Uint8Array) => T): Promise<BucketValues<T>> {
-  const consumer = await bucketConsumer(nats, bucket, 'current');
+  const consumer = await currentValuesConsumer(nats, bucket);
   // The consumer's pending count at creation: one message per key.
   const total = (await consumer.info(true)).num_pending;
   const messages = total === 0 ? undefined : await consumer.consume({ max_messages: READ_AHEAD, expires: PULL_EXPIRES_MS });
@@ -121,10 +125,13 @@ export async function readBucketValues<T>(nats: KvNats, bucket: KvBucket, decode
 }
 
 /**
- * Follows a bucket with one ephemeral ordered consumer: every key's current
- * value first (unless `newOnly`), then every change as it happens, pulled as
- * the caller iterates. `stop()` ends the iteration and removes the consumer.
- * `decode` throws to refuse a value, when the change's `value` is read.
+ * Follows a bucket with one ephemeral ordered push consumer, as the KV
+ * client's own watch does: every key's current value first (unless
+ * `newOnly`), then every change as it happens. For a bucket of one revision
+ * per key it delivers the whole stream (unfiltered, see
+ * {@link currentValuesConsumer}); otherwise the last value per key.
+ * `stop()` ends the iteration. `decode` throws to refuse a value, when the
+ * change's `value` is read.
  */
 export async function watchBucket<T>(
   nats: KvNats,
@@ -132,8 +139,10 @@ export async function watchBucket<T>(
   decode: (key: string, data: Uint8Array) => T,
   newOnly: boolean,
 ): Promise<AsyncIterable<BucketChange<T>> & { stop(): void }> {
-  const consumer = await bucketConsumer(nats, bucket, newOnly ? 'new' : 'current');
-  const messages = await consumer.consume({ max_messages: READ_AHEAD });
+  const { stream, filter, plain } = await bucketStream(nats, bucket);
+  const deliver = newOnly ? DeliverPolicy.New : plain ? DeliverPolicy.All : DeliverPolicy.LastPerSubject;
+  const consumer = await nats.js.consumers.getPushConsumer(stream, { deliver_policy: deliver, ...(plain ? {} : { filter_subjects: filter }) });
+  const messages = await consumer.consume();
   const changes = async function* (): AsyncGenerator<BucketChange<T>> {
     try {
       for await (const m of messages) {
@@ -152,13 +161,7 @@ export async function watchBucket<T>(
       }
     } finally {
       messages.stop();
-      await consumer.delete().catch(() => undefined);
     }
   };
-  return Object.assign(changes(), {
-    stop: () => {
-      messages.stop();
-      void consumer.delete().catch(() => undefined);
-    },
-  });
+  return Object.assign(changes(), { stop: () => messages.stop() });
 }

@@ -3,6 +3,7 @@
 // found by looking seeded random addresses up in the embedded data, and a
 // static zone of bench host names spread over them.
 import { createCdnCatalogue, openGeo } from '@relay/geo';
+import { randomIPv4s } from '../random-ip.js';
 
 /** A bench host name and where the embedded data says it is hosted. */
 export interface BenchHost {
@@ -15,14 +16,6 @@ export interface BenchHost {
 
 const CDNS = ['Cloudflare', 'Fastly', 'Akamai', 'Amazon CloudFront'];
 
-function seeded(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
-    return x;
-  };
-}
-
 /**
  * One address per wanted country and per CDN that the scan finds within
  * `maxProbes` random public IPv4 addresses (small countries may be missing:
@@ -34,10 +27,9 @@ export async function findAddresses(countries: readonly string[], maxProbes = 4_
   const wanted = new Set(countries);
   const byCountry = new Map<string, string>();
   const byCdn = new Map<string, string>();
-  const next = seeded(2026);
+  const addresses = randomIPv4s(2026);
   for (let i = 0; i < maxProbes && (byCountry.size < wanted.size || byCdn.size < CDNS.length); i++) {
-    const v = 0x01000000 + (next() % 0xdf000000);
-    const ip = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+    const ip = addresses.next().value;
     const f = geo.lookup(ip);
     if (f.unroutable || f.country === '' || f.asn === 0) continue;
     const operator = cdn.operatorOf(f.address, f.asn);

@@ -9,21 +9,9 @@ import { publishMessage, streamState } from '@relay/bus';
 import { createCdnCatalogue, type GeoLookup, openGeo } from '@relay/geo';
 import { deriveId, exampleMessage, RelayType, StreamName, subjects } from '@relay/wire';
 import { type BenchContext, type BenchSuite, type Figure, versus } from '../harness.js';
+import { randomIPv4 } from '../random-ip.js';
 
 const run = promisify(execFile);
-
-/** Random public-looking IPv4 addresses (1.0.0.0 - 223.255.255.255; some land in reserved ranges, as real input does). */
-function randomIPv4(count: number, seed = 42): string[] {
-  let x = seed;
-  const next = (): number => {
-    x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
-    return x;
-  };
-  return Array.from({ length: count }, () => {
-    const v = 0x01000000 + (next() % 0xdf000000);
-    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-  });
-}
 
 /**
  * Lookups of geo + CDN over `ips`, repeated for at least `minMs`: per second

@@ -1,5 +1,6 @@
 export { checkHealth } from './health.js';
 export type { HealthChecks, HealthReport } from './health.js';
+export { HEAP_GROWING_PERCENT, keepHeapCompact } from './heap.js';
 export { createLogger, LogLevel } from './logger.js';
 export type { Logger } from './logger.js';
 export { createMetrics } from './metrics.js';

@@ -62,7 +62,8 @@ export async function startService(name: string, options: ServiceOptions): Promi
   const opsPort = await freePort();
   const httpPort = name === 'gateway' ? await freePort() : undefined;
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [main], {
+  // The young generation as production runs it (decision 0085).
+  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', main], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -38,8 +38,8 @@ const envSchema = z.object({
   /** Seeds the directory bucket from this file when it is empty. */
   RELAY_DIRECTORY_FILE: z.string().min(1).optional(),
   RELAY_RECHECK_INTERVAL: duration('15m'),
-  RELAY_DISPATCHER_CONCURRENCY: positiveInt(256),
-  RELAY_DISPATCHER_CACHE_SIZE: positiveInt(10_000),
+  RELAY_DISPATCHER_CONCURRENCY: positiveInt(64),
+  RELAY_DISPATCHER_CACHE_SIZE: positiveInt(2_000),
   /** How long NATS waits for an ack before redelivering to another replica (after a crash). */
   RELAY_DISPATCHER_ACK_WAIT: duration('30s'),
   /** Referrals and notices older than this are anonymised into ARCHIVE (decision 0006). */

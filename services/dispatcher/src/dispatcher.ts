@@ -23,9 +23,9 @@ export interface DispatcherSettings {
   readonly recheckIntervalMs: number;
   /** How often the scheduler looks for due work. Default 250 ms. */
   readonly tickMs?: number;
-  /** Messages handled at once per consumer. Default 256. */
+  /** Messages handled at once per consumer. Default 64 (decision 0085). */
   readonly concurrency?: number;
-  /** Cases cached in memory. Default 10,000. */
+  /** Cases cached in memory. Default 2,000 (decision 0085). */
   readonly cacheSize?: number;
   /** An outbox left this long is published by whoever sees it (its writer crashed). Default 10 s. */
   readonly stuckOutboxMs?: number;
@@ -66,7 +66,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const { bus, settings } = deps;
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? silentLog;
-  const concurrency = settings.concurrency ?? 256;
+  const concurrency = settings.concurrency ?? 64;
   const recorded = deps.metrics ? dispatcherMetrics(deps.metrics) : undefined;
 
   // Independent start-up steps run concurrently: the directory watch beside the case store and case watch (start-up time).
@@ -85,7 +85,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const openingCases = (async () => {
-    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 10_000, onPublished: (entry, message) => recorded?.published(entry, Date.now(), message) });
+    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000, onPublished: (entry, message) => recorded?.published(entry, Date.now(), message) });
     const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
     return { store, watch };
   })();

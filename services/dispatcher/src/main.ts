@@ -1,11 +1,13 @@
 // The dispatcher process: env -> config -> connect -> topology -> directory seed -> dispatcher -> ops server; signals.
 import { connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
 import { isDirectoryInvalidError, isDirectoryUnreadableError, loadDirectoryFile, seedDirectory } from '@relay/directory';
-import { createLogger, createMetrics, observeJetStream, startOpsServer } from '@relay/observability';
+import { createLogger, createMetrics, keepHeapCompact, observeJetStream, startOpsServer } from '@relay/observability';
 import { StreamName } from '@relay/wire';
 import { configFromEnv } from './config.js';
 import { createDispatcher } from './dispatcher.js';
 import { scheduleRetention } from './retention-schedule.js';
+
+keepHeapCompact();
 
 let config;
 try {

@@ -1,7 +1,9 @@
 import { connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
-import { createLogger, createMetrics } from '@relay/observability';
+import { createLogger, createMetrics, keepHeapCompact } from '@relay/observability';
 import { gatewayConfigFromEnv } from './config.js';
 import { startGateway } from './gateway.js';
+
+keepHeapCompact();
 
 // env -> config -> connect -> ensureTopology -> wire -> run (decision 0003).
 let config;

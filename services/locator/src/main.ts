@@ -1,10 +1,12 @@
 import { busConfigFromEnv, connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
 import { createCdnCatalogue, createSystemResolver, createZoneResolver, type HostResolver, isGeoDataError, isZoneFileError, openGeo } from '@relay/geo';
-import { createLogger, createMetrics, observeJetStream, startOpsServer } from '@relay/observability';
+import { createLogger, createMetrics, keepHeapCompact, observeJetStream, startOpsServer } from '@relay/observability';
 import { StreamName } from '@relay/wire';
 import { type Directory, directoryVerifier, ServiceSigner, watchDirectory } from '@relay/directory';
 import { locatorConfigFromEnv } from './config.js';
 import { startLocator, statusLabel } from './locator.js';
+
+keepHeapCompact();
 
 /** A bad setting: print the variable and the rule, exit 2 (decision 0003). */
 function refuse(lines: readonly string[]): never {

@@ -45,7 +45,8 @@ export interface DevChildOptions {
  * @throws FileError when the service is not built.
  */
 export function startChild(options: DevChildOptions): DevChild {
-  const child = spawn(process.execPath, [serviceMain(options.name)], {
+  // The young generation as production runs it (decision 0085).
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', serviceMain(options.name)], {
     cwd: options.cwd,
     env: options.env,
     detached: true,

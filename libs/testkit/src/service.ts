@@ -62,10 +62,11 @@ export async function startService(name: string, options: ServiceOptions): Promi
   const opsPort = await freePort();
   const httpPort = name === 'gateway' ? await freePort() : undefined;
   const spawnedAt = performance.now();
-  // The young generation as production runs it (decision 0085).
+  // The young generation and malloc arenas as production runs them (decision 0085).
   const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', main], {
     cwd: REPO_ROOT,
     env: {
+      MALLOC_ARENA_MAX: '2',
       ...process.env,
       LOG_LEVEL: 'warn',
       ...options.env,

@@ -45,10 +45,10 @@ export interface DevChildOptions {
  * @throws FileError when the service is not built.
  */
 export function startChild(options: DevChildOptions): DevChild {
-  // The young generation as production runs it (decision 0085).
+  // The young generation and malloc arenas as production runs them (decision 0085).
   const child = spawn(process.execPath, ['--max-semi-space-size=8', serviceMain(options.name)], {
     cwd: options.cwd,
-    env: options.env,
+    env: { MALLOC_ARENA_MAX: '2', ...options.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

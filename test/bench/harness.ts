@@ -27,7 +27,7 @@ export interface LatencyFigures {
 
 /** What a suite gets from the harness. */
 export interface BenchContext {
-  /** The bench's own nats-server (never the shared one). */
+  /** This suite's own nats-server, empty when the suite starts (never the machine's shared one). */
   readonly natsUrl: string;
   /** Its process id, for its CPU time. */
   readonly natsServerPid: number;
@@ -38,7 +38,7 @@ export interface BenchContext {
   readonly baseline: Baseline;
   /** Progress for humans, on stderr. */
   log(line: string): void;
-  /** Spawns `services/<name>/dist/main.js` against the bench server; stopped after the suite. */
+  /** Spawns `services/<name>/dist/main.js` against the suite's server; stopped after the suite. */
   startService(name: string, env?: Readonly<Record<string, string>>): Promise<ServiceProcess>;
 }
 

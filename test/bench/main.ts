@@ -1,5 +1,5 @@
 // `npm run bench [-- --json] [--quick] [--only <suite>] [--record]`: spawns its own
-// nats-server, measures the raw JetStream baseline, then every suite, and
+// nats-server, measures the raw JetStream baseline, then every suite on a fresh server, and
 // prints the figures beside the baseline (a table, or one JSON object);
 // `--record` also writes the table into docs/performance.md.
 import { cpus, totalmem } from 'node:os';
@@ -25,7 +25,9 @@ async function serverVersion(url: string): Promise<string> {
   return bus.serverVersion;
 }
 
-const server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
+// Always the bench's own server, never NATS_URL's (the machine's shared one).
+const spawnServer = () => startNatsServer({}, { ...process.env, NATS_URL: '' });
+const server = await spawnServer();
 const machine = {
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -39,19 +41,21 @@ try {
   const baseline = await measureBaseline(server.url, values.quick, log);
   const selected = suites.filter((s) => !values.only || values.only.includes(s.name));
   for (const suite of selected) {
-    // Every suite gets a fresh server state: streams from one suite must not slow the next.
-    const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, `bench-${suite.name}`));
+    // Every suite gets a server of its own (same settings, empty store): one suite's streams and
+    // unconsumed messages must neither slow the next nor be counted in its figures.
+    const suiteServer = await spawnServer();
+    const bus = await connectBus(busConfigFromEnv({ NATS_URL: suiteServer.url }, `bench-${suite.name}`));
     await ensureTopology(bus, { replicas: 1 });
     const started: ServiceProcess[] = [];
     const ctx: BenchContext = {
-      natsUrl: server.url,
-      natsServerPid: server.pid ?? 0,
+      natsUrl: suiteServer.url,
+      natsServerPid: suiteServer.pid ?? 0,
       bus,
       quick: values.quick,
       baseline,
       log: (line) => log(`${suite.name}: ${line}`),
       startService: async (name, env = {}) => {
-        const p = await startService(name, { natsUrl: server.url, env });
+        const p = await startService(name, { natsUrl: suiteServer.url, env });
         started.push(p);
         return p;
       },
@@ -62,6 +66,7 @@ try {
     } finally {
       await Promise.all(started.map((p) => p.stop()));
       await bus.close();
+      await suiteServer.dispose();
     }
   }
   const table = formatTable(machine, baseline, results);

@@ -7,8 +7,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { type Bus, openJsonBucket, readStream, streamState } from '@relay/bus';
 import { type Directory, loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
 import { type CaseState, decideObservation, nextRecheckAt } from '@relay/dispatcher';
@@ -162,24 +160,11 @@ async function lastMessageTime(bus: Bus, stream: StreamName): Promise<number | u
   return undefined;
 }
 
-/** Empties the case bucket and the streams this suite counts (an earlier suite's cases must not be rerouted here). */
-async function emptyRelay(natsUrl: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl, name: 'bench-reroute-reset' });
-  try {
-    const jsm = await jetstreamManager(nc);
-    for (const stream of [`KV_${KvBucket.Cases}`, StreamName.Referrals, StreamName.Notices]) await jsm.streams.purge(stream);
-  } finally {
-    await nc.drain();
-  }
-}
-
 export const suite: BenchSuite = {
   name: 'reroute',
   async run(ctx) {
     const figures: Figure[] = [];
     const n = ctx.quick ? 100_000 : 1_000_000;
-    await emptyRelay(ctx.natsUrl);
-
     const before = loadDirectoryFile(DIRECTORY);
     const revision = await publishDirectory(ctx.bus, before);
     ctx.log(`seeding ${n} open routed cases over ${hostingCountries().length} countries`);

@@ -1,17 +1,12 @@
 import type { ParsedAddress } from './address.js';
-import { GeoDataError } from './errors.js';
+import { encodeIndexFile, type IndexKind, readIndexFile } from './index-format.js';
 import { compareV6, createV4Search, lastV6AtOrBefore, type V4Search } from './range-search.js';
 import type { AsnRecord, AsnSource } from './sources.js';
 
 /** Bumped whenever the binary layout changes; part of the cache file name. */
 export const ASN_INDEX_FORMAT = 1;
 
-const MAGIC = 'RLYASN01';
-const HEADER_BYTES = 64;
-const ENDIAN_MARK = 0x01020304;
-const MAX_SOURCE_VERSION_BYTES = 24;
-const VERSION_AT = 40;
-const ENDIAN_AT = 36;
+const KIND: IndexKind = { magic: 'RLYASN01', format: ASN_INDEX_FORMAT, counts: 5, description: 'an ASN index file' };
 
 /**
  * The IP -> ASN table in columnar form: sorted, non-overlapping ranges with a
@@ -33,25 +28,11 @@ export interface AsnColumns {
   readonly orgBytes: Uint8Array;
 }
 
-/** Serialises the table: a 64-byte header, then every column, 4-byte aligned. */
+/** Serialises the table: the index header, then every column. */
 export function encodeAsnIndex(c: AsnColumns): Uint8Array {
-  const columns = [c.v4Start, c.v4End, c.v4Net, c.v6Start, c.v6End, c.v6Net, c.netAsn, c.netOrg, c.orgOffsets];
-  const u32Bytes = columns.reduce((n, col) => n + col.byteLength, 0);
-  const out = new Uint8Array(HEADER_BYTES + u32Bytes + c.orgBytes.byteLength);
-  const view = new DataView(out.buffer);
-  out.set(new TextEncoder().encode(MAGIC), 0);
-  const version = new TextEncoder().encode(c.sourceVersion).subarray(0, MAX_SOURCE_VERSION_BYTES);
-  const fields = [ASN_INDEX_FORMAT, c.v4Start.length, c.v6Net.length, c.netAsn.length, c.orgOffsets.length - 1, c.orgBytes.byteLength, version.length];
-  fields.forEach((v, i) => view.setUint32(8 + i * 4, v, true));
-  out.set(version, VERSION_AT);
-  view.setUint32(ENDIAN_AT, ENDIAN_MARK, true);
-  let at = HEADER_BYTES;
-  for (const col of columns) {
-    out.set(new Uint8Array(col.buffer, col.byteOffset, col.byteLength), at);
-    at += col.byteLength;
-  }
-  out.set(c.orgBytes, at);
-  return out;
+  const counts = [c.v4Start.length, c.v6Net.length, c.netAsn.length, c.orgOffsets.length - 1, c.orgBytes.byteLength];
+  const columns = [c.v4Start, c.v4End, c.v4Net, c.v6Start, c.v6End, c.v6Net, c.netAsn, c.netOrg, c.orgOffsets, c.orgBytes];
+  return encodeIndexFile(KIND, counts, c.sourceVersion, columns);
 }
 
 /**
@@ -60,38 +41,23 @@ export function encodeAsnIndex(c: AsnColumns): Uint8Array {
  * @throws GeoDataError when the bytes are not an index of this format.
  */
 export function decodeAsnIndex(bytes: Uint8Array, where: string): AsnColumns {
-  const fail = (reason: string): never => {
-    throw new GeoDataError(where, reason);
-  };
-  if (bytes.byteLength < HEADER_BYTES || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('not an ASN index file');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u32 = (at: number): number => view.getUint32(at, true);
-  if (u32(8) !== ASN_INDEX_FORMAT) fail(`index format ${u32(8)}, expected ${ASN_INDEX_FORMAT}`);
-  if (view.getUint32(ENDIAN_AT, false) === ENDIAN_MARK) fail('index written on a machine of the other byte order');
-  if (bytes.byteOffset % 4 !== 0) fail('index buffer is not 4-byte aligned');
-  const [v4, v6, nets, orgs, orgBytes, versionLength] = [u32(12), u32(16), u32(20), u32(24), u32(28), u32(32)];
-  const sourceVersion = new TextDecoder().decode(bytes.subarray(VERSION_AT, VERSION_AT + Math.min(versionLength, MAX_SOURCE_VERSION_BYTES)));
-  let at = bytes.byteOffset + HEADER_BYTES;
-  const take = (n: number): Uint32Array => {
-    if (at + n * 4 > bytes.byteOffset + bytes.byteLength) fail('index file is truncated');
-    const col = new Uint32Array(bytes.buffer, at, n);
-    at += n * 4;
-    return col;
-  };
+  const r = readIndexFile(bytes, where, KIND);
+  const [v4 = 0, v6 = 0, nets = 0, orgs = 0, orgBytes = 0] = r.counts;
   const columns = {
-    sourceVersion,
-    v4Start: take(v4),
-    v4End: take(v4),
-    v4Net: take(v4),
-    v6Start: take(v6 * 4),
-    v6End: take(v6 * 4),
-    v6Net: take(v6),
-    netAsn: take(nets),
-    netOrg: take(nets),
-    orgOffsets: take(orgs + 1),
+    sourceVersion: r.sourceVersion,
+    v4Start: r.u32(v4),
+    v4End: r.u32(v4),
+    v4Net: r.u32(v4),
+    v6Start: r.u32(v6 * 4),
+    v6End: r.u32(v6 * 4),
+    v6Net: r.u32(v6),
+    netAsn: r.u32(nets),
+    netOrg: r.u32(nets),
+    orgOffsets: r.u32(orgs + 1),
+    orgBytes: r.u8(orgBytes),
   };
-  if (at + orgBytes !== bytes.byteOffset + bytes.byteLength) fail('index file has the wrong length');
-  return { ...columns, orgBytes: new Uint8Array(bytes.buffer, at, orgBytes) };
+  r.end();
+  return columns;
 }
 
 class AsnIndexSource implements AsnSource {

@@ -136,7 +136,7 @@ describe('the 3-node cluster started from deploy/nats/cluster', () => {
   });
 
   it('accepts a client over mutual TLS with an nkey user, and keeps an R3 stream on all three nodes', async () => {
-    const bus = await connectBus(busConfigFromEnv(clientEnv('operator-alice', 'operator'), 'deploy-test'));
+    const bus = await connectBus(busConfigFromEnv(clientEnv('admin', 'operator'), 'deploy-test'));
     buses.push(bus);
     await ensureTopology(bus, { replicas: 3 });
     const report = { ...exampleMessage(RelayType.Report), id: 'rpt-deploy-1', source: 'eokm', sourceReportId: 'deploy-1' };

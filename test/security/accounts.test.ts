@@ -84,9 +84,10 @@ beforeAll(async () => {
   execFileSync(DEFAULT_NATS_SERVER_BIN, ['-t', '-c', conf], { stdio: 'pipe' });
 
   server = await startNatsServer({ extraConfig: generated.config }, { ...process.env, NATS_URL: '' });
-  const operator = await busAs('operator-alice');
-  await ensureTopology(operator, { replicas: 1 });
-  await ensureTenantConsumers(operator, TENANTS);
+  // The admin identity provisions; no service or tenant may.
+  const admin = await busAs('admin');
+  await ensureTopology(admin, { replicas: 1 });
+  await ensureTenantConsumers(admin, TENANTS);
 
   const dispatcher = await busAs('dispatcher');
   for (const h of TENANTS.hotlines) {
@@ -203,7 +204,7 @@ describe('the generated accounts on a real nats-server', () => {
         `$JS.ACK.REFERRALS.hotline-${b}.1.1.1.1.1.0`,
         `$JS.ACK.NOTICES.hotline-${b}-notices.1.1.1.1.1.0`,
       ]),
-      others.flatMap((b) => [`relay.referral.*.${b}`, `relay.notice.*.hotline.${b}.>`, `_INBOX_hotline_${b.replaceAll('-', '_')}.>`]),
+      others.flatMap((b) => [`relay.referral.*.${b}`, `relay.notice.*.hotline.${b}.>`, `_INBOX.hotline.hotline-${b}.>`]),
     );
   });
 

@@ -129,7 +129,9 @@ export const subjectFilters = {
     const cc = f.country === undefined ? '*' : countryToken(f.country);
     const kind = f.kind === undefined ? '*' : noticeKindToken(f.kind);
     if (f.hotline !== undefined || f.audience === Audience.AUDIENCE_HOTLINE) {
-      if (f.audience !== undefined && f.audience !== Audience.AUDIENCE_HOTLINE) noticeRecipient(f.audience, f.hotline);
+      if (f.audience !== undefined && f.audience !== Audience.AUDIENCE_HOTLINE) {
+        throw new InvalidSubjectTokenError('hotline', f.hotline ?? '', `only hotline notices name a hotline, not ${audienceToken(f.audience)} notices`);
+      }
       if (f.hotline === undefined && f.kind === undefined) return `${SubjectRoot.Notice}.${cc}.${HOTLINE_AUDIENCE}.>`;
       return `${SubjectRoot.Notice}.${cc}.${HOTLINE_AUDIENCE}.${f.hotline === undefined ? '*' : idToken('hotline', f.hotline)}.${kind}`;
     }

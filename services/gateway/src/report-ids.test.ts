@@ -56,6 +56,27 @@ function expectConflict(json: Record<string, unknown>, sourceReportId: string, s
   expect(JSON.stringify(json)).not.toContain(secret);
 }
 
+describe('the report digest', () => {
+  const read = (document: unknown, now: Date) => {
+    const r = readReport(Format.Native, document, { source: 'iwf', now });
+    if (!r.ok) throw new Error('the test report is invalid');
+    return r.report;
+  };
+
+  it('is the same for the same report received at another time or written with other key order, and differs when any field differs', () => {
+    const a = read({ sourceReportId: 'd-1', urls: ['https://example.org/a'], priority: 'PRIORITY_HIGH' }, new Date('2026-01-01T00:00:00Z'));
+    const b = read({ priority: 'PRIORITY_HIGH', urls: ['https://example.org/a'], sourceReportId: 'd-1' }, new Date('2026-06-01T00:00:00Z'));
+    expect(reportDigest(a)).toBe(reportDigest(b));
+    expect(reportDigest(a)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const changed = [
+      { sourceReportId: 'd-1', urls: ['https://example.org/b'], priority: 'PRIORITY_HIGH' },
+      { sourceReportId: 'd-1', urls: ['https://example.org/a'], priority: 'PRIORITY_NORMAL' },
+      { sourceReportId: 'd-1', urls: ['https://example.org/a', 'https://example.org/c'], priority: 'PRIORITY_HIGH' },
+    ];
+    for (const doc of changed) expect(reportDigest(read(doc, new Date('2026-01-01T00:00:00Z')))).not.toBe(reportDigest(a));
+  });
+});
+
 describe('a source report id stays one report for ever', () => {
   it('refuses a different report under a used id with 409 over HTTP and NATS inside the window, and stores nothing', async () => {
     const first = await overHttp(DEMO_KEYS.iwf, native('reuse-1', 'https://example.org/first'));

@@ -59,7 +59,20 @@ export function reportDigest(report: Report): string {
  * key is a valid KV key and says whose id it is.
  */
 export function ledgerKey(report: Pick<Report, 'source' | 'sourceReportId'>): string {
+  // A wildcard or dot would address other keys: refuse rather than trust a rule kept in another file.
+  if (!KEY_PART.test(report.source) || !KEY_PART.test(report.sourceReportId)) throw new LedgerKeyError();
   return `${report.source}.${report.sourceReportId}`;
+}
+
+const KEY_PART = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** A source or source report id that is not a plain KV key token (validation upstream failed). */
+class LedgerKeyError extends RelayError {
+  override name = 'LedgerKeyError';
+
+  constructor() {
+    super('intake-ledger-key', 'the source or source report id cannot be a ledger key', { retryable: false });
+  }
 }
 
 /** Opens `relay-intake` on first use; a failed open is tried again by the next submission. */

@@ -1,4 +1,5 @@
 import { StorageType } from '@nats-io/jetstream';
+import { createUser } from '@nats-io/nkeys';
 import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { decodeMessage, exampleMessage, Header, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -181,5 +182,40 @@ describe('the audit hash chain', () => {
     const report = await verifyAuditChain(bus);
     expect(report.mirrorRecords).toBeUndefined();
     expect(report.breaks).toEqual([expect.objectContaining({ kind: AuditBreakKind.StreamMissing, stream: StreamName.AuditMirror })]);
+  });
+});
+
+describe('the rights the audit trail needs', () => {
+  it('lets an operator with only publish on relay.audit.> and MSG.GET on AUDIT write, and a reader with only info and consumers verify', async () => {
+    // Exactly the subjects decision 0096 lists; anything more a user needs would fail here with a permissions error.
+    const reader = ['AUDIT', 'AUDIT_MIRROR'].flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.CONSUMER.CREATE.${s}.>`, `$JS.API.CONSUMER.INFO.${s}.>`, `$JS.API.CONSUMER.MSG.NEXT.${s}.>`]);
+    const keys = { admin: createUser(), operator: createUser(), verifier: createUser() };
+    const server = await startNatsServer(
+      {
+        extraConfig: `authorization {
+  users: [
+    { nkey: ${keys.admin.getPublicKey()} }
+    { nkey: ${keys.operator.getPublicKey()}, permissions: { publish: { allow: ["relay.audit.>", "$JS.API.STREAM.MSG.GET.AUDIT"] }, subscribe: { allow: ["_INBOX.>"] } } }
+    { nkey: ${keys.verifier.getPublicKey()}, permissions: { publish: { allow: ${JSON.stringify(reader)} }, subscribe: { allow: ["_INBOX.>"] } } }
+  ]
+}`,
+      },
+      { ...process.env, NATS_URL: '' },
+    );
+    const buses: Bus[] = [];
+    opened.push({ server, buses });
+    const as = async (user: keyof typeof keys): Promise<Bus> => {
+      const b = await connectBus({ ...busConfigFromEnv({ NATS_URL: server.url }, `audit-rights-${user}`), nkeySeed: keys[user].getSeed() });
+      buses.push(b);
+      return b;
+    };
+    const admin = await as('admin');
+    await ensureTopology(admin, { replicas: 1 });
+    const operator = await as('operator');
+    await recordAudit(operator, { actor: 'operator-alice', action: 'replay', target: 'REFERRALS', reason: 'rights' });
+    await recordAudit(operator, { actor: 'operator-alice', action: 'reroute', target: 'case_1', reason: 'rights' });
+    await mirrored(admin);
+    const report = await verifyAuditChain(await as('verifier'));
+    expect(report).toMatchObject({ records: 2, chained: 2, mirrorRecords: 2, breaks: [] });
   });
 });

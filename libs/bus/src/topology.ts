@@ -156,11 +156,7 @@ export async function ensureTopology(bus: Bus, options: TopologyOptions): Promis
   const streams = new Map(STREAM_SPECS.map((spec) => [spec.name, ensureStream(jsm, spec, options)] as const));
   const outcomes = await Promise.allSettled([
     ...[...streams].map(async ([name, outcome]) => [name, await outcome] as const),
-    // A mirror is made after its source: a mirror of a stream that does not exist yet waits seconds to retry.
-    ...MIRROR_SPECS.map(async (spec) => {
-      await streams.get(spec.source)?.catch(() => undefined);
-      return [spec.name, await ensureMirror(jsm, spec, options)] as const;
-    }),
+    ...MIRROR_SPECS.map(async (spec) => [spec.name, await ensureMirror(jsm, spec, options, streams.get(spec.source))] as const),
     ...KV_SPECS.map(async (spec) => [spec.bucket, await ensureBucket(jsm, kvm, spec, options)] as const),
   ]);
   const report: TopologyReport = {};
@@ -194,13 +190,15 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: To
   }
 }
 
-async function ensureMirror(jsm: JetStreamManager, spec: MirrorSpec, options: TopologyOptions): Promise<Outcome> {
+async function ensureMirror(jsm: JetStreamManager, spec: MirrorSpec, options: TopologyOptions, source: Promise<unknown> | undefined): Promise<Outcome> {
   try {
     const info = await jsm.streams.info(spec.name).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;
       throw err;
     });
     if (info) return 'unchanged';
+    // Made after its source: a mirror of a stream that does not exist yet waits seconds before it tries again.
+    await source?.catch(() => undefined);
     await jsm.streams.add({
       name: spec.name,
       description: spec.description,

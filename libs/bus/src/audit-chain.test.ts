@@ -83,6 +83,10 @@ describe('the audit hash chain', () => {
     await mirrored(alice);
     const report = await verifyAuditChain(alice);
     expect(report).toMatchObject({ records: 8, chained: 8, legacy: 0, firstSeq: 1, lastSeq: 8, mirrorRecords: 8, mirrorBehind: 0, breaks: [] });
+    // The last link the report names is what the next record carries.
+    await audited(bob, 1);
+    const next = await internals(bob).jsm.streams.getMessage(StreamName.Audit, { seq: 9 });
+    expect(Buffer.from(decodeMessage(RelayType.AuditRecord, next?.data ?? new Uint8Array()).prevHash).toString('hex')).toBe(report.lastLink);
   });
 
   it('reports records written before the chain as legacy, and chains the first new record to them', async () => {

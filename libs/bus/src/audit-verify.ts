@@ -58,6 +58,12 @@ export interface AuditChainReport {
   /** First and last sequence stored in AUDIT (0 when empty). */
   readonly firstSeq: number;
   readonly lastSeq: number;
+  /**
+   * Hex {@link auditLinkHash} of the last record read ('' when none): the
+   * `prev_hash` the next record will carry. Kept outside the relay, it shows a
+   * later rewrite of the whole trail.
+   */
+  readonly lastLink: string;
   /** Records in the mirror, or undefined when there is no mirror. */
   readonly mirrorRecords: number | undefined;
   /** AUDIT records the mirror has not copied yet (it follows within moments). */
@@ -113,6 +119,7 @@ export async function verifyAuditChain(bus: Bus, options: VerifyAuditOptions = {
   const mirror = mirrorInfo ? new Map((await readUpTo(bus, StreamName.AuditMirror, mirrorLast)).map((m) => [m.seq, held(m)])) : undefined;
 
   const counts = walkChain(records, lastSeq, breaks);
+  const lastRecord = records.at(-1);
   if (mirror) {
     const audit = new Map(records.map((m) => [m.seq, held(m)]));
     compareWithMirror({ audit, mirror, mirrorLast, lastSeq, retentionMs, now }, breaks, counts);
@@ -123,6 +130,7 @@ export async function verifyAuditChain(bus: Bus, options: VerifyAuditOptions = {
     legacy: counts.legacy,
     firstSeq: auditInfo?.state.first_seq ?? 0,
     lastSeq,
+    lastLink: lastRecord ? Buffer.from(auditLinkHash(lastRecord)).toString('hex') : '',
     mirrorRecords: mirror?.size,
     mirrorBehind: counts.mirrorBehind,
     agedOut: counts.agedOut,

@@ -16,6 +16,7 @@ export function trailSummary(t: AuditChainReport): string {
 export function printAuditTrail(ctx: CliContext, t: AuditChainReport): void {
   printFields(ctx, [
     ['Audit trail', trailSummary(t)],
+    ['Last link', t.lastLink === '' ? '' : `${t.lastLink} (the next record's prev_hash; keep it outside the relay)`],
     ['Trail breaks', String(t.breaks.length)],
   ]);
   if (t.breaks.length === 0) return;

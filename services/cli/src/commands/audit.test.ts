@@ -168,6 +168,7 @@ describe('relay audit and the audit trail', () => {
     const r = await t.run('audit');
     expect(r.code).toBe(ExitCode.Ok);
     expect(r.out).toMatch(/^Audit trail\s+3 record\(s\) 1-3, 3 chained, 0 unchained \(legacy\); mirror 3$/m);
+    expect(r.out).toMatch(/^Last link\s+[0-9a-f]{64} \(the next record's prev_hash; keep it outside the relay\)$/m);
     expect(r.out).toMatch(/^Trail breaks\s+0$/m);
   });
 

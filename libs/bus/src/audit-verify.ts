@@ -177,6 +177,7 @@ function checkLink(seq: number, subject: string, prevSeq: number, prevHash: Uint
     if (seq === 1 && sameHash(prevHash, AUDIT_GENESIS_HASH)) return undefined;
     return { kind: AuditBreakKind.LinkMismatch, ...at, detail: `${subject}: claims to be the first record, but is at sequence ${seq}` };
   }
+  if (prevSeq >= seq) return { kind: AuditBreakKind.LinkMismatch, ...at, detail: `${subject}: links to record ${prevSeq}, which is not before it` };
   if (!prev) return undefined; // Its predecessor is before AUDIT's first record: aged out or truncated (the mirror tells).
   if (prevSeq === prev.seq) {
     if (sameHash(prevHash, prev.link)) return undefined;
@@ -214,23 +215,26 @@ function compareWithMirror(c: Comparison, breaks: AuditBreak[], counts: Counts):
       detail: `the mirror holds records up to ${c.mirrorLast}, AUDIT only up to ${c.lastSeq}: AUDIT was re-created or rolled back`,
     });
   }
-  const firstInAudit = Math.min(...c.audit.keys(), c.lastSeq + 1);
-  const truncated: number[] = [];
+  // Maps iterate in insertion order, which is stream order.
+  const firstInAudit = c.audit.keys().next().value ?? c.lastSeq + 1;
+  const truncated = { count: 0, from: 0, to: 0 };
   for (const m of c.mirror.values()) {
-    if (c.audit.has(m.seq) || m.seq > c.lastSeq) continue;
-    if (m.seq < firstInAudit) {
-      if (c.now.getTime() - m.time.getTime() > c.retentionMs) counts.agedOut++;
-      else truncated.push(m.seq);
+    if (m.seq >= firstInAudit) break;
+    if (c.now.getTime() - m.time.getTime() > c.retentionMs) counts.agedOut++;
+    else {
+      if (truncated.count === 0) truncated.from = m.seq;
+      truncated.to = m.seq;
+      truncated.count++;
     }
   }
-  if (truncated.length > 0) {
+  if (truncated.count > 0) {
     breaks.push({
       kind: AuditBreakKind.Truncated,
       stream: StreamName.Audit,
-      seq: Math.min(...truncated),
-      toSeq: Math.max(...truncated),
+      seq: truncated.from,
+      ...(truncated.to > truncated.from ? { toSeq: truncated.to } : {}),
       inMirror: true,
-      detail: `${truncated.length} record(s) gone from the start of AUDIT before its max age; the mirror still holds them`,
+      detail: `${truncated.count} record(s) gone from the start of AUDIT before its max age; the mirror still holds them`,
     });
   }
   for (let i = 0; i < breaks.length; i++) {

@@ -58,6 +58,12 @@ async function asAdmin(bus: Bus, change: Record<string, unknown>): Promise<void>
 }
 
 describe('the audit hash chain', () => {
+  it('hashes a record byte for byte as decision 0096 says, so another language can check it', () => {
+    // Computed independently: SHA-256("relay-audit-chain-v1" 0x00 || u64be(7) || u32be(18) || "relay.audit.replay" || 0a 03 "aud").
+    const data = new Uint8Array([0x0a, 0x03, ...new TextEncoder().encode('aud')]);
+    expect(Buffer.from(auditLinkHash({ seq: 7, subject: 'relay.audit.replay', data })).toString('hex')).toBe('ab4070a652f41009e2a07e33eef2248b7c39586ef7392f66409ae7dff8c0b9f4');
+  });
+
   it('links every record to the one stored before it, also when two operators write at once', async () => {
     const [alice, bob] = await freshTrail(2);
     if (!alice || !bob) throw new Error('no connection');

@@ -125,7 +125,7 @@ describe('relay inspect', () => {
     expect(missing.err).toMatch(/^relay: no message 999999 in REFERRALS: (it is empty|it holds \d+-\d+)/);
     const stream = await relay('inspect', 'CASES', '1');
     expect(stream.code).toBe(ExitCode.Usage);
-    expect(stream.err).toContain('relay: no stream "CASES": use one of REPORTS, HOSTING, REFERRALS, NOTICES, STATUS, RECHECKS, DLQ, AUDIT, ARCHIVE');
+    expect(stream.err).toContain('relay: no stream "CASES": use one of REPORTS, HOSTING, REFERRALS, NOTICES, STATUS, RECHECKS, DLQ, AUDIT, AUDIT_MIRROR, ARCHIVE');
     const seq = await relay('inspect', 'DLQ', 'first');
     expect(seq.code).toBe(ExitCode.Usage);
     expect(seq.err).toContain('sequence "first" must be a positive whole number');

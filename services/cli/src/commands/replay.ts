@@ -61,7 +61,7 @@ function planOf(options: ReplayOptions, now: Date): Plan {
   if (options.referral !== undefined && !REFERRAL_STREAMS.includes(stream)) {
     throw new UsageError(`--referral: messages of ${stream} name no referral (use it with ${REFERRAL_STREAMS.join(', ')})`);
   }
-  if (options.toSubject !== undefined && ([StreamName.Archive, StreamName.Audit, StreamName.Dlq] as StreamName[]).includes(stream)) {
+  if (options.toSubject !== undefined && ([StreamName.Archive, StreamName.Audit, StreamName.AuditMirror, StreamName.Dlq] as StreamName[]).includes(stream)) {
     throw new UsageError(`--to-subject: ${stream} is not replayed into the pipeline (${stream === StreamName.Dlq ? 'use `relay dlq redrive`' : 'its messages are a record, not work'}); use --out`);
   }
   const since = options.since === undefined ? undefined : parseTimeOrDuration('--since', options.since, now);

@@ -88,7 +88,10 @@ export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void
  * `concurrency` at once: decode by `Relay-Type`, handle, ack. A retryable
  * failure is nak'ed with backoff; a poison message (unknown type, undecodable,
  * refused by `verify`, non-retryable error, or too many deliveries) is stored
- * on the DLQ with its error and terminated, so it never blocks the stream.
+ * on the DLQ with its error and terminated, so it never blocks the stream:
+ * when its full DLQ entry is refused (too large, a header NATS refuses), a
+ * minimal one is stored instead. Only a DLQ that takes nothing at all keeps
+ * a message, nak'ed with backoff; nothing in a message can cause that.
  * Handlers must be idempotent: delivery is at least once.
  */
 export async function runConsumer<K extends RelayTypeName>(
@@ -131,13 +134,16 @@ export async function runConsumer<K extends RelayTypeName>(
       } else {
         outcome = 'dlq';
         try {
-          await deadLetter(bus, options.service, m, err);
-          options.log?.error({ err, subject: m.subject, seq: m.info.streamSequence }, `${name}: sent to DLQ`);
+          // Past twice the handler's budget, stop waiting for the full entry: a
+          // minimal one (no payload or headers) is stored if the DLQ takes anything.
+          const stored = await deadLetter(bus, options.service, m, err, { minimalOnRetryable: m.info.deliveryCount >= 2 * maxDeliver });
+          options.log?.error({ err, subject: m.subject, seq: m.info.streamSequence, entry: stored.entry }, `${name}: sent to DLQ`);
           // No reason: nats-server 2.9 ignores "+TERM <reason>" (2.10+), so the
           // message would stay pending and come back after every ack wait.
           m.term();
         } catch (dlqErr) {
-          // Without a DLQ write the message must stay: redeliver it later.
+          // Not even a minimal entry could be stored: the DLQ is unavailable or
+          // refuses this service, whatever the message says. Keep the message.
           outcome = 'retry';
           options.log?.error({ err: dlqErr, subject: m.subject }, `${name}: DLQ unavailable, will redeliver`);
           m.nak(backoff(m.info.deliveryCount));

@@ -8,6 +8,7 @@ export { ensureConsumer, runConsumer } from './consumer.js';
 export type { ConsumerRunner, ConsumerSpec, RunnerOptions } from './consumer.js';
 export type { Consumed, VerifyMessage } from './delivery.js';
 export { deadLetter } from './dlq.js';
+export type { DeadLettered, DeadLetterOptions } from './dlq.js';
 export {
   BusErrorCode,
   ConfigError,
@@ -22,6 +23,8 @@ export {
   PublishError,
   TransientError,
 } from './errors.js';
+export { emptyHeaderRecord, headerRecord, headersToRecord, headerValue } from './header-record.js';
+export type { HeaderRecord } from './header-record.js';
 export { BucketValueError, openJsonBucket } from './kv.js';
 export type { JsonBucket, Versioned } from './kv.js';
 export type { BucketChange, BucketEntry, BucketValues } from './kv-consumer.js';

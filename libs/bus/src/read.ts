@@ -1,7 +1,7 @@
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { StreamName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
-import { headersToRecord } from './publish.js';
+import { headersToRecord } from './header-record.js';
 
 /** A message as stored in a stream. */
 export interface StoredMessage {

@@ -1,6 +1,6 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { type Bus, internals } from './connection.js';
-import { headersToRecord } from './publish.js';
+import { headersToRecord } from './header-record.js';
 
 /** A core-NATS request or reply: bytes and headers. */
 export interface Envelope {

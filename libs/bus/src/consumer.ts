@@ -17,6 +17,8 @@ export interface ConsumerSpec {
   readonly maxAckPending?: number;
   /** Where a new consumer starts. Default: the whole stream. */
   readonly deliverPolicy?: 'all' | 'new';
+  /** The first stream sequence a new consumer delivers (overrides `deliverPolicy`); ignored for an existing one. */
+  readonly startSequence?: number;
 }
 
 /** Settings of a consumer runner. */
@@ -65,7 +67,9 @@ export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void
     // server never silently stops redelivering a message.
     max_deliver: -1,
     max_ack_pending: maxAckPending,
-    deliver_policy: spec.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+    ...(spec.startSequence === undefined
+      ? { deliver_policy: spec.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, spec.startSequence) }),
   };
   const existing = await jsm.consumers.info(spec.stream, spec.durable).catch(() => undefined);
   if (!existing) {
@@ -81,6 +85,34 @@ export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void
       max_ack_pending: maxAckPending,
     });
   }
+}
+
+/**
+ * Deletes a durable consumer. Resolves false when it did not exist.
+ * @throws the server's error for anything else (permissions, no leader).
+ */
+export async function deleteConsumer(bus: Bus, stream: StreamName, durable: string): Promise<boolean> {
+  const { jsm } = internals(bus);
+  try {
+    return await jsm.consumers.delete(stream, durable);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ConsumerNotFoundError') return false;
+    throw err;
+  }
+}
+
+/**
+ * The stream sequence up to which a durable consumer has every message
+ * acknowledged (its ack floor; 0 when none yet), or undefined when the
+ * consumer does not exist.
+ */
+export async function consumerAckFloor(bus: Bus, stream: StreamName, durable: string): Promise<number | undefined> {
+  const { jsm } = internals(bus);
+  const info = await jsm.consumers.info(stream, durable).catch((err: unknown) => {
+    if (err instanceof Error && err.name === 'ConsumerNotFoundError') return undefined;
+    throw err;
+  });
+  return info?.ack_floor.stream_seq;
 }
 
 /**

@@ -4,7 +4,7 @@ export { busConfigFromEnv, busEnvSchema } from './config.js';
 export type { BusConfig } from './config.js';
 export { connectBus } from './connection.js';
 export type { Bus } from './connection.js';
-export { ensureConsumer, runConsumer } from './consumer.js';
+export { consumerAckFloor, deleteConsumer, ensureConsumer, runConsumer } from './consumer.js';
 export type { ConsumerRunner, ConsumerSpec, RunnerOptions } from './consumer.js';
 export type { Consumed, VerifyMessage } from './delivery.js';
 export { deadLetter } from './dlq.js';

@@ -1,0 +1,143 @@
+import {
+  type Bus,
+  type Consumed,
+  consumerAckFloor,
+  type ConsumerRunner,
+  consumerLag,
+  deleteConsumer,
+  ensureConsumer,
+  runConsumer,
+  type VerifyMessage,
+} from '@relay/bus';
+import { idToken, RelayType, type StatusUpdate, StreamName, subjects } from '@relay/wire';
+import type { DispatcherLog } from './log.js';
+
+/** The durable of the single status consumer before decision 0090; drained into the per-hotline ones. */
+export const LEGACY_STATUS_DURABLE = 'dispatcher-status';
+
+/** The dispatcher's durable for one hotline's statuses (`relay.status.<hotline>`). */
+export function statusDurable(hotline: string): string {
+  return `${LEGACY_STATUS_DURABLE}-${idToken('hotline', hotline)}`;
+}
+
+/** What the per-hotline status consumers need. */
+export interface StatusConsumerDeps {
+  readonly bus: Bus;
+  readonly handle: (m: Consumed<StatusUpdate>) => Promise<void>;
+  readonly verify: VerifyMessage;
+  readonly log: DispatcherLog;
+  /** Messages of one hotline handled at once. */
+  readonly concurrency: number;
+  /** Unacked messages one hotline's consumer may have out (its share of the window). */
+  readonly maxAckPending: number;
+  readonly ackWaitMs: number;
+  /** How often a consumer of a hotline gone from the directory is checked for being drained, ms. */
+  readonly retireCheckMs?: number;
+}
+
+/** The status consumers of the hotlines in the directory. */
+export interface StatusConsumers {
+  /**
+   * Makes the running consumers those of `hotlines`: starts the missing ones
+   * (the first time, where the legacy single consumer had got to), and
+   * retires the others once they have nothing pending. Calls are serialised.
+   */
+  follow(hotlines: readonly string[]): Promise<void>;
+  /** Durables with a runner in this process, active or retiring. */
+  durables(): string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * One durable pull consumer per hotline, `dispatcher-status-<hotline>` on
+ * `relay.status.<hotline>`, each with its own ack-pending window: whatever a
+ * hotline sends (or fails to get handled) fills its own window only, so no
+ * sender can stall the statuses of the others (decision 0090).
+ */
+export function createStatusConsumers(deps: StatusConsumerDeps): StatusConsumers {
+  const { bus, log } = deps;
+  const active = new Map<string, ConsumerRunner>();
+  const retiring = new Map<string, ConsumerRunner>();
+  let queue: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const start = async (hotline: string, startSequence: number | undefined): Promise<ConsumerRunner> => {
+    const spec = {
+      stream: StreamName.Status,
+      durable: statusDurable(hotline),
+      filterSubject: subjects.status(hotline),
+      ackWaitMs: deps.ackWaitMs,
+      maxAckPending: deps.maxAckPending,
+      ...(startSequence === undefined ? {} : { startSequence }),
+    };
+    // Created (at the legacy position) before the runner binds, so that position is kept.
+    await ensureConsumer(bus, spec);
+    return runConsumer(
+      bus,
+      { ...spec, service: 'dispatcher', types: [RelayType.StatusUpdate], concurrency: deps.concurrency, verify: deps.verify, log },
+      deps.handle,
+    );
+  };
+
+  /** Stops and deletes the consumers of hotlines gone from the directory once nothing is left on them. */
+  const retireDrained = async (): Promise<void> => {
+    for (const [hotline, runner] of retiring) {
+      const durable = statusDurable(hotline);
+      const lag = await consumerLag(bus, StreamName.Status, durable).catch(() => undefined);
+      if (lag && (lag.pending > 0 || lag.ackPending > 0)) continue;
+      retiring.delete(hotline);
+      await runner.stop();
+      await deleteConsumer(bus, StreamName.Status, durable).catch((err: unknown) => log.warn({ err, durable }, 'cannot delete a retired status consumer'));
+      log.info({ hotline, durable }, 'status consumer of a hotline no longer in the directory retired');
+    }
+  };
+
+  const reconcile = async (hotlines: readonly string[]): Promise<void> => {
+    if (stopped) return;
+    const wanted = new Set(hotlines);
+    // Until the per-hotline consumers exist, the legacy one holds how far statuses were applied.
+    const legacyFloor = await consumerAckFloor(bus, StreamName.Status, LEGACY_STATUS_DURABLE);
+    const startSequence = legacyFloor === undefined ? undefined : legacyFloor + 1;
+    for (const hotline of wanted) {
+      if (active.has(hotline)) continue;
+      const back = retiring.get(hotline);
+      retiring.delete(hotline);
+      active.set(hotline, back ?? (await start(hotline, startSequence)));
+    }
+    for (const [hotline, runner] of active) {
+      if (wanted.has(hotline)) continue;
+      active.delete(hotline);
+      // Kept running until drained: what is left is refused by the verifier (no such hotline) and dead-lettered, not lost.
+      retiring.set(hotline, runner);
+    }
+    if (legacyFloor !== undefined) {
+      await deleteConsumer(bus, StreamName.Status, LEGACY_STATUS_DURABLE);
+      log.info({ ackFloor: legacyFloor, hotlines: wanted.size }, 'legacy status consumer replaced by per-hotline consumers');
+    }
+    await retireDrained();
+  };
+
+  const serialised = (task: () => Promise<void>): Promise<void> => {
+    const next = queue.then(task);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const timer = setInterval(() => {
+    if (retiring.size > 0) void serialised(retireDrained).catch((err: unknown) => log.warn({ err }, 'cannot check retiring status consumers'));
+  }, deps.retireCheckMs ?? 5_000);
+  timer.unref();
+
+  return {
+    follow: (hotlines) => serialised(() => reconcile(hotlines)),
+    durables: () => [...active.keys(), ...retiring.keys()].map(statusDurable),
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await queue;
+      await Promise.all([...active.values(), ...retiring.values()].map((r) => r.stop()));
+      active.clear();
+      retiring.clear();
+    },
+  };
+}

@@ -61,6 +61,11 @@ export interface Dispatcher {
   stop(): Promise<void>;
 }
 
+/** Every hotline that may send statuses: those of the directory and the fallback recipient. */
+function hotlinesOf(d: Directory): string[] {
+  return [...new Set(tenantsOf(d).hotlines.map((h) => h.id))];
+}
+
 /**
  * Starts a dispatcher on `bus` (topology ensured, a directory stored or to
  * come): watches the directory and the case bucket, consumes
@@ -75,12 +80,12 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const recorded = deps.metrics ? dispatcherMetrics(deps.metrics) : undefined;
 
   // Set once the status handler can run; a directory seen before that is followed then.
-  let followHotlines: ((d: Directory, revision: number) => void) | undefined;
+  const later: { followHotlines?: (d: Directory, revision: number) => void } = {};
   // Independent start-up steps run concurrently: the directory watch beside the case store and case watch (start-up time).
   const watchingDirectory: Promise<DirectoryWatch> = watchDirectory(bus, {
     onChange: (s) => {
       log.info({ revision: s.revision }, 'directory in force');
-      followHotlines?.(s.directory, s.revision);
+      later.followHotlines?.(s.directory, s.revision);
       // Every tenant's consumer exists from the moment it is in the directory, so
       // nothing routed to it waits on its system having connected once.
       ensureTenantConsumers(bus, tenantsOf(s.directory)).then(
@@ -152,15 +157,15 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     }),
     handle: onStatus(store, requireContext),
   });
-  followHotlines = (d, revision) => {
-    const hotlines = [...new Set(tenantsOf(d).hotlines.map((h) => h.id))];
+  later.followHotlines = (d, revision) => {
+    const hotlines = hotlinesOf(d);
     statuses.follow(hotlines).then(
       () => log.info({ revision, hotlines: hotlines.length }, 'status consumers follow the directory'),
       (err: unknown) => log.error({ err, revision }, 'cannot start the status consumers of the directory'),
     );
   };
   const loaded = directory.current();
-  if (loaded) await statuses.follow([...new Set(tenantsOf(loaded.directory).hotlines.map((h) => h.id))]);
+  if (loaded) await statuses.follow(hotlinesOf(loaded.directory));
   scheduler.start(settings.tickMs ?? 250);
   return {
     ready: () => directory.current() !== undefined,

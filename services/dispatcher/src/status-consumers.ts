@@ -5,7 +5,6 @@ import {
   type ConsumerRunner,
   consumerLag,
   deleteConsumer,
-  ensureConsumer,
   runConsumer,
   type VerifyMessage,
 } from '@relay/bus';
@@ -70,8 +69,7 @@ export function createStatusConsumers(deps: StatusConsumerDeps): StatusConsumers
       maxAckPending: deps.maxAckPending,
       ...(startSequence === undefined ? {} : { startSequence }),
     };
-    // Created (at the legacy position) before the runner binds, so that position is kept.
-    await ensureConsumer(bus, spec);
+    // runConsumer creates it (at the legacy position, if any) or leaves an existing one where it is.
     return runConsumer(
       bus,
       { ...spec, service: 'dispatcher', types: [RelayType.StatusUpdate], concurrency: deps.concurrency, verify: deps.verify, log },
@@ -98,12 +96,14 @@ export function createStatusConsumers(deps: StatusConsumerDeps): StatusConsumers
     // Until the per-hotline consumers exist, the legacy one holds how far statuses were applied.
     const legacyFloor = await consumerAckFloor(bus, StreamName.Status, LEGACY_STATUS_DURABLE);
     const startSequence = legacyFloor === undefined ? undefined : legacyFloor + 1;
-    for (const hotline of wanted) {
-      if (active.has(hotline)) continue;
-      const back = retiring.get(hotline);
-      retiring.delete(hotline);
-      active.set(hotline, back ?? (await start(hotline, startSequence)));
-    }
+    const missing = [...wanted].filter((h) => !active.has(h));
+    await Promise.all(
+      missing.map(async (hotline) => {
+        const back = retiring.get(hotline);
+        retiring.delete(hotline);
+        active.set(hotline, back ?? (await start(hotline, startSequence)));
+      }),
+    );
     for (const [hotline, runner] of active) {
       if (wanted.has(hotline)) continue;
       active.delete(hotline);

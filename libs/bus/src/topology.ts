@@ -1,5 +1,6 @@
 import { DiscardPolicy, type JetStreamManager, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { PermissionViolationError } from '@nats-io/transport-node';
 import { KvBucket, RelayError, StreamName, SubjectRoot } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { BusErrorCode } from './errors.js';
@@ -66,13 +67,31 @@ export interface TopologyOptions {
 /** What {@link ensureTopology} did to each stream and bucket. */
 export type TopologyReport = Record<string, 'created' | 'updated' | 'unchanged'>;
 
-/** The stream could not be created or brought to the wanted settings. */
+/**
+ * The stream could not be created or brought to the wanted settings. Under
+ * the generated accounts only the admin identity may do either (decision
+ * 0097): a runtime service that meets a missing or outdated stream says so.
+ */
 export class TopologyError extends RelayError {
   override name = 'TopologyError';
 
   constructor(what: string, cause: unknown) {
-    super(BusErrorCode.Topology, `cannot ensure ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const denied = permissionViolationIn(cause);
+    const detail = denied
+      ? `this identity may not create or change it (${denied.operation} ${denied.subject} refused): provision it as the admin identity with \`relay topology apply --directory <file>\``
+      : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    super(BusErrorCode.Topology, `cannot ensure ${what}: ${detail}`, { cause });
   }
+}
+
+/** The server's permissions refusal somewhere in an error's cause chain (the client wraps it in a RequestError). */
+function permissionViolationIn(err: unknown): PermissionViolationError | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof PermissionViolationError) return e;
+  }
+  return undefined;
 }
 
 const ns = (ms: number): number => ms * 1_000_000;

@@ -50,6 +50,8 @@ export interface Submission {
 export interface IntakeMetrics {
   accepted(source: string, format: Format, outcome: 'stored' | 'duplicate'): void;
   refused(status: number, rule: string): void;
+  /** A NATS request was dropped because its reply subject is not a reply inbox. */
+  refusedReply(): void;
 }
 
 /** What the intake needs from outside. */

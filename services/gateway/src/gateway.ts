@@ -37,9 +37,11 @@ function intakeMetrics(metrics: Metrics): IntakeMetrics {
     'outcome',
   ]);
   const refusals = metrics.counter('relay_gateway_refusals_total', 'Submissions refused, by status and rule', ['status', 'rule']);
+  const replies = metrics.counter('relay_gateway_refused_replies_total', 'NATS intake requests dropped unanswered: the reply subject was not a reply inbox', []);
   return {
     accepted: (source, format, outcome) => reports.inc({ source, format, outcome }),
     refused: (status, rule) => refusals.inc({ status: String(status), rule }),
+    refusedReply: () => replies.inc(),
   };
 }
 

@@ -42,6 +42,9 @@ function problemReply(p: Problem): Envelope {
  * hotlines that speak NATS: request headers `Authorization: Bearer <key>` and
  * `Content-Type`, the report as payload. The reply is the same JSON receipt or
  * problem document as over HTTP, with `Relay-Status` set to the HTTP status.
+ * A request whose reply subject is not a reply inbox is dropped unread and
+ * counted (`relay_gateway_refused_replies_total`): its sender chose where the
+ * answer would go, which could be a stream or the JetStream API.
  */
 export function serveNatsIntake(deps: NatsIntakeDeps): Responder {
   return serveRequests(deps.bus, subjects.intakeSubmit(), INTAKE_QUEUE, async (request) => {
@@ -61,5 +64,5 @@ export function serveNatsIntake(deps: NatsIntakeDeps): Responder {
       traceparent: header(request.headers, 'traceparent'),
     });
     return reply(answer);
-  });
+  }, { onRefusedReply: () => deps.metrics.refusedReply() });
 }

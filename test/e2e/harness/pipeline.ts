@@ -29,6 +29,8 @@ export interface PipelineOptions {
   readonly replicas?: 1 | 3;
   /** More environment for every service. */
   readonly env?: Readonly<Record<string, string>>;
+  /** More environment per service, applied last (e.g. its generated NATS user: harness/accounts.ts). */
+  readonly serviceEnv?: Partial<Readonly<Record<ServiceName, Readonly<Record<string, string>>>>>;
 }
 
 /** Gateway, locator and dispatcher processes on one NATS server or cluster. */
@@ -65,7 +67,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     gateway: { RELAY_SOURCES_FILE: 'deploy/dev/sources.json', RELAY_RATE_LIMIT: '1000000', ...common },
   };
   const start = (name: ServiceName): Promise<ServiceProcess> =>
-    startService(name, { natsUrl: options.natsUrl, env: envOf[name], readyTimeoutMs: 60_000 });
+    startService(name, { natsUrl: options.natsUrl, env: { ...envOf[name], ...options.serviceEnv?.[name] }, readyTimeoutMs: 60_000 });
   const running: Record<ServiceName, ServiceProcess[]> = { dispatcher: [], locator: [], gateway: [] };
   const copies = options.copies ?? 1;
   try {

@@ -1,4 +1,4 @@
-import { type Bus, consumerLag, deleteConsumer, runConsumer } from '@relay/bus';
+import { type Bus, consumerAckFloor, consumerLag, deleteConsumer, runConsumer } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
 import { deriveId, RelayType, StatusAction, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ async function isp(c: CaseState): Promise<void> {
 }
 
 describe('upgrading from the single dispatcher-status consumer', () => {
-  it('applies what the old consumer had not acknowledged, not what it had, and removes it', async () => {
+  it('applies what the old consumer had not acknowledged, not what it had, and leaves the old consumer as it was', async () => {
     // Cases made by a dispatcher that is then stopped and its per-hotline consumers removed: the state before the upgrade.
     const before = await createDispatcher({ bus: await relay.connect('dispatcher-before'), settings, clock });
     const [applied, waiting] = [await dutchCase('applied'), await dutchCase('waiting')];
@@ -63,6 +63,8 @@ describe('upgrading from the single dispatcher-status consumer', () => {
     );
     await waitFor(() => handled.includes(applied.id), { what: 'the old consumer to take the first status' });
     await legacy.stop();
+    const floor = await consumerAckFloor(bus, StreamName.Status, LEGACY_STATUS_DURABLE);
+    expect(floor).toBeGreaterThan(0);
     await isp(waiting);
 
     const after = await createDispatcher({ bus: await relay.connect('dispatcher-after'), settings, clock });
@@ -74,7 +76,8 @@ describe('upgrading from the single dispatcher-status consumer', () => {
       });
       // Started after the old consumer's ack floor: the status it had acknowledged is not taken again.
       expect((await readCase(bus, applied.id))?.deadline).toBeUndefined();
-      expect(await consumerLag(bus, StreamName.Status, LEGACY_STATUS_DURABLE)).toBeUndefined();
+      // Services delete nothing (decision 0097): the old consumer stays, untouched, for an operator to remove.
+      expect(await consumerAckFloor(bus, StreamName.Status, LEGACY_STATUS_DURABLE)).toBe(floor);
       expect(after.consumers()).toContainEqual({ stream: StreamName.Status, durable: 'dispatcher-status-eokm' });
     } finally {
       await after.stop();

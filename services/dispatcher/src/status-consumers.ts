@@ -4,14 +4,13 @@ import {
   consumerAckFloor,
   type ConsumerRunner,
   consumerLag,
-  deleteConsumer,
   runConsumer,
   type VerifyMessage,
 } from '@relay/bus';
 import { idToken, RelayType, type StatusUpdate, StreamName, subjects } from '@relay/wire';
 import type { DispatcherLog } from './log.js';
 
-/** The durable of the single status consumer before decision 0090; drained into the per-hotline ones. */
+/** The durable of the single status consumer before decision 0090; per-hotline consumers start after its ack floor. */
 export const LEGACY_STATUS_DURABLE = 'dispatcher-status';
 
 /** The dispatcher's durable for one hotline's statuses (`relay.status.<hotline>`). */
@@ -38,8 +37,9 @@ export interface StatusConsumerDeps {
 export interface StatusConsumers {
   /**
    * Makes the running consumers those of `hotlines`: starts the missing ones
-   * (the first time, where the legacy single consumer had got to), and
-   * retires the others once they have nothing pending. Calls are serialised.
+   * (a new consumer starts after the legacy single consumer's ack floor, if
+   * that consumer exists, else at the start of the stream), and stops the
+   * others once they have nothing pending. Calls are serialised.
    */
   follow(hotlines: readonly string[]): Promise<void>;
   /** Durables with a runner in this process, active or retiring. */
@@ -77,7 +77,11 @@ export function createStatusConsumers(deps: StatusConsumerDeps): StatusConsumers
     );
   };
 
-  /** Stops and deletes the consumers of hotlines gone from the directory once nothing is left on them. */
+  /**
+   * Stops the runners of hotlines gone from the directory once nothing is left
+   * on their consumers. The consumer itself stays (services delete nothing,
+   * decision 0097): a hotline that comes back resumes where it was.
+   */
   const retireDrained = async (): Promise<void> => {
     for (const [hotline, runner] of retiring) {
       const durable = statusDurable(hotline);
@@ -85,15 +89,16 @@ export function createStatusConsumers(deps: StatusConsumerDeps): StatusConsumers
       if (lag && (lag.pending > 0 || lag.ackPending > 0)) continue;
       retiring.delete(hotline);
       await runner.stop();
-      await deleteConsumer(bus, StreamName.Status, durable).catch((err: unknown) => log.warn({ err, durable }, 'cannot delete a retired status consumer'));
-      log.info({ hotline, durable }, 'status consumer of a hotline no longer in the directory retired');
+      log.info({ hotline, durable }, 'status consumer of a hotline no longer in the directory drained and stopped');
     }
   };
 
   const reconcile = async (hotlines: readonly string[]): Promise<void> => {
     if (stopped) return;
     const wanted = new Set(hotlines);
-    // Until the per-hotline consumers exist, the legacy one holds how far statuses were applied.
+    // The legacy consumer holds how far statuses were applied before per-hotline consumers. It is
+    // left in place (services delete nothing); everything up to its floor was applied, so even a
+    // hotline added long after the upgrade loses nothing by starting past it.
     const legacyFloor = await consumerAckFloor(bus, StreamName.Status, LEGACY_STATUS_DURABLE);
     const startSequence = legacyFloor === undefined ? undefined : legacyFloor + 1;
     const missing = [...wanted].filter((h) => !active.has(h));
@@ -110,9 +115,11 @@ export function createStatusConsumers(deps: StatusConsumerDeps): StatusConsumers
       // Kept running until drained: what is left is refused by the verifier (no such hotline) and dead-lettered, not lost.
       retiring.set(hotline, runner);
     }
-    if (legacyFloor !== undefined) {
-      await deleteConsumer(bus, StreamName.Status, LEGACY_STATUS_DURABLE);
-      log.info({ ackFloor: legacyFloor, hotlines: wanted.size }, 'legacy status consumer replaced by per-hotline consumers');
+    if (legacyFloor !== undefined && missing.length > 0) {
+      log.warn(
+        { ackFloor: legacyFloor, started: missing.length },
+        `new status consumers start after the ack floor of the legacy ${LEGACY_STATUS_DURABLE}; an operator may delete it once no older dispatcher runs`,
+      );
     }
     await retireDrained();
   };

@@ -31,11 +31,7 @@ export function headerValue(record: Readonly<Record<string, string>>, name: stri
   return Object.hasOwn(record, name) ? record[name] : undefined;
 }
 
-/**
- * Copies NATS message headers into a {@link HeaderRecord} (first value of
- * each name). Headers the client cannot parse count as none: a hostile
- * sender's malformed header block must not make every reader throw.
- */
+/** Copies NATS message headers into a {@link HeaderRecord} (first value of each name). */
 export function headersToRecord(h: MsgHdrs | undefined): HeaderRecord {
   const out = emptyHeaderRecord();
   if (!h) return out;
@@ -44,15 +40,16 @@ export function headersToRecord(h: MsgHdrs | undefined): HeaderRecord {
 }
 
 /**
- * Reads the headers of a received message, or none when the client cannot
- * parse them (the getter decodes lazily and throws on a header name with a
- * character NATS does not allow).
+ * The headers of a message as a record, or an empty one when the client
+ * cannot parse them (its lazy getter throws on a header name with a character
+ * NATS does not allow): a hostile sender's header block must not stop a
+ * reader of the whole stream. `get` reads the message's headers.
  */
-export function safeHeaders(msg: { readonly headers?: MsgHdrs | undefined }): { readonly headers: MsgHdrs | undefined; readonly error?: unknown } {
+export function readableHeaders(get: () => MsgHdrs | undefined): HeaderRecord {
   try {
-    return { headers: msg.headers };
-  } catch (error) {
-    return { headers: undefined, error };
+    return headersToRecord(get());
+  } catch {
+    return emptyHeaderRecord();
   }
 }
 

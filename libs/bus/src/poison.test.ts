@@ -110,5 +110,11 @@ describe('a poison message never blocks a consumer', () => {
       expect(Object.keys(minimal.headers)).not.toContain('X-Big');
     }
     expect(entryOf('big').headers[Header.DlqMsgId]).toBe('hostile-bus:4');
+
+    // Operator tools read past the unparseable header block instead of stopping there.
+    const stored: StoredMessage[] = [];
+    for await (const m of readStream(bus, { stream: StreamName.Status, filterSubject: subject })) stored.push(m);
+    expect(stored.map((m) => m.seq)).toEqual([...seqs.values(), Math.max(...seqs.values()) + 1].sort((a, b) => a - b));
+    expect(stored.find((m) => m.seq === seqs.get('unparseable'))?.headers).toEqual({});
   });
 });

@@ -1,9 +1,10 @@
 import { type Bus, consumerAckFloor, consumerLag, deleteConsumer, runConsumer } from '@relay/bus';
+import { loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
 import { deriveId, RelayType, StatusAction, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observation } from './fixtures.js';
-import { publishObservation, publishStatus, readCase, type Relay, startRelay } from './harness.js';
+import { DIRECTORY_FILE, publishObservation, publishStatus, readCase, type Relay, startRelay } from './harness.js';
 import { type CaseState, caseIdOf, createDispatcher, createManualClock, LEGACY_STATUS_DURABLE, statusDurable } from './index.js';
 
 const HOUR = 3_600_000;
@@ -81,6 +82,29 @@ describe('upgrading from the single dispatcher-status consumer', () => {
       expect(after.consumers()).toContainEqual({ stream: StreamName.Status, durable: 'dispatcher-status-eokm' });
     } finally {
       await after.stop();
+    }
+  }, 60_000);
+
+  it('follows the directory: a hotline added gets its status consumer at once, one removed is stopped once drained', async () => {
+    const dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher-follow'), settings, clock });
+    try {
+      const file = structuredClone(loadDirectoryFile(DIRECTORY_FILE).file);
+      const eokmEntry = file.hotlines.find((h) => h.id === 'eokm');
+      if (!eokmEntry) throw new Error('no eokm in the dev directory');
+      const durable = statusDurable('meldpunt-2');
+      const has = (): boolean => dispatcher.consumers().some((c) => c.durable === durable);
+      expect(has()).toBe(false);
+
+      await publishDirectory(bus, parseDirectory({ ...file, hotlines: [...file.hotlines, { ...eokmEntry, id: 'meldpunt-2', country: 'LI' }] }));
+      await waitFor(has, { what: `${durable} to start` });
+      expect(await consumerLag(bus, StreamName.Status, durable)).toMatchObject({ pending: 0 });
+
+      await publishDirectory(bus, parseDirectory(file));
+      await waitFor(() => !has(), { timeoutMs: 15_000, what: `${durable} to be stopped` });
+      // Stopped, not deleted: a hotline that comes back resumes where it was.
+      expect(await consumerLag(bus, StreamName.Status, durable)).toBeDefined();
+    } finally {
+      await dispatcher.stop();
     }
   }, 60_000);
 });

@@ -20,19 +20,20 @@ export interface DeadLetterOptions {
   readonly minimalOnRetryable?: boolean;
 }
 
-/** Original headers the DLQ entry sets itself, moves, or takes over: never copied as they are. */
-const OWN = new Set<string>([Header.MsgId, Header.Origin, Header.TraceParent, Header.Signer, Header.Signature, Header.Error]);
-const OWN_LOWER = new Set([...OWN].map((k) => k.toLowerCase()));
+/** Original headers the entry carries in another place: as its own id, origin and trace, or moved (signature). */
+const CARRIED = new Set<string>([Header.MsgId, Header.Origin, Header.TraceParent, Header.Signer, Header.Signature]);
+const CARRIED_LOWER = new Set([...CARRIED].map((k) => k.toLowerCase()));
 const DROPPED_LIST_MAX = 1_000;
 const SAFE_MSG_ID = /^[\x21-\x7e]{1,256}$/;
 
 /** True when an original header is not carried into the entry (the entry lists it in `Relay-Dlq-Dropped`). */
 function dropsHeader(name: string): boolean {
+  if (CARRIED.has(name)) return false;
   const lower = name.toLowerCase();
-  // Nats-* headers are instructions to the server (expected stream/sequence, rollup):
-  // copied onto the DLQ publish, a hostile one makes the server refuse or purge.
-  if (lower.startsWith('nats-') || lower.startsWith('relay-dlq-')) return !OWN.has(name);
-  return OWN_LOWER.has(lower) && !OWN.has(name);
+  // Nats-* headers are instructions to the server (expected stream/sequence, rollup): copied
+  // onto the DLQ publish, a hostile one makes the server refuse it. Relay-Dlq-* and Relay-Error
+  // are the entry's own; case variants of the carried ones would be read as them.
+  return lower.startsWith('nats-') || lower.startsWith('relay-dlq-') || lower === Header.Error.toLowerCase() || CARRIED_LOWER.has(lower);
 }
 
 /** A comma-separated list of names, cut short with a count when long. */
@@ -62,7 +63,7 @@ function fullEntry(service: string, msg: JsMsg, error: unknown): { data: Uint8Ar
     if (k === Header.Signer) headers[Header.DlqSigner] = v;
     else if (k === Header.Signature) headers[Header.DlqSignature] = v;
     else if (dropsHeader(k)) dropped.push(k);
-    else if (!OWN.has(k)) headers[k] = v;
+    else if (!CARRIED.has(k)) headers[k] = v;
   }
   Object.assign(headers, sourceHeaders(service, msg, error));
   if (dropped.length > 0) headers[Header.DlqDropped] = nameList(dropped);

@@ -51,7 +51,7 @@ describe('a poison message never blocks a consumer', () => {
     // `['__proto__']` is an own key; `{ __proto__: ... }` would set the prototype.
     seqs.set('proto', await publishRaw(subject, 'hostile-bus:2', hostile({ ['__proto__']: '{"polluted":true}' })));
     // Copied onto the DLQ publish, this would make the server refuse it.
-    seqs.set('expected', await publishRaw(subject, 'hostile-bus:3', hostile({ 'Nats-Expected-Stream': StreamName.Status, 'relay-dlq-msg-id': 'ncmec:forged' })));
+    seqs.set('expected', await publishRaw(subject, 'hostile-bus:3', hostile({ 'Nats-Expected-Stream': StreamName.Status, 'relay-dlq-msg-id': 'ncmec:forged', 'Relay-Error': 'forged: error' })));
     // As large as the server takes: the DLQ entry (the same plus its own headers) cannot fit.
     const room = raw.info?.max_payload ?? 1024 * 1024;
     seqs.set('big', await publishRaw(subject, 'hostile-bus:4', hostile({ 'X-Big': 'x'.repeat(30_000) }), new Uint8Array(room - 30_200).fill(0xff)));
@@ -97,8 +97,9 @@ describe('a poison message never blocks a consumer', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 
     const expected = entryOf('expected');
-    expect(expected.headers[Header.DlqDropped]).toBe('Nats-Expected-Stream,relay-dlq-msg-id');
+    expect(expected.headers[Header.DlqDropped]).toBe('Nats-Expected-Stream,relay-dlq-msg-id,Relay-Error');
     expect(expected.headers[Header.DlqMsgId]).toBe('hostile-bus:3');
+    expect(errorFromHeader(expected.headers[Header.Error] ?? '').code).toBe('decode-failed');
     expect(Object.keys(expected.headers)).not.toContain('Nats-Expected-Stream');
 
     for (const key of ['big', 'big-header', 'unparseable']) {

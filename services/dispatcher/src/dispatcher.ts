@@ -70,7 +70,8 @@ function hotlinesOf(d: Directory): string[] {
  * Starts a dispatcher on `bus` (topology ensured, a directory stored or to
  * come): watches the directory and the case bucket, consumes
  * `dispatcher-hosting` and one `dispatcher-status-<hotline>` per hotline of
- * the directory, and runs the recheck and deadline scheduler. Any number may run against the same server.
+ * the directory (decision 0090), and runs the recheck and deadline
+ * scheduler. Any number may run against the same server.
  */
 export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher> {
   const { bus, settings } = deps;

@@ -175,7 +175,10 @@ export function servicePermissions(service: ServiceName): Permissions {
             `${SubjectRoot.Recheck}.>`,
             subjects.dlq('dispatcher'),
             ...ownConsumer(StreamName.Hosting, 'dispatcher-hosting'),
-            ...ownConsumer(StreamName.Status, 'dispatcher-status'),
+            // Every consumer on STATUS is the dispatcher's: one per hotline (decision 0090), made as the
+            // directory changes, and the single one of earlier releases (read for its ack floor).
+            ...[`CONSUMER.CREATE`, `CONSUMER.DURABLE.CREATE`, `CONSUMER.INFO`, `CONSUMER.MSG.NEXT`].map((op) => `${api}.${op}.${StreamName.Status}.>`),
+            `$JS.ACK.${StreamName.Status}.>`,
             ...ownBucket(KvBucket.Cases),
             ...ownBucket(KvBucket.HostingHistory),
             ...ownBucket(KvBucket.Directory),

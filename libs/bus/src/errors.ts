@@ -28,13 +28,18 @@ export function isConfigError(err: unknown): err is ConfigError {
   return err instanceof ConfigError;
 }
 
-/** JetStream did not acknowledge a publish after every retry. Retryable. */
+/**
+ * JetStream did not acknowledge a publish after every retry. Retryable when
+ * its cause is (the broker was unavailable or slow); not when the message
+ * itself was refused (too large, a header NATS cannot carry, a stream's
+ * `Nats-Expected-*` check, a permission): sending it again cannot help.
+ */
 export class PublishError extends RelayError {
   override name = 'PublishError';
 
   constructor(subject: string, cause: unknown) {
     super(BusErrorCode.Publish, `publish to ${subject} not acknowledged: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      retryable: true,
+      retryable: isRetryable(cause),
       cause,
     });
   }
@@ -87,6 +92,9 @@ export function isConflictError(err: unknown): err is ConflictError {
   return err instanceof ConflictError;
 }
 
+/** Client errors about the message or the request itself: the same request fails the same way again. */
+const REFUSED_BY_CLIENT = new Set(['InvalidArgumentError', 'InvalidSubjectError', 'InvalidNameError', 'PermissionViolationError', 'AuthorizationError']);
+
 /**
  * A publish that expected the stream's last sequence to be one value found
  * another (`Nats-Expected-Last-Sequence`): another writer came first. Nothing
@@ -110,12 +118,20 @@ export function isLastSequenceMismatchError(err: unknown): err is LastSequenceMi
 
 /**
  * Whether an error from any layer may pass on a retry: typed errors say so
- * themselves; NATS timeouts, lost connections and "no responders" (a leader
- * election) are transient; everything else is not.
+ * themselves; a JetStream API error when the server answered 5xx (no leader,
+ * insufficient resources); NATS timeouts, lost connections and "no
+ * responders" (a leader election) are transient; everything else is not,
+ * in particular a message the client or the stream refused (too large, an
+ * invalid header, a failed `Nats-Expected-*` check, a permission).
  */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof RelayError) return err.retryable;
   if (!(err instanceof Error)) return false;
+  if (REFUSED_BY_CLIENT.has(err.name)) return false;
+  const status = (err as { status?: unknown }).status;
+  if (err.name.startsWith('JetStreamApiError') || (typeof status === 'number' && err.name.endsWith('NotFoundError'))) {
+    return typeof status === 'number' && status >= 500;
+  }
   const text = `${err.name} ${err.message}`.toLowerCase();
   return /timeout|timed out|no responders|503|connection|disconnect|closed|jetstream is not enabled|reconnect/.test(text);
 }

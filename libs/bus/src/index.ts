@@ -8,10 +8,11 @@ export { busConfigFromEnv, busEnvSchema } from './config.js';
 export type { BusConfig } from './config.js';
 export { connectBus } from './connection.js';
 export type { Bus } from './connection.js';
-export { ensureConsumer, runConsumer } from './consumer.js';
+export { consumerAckFloor, deleteConsumer, ensureConsumer, runConsumer } from './consumer.js';
 export type { ConsumerRunner, ConsumerSpec, RunnerOptions } from './consumer.js';
 export type { Consumed, VerifyMessage } from './delivery.js';
 export { deadLetter } from './dlq.js';
+export type { DeadLettered, DeadLetterOptions } from './dlq.js';
 export {
   BusErrorCode,
   ConfigError,
@@ -28,6 +29,8 @@ export {
   PublishError,
   TransientError,
 } from './errors.js';
+export { emptyHeaderRecord, headerRecord, headersToRecord, headerValue } from './header-record.js';
+export type { HeaderRecord } from './header-record.js';
 export { BucketValueError, openJsonBucket } from './kv.js';
 export type { JsonBucket, Versioned } from './kv.js';
 export type { BucketChange, BucketEntry, BucketValues } from './kv-consumer.js';

@@ -1,8 +1,8 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { encodeMessage, Header, newTraceparent, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { isRetryable, LastSequenceMismatchError, PublishError } from './errors.js';
+import { headerRecord, recordToHeaders } from './header-record.js';
 import { signatureHeaders } from './provenance.js';
 
 /** Where a message was stored. */
@@ -60,17 +60,21 @@ export async function publishMessage<K extends RelayTypeName>(
  */
 export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, options: PublishOptions): Promise<Stored> {
   const { js, metrics, signer } = internals(bus);
-  const all: Record<string, string> = {
-    ...options.headers,
+  const all = headerRecord(options.headers, {
     [Header.MsgId]: options.msgId,
     [Header.Origin]: options.origin,
     [Header.TraceParent]: options.traceparent ?? newTraceparent(),
-  };
+  });
   // A message that already carries a signature (replay, redrive) keeps its original signer.
-  if (signer && all[Header.Signature] === undefined) Object.assign(all, signatureHeaders(signer, data, all));
-  const h = natsHeaders();
+  const signed = signer && !Object.hasOwn(all, Header.Signature) ? headerRecord(all, signatureHeaders(signer, data, all)) : all;
   // Nats-Msg-Id is set by the client from msgID; it is in `all` only to be signed.
-  for (const [k, v] of Object.entries(all)) if (k !== Header.MsgId) h.set(k, v);
+  let h;
+  try {
+    h = recordToHeaders(signed, (k) => k === Header.MsgId);
+  } catch (err) {
+    // A name or value NATS cannot carry: no attempt can succeed.
+    throw new PublishError(subject, err);
+  }
   const attempts = options.attempts ?? 5;
   const started = performance.now();
   let lastError: unknown;
@@ -100,12 +104,4 @@ export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, 
 
 function isWrongLastSequence(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
-}
-
-/** Copies NATS message headers into a plain object (first value of each). */
-export function headersToRecord(h: MsgHdrs | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!h) return out;
-  for (const k of h.keys()) out[k] = h.get(k);
-  return out;
 }

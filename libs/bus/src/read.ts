@@ -1,7 +1,7 @@
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { StreamName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
-import { headersToRecord } from './publish.js';
+import { readableHeaders } from './header-record.js';
 
 /** A message as stored in a stream. */
 export interface StoredMessage {
@@ -81,7 +81,7 @@ export async function getStoredMessage(bus: Bus, stream: StreamName, seq: number
     .jsm.streams.getMessage(stream, { seq })
     .catch(() => undefined);
   if (!m) return undefined;
-  return { stream, seq: m.seq, subject: m.subject, time: m.time, headers: headersToRecord(m.header), data: m.data };
+  return { stream, seq: m.seq, subject: m.subject, time: m.time, headers: readableHeaders(() => m.header), data: m.data };
 }
 
 /**
@@ -137,5 +137,5 @@ async function nothingToRead(consumer: { info(cached?: boolean): Promise<{ num_p
 }
 
 function toStored(m: JsMsg): StoredMessage {
-  return { stream: m.info.stream, seq: m.seq, subject: m.subject, time: m.time, headers: headersToRecord(m.headers), data: m.data };
+  return { stream: m.info.stream, seq: m.seq, subject: m.subject, time: m.time, headers: readableHeaders(() => m.headers), data: m.data };
 }

@@ -1,3 +1,4 @@
+import { emptyHeaderRecord } from '@relay/bus';
 import { decodeMessage, Header, parseSubject, type ParsedSubject, RelayType, type RelayTypeName } from '@relay/wire';
 import { UsageError } from '../errors.js';
 
@@ -103,7 +104,7 @@ export interface Republish {
  * `fallbackMsgId` is used only for a message stored without an id.
  */
 export function republishOf(headers: Readonly<Record<string, string>>, fallbackMsgId: string): Republish {
-  const kept: Record<string, string> = {};
+  const kept = emptyHeaderRecord();
   for (const [k, v] of Object.entries(headers)) {
     const lower = k.toLowerCase();
     if (lower.startsWith('nats-') || lower.startsWith('relay-dlq-')) continue;

@@ -31,6 +31,8 @@ export interface DispatcherSettings {
   readonly stuckOutboxMs?: number;
   /** How long the server waits for an ack before redelivering. Default 30 s. */
   readonly ackWaitMs?: number;
+  /** How far a status's `occurredAt` may lie ahead of now or before its referral. Default 5 min. */
+  readonly statusClockSkewMs?: number;
 }
 
 /** What a dispatcher needs: plug in a fake clock and a quiet log in tests. */
@@ -85,7 +87,11 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const openingCases = (async () => {
-    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000, onPublished: (entry, message) => recorded?.published(entry, Date.now(), message) });
+    const store = await openCaseStore(bus, {
+      cacheSize: settings.cacheSize ?? 2_000,
+      onPublished: (entry, message) => recorded?.published(entry, Date.now(), message),
+      onHashesMissing: (entry) => log.warn({ msgId: entry.msgId, report: entry.hashesFrom }, 'referral published without hashes: REPORTS no longer holds its report'),
+    });
     const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
     return { store, watch };
   })();
@@ -93,7 +99,13 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const context = (): DecisionContext | undefined => {
     const d = directory.current();
     if (!d) return undefined;
-    return { directory: d.directory, directoryRevision: d.revision, now: clock.now(), recheckIntervalMs: settings.recheckIntervalMs };
+    return {
+      directory: d.directory,
+      directoryRevision: d.revision,
+      now: clock.now(),
+      recheckIntervalMs: settings.recheckIntervalMs,
+      ...(settings.statusClockSkewMs === undefined ? {} : { statusClockSkewMs: settings.statusClockSkewMs }),
+    };
   };
   const requireContext = (): DecisionContext => {
     const ctx = context();

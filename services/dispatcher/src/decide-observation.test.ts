@@ -140,7 +140,7 @@ describe('decideObservation', () => {
     expect(fresh?.next.reports).toEqual([...(c.reports ?? []), 'rpt_second']);
   });
 
-  it('reopens a case stored before it kept report ids only for a report other than the one that opened it', () => {
+  it('does not reopen a case stored before it kept report ids for its opening report resent', () => {
     const { reports: _reports, ...old } = opened();
     const closedT = decideStatus(old, status(old, StatusAction.STATUS_ACTION_CR, T0 + 10_000), ctx(T0 + 10_000));
     const closed = closedT.kind === 'accept' ? closedT.transition!.next : old;

@@ -136,9 +136,12 @@ describe('the 3-node cluster started from deploy/nats/cluster', () => {
   });
 
   it('accepts a client over mutual TLS with an nkey user, and keeps an R3 stream on all three nodes', async () => {
+    // The admin identity provisions (decision 0097); an operator writes.
+    const admin = await connectBus(busConfigFromEnv(clientEnv('admin', 'operator'), 'deploy-test-admin'));
+    buses.push(admin);
+    await ensureTopology(admin, { replicas: 3 });
     const bus = await connectBus(busConfigFromEnv(clientEnv('operator-alice', 'operator'), 'deploy-test'));
     buses.push(bus);
-    await ensureTopology(bus, { replicas: 3 });
     const report = { ...exampleMessage(RelayType.Report), id: 'rpt-deploy-1', source: 'eokm', sourceReportId: 'deploy-1' };
     const stored = await publishMessage(bus, subjects.report('eokm'), RelayType.Report, report, { msgId: 'eokm:deploy-1', origin: 'eokm' });
     expect(stored).toMatchObject({ stream: StreamName.Reports, duplicate: false });

@@ -4,12 +4,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, busConfigFromEnv, connectBus } from '@relay/bus';
+import type { Bus } from '@relay/bus';
 import { reconcile } from '@relay/cli';
 import { ReportFormat, submitReport } from '@relay/client';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cyberTiplineXml, devZone, writeZone } from './harness/intake.js';
+import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from './harness/accounts.js';
 import { counterValue, DEMO_KEYS, type Pipeline, ServiceName, startPipeline } from './harness/pipeline.js';
 import { settled } from './harness/settle.js';
 
@@ -20,19 +21,27 @@ let server: NatsServer;
 let dir: string;
 let pipeline: Pipeline;
 let bus: Bus;
+let ncmec: Bus;
+let accounts: TestAccounts;
 
 beforeAll(async () => {
-  server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
+  // The generated accounts, as production: NCMEC submits as its own user, the audit reads as an operator.
+  accounts = await makeTestAccounts();
+  server = await startNatsServer({ extraConfig: accounts.generated.config }, { ...process.env, NATS_URL: '' });
+  await provisionAsAdmin(accounts, server.url);
   dir = await mkdtemp(join(tmpdir(), 'relay-scale-'));
   await writeZone(join(dir, 'zone.json'), devZone());
-  pipeline = await startPipeline({ natsUrl: server.url, zoneFile: join(dir, 'zone.json'), copies: 2 });
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'scale-out-test'));
+  pipeline = await startPipeline({ natsUrl: server.url, zoneFile: join(dir, 'zone.json'), copies: 2, serviceEnv: serviceAccountEnv(accounts, server.url) });
+  bus = await accounts.busAs('operator-alice', server.url);
+  ncmec = await accounts.busAs('hotline-ncmec', server.url);
 });
 
 afterAll(async () => {
   await bus?.close();
+  await ncmec?.close();
   await pipeline?.stop();
   await server?.dispose();
+  await accounts?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -50,7 +59,7 @@ describe('two copies of each service', () => {
         const i = next++;
         // Dutch and German hosters alternate, so both countries' routes are exercised.
         const url = i % 2 === 0 ? `http://images.example.nl/scale/${i}` : `http://gallery.example.de/scale/${i}`;
-        const receipt = await submitReport(bus, DEMO_KEYS.ncmec, cyberTiplineXml(`SCALE-${i}`, [url]), ReportFormat.CyberTipline);
+        const receipt = await submitReport(ncmec, DEMO_KEYS.ncmec, cyberTiplineXml(`SCALE-${i}`, [url]), ReportFormat.CyberTipline);
         receipts.push(receipt.reportId);
       }
     };

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GeneratedUser, generateAccounts } from '@relay/accounts';
-import { type Bus, busConfigFromEnv, connectBus, type Deliveries, provenanceVerifier, publishMessage, readStream } from '@relay/bus';
+import { type Bus, busConfigFromEnv, connectBus, type Deliveries, ensureTenantConsumers, ensureTopology, provenanceVerifier, publishMessage, readStream } from '@relay/bus';
 import { hotlineClient, policeClient, ReportFormat } from '@relay/client';
 import { loadDirectoryFile, tenantsOf } from '@relay/directory';
 import { type NatsServer, type ServiceProcess, startNatsServer, startService, waitFor } from '@relay/testkit';
@@ -88,6 +88,12 @@ beforeAll(async () => {
 
   const tls = `tls { cert_file: ${JSON.stringify(join(dir, 'tls/server/relay.pem'))}, key_file: ${JSON.stringify(join(dir, 'tls/server/relay-key.pem'))}, ca_file: ${JSON.stringify(join(dir, 'tls/ca.pem'))}, verify: true }`;
   server = await startNatsServer({ extraConfig: `${generated.config}\n${tls}` }, { ...process.env, NATS_URL: '' });
+
+  // Production order: the admin identity provisions streams, buckets and tenant consumers; no service may.
+  const admin = await connectBus(busConfigFromEnv(envOf('admin'), 'admin'));
+  await ensureTopology(admin, { replicas: 1 });
+  await ensureTenantConsumers(admin, tenantsOf(directory));
+  await admin.close();
 
   const common = { RELAY_DIRECTORY_FILE: join(dir, 'directory.json') };
   // The dispatcher first: it stores the directory (with its signers) and makes the tenants' consumers.

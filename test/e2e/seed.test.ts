@@ -5,12 +5,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, busConfigFromEnv, connectBus, openJsonBucket, publishBytes, readStream, streamState } from '@relay/bus';
+import { type Bus, openJsonBucket, publishBytes, readStream, streamState } from '@relay/bus';
 import { reconcile } from '@relay/cli';
 import { type Deliveries, hotlineClient, policeClient } from '@relay/client';
 import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { Audience, decodeMessage, deriveId, Header, KvBucket, type Notice, NoticeKind, type Referral, RoutingReason, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from './harness/accounts.js';
 import { type Inbox, inbox } from './harness/collect.js';
 import { cyberTiplineXml, devZone, postReport, writeZone, type ZoneRecord } from './harness/intake.js';
 import { DEMO_KEYS, type Pipeline, startPipeline } from './harness/pipeline.js';
@@ -23,6 +24,7 @@ const MOVING_URL = 'http://moving.example.net/gallery/7';
 const SHARED_URL = 'http://images.example.nl/shared/1';
 
 let server: NatsServer;
+let accounts: TestAccounts;
 let dir: string;
 let zoneFile: string;
 let pipeline: Pipeline;
@@ -42,26 +44,43 @@ async function tenant<T>(open: () => Promise<Deliveries<T>>): Promise<Inbox<T>> 
   return box;
 }
 
+const tenantBuses: Bus[] = [];
+/** A tenant's own connection, as its generated user: it can read nothing but its own consumers. */
+async function tenantBus(user: string): Promise<Bus> {
+  const b = await accounts.busAs(user, server.url);
+  tenantBuses.push(b);
+  return b;
+}
+
+// As production runs it: the generated accounts, provisioned by the admin identity, every service and
+// tenant as its own user with signatures verified; the test's own checks read as an operator.
 beforeAll(async () => {
-  server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
+  accounts = await makeTestAccounts();
+  server = await startNatsServer({ extraConfig: accounts.generated.config }, { ...process.env, NATS_URL: '' });
+  await provisionAsAdmin(accounts, server.url);
   dir = await mkdtemp(join(tmpdir(), 'relay-seed-'));
   zoneFile = join(dir, 'zone.json');
   await writeZone(zoneFile, { ...devZone(), 'moving.example.net': DUTCH_HOSTER });
-  pipeline = await startPipeline({ natsUrl: server.url, zoneFile, recheckInterval: `${RECHECK_INTERVAL_MS / 1000}s` });
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'seed-test'));
-  const eokm = hotlineClient(bus, { hotline: 'eokm', country: 'NL' });
+  pipeline = await startPipeline({ natsUrl: server.url, zoneFile, recheckInterval: `${RECHECK_INTERVAL_MS / 1000}s`, serviceEnv: serviceAccountEnv(accounts, server.url) });
+  bus = await accounts.busAs('operator-alice', server.url);
+  const eokm = hotlineClient(await tenantBus('hotline-eokm'), { hotline: 'eokm', country: 'NL' });
   eokmReferrals = await tenant(() => eokm.referrals());
   eokmNotices = await tenant(() => eokm.notices());
-  ecoReferrals = await tenant(() => hotlineClient(bus, { hotline: 'eco', country: 'DE' }).referrals());
-  nlPolice = await tenant(() => policeClient(bus, { country: 'NL' }).notices());
-  dePolice = await tenant(() => policeClient(bus, { country: 'DE' }).notices());
+  const eco = await tenantBus('hotline-eco');
+  ecoReferrals = await tenant(() => hotlineClient(eco, { hotline: 'eco', country: 'DE' }).referrals());
+  const nl = await tenantBus('police-nl');
+  nlPolice = await tenant(() => policeClient(nl, { country: 'NL' }).notices());
+  const de = await tenantBus('police-de');
+  dePolice = await tenant(() => policeClient(de, { country: 'DE' }).notices());
 });
 
 afterAll(async () => {
   await Promise.all(inboxes.map((b) => b.close()));
+  await Promise.all(tenantBuses.map((b) => b.close()));
   await bus?.close();
   await pipeline?.stop();
   await server?.dispose();
+  await accounts?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

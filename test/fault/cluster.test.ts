@@ -7,10 +7,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, busConfigFromEnv, connectBus, KV_SPECS, STREAM_SPECS } from '@relay/bus';
+import { type Bus, KV_SPECS, STREAM_SPECS } from '@relay/bus';
 import { type NatsCluster, startNatsCluster } from '@relay/testkit';
 import { StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from '../e2e/harness/accounts.js';
 import { devZone, writeZone } from '../e2e/harness/intake.js';
 import { type Pipeline, startPipeline } from '../e2e/harness/pipeline.js';
 import { allCurrent, fullyHealthy, newLeader, streamLeader } from './cluster-state.js';
@@ -24,6 +25,7 @@ const WHILE_DOWN = 300;
 const ALL_STREAMS = [...STREAM_SPECS.map((s) => s.name), ...KV_SPECS.map((k) => `KV_${k.bucket}`)];
 
 let cluster: NatsCluster;
+let accounts: TestAccounts;
 let dir: string;
 let pipeline: Pipeline;
 let bus: Bus;
@@ -32,12 +34,16 @@ const rows: FaultRow[] = [];
 beforeAll(async () => {
   // A restarted 2.9.10 node never reports idle R3 consumers (the tenants') current, so
   // readiness is "JetStream up", and catching up is checked on the relay's streams.
-  cluster = await startNatsCluster({ readyTimeoutMs: 60_000, healthQuery: '?js-enabled-only=true' });
+  // As production runs it: the generated accounts, provisioned by the admin identity, every
+  // service as its own user; the reconciliation reads as an operator.
+  accounts = await makeTestAccounts();
+  cluster = await startNatsCluster({ readyTimeoutMs: 60_000, healthQuery: '?js-enabled-only=true', extraConfig: accounts.generated.config });
   await fullyHealthy(cluster);
+  await provisionAsAdmin(accounts, cluster.url, 3);
   dir = await mkdtemp(join(tmpdir(), 'relay-fault-cluster-'));
   await writeZone(join(dir, 'zone.json'), devZone());
-  pipeline = await startPipeline({ natsUrl: cluster.url, zoneFile: join(dir, 'zone.json'), replicas: 3 });
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: cluster.url }, 'fault-suite'));
+  pipeline = await startPipeline({ natsUrl: cluster.url, zoneFile: join(dir, 'zone.json'), replicas: 3, serviceEnv: serviceAccountEnv(accounts, cluster.url) });
+  bus = await accounts.busAs('operator-alice', cluster.url);
   await allCurrent(cluster, ALL_STREAMS);
 });
 
@@ -46,6 +52,7 @@ afterAll(async () => {
   await bus?.close();
   await pipeline?.stop();
   await cluster?.dispose();
+  await accounts?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -5,9 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, busConfigFromEnv, connectBus } from '@relay/bus';
+import type { Bus } from '@relay/bus';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from '../e2e/harness/accounts.js';
 import { devZone, writeZone } from '../e2e/harness/intake.js';
 import { type Pipeline, ServiceName, startPipeline } from '../e2e/harness/pipeline.js';
 import { type FaultRow, faultTable, runFault } from './verdict.js';
@@ -16,17 +17,22 @@ const REPORTS_PER_FAULT = 1_500;
 const PER_SECOND = 150;
 
 let server: NatsServer;
+let accounts: TestAccounts;
 let dir: string;
 let pipeline: Pipeline;
 let bus: Bus;
 const rows: FaultRow[] = [];
 
+// As production runs it: the generated accounts, the admin identity provisions, every service runs as
+// its own user and signs, and the reconciliation reads as an operator.
 beforeAll(async () => {
-  server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
+  accounts = await makeTestAccounts();
+  server = await startNatsServer({ extraConfig: accounts.generated.config }, { ...process.env, NATS_URL: '' });
+  await provisionAsAdmin(accounts, server.url);
   dir = await mkdtemp(join(tmpdir(), 'relay-fault-'));
   await writeZone(join(dir, 'zone.json'), devZone());
-  pipeline = await startPipeline({ natsUrl: server.url, zoneFile: join(dir, 'zone.json') });
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'fault-suite'));
+  pipeline = await startPipeline({ natsUrl: server.url, zoneFile: join(dir, 'zone.json'), serviceEnv: serviceAccountEnv(accounts, server.url) });
+  bus = await accounts.busAs('operator-alice', server.url);
 });
 
 afterAll(async () => {
@@ -34,6 +40,7 @@ afterAll(async () => {
   await bus?.close();
   await pipeline?.stop();
   await server?.dispose();
+  await accounts?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -83,9 +83,10 @@ beforeAll(async () => {
   execFileSync(DEFAULT_NATS_SERVER_BIN, ['-t', '-c', conf], { stdio: 'pipe' });
 
   server = await startNatsServer({ extraConfig: generated.config }, { ...process.env, NATS_URL: '' });
-  const operator = await busAs('operator-alice');
-  await ensureTopology(operator, { replicas: 1 });
-  await ensureTenantConsumers(operator, TENANTS);
+  // The admin identity provisions; no service or tenant may.
+  const admin = await busAs('admin');
+  await ensureTopology(admin, { replicas: 1 });
+  await ensureTenantConsumers(admin, TENANTS);
 
   const dispatcher = await busAs('dispatcher');
   for (const h of TENANTS.hotlines) {
@@ -147,7 +148,7 @@ describe('the generated accounts on a real nats-server', () => {
         `$JS.API.CONSUMER.MSG.NEXT.NOTICES.hotline-${b}-notices`,
         `$JS.ACK.REFERRALS.hotline-${b}.1.1.1.1.1.0`,
       ]),
-      others.flatMap((b) => [`relay.referral.*.${b}`, `_INBOX_hotline_${b.replaceAll('-', '_')}.>`]),
+      others.flatMap((b) => [`relay.referral.*.${b}`, `_INBOX.hotline.hotline-${b}.>`]),
     );
   });
 

@@ -2,7 +2,9 @@ import { createUser, fromSeed } from '@nats-io/nkeys';
 import type { TenantList } from '@relay/bus';
 import { countryToken, idToken } from '@relay/wire';
 import {
+  adminPermissions,
   authorityPermissions,
+  breakGlassPermissions,
   hotlinePermissions,
   inboxPrefixOf,
   operatorPermissions,
@@ -18,12 +20,22 @@ export interface Tenants extends TenantList {
 }
 
 /** The role a user plays. */
-export const UserRole = { Hotline: 'hotline', Police: 'police', Authority: 'authority', Service: 'service', Operator: 'operator' } as const;
+export const UserRole = {
+  Hotline: 'hotline',
+  Police: 'police',
+  Authority: 'authority',
+  Service: 'service',
+  Operator: 'operator',
+  /** Creates and updates streams, buckets and consumers; reads no message (decision 0097). */
+  Admin: 'admin',
+  /** Everything; kept offline, for recovery only (decision 0097). */
+  BreakGlass: 'break-glass',
+} as const;
 export type UserRole = (typeof UserRole)[keyof typeof UserRole];
 
 /** One generated NATS user with its secret seed. */
 export interface GeneratedUser {
-  /** `hotline-eokm`, `police-nl`, `authority-nl`, `gateway`, `operator-alice`. */
+  /** `hotline-eokm`, `police-nl`, `authority-nl`, `gateway`, `operator-alice`, `admin`, `break-glass`. */
   readonly name: string;
   readonly role: UserRole;
   /** The organisation it acts for (`Relay-Origin`): hotline id, `police-nl`, service name. */
@@ -44,7 +56,8 @@ export interface GeneratedAccounts {
 }
 
 /**
- * Generates one nkey user per hotline, police liaison, service and operator
+ * Generates one nkey user per hotline, police liaison, service and operator,
+ * plus the admin (bootstrap) and break-glass identities,
  * with least-privilege permissions, and the nats-server `accounts` block.
  * No plaintext passwords: users authenticate with their nkey seed. Pass
  * `existingSeeds` (name -> seed) to keep keys across regenerations.
@@ -60,7 +73,7 @@ export function generateAccounts(tenants: Tenants, existingSeeds: ReadonlyMap<st
       org,
       publicKey: kp.getPublicKey(),
       seed: new TextDecoder().decode(kp.getSeed()),
-      inboxPrefix: inboxPrefixOf(name),
+      inboxPrefix: inboxPrefixOf(role, name),
       permissions,
     });
   };
@@ -79,6 +92,8 @@ export function generateAccounts(tenants: Tenants, existingSeeds: ReadonlyMap<st
     const id = idToken('operator', o);
     add(`operator-${id}`, UserRole.Operator, `operator-${id}`, operatorPermissions());
   }
+  add('admin', UserRole.Admin, 'admin', adminPermissions('admin'));
+  add('break-glass', UserRole.BreakGlass, 'break-glass', breakGlassPermissions());
   return { users, config: renderConfig(users) };
 }
 
@@ -89,7 +104,7 @@ function list(items: readonly string[]): string {
 function renderPermissions(p: Permissions): string {
   const part = (x: { allow: readonly string[]; deny?: readonly string[] }): string =>
     `{ allow: ${list(x.allow)}${x.deny?.length ? `, deny: ${list(x.deny)}` : ''} }`;
-  return `{ publish: ${part(p.publish)}, subscribe: ${part(p.subscribe)}${p.allowResponses ? ', allow_responses: true' : ''} }`;
+  return `{ publish: ${part(p.publish)}, subscribe: ${part(p.subscribe)} }`;
 }
 
 function renderConfig(users: readonly GeneratedUser[]): string {

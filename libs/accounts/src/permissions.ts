@@ -1,32 +1,93 @@
-import { countryToken, idToken, StreamName, SubjectRoot, subjects } from '@relay/wire';
+import { countryToken, idToken, INBOX_ROOT, KvBucket, StreamName, SubjectRoot, subjects } from '@relay/wire';
 
 /** Publish and subscribe rights of one NATS user. */
 export interface Permissions {
   readonly publish: { readonly allow: readonly string[]; readonly deny?: readonly string[] };
   readonly subscribe: { readonly allow: readonly string[]; readonly deny?: readonly string[] };
-  /** May answer requests it received (and only those, beyond `publish.allow`). */
-  readonly allowResponses?: boolean;
 }
 
-/** Inbox prefix of a user: its replies arrive there and nowhere else. */
-export function inboxPrefixOf(user: string): string {
-  return `_INBOX_${user.replaceAll('-', '_')}`;
+/** The role token of an inbox, from the user's role. */
+export type InboxRole = 'hotline' | 'police' | 'authority' | 'service' | 'operator' | 'admin' | 'break-glass';
+
+/**
+ * Inbox prefix of a user, `_INBOX.<role>.<user>`: its replies arrive there and
+ * nowhere else. Nothing else lives under `_INBOX.` and no stream captures it,
+ * so a service that answers requests is allowed to publish to the requesters'
+ * inboxes and nowhere else (no `allow_responses`, which lets a requester steer
+ * a reply onto any subject, `$JS.API.STREAM.PURGE.*` included).
+ */
+export function inboxPrefixOf(role: InboxRole, user: string): string {
+  return `${INBOX_ROOT}.${role}.${user}`;
 }
+
+const api = '$JS.API';
 
 /** Rights to pull from and ack exactly one durable consumer, and nothing else in JetStream. */
 function pullOnly(stream: string, durable: string): string[] {
-  return [`$JS.API.CONSUMER.INFO.${stream}.${durable}`, `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`, `$JS.ACK.${stream}.${durable}.>`];
+  return [`${api}.CONSUMER.INFO.${stream}.${durable}`, `${api}.CONSUMER.MSG.NEXT.${stream}.${durable}`, `$JS.ACK.${stream}.${durable}.>`];
 }
 
-/** Streams and KV of every service may be read and created, never deleted or purged. */
-const NO_DESTRUCTION = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'];
-const KV = (bucket: string): string[] => [`$KV.${bucket}.>`, `$JS.API.DIRECT.GET.KV_${bucket}.>`];
+/**
+ * A service's own durable consumer: it may create it and bring it to its
+ * settings (create with a name is also the update), read its state, pull and
+ * ack. Never delete it, never touch another consumer.
+ */
+function ownConsumer(stream: string, durable: string): string[] {
+  return [
+    `${api}.CONSUMER.CREATE.${stream}.${durable}`,
+    `${api}.CONSUMER.CREATE.${stream}.${durable}.>`,
+    `${api}.CONSUMER.DURABLE.CREATE.${stream}.${durable}`,
+    ...pullOnly(stream, durable),
+  ];
+}
+
+/** A KV bucket the service owns: read it (below) and write its keys. The bucket itself is made by the admin identity. */
+function ownBucket(bucket: KvBucket): string[] {
+  return [`$KV.${bucket}.>`, ...readBucket(bucket)];
+}
+
+/**
+ * Read a KV bucket: get keys, and follow it with the ephemeral ordered
+ * consumers that watches and key listings use (and their flow control).
+ */
+function readBucket(bucket: KvBucket): string[] {
+  const stream = `KV_${bucket}`;
+  return [
+    `${api}.DIRECT.GET.${stream}`,
+    `${api}.DIRECT.GET.${stream}.>`,
+    `${api}.STREAM.MSG.GET.${stream}`,
+    `${api}.CONSUMER.CREATE.${stream}`,
+    `${api}.CONSUMER.CREATE.${stream}.>`,
+    `${api}.CONSUMER.INFO.${stream}.>`,
+    `${api}.CONSUMER.MSG.NEXT.${stream}.>`,
+    `${api}.CONSUMER.DELETE.${stream}.>`,
+    `$JS.ACK.${stream}.>`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/**
+ * What every runtime service may do in JetStream besides its own consumers
+ * and buckets: see that the streams it needs exist with the wanted settings
+ * (read-only; the admin identity makes and changes them).
+ */
+const SERVICE_BASE = [`${api}.INFO`, `${api}.STREAM.INFO.*`];
+
+/** The streams whose contents are the audit trail: nobody but break-glass may change them. */
+const AUDIT_STREAMS = [StreamName.Audit, 'AUDIT_MIRROR'];
+
+/** Stream operations that destroy or rewrite history. */
+const DESTROY = (stream: string): string[] => [
+  `${api}.STREAM.DELETE.${stream}`,
+  `${api}.STREAM.PURGE.${stream}`,
+  `${api}.STREAM.MSG.DELETE.${stream}`,
+];
 
 /**
  * A hotline: submits reports only through `relay.intake.submit` (so the
  * gateway validates everything), publishes status only on its own subject, and
- * reads only its own referrals and its country's hotline notices, by pulling
- * from the consumers the broker made for it.
+ * reads only its own referrals and its own notices, by pulling from the
+ * consumers the broker made for it.
  */
 export function hotlinePermissions(hotline: string): Permissions {
   const id = idToken('hotline', hotline);
@@ -39,7 +100,7 @@ export function hotlinePermissions(hotline: string): Permissions {
         ...pullOnly(StreamName.Notices, `hotline-${id}-notices`),
       ],
     },
-    subscribe: { allow: [`${inboxPrefixOf(`hotline-${id}`)}.>`] },
+    subscribe: { allow: [`${inboxPrefixOf('hotline', `hotline-${id}`)}.>`] },
   };
 }
 
@@ -48,7 +109,7 @@ export function policePermissions(country: string): Permissions {
   const cc = countryToken(country).toLowerCase();
   return {
     publish: { allow: pullOnly(StreamName.Notices, `police-${cc}`) },
-    subscribe: { allow: [`${inboxPrefixOf(`police-${cc}`)}.>`] },
+    subscribe: { allow: [`${inboxPrefixOf('police', `police-${cc}`)}.>`] },
   };
 }
 
@@ -57,40 +118,72 @@ export function authorityPermissions(country: string): Permissions {
   const cc = countryToken(country).toLowerCase();
   return {
     publish: { allow: pullOnly(StreamName.Notices, `authority-${cc}`) },
-    subscribe: { allow: [`${inboxPrefixOf(`authority-${cc}`)}.>`] },
+    subscribe: { allow: [`${inboxPrefixOf('authority', `authority-${cc}`)}.>`] },
   };
 }
 
-/** The services: what each one publishes, serves and manages, and no destruction. */
-export function servicePermissions(service: 'gateway' | 'locator' | 'dispatcher'): Permissions {
-  const common = ['$JS.API.INFO', '$JS.API.STREAM.INFO.>', '$JS.API.STREAM.CREATE.>', '$JS.API.STREAM.UPDATE.>', '$JS.API.STREAM.MSG.GET.>', '$JS.API.CONSUMER.>', '$JS.ACK.>'];
-  const inbox = `${inboxPrefixOf(service)}.>`;
+/** The runtime services. */
+export type ServiceName = 'gateway' | 'locator' | 'dispatcher';
+
+/**
+ * A runtime service: exactly the subjects it publishes, its own consumers and
+ * buckets, read-only stream info, and replies only into requesters' inboxes.
+ * No service may create, update, purge or delete a stream, or create, change
+ * or delete another identity's consumer.
+ */
+export function servicePermissions(service: ServiceName): Permissions {
+  const inbox = `${inboxPrefixOf('service', service)}.>`;
   switch (service) {
     case 'gateway':
       return {
-        publish: { allow: [...common, `${SubjectRoot.Report}.>`, `${SubjectRoot.Dlq}.gateway`], deny: NO_DESTRUCTION },
-        subscribe: { allow: [`${subjects.intakeSubmit()} gateway`, subjects.intakeSubmit(), inbox] },
-        allowResponses: true,
+        publish: {
+          allow: [
+            ...SERVICE_BASE,
+            `${SubjectRoot.Report}.>`,
+            subjects.dlq('gateway'),
+            // The report-id ledger (decision 0092) and the shared rate-limit counts (decision 0093): keys only.
+            ...[KvBucket.Intake, KvBucket.RateLimits].flatMap((b) => [`$KV.${b}.>`, `${api}.DIRECT.GET.KV_${b}.>`, `${api}.STREAM.MSG.GET.KV_${b}`]),
+            // Answers to intake requests: hotlines submit, operators may too.
+            `${INBOX_ROOT}.hotline.>`,
+            `${INBOX_ROOT}.operator.>`,
+          ],
+        },
+        subscribe: { allow: [`${subjects.intakeSubmit()} gateway`, inbox] },
       };
     case 'locator':
       return {
-        publish: { allow: [...common, `${SubjectRoot.Hosting}.>`, `${SubjectRoot.Dlq}.locator`], deny: NO_DESTRUCTION },
+        publish: {
+          allow: [
+            ...SERVICE_BASE,
+            `${SubjectRoot.Hosting}.>`,
+            subjects.dlq('locator'),
+            // The directory's signers, to verify who published a report or recheck.
+            ...readBucket(KvBucket.Directory),
+            ...ownConsumer(StreamName.Reports, 'locator-reports'),
+            ...ownConsumer(StreamName.Rechecks, 'locator-rechecks'),
+          ],
+        },
         subscribe: { allow: [inbox] },
       };
     case 'dispatcher':
       return {
         publish: {
           allow: [
-            ...common,
+            ...SERVICE_BASE,
             `${SubjectRoot.Referral}.>`,
             `${SubjectRoot.Notice}.>`,
             `${SubjectRoot.Recheck}.>`,
-            `${SubjectRoot.Dlq}.dispatcher`,
-            ...KV('relay-cases'),
-            ...KV('relay-hosting'),
-            ...KV('relay-directory'),
+            subjects.dlq('dispatcher'),
+            ...ownConsumer(StreamName.Hosting, 'dispatcher-hosting'),
+            ...ownConsumer(StreamName.Status, 'dispatcher-status'),
+            ...ownBucket(KvBucket.Cases),
+            ...ownBucket(KvBucket.HostingHistory),
+            ...ownBucket(KvBucket.Directory),
+            // It may see whether every tenant's consumer exists (and says so when one is missing),
+            // but only the admin identity creates or changes them.
+            `${api}.CONSUMER.INFO.${StreamName.Referrals}.*`,
+            `${api}.CONSUMER.INFO.${StreamName.Notices}.*`,
           ],
-          deny: NO_DESTRUCTION,
         },
         subscribe: { allow: [inbox] },
       };
@@ -98,16 +191,54 @@ export function servicePermissions(service: 'gateway' | 'locator' | 'dispatcher'
 }
 
 /**
- * An operator: replay, inspect, redrive, reroute, directory changes. Full
- * JetStream rights except purging or deleting the AUDIT stream (which also
- * refuses it by configuration).
+ * A day-to-day operator: replay, inspect, tail, redrive, reroute, directory
+ * changes, statistics and retention. Broad rights, but the audit trail is out
+ * of reach: no update (which could shrink or seal it), purge or delete of
+ * AUDIT or its mirror.
  */
 export function operatorPermissions(): Permissions {
   return {
     publish: {
       allow: ['>'],
-      deny: [`$JS.API.STREAM.DELETE.${StreamName.Audit}`, `$JS.API.STREAM.PURGE.${StreamName.Audit}`, `$JS.API.STREAM.MSG.DELETE.${StreamName.Audit}`],
+      deny: AUDIT_STREAMS.flatMap((s) => [...DESTROY(s), `${api}.STREAM.UPDATE.${s}`]),
     },
     subscribe: { allow: ['>'] },
   };
+}
+
+/**
+ * The bootstrap identity (`relay topology apply`, `relay dev`, the deploy
+ * scripts, the testkit): creates and updates streams, buckets and every
+ * consumer, including the tenants'. It deletes nothing, reads no message and
+ * may not change the audit trail once it exists.
+ */
+export function adminPermissions(user: string): Permissions {
+  return {
+    publish: {
+      allow: [
+        `${api}.INFO`,
+        `${api}.STREAM.NAMES`,
+        `${api}.STREAM.LIST`,
+        `${api}.STREAM.INFO.>`,
+        `${api}.STREAM.CREATE.>`,
+        `${api}.STREAM.UPDATE.>`,
+        `${api}.CONSUMER.NAMES.>`,
+        `${api}.CONSUMER.LIST.>`,
+        `${api}.CONSUMER.INFO.>`,
+        `${api}.CONSUMER.CREATE.>`,
+        `${api}.CONSUMER.DURABLE.CREATE.>`,
+      ],
+      deny: AUDIT_STREAMS.map((s) => `${api}.STREAM.UPDATE.${s}`),
+    },
+    subscribe: { allow: [`${inboxPrefixOf('admin', user)}.>`] },
+  };
+}
+
+/**
+ * Break-glass: everything, for recovering from what the other identities may
+ * not do (changing AUDIT's settings, deleting a stream). Its seed is kept
+ * offline and every use is an incident (docs/operations.md).
+ */
+export function breakGlassPermissions(): Permissions {
+  return { publish: { allow: ['>'] }, subscribe: { allow: ['>'] } };
 }

@@ -48,7 +48,7 @@ export type { RetentionOptions, RetentionReport } from './retention.js';
 export { consumerLag, deleteStoredMessage, fetchStoredMessage, getStoredMessage, readStream, streamState } from './read.js';
 export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
 export { request, serveRequests } from './service.js';
-export type { Envelope, Responder } from './service.js';
+export type { Envelope, Responder, ServeOptions } from './service.js';
 export { ensureTenantConsumers, tenantConsumerSpecs, tenantConsumers } from './tenants.js';
 export type { TenantList } from './tenants.js';
 export { ensureTopology, KV_SPECS, STREAM_SPECS, TopologyError } from './topology.js';

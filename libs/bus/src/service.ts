@@ -1,4 +1,5 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { isInboxSubject } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { headersToRecord } from './publish.js';
 
@@ -14,22 +15,38 @@ export interface Responder {
   stop(): Promise<void>;
 }
 
+/** Settings of {@link serveRequests}. */
+export interface ServeOptions {
+  /**
+   * Called for a request whose reply subject is not a reply inbox (see
+   * `isInboxSubject`): it is dropped unhandled and unanswered. Count it.
+   */
+  readonly onRefusedReply?: (reply: string) => void;
+}
+
 /**
  * Answers core-NATS requests on `subject` (in a queue group, so several copies
  * of a service share the load). A handler that throws answers nothing; the
  * requester times out, so handlers should return an error reply instead.
+ * The reply subject is the requester's choice and so hostile: a request whose
+ * reply is not a concrete `_INBOX.` subject is neither handled nor answered.
  */
 export function serveRequests(
   bus: Bus,
   subject: string,
   queue: string,
   handle: (request: Envelope & { subject: string }) => Promise<Envelope>,
+  options: ServeOptions = {},
 ): Responder {
   const { nc } = internals(bus);
   const sub = nc.subscribe(subject, { queue });
   const inFlight = new Set<Promise<void>>();
   const loop = (async () => {
     for await (const m of sub) {
+      if (!isInboxSubject(m.reply)) {
+        options.onRefusedReply?.(m.reply ?? '');
+        continue;
+      }
       const p = (async () => {
         const reply = await handle({ subject: m.subject, data: m.data, headers: headersToRecord(m.headers) });
         const h = natsHeaders();

@@ -1,5 +1,6 @@
 import { DiscardPolicy, type JetStreamManager, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { PermissionViolationError } from '@nats-io/transport-node';
 import { KvBucket, RelayError, StreamName, SubjectRoot } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { BusErrorCode } from './errors.js';
@@ -44,6 +45,8 @@ export interface KvSpec {
   readonly description: string;
   /** Revisions kept per key. */
   readonly history: number;
+  /** A key's value is removed this long after its last write, ms; absent: kept for ever. */
+  readonly maxAgeMs?: number;
 }
 
 /** Every KV bucket of DESIGN §3. */
@@ -51,6 +54,10 @@ export const KV_SPECS: readonly KvSpec[] = [
   { bucket: KvBucket.Cases, description: 'Case state per case id', history: 1 },
   { bucket: KvBucket.HostingHistory, description: 'Latest hosting observation per case', history: 10 },
   { bucket: KvBucket.Directory, description: 'Hotline directory', history: 20 },
+  // Kept for ever: a report id stays one report for ever, after REPORTS (90 days) has let the report go (decision 0092).
+  { bucket: KvBucket.Intake, description: 'Digest and REPORTS sequence per source report id', history: 1 },
+  // A window is one minute; two leave room for clock skew between gateway copies (decision 0093).
+  { bucket: KvBucket.RateLimits, description: 'Reports per source per minute, shared by every gateway', history: 1, maxAgeMs: 2 * MINUTE },
 ];
 
 /** Overrides of the default topology. */
@@ -66,13 +73,31 @@ export interface TopologyOptions {
 /** What {@link ensureTopology} did to each stream and bucket. */
 export type TopologyReport = Record<string, 'created' | 'updated' | 'unchanged'>;
 
-/** The stream could not be created or brought to the wanted settings. */
+/**
+ * The stream could not be created or brought to the wanted settings. Under
+ * the generated accounts only the admin identity may do either (decision
+ * 0097): a runtime service that meets a missing or outdated stream says so.
+ */
 export class TopologyError extends RelayError {
   override name = 'TopologyError';
 
   constructor(what: string, cause: unknown) {
-    super(BusErrorCode.Topology, `cannot ensure ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const denied = permissionViolationIn(cause);
+    const detail = denied
+      ? `this identity may not create or change it (${denied.operation} ${denied.subject} refused): provision it as the admin identity with \`relay topology apply --directory <file>\``
+      : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    super(BusErrorCode.Topology, `cannot ensure ${what}: ${detail}`, { cause });
   }
+}
+
+/** The server's permissions refusal somewhere in an error's cause chain (the client wraps it in a RequestError). */
+function permissionViolationIn(err: unknown): PermissionViolationError | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof PermissionViolationError) return e;
+  }
+  return undefined;
 }
 
 const ns = (ms: number): number => ms * 1_000_000;
@@ -151,11 +176,12 @@ async function ensureBucket(jsm: JetStreamManager, kvm: Kvm, spec: KvSpec, optio
     const created = info === undefined;
     if (!info) {
       // The client makes the bucket's stream (subjects, rollups, discard policy) as every other client expects it.
-      await kvm.create(spec.bucket, { history: spec.history, replicas: options.replicas, description: spec.description });
+      await kvm.create(spec.bucket, { history: spec.history, replicas: options.replicas, description: spec.description, ttl: spec.maxAgeMs ?? 0 });
       info = await jsm.streams.info(stream);
     }
-    if (info.config.num_replicas !== options.replicas || info.config.max_msgs_per_subject !== spec.history) {
-      await jsm.streams.update(stream, { ...info.config, num_replicas: options.replicas, max_msgs_per_subject: spec.history });
+    const maxAge = ns(spec.maxAgeMs ?? 0);
+    if (info.config.num_replicas !== options.replicas || info.config.max_msgs_per_subject !== spec.history || info.config.max_age !== maxAge) {
+      await jsm.streams.update(stream, { ...info.config, num_replicas: options.replicas, max_msgs_per_subject: spec.history, max_age: maxAge });
       return 'updated';
     }
     return created ? 'created' : 'unchanged';

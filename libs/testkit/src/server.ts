@@ -66,6 +66,12 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** Stops the process and deletes its folder. */
   dispose(): Promise<void>;
+  /**
+   * The permissions violations the server logged so far (its `Publish
+   * Violation` / `Subscription Violation` lines, newest 1,000), across
+   * restarts. Empty for a reused server.
+   */
+  violations(): readonly string[];
 }
 
 const running = new Set<ChildProcess>();
@@ -107,6 +113,7 @@ function reusedServer(url: string): NatsServer {
     restart: refuse,
     stop: () => Promise.resolve(),
     dispose: () => Promise.resolve(),
+    violations: () => [],
   };
 }
 
@@ -115,6 +122,7 @@ class ServerProcess {
   private port = -1;
   private monitorPort = -1;
   private stderrTail: string[] = [];
+  private readonly violationLines: string[] = [];
 
   constructor(
     private readonly bin: string,
@@ -137,6 +145,7 @@ class ServerProcess {
         await this.signal('SIGTERM');
         await rm(this.dir, { recursive: true, force: true });
       },
+      violations: () => [...this.violationLines],
     };
   }
 
@@ -153,7 +162,10 @@ class ServerProcess {
     running.add(child);
     this.stderrTail = [];
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderrTail.push(...chunk.split('\n').filter(Boolean));
+      const lines = chunk.split('\n').filter(Boolean);
+      this.violationLines.push(...lines.filter((l) => / Violation /.test(l)));
+      this.violationLines.splice(0, Math.max(0, this.violationLines.length - 1000));
+      this.stderrTail.push(...lines);
       this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - 40));
     });
     let exited: string | undefined;

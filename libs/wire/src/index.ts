@@ -60,6 +60,7 @@ export {
   UNKNOWN_COUNTRY,
 } from './subjects.js';
 export type { ParsedSubject } from './subjects.js';
+export { INBOX_ROOT, isInboxSubject } from './inbox.js';
 export { childTraceparent, newTraceparent, traceIdOf } from './trace.js';
 export { exampleMessage } from './examples.js';
 export { KvBucket, StreamName } from './streams.js';

@@ -12,6 +12,7 @@ import { registerRetention } from './commands/retention.js';
 import { registerStats } from './commands/stats.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerTail } from './commands/tail.js';
+import { registerTopology } from './commands/topology.js';
 import { registerZone } from './commands/zone.js';
 import type { CliContext } from './context.js';
 
@@ -33,6 +34,7 @@ export function createProgram(ctx: CliContext): Command {
   registerDirectory(program, ctx);
   registerZone(program, ctx);
   registerAccounts(program, ctx);
+  registerTopology(program, ctx);
   registerReplay(program, ctx);
   registerReroute(program, ctx);
   registerDlq(program, ctx);

@@ -29,6 +29,8 @@ export interface PipelineOptions {
   readonly replicas?: 1 | 3;
   /** More environment for every service. */
   readonly env?: Readonly<Record<string, string>>;
+  /** More environment per service, applied last (e.g. its generated NATS user: harness/accounts.ts). */
+  readonly serviceEnv?: Partial<Readonly<Record<ServiceName, Readonly<Record<string, string>>>>>;
 }
 
 /** Gateway, locator and dispatcher processes on one NATS server or cluster. */
@@ -65,7 +67,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     gateway: { RELAY_SOURCES_FILE: 'deploy/dev/sources.json', RELAY_RATE_LIMIT: '1000000', ...common },
   };
   const start = (name: ServiceName): Promise<ServiceProcess> =>
-    startService(name, { natsUrl: options.natsUrl, env: envOf[name], readyTimeoutMs: 60_000 });
+    startService(name, { natsUrl: options.natsUrl, env: { ...envOf[name], ...options.serviceEnv?.[name] }, readyTimeoutMs: 60_000 });
   const running: Record<ServiceName, ServiceProcess[]> = { dispatcher: [], locator: [], gateway: [] };
   const copies = options.copies ?? 1;
   try {
@@ -97,11 +99,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
 /**
  * The sum of a Prometheus counter over the samples whose labels include
- * `labels`, from a process's `/metrics` (gateway: its HTTP port).
+ * `labels`, from a process's `/metrics` on its ops port.
  */
 export async function counterValue(p: ServiceProcess, metric: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
-  const port = p.httpPort ?? p.opsPort;
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${p.opsPort}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
     const m = /^(\w+)(?:\{(.*)\})? ([\d.e+-]+)$/.exec(line);

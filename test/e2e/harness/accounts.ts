@@ -1,0 +1,99 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type GeneratedAccounts, type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
+import { type Bus, busConfigFromEnv, connectBus, ensureTenantConsumers, ensureTopology } from '@relay/bus';
+import { type Directory, loadDirectoryFile, tenantsOf } from '@relay/directory';
+import { REPO_ROOT } from './pipeline.js';
+
+/** The dev directory: every INHOPE hotline, police and the Dutch authority. */
+export const DEV_DIRECTORY_FILE = join(REPO_ROOT, 'deploy/dev/directory.json');
+
+/**
+ * The generated nkey accounts of the dev directory, written to a folder the
+ * way `relay accounts generate` writes them for real: one seed file per user,
+ * and a copy of the directory that lists every user's signing key, so every
+ * service verifies provenance.
+ */
+export interface TestAccounts {
+  readonly dir: string;
+  readonly generated: GeneratedAccounts;
+  readonly tenants: Tenants;
+  readonly directory: Directory;
+  /** The directory file with its `signers` section, for `RELAY_DIRECTORY_FILE`. */
+  readonly directoryFile: string;
+  /** One generated user by name (`hotline-eokm`, `gateway`, `admin`, `break-glass`, `operator-alice`). */
+  user(name: string): GeneratedUser;
+  /** The NATS settings a user's software runs with: its seed, inbox prefix and signing key. */
+  envOf(name: string, natsUrl: string): Record<string, string>;
+  /** A libs/bus connection as `name`. */
+  busAs(name: string, natsUrl: string): Promise<Bus>;
+  /** Deletes the folder. */
+  dispose(): Promise<void>;
+}
+
+/** Generates the accounts of the dev directory (operators: `alice`) into a temporary folder. */
+export async function makeTestAccounts(options: { operators?: readonly string[] } = {}): Promise<TestAccounts> {
+  const dir = await mkdtemp(join(tmpdir(), 'relay-accounts-'));
+  const directory = loadDirectoryFile(DEV_DIRECTORY_FILE);
+  const tenants: Tenants = { ...tenantsOf(directory), operators: [...(options.operators ?? ['alice'])] };
+  const generated = generateAccounts(tenants);
+  await mkdir(join(dir, 'users'), { recursive: true, mode: 0o700 });
+  for (const u of generated.users) await writeFile(join(dir, 'users', `${u.name}.nk`), u.seed, { mode: 0o600 });
+  const signers: Record<string, string[]> = {};
+  for (const u of generated.users) (signers[u.org] ??= []).push(u.publicKey);
+  const directoryFile = join(dir, 'directory.json');
+  await writeFile(directoryFile, JSON.stringify({ ...directory.file, signers }));
+  const user = (name: string): GeneratedUser => {
+    const u = generated.users.find((x) => x.name === name);
+    if (!u) throw new Error(`no generated user ${name}`);
+    return u;
+  };
+  const envOf = (name: string, natsUrl: string): Record<string, string> => {
+    const seed = join(dir, 'users', `${user(name).name}.nk`);
+    return { NATS_URL: natsUrl, NATS_NKEY_SEED_FILE: seed, NATS_INBOX_PREFIX: user(name).inboxPrefix, RELAY_SIGNING_KEY_FILE: seed };
+  };
+  return {
+    dir,
+    generated,
+    tenants,
+    directory,
+    directoryFile,
+    user,
+    envOf,
+    busAs: (name, natsUrl) => connectBus(busConfigFromEnv(envOf(name, natsUrl), name)),
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Provisions a server running the generated accounts as production does:
+ * the admin identity creates every stream, bucket and tenant consumer (the
+ * services may not), then disconnects.
+ */
+export async function provisionAsAdmin(accounts: TestAccounts, natsUrl: string, replicas: 1 | 3 = 1): Promise<void> {
+  const admin = await accounts.busAs('admin', natsUrl);
+  try {
+    // Idempotent, so a JetStream API timeout (a cluster electing its leaders on a busy machine) is retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ensureTopology(admin, { replicas });
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
+    await ensureTenantConsumers(admin, accounts.tenants);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** The environment of each pipeline service running as its generated user, with the signed directory. */
+export function serviceAccountEnv(accounts: TestAccounts, natsUrl: string): Record<'gateway' | 'locator' | 'dispatcher', Record<string, string>> {
+  return {
+    gateway: accounts.envOf('gateway', natsUrl),
+    locator: accounts.envOf('locator', natsUrl),
+    dispatcher: { ...accounts.envOf('dispatcher', natsUrl), RELAY_DIRECTORY_FILE: accounts.directoryFile },
+  };
+}

@@ -20,7 +20,7 @@ import {
 
 /** Room for the headers every message carries (msg id, type, origin, traceparent, signature), generously. */
 const HEADERS = 4 * 1024;
-const photoDna = () => Array.from({ length: MAX_HASHES }, () => ({ algorithm: HashAlgorithm.HASH_ALGORITHM_PHOTODNA, value: new Uint8Array(MAX_HASH_VALUE_BYTES).fill(0xff) }));
+const photoDna = () => Array.from({ length: MAX_HASHES }, () => ({ algorithm: HashAlgorithm.HASH_ALGORITHM_PHOTODNA, value: Buffer.alloc(MAX_HASH_VALUE_BYTES, 0xff) }));
 
 /** `MAX_URLS` distinct URLs filling the whole URL budget. */
 function largestUrls(): string[] {

@@ -74,7 +74,7 @@ function readBucket(bucket: KvBucket): string[] {
 const SERVICE_BASE = [`${api}.INFO`, `${api}.STREAM.INFO.*`];
 
 /** The streams whose contents are the audit trail: nobody but break-glass may change them. */
-const AUDIT_STREAMS = [StreamName.Audit, 'AUDIT_MIRROR'];
+const AUDIT_STREAMS = [StreamName.Audit, StreamName.AuditMirror];
 
 /** Stream operations that destroy or rewrite history. */
 const DESTROY = (stream: string): string[] => [

@@ -8,6 +8,7 @@ export const BusErrorCode = {
   Poison: 'poison-message',
   Conflict: 'cas-conflict',
   Topology: 'topology-failed',
+  LastSequence: 'last-sequence-mismatch',
 } as const;
 export type BusErrorCode = (typeof BusErrorCode)[keyof typeof BusErrorCode];
 
@@ -84,6 +85,27 @@ export class ConflictError extends RelayError {
 /** True when `err` is a {@link ConflictError}. */
 export function isConflictError(err: unknown): err is ConflictError {
   return err instanceof ConflictError;
+}
+
+/**
+ * A publish that expected the stream's last sequence to be one value found
+ * another (`Nats-Expected-Last-Sequence`): another writer came first. Nothing
+ * was stored; read the stream again and publish anew.
+ */
+export class LastSequenceMismatchError extends RelayError {
+  override name = 'LastSequenceMismatchError';
+  /** The last sequence the publish expected. */
+  readonly expected: number;
+
+  constructor(subject: string, expected: number, cause: unknown) {
+    super(BusErrorCode.LastSequence, `publish to ${subject} refused: the stream's last sequence is no longer ${expected}`, { retryable: true, cause });
+    this.expected = expected;
+  }
+}
+
+/** True when `err` is a {@link LastSequenceMismatchError}. */
+export function isLastSequenceMismatchError(err: unknown): err is LastSequenceMismatchError {
+  return err instanceof LastSequenceMismatchError;
 }
 
 /**

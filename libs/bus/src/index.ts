@@ -1,5 +1,9 @@
 export { AuditReasonMissingError, recordAudit } from './audit.js';
 export type { AuditEntry } from './audit.js';
+export { AUDIT_GENESIS_HASH, auditLinkHash } from './audit-chain.js';
+export type { AuditLinkInput } from './audit-chain.js';
+export { AuditBreakKind, verifyAuditChain } from './audit-verify.js';
+export type { AuditBreak, AuditChainReport, VerifyAuditOptions } from './audit-verify.js';
 export { busConfigFromEnv, busEnvSchema } from './config.js';
 export type { BusConfig } from './config.js';
 export { connectBus } from './connection.js';
@@ -14,10 +18,12 @@ export {
   ConflictError,
   isConfigError,
   isConflictError,
+  isLastSequenceMismatchError,
   isPoisonMessageError,
   isPublishError,
   isRetryable,
   isTransientError,
+  LastSequenceMismatchError,
   PoisonMessageError,
   PublishError,
   TransientError,
@@ -51,5 +57,5 @@ export { request, serveRequests } from './service.js';
 export type { Envelope, Responder, ServeOptions } from './service.js';
 export { ensureTenantConsumers, tenantConsumerSpecs, tenantConsumers } from './tenants.js';
 export type { TenantList } from './tenants.js';
-export { ensureTopology, KV_SPECS, STREAM_SPECS, TopologyError } from './topology.js';
-export type { KvSpec, StreamSpec, TopologyOptions, TopologyReport } from './topology.js';
+export { ensureTopology, KV_SPECS, MIRROR_SPECS, STREAM_SPECS, TopologyError } from './topology.js';
+export type { KvSpec, MirrorSpec, StreamSpec, TopologyOptions, TopologyReport } from './topology.js';

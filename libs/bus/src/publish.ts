@@ -1,7 +1,8 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { encodeMessage, Header, newTraceparent, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
-import { isRetryable, PublishError } from './errors.js';
+import { isRetryable, LastSequenceMismatchError, PublishError } from './errors.js';
 import { signatureHeaders } from './provenance.js';
 
 /** Where a message was stored. */
@@ -26,6 +27,12 @@ export interface PublishOptions {
   readonly attempts?: number;
   /** Wait for each ack, ms. Default 5 s. */
   readonly timeoutMs?: number;
+  /**
+   * Store only if the stream's last sequence is this (`Nats-Expected-Last-Sequence`;
+   * 0 = the stream is empty). A retry after a lost ack is still answered as a
+   * duplicate by its msgId: the server checks the msgId first.
+   */
+  readonly expectLastSequence?: number;
 }
 
 /**
@@ -69,17 +76,30 @@ export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, 
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const ack = await js.publish(subject, data, { msgID: options.msgId, headers: h, timeout: options.timeoutMs ?? 5_000 });
+      const ack = await js.publish(subject, data, {
+        msgID: options.msgId,
+        headers: h,
+        timeout: options.timeoutMs ?? 5_000,
+        ...(options.expectLastSequence === undefined ? {} : { expect: { lastSequence: options.expectLastSequence } }),
+      });
       metrics.published(subject, ack.duplicate ? 'duplicate' : 'stored', (performance.now() - started) / 1000);
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
       lastError = err;
+      if (options.expectLastSequence !== undefined && isWrongLastSequence(err)) {
+        metrics.published(subject, 'failed', (performance.now() - started) / 1000);
+        throw new LastSequenceMismatchError(subject, options.expectLastSequence, err);
+      }
       if (!isRetryable(err) || attempt === attempts) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)));
     }
   }
   metrics.published(subject, 'failed', (performance.now() - started) / 1000);
   throw new PublishError(subject, lastError);
+}
+
+function isWrongLastSequence(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
 }
 
 /** Copies NATS message headers into a plain object (first value of each). */

@@ -39,6 +39,25 @@ export const STREAM_SPECS: readonly StreamSpec[] = [
   { name: StreamName.Archive, subjects: [`${SubjectRoot.Archive}.>`], description: 'Anonymised referrals and notices, for statistics', maxAgeMs: 10 * 365 * DAY, duplicateWindowMs: DAY },
 ];
 
+/** A stream that copies another (a JetStream mirror). */
+export interface MirrorSpec {
+  readonly name: StreamName;
+  /** The stream it copies, with the same sequences, subjects, headers and times. */
+  readonly source: StreamName;
+  readonly description: string;
+  /** Messages older than this are removed, ms; longer than the source's. */
+  readonly maxAgeMs: number;
+}
+
+/**
+ * AUDIT_MIRROR keeps every audit record even when AUDIT is shrunk, sealed
+ * short or re-filled; `verifyAuditChain` compares the two (decision 0096).
+ * It refuses purges and deletes and keeps records twice as long as AUDIT.
+ */
+export const MIRROR_SPECS: readonly MirrorSpec[] = [
+  { name: StreamName.AuditMirror, source: StreamName.Audit, description: 'Copy of AUDIT that no runtime or operator user may change', maxAgeMs: 10 * 365 * DAY },
+];
+
 /** The settings of one KV bucket. */
 export interface KvSpec {
   readonly bucket: KvBucket;
@@ -123,6 +142,9 @@ function streamConfig(spec: StreamSpec, options: TopologyOptions): Partial<Strea
 /**
  * Creates every stream and KV bucket of DESIGN §3, or brings existing ones to
  * the wanted settings. Safe to run from every service at every start.
+ * Mirrors ({@link MIRROR_SPECS}) are created when absent and never updated:
+ * changing AUDIT_MIRROR is for the admin identity alone, so a service that
+ * finds it exists needs no right on it but `STREAM.INFO`.
  * Streams and buckets are independent, so they are ensured concurrently: one
  * JetStream API round trip per stream or bucket when nothing changes (every
  * service runs this on its start-up path).
@@ -131,8 +153,10 @@ function streamConfig(spec: StreamSpec, options: TopologyOptions): Partial<Strea
 export async function ensureTopology(bus: Bus, options: TopologyOptions): Promise<TopologyReport> {
   const { jsm, js } = internals(bus);
   const kvm = new Kvm(js);
+  const streams = new Map(STREAM_SPECS.map((spec) => [spec.name, ensureStream(jsm, spec, options)] as const));
   const outcomes = await Promise.allSettled([
-    ...STREAM_SPECS.map(async (spec) => [spec.name, await ensureStream(jsm, spec, options)] as const),
+    ...[...streams].map(async ([name, outcome]) => [name, await outcome] as const),
+    ...MIRROR_SPECS.map(async (spec) => [spec.name, await ensureMirror(jsm, spec, options, streams.get(spec.source))] as const),
     ...KV_SPECS.map(async (spec) => [spec.bucket, await ensureBucket(jsm, kvm, spec, options)] as const),
   ]);
   const report: TopologyReport = {};
@@ -163,6 +187,33 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: To
     return 'unchanged';
   } catch (err) {
     throw new TopologyError(`stream ${spec.name}`, err);
+  }
+}
+
+async function ensureMirror(jsm: JetStreamManager, spec: MirrorSpec, options: TopologyOptions, source: Promise<unknown> | undefined): Promise<Outcome> {
+  try {
+    const info = await jsm.streams.info(spec.name).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    if (info) return 'unchanged';
+    // Made after its source: a mirror of a stream that does not exist yet waits seconds before it tries again.
+    await source?.catch(() => undefined);
+    await jsm.streams.add({
+      name: spec.name,
+      description: spec.description,
+      mirror: { name: spec.source },
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: ns(options.maxAgeMs?.[spec.name] ?? spec.maxAgeMs),
+      num_replicas: options.replicas,
+      deny_delete: true,
+      deny_purge: true,
+    });
+    return 'created';
+  } catch (err) {
+    throw new TopologyError(`mirror ${spec.name}`, err);
   }
 }
 

@@ -144,6 +144,8 @@ export function exampleMessage<K extends RelayTypeName>(type: K): RelayMessageMa
       occurredAt: AT,
       details: { count: '1843', to: 'file:referrals-nov1.jsonl' },
       host: 'relay-ops-1',
+      prevHash: Buffer.from('5c1f0e7a9b3d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6', 'hex'),
+      prevSeq: 41n,
     },
     'relay.v1.RecheckRequest': {
       id: 'rck_c0de',

@@ -8,6 +8,8 @@ export const StreamName = {
   Rechecks: 'RECHECKS',
   Dlq: 'DLQ',
   Audit: 'AUDIT',
+  /** A mirror of AUDIT that no runtime or operator user may change (decision 0096). */
+  AuditMirror: 'AUDIT_MIRROR',
   Archive: 'ARCHIVE',
 } as const;
 export type StreamName = (typeof StreamName)[keyof typeof StreamName];

@@ -83,7 +83,7 @@ describe('a dispatcher process killed mid-run', () => {
     // One police notice per NL or DE case, one no-hotline notice to ncmec per RU case.
     expect(notices).toHaveLength(N);
     expect(new Set(notices.map((n) => n.message.id)).size).toBe(N);
-    expect(notices.filter((n) => n.subject === 'relay.notice.US.hotline.no-hotline')).toHaveLength(N / 3);
+    expect(notices.filter((n) => n.subject === 'relay.notice.US.hotline.ncmec.no-hotline')).toHaveLength(N / 3);
 
     const cases = await openJsonBucket(bus, KvBucket.Cases, (raw) => caseSchema.parse(raw));
     const twice = urls.filter((_, i) => i % 5 === 0);

@@ -57,7 +57,7 @@ describe('decideObservation', () => {
     expect(subjectsOf(t)).toEqual([
       'relay.referral.DE.eco',
       'relay.notice.DE.police.relocation-in',
-      'relay.notice.NL.hotline.case-moved-out',
+      'relay.notice.NL.hotline.eokm.case-moved-out',
       'relay.notice.NL.police.case-moved-out',
     ]);
     const [referral] = referrals(t);
@@ -73,7 +73,7 @@ describe('decideObservation', () => {
     const withDeadline = decideStatus(c, status(c, StatusAction.STATUS_ACTION_ISP, T0), ctx(T0));
     const before = withDeadline.kind === 'accept' ? withDeadline.transition!.next : c;
     const t = decideObservation(before, observation({ hoster: HOSTERS.NL2, resolvedAt: T0 + 60_000, cause: { recheckId: 'rck_1', caseId: c.id } }), ctx(T0 + 60_000));
-    expect(subjectsOf(t)).toEqual(['relay.notice.NL.hotline.hoster-changed']);
+    expect(subjectsOf(t)).toEqual(['relay.notice.NL.hotline.eokm.hoster-changed']);
     expect(notices(t)[0]).toMatchObject({ kind: NoticeKind.NOTICE_KIND_HOSTER_CHANGED, hotline: 'eokm' });
     expect(t?.next.deadline).toBeUndefined();
     expect(t?.next.asn).toBe(HOSTERS.NL2.asn);
@@ -95,13 +95,13 @@ describe('decideObservation', () => {
 
   it('sends a CDN-masked URL to the CDN country’s hotline with an origin request', () => {
     const t = decideObservation(undefined, observation({ status: HostingStatus.HOSTING_STATUS_MASKED, cdn: 'Cloudflare', country: 'US', resolvedAt: T0, cause: { source: 'iwf' } }), ctx(T0));
-    expect(subjectsOf(t)).toEqual(['relay.referral.US.ncmec', 'relay.notice.US.hotline.cdn-origin-request']);
+    expect(subjectsOf(t)).toEqual(['relay.referral.US.ncmec', 'relay.notice.US.hotline.ncmec.cdn-origin-request']);
     expect(referrals(t)[0]?.reason).toBe(RoutingReason.ROUTING_REASON_CDN_MASKED);
   });
 
   it('sends a URL hosted where no hotline exists to the fallback and tells the reporting hotline', () => {
     const t = decideObservation(undefined, observation({ hoster: HOSTERS.RU, resolvedAt: T0, cause: { source: 'ncmec' } }), ctx(T0));
-    expect(subjectsOf(t)).toEqual(['relay.referral.RU.interpol', 'relay.notice.US.hotline.no-hotline']);
+    expect(subjectsOf(t)).toEqual(['relay.referral.RU.interpol', 'relay.notice.US.hotline.ncmec.no-hotline']);
     expect(referrals(t)[0]?.reason).toBe(RoutingReason.ROUTING_REASON_NO_HOTLINE_FALLBACK);
   });
 
@@ -110,7 +110,7 @@ describe('decideObservation', () => {
     const file = structuredClone(directory.file);
     file.routing = { ...file.routing, DE: { hotline: 'fsm' } };
     const t = decideObservation(c, observation({ hoster: HOSTERS.DE, resolvedAt: T0 + 60_000, cause: { recheckId: 'rck_1', caseId: c.id } }), ctx(T0 + 60_000, parseDirectory(file), 8));
-    expect(subjectsOf(t)).toEqual(['relay.referral.DE.fsm', 'relay.notice.DE.hotline.case-moved-out']);
+    expect(subjectsOf(t)).toEqual(['relay.referral.DE.fsm', 'relay.notice.DE.hotline.eco.case-moved-out']);
     expect(referrals(t)[0]).toMatchObject({ reason: RoutingReason.ROUTING_REASON_REROUTED, directoryRevision: 8n, supersedes: c.routing?.referralId });
   });
 

@@ -120,7 +120,12 @@ export function noticeEmit(target: NoticeTarget, ctx: NoticeContext): Emit<'rela
     hotline,
     summary: summaryOf(target.kind, ctx),
   };
-  return { subject: subjects.notice(target.country, target.audience, target.kind), type: RelayType.Notice, message, msgId: `${ORIGIN}:${id}` };
+  // A hotline notice is addressed to that one hotline, never to its whole country (decision 0091).
+  const subject =
+    target.audience === Audience.AUDIENCE_HOTLINE
+      ? subjects.notice(target.country, target.audience, target.kind, hotline)
+      : subjects.notice(target.country, target.audience, target.kind);
+  return { subject, type: RelayType.Notice, message, msgId: `${ORIGIN}:${id}` };
 }
 
 /** A recheck request for the case's `seq`-th recheck. */

@@ -113,11 +113,15 @@ export function policePermissions(country: string): Permissions {
   };
 }
 
-/** A removal authority (NL: ATKM): receives only its own country's authority notices (deadline escalations). */
+/**
+ * A removal authority (NL: ATKM): receives only its own country's authority
+ * notices (deadline escalations) and publishes its removal orders on its own
+ * status subject (`relay.status.authority-<cc>`, decision 0095).
+ */
 export function authorityPermissions(country: string): Permissions {
   const cc = countryToken(country).toLowerCase();
   return {
-    publish: { allow: pullOnly(StreamName.Notices, `authority-${cc}`) },
+    publish: { allow: [subjects.status(`authority-${cc}`), ...pullOnly(StreamName.Notices, `authority-${cc}`)] },
     subscribe: { allow: [`${inboxPrefixOf('authority', `authority-${cc}`)}.>`] },
   };
 }
@@ -175,6 +179,8 @@ export function servicePermissions(service: ServiceName): Permissions {
             `${SubjectRoot.Recheck}.>`,
             subjects.dlq('dispatcher'),
             ...ownConsumer(StreamName.Hosting, 'dispatcher-hosting'),
+            // A referral's hashes are read once from its report (decision 0094), by sequence.
+            `${api}.STREAM.MSG.GET.${StreamName.Reports}`,
             // Every consumer on STATUS is the dispatcher's: one per hotline (decision 0090), made as the
             // directory changes, and the single one of earlier releases (read for its ack floor).
             ...[`CONSUMER.CREATE`, `CONSUMER.DURABLE.CREATE`, `CONSUMER.INFO`, `CONSUMER.MSG.NEXT`].map((op) => `${api}.${op}.${StreamName.Status}.>`),

@@ -54,7 +54,7 @@ export { pullDeliveries } from './pull.js';
 export type { Deliveries, Delivery, PullOptions } from './pull.js';
 export { applyRetention } from './retention.js';
 export type { RetentionOptions, RetentionReport } from './retention.js';
-export { consumerLag, deleteStoredMessage, getStoredMessage, readStream, streamState } from './read.js';
+export { consumerLag, deleteStoredMessage, fetchStoredMessage, getStoredMessage, readStream, streamState } from './read.js';
 export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
 export { request, serveRequests } from './service.js';
 export type { Envelope, Responder, ServeOptions } from './service.js';

@@ -85,6 +85,17 @@ export async function getStoredMessage(bus: Bus, stream: StreamName, seq: number
 }
 
 /**
+ * One stored message by sequence: undefined only when the stream has no
+ * message there (expired, deleted, never written).
+ * @throws the server's or client's error for anything else (no permission, no stream, timeout), so the caller can retry.
+ */
+export async function fetchStoredMessage(bus: Bus, stream: StreamName, seq: number): Promise<StoredMessage | undefined> {
+  const m = await internals(bus).jsm.streams.getMessage(stream, { seq });
+  if (!m) return undefined;
+  return { stream, seq: m.seq, subject: m.subject, time: m.time, headers: readableHeaders(() => m.header), data: m.data };
+}
+
+/**
  * Deletes one stored message (a redriven DLQ entry), overwriting its bytes.
  * Returns false when there was no such message. Streams that deny deletes
  * (AUDIT) refuse.

@@ -24,7 +24,10 @@ describe('decideObservation', () => {
     expect(subjectsOf(t)).toEqual(['relay.referral.NL.eokm', 'relay.notice.NL.police.police-referral']);
     const [referral] = referrals(t);
     expect(referral).toMatchObject({ hotline: 'eokm', jurisdiction: 'NL', reason: RoutingReason.ROUTING_REASON_HOSTED_IN, source: 'ncmec', sources: ['ncmec'], directoryRevision: 7n, supersedes: '' });
-    expect(referral?.hashes.length).toBe(2);
+    // The case holds no hashes: the referral names its report, whose hashes are added when it is published.
+    expect(referral?.hashes).toEqual([]);
+    expect(t?.emits[0]?.hashesFrom).toEqual({ reportId: referral?.reportId, seq: 1, count: 2 });
+    expect(JSON.stringify(t?.next)).not.toMatch(/"hashes":\[\{/);
     expect(t?.emits.map((e) => e.msgId)).toEqual([`dispatcher:${referral?.id}`, `dispatcher:${notices(t)[0]?.id}`]);
   });
 
@@ -122,6 +125,27 @@ describe('decideObservation', () => {
     expect(again?.next.status).toBe(CaseStatus.Open);
     expect(subjectsOf(again)).toEqual(['relay.referral.NL.eokm', 'relay.notice.NL.police.police-referral']);
     expect(referrals(again)[0]?.id).not.toBe(c.routing?.referralId);
+  });
+
+  it('does not reopen a closed case for the same report resent after the duplicate window, only for a new one', () => {
+    const c = opened();
+    expect(c.reports).toEqual([referrals(decideObservation(undefined, observation({ resolvedAt: T0, cause: { source: 'ncmec' } }), ctx(T0)))[0]?.reportId]);
+    const closedT = decideStatus(c, status(c, StatusAction.STATUS_ACTION_CR, T0 + 10_000), ctx(T0 + 10_000));
+    const closed = closedT.kind === 'accept' ? closedT.transition!.next : c;
+    // Resent two days later: REPORTS no longer drops it, the gateway stamps a new receivedAt, the locator looks again.
+    const later = T0 + 2 * 86_400_000;
+    expect(decideObservation(closed, observation({ resolvedAt: later, cause: { source: 'ncmec', receivedAt: later } }), ctx(later))).toBeUndefined();
+    const fresh = decideObservation(closed, observation({ resolvedAt: later + 1, cause: { source: 'ncmec', reportId: 'rpt_second', receivedAt: later + 1 } }), ctx(later + 1));
+    expect(subjectsOf(fresh)).toEqual(['relay.referral.NL.eokm', 'relay.notice.NL.police.police-referral']);
+    expect(fresh?.next.reports).toEqual([...(c.reports ?? []), 'rpt_second']);
+  });
+
+  it('does not reopen a case stored before it kept report ids for its opening report resent', () => {
+    const { reports: _reports, ...old } = opened();
+    const closedT = decideStatus(old, status(old, StatusAction.STATUS_ACTION_CR, T0 + 10_000), ctx(T0 + 10_000));
+    const closed = closedT.kind === 'accept' ? closedT.transition!.next : old;
+    const later = T0 + 2 * 86_400_000;
+    expect(decideObservation(closed, observation({ resolvedAt: later, cause: { source: 'ncmec', receivedAt: later } }), ctx(later))).toBeUndefined();
   });
 
   it('refers a reopened case that was first unresolved once it is located again, even at the old place', () => {

@@ -13,6 +13,7 @@ import { onObservation } from './on-observation.js';
 import { onStatus } from './on-status.js';
 import { createRecheckIndex, type RecheckIndex } from './recheck-index.js';
 import { createScheduler, type Scheduler, type TickReport } from './scheduler.js';
+import { authoritySender } from './decide-status.js';
 import { createStatusConsumers, type StatusConsumers } from './status-consumers.js';
 
 /** Durable consumer names of the contract; statuses are read per hotline, see {@link statusDurable}. */
@@ -34,6 +35,8 @@ export interface DispatcherSettings {
   readonly ackWaitMs?: number;
   /** Statuses of one hotline handled at once. Default 8; its consumer may have 4 times that unacked. */
   readonly statusConcurrency?: number;
+  /** How far a status's `occurredAt` may lie ahead of now or before its referral. Default 5 min. */
+  readonly statusClockSkewMs?: number;
 }
 
 /** What a dispatcher needs: plug in a fake clock and a quiet log in tests. */
@@ -61,9 +64,17 @@ export interface Dispatcher {
   stop(): Promise<void>;
 }
 
-/** Every hotline that may send statuses: those of the directory and the fallback recipient. */
-function hotlinesOf(d: Directory): string[] {
-  return [...new Set(tenantsOf(d).hotlines.map((h) => h.id))];
+/**
+ * Every organisation that may send statuses, each on its own subject and so
+ * its own consumer: the hotlines of the directory and the fallback recipient,
+ * the removal authorities (`authority-<cc>`: their orders, decision 0095) and
+ * the operators the directory names as signers (orders on an authority's behalf).
+ */
+function statusSendersOf(d: Directory): string[] {
+  const tenants = tenantsOf(d);
+  return [
+    ...new Set([...tenants.hotlines.map((h) => h.id), ...tenants.authorityCountries.map((cc) => authoritySender(cc)), ...operatorSigners(d)]),
+  ];
 }
 
 /**
@@ -99,7 +110,11 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const openingCases = (async () => {
-    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000, onPublished: (entry, message) => recorded?.published(entry, Date.now(), message) });
+    const store = await openCaseStore(bus, {
+      cacheSize: settings.cacheSize ?? 2_000,
+      onPublished: (entry, message) => recorded?.published(entry, Date.now(), message),
+      onHashesMissing: (entry) => log.warn({ msgId: entry.msgId, report: entry.hashesFrom }, 'referral published without hashes: REPORTS no longer holds its report'),
+    });
     const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
     return { store, watch };
   })();
@@ -107,7 +122,13 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const context = (): DecisionContext | undefined => {
     const d = directory.current();
     if (!d) return undefined;
-    return { directory: d.directory, directoryRevision: d.revision, now: clock.now(), recheckIntervalMs: settings.recheckIntervalMs };
+    return {
+      directory: d.directory,
+      directoryRevision: d.revision,
+      now: clock.now(),
+      recheckIntervalMs: settings.recheckIntervalMs,
+      ...(settings.statusClockSkewMs === undefined ? {} : { statusClockSkewMs: settings.statusClockSkewMs }),
+    };
   };
   const requireContext = (): DecisionContext => {
     const ctx = context();
@@ -159,14 +180,14 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     handle: onStatus(store, requireContext),
   });
   later.followHotlines = (d, revision) => {
-    const hotlines = hotlinesOf(d);
+    const hotlines = statusSendersOf(d);
     statuses.follow(hotlines).then(
       () => log.info({ revision, hotlines: hotlines.length }, 'status consumers follow the directory'),
       (err: unknown) => log.error({ err, revision }, 'cannot start the status consumers of the directory'),
     );
   };
   const loaded = directory.current();
-  if (loaded) await statuses.follow(hotlinesOf(loaded.directory));
+  if (loaded) await statuses.follow(statusSendersOf(loaded.directory));
   scheduler.start(settings.tickMs ?? 250);
   return {
     ready: () => directory.current() !== undefined,

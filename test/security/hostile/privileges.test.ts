@@ -10,7 +10,7 @@ import { type Referral, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Inbox, inbox } from '../../e2e/harness/collect.js';
 import { DEMO_KEYS, counterValue } from '../../e2e/harness/pipeline.js';
-import { type BrokerState, type HostileStack, startHostileStack } from './stack.js';
+import { type HostileStack, startHostileStack, unchangedView } from './stack.js';
 
 let stack: HostileStack;
 let eokm: Inbox<Referral>;
@@ -40,31 +40,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Stream contents and settings, consumers' settings: what an attack must leave as it was. */
-function stable(state: BrokerState): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(state).map(([name, s]) => [
-      name,
-      { messages: s.messages, firstSeq: s.firstSeq, lastSeq: s.lastSeq, config: s.config, consumers: Object.fromEntries(Object.entries(s.consumers).map(([c, v]) => [c, v['config']])) },
-    ]),
-  );
-}
-
-/** The broker's state once nothing changes any more for half a second (the pipeline finished its work). */
-async function settledState(): Promise<Record<string, unknown>> {
-  let last = JSON.stringify(stable(await stack.snapshot()));
-  return waitFor(
-    async () => {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const now = JSON.stringify(stable(await stack.snapshot()));
-      const same = now === last;
-      last = now;
-      return same ? (JSON.parse(now) as Record<string, unknown>) : undefined;
-    },
-    { what: 'the broker to settle', timeoutMs: 20_000 },
-  );
-}
-
 describe('the services under their generated users', () => {
   it('route a report end to end without a single permissions violation', () => {
     // Least privilege must not cost function: the seed path above ran as gateway, locator and dispatcher.
@@ -84,7 +59,7 @@ describe('a hotline steering the gateway’s reply (attack 1)', () => {
   ];
 
   it('gets no answer anywhere but its own inbox, with or without an API key, and changes nothing', async () => {
-    const before = await settledState();
+    const before = await stack.settled();
     const gateway = stack.pipeline.copies('gateway')[0];
     if (!gateway) throw new Error('no gateway');
     const refusedBefore = await counterValue(gateway, 'relay_gateway_refused_replies_total');
@@ -104,7 +79,7 @@ describe('a hotline steering the gateway’s reply (attack 1)', () => {
     await waitFor(async () => (await counterValue(gateway, 'relay_gateway_refused_replies_total')) - refusedBefore >= sent || undefined, {
       what: `the gateway to refuse ${sent} reply subjects`,
     });
-    expect(stable(await stack.snapshot())).toEqual(before);
+    expect(unchangedView(await stack.snapshot())).toEqual(before);
 
     // A well-formed request is still answered, into the requester's own inbox.
     const client = hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', apiKey: 'demo-eokm-237e4e35b7044668047a8c1f097f320e' });
@@ -114,12 +89,12 @@ describe('a hotline steering the gateway’s reply (attack 1)', () => {
 
   it('cannot make the gateway’s user write outside a requester inbox even if the gateway tried', async () => {
     const gateway = await stack.probeAs('gateway');
-    const before = await settledState();
+    const before = await stack.settled();
     // relay.report.* is the gateway's own subject: only its inbox check (above) keeps a reply off it.
     const foreign = targets.filter((t) => !t.reply.startsWith('relay.report.'));
     for (const { reply, body } of foreign) gateway.nc.publish(reply, new TextEncoder().encode(body));
     for (const { reply } of foreign) await gateway.denied('publish', reply);
-    expect(stable(await stack.snapshot())).toEqual(before);
+    expect(unchangedView(await stack.snapshot())).toEqual(before);
   });
 });
 
@@ -166,11 +141,11 @@ describe('identities that must not destroy or read what is not theirs (attack 2)
   };
 
   it.each(Object.keys(attacks))('refuses %s every such request, and the broker is unchanged', async (name) => {
-    const before = await settledState();
+    const before = await stack.settled();
     const p = await stack.probeAs(name);
     const requests = attacks[name] ?? [];
     for (const [subject, body] of requests) p.nc.publish(subject, new TextEncoder().encode(body));
     for (const [subject] of requests) await p.denied('publish', subject);
-    expect(stable(await stack.snapshot())).toEqual(before);
+    expect(unchangedView(await stack.snapshot())).toEqual(before);
   });
 });

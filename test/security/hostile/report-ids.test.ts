@@ -5,38 +5,17 @@
 // counts, directly. Denials are asserted from the server's permissions errors
 // and from the broker's unchanged state.
 import { hotlineClient, isSubmitRefusedError } from '@relay/client';
-import { waitFor } from '@relay/testkit';
 import { StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue, DEMO_KEYS } from '../../e2e/harness/pipeline.js';
-import { type BrokerState, type HostileStack, startHostileStack } from './stack.js';
+import { type HostileStack, startHostileStack, unchangedView } from './stack.js';
 
 let stack: HostileStack;
 
 const NATIVE = (id: string, url: string): string => JSON.stringify({ sourceReportId: id, urls: [url] });
 
-/** Streams whose contents an attack must leave as they were: all but the rate counts, which every submission advances. */
-function stable(state: BrokerState): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(state)
-      .filter(([name]) => name !== 'KV_relay-rate-limits')
-      .map(([name, s]) => [name, { messages: s.messages, firstSeq: s.firstSeq, lastSeq: s.lastSeq, config: s.config }]),
-  );
-}
-
-async function settledState(): Promise<Record<string, unknown>> {
-  let last = JSON.stringify(stable(await stack.snapshot()));
-  return waitFor(
-    async () => {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const now = JSON.stringify(stable(await stack.snapshot()));
-      const same = now === last;
-      last = now;
-      return same ? (JSON.parse(now) as Record<string, unknown>) : undefined;
-    },
-    { what: 'the broker to settle', timeoutMs: 20_000 },
-  );
-}
+/** What an attack must leave as it was: all but the rate counts, which every submission advances. */
+const unchanged = (): Promise<Record<string, unknown>> => stack.settled((state) => unchangedView(state, ['KV_relay-rate-limits']));
 
 beforeAll(async () => {
   stack = await startHostileStack();
@@ -51,7 +30,7 @@ describe('a hotline reusing a source report id (attack 6)', () => {
     const iwf = hotlineClient(await stack.busAs('hotline-iwf'), { hotline: 'iwf', country: 'GB', apiKey: DEMO_KEYS.iwf });
     const first = await iwf.submitReport(NATIVE('IWF-REUSED-1', 'http://images.example.nl/gallery/1'));
     expect(first.stream).toBe(StreamName.Reports);
-    const before = await settledState();
+    const before = await unchanged();
     const gateway = stack.pipeline.copies('gateway')[0];
     if (!gateway) throw new Error('no gateway');
     const conflictsBefore = await counterValue(gateway, 'relay_gateway_refusals_total', { rule: 'report-id-conflict' });
@@ -71,12 +50,12 @@ describe('a hotline reusing a source report id (attack 6)', () => {
     expect(overHttp.status).toBe(409);
 
     expect(await iwf.submitReport(NATIVE('IWF-REUSED-1', 'http://images.example.nl/gallery/1'))).toEqual(first);
-    expect(await settledState()).toEqual(before);
+    expect(await unchanged()).toEqual(before);
     expect((await counterValue(gateway, 'relay_gateway_refusals_total', { rule: 'report-id-conflict' })) - conflictsBefore).toBe(2);
   });
 
   it('cannot rebind an id, reset its rate count or read another source’s ids in the gateway’s buckets', async () => {
-    const before = await settledState();
+    const before = await unchanged();
     const probe = await stack.probeAs('hotline-iwf');
     const window = Math.floor(Date.now() / 60_000);
     const forged = [
@@ -88,6 +67,6 @@ describe('a hotline reusing a source report id (attack 6)', () => {
     ] as const;
     for (const [subject, body] of forged) probe.nc.publish(subject, new TextEncoder().encode(body));
     for (const [subject] of forged) await probe.denied('publish', subject);
-    expect(await settledState()).toEqual(before);
+    expect(await unchanged()).toEqual(before);
   });
 });

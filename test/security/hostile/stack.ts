@@ -36,6 +36,23 @@ export interface StreamState {
 /** Every stream (KV buckets included, as `KV_<bucket>`) by name. */
 export type BrokerState = Readonly<Record<string, StreamState>>;
 
+/**
+ * What an attack must leave as it was: every stream's contents (count and
+ * sequences) and settings, and every durable consumer's settings; progress of
+ * consumers is left out (the services keep reading). `omit` names streams that
+ * legitimately move (e.g. the rate counts every submission advances).
+ */
+export function unchangedView(state: BrokerState, omit: readonly string[] = []): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(state)
+      .filter(([name]) => !omit.includes(name))
+      .map(([name, s]) => [
+        name,
+        { messages: s.messages, firstSeq: s.firstSeq, lastSeq: s.lastSeq, config: s.config, consumers: Object.fromEntries(Object.entries(s.consumers).map(([c, v]) => [c, v['config']])) },
+      ]),
+  );
+}
+
 /** A running hostile-tenant stack. */
 export interface HostileStack {
   readonly url: string;
@@ -49,6 +66,8 @@ export interface HostileStack {
   probeAs(name: string): Promise<Probe>;
   /** The broker's state, read as break-glass. */
   snapshot(): Promise<BrokerState>;
+  /** `view` of the broker's state once it has not changed for half a second (the pipeline finished its work). */
+  settled(view?: (state: BrokerState) => Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Every permissions violation the server logged so far (see testkit `NatsServer.violations`). */
   violations(): readonly string[];
   stop(): Promise<void>;
@@ -114,6 +133,28 @@ export async function startHostileStack(options: HostileStackOptions = {}): Prom
     };
   };
 
+  const snapshot = async (): Promise<BrokerState> => {
+    const { nc } = await probeAs('break-glass');
+    const jsm = await jetstreamManager(nc);
+    const state: Record<string, StreamState> = {};
+    for await (const si of jsm.streams.list()) {
+      const consumers: Record<string, Record<string, unknown>> = {};
+      for await (const ci of jsm.consumers.list(si.config.name)) {
+        if (!ci.config.durable_name) continue;
+        consumers[ci.name] = { config: ci.config, delivered: ci.delivered.stream_seq, ackFloor: ci.ack_floor.stream_seq };
+      }
+      state[si.config.name] = {
+        messages: si.state.messages,
+        firstSeq: si.state.first_seq,
+        lastSeq: si.state.last_seq,
+        config: { ...si.config },
+        consumers,
+      };
+    }
+    await nc.close();
+    return state;
+  };
+
   return {
     url: server.url,
     accounts,
@@ -125,26 +166,19 @@ export async function startHostileStack(options: HostileStackOptions = {}): Prom
       return bus;
     },
     probeAs,
-    snapshot: async () => {
-      const { nc } = await probeAs('break-glass');
-      const jsm = await jetstreamManager(nc);
-      const state: Record<string, StreamState> = {};
-      for await (const si of jsm.streams.list()) {
-        const consumers: Record<string, Record<string, unknown>> = {};
-        for await (const ci of jsm.consumers.list(si.config.name)) {
-          if (!ci.config.durable_name) continue;
-          consumers[ci.name] = { config: ci.config, delivered: ci.delivered.stream_seq, ackFloor: ci.ack_floor.stream_seq };
-        }
-        state[si.config.name] = {
-          messages: si.state.messages,
-          firstSeq: si.state.first_seq,
-          lastSeq: si.state.last_seq,
-          config: { ...si.config },
-          consumers,
-        };
-      }
-      await nc.close();
-      return state;
+    snapshot,
+    settled: async (view = unchangedView) => {
+      let last = JSON.stringify(view(await snapshot()));
+      return waitFor(
+        async () => {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          const now = JSON.stringify(view(await snapshot()));
+          const same = now === last;
+          last = now;
+          return same ? (JSON.parse(now) as Record<string, unknown>) : undefined;
+        },
+        { what: 'the broker to settle', timeoutMs: 20_000 },
+      );
     },
     violations: () => server.violations(),
     stop,

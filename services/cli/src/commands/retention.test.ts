@@ -57,7 +57,7 @@ describe('relay retention apply', () => {
     const records = (await auditRecords(bus)).filter((a) => a.action === 'retention-apply');
     expect(records.map((a) => a.reason)).toEqual(['nothing is that old yet', 'GDPR: referral payloads past retention']);
     expect(records[1]?.details).toMatchObject({ after: '1ms', keyId: r.out.match(/^Key id\s+(\S+)$/m)?.[1] });
-    expect(JSON.stringify(records)).not.toContain(KEY);
+    expect(JSON.stringify(records, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(KEY);
 
     const again = await relay.relay(['retention', 'apply', '--after', '1ms', '--key-file', keyFile, '--reason', 'again', '--json']);
     expect(JSON.parse(again.out)).toMatchObject({ referrals: 0, notices: 0, skipped: 0 });

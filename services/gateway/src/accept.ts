@@ -20,6 +20,13 @@ export interface Receipt {
   readonly stream: string;
   /** Its sequence in that stream: the original's, for a resubmission. */
   readonly seq: number;
+  /**
+   * JSON pointers (RFC 6901, into the submitted document) of what the
+   * document held and the relay validated but did not relay: personal data,
+   * free text, evidence, other incident kinds, extension fields. Empty when
+   * everything was relayed.
+   */
+  readonly dropped: readonly string[];
 }
 
 /** The zod schema of a receipt, for the OpenAPI description. */
@@ -30,6 +37,9 @@ export const receiptSchema = z
     sourceReportId: z.string().meta({ examples: ['171234567'] }),
     stream: z.literal('REPORTS'),
     seq: z.int().min(1),
+    dropped: z
+      .array(z.string())
+      .meta({ description: 'JSON pointers of what the report held that was validated and not relayed', examples: [['/report/reporter']] }),
   })
   .meta({ description: 'Sent only after JetStream acknowledged the write; equal for every resubmission' });
 
@@ -108,7 +118,7 @@ export function createIntake(deps: IntakeDeps): Intake {
         deps.metrics.accepted(s.source, decoded.format, stored.duplicate ? 'duplicate' : 'stored');
         return {
           status: 202,
-          receipt: { reportId: report.id, source: s.source, sourceReportId: report.sourceReportId, stream: stored.stream, seq: stored.seq },
+          receipt: { reportId: report.id, source: s.source, sourceReportId: report.sourceReportId, stream: stored.stream, seq: stored.seq, dropped: read.dropped },
         };
       } catch (err) {
         if (isRetryable(err)) return unavailable();

@@ -5,10 +5,38 @@ import { type Problem, problem, Rule, toPointer } from './problems.js';
 export const MAX_XML_DEPTH = 24;
 
 /**
- * Elements that may repeat in a CyberTipline report; the parser always makes
- * them arrays so a report with one URL has the same shape as one with many.
+ * Elements NCMEC's schema lets repeat (`maxOccurs="unbounded"`) wherever they
+ * occur; the parser always makes them arrays so a report with one URL has the
+ * same shape, and the same JSON pointers, as one with many. Elements that
+ * repeat only in some places (`additionalInfo`) become arrays where they do.
  */
-const REPEATED = new Set(['internetDetails', 'webPageIncident', 'url', 'fileDetails', 'originalFileHash', 'email']);
+const REPEATED: ReadonlySet<string> = new Set([
+  'internetDetails',
+  'url',
+  'personOrUserReported',
+  'intendedRecipient',
+  'victim',
+  'phone',
+  'email',
+  'address',
+  'emailAddress',
+  'incidentAddress',
+  'ipCaptureEvent',
+  'deviceId',
+  'displayName',
+  'profileUrl',
+  'priorCTReports',
+  'priorCTReport',
+  'associatedAccount',
+  'originalFileHash',
+  'details',
+  'nameValuePair',
+]);
+
+/** True when the parser always reads element `name` as an array (see {@link REPEATED}). */
+export function isRepeatedElement(name: string): boolean {
+  return REPEATED.has(name);
+}
 
 // Entity processing is off (no DTD is ever read, so no entity can expand):
 // the five predefined entities and character references are decoded below,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type ErrorDetail, ParseOption, XmlDocument, XmlValidateError, XsdValidator } from 'libxml2-wasm';
+import { type ErrorDetail, ParseOption, XmlDocument, XmlParseError, XmlValidateError, XsdValidator } from 'libxml2-wasm';
 import { CONTENT_KEY, looksLikeContent } from '../fields.js';
 import { Rule, type Violation } from '../problems.js';
 import { isRepeatedElement } from '../xml.js';
@@ -64,7 +64,9 @@ export function validateCyberTiplineXml(text: string): XsdResult {
   try {
     doc = XmlDocument.fromString(text, { option: ParseOption.XML_PARSE_NONET });
   } catch (err) {
-    return refuse({ pointer: '', rule: Rule.MalformedXml, detail: `libxml2 could not read the document: ${message(err)}` });
+    const first = err instanceof XmlParseError ? err.details[0] : undefined;
+    const where = first ? ` at line ${first.line}, column ${first.col}` : '';
+    return refuse({ pointer: '', rule: Rule.MalformedXml, detail: `not well-formed XML${where}: ${first ? first.message.trim().slice(0, 300) : message(err)}` });
   }
   try {
     const root = doc.root.name;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -32,8 +32,8 @@ function files(dir: string, accept: (name: string) => boolean): string[] {
   return out;
 }
 
-const SOURCE_DIRS = ['services', 'libs', 'test', 'examples', 'tools', 'deploy', 'docs'].map((d) => join(ROOT, d));
-const all = (accept: (name: string) => boolean): string[] => SOURCE_DIRS.flatMap((d) => { try { return files(d, accept); } catch { return []; } });
+const SOURCE_DIRS = ['services', 'libs', 'test', 'examples', 'tools', 'deploy', 'docs'].map((d) => join(ROOT, d)).filter((d) => existsSync(d));
+const all = (accept: (name: string) => boolean): string[] => SOURCE_DIRS.flatMap((d) => files(d, accept));
 
 /**
  * A `<?xml` template literal with its `${...}` parts filled in: a part that

@@ -90,33 +90,30 @@ export function readXml(text: string): XmlReading {
     if (/SECURITY|reserved/i.test(message)) return { ok: false, problem: problem(400, Rule.ForbiddenKey, message.replace('[SECURITY] ', ''), '') };
     return { ok: false, problem: problem(400, Rule.MalformedXml, message.slice(0, 300), '') };
   }
-  const decoded = decodeEntities(tree, []);
-  return decoded.ok ? { ok: true, tree: decoded.value } : { ok: false, problem: decoded.problem };
+  // Without an ampersand there is nothing to decode; otherwise values are decoded in place (the tree is the parser's fresh copy).
+  if (!text.includes('&')) return { ok: true, tree };
+  const failure = decodeEntities(tree, []);
+  return failure ? { ok: false, problem: failure } : { ok: true, tree };
 }
 
 type Decoded = { ok: true; value: unknown } | { ok: false; problem: Problem };
 
-function decodeEntities(node: unknown, path: PropertyKey[]): Decoded {
-  if (typeof node === 'string') return decodeText(node, path);
-  if (Array.isArray(node)) {
-    const out: unknown[] = [];
-    for (const [i, item] of node.entries()) {
-      const d = decodeEntities(item, [...path, i]);
-      if (!d.ok) return d;
-      out.push(d.value);
+/** Decodes entity references in every string of the tree, in place; the first problem found, if any. */
+function decodeEntities(node: unknown, path: PropertyKey[]): Problem | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const record = node as Record<PropertyKey, unknown>;
+  for (const key of Array.isArray(node) ? node.keys() : Object.keys(node)) {
+    const value = record[key];
+    if (typeof value === 'string') {
+      const d = decodeText(value, [...path, key]);
+      if (!d.ok) return d.problem;
+      record[key] = d.value;
+    } else {
+      const failure = decodeEntities(value, [...path, key]);
+      if (failure) return failure;
     }
-    return { ok: true, value: out };
   }
-  if (typeof node === 'object' && node !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) {
-      const d = decodeEntities(value, [...path, key]);
-      if (!d.ok) return d;
-      out[key] = d.value;
-    }
-    return { ok: true, value: out };
-  }
-  return { ok: true, value: node };
+  return undefined;
 }
 
 function decodeText(s: string, path: PropertyKey[]): Decoded {

@@ -62,10 +62,12 @@ ${urls.map((u) => `      <url>${escape(u)}</url>`).join('\n')}
 /** The gateway's 202 receipt. */
 export interface Receipt {
   readonly reportId: string;
+  /** The report's id at its source; for a CyberTipline report the gateway derives it from the document. */
+  readonly sourceReportId: string;
   readonly seq: number;
 }
 
-const receiptSchema = z.object({ reportId: z.string().min(1), seq: z.number().int().positive() });
+const receiptSchema = z.object({ reportId: z.string().min(1), sourceReportId: z.string().min(1), seq: z.number().int().positive() });
 
 /** What a POST to `/v1/reports` came to: a receipt, or the status and body of a refusal. */
 export type Submission = { readonly ok: true; readonly receipt: Receipt } | { readonly ok: false; readonly status: number; readonly body: string };

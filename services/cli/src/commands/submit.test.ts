@@ -70,6 +70,7 @@ describe('relay submit', () => {
     expect(JSON.parse(xml.out)).toMatchObject({ source: 'ncmec', sourceReportId: expect.stringMatching(/^sha256-[0-9a-f]{64}$/), stream: 'REPORTS' });
     const xarf = await relay('submit', join(FIXTURES, 'xarf-csam.json'), '--key', DEMO_API_KEYS.iwf);
     expect(xarf.code, xarf.err).toBe(ExitCode.Ok);
+    expect(xarf.out).toMatch(/^Not relayed +\/reporter\/domain, \/sender, /m);
     expect(xarf.out).toMatch(/^Accepted +X-ARF report /m);
     expect(xarf.out).toMatch(/^Source report id +3c1e8f52-7a4d-4f0e-9b61-2d5a7c9e0f13$/m);
   });

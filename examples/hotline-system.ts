@@ -1,5 +1,6 @@
 // A hotline system on Hotline Relay: submit a report, work the referrals routed
-// to this hotline, and report progress in ICCAM's vocabulary.
+// to this hotline, read the notices addressed to it, and report progress in
+// ICCAM's vocabulary.
 //
 //   RELAY_DEV=1 RELAY_API_KEY=demo-eokm-237e4e35b7044668047a8c1f097f320e npx tsx examples/hotline-system.ts
 //   NATS_URL=tls://relay.example:4222 NATS_CREDS=eokm.creds HOTLINE=eokm ...
@@ -32,9 +33,23 @@ if (env['RELAY_API_KEY'] !== undefined) {
   }
 }
 
+// Notices addressed to this hotline alone (relay.notice.<CC>.hotline.<id>.*): a case it had moved
+// to another country or hoster, a CDN hides the origin, a report went to the fallback.
+const notices = await hotline.notices();
+const readingNotices = (async () => {
+  for await (const delivery of notices) {
+    const n = delivery.message;
+    console.log(`notice ${n.id} about ${n.referralId}: ${n.summary}`);
+    await delivery.ack();
+  }
+})();
+
 // At least once: a referral comes back until acked, so handle it idempotently by id.
 const referrals = await hotline.referrals();
-process.once('SIGINT', () => void referrals.close());
+process.once('SIGINT', () => {
+  void referrals.close();
+  void notices.close();
+});
 for await (const delivery of referrals) {
   const r = delivery.message;
   console.log(`${r.id}: ${r.url} hosted in ${r.jurisdiction} (AS${r.hosting?.asn} ${r.hosting?.asOrganisation}), reason ${r.reason}`);
@@ -48,4 +63,5 @@ for await (const delivery of referrals) {
   });
   await delivery.ack();
 }
+await readingNotices;
 await bus.close();

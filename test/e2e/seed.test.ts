@@ -119,7 +119,7 @@ describe('the seed scenario', () => {
     expect(de.message.hosting).toMatchObject({ country: 'DE', asn: 24940 });
     expect(dePoliceNotice.subject).toBe('relay.notice.DE.police.relocation-in');
     expect(dePoliceNotice.message).toMatchObject({ kind: NoticeKind.NOTICE_KIND_RELOCATION_IN, referralId: de.message.id });
-    expect(movedOut.subject).toBe('relay.notice.NL.hotline.case-moved-out');
+    expect(movedOut.subject).toBe('relay.notice.NL.hotline.eokm.case-moved-out');
     expect(movedOut.message).toMatchObject({ audience: Audience.AUDIENCE_HOTLINE, hotline: 'eokm', referralId: de.message.id });
     expect(movedOut.message.hostingBefore?.country).toBe('NL');
 

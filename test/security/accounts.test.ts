@@ -8,16 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
-import { loadDirectoryFile, tenantsOf } from '@relay/directory';
-import { type Bus, busConfigFromEnv, connectBus, ensureTenantConsumers, ensureTopology, publishMessage, pullDeliveries, tenantConsumers } from '@relay/bus';
+import { loadDirectoryFile, Membership, tenantsOf } from '@relay/directory';
+import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTenantConsumers, ensureTopology, publishMessage, pullDeliveries, tenantConsumers } from '@relay/bus';
 import { hotlineClient, policeClient } from '@relay/client';
 import { DEFAULT_NATS_SERVER_BIN, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { connect, type NatsConnection, nkeyAuthenticator, PermissionViolationError } from '@nats-io/transport-node';
-import { Audience, exampleMessage, NoticeKind, RelayType, StatusAction, subjects } from '@relay/wire';
+import { Audience, exampleMessage, NoticeKind, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Every tenant of the dev directory: its 52 hotlines (DE has three), the fallback recipient, the
-// police of every country with a hotline, and the Dutch authority.
+// Every tenant of the dev directory: its confirmed hotlines (DE has three; the six whose INHOPE
+// membership is unknown get no user), the fallback recipient, the police of every country with a
+// hotline, and the Dutch authority.
 const DIRECTORY_FILE = fileURLToPath(new URL('../../deploy/dev/directory.json', import.meta.url));
 const TENANTS: Tenants = { ...tenantsOf(loadDirectoryFile(DIRECTORY_FILE)), operators: ['alice'] };
 const generated = generateAccounts(TENANTS);
@@ -98,6 +99,15 @@ beforeAll(async () => {
     msgId: 'dispatcher:ntc-atkm',
     origin: 'dispatcher',
   });
+  // One notice addressed to each hotline; the fallback's carries a hosting country (CA: its only hotline is unconfirmed).
+  for (const h of TENANTS.hotlines) {
+    const country = h.fallback === true ? 'CA' : h.country;
+    const notice = { ...exampleMessage(RelayType.Notice), id: `ntc-h-${h.id}`, kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, audience: Audience.AUDIENCE_HOTLINE, country, hotline: h.id, url: `https://${h.id}.example/only-for-${h.id}` };
+    await publishMessage(dispatcher, subjects.notice(country, Audience.AUDIENCE_HOTLINE, notice.kind, h.id), RelayType.Notice, notice, {
+      msgId: `dispatcher:ntc-h-${h.id}`,
+      origin: 'dispatcher',
+    });
+  }
   for (const cc of TENANTS.policeCountries) {
     const notice = { ...exampleMessage(RelayType.Notice), id: `ntc-${cc}`, country: cc, audience: Audience.AUDIENCE_POLICE };
     await publishMessage(dispatcher, subjects.notice(cc, Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_POLICE_REFERRAL), RelayType.Notice, notice, {
@@ -136,6 +146,50 @@ describe('the generated accounts on a real nats-server', () => {
     expect(stored.stream).toBe('STATUS');
   });
 
+  it('in Germany, deliver a notice addressed to eco to eco alone, and the one addressed to fsm to fsm alone', async () => {
+    const operator = await busAs('operator-alice');
+    const eco = await hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE' }).notices();
+    const got: string[] = [];
+    for await (const d of eco) {
+      got.push(d.message.id);
+      await d.ack();
+      break;
+    }
+    await eco.close();
+    expect(got).toEqual(['ntc-h-eco']);
+    await waitFor(async () => (await consumerLag(operator, StreamName.Notices, 'hotline-eco-notices'))?.ackPending === 0, { what: 'eco to settle' });
+    expect(await consumerLag(operator, StreamName.Notices, 'hotline-eco-notices')).toMatchObject({ pending: 0, ackPending: 0 });
+    expect(await consumerLag(operator, StreamName.Notices, 'hotline-fsm-notices')).toMatchObject({ pending: 1 });
+
+    const fsm = await hotlineClient(await busAs('hotline-fsm'), { hotline: 'fsm', country: 'DE' }).notices();
+    for await (const d of fsm) {
+      expect(d.message).toMatchObject({ id: 'ntc-h-fsm', url: 'https://fsm.example/only-for-fsm' });
+      await d.ack();
+      break;
+    }
+    await fsm.close();
+  });
+
+  it('give a hotline whose membership is not confirmed no user and no consumer', async () => {
+    const operator = await busAs('operator-alice');
+    const unconfirmed = loadDirectoryFile(DIRECTORY_FILE).data.hotlines.filter((h) => h.membership === Membership.Unknown);
+    expect(unconfirmed.map((h) => h.id)).toContain('cybertip-ca');
+    for (const h of unconfirmed) {
+      expect(generated.users.map((u) => u.name)).not.toContain(`hotline-${h.id}`);
+      expect(generated.config).not.toContain(`hotline-${h.id}`);
+      expect(await consumerLag(operator, StreamName.Referrals, `hotline-${h.id}`)).toBeUndefined();
+      expect(await consumerLag(operator, StreamName.Notices, `hotline-${h.id}-notices`)).toBeUndefined();
+    }
+    // The fallback's notice about a Canadian URL waits for the fallback recipient, not for Cybertip.ca.
+    const interpol = await hotlineClient(await busAs('hotline-interpol'), { hotline: 'interpol' }).notices();
+    for await (const d of interpol) {
+      expect(d.message).toMatchObject({ id: 'ntc-h-interpol', country: 'CA', hotline: 'interpol' });
+      await d.ack();
+      break;
+    }
+    await interpol.close();
+  });
+
   it.each(TENANTS.hotlines.map((h) => h.id))('refuse hotline %s everything of every other hotline', async (a) => {
     const p = await probeAs(`hotline-${a}`);
     const others = TENANTS.hotlines.filter((h) => h.id !== a).map((h) => h.id);
@@ -146,9 +200,11 @@ describe('the generated accounts on a real nats-server', () => {
         `$JS.API.CONSUMER.MSG.NEXT.REFERRALS.hotline-${b}`,
         `$JS.API.CONSUMER.INFO.REFERRALS.hotline-${b}`,
         `$JS.API.CONSUMER.MSG.NEXT.NOTICES.hotline-${b}-notices`,
+        `$JS.API.CONSUMER.INFO.NOTICES.hotline-${b}-notices`,
         `$JS.ACK.REFERRALS.hotline-${b}.1.1.1.1.1.0`,
+        `$JS.ACK.NOTICES.hotline-${b}-notices.1.1.1.1.1.0`,
       ]),
-      others.flatMap((b) => [`relay.referral.*.${b}`, `_INBOX.hotline.hotline-${b}.>`]),
+      others.flatMap((b) => [`relay.referral.*.${b}`, `relay.notice.*.hotline.${b}.>`, `_INBOX.hotline.hotline-${b}.>`]),
     );
   });
 

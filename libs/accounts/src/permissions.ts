@@ -74,7 +74,7 @@ function readBucket(bucket: KvBucket): string[] {
 const SERVICE_BASE = [`${api}.INFO`, `${api}.STREAM.INFO.*`];
 
 /** The streams whose contents are the audit trail: nobody but break-glass may change them. */
-const AUDIT_STREAMS = [StreamName.Audit, 'AUDIT_MIRROR'];
+const AUDIT_STREAMS = [StreamName.Audit, StreamName.AuditMirror];
 
 /** Stream operations that destroy or rewrite history. */
 const DESTROY = (stream: string): string[] => [
@@ -113,11 +113,15 @@ export function policePermissions(country: string): Permissions {
   };
 }
 
-/** A removal authority (NL: ATKM): receives only its own country's authority notices (deadline escalations). */
+/**
+ * A removal authority (NL: ATKM): receives only its own country's authority
+ * notices (deadline escalations) and publishes its removal orders on its own
+ * status subject (`relay.status.authority-<cc>`, decision 0095).
+ */
 export function authorityPermissions(country: string): Permissions {
   const cc = countryToken(country).toLowerCase();
   return {
-    publish: { allow: pullOnly(StreamName.Notices, `authority-${cc}`) },
+    publish: { allow: [subjects.status(`authority-${cc}`), ...pullOnly(StreamName.Notices, `authority-${cc}`)] },
     subscribe: { allow: [`${inboxPrefixOf('authority', `authority-${cc}`)}.>`] },
   };
 }
@@ -141,6 +145,8 @@ export function servicePermissions(service: ServiceName): Permissions {
             ...SERVICE_BASE,
             `${SubjectRoot.Report}.>`,
             subjects.dlq('gateway'),
+            // The report-id ledger (decision 0092) and the shared rate-limit counts (decision 0093): keys only.
+            ...[KvBucket.Intake, KvBucket.RateLimits].flatMap((b) => [`$KV.${b}.>`, `${api}.DIRECT.GET.KV_${b}.>`, `${api}.STREAM.MSG.GET.KV_${b}`]),
             // Answers to intake requests: hotlines submit, operators may too.
             `${INBOX_ROOT}.hotline.>`,
             `${INBOX_ROOT}.operator.>`,
@@ -173,7 +179,12 @@ export function servicePermissions(service: ServiceName): Permissions {
             `${SubjectRoot.Recheck}.>`,
             subjects.dlq('dispatcher'),
             ...ownConsumer(StreamName.Hosting, 'dispatcher-hosting'),
-            ...ownConsumer(StreamName.Status, 'dispatcher-status'),
+            // A referral's hashes are read once from its report (decision 0094), by sequence.
+            `${api}.STREAM.MSG.GET.${StreamName.Reports}`,
+            // Every consumer on STATUS is the dispatcher's: one per hotline (decision 0090), made as the
+            // directory changes, and the single one of earlier releases (read for its ack floor).
+            ...[`CONSUMER.CREATE`, `CONSUMER.DURABLE.CREATE`, `CONSUMER.INFO`, `CONSUMER.MSG.NEXT`].map((op) => `${api}.${op}.${StreamName.Status}.>`),
+            `$JS.ACK.${StreamName.Status}.>`,
             ...ownBucket(KvBucket.Cases),
             ...ownBucket(KvBucket.HostingHistory),
             ...ownBucket(KvBucket.Directory),

@@ -17,6 +17,8 @@ export interface ConsumerSpec {
   readonly maxAckPending?: number;
   /** Where a new consumer starts. Default: the whole stream. */
   readonly deliverPolicy?: 'all' | 'new';
+  /** The first stream sequence a new consumer delivers (overrides `deliverPolicy`); ignored for an existing one. */
+  readonly startSequence?: number;
 }
 
 /** Settings of a consumer runner. */
@@ -65,7 +67,9 @@ export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void
     // server never silently stops redelivering a message.
     max_deliver: -1,
     max_ack_pending: maxAckPending,
-    deliver_policy: spec.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+    ...(spec.startSequence === undefined
+      ? { deliver_policy: spec.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, spec.startSequence) }),
   };
   const existing = await jsm.consumers.info(spec.stream, spec.durable).catch(() => undefined);
   if (!existing) {
@@ -84,11 +88,42 @@ export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void
 }
 
 /**
+ * Deletes a durable consumer. Resolves false when it did not exist.
+ * @throws the server's error for anything else (permissions, no leader).
+ */
+export async function deleteConsumer(bus: Bus, stream: StreamName, durable: string): Promise<boolean> {
+  const { jsm } = internals(bus);
+  try {
+    return await jsm.consumers.delete(stream, durable);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ConsumerNotFoundError') return false;
+    throw err;
+  }
+}
+
+/**
+ * The stream sequence up to which a durable consumer has every message
+ * acknowledged (its ack floor; 0 when none yet), or undefined when the
+ * consumer does not exist.
+ */
+export async function consumerAckFloor(bus: Bus, stream: StreamName, durable: string): Promise<number | undefined> {
+  const { jsm } = internals(bus);
+  const info = await jsm.consumers.info(stream, durable).catch((err: unknown) => {
+    if (err instanceof Error && err.name === 'ConsumerNotFoundError') return undefined;
+    throw err;
+  });
+  return info?.ack_floor.stream_seq;
+}
+
+/**
  * Runs `handle` for every message of a durable pull consumer, at most
  * `concurrency` at once: decode by `Relay-Type`, handle, ack. A retryable
  * failure is nak'ed with backoff; a poison message (unknown type, undecodable,
  * refused by `verify`, non-retryable error, or too many deliveries) is stored
- * on the DLQ with its error and terminated, so it never blocks the stream.
+ * on the DLQ with its error and terminated, so it never blocks the stream:
+ * when its full DLQ entry is refused (too large, a header NATS refuses), a
+ * minimal one is stored instead. Only a DLQ that takes nothing at all keeps
+ * a message, nak'ed with backoff; nothing in a message can cause that.
  * Handlers must be idempotent: delivery is at least once.
  */
 export async function runConsumer<K extends RelayTypeName>(
@@ -131,13 +166,16 @@ export async function runConsumer<K extends RelayTypeName>(
       } else {
         outcome = 'dlq';
         try {
-          await deadLetter(bus, options.service, m, err);
-          options.log?.error({ err, subject: m.subject, seq: m.info.streamSequence }, `${name}: sent to DLQ`);
+          // Past twice the handler's budget, stop waiting for the full entry: a
+          // minimal one (no payload or headers) is stored if the DLQ takes anything.
+          const stored = await deadLetter(bus, options.service, m, err, { minimalOnRetryable: m.info.deliveryCount >= 2 * maxDeliver });
+          options.log?.error({ err, subject: m.subject, seq: m.info.streamSequence, entry: stored.entry }, `${name}: sent to DLQ`);
           // No reason: nats-server 2.9 ignores "+TERM <reason>" (2.10+), so the
           // message would stay pending and come back after every ack wait.
           m.term();
         } catch (dlqErr) {
-          // Without a DLQ write the message must stay: redeliver it later.
+          // Not even a minimal entry could be stored: the DLQ is unavailable or
+          // refuses this service, whatever the message says. Keep the message.
           outcome = 'retry';
           options.log?.error({ err: dlqErr, subject: m.subject }, `${name}: DLQ unavailable, will redeliver`);
           m.nak(backoff(m.info.deliveryCount));

@@ -8,7 +8,7 @@ import {
   type RelayTypeName,
   UnknownMessageTypeError,
 } from '@relay/wire';
-import { headersToRecord } from './publish.js';
+import { headersToRecord } from './header-record.js';
 
 /** A consumed message, decoded, with what a handler needs to pass on. */
 export interface Consumed<T> {

@@ -8,6 +8,7 @@ export const BusErrorCode = {
   Poison: 'poison-message',
   Conflict: 'cas-conflict',
   Topology: 'topology-failed',
+  LastSequence: 'last-sequence-mismatch',
 } as const;
 export type BusErrorCode = (typeof BusErrorCode)[keyof typeof BusErrorCode];
 
@@ -27,13 +28,18 @@ export function isConfigError(err: unknown): err is ConfigError {
   return err instanceof ConfigError;
 }
 
-/** JetStream did not acknowledge a publish after every retry. Retryable. */
+/**
+ * JetStream did not acknowledge a publish after every retry. Retryable when
+ * its cause is (the broker was unavailable or slow); not when the message
+ * itself was refused (too large, a header NATS cannot carry, a stream's
+ * `Nats-Expected-*` check, a permission): sending it again cannot help.
+ */
 export class PublishError extends RelayError {
   override name = 'PublishError';
 
   constructor(subject: string, cause: unknown) {
     super(BusErrorCode.Publish, `publish to ${subject} not acknowledged: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      retryable: true,
+      retryable: isRetryable(cause),
       cause,
     });
   }
@@ -86,14 +92,46 @@ export function isConflictError(err: unknown): err is ConflictError {
   return err instanceof ConflictError;
 }
 
+/** Client errors about the message or the request itself: the same request fails the same way again. */
+const REFUSED_BY_CLIENT = new Set(['InvalidArgumentError', 'InvalidSubjectError', 'InvalidNameError', 'PermissionViolationError', 'AuthorizationError']);
+
+/**
+ * A publish that expected the stream's last sequence to be one value found
+ * another (`Nats-Expected-Last-Sequence`): another writer came first. Nothing
+ * was stored; read the stream again and publish anew.
+ */
+export class LastSequenceMismatchError extends RelayError {
+  override name = 'LastSequenceMismatchError';
+  /** The last sequence the publish expected. */
+  readonly expected: number;
+
+  constructor(subject: string, expected: number, cause: unknown) {
+    super(BusErrorCode.LastSequence, `publish to ${subject} refused: the stream's last sequence is no longer ${expected}`, { retryable: true, cause });
+    this.expected = expected;
+  }
+}
+
+/** True when `err` is a {@link LastSequenceMismatchError}. */
+export function isLastSequenceMismatchError(err: unknown): err is LastSequenceMismatchError {
+  return err instanceof LastSequenceMismatchError;
+}
+
 /**
  * Whether an error from any layer may pass on a retry: typed errors say so
- * themselves; NATS timeouts, lost connections and "no responders" (a leader
- * election) are transient; everything else is not.
+ * themselves; a JetStream API error when the server answered 5xx (no leader,
+ * insufficient resources); NATS timeouts, lost connections and "no
+ * responders" (a leader election) are transient; everything else is not,
+ * in particular a message the client or the stream refused (too large, an
+ * invalid header, a failed `Nats-Expected-*` check, a permission).
  */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof RelayError) return err.retryable;
   if (!(err instanceof Error)) return false;
+  if (REFUSED_BY_CLIENT.has(err.name)) return false;
+  const status = (err as { status?: unknown }).status;
+  if (err.name.startsWith('JetStreamApiError') || (typeof status === 'number' && err.name.endsWith('NotFoundError'))) {
+    return typeof status === 'number' && status >= 500;
+  }
   const text = `${err.name} ${err.message}`.toLowerCase();
   return /timeout|timed out|no responders|503|connection|disconnect|closed|jetstream is not enabled|reconnect/.test(text);
 }

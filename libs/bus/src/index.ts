@@ -1,27 +1,36 @@
 export { AuditReasonMissingError, recordAudit } from './audit.js';
 export type { AuditEntry } from './audit.js';
+export { AUDIT_GENESIS_HASH, auditLinkHash } from './audit-chain.js';
+export type { AuditLinkInput } from './audit-chain.js';
+export { AuditBreakKind, verifyAuditChain } from './audit-verify.js';
+export type { AuditBreak, AuditChainReport, VerifyAuditOptions } from './audit-verify.js';
 export { busConfigFromEnv, busEnvSchema } from './config.js';
 export type { BusConfig } from './config.js';
 export { connectBus } from './connection.js';
 export type { Bus } from './connection.js';
-export { ensureConsumer, runConsumer } from './consumer.js';
+export { consumerAckFloor, deleteConsumer, ensureConsumer, runConsumer } from './consumer.js';
 export type { ConsumerRunner, ConsumerSpec, RunnerOptions } from './consumer.js';
 export type { Consumed, VerifyMessage } from './delivery.js';
 export { deadLetter } from './dlq.js';
+export type { DeadLettered, DeadLetterOptions } from './dlq.js';
 export {
   BusErrorCode,
   ConfigError,
   ConflictError,
   isConfigError,
   isConflictError,
+  isLastSequenceMismatchError,
   isPoisonMessageError,
   isPublishError,
   isRetryable,
   isTransientError,
+  LastSequenceMismatchError,
   PoisonMessageError,
   PublishError,
   TransientError,
 } from './errors.js';
+export { emptyHeaderRecord, headerRecord, headersToRecord, headerValue } from './header-record.js';
+export type { HeaderRecord } from './header-record.js';
 export { BucketValueError, openJsonBucket } from './kv.js';
 export type { JsonBucket, Versioned } from './kv.js';
 export type { BucketChange, BucketEntry, BucketValues } from './kv-consumer.js';
@@ -45,11 +54,11 @@ export { pullDeliveries } from './pull.js';
 export type { Deliveries, Delivery, PullOptions } from './pull.js';
 export { applyRetention } from './retention.js';
 export type { RetentionOptions, RetentionReport } from './retention.js';
-export { consumerLag, deleteStoredMessage, getStoredMessage, readStream, streamState } from './read.js';
+export { consumerLag, deleteStoredMessage, fetchStoredMessage, getStoredMessage, readStream, streamState } from './read.js';
 export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
 export { request, serveRequests } from './service.js';
 export type { Envelope, Responder, ServeOptions } from './service.js';
 export { ensureTenantConsumers, tenantConsumerSpecs, tenantConsumers } from './tenants.js';
 export type { TenantList } from './tenants.js';
-export { ensureTopology, KV_SPECS, STREAM_SPECS, TopologyError } from './topology.js';
-export type { KvSpec, StreamSpec, TopologyOptions, TopologyReport } from './topology.js';
+export { ensureTopology, KV_SPECS, MIRROR_SPECS, STREAM_SPECS, TopologyError } from './topology.js';
+export type { KvSpec, MirrorSpec, StreamSpec, TopologyOptions, TopologyReport } from './topology.js';

@@ -31,6 +31,15 @@ describe('JSON buckets', () => {
     expect(new Set(final?.value.by).size).toBe(60);
   });
 
+  it('lets exactly one of three connections create a key, and the others see the winner', async () => {
+    const buckets = await Promise.all(buses.map((b) => openJsonBucket<{ by: number }>(b, KvBucket.Intake)));
+    const revisions = await Promise.all(buckets.map((bucket, i) => bucket.create('race.1', { by: i })));
+    const winners = revisions.flatMap((r, i) => (r === undefined ? [] : [i]));
+    expect(winners).toHaveLength(1);
+    expect((await buckets[0]?.get('race.1'))?.value).toEqual({ by: winners[0] });
+    expect(await buckets[1]?.create('race.1', { by: 9 })).toBeUndefined();
+  });
+
   it('writes nothing when the change says "no change"', async () => {
     const bucket = await openJsonBucket<{ v: number }>(buses[0] as Bus, KvBucket.Cases);
     const first = await bucket.update('same', () => ({ v: 1 }));

@@ -17,6 +17,12 @@ export interface JsonBucket<T> {
   /** Writes unconditionally; returns the new revision. */
   put(key: string, value: T): Promise<number>;
   /**
+   * Writes only when the key has no value (compare-and-set against "absent"),
+   * so of several writers racing for a key exactly one wins. Returns the new
+   * revision, or undefined when the key already had a value.
+   */
+  create(key: string, value: T): Promise<number | undefined>;
+  /**
    * Read-modify-write with compare-and-set: `change` gets the current value
    * (undefined when absent) and returns the next, or undefined for "no
    * change". A concurrent writer makes it re-read and call `change` again, so
@@ -85,6 +91,14 @@ export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: u
     name,
     get,
     put: (key, value) => kv.put(key, encode(value)),
+    create: async (key, value) => {
+      try {
+        return await kv.create(key, encode(value));
+      } catch (err) {
+        if (isCasConflict(err)) return undefined;
+        throw err;
+      }
+    },
     update: async (key, change, attempts = 20, known) => {
       for (let attempt = 0; attempt < attempts; attempt++) {
         let live: Versioned<T> | undefined;

@@ -1,7 +1,8 @@
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { encodeMessage, Header, newTraceparent, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
-import { isRetryable, PublishError } from './errors.js';
+import { isRetryable, LastSequenceMismatchError, PublishError } from './errors.js';
+import { headerRecord, recordToHeaders } from './header-record.js';
 import { signatureHeaders } from './provenance.js';
 
 /** Where a message was stored. */
@@ -26,6 +27,12 @@ export interface PublishOptions {
   readonly attempts?: number;
   /** Wait for each ack, ms. Default 5 s. */
   readonly timeoutMs?: number;
+  /**
+   * Store only if the stream's last sequence is this (`Nats-Expected-Last-Sequence`;
+   * 0 = the stream is empty). A retry after a lost ack is still answered as a
+   * duplicate by its msgId: the server checks the msgId first.
+   */
+  readonly expectLastSequence?: number;
 }
 
 /**
@@ -53,27 +60,40 @@ export async function publishMessage<K extends RelayTypeName>(
  */
 export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, options: PublishOptions): Promise<Stored> {
   const { js, metrics, signer } = internals(bus);
-  const all: Record<string, string> = {
-    ...options.headers,
+  const all = headerRecord(options.headers, {
     [Header.MsgId]: options.msgId,
     [Header.Origin]: options.origin,
     [Header.TraceParent]: options.traceparent ?? newTraceparent(),
-  };
+  });
   // A message that already carries a signature (replay, redrive) keeps its original signer.
-  if (signer && all[Header.Signature] === undefined) Object.assign(all, signatureHeaders(signer, data, all));
-  const h = natsHeaders();
+  const signed = signer && !Object.hasOwn(all, Header.Signature) ? headerRecord(all, signatureHeaders(signer, data, all)) : all;
   // Nats-Msg-Id is set by the client from msgID; it is in `all` only to be signed.
-  for (const [k, v] of Object.entries(all)) if (k !== Header.MsgId) h.set(k, v);
+  let h;
+  try {
+    h = recordToHeaders(signed, (k) => k === Header.MsgId);
+  } catch (err) {
+    // A name or value NATS cannot carry: no attempt can succeed.
+    throw new PublishError(subject, err);
+  }
   const attempts = options.attempts ?? 5;
   const started = performance.now();
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const ack = await js.publish(subject, data, { msgID: options.msgId, headers: h, timeout: options.timeoutMs ?? 5_000 });
+      const ack = await js.publish(subject, data, {
+        msgID: options.msgId,
+        headers: h,
+        timeout: options.timeoutMs ?? 5_000,
+        ...(options.expectLastSequence === undefined ? {} : { expect: { lastSequence: options.expectLastSequence } }),
+      });
       metrics.published(subject, ack.duplicate ? 'duplicate' : 'stored', (performance.now() - started) / 1000);
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
       lastError = err;
+      if (options.expectLastSequence !== undefined && isWrongLastSequence(err)) {
+        metrics.published(subject, 'failed', (performance.now() - started) / 1000);
+        throw new LastSequenceMismatchError(subject, options.expectLastSequence, err);
+      }
       if (!isRetryable(err) || attempt === attempts) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)));
     }
@@ -82,10 +102,6 @@ export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, 
   throw new PublishError(subject, lastError);
 }
 
-/** Copies NATS message headers into a plain object (first value of each). */
-export function headersToRecord(h: MsgHdrs | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!h) return out;
-  for (const k of h.keys()) out[k] = h.get(k);
-  return out;
+function isWrongLastSequence(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
 }

@@ -53,9 +53,13 @@ export async function pullDeliveries<K extends RelayTypeName>(bus: Bus, options:
       try {
         consumed = decodeDelivery<K>(m, accepted, options.verify);
       } catch (err) {
-        options.onRefused?.(err, m.subject, m.info.streamSequence);
         // A bare +TERM: 2.9 ignores one with a reason.
         m.term();
+        try {
+          options.onRefused?.(err, m.subject, m.info.streamSequence);
+        } catch {
+          // The caller's report of a refused message must not end the iteration.
+        }
         continue;
       }
       yield {

@@ -1,7 +1,7 @@
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { StreamName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
-import { headersToRecord } from './publish.js';
+import { readableHeaders } from './header-record.js';
 
 /** A message as stored in a stream. */
 export interface StoredMessage {
@@ -81,7 +81,18 @@ export async function getStoredMessage(bus: Bus, stream: StreamName, seq: number
     .jsm.streams.getMessage(stream, { seq })
     .catch(() => undefined);
   if (!m) return undefined;
-  return { stream, seq: m.seq, subject: m.subject, time: m.time, headers: headersToRecord(m.header), data: m.data };
+  return { stream, seq: m.seq, subject: m.subject, time: m.time, headers: readableHeaders(() => m.header), data: m.data };
+}
+
+/**
+ * One stored message by sequence: undefined only when the stream has no
+ * message there (expired, deleted, never written).
+ * @throws the server's or client's error for anything else (no permission, no stream, timeout), so the caller can retry.
+ */
+export async function fetchStoredMessage(bus: Bus, stream: StreamName, seq: number): Promise<StoredMessage | undefined> {
+  const m = await internals(bus).jsm.streams.getMessage(stream, { seq });
+  if (!m) return undefined;
+  return { stream, seq: m.seq, subject: m.subject, time: m.time, headers: readableHeaders(() => m.header), data: m.data };
 }
 
 /**
@@ -137,5 +148,5 @@ async function nothingToRead(consumer: { info(cached?: boolean): Promise<{ num_p
 }
 
 function toStored(m: JsMsg): StoredMessage {
-  return { stream: m.info.stream, seq: m.seq, subject: m.subject, time: m.time, headers: headersToRecord(m.headers), data: m.data };
+  return { stream: m.info.stream, seq: m.seq, subject: m.subject, time: m.time, headers: readableHeaders(() => m.headers), data: m.data };
 }

@@ -1,7 +1,7 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { isInboxSubject } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
-import { headersToRecord } from './publish.js';
+import { headersToRecord } from './header-record.js';
 
 /** A core-NATS request or reply: bytes and headers. */
 export interface Envelope {

@@ -15,11 +15,16 @@ export const tenantConsumers = {
     filterSubject: subjectFilters.referrals({ hotline }),
     ackWaitMs: 60_000,
   }),
-  /** Notices to the hotlines of a country: `relay.notice.<CC>.hotline.*`. */
-  hotlineNotices: (hotline: string, country: string): ConsumerSpec => ({
+  /**
+   * The notices addressed to one hotline: `relay.notice.<CC>.hotline.<hotline>.*`
+   * (decision 0091), never another hotline's. `country` undefined reads the
+   * hotline's notices of every country: only for the fallback recipient, whose
+   * notices carry the hosting country (decision 0030).
+   */
+  hotlineNotices: (hotline: string, country: string | undefined): ConsumerSpec => ({
     stream: StreamName.Notices,
     durable: `hotline-${idToken('hotline', hotline)}-notices`,
-    filterSubject: subjectFilters.notices({ country, audience: Audience.AUDIENCE_HOTLINE }),
+    filterSubject: subjectFilters.notices({ ...(country === undefined ? {} : { country }), hotline }),
     ackWaitMs: 60_000,
   }),
   /** A country's police notices: `relay.notice.<CC>.police.*`. */
@@ -40,8 +45,12 @@ export const tenantConsumers = {
 
 /** Every tenant that reads from the relay. */
 export interface TenantList {
-  /** Hotlines with their country; `notices: false` for a recipient that gets referrals only (the fallback). */
-  readonly hotlines: readonly { readonly id: string; readonly country: string; readonly notices?: boolean }[];
+  /**
+   * Hotlines whose membership is confirmed, with their country, and the
+   * fallback recipient (`fallback: true`: its notices come from every country).
+   * An unconfirmed hotline is not in the list: it gets no user and no consumer.
+   */
+  readonly hotlines: readonly { readonly id: string; readonly country: string; readonly fallback?: boolean }[];
   readonly policeCountries: readonly string[];
   readonly authorityCountries: readonly string[];
 }
@@ -51,7 +60,7 @@ export function tenantConsumerSpecs(tenants: TenantList): ConsumerSpec[] {
   return [
     ...tenants.hotlines.flatMap((h) => [
       tenantConsumers.hotlineReferrals(h.id),
-      ...(h.notices === false ? [] : [tenantConsumers.hotlineNotices(h.id, h.country)]),
+      tenantConsumers.hotlineNotices(h.id, h.fallback === true ? undefined : h.country),
     ]),
     ...tenants.policeCountries.map((cc) => tenantConsumers.policeNotices(cc)),
     ...tenants.authorityCountries.map((cc) => tenantConsumers.authorityNotices(cc)),

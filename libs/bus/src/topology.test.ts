@@ -1,6 +1,7 @@
 import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { KvBucket, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { internals } from './connection.js';
 import { type Bus, busConfigFromEnv, connectBus, ensureTopology } from './index.js';
 
 let server: NatsServer;
@@ -26,5 +27,17 @@ describe('ensureTopology', () => {
     const second = await ensureTopology(bus, { replicas: 1, maxAgeMs: { [StreamName.Rechecks]: 60 * 60 * 1000 } });
     expect(second[StreamName.Rechecks]).toBe('updated');
     expect(Object.entries(second).filter(([, r]) => r !== 'unchanged')).toEqual([[StreamName.Rechecks, 'updated']]);
+  });
+
+  it('creates AUDIT_MIRROR as an undeletable mirror of AUDIT, and never changes it afterwards', async () => {
+    const { jsm } = internals(bus);
+    const made = (await jsm.streams.info(StreamName.AuditMirror)).config;
+    expect(made).toMatchObject({ mirror: { name: StreamName.Audit }, deny_delete: true, deny_purge: true, max_msgs: -1, max_bytes: -1 });
+    expect(made.max_age).toBeGreaterThan((await jsm.streams.info(StreamName.Audit)).config.max_age);
+
+    // Changing it is the admin's business: a service that runs ensureTopology needs no right on it but STREAM.INFO.
+    const again = await ensureTopology(bus, { replicas: 1, maxAgeMs: { [StreamName.AuditMirror]: 60 * 60 * 1000 } });
+    expect(again[StreamName.AuditMirror]).toBe('unchanged');
+    expect((await jsm.streams.info(StreamName.AuditMirror)).config.max_age).toBe(made.max_age);
   });
 });

@@ -39,12 +39,33 @@ export const STREAM_SPECS: readonly StreamSpec[] = [
   { name: StreamName.Archive, subjects: [`${SubjectRoot.Archive}.>`], description: 'Anonymised referrals and notices, for statistics', maxAgeMs: 10 * 365 * DAY, duplicateWindowMs: DAY },
 ];
 
+/** A stream that copies another (a JetStream mirror). */
+export interface MirrorSpec {
+  readonly name: StreamName;
+  /** The stream it copies, with the same sequences, subjects, headers and times. */
+  readonly source: StreamName;
+  readonly description: string;
+  /** Messages older than this are removed, ms; longer than the source's. */
+  readonly maxAgeMs: number;
+}
+
+/**
+ * AUDIT_MIRROR keeps every audit record even when AUDIT is shrunk, sealed
+ * short or re-filled; `verifyAuditChain` compares the two (decision 0096).
+ * It refuses purges and deletes and keeps records twice as long as AUDIT.
+ */
+export const MIRROR_SPECS: readonly MirrorSpec[] = [
+  { name: StreamName.AuditMirror, source: StreamName.Audit, description: 'Copy of AUDIT that no runtime or operator user may change', maxAgeMs: 10 * 365 * DAY },
+];
+
 /** The settings of one KV bucket. */
 export interface KvSpec {
   readonly bucket: KvBucket;
   readonly description: string;
   /** Revisions kept per key. */
   readonly history: number;
+  /** A key's value is removed this long after its last write, ms; absent: kept for ever. */
+  readonly maxAgeMs?: number;
 }
 
 /** Every KV bucket of DESIGN §3. */
@@ -52,6 +73,10 @@ export const KV_SPECS: readonly KvSpec[] = [
   { bucket: KvBucket.Cases, description: 'Case state per case id', history: 1 },
   { bucket: KvBucket.HostingHistory, description: 'Latest hosting observation per case', history: 10 },
   { bucket: KvBucket.Directory, description: 'Hotline directory', history: 20 },
+  // Kept for ever: a report id stays one report for ever, after REPORTS (90 days) has let the report go (decision 0092).
+  { bucket: KvBucket.Intake, description: 'Digest and REPORTS sequence per source report id', history: 1 },
+  // A window is one minute; two leave room for clock skew between gateway copies (decision 0093).
+  { bucket: KvBucket.RateLimits, description: 'Reports per source per minute, shared by every gateway', history: 1, maxAgeMs: 2 * MINUTE },
 ];
 
 /** Overrides of the default topology. */
@@ -117,6 +142,9 @@ function streamConfig(spec: StreamSpec, options: TopologyOptions): Partial<Strea
 /**
  * Creates every stream and KV bucket of DESIGN §3, or brings existing ones to
  * the wanted settings. Safe to run from every service at every start.
+ * Mirrors ({@link MIRROR_SPECS}) are created when absent and never updated:
+ * changing AUDIT_MIRROR is for the admin identity alone, so a service that
+ * finds it exists needs no right on it but `STREAM.INFO`.
  * Streams and buckets are independent, so they are ensured concurrently: one
  * JetStream API round trip per stream or bucket when nothing changes (every
  * service runs this on its start-up path).
@@ -125,8 +153,10 @@ function streamConfig(spec: StreamSpec, options: TopologyOptions): Partial<Strea
 export async function ensureTopology(bus: Bus, options: TopologyOptions): Promise<TopologyReport> {
   const { jsm, js } = internals(bus);
   const kvm = new Kvm(js);
+  const streams = new Map(STREAM_SPECS.map((spec) => [spec.name, ensureStream(jsm, spec, options)] as const));
   const outcomes = await Promise.allSettled([
-    ...STREAM_SPECS.map(async (spec) => [spec.name, await ensureStream(jsm, spec, options)] as const),
+    ...[...streams].map(async ([name, outcome]) => [name, await outcome] as const),
+    ...MIRROR_SPECS.map(async (spec) => [spec.name, await ensureMirror(jsm, spec, options, streams.get(spec.source))] as const),
     ...KV_SPECS.map(async (spec) => [spec.bucket, await ensureBucket(jsm, kvm, spec, options)] as const),
   ]);
   const report: TopologyReport = {};
@@ -160,6 +190,33 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: To
   }
 }
 
+async function ensureMirror(jsm: JetStreamManager, spec: MirrorSpec, options: TopologyOptions, source: Promise<unknown> | undefined): Promise<Outcome> {
+  try {
+    const info = await jsm.streams.info(spec.name).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    if (info) return 'unchanged';
+    // Made after its source: a mirror of a stream that does not exist yet waits seconds before it tries again.
+    await source?.catch(() => undefined);
+    await jsm.streams.add({
+      name: spec.name,
+      description: spec.description,
+      mirror: { name: spec.source },
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: ns(options.maxAgeMs?.[spec.name] ?? spec.maxAgeMs),
+      num_replicas: options.replicas,
+      deny_delete: true,
+      deny_purge: true,
+    });
+    return 'created';
+  } catch (err) {
+    throw new TopologyError(`mirror ${spec.name}`, err);
+  }
+}
+
 async function ensureBucket(jsm: JetStreamManager, kvm: Kvm, spec: KvSpec, options: TopologyOptions): Promise<Outcome> {
   const stream = `KV_${spec.bucket}`;
   try {
@@ -170,11 +227,12 @@ async function ensureBucket(jsm: JetStreamManager, kvm: Kvm, spec: KvSpec, optio
     const created = info === undefined;
     if (!info) {
       // The client makes the bucket's stream (subjects, rollups, discard policy) as every other client expects it.
-      await kvm.create(spec.bucket, { history: spec.history, replicas: options.replicas, description: spec.description });
+      await kvm.create(spec.bucket, { history: spec.history, replicas: options.replicas, description: spec.description, ttl: spec.maxAgeMs ?? 0 });
       info = await jsm.streams.info(stream);
     }
-    if (info.config.num_replicas !== options.replicas || info.config.max_msgs_per_subject !== spec.history) {
-      await jsm.streams.update(stream, { ...info.config, num_replicas: options.replicas, max_msgs_per_subject: spec.history });
+    const maxAge = ns(spec.maxAgeMs ?? 0);
+    if (info.config.num_replicas !== options.replicas || info.config.max_msgs_per_subject !== spec.history || info.config.max_age !== maxAge) {
+      await jsm.streams.update(stream, { ...info.config, num_replicas: options.replicas, max_msgs_per_subject: spec.history, max_age: maxAge });
       return 'updated';
     }
     return created ? 'created' : 'unchanged';

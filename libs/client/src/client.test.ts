@@ -20,12 +20,20 @@ afterAll(async () => {
 const referral = (id: string, country: string, hotline: string) => ({ ...exampleMessage(RelayType.Referral), id, jurisdiction: country, hotline });
 const publishReferral = (id: string, country: string, hotline: string) =>
   publishMessage(bus, subjects.referral(country, hotline), RelayType.Referral, referral(id, country, hotline), { msgId: `dispatcher:${id}`, origin: 'dispatcher' });
-const notice = (id: string, country: string, audience: Audience) => ({ ...exampleMessage(RelayType.Notice), id, country, audience });
+const notice = (id: string, country: string, audience: Audience, hotline = '') => ({ ...exampleMessage(RelayType.Notice), id, country, audience, hotline });
 const publishNotice = (id: string, country: string, audience: Audience) =>
   publishMessage(bus, subjects.notice(country, audience, NoticeKind.NOTICE_KIND_POLICE_REFERRAL), RelayType.Notice, notice(id, country, audience), {
     msgId: `dispatcher:${id}`,
     origin: 'dispatcher',
   });
+const publishHotlineNotice = (id: string, country: string, hotline: string) =>
+  publishMessage(
+    bus,
+    subjects.notice(country, Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, hotline),
+    RelayType.Notice,
+    { ...notice(id, country, Audience.AUDIENCE_HOTLINE, hotline), kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT },
+    { msgId: `dispatcher:${id}`, origin: 'dispatcher' },
+  );
 
 describe('the hotline client', () => {
   it('delivers only this hotline referrals, and redelivers one that was not acked', async () => {
@@ -58,6 +66,26 @@ describe('the hotline client', () => {
     expect(stored[0]?.headers['Relay-Origin']).toBe('eokm');
   });
 
+  it('delivers only the notices addressed to this hotline, not those of the other hotlines of its country', async () => {
+    await publishHotlineNotice('ntc_eco_1', 'DE', 'eco');
+    await publishHotlineNotice('ntc_fsm', 'DE', 'fsm');
+    await publishHotlineNotice('ntc_eco_2', 'DE', 'eco');
+
+    const read = async (hotline: string, n: number): Promise<string[]> => {
+      const notices = await hotlineClient(bus, { hotline, country: 'DE', createConsumer: true }).notices();
+      const ids: string[] = [];
+      for await (const d of notices) {
+        ids.push(d.message.id);
+        await d.ack();
+        if (ids.length === n) break;
+      }
+      await notices.close();
+      return ids;
+    };
+    expect(await read('eco', 2)).toEqual(['ntc_eco_1', 'ntc_eco_2']);
+    expect(await read('fsm', 1)).toEqual(['ntc_fsm']);
+  });
+
   it('says what to do when its consumer does not exist', async () => {
     const err: unknown = await hotlineClient(bus, { hotline: 'nobody', country: 'NL' })
       .referrals()
@@ -71,7 +99,7 @@ describe('the police client', () => {
   it('reads only police notices of its own country', async () => {
     await publishNotice('ntc_nl_police', 'NL', Audience.AUDIENCE_POLICE);
     await publishNotice('ntc_de_police', 'DE', Audience.AUDIENCE_POLICE);
-    await publishNotice('ntc_nl_hotline', 'NL', Audience.AUDIENCE_HOTLINE);
+    await publishHotlineNotice('ntc_nl_hotline', 'NL', 'eokm');
     await publishNotice('ntc_nl_police_2', 'NL', Audience.AUDIENCE_POLICE);
 
     const notices = await policeClient(bus, { country: 'NL', createConsumer: true }).notices();

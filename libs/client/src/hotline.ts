@@ -7,8 +7,11 @@ import { bindTenantConsumer } from './bind.js';
 export interface HotlineClientOptions {
   /** Lower-case hotline id from the directory, e.g. `eokm`. */
   readonly hotline: string;
-  /** The hotline's country (for its notices), e.g. `NL`. */
-  readonly country: string;
+  /**
+   * The hotline's country, e.g. `NL`: its notices are `relay.notice.<country>.hotline.<hotline>.*`.
+   * Omitted only by the fallback recipient, whose notices carry the hosting country.
+   */
+  readonly country?: string;
   /** The hotline's intake API key (for {@link HotlineClient.submitReport}). */
   readonly apiKey?: string;
   /** Create the tenant consumers if missing (development servers only). */
@@ -28,7 +31,7 @@ export interface HotlineClient {
   submitReport(body: string | object, format?: ReportFormat): Promise<Receipt>;
   /** The referrals routed to this hotline, oldest first, each to be acked. */
   referrals(): Promise<Deliveries<Referral>>;
-  /** Notices for the hotlines of this hotline's country (case moved, hoster changed, ...). */
+  /** The notices addressed to this hotline (case moved, hoster changed, ...); never another hotline's. */
   notices(): Promise<Deliveries<Notice>>;
   /**
    * Reports progress on a referral (ICCAM actions: LEA, ISP, CR, CU, MO, NI).

@@ -20,6 +20,13 @@ export interface Directory {
   readonly file: DirectoryFile;
   /** Hotline by id. */
   hotline(id: string): HotlineEntry | undefined;
+  /**
+   * True when the hotline may receive anything from the relay: its INHOPE
+   * membership is confirmed by a source (`membership: member`) or an operator
+   * confirmed it by naming it in `routing` (decision 0030). Only confirmed
+   * hotlines get a NATS user, consumers and notices (decision 0091).
+   */
+  confirmed(id: string): boolean;
   /** The hotline that takes cases hosted in `country`, if it has a routable one. */
   routingHotline(country: string): HotlineEntry | undefined;
   /** The authority of `country` that can order removal, if any. */
@@ -58,12 +65,17 @@ export function parseDirectory(raw: unknown, where = 'directory'): Directory {
     const h = byId.get(choice.hotline);
     if (h) routes.set(cc, h);
   }
+  const confirmed = new Set([
+    ...data.hotlines.filter((h) => h.membership === Membership.Member).map((h) => h.id),
+    ...Object.values(data.routing).map((choice) => choice.hotline),
+  ]);
   const authorities = new Map(data.authorities.filter((a) => a.removalOrders).map((a) => [a.country, a]));
   const police = new Map(data.police.map((p) => [p.country, p]));
   return Object.freeze({
     data,
     file: raw as DirectoryFile,
     hotline: (id: string) => byId.get(id),
+    confirmed: (id: string) => confirmed.has(id),
     routingHotline: (cc: string) => routes.get(cc),
     removalAuthority: (cc: string) => authorities.get(cc),
     police: (cc: string) => police.get(cc),

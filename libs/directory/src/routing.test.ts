@@ -55,6 +55,15 @@ describe('routeObservation', () => {
     expect(route).toMatchObject({ kind: 'refer', hotline: 'interpol', notices: [] });
   });
 
+  it('sends no notice to a reporter whose membership is not confirmed: it has no consumer to read it', () => {
+    const route = routeObservation(at({ country: 'RU' }), directory, ['cybertip-ca', 'iwf']);
+    expect(route).toMatchObject({
+      kind: 'refer',
+      hotline: 'interpol',
+      notices: [{ kind: NoticeKind.NOTICE_KIND_NO_HOTLINE, audience: Audience.AUDIENCE_HOTLINE, country: 'GB', hotline: 'iwf' }],
+    });
+  });
+
   it('treats a country whose only hotline has unknown membership as a country without a hotline', () => {
     expect(routeObservation(at({ country: 'CA' }), directory, ['iwf'])).toMatchObject({
       hotline: 'interpol',

@@ -45,7 +45,7 @@ export type Route =
  *   with a CDN-origin-request notice;
  * - no routable hotline in the country: the directory's fallback recipient
  *   (NO_HOTLINE_FALLBACK) and a no-hotline notice to the reporting hotline
- *   (the first of `reportingSources` that is a hotline);
+ *   (the first of `reportingSources` that is a confirmed hotline);
  * - unroutable, unresolved or without a country: hold (the case waits for a
  *   recheck; it is never dropped).
  */
@@ -87,7 +87,8 @@ export function routeObservation(observation: HostingObservation, directory: Dir
   if (masked) {
     notices.push({ kind: NoticeKind.NOTICE_KIND_CDN_ORIGIN_REQUEST, audience: Audience.AUDIENCE_HOTLINE, country: cc, hotline: recipient });
   }
-  const reporter = reportingSources.map((s) => directory.hotline(s)).find((h) => h !== undefined);
+  // An unconfirmed hotline has no consumer to read a notice (decision 0091).
+  const reporter = reportingSources.map((s) => directory.hotline(s)).find((h) => h !== undefined && directory.confirmed(h.id));
   if (reporter) {
     notices.push({ kind: NoticeKind.NOTICE_KIND_NO_HOTLINE, audience: Audience.AUDIENCE_HOTLINE, country: reporter.country, hotline: reporter.id });
   }

@@ -8,4 +8,4 @@ export type { Metrics } from './metrics.js';
 export { startOpsServer } from './ops-server.js';
 export type { OpsServer } from './ops-server.js';
 export { observeJetStream } from './jetstream-gauges.js';
-export type { JetStreamGaugeOptions } from './jetstream-gauges.js';
+export type { JetStreamGaugeOptions, ObservedConsumer } from './jetstream-gauges.js';

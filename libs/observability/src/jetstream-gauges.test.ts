@@ -16,14 +16,19 @@ describe('observeJetStream', () => {
       }
       const metrics = createMetrics('gauges-test');
       const stop = observeJetStream(bus, metrics, { consumers: [{ stream: StreamName.Status, durable: 'lagging' }], streams: [StreamName.Status, StreamName.Dlq], intervalMs: 50 });
+      const expected = [
+        'relay_consumer_pending{stream="STATUS",consumer="lagging",service="gauges-test"} 3',
+        'relay_stream_messages{stream="STATUS",service="gauges-test"} 3',
+        'relay_stream_messages{stream="DLQ",service="gauges-test"} 0',
+        'relay_consumer_ack_pending{stream="STATUS",consumer="lagging",service="gauges-test"} 0',
+      ];
+      // Each gauge is read by its own request: wait until every one has been (a busy machine answers them apart).
       const text = await waitFor(async () => {
         const t = await metrics.registry.metrics();
-        return t.includes('relay_consumer_pending{stream="STATUS",consumer="lagging",service="gauges-test"} 3') ? t : undefined;
+        return expected.every((line) => t.includes(line)) ? t : undefined;
       });
       stop();
-      expect(text).toContain('relay_stream_messages{stream="STATUS",service="gauges-test"} 3');
-      expect(text).toContain('relay_stream_messages{stream="DLQ",service="gauges-test"} 0');
-      expect(text).toContain('relay_consumer_ack_pending{stream="STATUS",consumer="lagging",service="gauges-test"} 0');
+      for (const line of expected) expect(text).toContain(line);
     } finally {
       await bus.close();
       await server.dispose();

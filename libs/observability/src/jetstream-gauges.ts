@@ -2,10 +2,16 @@ import { type Bus, consumerLag, streamState } from '@relay/bus';
 import type { StreamName } from '@relay/wire';
 import type { Metrics } from './metrics.js';
 
+/** A durable consumer whose lag is exported. */
+export interface ObservedConsumer {
+  readonly stream: StreamName;
+  readonly durable: string;
+}
+
 /** What {@link observeJetStream} polls. */
 export interface JetStreamGaugeOptions {
-  /** Durable consumers whose backlog this service owns. */
-  readonly consumers: readonly { readonly stream: StreamName; readonly durable: string }[];
+  /** Durable consumers whose backlog this service owns; a function when the set changes (read at every poll). */
+  readonly consumers: readonly ObservedConsumer[] | (() => readonly ObservedConsumer[]);
   /** Streams whose size to export (e.g. DLQ). */
   readonly streams?: readonly StreamName[];
   /** Poll interval, ms. Default 10 s. */
@@ -24,7 +30,7 @@ export function observeJetStream(bus: Bus, metrics: Metrics, options: JetStreamG
   const ackPending = metrics.gauge('relay_consumer_ack_pending', 'Messages delivered but not yet acknowledged', ['stream', 'consumer']);
   const size = metrics.gauge('relay_stream_messages', 'Messages stored in a stream', ['stream']);
   const poll = async (): Promise<void> => {
-    for (const c of options.consumers) {
+    for (const c of typeof options.consumers === 'function' ? options.consumers() : options.consumers) {
       const lag = await consumerLag(bus, c.stream, c.durable).catch(() => undefined);
       if (!lag) continue;
       pending.set({ stream: c.stream, consumer: c.durable }, lag.pending);

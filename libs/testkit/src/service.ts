@@ -12,9 +12,9 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export interface ServiceProcess {
   readonly name: string;
   readonly pid: number;
-  /** Port of its `/healthz` and `/metrics`. */
+  /** Port of its `/healthz` and `/metrics` (the gateway's also `/openapi.json` and `/docs`). */
   readonly opsPort: number;
-  /** Its HTTP API port (gateway), when it has one. */
+  /** Its public HTTP API port (gateway: `/v1/reports`, `/healthz`), when it has one. */
   readonly httpPort: number | undefined;
   /**
    * Start-up time, ms: from just before the spawn to the first 200 from
@@ -88,7 +88,8 @@ export async function startService(name: string, options: ServiceOptions): Promi
   process.once('exit', killOnExit);
   void exited.then(() => process.off('exit', killOnExit));
 
-  const healthPort = httpPort ?? opsPort;
+  // Every service answers /healthz on its ops port; the gateway's API port answers it too, for load balancers.
+  const healthPort = opsPort;
   let startedInMs: number;
   try {
     startedInMs = await waitFor(

@@ -25,6 +25,17 @@ export const Header = {
   DlqSigner: 'Relay-Dlq-Signer',
   /** On DLQ entries: the original `Relay-Signature`, restored when the entry is redriven. */
   DlqSignature: 'Relay-Dlq-Signature',
+  /**
+   * On DLQ entries: the original header names the entry does not carry, comma-separated
+   * (names NATS or the DLQ itself interpret: `Nats-*`, `Relay-Dlq-*`, `Relay-Error`, case variants
+   * of the contract headers). The original in `Relay-Dlq-Source` still has them.
+   */
+  DlqDropped: 'Relay-Dlq-Dropped',
+  /**
+   * On a minimal DLQ entry (no payload, no original headers): why the full entry could not
+   * be stored, as `<code>: <message>`. Read the original from `Relay-Dlq-Source`.
+   */
+  DlqMinimal: 'Relay-Dlq-Minimal',
   /** Id of the nkey that signed the message (provenance). */
   Signer: 'Relay-Signer',
   /** Base64url ed25519 signature over payload and Relay-* headers. */

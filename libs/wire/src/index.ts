@@ -64,3 +64,21 @@ export { INBOX_ROOT, isInboxSubject } from './inbox.js';
 export { childTraceparent, newTraceparent, traceIdOf } from './trace.js';
 export { exampleMessage } from './examples.js';
 export { KvBucket, StreamName } from './streams.js';
+export {
+  encodedHashBytes,
+  encodedUrlBytes,
+  HASH_BUDGET_BYTES,
+  HASH_VALUE_BYTES,
+  lengthDelimitedBytes,
+  MAX_HASH_VALUE_BYTES,
+  MAX_HASHES,
+  MAX_OBSERVED_ADDRESSES,
+  MAX_OBSERVED_CNAMES,
+  MAX_REPORT_BYTES,
+  MAX_URL_BYTES_TOTAL,
+  MAX_URL_LENGTH,
+  MAX_URLS,
+  NATS_MAX_PAYLOAD_BYTES,
+  PAYLOAD_HEADROOM_BYTES,
+  REPORT_FIXED_BYTES,
+} from './limits.js';

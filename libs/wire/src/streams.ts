@@ -8,6 +8,8 @@ export const StreamName = {
   Rechecks: 'RECHECKS',
   Dlq: 'DLQ',
   Audit: 'AUDIT',
+  /** A mirror of AUDIT that no runtime or operator user may change (decision 0096). */
+  AuditMirror: 'AUDIT_MIRROR',
   Archive: 'ARCHIVE',
 } as const;
 export type StreamName = (typeof StreamName)[keyof typeof StreamName];
@@ -20,5 +22,13 @@ export const KvBucket = {
   HostingHistory: 'relay-hosting',
   /** The hotline directory; its revision is recorded on every referral. */
   Directory: 'relay-directory',
+  /**
+   * The gateway's intake ledger: per `<source>.<sourceReportId>` the digest of
+   * the report first accepted under that id and its REPORTS sequence, so an
+   * id stays one report for ever (decision 0092).
+   */
+  Intake: 'relay-intake',
+  /** Per-source intake counts per minute, shared by every gateway copy (decision 0093). */
+  RateLimits: 'relay-rate-limits',
 } as const;
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket];

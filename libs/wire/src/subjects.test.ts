@@ -33,8 +33,11 @@ describe('subject builders', () => {
     expect(subjects.notice('NL', Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_POLICE_REFERRAL)).toBe(
       'relay.notice.NL.police.police-referral',
     );
-    expect(subjects.notice('DE', Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_CDN_ORIGIN_REQUEST)).toBe(
-      'relay.notice.DE.hotline.cdn-origin-request',
+    expect(subjects.notice('DE', Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_CDN_ORIGIN_REQUEST, 'eco')).toBe(
+      'relay.notice.DE.hotline.eco.cdn-origin-request',
+    );
+    expect(subjects.notice('NL', Audience.AUDIENCE_AUTHORITY, NoticeKind.NOTICE_KIND_DEADLINE_ESCALATION)).toBe(
+      'relay.notice.NL.authority.deadline-escalation',
     );
     expect(subjects.status('jugendschutz-net')).toBe('relay.status.jugendschutz-net');
     expect(subjects.recheck('XX')).toBe('relay.recheck.XX');
@@ -50,27 +53,74 @@ describe('subject builders', () => {
     );
   });
 
+  it('addresses a hotline notice to one hotline and never to a whole country', () => {
+    expect(() => subjects.notice('DE', Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT)).toThrow(InvalidSubjectTokenError);
+    expect(() => subjects.notice('NL', Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_POLICE_REFERRAL, 'eokm')).toThrow(InvalidSubjectTokenError);
+    for (const token of HOSTILE) {
+      expect(() => subjects.notice('DE', Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, token)).toThrow(InvalidSubjectTokenError);
+    }
+  });
+
   it('builds wildcard filters only where a token is left out', () => {
     expect(subjectFilters.referrals({ hotline: 'eokm' })).toBe('relay.referral.*.eokm');
     expect(subjectFilters.notices({ country: 'NL', audience: Audience.AUDIENCE_POLICE })).toBe('relay.notice.NL.police.*');
+    expect(subjectFilters.notices({ country: 'DE', hotline: 'eco' })).toBe('relay.notice.DE.hotline.eco.*');
+    expect(subjectFilters.notices({ hotline: 'interpol' })).toBe('relay.notice.*.hotline.interpol.*');
+    expect(subjectFilters.notices({ audience: Audience.AUDIENCE_HOTLINE, kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT })).toBe(
+      'relay.notice.*.hotline.*.case-moved-out',
+    );
+    expect(subjectFilters.notices({ country: 'DE', audience: Audience.AUDIENCE_HOTLINE })).toBe('relay.notice.DE.hotline.>');
+    expect(subjectFilters.notices({ country: 'DE' })).toBe('relay.notice.DE.>');
     expect(() => subjectFilters.referrals({ hotline: '>' })).toThrow(InvalidSubjectTokenError);
+    expect(() => subjectFilters.notices({ hotline: '*' })).toThrow(InvalidSubjectTokenError);
+    expect(() => subjectFilters.notices({ audience: Audience.AUDIENCE_POLICE, hotline: 'eco' })).toThrow(InvalidSubjectTokenError);
+    expect(() => subjectFilters.notices({ kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT })).toThrow(InvalidSubjectTokenError);
   });
 });
 
 describe('parseSubject', () => {
   it('takes apart every subject the builders make', () => {
     expect(parseSubject(subjects.referral('NL', 'eokm'))).toEqual({ kind: 'referral', country: 'NL', hotline: 'eokm' });
-    expect(parseSubject(subjects.notice('DE', Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT))).toEqual({
+    expect(parseSubject(subjects.notice('DE', Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, 'fsm'))).toEqual({
       kind: 'notice',
       country: 'DE',
       audience: Audience.AUDIENCE_HOTLINE,
       noticeKind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT,
+      hotline: 'fsm',
+    });
+    expect(parseSubject(subjects.notice('NL', Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_RELOCATION_IN))).toEqual({
+      kind: 'notice',
+      country: 'NL',
+      audience: Audience.AUDIENCE_POLICE,
+      noticeKind: NoticeKind.NOTICE_KIND_RELOCATION_IN,
     });
     expect(parseSubject('relay.intake.submit')).toEqual({ kind: 'intake-submit' });
     expect(parseSubject('relay.report.ncmec')).toEqual({ kind: 'report', source: 'ncmec' });
   });
 
-  it.each(['relay.referral.NL.*', 'relay.referral.NL', 'relay.notice.NL.police.unknown-kind', 'relay.report.a.b', 'nats.x', 'relay.what.NL'])(
+  it('still reads a country-wide hotline notice stored before decision 0091, marked legacy', () => {
+    expect(parseSubject('relay.notice.DE.hotline.case-moved-out')).toEqual({
+      kind: 'notice',
+      country: 'DE',
+      audience: Audience.AUDIENCE_HOTLINE,
+      noticeKind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT,
+      legacy: true,
+    });
+  });
+
+  it.each([
+    'relay.referral.NL.*',
+    'relay.referral.NL',
+    'relay.notice.NL.police.unknown-kind',
+    'relay.notice.NL.police.eokm.police-referral',
+    'relay.notice.DE.hotline.eco',
+    'relay.notice.DE.hotline.*.case-moved-out',
+    'relay.notice.DE.hotline.ECO.case-moved-out',
+    'relay.notice.DE.hotline.eco.case-moved-out.x',
+    'relay.report.a.b',
+    'nats.x',
+    'relay.what.NL',
+  ])(
     'refuses %j with a typed error',
     (s) => {
       expect(() => parseSubject(s)).toThrow(InvalidSubjectError);

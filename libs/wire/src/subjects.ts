@@ -60,6 +60,19 @@ export function noticeKindToken(kind: NoticeKind): string {
   return enumToken(NoticeKind[kind], 'NOTICE_KIND_');
 }
 
+const HOTLINE_AUDIENCE = 'hotline';
+
+/** The recipient part of a notice subject: `police`, `authority` or `hotline.<id>`. */
+function noticeRecipient(audience: Audience, hotline: string | undefined): string {
+  const token = audienceToken(audience);
+  if (audience === Audience.AUDIENCE_HOTLINE) {
+    if (hotline === undefined) throw new InvalidSubjectTokenError('hotline', '', 'a hotline notice is addressed to one hotline (decision 0091)');
+    return `${token}.${idToken('hotline', hotline)}`;
+  }
+  if (hotline !== undefined) throw new InvalidSubjectTokenError('hotline', hotline, `only hotline notices name a hotline, not ${token} notices`);
+  return token;
+}
+
 function enumToken(name: string | undefined, prefix: string): string {
   return (name ?? '').slice(prefix.length).toLowerCase().replaceAll('_', '-');
 }
@@ -77,8 +90,13 @@ export const subjects = {
   hosting: (country: string): string => `${SubjectRoot.Hosting}.${countryToken(country)}`,
   referral: (country: string, hotline: string): string =>
     `${SubjectRoot.Referral}.${countryToken(country)}.${idToken('hotline', hotline)}`,
-  notice: (country: string, audience: Audience, kind: NoticeKind): string =>
-    `${SubjectRoot.Notice}.${countryToken(country)}.${audienceToken(audience)}.${noticeKindToken(kind)}`,
+  /**
+   * A notice: `relay.notice.<CC>.police.<kind>`, `relay.notice.<CC>.authority.<kind>`, or, addressed to
+   * one hotline, `relay.notice.<CC>.hotline.<hotline>.<kind>` (decision 0091). `hotline` is required
+   * for the hotline audience and refused for the others.
+   */
+  notice: (country: string, audience: Audience, kind: NoticeKind, hotline?: string): string =>
+    `${SubjectRoot.Notice}.${countryToken(country)}.${noticeRecipient(audience, hotline)}.${noticeKindToken(kind)}`,
   status: (hotline: string): string => `${SubjectRoot.Status}.${idToken('hotline', hotline)}`,
   recheck: (country: string): string => `${SubjectRoot.Recheck}.${countryToken(country)}`,
   dlq: (service: string): string => `${SubjectRoot.Dlq}.${idToken('service', service)}`,
@@ -98,10 +116,33 @@ export const subjectFilters = {
     `${SubjectRoot.Referral}.${f.country === undefined ? '*' : countryToken(f.country)}.${
       f.hotline === undefined ? '*' : idToken('hotline', f.hotline)
     }`,
-  notices: (f: { country?: string; audience?: Audience; kind?: NoticeKind } = {}): string =>
-    `${SubjectRoot.Notice}.${f.country === undefined ? '*' : countryToken(f.country)}.${
-      f.audience === undefined ? '*' : audienceToken(f.audience)
-    }.${f.kind === undefined ? '*' : noticeKindToken(f.kind)}`,
+  /**
+   * Notices. A hotline (`hotline`, implies the hotline audience) gives
+   * `relay.notice.<CC|*>.hotline.<id>.<kind|*>`. The hotline audience without
+   * a hotline and without a kind gives `relay.notice.<CC|*>.hotline.>`, which
+   * also matches the country-wide hotline notices stored before decision 0091;
+   * no audience and no kind give `relay.notice.<CC|*>.>`.
+   * @throws InvalidSubjectTokenError for a hotline with the police or authority
+   * audience, or a kind without an audience (the two forms differ in length).
+   */
+  notices: (f: { country?: string; audience?: Audience; hotline?: string; kind?: NoticeKind } = {}): string => {
+    const cc = f.country === undefined ? '*' : countryToken(f.country);
+    const kind = f.kind === undefined ? '*' : noticeKindToken(f.kind);
+    if (f.hotline !== undefined || f.audience === Audience.AUDIENCE_HOTLINE) {
+      if (f.audience !== undefined && f.audience !== Audience.AUDIENCE_HOTLINE) {
+        throw new InvalidSubjectTokenError('hotline', f.hotline ?? '', `only hotline notices name a hotline, not ${audienceToken(f.audience)} notices`);
+      }
+      if (f.hotline === undefined && f.kind === undefined) return `${SubjectRoot.Notice}.${cc}.${HOTLINE_AUDIENCE}.>`;
+      return `${SubjectRoot.Notice}.${cc}.${HOTLINE_AUDIENCE}.${f.hotline === undefined ? '*' : idToken('hotline', f.hotline)}.${kind}`;
+    }
+    if (f.audience === undefined) {
+      if (f.kind !== undefined) {
+        throw new InvalidSubjectTokenError('audience', '', 'a notice kind filter needs an audience: hotline notices carry one more token');
+      }
+      return `${SubjectRoot.Notice}.${cc}.>`;
+    }
+    return `${SubjectRoot.Notice}.${cc}.${audienceToken(f.audience)}.${kind}`;
+  },
   status: (hotline?: string): string => `${SubjectRoot.Status}.${hotline === undefined ? '*' : idToken('hotline', hotline)}`,
   rechecks: (country?: string): string => `${SubjectRoot.Recheck}.${country === undefined ? '*' : countryToken(country)}`,
   dlq: (service?: string): string => `${SubjectRoot.Dlq}.${service === undefined ? '*' : idToken('service', service)}`,
@@ -113,7 +154,20 @@ export type ParsedSubject =
   | { readonly kind: 'report'; readonly source: string }
   | { readonly kind: 'hosting'; readonly country: string }
   | { readonly kind: 'referral'; readonly country: string; readonly hotline: string }
-  | { readonly kind: 'notice'; readonly country: string; readonly audience: Audience; readonly noticeKind: NoticeKind }
+  | {
+      readonly kind: 'notice';
+      readonly country: string;
+      readonly audience: Audience;
+      readonly noticeKind: NoticeKind;
+      /** The recipient of a hotline notice; absent for police and authority notices and for `legacy` ones. */
+      readonly hotline?: string;
+      /**
+       * A country-wide hotline notice, `relay.notice.<CC>.hotline.<kind>`, as published before
+       * decision 0091. Still parsed so that readers of NOTICES take stored ones in their stride;
+       * never built, and not a publish target.
+       */
+      readonly legacy?: true;
+    }
   | { readonly kind: 'status'; readonly hotline: string }
   | { readonly kind: 'recheck'; readonly country: string }
   | { readonly kind: 'dlq'; readonly service: string }
@@ -128,7 +182,7 @@ export function parseSubject(subject: string): ParsedSubject {
   const t = subject.split('.');
   if (t[0] !== 'relay') throw new InvalidSubjectError(subject, 'is not under relay.');
   try {
-    const [, root, a = '', b = '', c = ''] = t;
+    const [, root, a = '', b = ''] = t;
     const arity = (n: number): void => {
       if (t.length !== n) throw new InvalidSubjectError(subject, `must have ${n} tokens`);
     };
@@ -142,18 +196,8 @@ export function parseSubject(subject: string): ParsedSubject {
       case 'referral':
         arity(4);
         return { kind: 'referral', country: countryToken(a), hotline: idToken('hotline', b) };
-      case 'notice': {
-        arity(5);
-        const audience = enumFromToken(Audience, 'AUDIENCE_', b);
-        const noticeKind = enumFromToken(NoticeKind, 'NOTICE_KIND_', c);
-        if (audience === undefined || audience === Audience.AUDIENCE_UNSPECIFIED) {
-          throw new InvalidSubjectTokenError('audience', b, 'must be hotline, police or authority');
-        }
-        if (noticeKind === undefined || noticeKind === NoticeKind.NOTICE_KIND_UNSPECIFIED) {
-          throw new InvalidSubjectTokenError('notice kind', c, 'is not a NoticeKind');
-        }
-        return { kind: 'notice', country: countryToken(a), audience, noticeKind };
-      }
+      case 'notice':
+        return parseNotice(subject, t);
       case 'status':
         arity(3);
         return { kind: 'status', hotline: idToken('hotline', a) };
@@ -173,4 +217,25 @@ export function parseSubject(subject: string): ParsedSubject {
     if (err instanceof InvalidSubjectError) throw err;
     throw new InvalidSubjectError(subject, err instanceof Error ? err.message : String(err), err);
   }
+}
+
+function parseNotice(subject: string, t: readonly string[]): ParsedSubject {
+  const [, , cc = '', audienceText = ''] = t;
+  const audience = enumFromToken(Audience, 'AUDIENCE_', audienceText);
+  if (audience === undefined || audience === Audience.AUDIENCE_UNSPECIFIED) {
+    throw new InvalidSubjectTokenError('audience', audienceText, 'must be hotline, police or authority');
+  }
+  const hotlineAddressed = audience === Audience.AUDIENCE_HOTLINE && t.length === 6;
+  const legacy = audience === Audience.AUDIENCE_HOTLINE && t.length === 5;
+  if (!hotlineAddressed && t.length !== 5) {
+    throw new InvalidSubjectError(subject, audience === Audience.AUDIENCE_HOTLINE ? 'must have 6 tokens (relay.notice.<CC>.hotline.<hotline>.<kind>)' : 'must have 5 tokens');
+  }
+  const kindText = t[t.length - 1] ?? '';
+  const noticeKind = enumFromToken(NoticeKind, 'NOTICE_KIND_', kindText);
+  if (noticeKind === undefined || noticeKind === NoticeKind.NOTICE_KIND_UNSPECIFIED) {
+    throw new InvalidSubjectTokenError('notice kind', kindText, 'is not a NoticeKind');
+  }
+  const base = { kind: 'notice', country: countryToken(cc), audience, noticeKind } as const;
+  if (hotlineAddressed) return { ...base, hotline: idToken('hotline', t[4] ?? '') };
+  return legacy ? { ...base, legacy: true } : base;
 }

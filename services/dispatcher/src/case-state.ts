@@ -18,6 +18,8 @@ const outboxEntrySchema = z.object({
   /** The encoded protobuf, base64. */
   data: z.string(),
   traceparent: z.string().optional(),
+  /** A referral's hashes are added on publishing, from this report (decision 0094): the case never holds them. */
+  hashesFrom: z.object({ reportId: z.string(), seq: z.number().int().positive(), count: z.number().int().nonnegative() }).optional(),
 });
 
 const routingSchema = z.object({
@@ -56,7 +58,13 @@ export const caseSchema = z.object({
   openedAt: ms,
   /** Every source that reported the URL, in order of arrival. */
   sources: z.array(z.string()),
-  /** The observation that opened the case (proto3 JSON): report id, hashes, classification. */
+  /**
+   * Relay ids of the reports applied to the case (`deriveId('rpt', source,
+   * sourceReportId)`), the latest {@link REPORT_MEMORY}: only a report not
+   * among them reopens a closed case (decision 0095). Older cases lack it.
+   */
+  reports: z.array(z.string()).optional(),
+  /** The observation that opened the case (proto3 JSON): report id and stream sequence (where its hashes are), classification. */
   opening: z.unknown(),
   /** The latest observation that changed the case (proto3 JSON); routing never goes back past its `resolvedAt`. */
   hosting: z.unknown(),
@@ -66,6 +74,8 @@ export const caseSchema = z.object({
   asn: z.number().int().nonnegative(),
   routing: routingSchema.optional(),
   deadline: deadlineSchema.optional(),
+  /** The referral an authority order was applied to: one order per routing epoch (decision 0095). */
+  orderedOn: z.string().optional(),
   recheck: z.object({ seq: z.number().int().nonnegative(), nextAt: ms }),
   closed: z.object({ at: ms, action: z.number().int(), statusId: z.string() }).optional(),
   /** Recently applied status update ids, newest last (idempotency for redeliveries). */
@@ -84,6 +94,9 @@ export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 
 /** How many applied status ids a case remembers. */
 export const STATUS_MEMORY = 20;
+
+/** How many applied report ids a case remembers (about 40 bytes each). */
+export const REPORT_MEMORY = 100;
 
 /**
  * The case's recheck phase within the interval, ms: from the case id (a

@@ -1,8 +1,9 @@
 import { type Bus, type JsonBucket, openJsonBucket, publishBytes, type Versioned } from '@relay/bus';
-import { encodeMessage, Header, KvBucket, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
+import { decodeMessage, encodeMessage, Header, KvBucket, RelayType, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
 import { caseSchema, type CaseState, type OutboxEntry } from './case-state.js';
 import type { Transition } from './decide-observation.js';
 import { type Emit, ORIGIN } from './messages.js';
+import { createReportHashes, type ReportHashes } from './report-hashes.js';
 
 /** What {@link CaseStore.transact} did. */
 export interface Applied {
@@ -48,6 +49,10 @@ export interface CaseStoreOptions {
   readonly cacheSize: number;
   /** Called for each message published; `message` is there when this process wrote the entry. */
   readonly onPublished?: (entry: OutboxEntry, message?: RelayMessageMap[RelayTypeName]) => void;
+  /** Where referrals' hashes are read (decision 0094). Default: REPORTS on `bus`. */
+  readonly reportHashes?: ReportHashes;
+  /** Called when a referral goes out without the hashes its report had: REPORTS no longer holds the report. */
+  readonly onHashesMissing?: (entry: OutboxEntry) => void;
 }
 
 /** What this process still holds of an outbox entry it wrote: its bytes and message, not re-decoded from base64. */
@@ -104,17 +109,32 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
     }
   };
 
+  const reportHashes = options.reportHashes ?? createReportHashes(bus);
+  /** The entry's bytes and message, with a referral's hashes read from its report. */
+  const complete = async (e: OutboxEntry): Promise<Partial<Written>> => {
+    const local = written.get(e);
+    if (!e.hashesFrom || e.type !== RelayType.Referral) return local ?? {};
+    const hashes = await reportHashes.hashesOf(e.hashesFrom);
+    const referral = (local?.message as RelayMessageMap['relay.v1.Referral'] | undefined) ?? decodeMessage(RelayType.Referral, Buffer.from(e.data, 'base64'));
+    if (!hashes) {
+      options.onHashesMissing?.(e);
+      return local ?? {};
+    }
+    const message = { ...referral, hashes: [...hashes] };
+    return { bytes: encodeMessage(RelayType.Referral, message), message };
+  };
+
   const publishOutbox = async (entries: readonly OutboxEntry[]): Promise<void> => {
     await Promise.all(
       entries.map(async (e) => {
-        const local = written.get(e);
-        await publishBytes(bus, e.subject, local?.bytes ?? Buffer.from(e.data, 'base64'), {
+        const local = await complete(e);
+        await publishBytes(bus, e.subject, local.bytes ?? Buffer.from(e.data, 'base64'), {
           msgId: e.msgId,
           origin: ORIGIN,
           ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent }),
           headers: { [Header.Type]: e.type },
         });
-        options.onPublished?.(e, local?.message);
+        options.onPublished?.(e, local.message);
       }),
     );
   };
@@ -185,7 +205,14 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
 function toOutbox<K extends RelayTypeName>(e: Emit<K>, traceparent: string | undefined): OutboxEntry {
   const bytes = encodeMessage(e.type, e.message);
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-  const entry: OutboxEntry = { msgId: e.msgId, subject: e.subject, type: e.type, data, ...(traceparent === undefined ? {} : { traceparent }) };
+  const entry: OutboxEntry = {
+    msgId: e.msgId,
+    subject: e.subject,
+    type: e.type,
+    data,
+    ...(traceparent === undefined ? {} : { traceparent }),
+    ...(e.hashesFrom === undefined ? {} : { hashesFrom: { ...e.hashesFrom } }),
+  };
   written.set(entry, { bytes, message: e.message });
   return entry;
 }

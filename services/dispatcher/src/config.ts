@@ -47,6 +47,8 @@ const envSchema = z.object({
   /** The HMAC key for anonymisation (at least 32 bytes). */
   RELAY_ANONYMISE_KEY_FILE: z.string().min(1).optional(),
   RELAY_RETENTION_INTERVAL: duration('1h'),
+  /** How far a status's `occurredAt` may lie ahead of now or before its referral (decision 0095). */
+  RELAY_STATUS_CLOCK_SKEW: duration('5m'),
 });
 
 /** Validated, frozen dispatcher configuration. */
@@ -96,6 +98,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
       concurrency: e.RELAY_DISPATCHER_CONCURRENCY,
       cacheSize: e.RELAY_DISPATCHER_CACHE_SIZE,
       ackWaitMs: e.RELAY_DISPATCHER_ACK_WAIT,
+      statusClockSkewMs: e.RELAY_STATUS_CLOCK_SKEW,
     }),
   });
 }

@@ -24,7 +24,10 @@ describe('decideObservation', () => {
     expect(subjectsOf(t)).toEqual(['relay.referral.NL.eokm', 'relay.notice.NL.police.police-referral']);
     const [referral] = referrals(t);
     expect(referral).toMatchObject({ hotline: 'eokm', jurisdiction: 'NL', reason: RoutingReason.ROUTING_REASON_HOSTED_IN, source: 'ncmec', sources: ['ncmec'], directoryRevision: 7n, supersedes: '' });
-    expect(referral?.hashes.length).toBe(2);
+    // The case holds no hashes: the referral names its report, whose hashes are added when it is published.
+    expect(referral?.hashes).toEqual([]);
+    expect(t?.emits[0]?.hashesFrom).toEqual({ reportId: referral?.reportId, seq: 1, count: 2 });
+    expect(JSON.stringify(t?.next)).not.toMatch(/"hashes":\[\{/);
     expect(t?.emits.map((e) => e.msgId)).toEqual([`dispatcher:${referral?.id}`, `dispatcher:${notices(t)[0]?.id}`]);
   });
 
@@ -54,7 +57,7 @@ describe('decideObservation', () => {
     expect(subjectsOf(t)).toEqual([
       'relay.referral.DE.eco',
       'relay.notice.DE.police.relocation-in',
-      'relay.notice.NL.hotline.case-moved-out',
+      'relay.notice.NL.hotline.eokm.case-moved-out',
       'relay.notice.NL.police.case-moved-out',
     ]);
     const [referral] = referrals(t);
@@ -70,7 +73,7 @@ describe('decideObservation', () => {
     const withDeadline = decideStatus(c, status(c, StatusAction.STATUS_ACTION_ISP, T0), ctx(T0));
     const before = withDeadline.kind === 'accept' ? withDeadline.transition!.next : c;
     const t = decideObservation(before, observation({ hoster: HOSTERS.NL2, resolvedAt: T0 + 60_000, cause: { recheckId: 'rck_1', caseId: c.id } }), ctx(T0 + 60_000));
-    expect(subjectsOf(t)).toEqual(['relay.notice.NL.hotline.hoster-changed']);
+    expect(subjectsOf(t)).toEqual(['relay.notice.NL.hotline.eokm.hoster-changed']);
     expect(notices(t)[0]).toMatchObject({ kind: NoticeKind.NOTICE_KIND_HOSTER_CHANGED, hotline: 'eokm' });
     expect(t?.next.deadline).toBeUndefined();
     expect(t?.next.asn).toBe(HOSTERS.NL2.asn);
@@ -92,13 +95,13 @@ describe('decideObservation', () => {
 
   it('sends a CDN-masked URL to the CDN country’s hotline with an origin request', () => {
     const t = decideObservation(undefined, observation({ status: HostingStatus.HOSTING_STATUS_MASKED, cdn: 'Cloudflare', country: 'US', resolvedAt: T0, cause: { source: 'iwf' } }), ctx(T0));
-    expect(subjectsOf(t)).toEqual(['relay.referral.US.ncmec', 'relay.notice.US.hotline.cdn-origin-request']);
+    expect(subjectsOf(t)).toEqual(['relay.referral.US.ncmec', 'relay.notice.US.hotline.ncmec.cdn-origin-request']);
     expect(referrals(t)[0]?.reason).toBe(RoutingReason.ROUTING_REASON_CDN_MASKED);
   });
 
   it('sends a URL hosted where no hotline exists to the fallback and tells the reporting hotline', () => {
     const t = decideObservation(undefined, observation({ hoster: HOSTERS.RU, resolvedAt: T0, cause: { source: 'ncmec' } }), ctx(T0));
-    expect(subjectsOf(t)).toEqual(['relay.referral.RU.interpol', 'relay.notice.US.hotline.no-hotline']);
+    expect(subjectsOf(t)).toEqual(['relay.referral.RU.interpol', 'relay.notice.US.hotline.ncmec.no-hotline']);
     expect(referrals(t)[0]?.reason).toBe(RoutingReason.ROUTING_REASON_NO_HOTLINE_FALLBACK);
   });
 
@@ -107,7 +110,7 @@ describe('decideObservation', () => {
     const file = structuredClone(directory.file);
     file.routing = { ...file.routing, DE: { hotline: 'fsm' } };
     const t = decideObservation(c, observation({ hoster: HOSTERS.DE, resolvedAt: T0 + 60_000, cause: { recheckId: 'rck_1', caseId: c.id } }), ctx(T0 + 60_000, parseDirectory(file), 8));
-    expect(subjectsOf(t)).toEqual(['relay.referral.DE.fsm', 'relay.notice.DE.hotline.case-moved-out']);
+    expect(subjectsOf(t)).toEqual(['relay.referral.DE.fsm', 'relay.notice.DE.hotline.eco.case-moved-out']);
     expect(referrals(t)[0]).toMatchObject({ reason: RoutingReason.ROUTING_REASON_REROUTED, directoryRevision: 8n, supersedes: c.routing?.referralId });
   });
 
@@ -122,6 +125,27 @@ describe('decideObservation', () => {
     expect(again?.next.status).toBe(CaseStatus.Open);
     expect(subjectsOf(again)).toEqual(['relay.referral.NL.eokm', 'relay.notice.NL.police.police-referral']);
     expect(referrals(again)[0]?.id).not.toBe(c.routing?.referralId);
+  });
+
+  it('does not reopen a closed case for the same report resent after the duplicate window, only for a new one', () => {
+    const c = opened();
+    expect(c.reports).toEqual([referrals(decideObservation(undefined, observation({ resolvedAt: T0, cause: { source: 'ncmec' } }), ctx(T0)))[0]?.reportId]);
+    const closedT = decideStatus(c, status(c, StatusAction.STATUS_ACTION_CR, T0 + 10_000), ctx(T0 + 10_000));
+    const closed = closedT.kind === 'accept' ? closedT.transition!.next : c;
+    // Resent two days later: REPORTS no longer drops it, the gateway stamps a new receivedAt, the locator looks again.
+    const later = T0 + 2 * 86_400_000;
+    expect(decideObservation(closed, observation({ resolvedAt: later, cause: { source: 'ncmec', receivedAt: later } }), ctx(later))).toBeUndefined();
+    const fresh = decideObservation(closed, observation({ resolvedAt: later + 1, cause: { source: 'ncmec', reportId: 'rpt_second', receivedAt: later + 1 } }), ctx(later + 1));
+    expect(subjectsOf(fresh)).toEqual(['relay.referral.NL.eokm', 'relay.notice.NL.police.police-referral']);
+    expect(fresh?.next.reports).toEqual([...(c.reports ?? []), 'rpt_second']);
+  });
+
+  it('does not reopen a case stored before it kept report ids for its opening report resent', () => {
+    const { reports: _reports, ...old } = opened();
+    const closedT = decideStatus(old, status(old, StatusAction.STATUS_ACTION_CR, T0 + 10_000), ctx(T0 + 10_000));
+    const closed = closedT.kind === 'accept' ? closedT.transition!.next : old;
+    const later = T0 + 2 * 86_400_000;
+    expect(decideObservation(closed, observation({ resolvedAt: later, cause: { source: 'ncmec', receivedAt: later } }), ctx(later))).toBeUndefined();
   });
 
   it('refers a reopened case that was first unresolved once it is located again, even at the old place', () => {

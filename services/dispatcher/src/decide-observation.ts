@@ -1,6 +1,6 @@
 import { type Directory, type NoticeTarget, type Route, routeObservation } from '@relay/directory';
 import { Audience, deriveId, type HostingObservation, HostingStatus, NoticeKind, RoutingReason } from '@relay/wire';
-import { type CaseRouting, type CaseState, CaseStatus, nextRecheckAt } from './case-state.js';
+import { type CaseRouting, type CaseState, CaseStatus, nextRecheckAt, REPORT_MEMORY } from './case-state.js';
 import { type Emit, noticeEmit, observationJson, observationOf, referralEmit, relocationReason } from './messages.js';
 
 /** What a decision needs besides the case and the message. */
@@ -10,6 +10,8 @@ export interface DecisionContext {
   /** The injected clock's now, ms. */
   readonly now: number;
   readonly recheckIntervalMs: number;
+  /** How far a status's `occurredAt` may lie ahead of now, or before its referral, ms (clock skew). Default 5 min. */
+  readonly statusClockSkewMs?: number;
 }
 
 /** A state change and the messages it calls for; undefined means "nothing to do". */
@@ -26,9 +28,10 @@ export function caseIdOf(normalizedUrl: string): string {
 /**
  * The dispatcher's policy for one observation, pure: opens a case, joins a
  * second source, routes a held case, relocates, reroutes after a directory
- * change, notes a hoster change, reopens a closed case on a new report, or
- * does nothing. An observation resolved no later than the case's latest
- * change never moves the case (replays and late redeliveries yield nothing).
+ * change, notes a hoster change, reopens a closed case on a report it has
+ * not applied before (by relay report id), or does nothing. An observation
+ * resolved no later than the case's latest change never moves the case
+ * (replays and late redeliveries yield nothing).
  */
 export function decideObservation(current: CaseState | undefined, o: HostingObservation, ctx: DecisionContext): Transition | undefined {
   const cause = o.cause?.cause;
@@ -47,6 +50,7 @@ export function decideObservation(current: CaseState | undefined, o: HostingObse
       status: CaseStatus.Held,
       openedAt: ctx.now,
       sources: [report.source],
+      reports: [report.reportId],
       opening: json,
       hosting: json,
       resolvedAt,
@@ -60,17 +64,29 @@ export function decideObservation(current: CaseState | undefined, o: HostingObse
 
   let next = current;
   if (report && !current.sources.includes(report.source)) next = { ...next, sources: [...next.sources, report.source] };
+  const applied = appliedReports(current);
+  const newReport = report !== undefined && report.reportId !== '' && !applied.includes(report.reportId);
+  if (newReport) next = { ...next, reports: [...applied, report.reportId].slice(-REPORT_MEMORY) };
   const joined = next !== current ? { next, emits: [] } : undefined;
 
   if (resolvedAt <= current.resolvedAt) return joined;
   if (current.status === CaseStatus.Closed) {
-    // Only a report received after the case closed reopens it (the content may be back).
+    // Only a new report received after the case closed reopens it (the content may be back);
+    // the same report resent after the duplicate window is one the case has applied (decision 0095).
     const receivedAt = report?.receivedAt?.getTime() ?? 0;
-    if (!report || !current.closed || receivedAt <= current.closed.at) return joined;
+    if (!report || !newReport || !current.closed || receivedAt <= current.closed.at) return joined;
     const { closed: _closed, deadline: _deadline, ...rest } = next;
     return route({ ...rest, status: CaseStatus.Held }, o, ctx, true) ?? joined;
   }
   return route(next, o, ctx, false) ?? joined;
+}
+
+/** The report ids a case has applied; a case stored before they were kept knows its opening report. */
+function appliedReports(c: CaseState): readonly string[] {
+  if (c.reports) return c.reports;
+  const opening = c.opening as { cause?: { report?: { reportId?: unknown } } } | undefined;
+  const id = opening?.cause?.report?.reportId;
+  return typeof id === 'string' && id !== '' ? [id] : [];
 }
 
 /** What the caller already computed for `o`: its JSON, and the case's opening observation when `o` is it (a new case). */

@@ -37,12 +37,52 @@ const applied = (d: StatusDecision): CaseState => {
 };
 
 describe('decideStatus', () => {
-  it('starts the Dutch 24 h deadline on ISP, and the 12 h order deadline on an authority order', () => {
+  it('starts the Dutch 24 h deadline on ISP, and the 12 h order deadline on an order from the Dutch removal authority', () => {
     const c = nl();
     const isp = applied(decideStatus(c, update(c, StatusAction.STATUS_ACTION_ISP, T0 + HOUR), ctx(T0 + HOUR)));
     expect(isp.deadline).toMatchObject({ kind: DeadlineKind.HosterNotice, dueAt: T0 + 25 * HOUR, jurisdiction: 'NL', escalated: false });
-    const order = applied(decideStatus(isp, update(c, StatusAction.STATUS_ACTION_AUTHORITY_ORDER, T0 + 2 * HOUR), ctx(T0 + 2 * HOUR)));
+    const order = applied(decideStatus(isp, update(c, StatusAction.STATUS_ACTION_AUTHORITY_ORDER, T0 + 2 * HOUR, { hotline: 'authority-nl' }), ctx(T0 + 2 * HOUR)));
     expect(order.deadline).toMatchObject({ kind: DeadlineKind.AuthorityOrder, dueAt: T0 + 14 * HOUR });
+  });
+
+  it('takes an authority order from an operator too, but never from the hotline or another country’s authority', () => {
+    const c = nl();
+    const order = (hotline: string) => decideStatus(c, update(c, StatusAction.STATUS_ACTION_AUTHORITY_ORDER, T0 + HOUR, { hotline }), ctx(T0 + HOUR));
+    expect(applied(order('operator-alice')).deadline).toMatchObject({ kind: DeadlineKind.AuthorityOrder, dueAt: T0 + 13 * HOUR });
+    expect(order('eokm')).toMatchObject({ kind: 'refuse', code: DispatcherErrorCode.StatusNotAuthority });
+    expect(order('authority-de')).toMatchObject({ kind: 'refuse', code: DispatcherErrorCode.StatusNotRoutedHotline });
+    // The authority and operators may only order: closing the case is the hotline's.
+    expect(decideStatus(c, update(c, StatusAction.STATUS_ACTION_CR, T0, { hotline: 'authority-nl' }), ctx(T0))).toMatchObject({
+      kind: 'refuse',
+      code: DispatcherErrorCode.StatusNotRoutedHotline,
+    });
+  });
+
+  it('applies one authority order per referral: a repeated order neither restarts the clock nor escalates again', () => {
+    const c = nl();
+    const first = applied(decideStatus(c, update(c, StatusAction.STATUS_ACTION_AUTHORITY_ORDER, T0 + HOUR, { hotline: 'authority-nl' }), ctx(T0 + HOUR)));
+    const escalated = decideEscalation(first, ctx(T0 + 13 * HOUR));
+    expect(escalated?.emits).toHaveLength(2);
+    const again = decideStatus(escalated!.next, update(c, StatusAction.STATUS_ACTION_AUTHORITY_ORDER, T0 + 14 * HOUR, { hotline: 'authority-nl', id: 'order-2' }), ctx(T0 + 14 * HOUR));
+    const repeated = applied(again);
+    expect(repeated.deadline).toEqual(escalated!.next.deadline);
+    expect(decideEscalation(repeated, ctx(T0 + 40 * HOUR))).toBeUndefined();
+    const byOperator = applied(decideStatus(repeated, update(c, StatusAction.STATUS_ACTION_AUTHORITY_ORDER, T0 + 15 * HOUR, { hotline: 'operator-alice' }), ctx(T0 + 15 * HOUR)));
+    expect(byOperator.deadline).toEqual(escalated!.next.deadline);
+  });
+
+  it('refuses an occurredAt before the referral or ahead of now beyond the skew, so no deadline starts in the past', () => {
+    const c = nl();
+    const at = (occurred: number, now: number, skew?: number) =>
+      decideStatus(c, update(c, StatusAction.STATUS_ACTION_ISP, occurred), { ...ctx(now), ...(skew === undefined ? {} : { statusClockSkewMs: skew }) });
+    // A deadline that would already have passed: backdated two days before the referral.
+    expect(at(T0 - 48 * HOUR, T0 + HOUR)).toMatchObject({ kind: 'refuse', code: DispatcherErrorCode.StatusTimeOutOfBounds });
+    expect(at(T0 - 6 * 60_000, T0 + HOUR)).toMatchObject({ kind: 'refuse', code: DispatcherErrorCode.StatusTimeOutOfBounds });
+    expect(at(T0 + HOUR + 6 * 60_000, T0 + HOUR)).toMatchObject({ kind: 'refuse', code: DispatcherErrorCode.StatusTimeOutOfBounds });
+    expect(at(T0 + HOUR + 1_000, T0 + HOUR, 0)).toMatchObject({ kind: 'refuse', code: DispatcherErrorCode.StatusTimeOutOfBounds });
+    // Within the skew it is clamped: the deadline starts at the referral, or now.
+    expect(applied(at(T0 - 60_000, T0 + HOUR)).deadline).toMatchObject({ startedAt: T0, dueAt: T0 + 24 * HOUR });
+    expect(applied(at(T0 + HOUR + 60_000, T0 + HOUR)).deadline).toMatchObject({ startedAt: T0 + HOUR });
   });
 
   it('does not extend a running deadline on a repeated ISP', () => {

@@ -96,7 +96,7 @@ describe('the dispatcher on a real nats-server', () => {
     expect(de).toMatchObject({ hotline: 'eco', jurisdiction: 'DE', reason: RoutingReason.ROUTING_REASON_RELOCATED, supersedes: nl?.id });
     expect(p.notices.map((n) => n.subject).sort()).toEqual([
       'relay.notice.DE.police.relocation-in',
-      'relay.notice.NL.hotline.case-moved-out',
+      'relay.notice.NL.hotline.eokm.case-moved-out',
       'relay.notice.NL.police.case-moved-out',
       'relay.notice.NL.police.police-referral',
     ]);

@@ -13,9 +13,11 @@ import { onObservation } from './on-observation.js';
 import { onStatus } from './on-status.js';
 import { createRecheckIndex, type RecheckIndex } from './recheck-index.js';
 import { createScheduler, type Scheduler, type TickReport } from './scheduler.js';
+import { authoritySender } from './decide-status.js';
+import { createStatusConsumers, type StatusConsumers } from './status-consumers.js';
 
-/** Durable consumer names of the contract. */
-export const Durable = { Hosting: 'dispatcher-hosting', Status: 'dispatcher-status' } as const;
+/** Durable consumer names of the contract; statuses are read per hotline, see {@link statusDurable}. */
+export const Durable = { Hosting: 'dispatcher-hosting' } as const;
 
 /** Settings of a dispatcher (durations in ms). */
 export interface DispatcherSettings {
@@ -31,6 +33,10 @@ export interface DispatcherSettings {
   readonly stuckOutboxMs?: number;
   /** How long the server waits for an ack before redelivering. Default 30 s. */
   readonly ackWaitMs?: number;
+  /** Statuses of one hotline handled at once. Default 8; its consumer may have 4 times that unacked. */
+  readonly statusConcurrency?: number;
+  /** How far a status's `occurredAt` may lie ahead of now or before its referral. Default 5 min. */
+  readonly statusClockSkewMs?: number;
 }
 
 /** What a dispatcher needs: plug in a fake clock and a quiet log in tests. */
@@ -52,15 +58,31 @@ export interface Dispatcher {
   tick(): Promise<TickReport>;
   /** Open and held cases scheduled, deadlines pending, cache use. */
   stats(): { scheduled: number; deadlines: number; cache: ReturnType<CaseStore['cacheStats']>; directoryRevision: number | undefined };
-  /** Drains both consumers, stops the scheduler and the watches. The bus stays open. */
+  /** The durable consumers this dispatcher reads now (hosting, and one per hotline for statuses). */
+  consumers(): { stream: StreamName; durable: string }[];
+  /** Drains every consumer, stops the scheduler and the watches. The bus stays open. */
   stop(): Promise<void>;
+}
+
+/**
+ * Every organisation that may send statuses, each on its own subject and so
+ * its own consumer: the hotlines of the directory and the fallback recipient,
+ * the removal authorities (`authority-<cc>`: their orders, decision 0095) and
+ * the operators the directory names as signers (orders on an authority's behalf).
+ */
+function statusSendersOf(d: Directory): string[] {
+  const tenants = tenantsOf(d);
+  return [
+    ...new Set([...tenants.hotlines.map((h) => h.id), ...tenants.authorityCountries.map((cc) => authoritySender(cc)), ...operatorSigners(d)]),
+  ];
 }
 
 /**
  * Starts a dispatcher on `bus` (topology ensured, a directory stored or to
  * come): watches the directory and the case bucket, consumes
- * `dispatcher-hosting` and `dispatcher-status`, and runs the recheck and
- * deadline scheduler. Any number may run against the same server.
+ * `dispatcher-hosting` and one `dispatcher-status-<hotline>` per hotline of
+ * the directory (decision 0090), and runs the recheck and deadline
+ * scheduler. Any number may run against the same server.
  */
 export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher> {
   const { bus, settings } = deps;
@@ -69,10 +91,13 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const concurrency = settings.concurrency ?? 64;
   const recorded = deps.metrics ? dispatcherMetrics(deps.metrics) : undefined;
 
+  // Set once the status handler can run; a directory seen before that is followed then.
+  const later: { followHotlines?: (d: Directory, revision: number) => void } = {};
   // Independent start-up steps run concurrently: the directory watch beside the case store and case watch (start-up time).
   const watchingDirectory: Promise<DirectoryWatch> = watchDirectory(bus, {
     onChange: (s) => {
       log.info({ revision: s.revision }, 'directory in force');
+      later.followHotlines?.(s.directory, s.revision);
       // Every tenant's consumer exists from the moment it is in the directory, so
       // nothing routed to it waits on its system having connected once.
       ensureTenantConsumers(bus, tenantsOf(s.directory)).then(
@@ -85,7 +110,11 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const openingCases = (async () => {
-    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000, onPublished: (entry, message) => recorded?.published(entry, Date.now(), message) });
+    const store = await openCaseStore(bus, {
+      cacheSize: settings.cacheSize ?? 2_000,
+      onPublished: (entry, message) => recorded?.published(entry, Date.now(), message),
+      onHashesMissing: (entry) => log.warn({ msgId: entry.msgId, report: entry.hashesFrom }, 'referral published without hashes: REPORTS no longer holds its report'),
+    });
     const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
     return { store, watch };
   })();
@@ -93,7 +122,13 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   const context = (): DecisionContext | undefined => {
     const d = directory.current();
     if (!d) return undefined;
-    return { directory: d.directory, directoryRevision: d.revision, now: clock.now(), recheckIntervalMs: settings.recheckIntervalMs };
+    return {
+      directory: d.directory,
+      directoryRevision: d.revision,
+      now: clock.now(),
+      recheckIntervalMs: settings.recheckIntervalMs,
+      ...(settings.statusClockSkewMs === undefined ? {} : { statusClockSkewMs: settings.statusClockSkewMs }),
+    };
   };
   const requireContext = (): DecisionContext => {
     const ctx = context();
@@ -117,46 +152,52 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
 
   const current = (): Directory | undefined => directory.current()?.directory;
   const common = { service: 'dispatcher', concurrency, maxAckPending: concurrency * 4, ackWaitMs: settings.ackWaitMs ?? 30_000, log };
-  const runners: ConsumerRunner[] = await Promise.all([
-    runConsumer(
-      bus,
-      {
-        ...common,
-        stream: StreamName.Hosting,
-        durable: Durable.Hosting,
-        filterSubject: subjectFilters.hosting(),
-        types: [RelayType.HostingObservation],
-        // The locator, or an operator: `relay reroute` re-sends a case's latest observation (decision 0063).
-        verify: directoryVerifier(current, () => [ServiceSigner.Locator, ...operatorSigners(current())]),
-      },
-      onObservation(store, requireContext),
-    ),
-    runConsumer(
-      bus,
-      {
-        ...common,
-        stream: StreamName.Status,
-        durable: Durable.Status,
-        filterSubject: subjectFilters.status(),
-        types: [RelayType.StatusUpdate],
-        // A status must be signed by the hotline whose subject it is on.
-        verify: directoryVerifier(current, (subject) => {
-          const parsed = parseSubject(subject);
-          return parsed.kind === 'status' ? parsed.hotline : '';
-        }),
-      },
-      onStatus(store, requireContext),
-    ),
-  ]);
+  const hosting: ConsumerRunner = await runConsumer(
+    bus,
+    {
+      ...common,
+      stream: StreamName.Hosting,
+      durable: Durable.Hosting,
+      filterSubject: subjectFilters.hosting(),
+      types: [RelayType.HostingObservation],
+      // The locator, or an operator: `relay reroute` re-sends a case's latest observation (decision 0063).
+      verify: directoryVerifier(current, () => [ServiceSigner.Locator, ...operatorSigners(current())]),
+    },
+    onObservation(store, requireContext),
+  );
+  const statusConcurrency = settings.statusConcurrency ?? 8;
+  const statuses: StatusConsumers = createStatusConsumers({
+    bus,
+    log,
+    concurrency: statusConcurrency,
+    maxAckPending: statusConcurrency * 4,
+    ackWaitMs: common.ackWaitMs,
+    // A status must be signed by the hotline whose subject it is on.
+    verify: directoryVerifier(current, (subject) => {
+      const parsed = parseSubject(subject);
+      return parsed.kind === 'status' ? parsed.hotline : '';
+    }),
+    handle: onStatus(store, requireContext),
+  });
+  later.followHotlines = (d, revision) => {
+    const hotlines = statusSendersOf(d);
+    statuses.follow(hotlines).then(
+      () => log.info({ revision, hotlines: hotlines.length }, 'status consumers follow the directory'),
+      (err: unknown) => log.error({ err, revision }, 'cannot start the status consumers of the directory'),
+    );
+  };
+  const loaded = directory.current();
+  if (loaded) await statuses.follow(statusSendersOf(loaded.directory));
   scheduler.start(settings.tickMs ?? 250);
   return {
     ready: () => directory.current() !== undefined,
     isScheduled: (caseId) => index.has(caseId),
     tick: () => scheduler.tick(),
     stats: () => ({ scheduled: index.size(), deadlines: deadlines.size(), cache: store.cacheStats(), directoryRevision: directory.current()?.revision }),
+    consumers: () => [{ stream: StreamName.Hosting, durable: Durable.Hosting }, ...statuses.durables().map((durable) => ({ stream: StreamName.Status, durable }))],
     stop: async () => {
       await scheduler.stop();
-      await Promise.all(runners.map((r) => r.stop()));
+      await Promise.all([hosting.stop(), statuses.stop()]);
       watch.stop();
       directory.stop();
     },

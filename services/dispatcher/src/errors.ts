@@ -8,6 +8,10 @@ export const DispatcherErrorCode = {
   StatusUnknownCase: 'status-unknown-case',
   StatusNotRoutedHotline: 'status-not-routed-hotline',
   StatusWrongReferral: 'status-wrong-referral',
+  /** `occurredAt` before the referral it is about, or ahead of now, beyond the clock skew allowed. */
+  StatusTimeOutOfBounds: 'status-time-out-of-bounds',
+  /** An authority order reported by someone other than the removal authority or an operator. */
+  StatusNotAuthority: 'status-not-authority',
 } as const;
 export type DispatcherErrorCode = (typeof DispatcherErrorCode)[keyof typeof DispatcherErrorCode];
 

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTopology, openJsonBucket, publishMessage, readStream, runConsumer, type ConsumerRunner } from '@relay/bus';
-import { loadDirectoryFile, seedDirectory } from '@relay/directory';
+import { loadDirectoryFile, readDirectory, seedDirectory, tenantsOf } from '@relay/directory';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import {
   decodeMessage,
@@ -23,6 +23,7 @@ import {
 } from '@relay/wire';
 import { caseSchema, type CaseState } from './case-state.js';
 import { Durable } from './dispatcher.js';
+import { statusDurable } from './status-consumers.js';
 import { HOSTERS, observation } from './fixtures.js';
 
 /** The dev directory file. */
@@ -113,11 +114,18 @@ export async function readCase(bus: Bus, caseId: string): Promise<CaseState | un
   return (await (await openJsonBucket(bus, KvBucket.Cases, (raw) => caseSchema.parse(raw))).get(caseId))?.value;
 }
 
+/** The per-hotline status durables of the dev directory. */
+async function statusDurables(bus: Bus): Promise<string[]> {
+  const directory = await readDirectory(bus);
+  return directory ? [...new Set(tenantsOf(directory.directory).hotlines.map((h) => statusDurable(h.id)))] : [];
+}
+
 /** Waits until the dispatcher's consumers have nothing pending or unacknowledged. */
 export async function drained(bus: Bus): Promise<void> {
   await waitFor(
     async () => {
-      const lags = await Promise.all([consumerLag(bus, StreamName.Hosting, Durable.Hosting), consumerLag(bus, StreamName.Status, Durable.Status)]);
+      const durables = [Durable.Hosting, ...(await statusDurables(bus))];
+      const lags = await Promise.all(durables.map((d) => consumerLag(bus, d === Durable.Hosting ? StreamName.Hosting : StreamName.Status, d)));
       return lags.every((l) => l !== undefined && l.pending === 0 && l.ackPending === 0);
     },
     { timeoutMs: 20_000, what: 'the dispatcher consumers to drain' },

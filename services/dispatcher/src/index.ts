@@ -11,6 +11,7 @@ export type { StatusDecision } from './decide-status.js';
 export { createDeadlineQueue } from './deadline-queue.js';
 export type { DeadlineQueue } from './deadline-queue.js';
 export { createDispatcher, Durable } from './dispatcher.js';
+export { LEGACY_STATUS_DURABLE, statusDurable } from './status-consumers.js';
 export type { Dispatcher, DispatcherDeps, DispatcherSettings } from './dispatcher.js';
 export { DispatcherErrorCode, isRefusedMessageError, RefusedMessageError } from './errors.js';
 export { silentLog } from './log.js';

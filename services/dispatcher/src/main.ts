@@ -43,10 +43,7 @@ const ops = await startOpsServer({
 const stopRetention = config.retention ? scheduleRetention(bus, { ...config.retention, log }) : () => Promise.resolve();
 // The dispatcher also exports the DLQ size: it is the service every operator dashboard has.
 const stopGauges = observeJetStream(bus, metrics, {
-  consumers: [
-    { stream: StreamName.Hosting, durable: 'dispatcher-hosting' },
-    { stream: StreamName.Status, durable: 'dispatcher-status' },
-  ],
+  consumers: () => dispatcher.consumers(),
   streams: [StreamName.Dlq, StreamName.Reports, StreamName.Referrals, StreamName.Notices],
 });
 log.info({ opsPort: ops.port, recheckIntervalMs: config.settings.recheckIntervalMs }, 'dispatcher running');

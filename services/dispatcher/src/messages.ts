@@ -17,6 +17,7 @@ import {
   UNKNOWN_COUNTRY,
 } from '@relay/wire';
 import type { CaseRouting, CaseState } from './case-state.js';
+import type { HashesRef } from './report-hashes.js';
 
 /** The `Relay-Origin` and msgId prefix of everything the dispatcher publishes. */
 export const ORIGIN = 'dispatcher';
@@ -28,6 +29,8 @@ export interface Emit<K extends RelayTypeName = RelayTypeName> {
   readonly message: RelayMessageMap[K];
   /** `dispatcher:<message id>`. */
   readonly msgId: string;
+  /** A referral's hashes, read from its report when it is published (decision 0094). */
+  readonly hashesFrom?: HashesRef;
 }
 
 /** An observation stored in a case (proto3 JSON) read back. */
@@ -40,7 +43,12 @@ export function observationJson(observation: HostingObservation): unknown {
   return messageToJson(RelayType.HostingObservation, observation);
 }
 
-/** The referral for the case's current routing; `opening` is `c.opening` read back, when the caller has it. */
+/**
+ * The referral for the case's current routing; `opening` is `c.opening` read
+ * back, when the caller has it. The hashes are not copied into the case's
+ * outbox: the emit names the report they are read from when it is published
+ * (an opening observation of an older locator still carries them itself).
+ */
 export function referralEmit(
   c: CaseState,
   routing: CaseRouting,
@@ -68,7 +76,17 @@ export function referralEmit(
     directoryRevision: BigInt(routing.directoryRevision),
     issuedAt: new Date(routing.issuedAt),
   };
-  return { subject: subjects.referral(routing.jurisdiction, routing.hotline), type: RelayType.Referral, message, msgId: `${ORIGIN}:${message.id}` };
+  const hashesFrom: HashesRef | undefined =
+    report && report.hashes.length === 0 && report.hashCount > 0 && report.reportSeq > 0n
+      ? { reportId: report.reportId, seq: Number(report.reportSeq), count: report.hashCount }
+      : undefined;
+  return {
+    subject: subjects.referral(routing.jurisdiction, routing.hotline),
+    type: RelayType.Referral,
+    message,
+    msgId: `${ORIGIN}:${message.id}`,
+    ...(hashesFrom ? { hashesFrom } : {}),
+  };
 }
 
 /** What a notice is about. */
@@ -102,7 +120,12 @@ export function noticeEmit(target: NoticeTarget, ctx: NoticeContext): Emit<'rela
     hotline,
     summary: summaryOf(target.kind, ctx),
   };
-  return { subject: subjects.notice(target.country, target.audience, target.kind), type: RelayType.Notice, message, msgId: `${ORIGIN}:${id}` };
+  // A hotline notice is addressed to that one hotline, never to its whole country (decision 0091).
+  const subject =
+    target.audience === Audience.AUDIENCE_HOTLINE
+      ? subjects.notice(target.country, target.audience, target.kind, hotline)
+      : subjects.notice(target.country, target.audience, target.kind);
+  return { subject, type: RelayType.Notice, message, msgId: `${ORIGIN}:${id}` };
 }
 
 /** A recheck request for the case's `seq`-th recheck. */

@@ -36,6 +36,20 @@ async function dutchCase(name: string): Promise<CaseState> {
   });
 }
 
+/** The DLQ entry of the status published as `msgId`. */
+async function dlqEntry(msgId: string) {
+  return waitFor(async () => {
+    for await (const m of readStream(bus, { stream: StreamName.Dlq, filterSubject: 'relay.dlq.dispatcher' })) {
+      if (m.headers[Header.DlqMsgId] === msgId) return m;
+    }
+    return undefined;
+  });
+}
+
+async function escalations(caseId: string) {
+  return (await publishedFor(bus, caseId)).notices.filter((x) => x.notice.kind === NoticeKind.NOTICE_KIND_DEADLINE_ESCALATION);
+}
+
 function status(c: CaseState, action: StatusAction, patch: Partial<StatusUpdate> = {}): StatusUpdate {
   return { id: `${action}-${c.id.slice(5, 13)}`, hotline: 'eokm', referralId: c.routing?.referralId ?? '', caseId: c.id, action, occurredAt: new Date(clock.now()), note: '', ...patch };
 }
@@ -103,6 +117,44 @@ describe('hotline status on a real nats-server', () => {
     expect(errorFromHeader(entry.headers[Header.Error] ?? '')).toMatchObject({ code: 'status-not-routed-hotline' });
     expect(entry.headers[Header.DlqSubject]).toBe('relay.status.iwf');
     expect((await readCase(bus, c.id))?.status).toBe('open');
+  });
+
+  it('refuses a status backdated before its referral to the DLQ, and escalates nothing', async () => {
+    const c = await dutchCase('backdated');
+    // Two days before the referral: a 24 h deadline from then would escalate at once.
+    const backdated = status(c, StatusAction.STATUS_ACTION_ISP, { id: `isp-old-${c.id}`, occurredAt: new Date(clock.now() - 48 * HOUR) });
+    await publishStatus(bus, backdated);
+    const entry = await dlqEntry(`eokm:${backdated.id}`);
+    expect(errorFromHeader(entry.headers[Header.Error] ?? '')).toMatchObject({ code: 'status-time-out-of-bounds' });
+    expect(errorFromHeader(entry.headers[Header.Error] ?? '').message).toMatch(/outside .* \(referral ref_\w+ issued\)/);
+    await dispatcher.tick();
+    await dispatcher.tick();
+    expect((await readCase(bus, c.id))?.deadline).toBeUndefined();
+    expect(await escalations(c.id)).toEqual([]);
+  });
+
+  it('takes an authority order only from the authority, once: a repeated order escalates once', async () => {
+    const c = await dutchCase('ordered');
+    const byHotline = status(c, StatusAction.STATUS_ACTION_AUTHORITY_ORDER, { id: `order-eokm-${c.id}` });
+    await publishStatus(bus, byHotline);
+    expect(errorFromHeader((await dlqEntry(`eokm:${byHotline.id}`)).headers[Header.Error] ?? '')).toMatchObject({ code: 'status-not-authority' });
+
+    const order = (id: string) => status(c, StatusAction.STATUS_ACTION_AUTHORITY_ORDER, { id, hotline: 'authority-nl' });
+    await publishStatus(bus, order('atkm-1'));
+    const deadline = await waitFor(async () => (await readCase(bus, c.id))?.deadline);
+    expect(deadline).toMatchObject({ kind: 'authority-order', dueAt: clock.now() + 12 * HOUR });
+    await publishStatus(bus, order('atkm-2'));
+    await waitFor(async () => (await readCase(bus, c.id))?.statuses.some((s) => s.id === 'authority-nl/atkm-2'));
+    expect((await readCase(bus, c.id))?.deadline).toEqual(deadline);
+
+    clock.set(deadline.dueAt);
+    await waitFor(async () => ((await escalations(c.id)).length === 2 ? true : undefined));
+    await publishStatus(bus, order('atkm-3'));
+    await waitFor(async () => (await readCase(bus, c.id))?.statuses.some((s) => s.id === 'authority-nl/atkm-3'));
+    clock.advance(24 * HOUR);
+    await dispatcher.tick();
+    await dispatcher.tick();
+    expect((await escalations(c.id)).map((n) => n.subject).sort()).toEqual(['relay.notice.NL.authority.deadline-escalation', 'relay.notice.NL.police.deadline-escalation']);
   });
 
   it('rechecks at once when the hotline reports the content moved (MO)', async () => {

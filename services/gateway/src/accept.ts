@@ -1,9 +1,10 @@
 import { type Bus, isRetryable, publishMessage } from '@relay/bus';
-import { childTraceparent, RelayType, subjects } from '@relay/wire';
+import { childTraceparent, RelayType, type Report, StreamName, subjects } from '@relay/wire';
 import { z } from 'zod';
 import { decodeBody, type Format } from './decode.js';
 import { readReport } from './intake.js';
 import { type Problem, problem, Rule } from './problems.js';
+import { reportDigest, type ReportLedger } from './report-ledger.js';
 
 /**
  * What a reporter gets back for a stored report. It names where the report
@@ -67,6 +68,8 @@ export interface IntakeMetrics {
 /** What the intake needs from outside. */
 export interface IntakeDeps {
   readonly bus: Bus;
+  /** Which report each source report id names (decision 0092). */
+  readonly ledger: ReportLedger;
   readonly maxBodyBytes: number;
   /** Wait for each JetStream ack, ms. */
   readonly publishTimeoutMs: number;
@@ -74,7 +77,7 @@ export interface IntakeDeps {
   readonly publishAttempts: number;
   readonly now: () => Date;
   readonly metrics: IntakeMetrics;
-  readonly log: { error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  readonly log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
 /** The intake shared by `POST /v1/reports` and `relay.intake.submit`. */
@@ -83,11 +86,15 @@ export interface Intake {
 }
 
 /**
- * Creates the intake: decode -> validate and map -> publish on
+ * Creates the intake: decode -> validate and map -> bind the id to the
+ * report's digest in the intake ledger (compare-and-set) -> publish on
  * `relay.report.<source>` with `Nats-Msg-Id = <source>:<sourceReportId>` ->
- * receipt, only once JetStream acknowledged. When NATS is down or the ack
- * does not come, the answer is 503 and the reporter resends; JetStream's
- * deduplication makes the resend safe.
+ * note the sequence -> receipt, only once JetStream acknowledged. An id
+ * already bound to the same digest gets the first receipt back and nothing
+ * is stored again, however late the resend; bound to a different digest, the
+ * answer is 409. When NATS is down or the ack does not come, the answer is
+ * 503 and the reporter resends; the ledger binds before the publish, so a
+ * crash between the two leaves a claim that the resend completes.
  */
 export function createIntake(deps: IntakeDeps): Intake {
   const refuse = (p: Problem): Answer => {
@@ -99,6 +106,15 @@ export function createIntake(deps: IntakeDeps): Intake {
     refuse(
       problem(503, Rule.Unavailable, 'JetStream did not acknowledge the report, so it may not be stored: resend the same report (a resend is never stored twice)'),
     );
+  const failed = (err: unknown, source: string): Answer => {
+    if (isRetryable(err)) return unavailable();
+    deps.log.error({ err, source }, 'storing a report failed');
+    return refuse(problem(500, Rule.Internal, 'the report could not be stored'));
+  };
+  const receipt = (report: Report, seq: number, dropped: readonly string[]): Answer => ({
+    status: 202,
+    receipt: { reportId: report.id, source: report.source, sourceReportId: report.sourceReportId, stream: StreamName.Reports, seq, dropped },
+  });
   return {
     async submit(s) {
       const decoded = decodeBody(s.body, s.contentType, deps.maxBodyBytes);
@@ -107,24 +123,50 @@ export function createIntake(deps: IntakeDeps): Intake {
       if (!read.ok) return refuse(read.problem);
       const report = read.report;
       if (!deps.bus.isConnected()) return unavailable();
+      const digest = reportDigest(report);
+      let claim;
       try {
-        const stored = await publishMessage(deps.bus, subjects.report(s.source), RelayType.Report, report, {
+        claim = await deps.ledger.claim(report, digest);
+      } catch (err) {
+        return failed(err, s.source);
+      }
+      if (claim.kind === 'conflict') return refuse(conflict(report));
+      if (claim.kind === 'same' && claim.seq !== undefined) {
+        deps.metrics.accepted(s.source, decoded.format, 'duplicate');
+        return receipt(report, claim.seq, read.dropped);
+      }
+      let stored;
+      try {
+        stored = await publishMessage(deps.bus, subjects.report(s.source), RelayType.Report, report, {
           msgId: `${s.source}:${report.sourceReportId}`,
           origin: s.source,
           traceparent: childTraceparent(s.traceparent),
           attempts: deps.publishAttempts,
           timeoutMs: deps.publishTimeoutMs,
         });
-        deps.metrics.accepted(s.source, decoded.format, stored.duplicate ? 'duplicate' : 'stored');
-        return {
-          status: 202,
-          receipt: { reportId: report.id, source: s.source, sourceReportId: report.sourceReportId, stream: stored.stream, seq: stored.seq, dropped: read.dropped },
-        };
       } catch (err) {
-        if (isRetryable(err)) return unavailable();
-        deps.log.error({ err, source: s.source }, 'publishing a report failed');
-        return refuse(problem(500, Rule.Internal, 'the report could not be stored'));
+        return failed(err, s.source);
       }
+      let seq = stored.seq;
+      try {
+        seq = await deps.ledger.recordStored(report, digest, stored.seq, claim.revision);
+      } catch (err) {
+        // The report is stored; without its sequence noted a later resend publishes again,
+        // which the duplicate window (or, after it, the dispatcher's applied-report check) absorbs.
+        deps.log.warn({ err, source: s.source }, 'noting the sequence of a stored report failed');
+      }
+      deps.metrics.accepted(s.source, decoded.format, stored.duplicate ? 'duplicate' : 'stored');
+      return receipt(report, seq, read.dropped);
     },
   };
+}
+
+/** The 409 for an id bound to another report: names the id and the rule, never either report's content. */
+function conflict(report: Report): Problem {
+  return problem(
+    409,
+    Rule.ReportIdConflict,
+    `source report id ${report.sourceReportId} of ${report.source} already names a different report (its content digest differs); ` +
+      'a source report id stays one report for ever: send a changed report under a new id',
+  );
 }

@@ -23,9 +23,18 @@ function configError(env: Record<string, string>): string {
 }
 
 describe('gateway settings', () => {
-  it('reads the defaults: port 8080 on loopback, 1 MiB bodies, 1200 reports per minute', () => {
+  it('reads the defaults: port 8080 and ops port 9101 on loopback, 1 MiB bodies, 1200 reports per minute, bounded waits', () => {
     const c = gatewayConfigFromEnv({ NATS_URL, RELAY_SOURCES_FILE: DEV_SOURCES_FILE });
-    expect(c).toMatchObject({ httpPort: 8080, httpHost: '127.0.0.1', bodyLimitBytes: 1_048_576, rateLimitPerMinute: 1200, logLevel: 'info' });
+    expect(c).toMatchObject({
+      httpPort: 8080,
+      httpHost: '127.0.0.1',
+      opsPort: 9101,
+      opsHost: '127.0.0.1',
+      httpTimeouts: { headersMs: 10_000, requestMs: 30_000, idleMs: 120_000, keepAliveMs: 72_000 },
+      bodyLimitBytes: 1_048_576,
+      rateLimitPerMinute: 1200,
+      logLevel: 'info',
+    });
     expect(c.sources.sources.map((s) => s.id)).toEqual(['ncmec', 'eokm', 'iwf']);
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -36,6 +45,11 @@ describe('gateway settings', () => {
     expect(message).toMatch(/RELAY_HTTP_PORT: must be a whole number/);
     expect(message).toMatch(/RELAY_BODY_LIMIT: .*1024/);
     expect(message).toMatch(/NATS_URL: must be one or more/);
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    const message = configError({ NATS_URL, RELAY_SOURCES_FILE: DEV_SOURCES_FILE, RELAY_HTTP_HEADERS_TIMEOUT_MS: '20000', RELAY_HTTP_REQUEST_TIMEOUT_MS: '10000' });
+    expect(message).toMatch(/RELAY_HTTP_HEADERS_TIMEOUT_MS: must not exceed RELAY_HTTP_REQUEST_TIMEOUT_MS/);
   });
 
   it('refuses a sources file that cannot be read', () => {

@@ -14,6 +14,12 @@ const int = (min: number, max: number): z.ZodType<number> =>
 export const gatewayEnvSchema = z.object({
   RELAY_HTTP_PORT: int(0, 65535).default(8080),
   RELAY_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  RELAY_OPS_PORT: int(0, 65535).default(9101),
+  RELAY_OPS_HOST: z.string().min(1).default('127.0.0.1'),
+  RELAY_HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  RELAY_HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  RELAY_HTTP_IDLE_TIMEOUT_MS: int(100, 600_000).default(120_000),
+  RELAY_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(72_000),
   RELAY_SOURCES_FILE: z.string({ error: 'is required: the JSON file of sources and their API key hashes' }).min(1),
   RELAY_BODY_LIMIT: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   RELAY_RATE_LIMIT: int(1, 1_000_000).default(1200),
@@ -25,10 +31,16 @@ export const gatewayEnvSchema = z.object({
 /** Validated, frozen gateway settings. */
 export interface GatewayConfig {
   readonly bus: BusConfig;
-  /** HTTP port for the API, `/openapi.json`, `/docs`, `/healthz` and `/metrics`; 0 picks a free one. */
+  /** HTTP port for the API (`/v1/reports`) and `/healthz`; 0 picks a free one. */
   readonly httpPort: number;
   /** Interface to listen on; `0.0.0.0` to accept from other hosts. */
   readonly httpHost: string;
+  /** Port of `/metrics`, `/healthz`, `/openapi.json` and `/docs`, never public (decision 0093); 0 picks a free one. */
+  readonly opsPort: number;
+  /** Interface of the ops port; `0.0.0.0` for a scraper on another host. */
+  readonly opsHost: string;
+  /** Timeouts of the public HTTP server, ms (decision 0093). */
+  readonly httpTimeouts: HttpTimeouts;
   /** Who may submit, with their hashed keys. */
   readonly sources: SourcesFile;
   /** Largest accepted body, bytes. */
@@ -40,6 +52,18 @@ export interface GatewayConfig {
   /** Publish attempts before answering 503. */
   readonly publishAttempts: number;
   readonly logLevel: LogLevel;
+}
+
+/** How long the public HTTP server waits for a client, ms. */
+export interface HttpTimeouts {
+  /** From connection to the end of the request headers (slow-loris headers). */
+  readonly headersMs: number;
+  /** From connection to the end of the whole request, body included; at least `headersMs`. */
+  readonly requestMs: number;
+  /** A socket with no traffic for this long is closed. */
+  readonly idleMs: number;
+  /** An idle keep-alive connection is kept this long; above the idle timeout of a load balancer in front. */
+  readonly keepAliveMs: number;
 }
 
 /**
@@ -56,12 +80,23 @@ export function gatewayConfigFromEnv(env: Readonly<Record<string, string | undef
     if (err instanceof ConfigError) issues.push(...err.issues);
     else throw err;
   }
+  if (parsed.success && parsed.data.RELAY_HTTP_HEADERS_TIMEOUT_MS > parsed.data.RELAY_HTTP_REQUEST_TIMEOUT_MS) {
+    issues.push('RELAY_HTTP_HEADERS_TIMEOUT_MS: must not exceed RELAY_HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
   if (!parsed.success || bus === undefined || issues.length > 0) throw new ConfigError(issues);
   const e = parsed.data;
   return Object.freeze({
     bus,
     httpPort: e.RELAY_HTTP_PORT,
     httpHost: e.RELAY_HTTP_HOST,
+    opsPort: e.RELAY_OPS_PORT,
+    opsHost: e.RELAY_OPS_HOST,
+    httpTimeouts: Object.freeze({
+      headersMs: e.RELAY_HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: e.RELAY_HTTP_REQUEST_TIMEOUT_MS,
+      idleMs: e.RELAY_HTTP_IDLE_TIMEOUT_MS,
+      keepAliveMs: e.RELAY_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    }),
     sources: loadSources(e.RELAY_SOURCES_FILE),
     bodyLimitBytes: e.RELAY_BODY_LIMIT,
     rateLimitPerMinute: e.RELAY_RATE_LIMIT,

@@ -1,4 +1,4 @@
-import { HashAlgorithm } from '@relay/wire';
+import { HASH_VALUE_BYTES, HashAlgorithm, MAX_URL_LENGTH } from '@relay/wire';
 import { z } from 'zod';
 import { Rule } from './problems.js';
 
@@ -10,12 +10,8 @@ import { Rule } from './problems.js';
  * at the door: there is no field left in which content could hide.
  */
 
-/** Longest URL accepted, characters (the de-facto limit of browsers and hotline tools). */
-export const MAX_URL_LENGTH = 2048;
-/** Most URLs in one report. */
-export const MAX_URLS = 1000;
-/** Most hashes in one report. */
-export const MAX_HASHES = 1000;
+// The size limits are derived from what the pipeline can carry, in one place the services share (decision 0094).
+export { MAX_HASHES, MAX_URL_BYTES_TOTAL, MAX_URL_LENGTH, MAX_URLS } from '@relay/wire';
 /** A run of this many base64 characters inside free text is taken for an encoded file. */
 export const BASE64_RUN_IN_TEXT = 100;
 /** The same inside a URL, where long opaque tokens are normal. */
@@ -147,10 +143,7 @@ export const dateTime = z.iso.datetime({ offset: true, message: 'must be an RFC 
 /** Digest size of each hash algorithm, bytes. */
 export const HASH_BYTES: Readonly<Record<HashAlgorithm, number>> = {
   [HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED]: 0,
-  [HashAlgorithm.HASH_ALGORITHM_MD5]: 16,
-  [HashAlgorithm.HASH_ALGORITHM_SHA1]: 20,
-  [HashAlgorithm.HASH_ALGORITHM_SHA256]: 32,
-  [HashAlgorithm.HASH_ALGORITHM_PHOTODNA]: 144,
+  ...HASH_VALUE_BYTES,
   [HashAlgorithm.UNRECOGNIZED]: 0,
 };
 

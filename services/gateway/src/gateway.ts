@@ -4,8 +4,10 @@ import { createIntake, type IntakeMetrics } from './accept.js';
 import { createKeyring } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import { buildHttpApp, type HttpApp } from './http.js';
-import { createWindowLimiter } from './limits.js';
+import { createSharedRateLimiter } from './limits.js';
 import { serveNatsIntake } from './nats-intake.js';
+import { buildOpsApp, type OpsApp } from './ops-http.js';
+import { createReportLedger } from './report-ledger.js';
 
 /** Version shown in the OpenAPI document. */
 export const GATEWAY_VERSION = '0.1.0';
@@ -18,6 +20,12 @@ export interface Gateway extends Stoppable {
   readonly url: string;
   /** The fastify instance, for `inject` in tests. */
   readonly http: HttpApp;
+  /** The port of `/metrics`, `/healthz`, `/openapi.json` and `/docs`. */
+  readonly opsPort: number;
+  /** Base URL of the ops port, e.g. `http://127.0.0.1:9101`. */
+  readonly opsUrl: string;
+  /** The ops fastify instance, for `inject` in tests. */
+  readonly ops: OpsApp;
 }
 
 /** What the gateway runs on: config, a connected bus with topology ensured, logger and metrics. */
@@ -47,8 +55,8 @@ function intakeMetrics(metrics: Metrics): IntakeMetrics {
 
 /**
  * Wires the gateway on a connected bus (topology already ensured) and starts
- * listening: HTTP on the configured host and port, NATS on
- * `relay.intake.submit`. `stop()` stops taking reports, lets the in-flight
+ * listening: the API on the configured host and port, the ops app on the ops
+ * host and port, NATS on `relay.intake.submit`. `stop()` stops taking reports, lets the in-flight
  * ones finish, and leaves the bus to the caller.
  */
 export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
@@ -57,6 +65,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
   const keyring = createKeyring(config.sources);
   const intake = createIntake({
     bus,
+    ledger: createReportLedger(bus),
     maxBodyBytes: config.bodyLimitBytes,
     publishTimeoutMs: config.publishTimeoutMs,
     publishAttempts: config.publishAttempts,
@@ -64,36 +73,53 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     metrics,
     log: logger,
   });
+  // The gateway is wired only after ensureTopology succeeded (main.ts), so topology is ready for good.
+  const health = { nats: () => bus.isConnected(), topology: () => true };
+  const limiter = createSharedRateLimiter(bus);
   const http = await buildHttpApp({
     intake,
     keyring,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
-    registry: deps.metrics.registry,
-    // The gateway is wired only after ensureTopology succeeded (main.ts), so topology is ready for good.
-    health: { nats: () => bus.isConnected(), topology: () => true },
+    limiter,
+    timeouts: config.httpTimeouts,
+    health,
     metrics,
     logger,
-    version: GATEWAY_VERSION,
   });
-  const responder = serveNatsIntake({ bus, intake, keyring, limiter: createWindowLimiter(60_000), rateLimitPerMinute: config.rateLimitPerMinute, metrics });
+  const ops = await buildOpsApp({ registry: deps.metrics.registry, health, logger, version: GATEWAY_VERSION, bodyLimitBytes: config.bodyLimitBytes });
+  const responder = serveNatsIntake({ bus, intake, keyring, limiter, rateLimitPerMinute: config.rateLimitPerMinute, metrics });
   try {
+    await ops.listen({ host: config.opsHost, port: config.opsPort });
     await http.listen({ host: config.httpHost, port: config.httpPort });
   } catch (err) {
     await responder.stop();
+    await ops.close();
     throw err;
   }
-  const address = http.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
-  const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost;
-  logger.info({ port, host: config.httpHost, sources: config.sources.sources.map((s) => s.id) }, 'gateway listening');
+  const port = portOf(http, config.httpPort);
+  const opsPort = portOf(ops, config.opsPort);
+  logger.info({ port, host: config.httpHost, opsPort, opsHost: config.opsHost, sources: config.sources.sources.map((s) => s.id) }, 'gateway listening');
   return {
     port,
-    url: `http://${host}:${port}`,
+    url: `http://${hostInUrl(config.httpHost)}:${port}`,
     http,
+    opsPort,
+    opsUrl: `http://${hostInUrl(config.opsHost)}:${opsPort}`,
+    ops,
     stop: async () => {
       await responder.stop();
       await http.close();
+      await ops.close();
     },
   };
+}
+
+function portOf(app: { server: { address(): unknown } }, configured: number): number {
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null && 'port' in address && typeof address.port === 'number' ? address.port : configured;
+}
+
+function hostInUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,11 +1,9 @@
-import fastifyRateLimit from '@fastify/rate-limit';
-import { checkHealth, type HealthChecks, type Logger, type Metrics } from '@relay/observability';
+import { checkHealth, type HealthChecks, type Logger } from '@relay/observability';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Answer, Intake, IntakeMetrics } from './accept.js';
 import type { Keyring } from './auth.js';
-import { docsOnDemand } from './docs.js';
-import { isRateLimitedError, RateLimitedError } from './limits.js';
-import { openApiDocument } from './openapi.js';
+import type { HttpTimeouts } from './config.js';
+import { admitSource, RETRY_AFTER_UNAVAILABLE_S, type SourceRateLimiter } from './limits.js';
 import { type Problem, PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
 
@@ -16,21 +14,20 @@ export interface HttpDeps {
   readonly bodyLimitBytes: number;
   /** Reports per minute per source unless the source sets its own. */
   readonly rateLimitPerMinute: number;
-  readonly registry: Metrics['registry'];
+  /** The per-source limit shared by every gateway copy. */
+  readonly limiter: SourceRateLimiter;
+  readonly timeouts: HttpTimeouts;
   readonly health: HealthChecks;
   readonly metrics: IntakeMetrics;
   readonly logger: Logger;
-  readonly version: string;
 }
-
-/** Seconds a reporter should wait before resending after a 503. */
-const RETRY_AFTER_UNAVAILABLE_S = 5;
 
 const sourceOf = new WeakMap<FastifyRequest, string>();
 
-function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+function sendProblem(reply: FastifyReply, p: Problem, retryAfterSeconds?: number): FastifyReply {
   if (p.status === 401) void reply.header('www-authenticate', 'Bearer realm="hotline-relay"');
-  if (p.status === 503) void reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE_S));
+  if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
+  else if (p.status === 503) void reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE_S));
   return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p));
 }
 
@@ -41,7 +38,6 @@ function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
 
 /** Maps what fastify and its plugins throw to a problem document. */
 function problemOfError(err: unknown): Problem | undefined {
-  if (isRateLimitedError(err)) return problem(429, Rule.RateLimited, err.message);
   const code = (err as { code?: unknown }).code;
   const status = (err as { statusCode?: unknown }).statusCode;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return problem(413, Rule.BodyTooLarge, 'the body is larger than the limit');
@@ -55,12 +51,15 @@ function problemOfError(err: unknown): Problem | undefined {
 }
 
 /**
- * Builds the gateway's HTTP API (not yet listening): `POST /v1/reports`
- * (authenticated, rate-limited per source, body read raw and handed to the
- * intake), `/openapi.json`, `/docs`, `/healthz` and `/metrics`. Every refusal
- * is an RFC 9457 problem document.
+ * Builds the gateway's public HTTP API (not yet listening): `POST /v1/reports`
+ * (authenticated, rate-limited per source across every gateway copy, body
+ * read raw and handed to the intake) and `/healthz` for load balancers.
+ * `/metrics`, `/openapi.json` and `/docs` are on the ops port (ops-http.ts).
+ * A client that sends its headers or body too slowly, or idles, is cut off
+ * (`timeouts`). Every refusal is an RFC 9457 problem document.
  */
 export async function buildHttpApp(deps: HttpDeps) {
+  const t = deps.timeouts;
   const app = Fastify({
     loggerInstance: deps.logger,
     // Per-request access logs cost more than the intake itself; refusals are counted in metrics.
@@ -68,6 +67,11 @@ export async function buildHttpApp(deps: HttpDeps) {
     bodyLimit: deps.bodyLimitBytes,
     return503OnClosing: true,
     schemaController: { compilersFactory: lazySchemaCompilers() },
+    requestTimeout: t.requestMs,
+    connectionTimeout: t.idleMs,
+    keepAliveTimeout: t.keepAliveMs,
+    // Node checks the header and request deadlines only every `connectionsCheckingInterval` (30 s by default).
+    http: { headersTimeout: t.headersMs, connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(t.headersMs / 4))) },
   });
 
   // Bodies reach the intake as raw bytes whatever their type: it checks the
@@ -82,45 +86,30 @@ export async function buildHttpApp(deps: HttpDeps) {
       return sendProblem(reply, problem(500, Rule.Internal, 'internal error'));
     }
     deps.metrics.refused(p.status, p.rule);
-    if (isRateLimitedError(err)) void reply.header('retry-after', String(err.retryAfterSeconds));
     return sendProblem(reply, p);
   });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, problem(404, Rule.NotFound, `no route ${req.method} ${req.url.slice(0, 200)}`)));
 
-  await app.register(fastifyRateLimit, { global: false });
-  // Built on first use: only /openapi.json and /docs need it (z.toJSONSchema of every intake schema).
-  let document: Record<string, unknown> | undefined;
-  const openApi = (): Record<string, unknown> => (document ??= openApiDocument({ version: deps.version, bodyLimitBytes: deps.bodyLimitBytes }));
-  const docs = docsOnDemand({ prefix: '/docs', document: openApi });
-  app.get('/docs', docs);
-  app.get('/docs/*', docs);
-
-  // Runs before the body is read: an unauthenticated request never gets its body parsed.
+  // Runs before the body is read: an unauthenticated or rate-limited request never gets its body parsed.
   // Returning the sent reply ends the request here (fastify's early-response rule for async hooks).
-  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+  const admit = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const auth = deps.keyring.authenticate(req.headers.authorization);
     if (!auth.ok) {
       deps.metrics.refused(auth.problem.status, auth.problem.rule);
       return sendProblem(reply, auth.problem);
     }
+    const refusal = await admitSource(deps.limiter, auth.source, deps.keyring.rateLimitOf(auth.source) ?? deps.rateLimitPerMinute);
+    if (refusal) {
+      deps.metrics.refused(refusal.problem.status, refusal.problem.rule);
+      return sendProblem(reply, refusal.problem, refusal.retryAfterSeconds);
+    }
     sourceOf.set(req, auth.source);
     return undefined;
   };
-  const limitOf = (req: FastifyRequest): number => deps.keyring.rateLimitOf(sourceOf.get(req) ?? '') ?? deps.rateLimitPerMinute;
 
   app.post(
     '/v1/reports',
-    {
-      onRequest: authenticate,
-      config: {
-        rateLimit: {
-          max: (req: FastifyRequest) => limitOf(req),
-          timeWindow: 60_000,
-          keyGenerator: (req: FastifyRequest) => `source:${sourceOf.get(req) ?? ''}`,
-          errorResponseBuilder: (req: FastifyRequest, ctx: { ttl: number }) => new RateLimitedError(limitOf(req), Math.max(1, Math.ceil(ctx.ttl / 1000))),
-        },
-      },
-    },
+    { onRequest: admit },
     async (req, reply) => {
       const source = sourceOf.get(req);
       if (source === undefined) return sendProblem(reply, problem(401, Rule.Unauthenticated, 'not authenticated'));
@@ -136,12 +125,10 @@ export async function buildHttpApp(deps: HttpDeps) {
     },
   );
 
-  app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openApi())));
   app.get('/healthz', async (_req, reply) => {
     const report = checkHealth(deps.health);
     return reply.code(report.status === 'ok' ? 200 : 503).type('application/json; charset=utf-8').send(JSON.stringify(report));
   });
-  app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   return app;
 }
 

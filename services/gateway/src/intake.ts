@@ -1,8 +1,8 @@
-import { deriveId, type Report } from '@relay/wire';
+import { deriveId, encodedUrlBytes, type Report } from '@relay/wire';
 import type { z } from 'zod';
 import { Format } from './decode.js';
 import { digestReportId, droppedParts } from './dropped.js';
-import { CONTENT_KEY, MAX_HASHES, MAX_URLS } from './fields.js';
+import { CONTENT_KEY, MAX_HASHES, MAX_URL_BYTES_TOTAL, MAX_URLS } from './fields.js';
 import { cyberTiplineFormat } from './formats/cybertipline.js';
 import type { IntakeFormat, ReportDraft } from './formats/format.js';
 import { nativeFormat } from './formats/native.js';
@@ -66,6 +66,11 @@ function crossFieldViolations(draft: ReportDraft, now: Date, urlsPointer: string
   }
   if (draft.urls.length > MAX_URLS) {
     out.push({ pointer: urlsPointer, rule: Rule.TooMany, detail: `the report names ${draft.urls.length} URLs; at most ${MAX_URLS} are accepted` });
+  }
+  const urlBytes = draft.urls.reduce((n, url) => n + encodedUrlBytes(url), 0);
+  if (draft.urls.length <= MAX_URLS && urlBytes > MAX_URL_BYTES_TOTAL) {
+    // What REPORTS and a referral can carry bounds the URLs together, not only one by one (decision 0094).
+    out.push({ pointer: urlsPointer, rule: Rule.TooLong, detail: `the report's URLs take ${urlBytes} bytes together; at most ${MAX_URL_BYTES_TOTAL} are accepted` });
   }
   if (draft.hashes.length > MAX_HASHES) {
     out.push({ pointer: hashesPointer, rule: Rule.TooMany, detail: `the report has ${draft.hashes.length} hashes; at most ${MAX_HASHES} are accepted` });

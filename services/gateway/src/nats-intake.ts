@@ -2,8 +2,8 @@ import { type Bus, type Envelope, type Responder, serveRequests } from '@relay/b
 import { Header, subjects } from '@relay/wire';
 import type { Answer, Intake, IntakeMetrics } from './accept.js';
 import type { Keyring } from './auth.js';
-import type { WindowLimiter } from './limits.js';
-import { type Problem, PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
+import { admitSource, type SourceRateLimiter } from './limits.js';
+import { type Problem, PROBLEM_CONTENT_TYPE } from './problems.js';
 
 /** Queue group of the NATS intake: every gateway copy shares `relay.intake.submit`. */
 export const INTAKE_QUEUE = 'gateway';
@@ -13,7 +13,8 @@ export interface NatsIntakeDeps {
   readonly bus: Bus;
   readonly intake: Intake;
   readonly keyring: Keyring;
-  readonly limiter: WindowLimiter;
+  /** The per-source limit shared with HTTP and every gateway copy. */
+  readonly limiter: SourceRateLimiter;
   readonly rateLimitPerMinute: number;
   readonly metrics: IntakeMetrics;
 }
@@ -33,8 +34,10 @@ function reply(answer: Answer): Envelope {
   return problemReply(answer.problem);
 }
 
-function problemReply(p: Problem): Envelope {
-  return { data: encoder.encode(JSON.stringify(p)), headers: { [Header.Status]: String(p.status), 'Content-Type': PROBLEM_CONTENT_TYPE } };
+function problemReply(p: Problem, retryAfterSeconds?: number): Envelope {
+  const headers: Record<string, string> = { [Header.Status]: String(p.status), 'Content-Type': PROBLEM_CONTENT_TYPE };
+  if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
+  return { data: encoder.encode(JSON.stringify(p)), headers };
 }
 
 /**
@@ -48,15 +51,14 @@ function problemReply(p: Problem): Envelope {
  */
 export function serveNatsIntake(deps: NatsIntakeDeps): Responder {
   return serveRequests(deps.bus, subjects.intakeSubmit(), INTAKE_QUEUE, async (request) => {
-    const refuse = (p: Problem): Envelope => {
+    const refuse = (p: Problem, retryAfterSeconds?: number): Envelope => {
       deps.metrics.refused(p.status, p.rule);
-      return problemReply(p);
+      return problemReply(p, retryAfterSeconds);
     };
     const auth = deps.keyring.authenticate(header(request.headers, 'Authorization'));
     if (!auth.ok) return refuse(auth.problem);
-    const limit = deps.keyring.rateLimitOf(auth.source) ?? deps.rateLimitPerMinute;
-    const wait = deps.limiter.take(auth.source, limit);
-    if (wait > 0) return refuse(problem(429, Rule.RateLimited, `more than ${limit} reports per minute from this source; retry after ${wait} s`));
+    const refusal = await admitSource(deps.limiter, auth.source, deps.keyring.rateLimitOf(auth.source) ?? deps.rateLimitPerMinute);
+    if (refusal) return refuse(refusal.problem, refusal.retryAfterSeconds);
     const answer = await deps.intake.submit({
       source: auth.source,
       contentType: header(request.headers, 'Content-Type'),

@@ -82,9 +82,10 @@ export function openApiDocument(options: { readonly version: string; readonly bo
             '401': problemResponse('Missing or unknown API key'),
             '403': problemResponse('The source is disabled'),
             '413': problemResponse('Body over the limit'),
+            '409': problemResponse('The source report id already names a different report (content digest differs); a resend of the same report gets its first receipt'),
             '415': problemResponse('Unsupported media type or charset'),
-            '429': problemResponse('Per-source rate limit reached; see Retry-After'),
-            '503': problemResponse('Not acknowledged by JetStream; resend the same report'),
+            '429': problemResponse('Per-source rate limit (shared by every gateway) reached; see Retry-After'),
+            '503': problemResponse('Not acknowledged by JetStream, or the rate limit could not be checked; resend the same report after Retry-After'),
           },
         },
       },
@@ -96,7 +97,6 @@ export function openApiDocument(options: { readonly version: string; readonly bo
           responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
         },
       },
-      '/metrics': { get: { operationId: 'metrics', security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'text format' } } } },
     },
   };
 }

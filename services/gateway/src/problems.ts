@@ -39,6 +39,7 @@ export const Rule = {
   IncidentTimeFuture: 'incident-time-future',
   /** The report names no web-page URL, the only thing the relay routes. */
   NothingToRoute: 'nothing-to-route',
+  ReportIdConflict: 'report-id-conflict',
   Unavailable: 'unavailable',
   NotFound: 'not-found',
   Internal: 'internal',
@@ -79,6 +80,7 @@ const TITLES: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not found',
   413: 'Report too large',
+  409: 'Report id already used',
   415: 'Unsupported media type',
   429: 'Too many reports',
   500: 'Internal error',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, getStoredMessage, streamState } from '@relay/bus';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology, getStoredMessage, streamState, type TopologyOptions } from '@relay/bus';
 import { createLogger, createMetrics } from '@relay/observability';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { decodeMessage, type Report, RelayType, StreamName } from '@relay/wire';
@@ -49,20 +49,31 @@ export interface TestGateway {
   dispose(): Promise<void>;
 }
 
+/** Options of {@link startTestGateway}. */
+export interface TestGatewayOptions {
+  /** False: the server has no JetStream, so nothing is ever acknowledged. */
+  readonly jetstream?: boolean;
+  /** Topology overrides, e.g. a short duplicate window of REPORTS. */
+  readonly topology?: Omit<TopologyOptions, 'replicas'>;
+  /** Join this server (another gateway's) instead of starting one; it is left running on dispose. */
+  readonly server?: NatsServer;
+}
+
 /**
  * Starts nats-server, bus and gateway; `env` overrides gateway settings.
- * With `jetstream: false` the server has no JetStream, so nothing is ever acknowledged.
+ * Both the API and the ops port are free ports on loopback.
  */
-export async function startTestGateway(env: Readonly<Record<string, string>> = {}, options: { jetstream?: boolean } = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Readonly<Record<string, string>> = {}, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const jetstream = options.jetstream ?? true;
-  const server = await startNatsServer({ jetstream });
+  const server = options.server ?? (await startNatsServer({ jetstream }));
   const metrics = createMetrics('gateway');
   const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'gateway-test'), { metrics: metrics.bus });
-  if (jetstream) await ensureTopology(bus, { replicas: 1 });
+  if (jetstream) await ensureTopology(bus, { ...options.topology, replicas: 1 });
   const config = gatewayConfigFromEnv({
     NATS_URL: server.url,
     RELAY_SOURCES_FILE: DEV_SOURCES_FILE,
     RELAY_HTTP_PORT: '0',
+    RELAY_OPS_PORT: '0',
     RELAY_PUBLISH_TIMEOUT_MS: '500',
     RELAY_PUBLISH_ATTEMPTS: '1',
     LOG_LEVEL: 'silent',
@@ -82,7 +93,7 @@ export async function startTestGateway(env: Readonly<Record<string, string>> = {
     dispose: async () => {
       await gateway.stop().catch(() => undefined);
       await bus.close().catch(() => undefined);
-      await server.dispose();
+      if (options.server === undefined) await server.dispose();
     },
   };
 }

@@ -1,4 +1,14 @@
-import { deriveId, type HostingObservation, type ObservationCause, type RecheckRequest, type Report, type ReportSummary, UNKNOWN_COUNTRY } from '@relay/wire';
+import {
+  deriveId,
+  type HostingObservation,
+  MAX_OBSERVED_ADDRESSES,
+  MAX_OBSERVED_CNAMES,
+  type ObservationCause,
+  type RecheckRequest,
+  type Report,
+  type ReportSummary,
+  UNKNOWN_COUNTRY,
+} from '@relay/wire';
 import { normaliseUrl } from '@relay/geo';
 
 /**
@@ -24,13 +34,19 @@ export function distinctUrls(urls: readonly string[]): string[] {
   return out;
 }
 
-/** The routing-relevant part of a report, carried on every observation it causes. */
-export function reportSummary(report: Report): ReportSummary {
+/**
+ * The routing-relevant part of a report, carried on every observation it
+ * causes. The hashes stay on the report (stream sequence `seq` of REPORTS):
+ * a report of many URLs is not copied into every observation (decision 0094).
+ */
+export function reportSummary(report: Report, seq: number): ReportSummary {
   return {
     reportId: report.id,
     source: report.source,
     sourceReportId: report.sourceReportId,
-    hashes: report.hashes,
+    hashes: [],
+    reportSeq: BigInt(seq),
+    hashCount: report.hashes.length,
     classification: report.classification,
     priority: report.priority,
     incidentType: report.incidentType,
@@ -47,10 +63,15 @@ export function recheckCause(recheck: RecheckRequest): ObservationCause {
 /**
  * Gives a located URL its idempotency id and cause: `deriveId('obs',
  * normalizedUrl, causeId)` (the URL as reported when it could not be
- * normalised), so a redelivered or replayed cause yields the same id.
+ * normalised), so a redelivered or replayed cause yields the same id. At
+ * most {@link MAX_OBSERVED_ADDRESSES} addresses and {@link MAX_OBSERVED_CNAMES}
+ * CNAMEs are kept.
  */
 export function withCause(located: HostingObservation, causeId: string, cause: ObservationCause): HostingObservation {
-  return { ...located, id: deriveId('obs', located.normalizedUrl || located.url, causeId), cause };
+  // The jurisdiction was decided on every address; the record keeps a bounded part of a hostile DNS answer.
+  const addresses = located.addresses.length > MAX_OBSERVED_ADDRESSES ? located.addresses.slice(0, MAX_OBSERVED_ADDRESSES) : located.addresses;
+  const cnameChain = located.cnameChain.length > MAX_OBSERVED_CNAMES ? located.cnameChain.slice(0, MAX_OBSERVED_CNAMES) : located.cnameChain;
+  return { ...located, addresses, cnameChain, id: deriveId('obs', located.normalizedUrl || located.url, causeId), cause };
 }
 
 /** The `Nats-Msg-Id` of an observation: its id, prefixed with its origin service. */

@@ -97,7 +97,7 @@ function report(sourceReportId: string, urls: string[]): Report {
 describe('the locator on a real nats-server', () => {
   it('turns a report with three URLs in three countries into three observations on the three country subjects', async () => {
     const r = report('pipeline-1', ['http://images.example.nl/a.jpg', 'https://files.example.de/b', 'http://media.example.fr/c?x=1', 'HTTP://IMAGES.example.nl/a.jpg#again']);
-    await publishMessage(bus, subjects.report('ncmec'), RelayType.Report, r, { msgId: 'ncmec:pipeline-1', origin: 'ncmec' });
+    const stored = await publishMessage(bus, subjects.report('ncmec'), RelayType.Report, r, { msgId: 'ncmec:pipeline-1', origin: 'ncmec' });
 
     const seen = await waitFor(async () => {
       const all = (await hosting()).filter((s) => s.observation.cause?.cause?.$case === 'report' && s.observation.cause.cause.value.reportId === r.id);
@@ -110,7 +110,15 @@ describe('the locator on a real nats-server', () => {
     expect(nl?.msgId).toBe(`locator:${nl?.observation.id}`);
     expect(nl?.origin).toBe('ncmec');
     const cause = nl?.observation.cause?.cause;
-    expect(cause?.$case === 'report' ? cause.value : undefined).toMatchObject({ source: 'ncmec', sourceReportId: 'pipeline-1', hashes: r.hashes });
+    // The hashes stay on the report: the observation refers to it by stream sequence (decision 0094).
+    expect(r.hashes.length).toBeGreaterThan(0);
+    expect(cause?.$case === 'report' ? cause.value : undefined).toMatchObject({
+      source: 'ncmec',
+      sourceReportId: 'pipeline-1',
+      hashes: [],
+      hashCount: r.hashes.length,
+      reportSeq: BigInt(stored.seq),
+    });
     expect(seen.find((s) => s.subject === 'relay.hosting.DE')?.observation.cnameChain).toEqual(['node7.hetzner.example']);
   });
 

@@ -34,9 +34,9 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
  * (retryable: the runner redelivers it).
  */
 export function onReport(deps: HandlerDeps): (consumed: Consumed<Report>) => Promise<void> {
-  return async ({ message: report, origin, traceparent }) => {
+  return async ({ message: report, origin, traceparent, seq }) => {
     if (report.id === '') throw new PoisonMessageError('report-invalid', 'report has no id');
-    const cause = { cause: { $case: 'report' as const, value: reportSummary(report) } };
+    const cause = { cause: { $case: 'report' as const, value: reportSummary(report, seq) } };
     const context = { origin: origin ?? report.source, traceparent };
     await forEachLimited(distinctUrls(report.urls), deps.urlConcurrency ?? 16, async (url) => {
       const observation = withCause(await deps.locate(url), report.id, cause);

@@ -74,7 +74,15 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
 export async function provisionAsAdmin(accounts: TestAccounts, natsUrl: string, replicas: 1 | 3 = 1): Promise<void> {
   const admin = await accounts.busAs('admin', natsUrl);
   try {
-    await ensureTopology(admin, { replicas });
+    // Idempotent, so a JetStream API timeout (a cluster electing its leaders on a busy machine) is retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ensureTopology(admin, { replicas });
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
     await ensureTenantConsumers(admin, accounts.tenants);
   } finally {
     await admin.close();

@@ -99,11 +99,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
 /**
  * The sum of a Prometheus counter over the samples whose labels include
- * `labels`, from a process's `/metrics` (gateway: its HTTP port).
+ * `labels`, from a process's `/metrics` on its ops port.
  */
 export async function counterValue(p: ServiceProcess, metric: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
-  const port = p.httpPort ?? p.opsPort;
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${p.opsPort}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
     const m = /^(\w+)(?:\{(.*)\})? ([\d.e+-]+)$/.exec(line);

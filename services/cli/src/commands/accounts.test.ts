@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Bus, busConfigFromEnv, connectBus, ensureTopology, readStream } from '@relay/bus';
+import type { DirectoryFile } from '@relay/directory';
 import { freePort, type NatsServer, startNatsServer } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,28 @@ describe('relay accounts generate', () => {
     // Same public keys: tenants keep their credentials across a regeneration.
     for (const u of first.users) expect(second.out).toContain(u.publicKey);
     expect(second.out).toMatch(/^nats-server -t +accounts\.conf is valid$/m);
+  });
+
+  it('gives a hotline whose INHOPE membership is not confirmed no user, until an operator confirms it in the directory', async () => {
+    const out = join(dir, 'confirm');
+    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
+    const names = first.users.map((u) => u.name);
+    for (const unconfirmed of ['hotline-cybertip-ca', 'hotline-cy-hotline', 'hotline-apav-lis', 'hotline-isigurt-al']) expect(names).not.toContain(unconfirmed);
+    expect(names).toEqual(expect.arrayContaining(['hotline-eco', 'hotline-fsm', 'hotline-jugendschutz-net']));
+    expect(await readFile(join(out, 'accounts.conf'), 'utf8')).not.toContain('hotline-cybertip-ca');
+
+    const file = JSON.parse(await readFile(DIRECTORY, 'utf8')) as DirectoryFile;
+    file.routing = { ...file.routing, CA: { hotline: 'cybertip-ca', note: 'Membership confirmed by the operator with INHOPE' } };
+    const confirmed = join(dir, 'confirmed-directory.json');
+    await writeFile(confirmed, JSON.stringify(file));
+    const second = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', confirmed, '--out', out, '--reason', 'confirm cybertip-ca', '--json')).out) as Generated;
+    expect(second.users.filter((u) => u.keys === 'new').map((u) => u.name)).toEqual(['hotline-cybertip-ca']);
+
+    // Back to the directory where it is not confirmed: the user is dropped, and the output says so.
+    const third = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'cybertip-ca not confirmed after all');
+    expect(third.code, third.err).toBe(ExitCode.Ok);
+    expect(third.out).toMatch(/^Dropped +hotline-cybertip-ca: no longer in the directory's tenants/m);
+    expect(await readFile(join(out, 'accounts.conf'), 'utf8')).not.toContain('hotline-cybertip-ca');
   });
 
   it('refuses to act unrecorded when NATS cannot be reached, and writes nothing', async () => {

@@ -70,13 +70,23 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
       const existing = await readExistingSeeds(out);
       const generated = generateAccounts({ ...tenantsOf(directory), operators }, existing);
       const created = generated.users.filter((u) => !existing.has(u.name)).map((u) => u.name);
+      // Users of an earlier generation the directory no longer has (a hotline whose membership is
+      // not confirmed, decision 0091): absent from accounts.conf, so they can no longer log in.
+      const names = new Set(generated.users.map((u) => u.name));
+      const dropped = [...existing.keys()].filter((name) => !names.has(name)).sort();
 
       const recorded = await audit(ctx, options, {
         actor: actorOf(ctx, options.actor),
         action: 'accounts-generate',
         target: out,
         reason: options.reason,
-        details: { directory: options.directory, users: String(generated.users.length), created: created.join(' '), operators: operators.join(' ') },
+        details: {
+          directory: options.directory,
+          users: String(generated.users.length),
+          created: created.join(' '),
+          dropped: dropped.join(' '),
+          operators: operators.join(' '),
+        },
       });
       await writeAccounts(out, generated, options.natsUrl ?? natsUrlOf(ctx));
       // Check what was written, as a server including it would read it.
@@ -92,7 +102,7 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
         envFile: resolve(out, 'users', `${u.name}.env`),
       }));
       if (outputMode(options) === 'json') {
-        printJson(ctx, { out, config: resolve(out, 'accounts.conf'), signers: resolve(out, 'signers.json'), users, audit: recorded, check: 'valid' });
+        printJson(ctx, { out, config: resolve(out, 'accounts.conf'), signers: resolve(out, 'signers.json'), users, dropped, audit: recorded, check: 'valid' });
         return;
       }
       printTable(
@@ -106,6 +116,9 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
         ['Credentials', `${resolve(out, 'users')}/<user>.nk (seed, mode 0600) and <user>.env (NATS_* settings)`],
         ['Signers', resolve(out, 'signers.json')],
         ['Users', `${users.length} (${created.length} new, ${users.length - created.length} kept their keys)`],
+        ...(dropped.length === 0
+          ? []
+          : ([['Dropped', `${dropped.join(', ')}: no longer in the directory's tenants; their seed files in users/ no longer log in (remove them)`]] as [string, string][])),
         ['Audit record', recorded],
         ['nats-server -t', 'accounts.conf is valid'],
       ]);

@@ -1,9 +1,11 @@
 // The audit verb's plumbing against a real nats-server: the messages are
 // written by hand here; test/e2e/audit.test.ts runs it on the real pipeline.
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, openJsonBucket, publishMessage } from '@relay/bus';
-import { freePort, type NatsServer, startNatsServer } from '@relay/testkit';
-import { Audience, deriveId, exampleMessage, KvBucket, NoticeKind, RelayType, subjects } from '@relay/wire';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JetStreamManager, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology, openJsonBucket, publishMessage, recordAudit, streamState } from '@relay/bus';
+import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { Audience, deriveId, exampleMessage, KvBucket, NoticeKind, RelayType, StreamName, subjects } from '@relay/wire';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, runCli } from '../index.js';
 
 let server: NatsServer;
@@ -113,5 +115,97 @@ describe('relay audit', () => {
     expect(down).toBe(ExitCode.Unavailable);
     expect(err).toContain(`cannot reach NATS at nats://127.0.0.1:${port}`);
     expect(await relay('audit', '--since', 'yesterday')).toMatchObject({ code: ExitCode.Usage });
+  });
+});
+
+describe('relay audit and the audit trail', () => {
+  // Each scenario tampers with AUDIT, so each has a server of its own; `jsm` acts as an admin would.
+  interface Trail {
+    readonly bus: Bus;
+    readonly jsm: JetStreamManager;
+    run(...args: string[]): Promise<{ code: number; out: string; err: string }>;
+  }
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function trail(options: { deletable?: boolean } = {}): Promise<Trail> {
+    const own = await startNatsServer({}, { ...process.env, NATS_URL: '' });
+    cleanups.push(() => own.dispose());
+    const nc = await connect({ servers: own.url });
+    cleanups.push(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    const b = await connectBus(busConfigFromEnv({ NATS_URL: own.url }, 'audit-trail-test'));
+    cleanups.push(() => b.close());
+    await ensureTopology(b, { replicas: 1 });
+    if (options.deletable) {
+      // 2.9 cannot lift deny_delete once set: an AUDIT that allows deletes has to be made so, and its mirror after it.
+      const mirror = (await jsm.streams.info(StreamName.AuditMirror)).config;
+      await jsm.streams.delete(StreamName.AuditMirror);
+      await jsm.streams.delete(StreamName.Audit);
+      await jsm.streams.add({ name: StreamName.Audit, subjects: ['relay.audit.>'], storage: StorageType.File, deny_delete: false, deny_purge: true });
+      await jsm.streams.add(mirror);
+    }
+    const run = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const audit = await streamState(b, StreamName.Audit);
+      await waitFor(async () => (await streamState(b, StreamName.AuditMirror))?.lastSeq === audit?.lastSeq, { what: 'the mirror to catch up' });
+      let out = '';
+      let err = '';
+      const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: own.url } });
+      return { code, out, err };
+    };
+    return { bus: b, jsm, run };
+  }
+
+  async function audited(b: Bus, n: number): Promise<void> {
+    for (let i = 1; i <= n; i++) await recordAudit(b, { actor: 'operator-alice', action: 'replay', target: `REFERRALS #${i}`, reason: 'test' });
+  }
+
+  it('prints an intact chain, mirrored, and exits 0', async () => {
+    const t = await trail();
+    await audited(t.bus, 3);
+    const r = await t.run('audit');
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(r.out).toMatch(/^Audit trail\s+3 record\(s\) 1-3, 3 chained, 0 unchained \(legacy\); mirror 3$/m);
+    expect(r.out).toMatch(/^Last link\s+[0-9a-f]{64} \(the next record's prev_hash; keep it outside the relay\)$/m);
+    expect(r.out).toMatch(/^Trail breaks\s+0$/m);
+  });
+
+  it('reports a record deleted from the middle of AUDIT and exits 6', async () => {
+    const t = await trail({ deletable: true });
+    await audited(t.bus, 3);
+    await t.jsm.streams.deleteMessage(StreamName.Audit, 2);
+    const r = await t.run('audit');
+    expect(r.code).toBe(ExitCode.Findings);
+    expect(r.out).toMatch(/^missing\s+AUDIT\s+2\s+record 2 is not in AUDIT \(deleted\); the mirror still holds it$/m);
+    expect(r.out).toMatch(/^settings\s+AUDIT\s+-\s+AUDIT settings let records go: deletes allowed$/m);
+    expect(r.err).toBe('relay: 2 break(s) in the audit trail\n');
+  });
+
+  it('reports a forged record in --json and exits 6', async () => {
+    const t = await trail();
+    await audited(t.bus, 3);
+    const forged = { ...exampleMessage(RelayType.AuditRecord), id: 'aud_forged', prevSeq: 3n, prevHash: Buffer.alloc(32, 1) };
+    await publishMessage(t.bus, subjects.audit('replay'), RelayType.AuditRecord, forged, { msgId: 'audit:aud_forged', origin: 'mallory' });
+    const r = await t.run('audit', '--json');
+    expect(r.code).toBe(ExitCode.Findings);
+    const json = JSON.parse(r.out) as { lost: number; auditTrail: { records: number; chained: number; breaks: { kind: string; stream: string; seq: number }[] } };
+    expect(json.lost).toBe(0);
+    expect(json.auditTrail).toMatchObject({ records: 4, chained: 4 });
+    expect(json.auditTrail.breaks).toEqual([expect.objectContaining({ kind: 'hash-mismatch', stream: 'AUDIT', seq: 4 })]);
+  });
+
+  it('reports AUDIT truncated to its last record from the mirror, also once the limit is put back, and exits 6', async () => {
+    const t = await trail();
+    await audited(t.bus, 3);
+    const config = (await t.jsm.streams.info(StreamName.Audit)).config;
+    await t.jsm.streams.update(StreamName.Audit, { ...config, max_msgs: 1 });
+    await t.jsm.streams.update(StreamName.Audit, { ...config, max_msgs: -1 });
+    const r = await t.run('audit');
+    expect(r.code).toBe(ExitCode.Findings);
+    expect(r.out).toMatch(/^Audit trail\s+1 record\(s\) 3-3, 1 chained, 0 unchained \(legacy\); mirror 3$/m);
+    expect(r.out).toMatch(/^truncated\s+AUDIT\s+1-2\s+2 record\(s\) gone from the start of AUDIT before its max age; the mirror still holds them$/m);
+    expect(r.err).toBe('relay: 1 break(s) in the audit trail\n');
   });
 });

@@ -13,6 +13,7 @@ interface DevOptions {
   readonly dir: string;
   readonly natsPort: string;
   readonly httpPort: string;
+  readonly gatewayOpsPort: string;
   readonly locatorOpsPort: string;
   readonly dispatcherOpsPort: string;
   readonly recheckInterval: string;
@@ -41,7 +42,8 @@ export function registerDev(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON lines (ready, demo messages, stopped) on stdout; service logs stay JSON on stderr')
     .option('--dir <path>', 'state folder: nats-server store and the zone copy', DEV_STATE_DIR)
     .option('--nats-port <port>', 'client port of the stack’s nats-server (not 4222, so it never meets a shared server)', String(DevPort.Nats))
-    .option('--http-port <port>', 'gateway HTTP port', String(DevPort.Http))
+    .option('--http-port <port>', 'gateway HTTP API port (/v1/reports, /healthz)', String(DevPort.Http))
+    .option('--gateway-ops-port <port>', 'gateway /metrics, /healthz, /openapi.json and /docs port', String(DevPort.GatewayOps))
     .option('--locator-ops-port <port>', 'locator /healthz and /metrics port', String(DevPort.LocatorOps))
     .option('--dispatcher-ops-port <port>', 'dispatcher /healthz and /metrics port', String(DevPort.DispatcherOps))
     .option('--recheck-interval <duration>', 'how often open cases are re-located (2s, 10s, 15m)', DEV_RECHECK_INTERVAL)
@@ -57,6 +59,7 @@ export function registerDev(program: Command, ctx: CliContext): void {
         ports: {
           nats: portOf('--nats-port', options.natsPort),
           http: portOf('--http-port', options.httpPort),
+          gatewayOps: portOf('--gateway-ops-port', options.gatewayOpsPort),
           locatorOps: portOf('--locator-ops-port', options.locatorOpsPort),
           dispatcherOps: portOf('--dispatcher-ops-port', options.dispatcherOpsPort),
         },

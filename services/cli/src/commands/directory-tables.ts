@@ -37,7 +37,7 @@ export function printDirectory(ctx: CliContext, d: Directory, revision: number):
     ['Contents', directoryCounts(d)],
     ['Fallback', `${data.fallback.recipient} (${data.fallback.name}): cases hosted where no hotline is routable`],
   ]);
-  ctx.out('\nHotlines per country (? = INHOPE membership not confirmed by a source: listed, not routed to)\n');
+  ctx.out('\nHotlines per country (? = INHOPE membership not confirmed: listed, not routed to, no NATS user or consumer)\n');
   printTable(
     ctx,
     ['country', 'routed to', 'hotlines', 'police', 'removal authority'],
@@ -46,7 +46,7 @@ export function printDirectory(ctx: CliContext, d: Directory, revision: number):
       d.routingHotline(cc)?.id ?? `${data.fallback.recipient} (fallback)`,
       data.hotlines
         .filter((h) => h.country === cc)
-        .map((h) => (h.membership === 'member' ? h.id : `${h.id}?`))
+        .map((h) => (d.confirmed(h.id) ? h.id : `${h.id}?`))
         .join(', '),
       clip(d.police(cc)?.name ?? '', 40),
       d.removalAuthority(cc)?.id ?? '',

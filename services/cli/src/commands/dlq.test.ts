@@ -198,6 +198,24 @@ describe('relay dlq', () => {
     expect((await listed('hosting-desk')).map((e) => e.seq)).toEqual([hostingEntry.seq]);
   });
 
+  it('refuses to redrive a minimal entry (no payload), naming where the original is', async () => {
+    const headers = {
+      [Header.Error]: 'decode-failed: cannot decode',
+      [Header.DlqService]: 'hosting-desk',
+      [Header.DlqSubject]: 'relay.hosting.NL',
+      [Header.DlqSource]: 'HOSTING:424242',
+      [Header.DlqMsgId]: 'locator:obs_huge',
+      [Header.DlqMinimal]: 'publish-failed: max_payload size exceeded',
+    };
+    const { seq } = await publishBytes(bus, subjects.dlq('hosting-desk'), new Uint8Array(0), { msgId: 'dlq:HOSTING:424242', origin: 'hosting-desk', headers });
+    const r = await relay.relay(['dlq', 'redrive', String(seq), '--reason', 'try the minimal one', '--json']);
+    const { outcomes } = JSON.parse(r.out) as { outcomes: { kind: string; reason: string }[] };
+    expect(outcomes).toEqual([{ kind: 'refused', seq, reason: expect.stringContaining('HOSTING:424242') as unknown }]);
+    expect((await listed('hosting-desk')).map((e) => e.seq)).toContain(seq);
+    await drainedConsumer(bus, StreamName.Hosting, 'hosting-desk');
+    expect(handled.hosting).not.toContain('');
+  });
+
   it('writes one audit record per redrive before acting, and refuses a redrive without entries or reason', async () => {
     const records = (await auditRecords(bus)).filter((a) => a.action === 'dlq-redrive');
     expect(records.map((a) => a.target)).toContain(`DLQ all of hosting-desk`);

@@ -72,6 +72,19 @@ describe('relay inspect', () => {
     });
   });
 
+  it('says which hotline a hotline notice is addressed to, and reads one stored under the country-wide subject of earlier versions', async () => {
+    const notice = { ...exampleMessage(RelayType.Notice), audience: Audience.AUDIENCE_HOTLINE, country: 'DE', hotline: 'fsm', kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT };
+    const addressed = await publishMessage(signed, subjects.notice('DE', notice.audience, notice.kind, 'fsm'), RelayType.Notice, { ...notice, id: 'ntc-fsm' }, { msgId: 'dispatcher:ntc-fsm', origin: 'dispatcher' });
+    const legacy = await publishMessage(signed, 'relay.notice.DE.hotline.case-moved-out', RelayType.Notice, { ...notice, id: 'ntc-old' }, { msgId: 'dispatcher:ntc-old', origin: 'dispatcher' });
+    const a = await relay('inspect', 'notices', String(addressed.seq));
+    expect(a.code, a.err).toBe(ExitCode.Ok);
+    expect(a.out).toMatch(/^Addressed to +hotline fsm \(DE\)$/m);
+    const l = await relay('inspect', 'notices', String(legacy.seq));
+    expect(l.code, l.err).toBe(ExitCode.Ok);
+    expect(l.out).toMatch(/^Addressed to +every hotline of DE \(country-wide subject of earlier versions, decision 0091\)$/m);
+    expect(l.out).toContain('"id": "ntc-old"');
+  });
+
   it('shows why a dead letter failed and where it came from, even when its payload does not decode', async () => {
     const stored = await publishBytes(bus, subjects.dlq('locator'), new Uint8Array([0xff, 0xff, 0xff]), {
       msgId: 'dlq:REPORTS:41',
@@ -112,7 +125,7 @@ describe('relay inspect', () => {
     expect(missing.err).toMatch(/^relay: no message 999999 in REFERRALS: (it is empty|it holds \d+-\d+)/);
     const stream = await relay('inspect', 'CASES', '1');
     expect(stream.code).toBe(ExitCode.Usage);
-    expect(stream.err).toContain('relay: no stream "CASES": use one of REPORTS, HOSTING, REFERRALS, NOTICES, STATUS, RECHECKS, DLQ, AUDIT, ARCHIVE');
+    expect(stream.err).toContain('relay: no stream "CASES": use one of REPORTS, HOSTING, REFERRALS, NOTICES, STATUS, RECHECKS, DLQ, AUDIT, AUDIT_MIRROR, ARCHIVE');
     const seq = await relay('inspect', 'DLQ', 'first');
     expect(seq.code).toBe(ExitCode.Usage);
     expect(seq.err).toContain('sequence "first" must be a positive whole number');

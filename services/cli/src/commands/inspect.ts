@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { getStoredMessage, streamState } from '@relay/bus';
-import { errorFromHeader, Header, StreamName } from '@relay/wire';
+import { Audience, errorFromHeader, Header, parseSubject, type ParsedSubject, StreamName } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { UnavailableError, UsageError } from '../errors.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
@@ -50,10 +50,24 @@ function provenanceFields(d: DecodedMessage): [string, string][] {
   return fields;
 }
 
+/** Who a notice's subject lets read it: one hotline, or (before decision 0091) every hotline of a country. */
+function addressedTo(subject: string): [string, string][] {
+  let parsed: ParsedSubject;
+  try {
+    parsed = parseSubject(subject);
+  } catch {
+    return [];
+  }
+  if (parsed.kind !== 'notice' || parsed.audience !== Audience.AUDIENCE_HOTLINE) return [];
+  if (parsed.hotline !== undefined) return [['Addressed to', `hotline ${parsed.hotline} (${parsed.country})`]];
+  return [['Addressed to', `every hotline of ${parsed.country} (country-wide subject of earlier versions, decision 0091)`]];
+}
+
 function printMessage(ctx: CliContext, d: DecodedMessage): void {
   printFields(ctx, [
     ['Stream', `${d.stored.stream} #${d.stored.seq}`],
     ['Subject', d.stored.subject],
+    ...addressedTo(d.stored.subject),
     ['Stored at', d.stored.time.toISOString()],
     ['Type', d.type],
     ['Summary', messageSummary(d)],

@@ -12,7 +12,7 @@ import { openJsonl } from '../replay/jsonl.js';
 import { createPacer } from '../replay/pace.js';
 import { startProgress } from '../progress.js';
 import { checkSubjectFilter, REFERRAL_STREAMS, type Selection, selectMessages, streamNamed } from '../replay/select.js';
-import { checkTarget, parseTargetSubject, republishOf, type TargetSubject } from '../replay/target.js';
+import { checkNoticeRecipient, checkTarget, noticeHotlineOf, parseTargetSubject, republishOf, type TargetSubject } from '../replay/target.js';
 
 interface ReplayOptions extends AuditedOptions {
   readonly stream: string;
@@ -61,7 +61,7 @@ function planOf(options: ReplayOptions, now: Date): Plan {
   if (options.referral !== undefined && !REFERRAL_STREAMS.includes(stream)) {
     throw new UsageError(`--referral: messages of ${stream} name no referral (use it with ${REFERRAL_STREAMS.join(', ')})`);
   }
-  if (options.toSubject !== undefined && ([StreamName.Archive, StreamName.Audit, StreamName.Dlq] as StreamName[]).includes(stream)) {
+  if (options.toSubject !== undefined && ([StreamName.Archive, StreamName.Audit, StreamName.AuditMirror, StreamName.Dlq] as StreamName[]).includes(stream)) {
     throw new UsageError(`--to-subject: ${stream} is not replayed into the pipeline (${stream === StreamName.Dlq ? 'use `relay dlq redrive`' : 'its messages are a record, not work'}); use --out`);
   }
   const since = options.since === undefined ? undefined : parseTimeOrDuration('--since', options.since, now);
@@ -125,8 +125,10 @@ async function replay(bus: Bus, ctx: CliContext, options: ReplayOptions, plan: P
         await file.write(m);
         written++;
       } else if (plan.toSubject) {
-        const subject = plan.toSubject.target(m.subject);
+        const hotline = (): string => noticeHotlineOf(m.headers[Header.Type], m.data);
+        const subject = plan.toSubject.target(m.subject, hotline);
         checkTarget(subject, m.headers[Header.Type] ?? '');
+        checkNoticeRecipient(subject, hotline);
         const again = republishOf(m.headers, `replay:${m.stream}:${m.seq}`);
         const stored = await publishBytes(bus, subject, m.data, { ...again });
         if (stored.duplicate) duplicates++;
@@ -195,7 +197,10 @@ export function registerReplay(program: Command, ctx: CliContext): void {
     .option('--subject <filter>', 'only subjects matching this filter (relay.hosting.NL, relay.referral.*.eokm)')
     .option('--referral <id>', 'only messages about this referral (REFERRALS, NOTICES, STATUS, ARCHIVE)')
     .option('--out <file.jsonl>', 'write one JSON object per message: stream, seq, subject, time, headers, message (proto3 JSON), data (base64)')
-    .option('--to-subject <subject>', 'publish each message again: "original" keeps its subject; else a subject with {n} for the n-th original token')
+    .option(
+      '--to-subject <subject>',
+      'publish each message again: "original" keeps its subject; else a subject with {n} for the n-th original token and {hotline} for the hotline a notice is addressed to',
+    )
     .option('--rate <msgs/s>', `at most this many messages a second; 0 = no limit (default: none with --out, ${DEFAULT_REPUBLISH_RATE} with --to-subject)`)
     .option('--json', 'print the result as JSON');
   auditedOptions(command).action(async (options: ReplayOptions) => {

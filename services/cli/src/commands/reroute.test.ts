@@ -90,7 +90,7 @@ describe('relay reroute', () => {
     expect(after.referrals.slice(before.referrals.length).every((m) => m.subject === 'relay.referral.NL.offlimits')).toBe(true);
     // Decision 0032: the hotline that had the case hears that it moved; the police already know it.
     expect(newNotices.map((m) => [m.subject, m.message.hotline, m.message.kind])).toEqual(
-      nl.map(() => ['relay.notice.NL.hotline.case-moved-out', 'eokm', NoticeKind.NOTICE_KIND_CASE_MOVED_OUT]),
+      nl.map(() => ['relay.notice.NL.hotline.eokm.case-moved-out', 'eokm', NoticeKind.NOTICE_KIND_CASE_MOVED_OUT]),
     );
     expect(newNotices.every((m) => m.message.audience === Audience.AUDIENCE_HOTLINE)).toBe(true);
     expect((await readCase(closed.id))?.routing?.hotline).toBe('eokm');
@@ -140,7 +140,7 @@ describe('relay reroute', () => {
     const newReferrals = after.referrals.slice(before.referrals.length).map((m) => m.message);
     expect(newReferrals).toHaveLength(1);
     expect(newReferrals[0]).toMatchObject({ caseId: de.id, hotline: 'jugendschutz-net', reason: RoutingReason.ROUTING_REASON_REROUTED });
-    expect(after.notices.slice(before.notices.length).map((m) => m.subject)).toEqual(['relay.notice.DE.hotline.case-moved-out']);
+    expect(after.notices.slice(before.notices.length).map((m) => m.subject)).toEqual(['relay.notice.DE.hotline.eco.case-moved-out']);
   });
 
   it('says which cases are still pending when the dispatcher is not running, and they move once it is back', async () => {

@@ -54,10 +54,12 @@ async function publishStatus(sender: string, referralId: string, action: StatusA
   await publishMessage(bus, subjects.status(sender), RelayType.StatusUpdate, { id, hotline: sender, referralId, caseId: '', action, occurredAt: new Date(occurredAt), note: '' }, { msgId: `${sender}:${id}`, origin: sender });
 }
 
-async function publishNotice(id: string, country: string, audience: Audience, kind: NoticeKind, after: Hoster, issuedAt: number): Promise<void> {
+async function publishNotice(id: string, country: string, audience: Audience, kind: NoticeKind, after: Hoster, issuedAt: number, subject?: string): Promise<void> {
   const base = exampleMessage(RelayType.Notice);
-  const n: Notice = { ...base, id, country, audience, kind, hotline: '', issuedAt: new Date(issuedAt), hostingAfter: { ...base.hostingAfter!, asn: after.asn, asOrganisation: after.asOrganisation } };
-  await publishMessage(bus, subjects.notice(country, audience, kind), RelayType.Notice, n, { msgId: `dispatcher:${id}`, origin: 'dispatcher' });
+  const hotline = audience === Audience.AUDIENCE_HOTLINE ? 'eokm' : '';
+  const n: Notice = { ...base, id, country, audience, kind, hotline, issuedAt: new Date(issuedAt), hostingAfter: { ...base.hostingAfter!, asn: after.asn, asOrganisation: after.asOrganisation } };
+  const to = subject ?? (hotline === '' ? subjects.notice(country, audience, kind) : subjects.notice(country, audience, kind, hotline));
+  await publishMessage(bus, to, RelayType.Notice, n, { msgId: `dispatcher:${id}`, origin: 'dispatcher' });
 }
 
 async function stats(...args: string[]): Promise<Stats> {
@@ -159,5 +161,11 @@ describe('relay stats', () => {
     expect(r.out).toMatch(/^total\s+8\s+4\s+4\s+/m);
     expect(r.out).toContain("ttr: INHOPE notice-and-takedown time: from the referral being issued to the hotline of the hosting country until that hotline's first CR");
     expect((await relay.relay(['stats', '--by', 'hotline'])).err).toContain('--by: "hotline" must be country or hoster');
+  });
+
+  it('counts a hotline notice stored under the country-wide subject of earlier versions (decision 0091)', async () => {
+    const before = (await stats()).total.notices;
+    await publishNotice('n-legacy', 'NL', Audience.AUDIENCE_HOTLINE, NoticeKind.NOTICE_KIND_HOSTER_CHANGED, HOSTERS.NL, T0, 'relay.notice.NL.hotline.hoster-changed');
+    expect((await stats()).total.notices).toBe(before + 1);
   });
 });

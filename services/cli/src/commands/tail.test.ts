@@ -1,6 +1,6 @@
 import { type Bus, busConfigFromEnv, connectBus, ensureTopology, publishMessage } from '@relay/bus';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
-import { exampleMessage, messageFromJson, type Referral, RelayType, subjects } from '@relay/wire';
+import { Audience, exampleMessage, messageFromJson, type Notice, NoticeKind, type Referral, RelayType, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay } from '../dev/test-relay.js';
 import { ExitCode, runCli } from '../index.js';
@@ -64,13 +64,27 @@ describe('relay tail', () => {
     expect(messageFromJson(RelayType.Referral, line.message)).toMatchObject({ id: 'ref-json', hotline: 'child-focus', jurisdiction: 'BE' });
   });
 
+  it('follows the notices addressed to one hotline with --hotline, not those of the other hotlines of its country', async () => {
+    for (const hotline of ['fsm', 'eco']) {
+      const notice: Notice = { ...exampleMessage(RelayType.Notice), id: `ntc-${hotline}`, audience: Audience.AUDIENCE_HOTLINE, country: 'DE', hotline, kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT };
+      await publishMessage(bus, subjects.notice('DE', Audience.AUDIENCE_HOTLINE, notice.kind, hotline), RelayType.Notice, notice, { msgId: `dispatcher:ntc-${hotline}`, origin: 'dispatcher' });
+    }
+    const tail = relay({ NATS_URL: server.url }, 'tail', 'notices', '--country', 'DE', '--hotline', 'eco', '--since', '1h', '--count', '1', '--json');
+    expect(await tail.code, tail.err()).toBe(ExitCode.Ok);
+    expect(tail.err()).toContain('following NOTICES relay.notice.DE.hotline.eco.*');
+    expect(JSON.parse(tail.out())).toMatchObject({ subject: 'relay.notice.DE.hotline.eco.case-moved-out', message: { id: 'ntc-eco', hotline: 'eco' } });
+  });
+
   it('refuses a filter that makes no sense for the stream, saying which ones it takes', async () => {
     const status = relay({ NATS_URL: server.url }, 'tail', 'status', '--country', 'NL');
     expect(await status.code).toBe(ExitCode.Usage);
     expect(status.err()).toBe('relay: --country does not apply to status (its subjects are relay.status.<hotline>); it takes --hotline\n');
-    const notices = relay({ NATS_URL: server.url }, 'tail', 'notices', '--hotline', 'eokm');
+    const notices = relay({ NATS_URL: server.url }, 'tail', 'notices', '--source', 'ncmec');
     expect(await notices.code).toBe(ExitCode.Usage);
-    expect(notices.err()).toContain('it takes --country, --audience');
+    expect(notices.err()).toContain('it takes --country, --audience, --hotline');
+    const policeHotline = relay({ NATS_URL: server.url }, 'tail', 'notices', '--audience', 'police', '--hotline', 'eokm');
+    expect(await policeHotline.code).toBe(ExitCode.Usage);
+    expect(policeHotline.err()).toContain('does not go with --audience police');
     const audience = relay({ NATS_URL: server.url }, 'tail', 'notices', '--audience', 'press');
     expect(await audience.code).toBe(ExitCode.Usage);
     expect(audience.err()).toContain("Allowed choices are hotline, police, authority");

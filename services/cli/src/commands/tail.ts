@@ -13,7 +13,11 @@ const TAILABLE = {
   reports: { stream: StreamName.Reports, subjects: 'relay.report.<source>', filters: ['source'] },
   hosting: { stream: StreamName.Hosting, subjects: 'relay.hosting.<CC>', filters: ['country'] },
   referrals: { stream: StreamName.Referrals, subjects: 'relay.referral.<CC>.<hotline>', filters: ['country', 'hotline'] },
-  notices: { stream: StreamName.Notices, subjects: 'relay.notice.<CC>.<audience>.<kind>', filters: ['country', 'audience'] },
+  notices: {
+    stream: StreamName.Notices,
+    subjects: 'relay.notice.<CC>.<police|authority>.<kind> and relay.notice.<CC>.hotline.<hotline>.<kind>',
+    filters: ['country', 'audience', 'hotline'],
+  },
   status: { stream: StreamName.Status, subjects: 'relay.status.<hotline>', filters: ['hotline'] },
   dlq: { stream: StreamName.Dlq, subjects: 'relay.dlq.<service>', filters: ['service'] },
 } as const;
@@ -56,9 +60,13 @@ export function tailFilter(what: Tailable, options: TailOptions): string {
     case 'referrals':
       return subjectFilters.referrals({ ...(country === undefined ? {} : { country }), ...(options.hotline === undefined ? {} : { hotline: options.hotline }) });
     case 'notices':
+      if (options.hotline !== undefined && options.audience !== undefined && options.audience !== 'hotline') {
+        throw new UsageError(`--hotline names the recipient of hotline notices; it does not go with --audience ${options.audience}`);
+      }
       return subjectFilters.notices({
         ...(country === undefined ? {} : { country }),
         ...(options.audience === undefined ? {} : { audience: AUDIENCES[options.audience] }),
+        ...(options.hotline === undefined ? {} : { hotline: options.hotline }),
       });
     case 'status':
       return subjectFilters.status(options.hotline);
@@ -84,7 +92,7 @@ export function registerTail(program: Command, ctx: CliContext): void {
     .description('follow a stream as messages arrive: one line per message, decoded by its Relay-Type')
     .addArgument(program.createArgument('<stream>', 'what to follow').choices(Object.keys(TAILABLE)))
     .option('--country <CC>', 'only this hosting country (hosting, referrals, notices)')
-    .option('--hotline <id>', 'only this hotline (referrals, status)')
+    .option('--hotline <id>', 'only this hotline (referrals, status, the notices addressed to it)')
     .addOption(new Option('--audience <who>', 'only notices to this audience').choices(Object.keys(AUDIENCES)))
     .option('--source <id>', 'only reports from this source (reports)')
     .option('--service <name>', 'only dead letters of this service (dlq)')

@@ -6,6 +6,8 @@ import { DEMO_API_KEYS, exampleCurl } from './demo-keys.js';
 /** Where the running stack can be reached, for the ready banner. */
 export interface StackAddresses {
   readonly httpUrl: string;
+  /** The gateway's ops port: `/metrics`, `/healthz`, `/openapi.json`, `/docs`. */
+  readonly gatewayOpsUrl: string;
   readonly natsUrl: string;
   /** True when `relay dev` started the nats-server, false when it joined `NATS_URL`. */
   readonly ownNats: boolean;
@@ -40,7 +42,8 @@ export function printReadyBanner(ctx: CliContext, a: StackAddresses): void {
       '',
       'Hotline Relay dev stack is ready.',
       '',
-      `  Send reports to    ${a.httpUrl}/v1/reports   (API docs: ${a.httpUrl}/docs)`,
+      `  Send reports to    ${a.httpUrl}/v1/reports`,
+      `  Gateway ops        ${a.gatewayOpsUrl}/docs   (API docs; /openapi.json, /metrics and /healthz beside it)`,
       `  NATS               ${a.natsUrl}   ${a.ownNats ? `(JetStream store in ${a.natsStore})` : '(joined from NATS_URL)'}`,
       `  Locator            ${a.locatorOpsUrl}/healthz   DNS from the static zone ${a.zoneFile}`,
       `  Dispatcher         ${a.dispatcherOpsUrl}/healthz   ${a.directory}; open cases rechecked every ${a.recheckInterval}`,

@@ -6,8 +6,10 @@
 export const DevPort = {
   /** The stack's own nats-server (client port). */
   Nats: 4322,
-  /** The gateway's HTTP API (`POST /v1/reports`, `/healthz`, `/docs`). */
+  /** The gateway's public HTTP API (`POST /v1/reports`, `/healthz`). */
   Http: 8080,
+  /** The gateway's `/metrics`, `/healthz`, `/openapi.json` and `/docs`. */
+  GatewayOps: 9101,
   /** The locator's `/metrics` and `/healthz`. */
   LocatorOps: 9102,
   /** The dispatcher's `/metrics` and `/healthz`. */

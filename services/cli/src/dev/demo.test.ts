@@ -22,7 +22,7 @@ const linesWith = (out: string, text: RegExp): string[] => out.split('\n').filte
 describe('relay dev --demo --exit', () => {
   it('plays the seed scenario: a Dutch-hosted report, then the site relocating to Germany, each message once', async () => {
     cwd = await mkdtemp(join(tmpdir(), 'relay-demo-'));
-    const ports = { nats: await freePort(), http: await freePort(), locator: await freePort(), dispatcher: await freePort() };
+    const ports = { nats: await freePort(), http: await freePort(), gatewayOps: await freePort(), locator: await freePort(), dispatcher: await freePort() };
     relay = spawnRelay(
       [
         'dev',
@@ -34,6 +34,8 @@ describe('relay dev --demo --exit', () => {
         String(ports.nats),
         '--http-port',
         String(ports.http),
+        '--gateway-ops-port',
+        String(ports.gatewayOps),
         '--locator-ops-port',
         String(ports.locator),
         '--dispatcher-ops-port',
@@ -49,6 +51,7 @@ describe('relay dev --demo --exit', () => {
 
     // Where to send reports is printed before the scenario starts.
     expect(out).toContain(`Send reports to    http://127.0.0.1:${ports.http}/v1/reports`);
+    expect(out).toContain(`Gateway ops        http://127.0.0.1:${ports.gatewayOps}/docs`);
     expect(out).toContain(`nats://127.0.0.1:${ports.nats}`);
 
     // Step 1: NCMEC's report on a Dutch hoster goes to EOKM and the Dutch police.

@@ -16,6 +16,7 @@ const SOURCES = fileURLToPath(new URL('../../../../deploy/dev/sources.json', imp
 interface ReadyEvent {
   readonly event: 'ready';
   readonly httpUrl: string;
+  readonly gatewayOpsUrl: string;
   readonly natsUrl: string;
   readonly ownNats: boolean;
   readonly pids: Record<string, number>;
@@ -39,7 +40,18 @@ afterEach(async () => {
 });
 
 async function ports(): Promise<string[]> {
-  return ['--nats-port', String(await freePort()), '--http-port', String(await freePort()), '--locator-ops-port', String(await freePort()), '--dispatcher-ops-port', String(await freePort())];
+  return [
+    '--nats-port',
+    String(await freePort()),
+    '--http-port',
+    String(await freePort()),
+    '--gateway-ops-port',
+    String(await freePort()),
+    '--locator-ops-port',
+    String(await freePort()),
+    '--dispatcher-ops-port',
+    String(await freePort()),
+  ];
 }
 
 async function startStack(args: readonly string[], env: Record<string, string> = {}): Promise<{ relay: RelayProcess; ready: ReadyEvent; cwd: string }> {
@@ -84,6 +96,13 @@ describe('relay dev', () => {
     });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ source: 'iwf', sourceReportId: 'IWF-2026-000123', stream: 'REPORTS' });
+
+    // Metrics and the API docs are on the gateway's ops port, not on the public one.
+    const metrics = await fetch(`${ready.gatewayOpsUrl}/metrics`);
+    expect(await metrics.text()).toMatch(/relay_intake_reports_total\{source="iwf",format="native",outcome="stored",service="gateway"\} 1/);
+    expect((await fetch(`${ready.gatewayOpsUrl}/docs`)).status).toBe(200);
+    expect((await fetch(`${ready.httpUrl}/metrics`)).status).toBe(404);
+    expect((await fetch(`${ready.httpUrl}/docs`)).status).toBe(404);
 
     // The report went all the way: the Dutch-hosted URL was referred to the Dutch hotline.
     let out = '';

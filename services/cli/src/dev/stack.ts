@@ -22,7 +22,13 @@ export interface DevStackSettings {
   readonly cwd: string;
   /** Absolute path of the state folder (`./.relay`). */
   readonly stateDir: string;
-  readonly ports: { readonly nats: number; readonly http: number; readonly locatorOps: number; readonly dispatcherOps: number };
+  readonly ports: {
+    readonly nats: number;
+    readonly http: number;
+    readonly gatewayOps: number;
+    readonly locatorOps: number;
+    readonly dispatcherOps: number;
+  };
   /** `RELAY_RECHECK_INTERVAL` of the dispatcher, and the same in ms. */
   readonly recheckInterval: string;
   readonly recheckIntervalMs: number;
@@ -45,7 +51,10 @@ function serviceEnvironments(
 ): Record<DevService, { env: Record<string, string | undefined>; healthPort: number }> {
   const common = { ...ctx.env, NATS_URL: natsUrl, LOG_LEVEL: s.logLevel };
   return {
-    gateway: { env: { ...common, RELAY_HTTP_PORT: String(s.ports.http), RELAY_SOURCES_FILE: DevData.sources }, healthPort: s.ports.http },
+    gateway: {
+      env: { ...common, RELAY_HTTP_PORT: String(s.ports.http), RELAY_OPS_PORT: String(s.ports.gatewayOps), RELAY_SOURCES_FILE: DevData.sources },
+      healthPort: s.ports.gatewayOps,
+    },
     locator: {
       env: { ...common, RELAY_OPS_PORT: String(s.ports.locatorOps), RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile },
       healthPort: s.ports.locatorOps,
@@ -64,6 +73,7 @@ function stackAddresses(
 ): StackAddresses {
   return {
     httpUrl: `http://127.0.0.1:${s.ports.http}`,
+    gatewayOpsUrl: `http://127.0.0.1:${s.ports.gatewayOps}`,
     natsUrl: r.natsUrl,
     ownNats: r.ownNats,
     natsStore: relative(s.cwd, join(s.stateDir, 'nats')) || '.',
@@ -127,6 +137,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     const joining = joinUrl !== undefined && joinUrl !== '';
     if (!joining) await ensurePortFree(s.ports.nats, 'NATS of the dev stack', '--nats-port');
     await ensurePortFree(s.ports.http, 'the gateway HTTP API', '--http-port');
+    await ensurePortFree(s.ports.gatewayOps, 'the gateway /metrics and /docs', '--gateway-ops-port');
     await ensurePortFree(s.ports.locatorOps, 'the locator /healthz', '--locator-ops-port');
     await ensurePortFree(s.ports.dispatcherOps, 'the dispatcher /healthz', '--dispatcher-ops-port');
 

@@ -1,4 +1,4 @@
-import { type Bus, getStoredMessage, readStream, type StoredMessage } from '@relay/bus';
+import { type Bus, emptyHeaderRecord, getStoredMessage, readStream, type StoredMessage } from '@relay/bus';
 import { errorFromHeader, Header, StreamName, subjectFilters } from '@relay/wire';
 
 /** A DLQ entry as an operator reads it. */
@@ -68,7 +68,7 @@ export function sourceOf(entry: DlqEntry): { readonly stream: string; readonly s
  * restored, so the signature verifies as the original sender's again.
  */
 export function originalHeaders(entry: DlqEntry): Record<string, string> {
-  const kept: Record<string, string> = {};
+  const kept = emptyHeaderRecord();
   for (const [k, v] of Object.entries(entry.headers)) {
     const lower = k.toLowerCase();
     if (lower.startsWith('relay-dlq-') || lower.startsWith('nats-')) continue;

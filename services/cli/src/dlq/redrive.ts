@@ -14,7 +14,7 @@ export type RedriveOutcome =
    * stays, to be redriven after `until`.
    */
   | { readonly kind: 'held'; readonly seq: number; readonly subject: string; readonly msgId: string; readonly until: string }
-  /** The entry lacks what a redrive needs (subject or message id): left alone. */
+  /** The entry lacks what a redrive needs (subject, message id, payload): left alone. */
   | { readonly kind: 'refused'; readonly seq: number; readonly reason: string }
   /** No DLQ entry has this sequence (already redriven, or never was). */
   | { readonly kind: 'missing'; readonly seq: number };
@@ -42,6 +42,9 @@ export async function redrive(bus: Bus, seq: number): Promise<RedriveOutcome> {
   const entry = await getEntry(bus, seq);
   if (!entry) return { kind: 'missing', seq };
   if (entry.subject === '') return { kind: 'refused', seq, reason: `it has no ${Header.DlqSubject} header` };
+  if (Object.hasOwn(entry.headers, Header.DlqMinimal)) {
+    return { kind: 'refused', seq, reason: `it is a minimal entry without the payload (${Header.DlqMinimal}): the original is at ${entry.source}` };
+  }
   if (entry.msgId === '') return { kind: 'refused', seq, reason: `it has no ${Header.DlqMsgId} header: a republish could not be made idempotent` };
   const traceparent = entry.headers[Header.TraceParent];
   const stored = await publishBytes(bus, entry.subject, entry.data, {

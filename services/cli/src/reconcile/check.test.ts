@@ -96,6 +96,8 @@ describe('reconciliation of reports', () => {
     expect(checkLedger(ledger({ ...base, notices: [...h.notices, relocationIn, movedOut] })).gaps).toEqual([]);
     expect(checkLedger(ledger({ ...base, notices: [...h.notices, movedOut] })).gaps.map((g) => g.missing)).toEqual([GapKind.PoliceNotice]);
     expect(checkLedger(ledger({ ...base, notices: [...h.notices, relocationIn] })).gaps.map((g) => g.missing)).toEqual([GapKind.MovedOutNotice]);
+    const toAnotherHotline = notice(moved, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, Audience.AUDIENCE_HOTLINE, 'NL', 'someone-else');
+    expect(checkLedger(ledger({ ...base, notices: [...h.notices, relocationIn, toAnotherHotline] })).gaps.map((g) => g.missing)).toEqual([GapKind.MovedOutNotice]);
   });
 
   it('accepts a reroute within the country, whose police were told by the earlier referral', () => {

@@ -224,8 +224,10 @@ function judgeCase(caseId: string, ledger: Ledger, ix: Indexes): Found {
   }
   for (const r of ix.referralsByCase.get(caseId) ?? []) {
     if (r.supersedes === '') continue;
+    // Notices are addressed to one hotline (decision 0091): it must be the one that had the case.
+    const oldHotline = ix.referralById.get(r.supersedes)?.hotline;
     const told = (ix.noticesByReferral.get(r.id) ?? []).some(
-      (n) => n.kind === NoticeKind.NOTICE_KIND_CASE_MOVED_OUT && n.audience === Audience.AUDIENCE_HOTLINE,
+      (n) => n.kind === NoticeKind.NOTICE_KIND_CASE_MOVED_OUT && n.audience === Audience.AUDIENCE_HOTLINE && (oldHotline === undefined || n.hotline === oldHotline),
     );
     if (!told) return { missing: GapKind.MovedOutNotice, detail: `referral ${r.id} supersedes ${r.supersedes}, but the old hotline got no case-moved notice` };
   }

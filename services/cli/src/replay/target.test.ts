@@ -1,7 +1,7 @@
 import { Header, RelayType } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { checkTarget, parseTargetSubject, republishOf } from './target.js';
+import { checkNoticeRecipient, checkTarget, parseTargetSubject, republishOf } from './target.js';
 
 describe('replay targets', () => {
   it('keeps the original subject with "original" and fills {n} from the original tokens', () => {
@@ -20,6 +20,19 @@ describe('replay targets', () => {
     expect(() => checkTarget('relay.dlq.dispatcher', RelayType.Referral)).toThrow('not allowed');
     expect(() => checkTarget('relay.audit.replay', RelayType.AuditRecord)).toThrow('not allowed');
     expect(() => checkTarget('other.subject', RelayType.Referral)).toThrow('not a subject of the relay contract');
+  });
+
+  it('re-addresses a country-wide hotline notice of earlier versions to the hotline its payload names, and to no other', () => {
+    const target = parseTargetSubject('relay.notice.{3}.hotline.{hotline}.{5}');
+    const legacy = 'relay.notice.DE.hotline.case-moved-out';
+    const to = target(legacy, () => 'fsm');
+    expect(to).toBe('relay.notice.DE.hotline.fsm.case-moved-out');
+    expect(() => checkTarget(to, RelayType.Notice)).not.toThrow();
+    expect(() => checkNoticeRecipient(to, () => 'fsm')).not.toThrow();
+    expect(() => checkNoticeRecipient(to, () => 'eco')).toThrow("is hotline fsm's, but the notice is addressed to hotline eco");
+    expect(() => target('relay.notice.NL.police.police-referral', () => '')).toThrow('is not a notice addressed to a hotline');
+    // The country-wide form is read, never written again.
+    expect(() => checkTarget(legacy, RelayType.Notice)).toThrow('address it to one hotline');
   });
 
   it('re-publishes with the original id, origin, trace and signature, without DLQ or NATS headers', () => {

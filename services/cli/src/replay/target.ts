@@ -1,19 +1,26 @@
-import { Header, parseSubject, type ParsedSubject, RelayType, type RelayTypeName } from '@relay/wire';
+import { emptyHeaderRecord } from '@relay/bus';
+import { decodeMessage, Header, parseSubject, type ParsedSubject, RelayType, type RelayTypeName } from '@relay/wire';
 import { UsageError } from '../errors.js';
 
-/** Where each replayed message goes, from its original subject. */
-export type TargetSubject = (original: string) => string;
+/**
+ * Where each replayed message goes, from its original subject; `hotline`
+ * gives the recipient a notice names (for `{hotline}`), read only when used.
+ */
+export type TargetSubject = (original: string, hotline?: () => string) => string;
 
 /** The `--to-subject` keyword that keeps every message's own subject. */
 export const ORIGINAL = 'original';
 
-const PLACEHOLDER = /^\{([1-9]\d*)\}$/;
+const PLACEHOLDER = /^\{([1-9]\d*|hotline)\}$/;
 
 /**
  * Reads `--to-subject`: `original` keeps each message's subject (the
  * replay-into-pipeline case: observations go back to `relay.hosting.<CC>` of
  * their own country); otherwise a subject whose tokens are literals or `{n}`,
- * the n-th token of the original subject (`relay.referral.{3}.offlimits`).
+ * the n-th token of the original subject (`relay.referral.{3}.offlimits`),
+ * or `{hotline}`, the hotline a notice is addressed to in its payload (to
+ * re-address country-wide hotline notices of earlier versions to their one
+ * hotline: `relay.notice.{3}.hotline.{hotline}.{5}`, decision 0091).
  * @throws UsageError for wildcards, empty tokens or a malformed placeholder.
  */
 export function parseTargetSubject(text: string): TargetSubject {
@@ -21,15 +28,22 @@ export function parseTargetSubject(text: string): TargetSubject {
   const tokens = text.split('.');
   for (const t of tokens) {
     if (t === '' || /[\s*>]/.test(t) || ((t.includes('{') || t.includes('}')) && !PLACEHOLDER.test(t))) {
-      throw new UsageError(`--to-subject: ${JSON.stringify(text)} must be "original" or a subject whose tokens are literals or {n} (n-th token of the original subject), without wildcards`);
+      throw new UsageError(
+        `--to-subject: ${JSON.stringify(text)} must be "original" or a subject whose tokens are literals, {n} (n-th token of the original subject) or {hotline}, without wildcards`,
+      );
     }
   }
-  return (original) => {
+  return (original, hotline) => {
     const from = original.split('.');
     return tokens
       .map((t) => {
         const n = PLACEHOLDER.exec(t)?.[1];
         if (n === undefined) return t;
+        if (n === 'hotline') {
+          const id = hotline?.() ?? '';
+          if (id === '') throw new UsageError(`--to-subject: ${text} uses {hotline} but the message on ${original} is not a notice addressed to a hotline`);
+          return id;
+        }
         const value = from[Number(n) - 1];
         if (value === undefined) throw new UsageError(`--to-subject: ${text} uses token {${n}} but ${original} has ${from.length} tokens`);
         return value;
@@ -58,11 +72,15 @@ const TYPE_OF_SUBJECT: Record<ParsedSubject['kind'], RelayTypeName | undefined> 
  * @throws UsageError naming the subject and the type.
  */
 export function checkTarget(subject: string, type: string): void {
-  let kind: ParsedSubject['kind'];
+  let parsed: ParsedSubject;
   try {
-    kind = parseSubject(subject).kind;
+    parsed = parseSubject(subject);
   } catch (err) {
     throw new UsageError(`--to-subject: ${subject} is not a subject of the relay contract: ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+  const kind = parsed.kind;
+  if (parsed.kind === 'notice' && parsed.legacy === true) {
+    throw new UsageError(`--to-subject: ${subject} is the country-wide hotline notice subject of earlier versions; address it to one hotline: relay.notice.<CC>.hotline.<hotline>.<kind> (decision 0091)`);
   }
   const want = TYPE_OF_SUBJECT[kind];
   if (want === undefined) throw new UsageError(`--to-subject: replaying into ${subject} is not allowed (${kind} subjects are not replay targets)`);
@@ -86,7 +104,7 @@ export interface Republish {
  * `fallbackMsgId` is used only for a message stored without an id.
  */
 export function republishOf(headers: Readonly<Record<string, string>>, fallbackMsgId: string): Republish {
-  const kept: Record<string, string> = {};
+  const kept = emptyHeaderRecord();
   for (const [k, v] of Object.entries(headers)) {
     const lower = k.toLowerCase();
     if (lower.startsWith('nats-') || lower.startsWith('relay-dlq-')) continue;
@@ -100,4 +118,28 @@ export function republishOf(headers: Readonly<Record<string, string>>, fallbackM
     ...(traceparent === undefined ? {} : { traceparent }),
     headers: kept,
   };
+}
+
+/**
+ * Checks that a notice replayed to a hotline's subject is that hotline's:
+ * a replay must never hand one hotline's notice (with its URL) to another.
+ * @throws UsageError naming both hotlines.
+ */
+export function checkNoticeRecipient(subject: string, hotline: () => string): void {
+  const parsed = parseSubject(subject);
+  if (parsed.kind !== 'notice' || parsed.hotline === undefined) return;
+  const addressee = hotline();
+  if (addressee !== parsed.hotline) {
+    throw new UsageError(`--to-subject: ${subject} is hotline ${parsed.hotline}'s, but the notice is addressed to ${addressee === '' ? 'no hotline' : `hotline ${addressee}`}`);
+  }
+}
+
+/** The hotline a stored notice is addressed to in its payload; '' for anything else or an undecodable payload. */
+export function noticeHotlineOf(type: string | undefined, data: Uint8Array): string {
+  if (type !== RelayType.Notice) return '';
+  try {
+    return decodeMessage(RelayType.Notice, data).hotline;
+  } catch {
+    return '';
+  }
 }

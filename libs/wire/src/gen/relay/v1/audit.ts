@@ -16,7 +16,8 @@ export const protobufFileName = "relay/v1/audit.proto";
  * A record of an operator action: a replay, a DLQ redrive, a reroute, a
  * directory change, an account generation. Stored on stream AUDIT under
  * `relay.audit.<action>`; AUDIT refuses purges and deletes, and operators may
- * not change that.
+ * not change that. Each record carries the hash of the record stored before it
+ * (a hash chain, decision 0096), so a removed or inserted record shows.
  */
 export interface AuditRecord {
   /** Unique id of the record. */
@@ -40,6 +41,16 @@ export interface AuditRecord {
   details: { [key: string]: string };
   /** The host the action ran on. */
   host: string;
+  /**
+   * SHA-256 of the record stored before this one in AUDIT (decision 0096):
+   * SHA-256("relay-audit-chain-v1" 0x00, prev_seq as 8 bytes big-endian,
+   * the byte length of its subject as 4 bytes big-endian, its subject in
+   * UTF-8, its payload as stored). 32 zero bytes when this record is the first
+   * in AUDIT; empty on records written before the chain existed (legacy).
+   */
+  prevHash: Buffer;
+  /** Stream sequence of that record in AUDIT; 0 when this record is the first. */
+  prevSeq: bigint;
 }
 
 export interface AuditRecord_DetailsEntry {
@@ -48,7 +59,18 @@ export interface AuditRecord_DetailsEntry {
 }
 
 function createBaseAuditRecord(): AuditRecord {
-  return { id: "", actor: "", action: "", target: "", reason: "", occurredAt: undefined, details: {}, host: "" };
+  return {
+    id: "",
+    actor: "",
+    action: "",
+    target: "",
+    reason: "",
+    occurredAt: undefined,
+    details: {},
+    host: "",
+    prevHash: Buffer.alloc(0),
+    prevSeq: 0n,
+  };
 }
 
 export const AuditRecord: MessageFns<AuditRecord> = {
@@ -76,6 +98,15 @@ export const AuditRecord: MessageFns<AuditRecord> = {
     });
     if (message.host !== "") {
       writer.uint32(66).string(message.host);
+    }
+    if (message.prevHash.length !== 0) {
+      writer.uint32(74).bytes(message.prevHash);
+    }
+    if (message.prevSeq !== 0n) {
+      if (BigInt.asUintN(64, message.prevSeq) !== message.prevSeq) {
+        throw new globalThis.Error("value provided for field message.prevSeq of type uint64 too large");
+      }
+      writer.uint32(80).uint64(message.prevSeq);
     }
     return writer;
   },
@@ -160,6 +191,22 @@ export const AuditRecord: MessageFns<AuditRecord> = {
             message.host = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.prevHash = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.prevSeq = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -199,6 +246,12 @@ export const AuditRecord: MessageFns<AuditRecord> = {
         )
         : {},
       host: isSet(object.host) ? globalThis.String(object.host) : "",
+      prevHash: isSet(object.prevHash)
+        ? Buffer.from(bytesFromBase64(object.prevHash))
+        : isSet(object.prev_hash)
+        ? Buffer.from(bytesFromBase64(object.prev_hash))
+        : Buffer.alloc(0),
+      prevSeq: isSet(object.prevSeq) ? BigInt(object.prevSeq) : isSet(object.prev_seq) ? BigInt(object.prev_seq) : 0n,
     };
   },
 
@@ -234,6 +287,12 @@ export const AuditRecord: MessageFns<AuditRecord> = {
     if (message.host !== "") {
       obj.host = message.host;
     }
+    if (message.prevHash.length !== 0) {
+      obj.prevHash = base64FromBytes(message.prevHash);
+    }
+    if (message.prevSeq !== 0n) {
+      obj.prevSeq = message.prevSeq.toString();
+    }
     return obj;
   },
 
@@ -258,6 +317,8 @@ export const AuditRecord: MessageFns<AuditRecord> = {
       {},
     );
     message.host = object.host ?? "";
+    message.prevHash = object.prevHash ?? Buffer.alloc(0);
+    message.prevSeq = (object.prevSeq !== undefined && object.prevSeq !== null) ? BigInt(object.prevSeq) : 0n;
     return message;
   },
 };
@@ -346,6 +407,14 @@ export const AuditRecord_DetailsEntry: MessageFns<AuditRecord_DetailsEntry> = {
     return message;
   },
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 

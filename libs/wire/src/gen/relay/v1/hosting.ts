@@ -302,7 +302,12 @@ export interface ObservationCause {
     | undefined;
 }
 
-/** The routing-relevant part of a Report (everything but the other URLs). */
+/**
+ * The routing-relevant part of a Report, by reference: everything but the
+ * other URLs and the hashes. The hashes are read once from the report itself
+ * (stream REPORTS, sequence `report_seq`) when a referral is built, so a report
+ * with many URLs and hashes is not copied into every observation and case.
+ */
 export interface ReportSummary {
   /** Relay report id. */
   reportId: string;
@@ -310,7 +315,10 @@ export interface ReportSummary {
   source: string;
   /** The submitter's own id for the report. */
   sourceReportId: string;
-  /** Digests of the files seen at the reported URLs. */
+  /**
+   * Digests of the files seen at the reported URLs. Left empty since
+   * `report_seq` refers to the report; filled only by older locators.
+   */
   hashes: Hash[];
   /** The reporter's assessment. */
   classification?:
@@ -326,6 +334,10 @@ export interface ReportSummary {
     | undefined;
   /** Country of the reporting organisation, upper case; empty when unknown. */
   reporterCountry: string;
+  /** Stream sequence of the report on REPORTS, where its hashes are read; 0 when unknown. */
+  reportSeq: bigint;
+  /** How many hashes the report carries (the number a referral must carry). */
+  hashCount: number;
 }
 
 /** A recheck of an open case. */
@@ -1060,6 +1072,8 @@ function createBaseReportSummary(): ReportSummary {
     incidentType: 0,
     receivedAt: undefined,
     reporterCountry: "",
+    reportSeq: 0n,
+    hashCount: 0,
   };
 }
 
@@ -1091,6 +1105,15 @@ export const ReportSummary: MessageFns<ReportSummary> = {
     }
     if (message.reporterCountry !== "") {
       writer.uint32(74).string(message.reporterCountry);
+    }
+    if (message.reportSeq !== 0n) {
+      if (BigInt.asUintN(64, message.reportSeq) !== message.reportSeq) {
+        throw new globalThis.Error("value provided for field message.reportSeq of type uint64 too large");
+      }
+      writer.uint32(80).uint64(message.reportSeq);
+    }
+    if (message.hashCount !== 0) {
+      writer.uint32(88).uint32(message.hashCount);
     }
     return writer;
   },
@@ -1180,6 +1203,22 @@ export const ReportSummary: MessageFns<ReportSummary> = {
             message.reporterCountry = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.reportSeq = reader.uint64() as bigint;
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.hashCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1223,6 +1262,16 @@ export const ReportSummary: MessageFns<ReportSummary> = {
         : isSet(object.reporter_country)
         ? globalThis.String(object.reporter_country)
         : "",
+      reportSeq: isSet(object.reportSeq)
+        ? BigInt(object.reportSeq)
+        : isSet(object.report_seq)
+        ? BigInt(object.report_seq)
+        : 0n,
+      hashCount: isSet(object.hashCount)
+        ? globalThis.Number(object.hashCount)
+        : isSet(object.hash_count)
+        ? globalThis.Number(object.hash_count)
+        : 0,
     };
   },
 
@@ -1255,6 +1304,12 @@ export const ReportSummary: MessageFns<ReportSummary> = {
     if (message.reporterCountry !== "") {
       obj.reporterCountry = message.reporterCountry;
     }
+    if (message.reportSeq !== 0n) {
+      obj.reportSeq = message.reportSeq.toString();
+    }
+    if (message.hashCount !== 0) {
+      obj.hashCount = Math.round(message.hashCount);
+    }
     return obj;
   },
 
@@ -1274,6 +1329,8 @@ export const ReportSummary: MessageFns<ReportSummary> = {
     message.incidentType = object.incidentType ?? 0;
     message.receivedAt = object.receivedAt ?? undefined;
     message.reporterCountry = object.reporterCountry ?? "";
+    message.reportSeq = (object.reportSeq !== undefined && object.reportSeq !== null) ? BigInt(object.reportSeq) : 0n;
+    message.hashCount = object.hashCount ?? 0;
     return message;
   },
 };

@@ -141,9 +141,11 @@ export function audienceToJSON(object: Audience): string {
 
 /**
  * Information for a hotline, a police liaison or an authority about a case.
- * Stored on stream NOTICES under `relay.notice.<cc>.<audience>.<kind>`, where
- * `<cc>` is `country`, `<audience>` is `hotline`, `police` or `authority` and
- * `<kind>` the kebab-case name of `kind` (`police-referral`, `case-moved`, ...).
+ * Stored on stream NOTICES under `relay.notice.<cc>.police.<kind>` and
+ * `relay.notice.<cc>.authority.<kind>`, and a hotline's under
+ * `relay.notice.<cc>.hotline.<hotline>.<kind>` (addressed to that one hotline),
+ * where `<cc>` is `country`, `<hotline>` is `hotline` and `<kind>` the
+ * kebab-case name of `kind` (`police-referral`, `case-moved-out`, ...).
  */
 export interface Notice {
   /** Deterministic id derived from the case, the event and the recipient. */

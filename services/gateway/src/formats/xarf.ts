@@ -105,7 +105,7 @@ const CSEM_INCIDENTS: Readonly<Record<string, IncidentType>> = {
  * (when the incident occurred) -> incidentTime, `url` -> urls, `hash_values`
  * -> hashes, `classification` -> classification.category,
  * `victim_age_range` -> classification.ageGroup, reporter org and contact ->
- * reporter. Type csam is the CyberTipline's child pornography type; csem maps
+ * reporter, `ncmec_report_id` -> ncmecReportId. Type csam is the CyberTipline's child pornography type; csem maps
  * only where its exploitation type names a CyberTipline type.
  */
 export function xarfToDraft(doc: XarfReport): ReportDraft {

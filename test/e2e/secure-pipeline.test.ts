@@ -121,7 +121,7 @@ describe('the seed scenario with accounts, mutual TLS and signatures on', () => 
   <incidentSummary><incidentType>Child Pornography (possession, manufacture, and distribution)</incidentType><incidentDateTime>2026-11-01T22:40:00Z</incidentDateTime></incidentSummary>
   <internetDetails><webPageIncident><url>${URL_UNDER_TEST}</url></webPageIncident></internetDetails>
   <reporter><reportingPerson><email>tips@example.org</email></reportingPerson></reporter>
-  <reportId>secure-seed-1</reportId>
+  <additionalInfo>secure-seed-1</additionalInfo>
 </report>`,
       ReportFormat.CyberTipline,
     );

@@ -10,10 +10,21 @@ export interface Receipt {
   /** Stream and sequence where it is stored. */
   readonly stream: string;
   readonly seq: number;
+  /**
+   * JSON pointers of what the report held that the gateway validated and did
+   * not relay (personal data, free text, evidence, ...). Absent from gateways
+   * older than this field.
+   */
+  readonly dropped?: readonly string[] | undefined;
   readonly [field: string]: unknown;
 }
 
-const receiptSchema = z.looseObject({ reportId: z.string().min(1), stream: z.string(), seq: z.number().int().positive() });
+const receiptSchema = z.looseObject({
+  reportId: z.string().min(1),
+  stream: z.string(),
+  seq: z.number().int().positive(),
+  dropped: z.array(z.string()).optional(),
+});
 const problemSchema = z.looseObject({ status: z.number().int() });
 
 /** Formats a report body may have. */

@@ -21,6 +21,13 @@ export interface Receipt {
   readonly stream: string;
   /** Its sequence in that stream: the original's, for a resubmission. */
   readonly seq: number;
+  /**
+   * JSON pointers (RFC 6901, into the submitted document) of what the
+   * document held and the relay validated but did not relay: personal data,
+   * free text, evidence, other incident kinds, extension fields. Empty when
+   * everything was relayed.
+   */
+  readonly dropped: readonly string[];
 }
 
 /** The zod schema of a receipt, for the OpenAPI description. */
@@ -31,6 +38,9 @@ export const receiptSchema = z
     sourceReportId: z.string().meta({ examples: ['171234567'] }),
     stream: z.literal('REPORTS'),
     seq: z.int().min(1),
+    dropped: z
+      .array(z.string())
+      .meta({ description: 'JSON pointers of what the report held that was validated and not relayed', examples: [['/report/reporter']] }),
   })
   .meta({ description: 'Sent only after JetStream acknowledged the write; equal for every resubmission' });
 
@@ -101,9 +111,9 @@ export function createIntake(deps: IntakeDeps): Intake {
     deps.log.error({ err, source }, 'storing a report failed');
     return refuse(problem(500, Rule.Internal, 'the report could not be stored'));
   };
-  const receipt = (report: Report, seq: number): Answer => ({
+  const receipt = (report: Report, seq: number, dropped: readonly string[]): Answer => ({
     status: 202,
-    receipt: { reportId: report.id, source: report.source, sourceReportId: report.sourceReportId, stream: StreamName.Reports, seq },
+    receipt: { reportId: report.id, source: report.source, sourceReportId: report.sourceReportId, stream: StreamName.Reports, seq, dropped },
   });
   return {
     async submit(s) {
@@ -123,7 +133,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       if (claim.kind === 'conflict') return refuse(conflict(report));
       if (claim.kind === 'same' && claim.seq !== undefined) {
         deps.metrics.accepted(s.source, decoded.format, 'duplicate');
-        return receipt(report, claim.seq);
+        return receipt(report, claim.seq, read.dropped);
       }
       let stored;
       try {
@@ -146,7 +156,7 @@ export function createIntake(deps: IntakeDeps): Intake {
         deps.log.warn({ err, source: s.source }, 'noting the sequence of a stored report failed');
       }
       deps.metrics.accepted(s.source, decoded.format, stored.duplicate ? 'duplicate' : 'stored');
-      return receipt(report, seq);
+      return receipt(report, seq, read.dropped);
     },
   };
 }

@@ -1,4 +1,5 @@
-import { type Problem, problem, Rule, toPointer } from './problems.js';
+import { validateCyberTiplineXml } from './formats/cybertipline-xsd.js';
+import { invalid, type Problem, problem, Rule, toPointer } from './problems.js';
 import { readXml } from './xml.js';
 
 /** The intake formats the gateway reads. */
@@ -31,7 +32,8 @@ export type Decoded = { readonly ok: true; readonly format: Format; readonly tre
  * Reads a submitted body: checks the media type and charset, the size, that
  * it is UTF-8 without null bytes, parses JSON or XML with nesting limits and
  * without prototype-polluting keys, and tells which format it is in
- * (`application/json` with a top-level `xarf_version` is X-ARF). Pure.
+ * (`application/json` with a top-level `xarf_version` is X-ARF); XML is then
+ * validated by NCMEC's schema (`formats/cybertipline-xsd.ts`). Pure.
  */
 export function decodeBody(body: Uint8Array, contentType: string | undefined, maxBytes: number): Decoded {
   const media = parseMediaType(contentType);
@@ -49,7 +51,12 @@ export function decodeBody(body: Uint8Array, contentType: string | undefined, ma
   if (nul >= 0) return refuse(problem(400, Rule.NullByte, `the body contains a null byte (character ${nul})`, ''));
   if (media.type === MediaType.Xml || media.type === MediaType.TextXml) {
     const xml = readXml(text);
-    return xml.ok ? checkTree(Format.CyberTipline, xml.tree) : xml;
+    if (!xml.ok) return xml;
+    const tree = checkTree(Format.CyberTipline, xml.tree);
+    if (!tree.ok) return tree;
+    // NCMEC's schema runs only on text the guards above let through (no DTD, entities or deep nesting).
+    const xsd = validateCyberTiplineXml(text);
+    return xsd.ok ? tree : refuse(invalid(xsd.violations));
   }
   const depth = jsonDepth(text);
   if (depth > MAX_JSON_DEPTH) return refuse(problem(400, Rule.TooDeep, `arrays and objects nest deeper than ${MAX_JSON_DEPTH} levels`, ''));

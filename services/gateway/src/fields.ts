@@ -26,6 +26,19 @@ const base64Run = (n: number): RegExp => new RegExp(`[A-Za-z0-9+/=_-]{${n},}`);
 const TEXT_BLOB = base64Run(BASE64_RUN_IN_TEXT);
 const URL_BLOB = base64Run(BASE64_RUN_IN_URL);
 
+/** Names of fields or elements that say they carry a file: refused as content wherever they are not a known field. */
+export const CONTENT_KEY = /attach|payload|evidence|screenshot|thumbnail|image|video|blob|base64|binary|^files?$|^content$|^data$|^body$/i;
+
+/** True when text holds a data: URI or a run of base64 long enough to be an encoded file. */
+export function looksLikeContent(v: string): boolean {
+  return DATA_URI.test(v) || TEXT_BLOB.test(v);
+}
+
+/** True when text holds a data: URI (never a legitimate part of a report's metadata). */
+export function hasDataUri(v: string): boolean {
+  return DATA_URI.test(v);
+}
+
 type Ctx = z.core.$RefinementCtx<string>;
 
 function fail(ctx: Ctx, rule: Rule, message: string): void {
@@ -90,6 +103,29 @@ export const httpUrl = z
     if (p) fail(ctx, p.rule, p.detail);
   })
   .meta({ format: 'uri', description: 'An http or https URL where the material was seen', examples: ['http://images.example.nl/gallery/1'] });
+
+/**
+ * A CyberTipline `webPageIncident/url`. NCMEC's schema types it as any string,
+ * and senders write bare hosts (`bad1.example.com`): a value without a scheme
+ * (or `host:port/...`) is read as `http://` plus the value. Then it must be a URL as
+ * {@link httpUrl} requires; an empty element is no URL (the caller skips it).
+ */
+export const webPageUrl = z
+  .string()
+  .transform((v) => {
+    const s = v.trim();
+    return s === '' || /^[A-Za-z][A-Za-z0-9+.-]*:(?![0-9])/.test(s) ? s : `http://${s}`;
+  })
+  .pipe(
+    z
+      .string()
+      .max(MAX_URL_LENGTH)
+      .superRefine((v, ctx) => {
+        if (v === '') return;
+        const p = urlProblem(v);
+        if (p) fail(ctx, p.rule, p.detail);
+      }),
+  );
 
 /** An e-mail address (a plain shape check; the relay never sends mail to it). */
 export const email = z

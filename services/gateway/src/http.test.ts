@@ -30,7 +30,7 @@ describe('the HTTP API around the intake', () => {
     expect(native?.properties['incidentType']?.['enum']).toContain('INCIDENT_TYPE_CHILD_PORNOGRAPHY');
     expect(xarf?.['oneOf']).toHaveLength(2);
     expect(problem?.properties['rule']?.['enum']).toContain('content-not-accepted');
-    expect(receipt?.['required']).toEqual(['reportId', 'source', 'sourceReportId', 'stream', 'seq']);
+    expect(receipt?.['required']).toEqual(['reportId', 'source', 'sourceReportId', 'stream', 'seq', 'dropped']);
   });
 
   it('renders the docs page at /docs on the ops port', async () => {

@@ -1,6 +1,6 @@
 import { AgeGroup, CsamCategory, deriveId, HashAlgorithm, Header, IncidentType, LegalClassification, Priority, SiteType } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
+import { ctDigestId, DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -27,34 +27,57 @@ async function post(key: string, contentType: string, body: string): Promise<{ s
 }
 
 describe('accepted reports are stored in REPORTS as relay.v1.Report', () => {
-  it('maps a realistic CyberTipline XML report from ncmec', async () => {
-    const res = await post(DEMO_KEYS.ncmec, 'application/xml', fixture('cybertipline-report.xml'));
+  it('maps a schema-valid CyberTipline XML report from ncmec and lists what it dropped', async () => {
+    const xml = fixture('cybertipline-report.xml');
+    const res = await post(DEMO_KEYS.ncmec, 'application/xml', xml);
     expect(res.status).toBe(202);
-    const reportId = deriveId('rpt', 'ncmec', '171234567');
-    expect(res.json).toEqual({ reportId, source: 'ncmec', sourceReportId: '171234567', stream: 'REPORTS', seq: expect.any(Number) });
+    const sourceReportId = ctDigestId(xml);
+    expect(sourceReportId).toMatch(/^sha256-[0-9a-f]{64}$/);
+    const reportId = deriveId('rpt', 'ncmec', sourceReportId);
+    expect(res.json).toEqual({
+      reportId,
+      source: 'ncmec',
+      sourceReportId,
+      stream: 'REPORTS',
+      seq: expect.any(Number),
+      dropped: [
+        '/report/incidentSummary/platform',
+        '/report/incidentSummary/incidentDateTimeDescription',
+        '/report/internetDetails/0/webPageIncident/additionalInfo',
+        '/report/internetDetails/0/webPageIncident/@thirdPartyHostedContent',
+        '/report/reporter',
+        '/report/personOrUserReported',
+      ],
+    });
 
     const stored = await t.storedReport(res.json['seq'] as number);
     expect(stored.subject).toBe('relay.report.ncmec');
-    expect(stored.headers[Header.MsgId]).toBe('ncmec:171234567');
+    expect(stored.headers[Header.MsgId]).toBe(`ncmec:${sourceReportId}`);
     expect(stored.headers[Header.Origin]).toBe('ncmec');
     expect(stored.headers[Header.Type]).toBe('relay.v1.Report');
     expect(stored.report).toEqual({
       id: reportId,
       source: 'ncmec',
-      sourceReportId: '171234567',
+      sourceReportId,
       incidentType: IncidentType.INCIDENT_TYPE_CHILD_PORNOGRAPHY,
       incidentTime: new Date('2026-11-02T02:40:00.000Z'),
       receivedAt: expect.any(Date),
       urls: ['http://images.example.nl/gallery/1', 'https://files.example.nl/view.php?id=88412&k=c9f2', 'https://board.example.ru/t/5513'],
-      hashes: [
-        { algorithm: HashAlgorithm.HASH_ALGORITHM_MD5, value: hex('9e107d9d372bb6826bd81d3542a419d6') },
-        { algorithm: HashAlgorithm.HASH_ALGORITHM_SHA1, value: hex('2fd4e1c67a2d28fced849ee1bb76e7391b93eb12') },
-        { algorithm: HashAlgorithm.HASH_ALGORITHM_PHOTODNA, value: hex(PHOTODNA_HEX) },
-      ],
+      hashes: [],
       classification: undefined,
       priority: Priority.PRIORITY_HIGH,
-      reporter: { organisation: '', country: 'US', contactEmail: 'cybertip-liaison@esp.example.com' },
+      reporter: undefined,
     });
+  });
+
+  it('stores an identical CyberTipline resend once, however it is indented', async () => {
+    const xml = fixture('cybertipline/minimal.xml');
+    const before = await t.reportCount();
+    const first = await post(DEMO_KEYS.ncmec, 'application/xml', xml);
+    const again = await post(DEMO_KEYS.ncmec, 'application/xml', xml.replace(/\n\s*/g, ''));
+    expect([first.status, again.status]).toEqual([202, 202]);
+    expect(again.json).toEqual(first.json);
+    expect(await t.reportCount()).toBe(before + 1);
   });
 
   it('maps an X-ARF v4 content/csam report from iwf', async () => {
@@ -83,7 +106,7 @@ describe('accepted reports are stored in REPORTS as relay.v1.Report', () => {
   });
 
   it('reads application/json with a top-level xarf_version as X-ARF', async () => {
-    const doc = { ...JSON.parse(fixture('xarf-csam.json')), report_id: 'xarf-as-json-1' };
+    const doc = { ...JSON.parse(fixture('xarf-csam.json')), report_id: 'a9e0c1d2-3b4c-4d5e-8f60-718293a4b5c6' };
     const res = await post(DEMO_KEYS.iwf, 'application/json', JSON.stringify(doc));
     expect(res.status).toBe(202);
     expect((await t.storedReport(res.json['seq'] as number)).report.classification?.category).toBe(CsamCategory.CSAM_CATEGORY_A1);

@@ -1,7 +1,8 @@
 import { deriveId, encodedUrlBytes, type Report } from '@relay/wire';
 import type { z } from 'zod';
 import { Format } from './decode.js';
-import { MAX_HASHES, MAX_URL_BYTES_TOTAL, MAX_URLS } from './fields.js';
+import { digestReportId, droppedParts } from './dropped.js';
+import { CONTENT_KEY, MAX_HASHES, MAX_URL_BYTES_TOTAL, MAX_URLS } from './fields.js';
 import { cyberTiplineFormat } from './formats/cybertipline.js';
 import type { IntakeFormat, ReportDraft } from './formats/format.js';
 import { nativeFormat } from './formats/native.js';
@@ -11,41 +12,58 @@ import { invalid, type Problem, Rule, toPointer, type Violation } from './proble
 /** How far in the future an incident time may lie (clock skew between reporter and relay), ms. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
-/** Unknown keys whose names say they carry a file: refused as content, not just as unknown. */
-const CONTENT_KEY = /attach|payload|evidence|screenshot|thumbnail|image|video|blob|base64|binary|^files?$|^content$|^data$|^body$/i;
-
 const FORMATS: Readonly<Record<Format, { format: IntakeFormat<unknown>; urlsPointer: string; hashesPointer: string }>> = {
   [Format.Native]: { format: nativeFormat, urlsPointer: '/urls', hashesPointer: '/hashes' },
   [Format.CyberTipline]: {
     format: cyberTiplineFormat,
     urlsPointer: '/report/internetDetails',
-    hashesPointer: '/report/fileDetails',
+    hashesPointer: '/report',
   },
   [Format.Xarf]: { format: xarfFormat, urlsPointer: '/url', hashesPointer: '/hash_values' },
 };
 
-/** A report ready to publish, or why it was refused. */
-export type IntakeResult = { readonly ok: true; readonly report: Report } | { readonly ok: false; readonly problem: Problem };
+/**
+ * A report ready to publish with the JSON pointers of what the document held
+ * and the relay dropped (validated, never relayed), or why it was refused.
+ */
+export type IntakeResult =
+  | { readonly ok: true; readonly report: Report; readonly dropped: readonly string[] }
+  | { readonly ok: false; readonly problem: Problem };
 
 /**
- * Turns a decoded document into a `relay.v1.Report`: validates it against its
- * format's strict schema, maps it, checks what spans fields (URL and hash
- * counts, an incident time not in the future), and adds what only the gateway
- * sets: `source` (from the API key, never the body), the derived `id` and
- * `receivedAt`. Pure: the same input and `now` give the same output.
+ * Turns a decoded document into a `relay.v1.Report`: validates it by its
+ * format's published schema (`check`) and the relay's own rules (`schema`),
+ * lists and drops what the relay does not carry, maps it, checks what spans
+ * fields (a URL to route, URL and hash counts, an incident time not in the
+ * future), and adds what only the gateway sets: `source` (from the API key,
+ * never the body), the derived `id` and `receivedAt`, and the source report
+ * id of a document without one (a digest of the canonical document). Pure:
+ * the same input and `now` give the same output.
  */
 export function readReport(format: Format, document: unknown, context: { readonly source: string; readonly now: Date }): IntakeResult {
   const { format: spec, urlsPointer, hashesPointer } = FORMATS[format];
+  const checked = spec.check?.(document) ?? [];
+  if (checked.length > 0) return { ok: false, problem: invalid(checked) };
   const parsed = spec.schema.safeParse(document);
   if (!parsed.success) return { ok: false, problem: invalid(violationsOf(parsed.error.issues, document, spec.serverSetKeys)) };
+  const parts = spec.kept ? droppedParts(document, spec.kept(document), spec.unread) : { dropped: [], violations: [] };
+  if (parts.violations.length > 0) return { ok: false, problem: invalid(parts.violations) };
   const draft = spec.toDraft(parsed.data);
   const violations = crossFieldViolations(draft, context.now, urlsPointer, hashesPointer);
   if (violations.length > 0) return { ok: false, problem: invalid(violations) };
-  return { ok: true, report: toReport(draft, context) };
+  const sourceReportId = draft.sourceReportId ?? digestReportId(document);
+  return { ok: true, report: toReport(draft, sourceReportId, context), dropped: parts.dropped };
 }
 
 function crossFieldViolations(draft: ReportDraft, now: Date, urlsPointer: string, hashesPointer: string): Violation[] {
   const out: Violation[] = [];
+  if (draft.urls.length === 0) {
+    out.push({
+      pointer: urlsPointer,
+      rule: Rule.NothingToRoute,
+      detail: 'the report names no web-page URL; the relay routes reports by URL, so there is nothing it can route',
+    });
+  }
   if (draft.urls.length > MAX_URLS) {
     out.push({ pointer: urlsPointer, rule: Rule.TooMany, detail: `the report names ${draft.urls.length} URLs; at most ${MAX_URLS} are accepted` });
   }
@@ -64,11 +82,11 @@ function crossFieldViolations(draft: ReportDraft, now: Date, urlsPointer: string
   return out;
 }
 
-function toReport(draft: ReportDraft, context: { readonly source: string; readonly now: Date }): Report {
+function toReport(draft: ReportDraft, sourceReportId: string, context: { readonly source: string; readonly now: Date }): Report {
   return {
-    id: deriveId('rpt', context.source, draft.sourceReportId),
+    id: deriveId('rpt', context.source, sourceReportId),
     source: context.source,
-    sourceReportId: draft.sourceReportId,
+    sourceReportId,
     incidentType: draft.incidentType,
     incidentTime: draft.incidentTime === undefined ? undefined : new Date(draft.incidentTime.value),
     receivedAt: context.now,
@@ -77,6 +95,7 @@ function toReport(draft: ReportDraft, context: { readonly source: string; readon
     classification: draft.classification,
     priority: draft.priority,
     reporter: draft.reporter,
+    ...(draft.ncmecReportId === undefined ? {} : { ncmecReportId: draft.ncmecReportId }),
   };
 }
 

@@ -2,7 +2,7 @@ import { request } from '@relay/bus';
 import { isSubmitRefusedError, ReportFormat, submitReport } from '@relay/client';
 import { deriveId, Header, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
+import { ctDigestId, DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -26,7 +26,10 @@ describe('the NATS intake on relay.intake.submit', () => {
     const before = await t.reportCount();
     const reply = await submitOverNats(fixture('cybertipline-report.xml'), { Authorization: `Bearer ${DEMO_KEYS.ncmec}`, 'Content-Type': 'application/xml' });
     expect(reply.status).toBe('202');
-    expect(reply.json).toMatchObject({ reportId: deriveId('rpt', 'ncmec', '171234567'), source: 'ncmec', stream: 'REPORTS' });
+    const sourceReportId = ctDigestId(fixture('cybertipline-report.xml'));
+    expect(reply.json).toMatchObject({ reportId: deriveId('rpt', 'ncmec', sourceReportId), source: 'ncmec', sourceReportId, stream: 'REPORTS' });
+    // The reply body is the receipt, with what the relay dropped.
+    expect(reply.json['dropped']).toContain('/report/reporter');
     expect(await t.reportCount()).toBe(before + 1);
     expect((await t.storedReport(reply.json['seq'] as number)).subject).toBe('relay.report.ncmec');
   });

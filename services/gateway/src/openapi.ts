@@ -60,8 +60,8 @@ export function openApiDocument(options: { readonly version: string; readonly bo
       '/v1/reports': {
         post: {
           operationId: 'submitReport',
-          summary: 'Submit a report (native JSON, CyberTipline-style XML or X-ARF v4)',
-          description: `Bodies up to ${options.bodyLimitBytes} bytes, UTF-8. JSON with a top-level xarf_version is read as X-ARF.`,
+          summary: 'Submit a report (native JSON, CyberTipline XML or X-ARF v4)',
+          description: `Bodies up to ${options.bodyLimitBytes} bytes, UTF-8. JSON with a top-level xarf_version is read as X-ARF and validated by the official X-ARF v4 schemas.`,
           requestBody: {
             required: true,
             content: {
@@ -71,7 +71,7 @@ export function openApiDocument(options: { readonly version: string; readonly bo
                 schema: {
                   type: 'string',
                   description:
-                    'A CyberTipline-style <report> document without DTD; read as the tree CyberTiplineReportTree (attributes as @name, repeated elements as arrays)',
+                    "NCMEC's CyberTipline <report> document, valid by NCMEC's reporting-API XSD (pinned copy), without DTD. The relay reads the tree CyberTiplineReportTree (attributes as @name, repeated elements as arrays): the web-page URLs, incident type, time and escalation; the receipt's dropped lists the JSON pointers of everything else",
                 },
               },
             },

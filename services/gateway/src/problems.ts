@@ -37,6 +37,8 @@ export const Rule = {
   HashLength: 'hash-length',
   HashAlphabet: 'hash-alphabet',
   IncidentTimeFuture: 'incident-time-future',
+  /** The report names no web-page URL, the only thing the relay routes. */
+  NothingToRoute: 'nothing-to-route',
   ReportIdConflict: 'report-id-conflict',
   Unavailable: 'unavailable',
   NotFound: 'not-found',

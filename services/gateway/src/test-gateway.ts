@@ -5,7 +5,9 @@ import { createLogger, createMetrics } from '@relay/observability';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { decodeMessage, type Report, RelayType, StreamName } from '@relay/wire';
 import { gatewayConfigFromEnv } from './config.js';
+import { digestReportId } from './dropped.js';
 import { type Gateway, startGateway } from './gateway.js';
+import { readXml } from './xml.js';
 
 /**
  * Test support: a real nats-server (testkit), a bus with the topology
@@ -26,6 +28,13 @@ export const DEV_SOURCES_FILE = fileURLToPath(new URL('../../../deploy/dev/sourc
 /** Reads a file of `services/gateway/test-fixtures`. */
 export function fixture(name: string): string {
   return readFileSync(new URL(`../test-fixtures/${name}`, import.meta.url), 'utf8');
+}
+
+/** The source report id the gateway derives for a CyberTipline document (it carries none of its own). */
+export function ctDigestId(xml: string): string {
+  const read = readXml(xml);
+  if (!read.ok) throw new Error(`not a readable XML document: ${read.problem.detail}`);
+  return digestReportId(read.tree);
 }
 
 /** A gateway on its own nats-server. */

@@ -30,12 +30,17 @@ export async function writeZone(path: string, records: Readonly<Record<string, Z
   await rename(tmp, path);
 }
 
-/** A CyberTipline-style XML report as NCMEC sends it, for the given URLs. */
+/**
+ * A CyberTipline `<report>` as NCMEC's schema defines it, for the given URLs.
+ * The schema's report carries no report number (NCMEC assigns it) and no
+ * files: `reportId` goes into the report-level `additionalInfo`, which the
+ * relay drops, so that reports with different ids are different documents
+ * (the gateway derives the source report id from the document's digest).
+ */
 export function cyberTiplineXml(reportId: string, urls: readonly string[]): string {
   const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <report>
-  <reportId>${escape(reportId)}</reportId>
   <incidentSummary>
     <incidentType>Child Pornography (possession, manufacture, and distribution)</incidentType>
     <incidentDateTime>2026-11-01T21:40:00-05:00</incidentDateTime>
@@ -45,19 +50,24 @@ export function cyberTiplineXml(reportId: string, urls: readonly string[]): stri
 ${urls.map((u) => `      <url>${escape(u)}</url>`).join('\n')}
     </webPageIncident>
   </internetDetails>
-  <fileDetails>
-    <originalFileHash hashType="MD5">9e107d9d372bb6826bd81d3542a419d6</originalFileHash>
-  </fileDetails>
+  <reporter>
+    <reportingPerson>
+      <email>trust-safety@esp.example.com</email>
+    </reportingPerson>
+  </reporter>
+  <additionalInfo>ESP reference ${escape(reportId)}</additionalInfo>
 </report>`;
 }
 
 /** The gateway's 202 receipt. */
 export interface Receipt {
   readonly reportId: string;
+  /** The report's id at its source; for a CyberTipline report the gateway derives it from the document. */
+  readonly sourceReportId: string;
   readonly seq: number;
 }
 
-const receiptSchema = z.object({ reportId: z.string().min(1), seq: z.number().int().positive() });
+const receiptSchema = z.object({ reportId: z.string().min(1), sourceReportId: z.string().min(1), seq: z.number().int().positive() });
 
 /** What a POST to `/v1/reports` came to: a receipt, or the status and body of a refusal. */
 export type Submission = { readonly ok: true; readonly receipt: Receipt } | { readonly ok: false; readonly status: number; readonly body: string };

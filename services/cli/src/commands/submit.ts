@@ -120,6 +120,8 @@ export function registerSubmit(program: Command, ctx: CliContext): void {
         ['Source', typeof receipt['source'] === 'string' ? receipt['source'] : ''],
         ['Source report id', typeof receipt['sourceReportId'] === 'string' ? receipt['sourceReportId'] : ''],
         ['Stored as', `${receipt.stream} #${receipt.seq}`],
+        // What the report held that the gateway validated and did not relay (personal data, free text, ...).
+        ...(receipt.dropped && receipt.dropped.length > 0 ? [['Not relayed', receipt.dropped.join(', ')] as [string, string]] : []),
       ]);
     });
 }

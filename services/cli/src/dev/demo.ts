@@ -31,11 +31,14 @@ export async function prepareDemoZone(plan: DemoPlan, zoneFile: string): Promise
   await setZoneRecord(zoneFile, plan.host, [NL_ADDRESS]);
 }
 
-/** The report as NCMEC's CyberTipline sends it: one web-page incident, one hash, no content. */
+/**
+ * The report as NCMEC's schema defines it: one web-page incident, no content.
+ * The CyberTipline number goes into the report-level `additionalInfo` (the
+ * schema's report has no number: NCMEC assigns it); the relay drops it.
+ */
 function cyberTiplineReport(plan: DemoPlan): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <report>
-  <reportId>${plan.cyberTiplineId}</reportId>
   <incidentSummary>
     <incidentType>Child Pornography (possession, manufacture, and distribution)</incidentType>
     <incidentDateTime>${new Date().toISOString()}</incidentDateTime>
@@ -51,10 +54,7 @@ function cyberTiplineReport(plan: DemoPlan): string {
       <address><country>US</country></address>
     </reportingPerson>
   </reporter>
-  <fileDetails>
-    <fileId>f-01</fileId>
-    <originalFileHash hashType="MD5">9e107d9d372bb6826bd81d3542a419d6</originalFileHash>
-  </fileDetails>
+  <additionalInfo>CyberTipline report ${plan.cyberTiplineId}</additionalInfo>
 </report>
 `;
 }

@@ -1,17 +1,19 @@
-import { HashAlgorithm, IncidentType, Priority } from '@relay/wire';
+import { IncidentType, Priority } from '@relay/wire';
 import { z } from 'zod';
-import { country, dateTime, email, hashBytes, httpUrl, MAX_HASHES, MAX_URLS, readHash, sourceReportId, text } from '../fields.js';
-import { Rule } from '../problems.js';
+import { webPageUrl } from '../fields.js';
 import type { IntakeFormat, ReportDraft } from './format.js';
 
 /**
- * The CyberTipline-style XML report: the `<report>` document of NCMEC's
- * reporting API as a hotline receives it from NCMEC, with the CyberTipline
- * report number in `<reportId>` and the file hashes inline in `<fileDetails>`
- * (decision 0011). Only web-page incidents are relayed; the elements listed
- * here are accepted and everything else is refused. Names, phone numbers and
- * free text are validated and then dropped: the relay forwards URLs, hashes
- * and the assessment only.
+ * The CyberTipline XML report: the `<report>` document of NCMEC's reporting
+ * API, exactly as NCMEC's schema defines it (the pinned copy in
+ * `schemas/ncmec`, decision 0098). The whole document is validated by that
+ * schema (`decode.ts` runs it on the text); the relay then reads the incident
+ * type, time and escalation and every `webPageIncident/url`. Everything else
+ * (other incident kinds, reporter, reported persons, victims, law
+ * enforcement, free text) is validated and dropped, and the receipt lists it.
+ * The schema's `<report>` carries no report number (NCMEC assigns it) and no
+ * files (`fileDetails` is a document of its own), so the relay report has no
+ * hashes and its source report id is derived from the document (`intake.ts`).
  */
 
 /** CyberTipline incident type texts (`incidentSummary/incidentType`). */
@@ -26,143 +28,76 @@ export const INCIDENT_TYPES: Readonly<Record<string, IncidentType>> = {
   'Unsolicited Obscene Material Sent to a Child': IncidentType.INCIDENT_TYPE_UNSOLICITED_OBSCENE_MATERIAL,
 };
 
-/** CyberTipline `hashType` attribute values, upper-cased, to algorithms. */
-const HASH_TYPES: Readonly<Record<string, HashAlgorithm>> = {
-  MD5: HashAlgorithm.HASH_ALGORITHM_MD5,
-  SHA1: HashAlgorithm.HASH_ALGORITHM_SHA1,
-  'SHA-1': HashAlgorithm.HASH_ALGORITHM_SHA1,
-  SHA256: HashAlgorithm.HASH_ALGORITHM_SHA256,
-  'SHA-256': HashAlgorithm.HASH_ALGORITHM_SHA256,
-  PHOTODNA: HashAlgorithm.HASH_ALGORITHM_PHOTODNA,
-};
+const webPageIncident = z.union([
+  z.string(),
+  z.looseObject({
+    url: z.array(webPageUrl).optional(),
+  }),
+]);
 
-const yesNo = z.enum(['true', 'false']);
-
-const emailElement = z.union([email, z.strictObject({ '#text': email, '@verified': yesNo.optional() })]);
-
-const person = z.strictObject({
-  firstName: text(100).optional(),
-  lastName: text(100).optional(),
-  phone: text(40).optional(),
-  email: z.array(emailElement).max(10).optional(),
-  address: z
-    .strictObject({
-      address: text(200).optional(),
-      city: text(100).optional(),
-      zipCode: text(20).optional(),
-      state: text(100).optional(),
-      nonUsaState: text(100).optional(),
-      country: country.optional(),
-    })
-    .optional(),
-});
-
-const fileHash = z
-  .strictObject({ '#text': z.string(), '@hashType': z.string() })
-  .superRefine((h, ctx) => {
-    const algorithm = HASH_TYPES[h['@hashType'].toUpperCase()];
-    if (algorithm === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be MD5, SHA1, SHA256 or PhotoDNA', params: { rule: Rule.NotAllowedValue }, path: ['@hashType'] });
-      return;
-    }
-    const r = readHash(algorithm, h['#text'], { base64: algorithm === HashAlgorithm.HASH_ALGORITHM_PHOTODNA });
-    if (!r.ok) ctx.addIssue({ code: 'custom', message: r.detail, params: { rule: r.rule }, path: ['#text'] });
-  });
-
-/** The zod schema of a parsed CyberTipline-style report (attributes appear as `@name`). */
-export const cyberTiplineSchema = z.strictObject({
-  report: z.strictObject({
-    '@xmlns': text(300).optional(),
-    '@xmlns:xsi': text(300).optional(),
-    '@xsi:noNamespaceSchemaLocation': text(300).optional(),
-    reportId: sourceReportId,
-    incidentSummary: z.strictObject({
+/** The zod schema of what the relay reads from a parsed CyberTipline report (attributes appear as `@name`). */
+export const cyberTiplineSchema = z.looseObject({
+  report: z.looseObject({
+    incidentSummary: z.looseObject({
       incidentType: z.enum(Object.keys(INCIDENT_TYPES) as [string, ...string[]]),
-      escalateToHighPriority: text(1000).optional(),
-      incidentDateTime: dateTime,
-      incidentDateTimeDescription: text(1000).optional(),
+      escalateToHighPriority: z.unknown().optional(),
+      incidentDateTime: z.string(),
     }),
-    internetDetails: z
-      .array(
-        z.strictObject({
-          webPageIncident: z
-            .array(
-              z.strictObject({
-                '@thirdPartyHostedContent': yesNo.optional(),
-                url: z.array(httpUrl).min(1).max(MAX_URLS),
-                additionalInfo: text(1000).optional(),
-              }),
-            )
-            .min(1),
-        }),
-      )
-      .min(1),
-    reporter: z
-      .strictObject({
-        reportingPerson: person.optional(),
-        contactPerson: person.optional(),
-        companyTemplate: text(200).optional(),
-        termsOfService: text(1000).optional(),
-        legalURL: httpUrl.optional(),
-      })
-      .optional(),
-    fileDetails: z
-      .array(
-        z.strictObject({
-          reportId: sourceReportId.optional(),
-          fileId: text(100).optional(),
-          originalFileName: text(255).optional(),
-          originalFileHash: z.array(fileHash).max(MAX_HASHES).optional(),
-          publiclyAvailable: yesNo.optional(),
-          fileViewedByEsp: yesNo.optional(),
-        }),
-      )
-      .max(MAX_HASHES)
-      .optional(),
+    internetDetails: z.array(z.looseObject({ webPageIncident: webPageIncident.optional() })).optional(),
   }),
 });
 
 /** A parsed CyberTipline report as validated. */
 export type CyberTiplineReport = z.infer<typeof cyberTiplineSchema>;
 
-function firstEmail(p: z.infer<typeof person> | undefined): string | undefined {
-  const e = p?.email?.[0];
-  return typeof e === 'object' ? e['#text'] : e;
+/** Every web-page URL of a report, in document order, empty elements skipped. */
+function webPageUrls(doc: CyberTiplineReport): string[] {
+  return (doc.report.internetDetails ?? []).flatMap((d) => (typeof d.webPageIncident === 'object' ? (d.webPageIncident.url ?? []) : [])).filter((u) => u !== '');
 }
 
 /**
- * Maps a validated CyberTipline report: `reportId` -> sourceReportId, the
- * incident type text -> IncidentType, `incidentDateTime` -> incidentTime,
- * every `webPageIncident/url` -> urls (in order), every `originalFileHash`
- * -> hashes, `escalateToHighPriority` present -> PRIORITY_HIGH (absent:
- * NORMAL, which is what the CyberTipline means by not escalating), contact
- * person's (else reporting person's) e-mail and the reporting person's
- * country -> reporter.
+ * An `xs:dateTime` as an RFC 3339 time: a time without a zone is read as UTC
+ * (decision 0098); one JavaScript cannot represent (a year past 9999) is
+ * not relayed.
+ */
+function incidentTime(value: string): string | undefined {
+  const zoned = /(Z|[+-]\d\d:\d\d)$/.test(value) ? value : `${value}Z`;
+  return Number.isNaN(Date.parse(zoned)) ? undefined : zoned;
+}
+
+/**
+ * Maps a validated CyberTipline report: the incident type text ->
+ * IncidentType, `incidentDateTime` -> incidentTime, every
+ * `webPageIncident/url` -> urls (in order), `escalateToHighPriority` present
+ * -> PRIORITY_HIGH (absent: NORMAL, which is what the CyberTipline means by
+ * not escalating). No reporter: the CyberTipline's reporter is a person
+ * (names, phones, addresses), which the relay does not carry.
  */
 export function cyberTiplineToDraft(doc: CyberTiplineReport): ReportDraft {
-  const r = doc.report;
-  const urls = r.internetDetails.flatMap((d) => d.webPageIncident.flatMap((w) => w.url));
-  const hashes = (r.fileDetails ?? []).flatMap((f) =>
-    (f.originalFileHash ?? []).map((h) => {
-      const algorithm = HASH_TYPES[h['@hashType'].toUpperCase()] ?? HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED;
-      return { algorithm, value: hashBytes(algorithm, h['#text'], { base64: algorithm === HashAlgorithm.HASH_ALGORITHM_PHOTODNA }) };
-    }),
-  );
-  const contactEmail = firstEmail(r.reporter?.contactPerson) ?? firstEmail(r.reporter?.reportingPerson) ?? '';
-  const reporterCountry = r.reporter?.reportingPerson?.address?.country ?? '';
+  const s = doc.report.incidentSummary;
+  const time = incidentTime(s.incidentDateTime);
   return {
-    sourceReportId: r.reportId,
-    incidentType: INCIDENT_TYPES[r.incidentSummary.incidentType] ?? IncidentType.INCIDENT_TYPE_UNSPECIFIED,
-    incidentTime: { value: r.incidentSummary.incidentDateTime, pointer: '/report/incidentSummary/incidentDateTime' },
-    urls,
-    hashes,
-    priority: r.incidentSummary.escalateToHighPriority === undefined ? Priority.PRIORITY_NORMAL : Priority.PRIORITY_HIGH,
-    ...(r.reporter === undefined ? {} : { reporter: { organisation: '', country: reporterCountry, contactEmail } }),
+    incidentType: INCIDENT_TYPES[s.incidentType] ?? IncidentType.INCIDENT_TYPE_UNSPECIFIED,
+    ...(time === undefined ? {} : { incidentTime: { value: time, pointer: '/report/incidentSummary/incidentDateTime' } }),
+    urls: webPageUrls(doc),
+    hashes: [],
+    priority: s.escalateToHighPriority === undefined ? Priority.PRIORITY_NORMAL : Priority.PRIORITY_HIGH,
   };
 }
+
+/** What the relay keeps of a CyberTipline report; the rest is dropped and listed on the receipt. */
+const KEPT = [
+  '/report/@xmlns:xsi',
+  '/report/@xsi:noNamespaceSchemaLocation',
+  '/report/incidentSummary/incidentType',
+  '/report/incidentSummary/escalateToHighPriority',
+  '/report/incidentSummary/incidentDateTime',
+  '/report/internetDetails/*/webPageIncident/url/*',
+] as const;
 
 /** The CyberTipline-style XML intake format. */
 export const cyberTiplineFormat: IntakeFormat<CyberTiplineReport> = {
   schema: cyberTiplineSchema,
   toDraft: cyberTiplineToDraft,
+  kept: () => KEPT,
 };

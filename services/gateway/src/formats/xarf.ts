@@ -1,81 +1,57 @@
 import { AgeGroup, CsamCategory, type Hash, HashAlgorithm, IncidentType, Priority } from '@relay/wire';
 import { z } from 'zod';
-import { country, dateTime, email, hashBytes, hashText, httpUrl, sourceReportId, text } from '../fields.js';
+import { dateTime, email, hashBytes, hashText, httpUrl, sourceReportId, text } from '../fields.js';
+import { Rule, type Violation } from '../problems.js';
 import type { IntakeFormat, ReportDraft } from './format.js';
+import { validateXarf } from './xarf-schema.js';
 
 /**
- * X-ARF v4 reports of category `content`, type `csam` or `csem`: the core
- * fields, the content-base fields and the type's own fields. Refused on top of
- * the X-ARF schema: `evidence` (its items carry base64 payloads),
- * `screenshot_url` and `_internal` (X-ARF itself says never to transmit it),
- * and any field X-ARF does not define.
+ * X-ARF v4 reports of category `content`, type `csam` or `csem`, as the X-ARF
+ * spec defines them: validated by the official schemas (`xarf-schema.ts`),
+ * extension fields accepted and ignored. Evidence of an image, video, audio
+ * or other binary media type is refused (the relay carries no material);
+ * text evidence is accepted and dropped unread. `_internal` (X-ARF says never
+ * to transmit it), the sender, free text and everything else the relay does
+ * not relay are dropped and listed on the receipt.
  */
 
-const contactInfo = z.strictObject({ org: text(200), contact: email, domain: text(253) });
+/** Evidence media types that are text: accepted, then dropped unread. Anything else is material and refused. */
+const TEXT_MEDIA = /^(text\/[a-z0-9.+-]+|message\/[a-z0-9.+-]+|application\/(json|xml|csv|[a-z0-9.-]+\+(json|xml)))$/;
 
-const hashValues = z.strictObject({
+/** Refuses evidence items whose media type is not text (image, video, audio, binary). */
+function evidenceViolations(document: unknown): Violation[] {
+  const evidence = (document as { evidence?: unknown } | null)?.evidence;
+  if (!Array.isArray(evidence)) return [];
+  const out: Violation[] = [];
+  evidence.forEach((item: unknown, i) => {
+    const raw = (item as { content_type?: unknown } | null)?.content_type;
+    if (typeof raw !== 'string') return;
+    const media = raw.split(';')[0]?.trim().toLowerCase() ?? '';
+    if (!TEXT_MEDIA.test(media)) {
+      out.push({
+        pointer: `/evidence/${i}/content_type`,
+        rule: Rule.ContentNotAccepted,
+        detail: `evidence of media type ${media.slice(0, 100)} is never accepted: the relay carries URLs and hashes, not material (text evidence is accepted and dropped)`,
+      });
+    }
+  });
+  return out;
+}
+
+const hashValues = z.looseObject({
   md5: hashText(HashAlgorithm.HASH_ALGORITHM_MD5, { base64: false }).optional(),
   sha1: hashText(HashAlgorithm.HASH_ALGORITHM_SHA1, { base64: false }).optional(),
   sha256: hashText(HashAlgorithm.HASH_ALGORITHM_SHA256, { base64: false }).optional(),
   photodna: hashText(HashAlgorithm.HASH_ALGORITHM_PHOTODNA, { base64: true }).optional(),
 });
 
-const textList = (max: number, items: number): z.ZodType<string[]> => z.array(text(max)).max(items);
-
+/** What the relay reads of every accepted X-ARF report, on top of the official schema. */
 const base = {
-  xarf_version: z.string().regex(/^4\.[0-9]+\.[0-9]+$/, 'must be an X-ARF 4.x.y version'),
   report_id: sourceReportId,
   timestamp: dateTime,
-  reporter: contactInfo,
-  sender: contactInfo,
-  source_identifier: text(255),
-  source_port: z.int().min(1).max(65535).optional(),
-  category: z.literal('content'),
-  evidence_source: text(100).optional(),
-  tags: z
-    .array(z.string().regex(/^[a-z0-9][a-z0-9_+-]*:[a-z0-9][a-z0-9_+.-]*$/, 'must be a namespace:predicate tag').max(100))
-    .max(20)
-    .optional(),
-  confidence: z.number().min(0).max(1).optional(),
-  description: text(1000).optional(),
-  legacy_version: z.literal('3').optional(),
+  reporter: z.looseObject({ org: text(200), contact: email }),
   url: httpUrl,
-  domain: text(253).optional(),
-  registrar: text(200).optional(),
-  nameservers: textList(253, 20).optional(),
-  dns_records: z
-    .strictObject({ a: textList(45, 50).optional(), aaaa: textList(45, 50).optional(), mx: textList(253, 50).optional(), txt: textList(255, 50).optional() })
-    .optional(),
-  verified_at: dateTime.optional(),
-  verification_method: z.enum(['manual', 'automated_crawler', 'user_report', 'honeypot', 'threat_intelligence']).optional(),
-  hosting_provider: text(200).optional(),
-  asn: z.int().min(1).max(4294967295).optional(),
-  country_code: country.optional(),
-  ssl_certificate: z
-    .strictObject({
-      issuer: text(300).optional(),
-      subject: text(300).optional(),
-      valid_from: dateTime.optional(),
-      valid_to: dateTime.optional(),
-      fingerprint: text(100).optional(),
-    })
-    .optional(),
-  whois: z
-    .strictObject({
-      registrant: text(200).optional(),
-      created_date: dateTime.optional(),
-      updated_date: dateTime.optional(),
-      expiry_date: dateTime.optional(),
-      registrar_abuse_contact: email.optional(),
-    })
-    .optional(),
-  dns_response: z
-    .strictObject({
-      query_time: dateTime.optional(),
-      authoritative: z.boolean().optional(),
-      response_code: z.enum(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED']).optional(),
-    })
-    .optional(),
+  ncmec_report_id: sourceReportId.optional(),
 };
 
 /** X-ARF `classification` values to CSAM categories. */
@@ -87,16 +63,11 @@ const CATEGORIES: Readonly<Record<string, CsamCategory>> = {
   B2: CsamCategory.CSAM_CATEGORY_B2,
 };
 
-const csam = z.strictObject({
+const csam = z.looseObject({
   ...base,
   type: z.literal('csam'),
   classification: z.enum(['baseline', 'A1', 'A2', 'B1', 'B2']),
-  media_type: z.enum(['image', 'video', 'audio', 'text', 'mixed']).optional(),
-  detection_method: z.enum(['hash_match', 'ai_detection', 'manual_review', 'user_report', 'automated_scan']),
   hash_values: hashValues.optional(),
-  ncmec_report_id: sourceReportId.optional(),
-  content_removed: z.boolean().optional(),
-  account_suspended: z.boolean().optional(),
 });
 
 const AGE_GROUPS: Readonly<Record<string, AgeGroup>> = {
@@ -107,26 +78,16 @@ const AGE_GROUPS: Readonly<Record<string, AgeGroup>> = {
   unknown: AgeGroup.AGE_GROUP_UNSPECIFIED,
 };
 
-const csem = z.strictObject({
+const csem = z.looseObject({
   ...base,
   type: z.literal('csem'),
   exploitation_type: z.enum(['grooming', 'solicitation', 'sextortion', 'trafficking', 'distribution', 'production', 'possession']),
   victim_age_range: z.enum(['infant', 'toddler', 'prepubescent', 'pubescent', 'unknown']).optional(),
-  platform: z.enum(['social_media', 'messaging_app', 'gaming_platform', 'forum', 'email', 'darkweb', 'other']).optional(),
-  detection_method: z.enum(['behavioral_analysis', 'keyword_detection', 'user_report', 'ai_detection', 'manual_review', 'law_enforcement_referral']),
-  evidence_type: z.array(z.enum(['chat_logs', 'images', 'videos', 'user_profile', 'metadata'])).max(5).optional(),
-  perpetrator_indicators: z
-    .strictObject({ account_id: text(200).optional(), ip_addresses: textList(45, 50).optional(), pattern_of_behavior: text(1000).optional() })
-    .optional(),
-  reporting_obligations: z
-    .array(z.enum(['NCMEC', 'IWF', 'local_law_enforcement', 'europol', 'interpol', 'platform_safety_team', 'other']))
-    .max(7)
-    .optional(),
 });
 
 /** The zod schema of an X-ARF v4 content/csam or content/csem report. */
 export const xarfSchema = z.discriminatedUnion('type', [csam, csem]).meta({
-  description: 'X-ARF v4 report, category content, type csam or csem (no evidence payloads)',
+  description: 'X-ARF v4 report, category content, type csam or csem, as the X-ARF v4 schemas define it',
 });
 
 /** An X-ARF report as validated. */
@@ -144,7 +105,7 @@ const CSEM_INCIDENTS: Readonly<Record<string, IncidentType>> = {
  * (when the incident occurred) -> incidentTime, `url` -> urls, `hash_values`
  * -> hashes, `classification` -> classification.category,
  * `victim_age_range` -> classification.ageGroup, reporter org and contact ->
- * reporter. Type csam is the CyberTipline's child pornography type; csem maps
+ * reporter, `ncmec_report_id` -> ncmecReportId. Type csam is the CyberTipline's child pornography type; csem maps
  * only where its exploitation type names a CyberTipline type.
  */
 export function xarfToDraft(doc: XarfReport): ReportDraft {
@@ -172,6 +133,7 @@ export function xarfToDraft(doc: XarfReport): ReportDraft {
     classification: { legal: 0, category, siteType: 0, ageGroup },
     priority: Priority.PRIORITY_UNSPECIFIED,
     reporter: { organisation: doc.reporter.org, country: '', contactEmail: doc.reporter.contact },
+    ...(doc.ncmec_report_id === undefined ? {} : { ncmecReportId: doc.ncmec_report_id }),
   };
 }
 
@@ -179,4 +141,12 @@ export function xarfToDraft(doc: XarfReport): ReportDraft {
 export const xarfFormat: IntakeFormat<XarfReport> = {
   schema: xarfSchema,
   toDraft: xarfToDraft,
+  check: (document) => [...evidenceViolations(document), ...validateXarf(document)],
+  kept: (document) => [...KEPT, ...((document as { type?: unknown }).type === 'csam' ? KEPT_CSAM : KEPT_CSEM)],
+  unread: ['/evidence/*/payload'],
 };
+
+/** What the relay keeps of every X-ARF report, and of each type; the rest is dropped and listed on the receipt. */
+const KEPT = ['/xarf_version', '/report_id', '/timestamp', '/reporter/org', '/reporter/contact', '/category', '/type', '/url', '/ncmec_report_id'] as const;
+const KEPT_CSAM = ['/classification', '/hash_values/md5', '/hash_values/sha1', '/hash_values/sha256', '/hash_values/photodna'] as const;
+const KEPT_CSEM = ['/exploitation_type', '/victim_age_range'] as const;

@@ -76,7 +76,15 @@ export interface Report {
   /** CyberTipline `escalateToHighPriority`. */
   priority: Priority;
   /** Who reported it, as the reporter describes itself. */
-  reporter?: Reporter | undefined;
+  reporter?:
+    | Reporter
+    | undefined;
+  /**
+   * The NCMEC CyberTipline report number of the same incident, when the
+   * reporter names one (X-ARF `ncmec_report_id`): links one incident reported
+   * in both formats. Absent when not given.
+   */
+  ncmecReportId?: string | undefined;
 }
 
 /** The organisation behind a report (CyberTipline `reporter`, X-ARF `reporter`). */
@@ -105,6 +113,7 @@ function createBaseReport(): Report {
     classification: undefined,
     priority: 0,
     reporter: undefined,
+    ncmecReportId: undefined,
   };
 }
 
@@ -142,6 +151,9 @@ export const Report: MessageFns<Report> = {
     }
     if (message.reporter !== undefined) {
       Reporter.encode(message.reporter, writer.uint32(90).fork()).join();
+    }
+    if (message.ncmecReportId !== undefined) {
+      writer.uint32(98).string(message.ncmecReportId);
     }
     return writer;
   },
@@ -247,6 +259,14 @@ export const Report: MessageFns<Report> = {
             message.reporter = Reporter.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.ncmecReportId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -292,6 +312,11 @@ export const Report: MessageFns<Report> = {
       classification: isSet(object.classification) ? Classification.fromJSON(object.classification) : undefined,
       priority: isSet(object.priority) ? priorityFromJSON(object.priority) : 0,
       reporter: isSet(object.reporter) ? Reporter.fromJSON(object.reporter) : undefined,
+      ncmecReportId: isSet(object.ncmecReportId)
+        ? globalThis.String(object.ncmecReportId)
+        : isSet(object.ncmec_report_id)
+        ? globalThis.String(object.ncmec_report_id)
+        : undefined,
     };
   },
 
@@ -330,6 +355,9 @@ export const Report: MessageFns<Report> = {
     if (message.reporter !== undefined) {
       obj.reporter = Reporter.toJSON(message.reporter);
     }
+    if (message.ncmecReportId !== undefined) {
+      obj.ncmecReportId = message.ncmecReportId;
+    }
     return obj;
   },
 
@@ -353,6 +381,7 @@ export const Report: MessageFns<Report> = {
     message.reporter = (object.reporter !== undefined && object.reporter !== null)
       ? Reporter.fromPartial(object.reporter)
       : undefined;
+    message.ncmecReportId = object.ncmecReportId ?? undefined;
     return message;
   },
 };

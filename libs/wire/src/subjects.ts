@@ -7,7 +7,7 @@ export const UNKNOWN_COUNTRY = 'XX';
 const ID_TOKEN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const COUNTRY_TOKEN = /^[A-Z]{2}$/;
 
-/** Subject roots of the contract (DESIGN §2-3). */
+/** Subject roots of the contract (docs/architecture.md §3-4). */
 export const SubjectRoot = {
   IntakeSubmit: 'relay.intake.submit',
   Report: 'relay.report',

@@ -5,6 +5,7 @@ import { decodeBody, type Format } from './decode.js';
 import { readReport } from './intake.js';
 import { type Problem, problem, Rule } from './problems.js';
 import { reportDigest, type ReportLedger } from './report-ledger.js';
+import { type OutsideId, outsideReportId } from './source-report-id.js';
 
 /**
  * What a reporter gets back for a stored report. It names where the report
@@ -55,6 +56,12 @@ export interface Submission {
   readonly body: Uint8Array;
   /** W3C trace context sent by the reporter, if any. */
   readonly traceparent?: string | undefined;
+  /**
+   * Source report ids given outside the body (the `Relay-Source-Report-Id`
+   * header, the path of `PUT /v1/reports/{id}`), unchecked: the intake
+   * validates them as it validates a body's id.
+   */
+  readonly outsideIds?: readonly OutsideId[] | undefined;
 }
 
 /** Counters the intake keeps (implemented with Prometheus by the gateway). */
@@ -119,7 +126,9 @@ export function createIntake(deps: IntakeDeps): Intake {
     async submit(s) {
       const decoded = decodeBody(s.body, s.contentType, deps.maxBodyBytes);
       if (!decoded.ok) return refuse(decoded.problem);
-      const read = readReport(decoded.format, decoded.tree, { source: s.source, now: deps.now() });
+      const outside = outsideReportId(s.outsideIds ?? []);
+      if (!outside.ok) return refuse(outside.problem);
+      const read = readReport(decoded.format, decoded.tree, { source: s.source, now: deps.now(), outsideId: outside.id });
       if (!read.ok) return refuse(read.problem);
       const report = read.report;
       if (!deps.bus.isConnected()) return unavailable();

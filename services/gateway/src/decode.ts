@@ -6,6 +6,8 @@ import { readXml } from './xml.js';
 export const Format = {
   Native: 'native',
   CyberTipline: 'cybertipline',
+  /** NCMEC's `<fileDetails>`: a file of a CyberTipline report, sent after it (decision 0101). */
+  FileDetails: 'cybertipline-file-details',
   Xarf: 'xarf',
 } as const;
 export type Format = (typeof Format)[keyof typeof Format];
@@ -52,7 +54,8 @@ export function decodeBody(body: Uint8Array, contentType: string | undefined, ma
   if (media.type === MediaType.Xml || media.type === MediaType.TextXml) {
     const xml = readXml(text);
     if (!xml.ok) return xml;
-    const tree = checkTree(Format.CyberTipline, xml.tree);
+    const root = typeof xml.tree === 'object' && xml.tree !== null && Object.hasOwn(xml.tree, 'fileDetails') ? Format.FileDetails : Format.CyberTipline;
+    const tree = checkTree(root, xml.tree);
     if (!tree.ok) return tree;
     // NCMEC's schema runs only on text the guards above let through (no DTD, entities or deep nesting).
     const xsd = validateCyberTiplineXml(text);

@@ -7,7 +7,7 @@ import { cyberTiplineFormat } from './formats/cybertipline.js';
 import type { IntakeFormat, ReportDraft } from './formats/format.js';
 import { nativeFormat } from './formats/native.js';
 import { xarfFormat } from './formats/xarf.js';
-import { invalid, type Problem, Rule, toPointer, type Violation } from './problems.js';
+import { invalid, type Problem, problem, Rule, toPointer, type Violation } from './problems.js';
 import { mismatch, type OutsideId } from './source-report-id.js';
 
 /** How far in the future an incident time may lie (clock skew between reporter and relay), ms. */
@@ -21,7 +21,10 @@ interface FormatEntry {
   readonly idPointer?: string;
 }
 
-const FORMATS: Readonly<Record<Format, FormatEntry>> = {
+/** The formats whose documents are reports (a `fileDetails` adds to one: `accept.ts`). */
+export type ReportFormat = Exclude<Format, typeof Format.FileDetails>;
+
+const FORMATS: Readonly<Record<ReportFormat, FormatEntry>> = {
   [Format.Native]: { format: nativeFormat, urlsPointer: '/urls', hashesPointer: '/hashes', idPointer: '/sourceReportId' },
   [Format.CyberTipline]: {
     format: cyberTiplineFormat,
@@ -62,6 +65,9 @@ export type IntakeResult =
  * input and `now` give the same output.
  */
 export function readReport(format: Format, document: unknown, context: ReadContext): IntakeResult {
+  if (format === Format.FileDetails) {
+    return { ok: false, problem: problem(400, Rule.NotAllowedValue, 'a <fileDetails> is a file of a report, not a report: the intake adds it to its report', '/fileDetails') };
+  }
   const { format: spec, urlsPointer, hashesPointer, idPointer } = FORMATS[format];
   const checked = spec.check?.(document) ?? [];
   if (checked.length > 0) return { ok: false, problem: invalid(checked) };

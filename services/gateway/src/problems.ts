@@ -42,6 +42,8 @@ export const Rule = {
   ReportIdConflict: 'report-id-conflict',
   /** The body and a header or path name different source report ids. */
   SourceReportIdMismatch: 'source-report-id-mismatch',
+  /** A fileDetails names a report the relay does not hold. */
+  ReportNotKnown: 'report-not-known',
   Unavailable: 'unavailable',
   NotFound: 'not-found',
   Internal: 'internal',

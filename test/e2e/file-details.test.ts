@@ -1,0 +1,162 @@
+// A CyberTipline report and its later fileDetails end to end (issue 15, items 2 and 3; decisions 0100,
+// 0101): gateway, locator and dispatcher as real processes on a real nats-server under the generated
+// accounts, read by the hotlines and police through their tenant consumers.
+import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bus, readStream, streamState } from '@relay/bus';
+import { type Deliveries, hotlineClient, isSubmitRefusedError, policeClient, ReportFormat, submitReport } from '@relay/client';
+import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { AgeGroup, CsamCategory, decodeMessage, deriveId, HashAlgorithm, Header, type Notice, NoticeKind, type Referral, RelayType, StreamName } from '@relay/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from './harness/accounts.js';
+import { type Inbox, inbox } from './harness/collect.js';
+import { cyberTiplineXml, devZone, writeZone } from './harness/intake.js';
+import { DEMO_KEYS, type Pipeline, startPipeline } from './harness/pipeline.js';
+import { settled } from './harness/settle.js';
+
+const URL_ON_DUTCH_HOSTER = 'http://images.example.nl/file-details/1';
+const NUMBER = '171000500';
+
+let server: NatsServer;
+let accounts: TestAccounts;
+let dir: string;
+let pipeline: Pipeline;
+let operator: Bus;
+const buses: Bus[] = [];
+const inboxes: Inbox<unknown>[] = [];
+let eokmReferrals: Inbox<Referral>;
+let eokmNotices: Inbox<Notice>;
+let ecoNotices: Inbox<Notice>;
+let nlPolice: Inbox<Notice>;
+
+async function tenant<T>(open: () => Promise<Deliveries<T>>): Promise<Inbox<T>> {
+  const deliveries = await waitFor(() => open().catch(() => undefined), { timeoutMs: 30_000, what: 'a tenant consumer created by the dispatcher' });
+  const box = inbox(deliveries);
+  inboxes.push(box);
+  return box;
+}
+
+async function busAs(user: string): Promise<Bus> {
+  const b = await accounts.busAs(user, server.url);
+  buses.push(b);
+  return b;
+}
+
+async function http(method: 'POST' | 'PUT', path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${pipeline.gatewayUrl()}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${DEMO_KEYS.ncmec}`, 'content-type': 'application/xml', ...headers },
+    body,
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  accounts = await makeTestAccounts();
+  server = await startNatsServer({ extraConfig: accounts.generated.config }, { ...process.env, NATS_URL: '' });
+  await provisionAsAdmin(accounts, server.url);
+  dir = await mkdtemp(join(tmpdir(), 'relay-file-details-'));
+  const zoneFile = join(dir, 'zone.json');
+  await writeZone(zoneFile, devZone());
+  pipeline = await startPipeline({ natsUrl: server.url, zoneFile, serviceEnv: serviceAccountEnv(accounts, server.url) });
+  operator = await busAs('operator-alice');
+  const eokm = hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL' });
+  eokmReferrals = await tenant(() => eokm.referrals());
+  eokmNotices = await tenant(() => eokm.notices());
+  ecoNotices = await tenant(async () => hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE' }).notices());
+  nlPolice = await tenant(async () => policeClient(await busAs('police-nl'), { country: 'NL' }).notices());
+});
+
+afterAll(async () => {
+  await Promise.all(inboxes.map((b) => b.close()));
+  await Promise.all(buses.map((b) => b.close()));
+  await pipeline?.stop();
+  await server?.dispose();
+  await accounts?.dispose();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('a CyberTipline report under its NCMEC number, and its later fileDetails', () => {
+  const caseId = deriveId('case', URL_ON_DUTCH_HOSTER);
+  let referral: Referral;
+
+  it('the report (PUT under its number) reaches eokm and the Dutch police; the id from outside the body holds over HTTP and NATS', async () => {
+    const xml = cyberTiplineXml(NUMBER, [URL_ON_DUTCH_HOSTER]);
+    const put = await http('PUT', `/v1/reports/${NUMBER}`, xml);
+    expect(put).toMatchObject({ status: 202, json: { sourceReportId: NUMBER, reportId: deriveId('rpt', 'ncmec', NUMBER) } });
+    // The same report with its number in the header over NATS (as an operator's connection may submit): the first receipt.
+    const overNats = await submitReport(operator, DEMO_KEYS.ncmec, xml, ReportFormat.CyberTipline, { sourceReportId: NUMBER });
+    expect(overNats).toEqual(put.json);
+    // A different report under the used number is refused (409), a header the path contradicts too (400), over both transports.
+    const other = cyberTiplineXml(NUMBER, ['http://images.example.nl/file-details/other']);
+    expect((await http('PUT', `/v1/reports/${NUMBER}`, other)).json).toMatchObject({ status: 409, rule: 'report-id-conflict' });
+    const refused = await submitReport(operator, DEMO_KEYS.ncmec, other, ReportFormat.CyberTipline, { sourceReportId: NUMBER }).catch((e: unknown) => e);
+    expect(isSubmitRefusedError(refused) && refused.problem).toMatchObject({ status: 409, rule: 'report-id-conflict' });
+    expect((await http('PUT', `/v1/reports/${NUMBER}`, xml, { 'relay-source-report-id': '171000501' })).json).toMatchObject({ status: 400, rule: 'source-report-id-mismatch' });
+
+    referral = (await eokmReferrals.next((r) => r.message.caseId === caseId, 'the referral to eokm')).message;
+    expect(referral).toMatchObject({ reportId: put.json['reportId'], source: 'ncmec', jurisdiction: 'NL', hotline: 'eokm', url: URL_ON_DUTCH_HOSTER, hashes: [] });
+    const police = await nlPolice.next((n) => n.message.caseId === caseId, 'the Dutch police notice');
+    expect(police.message).toMatchObject({ kind: NoticeKind.NOTICE_KIND_POLICE_REFERRAL, referralId: referral.id });
+  });
+
+  it('its fileDetails brings the file hashes and classification to eokm, as a notice on the referral, and to no one else', async () => {
+    const fileXml = (await readFile(new URL('../../services/gateway/test-fixtures/cybertipline/file-details.xml', import.meta.url), 'utf8')).replace(
+      '<reportId>171000900</reportId>',
+      `<reportId>${NUMBER}</reportId>`,
+    );
+    const receipt = await submitReport(operator, DEMO_KEYS.ncmec, fileXml, ReportFormat.CyberTipline);
+    expect(receipt['sourceReportId']).toMatch(new RegExp(`^${NUMBER}-file-[0-9a-f]{32}$`));
+    expect(receipt.dropped).toContain('/fileDetails/originalFileName');
+
+    const file = await eokmNotices.next((n) => n.message.caseId === caseId && n.message.kind === NoticeKind.NOTICE_KIND_FILE_DETAILS, 'the file notice to eokm');
+    expect(file.subject).toBe('relay.notice.NL.hotline.eokm.file-details');
+    expect(file.message).toMatchObject({ hotline: 'eokm', referralId: referral.id, url: URL_ON_DUTCH_HOSTER });
+    expect(file.message.files?.reportId).toBe(receipt.reportId);
+    expect(file.message.files?.classification).toMatchObject({ category: CsamCategory.CSAM_CATEGORY_A1, ageGroup: AgeGroup.AGE_GROUP_PREPUBESCENT });
+    expect(file.message.files?.hashes.map((h) => [h.algorithm, Buffer.from(h.value).toString('hex')])).toEqual([
+      [HashAlgorithm.HASH_ALGORITHM_MD5, '9e107d9d372bb6826bd81d3542a419d6'],
+      [HashAlgorithm.HASH_ALGORITHM_SHA1, '2fd4e1c67a2d28fced849ee1bb76e7391b93eb12'],
+    ]);
+    // Nothing of the file but its hashes and classification reaches the hotline.
+    const text = JSON.stringify(file.message, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    for (const personal of ['holiday.jpg', '192.0.2.44', 'Example camera', 'mobile client']) expect(text).not.toContain(personal);
+    await settled(operator);
+
+    // No one else: every notice of the case on NOTICES, as stored, and the other tenants' consumers.
+    const stored: { subject: string; kind: NoticeKind }[] = [];
+    for await (const m of readStream(operator, { stream: StreamName.Notices })) {
+      const n = decodeMessage(RelayType.Notice, m.data);
+      if (n.caseId === caseId) stored.push({ subject: m.subject, kind: n.kind });
+    }
+    expect(stored.filter((n) => n.kind === NoticeKind.NOTICE_KIND_FILE_DETAILS).map((n) => n.subject)).toEqual(['relay.notice.NL.hotline.eokm.file-details']);
+    expect(nlPolice.received.filter((n) => n.message.caseId === caseId).map((n) => n.message.kind)).toEqual([NoticeKind.NOTICE_KIND_POLICE_REFERRAL]);
+    expect(ecoNotices.received.filter((n) => n.message.caseId === caseId)).toEqual([]);
+    // No second referral: the file joined the case, it did not route it again.
+    expect(eokmReferrals.received.filter((r) => r.message.caseId === caseId).map((r) => r.message.id)).toEqual([referral.id]);
+  });
+
+  it('a resend of the same fileDetails (HTTP, reindented, with its number in the header) brings nothing new', async () => {
+    await settled(operator);
+    const before = { reports: await streamState(operator, StreamName.Reports), notices: await streamState(operator, StreamName.Notices), referrals: await streamState(operator, StreamName.Referrals) };
+    const fileXml = (await readFile(new URL('../../services/gateway/test-fixtures/cybertipline/file-details.xml', import.meta.url), 'utf8'))
+      .replace('<reportId>171000900</reportId>', `<reportId>${NUMBER}</reportId>`)
+      .replaceAll('\n  ', '\n    ');
+    const again = await http('POST', '/v1/reports', fileXml, { [Header.SourceReportId]: NUMBER });
+    expect(again.status).toBe(202);
+    await settled(operator);
+    expect(await streamState(operator, StreamName.Reports)).toEqual(before.reports);
+    expect(await streamState(operator, StreamName.Notices)).toEqual(before.notices);
+    expect(await streamState(operator, StreamName.Referrals)).toEqual(before.referrals);
+    expect(eokmNotices.received.filter((n) => n.message.caseId === caseId && n.message.kind === NoticeKind.NOTICE_KIND_FILE_DETAILS)).toHaveLength(1);
+  });
+
+  it('a fileDetails of a report the relay does not hold is refused, and nothing reaches anyone', async () => {
+    const fileXml = (await readFile(new URL('../../services/gateway/test-fixtures/cybertipline/file-details.xml', import.meta.url), 'utf8')).replace('<reportId>171000900</reportId>', '<reportId>171000599</reportId>');
+    const refused = await http('POST', '/v1/reports', fileXml);
+    expect(refused).toMatchObject({ status: 409, json: { rule: 'report-not-known' } });
+  });
+});

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bus, readStream, streamState } from '@relay/bus';
+import { reconcile } from '@relay/cli';
 import { type Deliveries, hotlineClient, isSubmitRefusedError, policeClient, ReportFormat, submitReport } from '@relay/client';
 import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { AgeGroup, CsamCategory, decodeMessage, deriveId, HashAlgorithm, Header, type Notice, NoticeKind, type Referral, RelayType, StreamName } from '@relay/wire';
@@ -152,6 +153,10 @@ describe('a CyberTipline report under its NCMEC number, and its later fileDetail
     expect(await streamState(operator, StreamName.Notices)).toEqual(before.notices);
     expect(await streamState(operator, StreamName.Referrals)).toEqual(before.referrals);
     expect(eokmNotices.received.filter((n) => n.message.caseId === caseId && n.message.kind === NoticeKind.NOTICE_KIND_FILE_DETAILS)).toHaveLength(1);
+    // The operator's reconciliation accounts for the report and its file: nothing lost, nothing twice.
+    const audit = await reconcile(operator);
+    expect(audit).toMatchObject({ lost: 0, duplicated: 0 });
+    expect(audit.gaps).toEqual([]);
   });
 
   it('a fileDetails of a report the relay does not hold is refused, and nothing reaches anyone', async () => {

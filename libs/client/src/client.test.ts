@@ -117,9 +117,9 @@ describe('the police client', () => {
 describe('submitReport', () => {
   it('sends the source report id outside the body as Relay-Source-Report-Id, and no such header without one', async () => {
     const seen: (string | undefined)[] = [];
-    const responder = serveRequests(bus, subjects.intakeSubmit(), 'client-test', async (request) => {
+    const responder = serveRequests(bus, subjects.intakeSubmit(), 'client-test', (request) => {
       seen.push(request.headers[Header.SourceReportId]);
-      return { data: new TextEncoder().encode(JSON.stringify({ reportId: 'rpt_x', stream: 'REPORTS', seq: 1, dropped: [] })), headers: { [Header.Status]: '202' } };
+      return Promise.resolve({ data: new TextEncoder().encode(JSON.stringify({ reportId: 'rpt_x', stream: 'REPORTS', seq: 1, dropped: [] })), headers: { [Header.Status]: '202' } });
     });
     try {
       await submitReport(bus, 'key', '<report/>', ReportFormat.CyberTipline, { sourceReportId: '171000123' });

@@ -60,7 +60,8 @@ export function openApiDocument(options: { readonly version: string; readonly bo
         schema: {
           type: 'string',
           description:
-            "NCMEC's CyberTipline <report> document, valid by NCMEC's reporting-API XSD (pinned copy), without DTD. The relay reads the tree CyberTiplineReportTree (attributes as @name, repeated elements as arrays): the web-page URLs, incident type, time and escalation; the receipt's dropped lists the JSON pointers of everything else",
+            "NCMEC's CyberTipline <report> document, valid by NCMEC's reporting-API XSD (pinned copy), without DTD. The relay reads the tree CyberTiplineReportTree (attributes as @name, repeated elements as arrays): the web-page URLs, incident type, time and escalation; the receipt's dropped lists the JSON pointers of everything else. " +
+            "Also NCMEC's <fileDetails> document (same XSD): a file of a report stored earlier under NCMEC's number (reportId); the relay reads its originalFileHash values (MD5, SHA1, SHA256, PhotoDNA) and industryClassification and drops the rest; 409 report-not-known when no such report is stored",
         },
       },
     },
@@ -71,7 +72,9 @@ export function openApiDocument(options: { readonly version: string; readonly bo
     '401': problemResponse('Missing or unknown API key'),
     '403': problemResponse('The source is disabled'),
     '413': problemResponse('Body over the limit'),
-    '409': problemResponse('The source report id already names a different report (content digest differs); a resend of the same report gets its first receipt'),
+    '409': problemResponse(
+      'The source report id already names a different report (content digest differs; a resend of the same report gets its first receipt), or a fileDetails names a report the relay does not hold (report-not-known)',
+    ),
     '415': problemResponse('Unsupported media type or charset'),
     '429': problemResponse('Per-source rate limit (shared by every gateway) reached; see Retry-After'),
     '503': problemResponse('Not acknowledged by JetStream, or the rate limit could not be checked; resend the same report after Retry-After'),

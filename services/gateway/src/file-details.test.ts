@@ -125,6 +125,19 @@ describe('a CyberTipline fileDetails', () => {
     { name: 'a data: URI in dropped free text', body: () => fileOf('171000903', (x) => x.replace('Uploaded from a mobile client.', 'data:image/png;base64,iVBORw0KGgo=')), status: 400, rule: 'content-not-accepted', pointer: '/fileDetails/additionalInfo' },
     // libxml2 names the element it met where fileId was expected.
     { name: 'a document NCMEC\'s schema refuses (no fileId)', body: () => fileOf('171000903', (x) => x.replace(/<fileId>[^<]*<\/fileId>/, '')), status: 400, rule: 'unknown-field', pointer: '/fileDetails/fileName' },
+    {
+      name: 'more hashes than a report may carry',
+      body: () =>
+        fileOf('171000903', (x) =>
+          x.replace(
+            '<ipCaptureEvent>',
+            `${Array.from({ length: 1_001 }, (_, i) => `<originalFileHash hashType="MD5">${i.toString(16).padStart(32, '0')}</originalFileHash>`).join('\n')}\n  <ipCaptureEvent>`,
+          ),
+        ),
+      status: 400,
+      rule: 'too-many',
+      pointer: '/fileDetails/originalFileHash',
+    },
     { name: 'a report number with a sign', body: () => fileOf('+171000903'), status: 400, rule: 'id-format', pointer: '/fileDetails/reportId' },
   ];
 

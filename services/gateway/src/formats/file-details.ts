@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AgeGroup, type Classification, CsamCategory, type Hash, HashAlgorithm } from '@relay/wire';
 import { z } from 'zod';
 import { droppedParts } from '../dropped.js';
-import { readHash } from '../fields.js';
+import { MAX_HASHES, readHash } from '../fields.js';
 import { invalid, type Problem, problem, Rule, type Violation } from '../problems.js';
 
 /**
@@ -88,6 +88,10 @@ export function readFileDetails(tree: unknown): { ok: true; file: FileDetails } 
     else if (!hashes.some((x) => x.algorithm === algorithm && x.value.equals(read.bytes))) hashes.push({ algorithm, value: read.bytes });
   });
   if (violations.length > 0) return { ok: false, problem: invalid(violations) };
+  if (hashes.length > MAX_HASHES) {
+    // What REPORTS and a notice can carry bounds a file's hashes as it bounds a report's (decision 0094).
+    return { ok: false, problem: problem(400, Rule.TooMany, `the file has ${hashes.length} hashes; at most ${MAX_HASHES} are accepted`, '/fileDetails/originalFileHash') };
+  }
   const parts = droppedParts(tree, kept);
   if (parts.violations.length > 0) return { ok: false, problem: invalid(parts.violations) };
   if (hashes.length === 0) {

@@ -5,19 +5,22 @@ import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, readStream, streamState } from '@relay/bus';
+import { type Bus, openJsonBucket, readStream, streamState } from '@relay/bus';
 import { reconcile } from '@relay/cli';
 import { type Deliveries, hotlineClient, isSubmitRefusedError, policeClient, ReportFormat, submitReport } from '@relay/client';
 import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
-import { AgeGroup, CsamCategory, decodeMessage, deriveId, HashAlgorithm, Header, type Notice, NoticeKind, type Referral, RelayType, StreamName } from '@relay/wire';
+import { AgeGroup, CsamCategory, decodeMessage, deriveId, HashAlgorithm, Header, KvBucket, type Notice, NoticeKind, type Referral, RelayType, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from './harness/accounts.js';
 import { type Inbox, inbox } from './harness/collect.js';
-import { cyberTiplineXml, devZone, writeZone } from './harness/intake.js';
+import { cyberTiplineXml, devZone, writeZone, type ZoneRecord } from './harness/intake.js';
 import { DEMO_KEYS, type Pipeline, startPipeline } from './harness/pipeline.js';
 import { settled } from './harness/settle.js';
 
-const URL_ON_DUTCH_HOSTER = 'http://images.example.nl/file-details/1';
+const URL_ON_DUTCH_HOSTER = 'http://files.example.net/file-details/1';
+const DUTCH_HOSTER: ZoneRecord = { a: ['185.107.56.1'] }; // AS43350 NForce, NL
+const GERMAN_HOSTER: ZoneRecord = { a: ['5.9.0.1'] }; // AS24940 Hetzner, DE
+const RECHECK_INTERVAL_MS = 2_000;
 const NUMBER = '171000500';
 
 let server: NatsServer;
@@ -30,6 +33,8 @@ const inboxes: Inbox<unknown>[] = [];
 let eokmReferrals: Inbox<Referral>;
 let eokmNotices: Inbox<Notice>;
 let ecoNotices: Inbox<Notice>;
+let ecoReferrals: Inbox<Referral>;
+let zoneFile: string;
 let nlPolice: Inbox<Notice>;
 
 async function tenant<T>(open: () => Promise<Deliveries<T>>): Promise<Inbox<T>> {
@@ -60,14 +65,16 @@ beforeAll(async () => {
   server = await startNatsServer({ extraConfig: accounts.generated.config }, { ...process.env, NATS_URL: '' });
   await provisionAsAdmin(accounts, server.url);
   dir = await mkdtemp(join(tmpdir(), 'relay-file-details-'));
-  const zoneFile = join(dir, 'zone.json');
-  await writeZone(zoneFile, devZone());
-  pipeline = await startPipeline({ natsUrl: server.url, zoneFile, serviceEnv: serviceAccountEnv(accounts, server.url) });
+  zoneFile = join(dir, 'zone.json');
+  await writeZone(zoneFile, { ...devZone(), 'files.example.net': DUTCH_HOSTER });
+  pipeline = await startPipeline({ natsUrl: server.url, zoneFile, recheckInterval: `${RECHECK_INTERVAL_MS / 1000}s`, serviceEnv: serviceAccountEnv(accounts, server.url) });
   operator = await busAs('operator-alice');
   const eokm = hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL' });
   eokmReferrals = await tenant(() => eokm.referrals());
   eokmNotices = await tenant(() => eokm.notices());
-  ecoNotices = await tenant(async () => hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE' }).notices());
+  const eco = hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE' });
+  ecoNotices = await tenant(() => eco.notices());
+  ecoReferrals = await tenant(() => eco.referrals());
   nlPolice = await tenant(async () => policeClient(await busAs('police-nl'), { country: 'NL' }).notices());
 });
 
@@ -92,7 +99,7 @@ describe('a CyberTipline report under its NCMEC number, and its later fileDetail
     const overNats = await submitReport(operator, DEMO_KEYS.ncmec, xml, ReportFormat.CyberTipline, { sourceReportId: NUMBER });
     expect(overNats).toEqual(put.json);
     // A different report under the used number is refused (409), a header the path contradicts too (400), over both transports.
-    const other = cyberTiplineXml(NUMBER, ['http://images.example.nl/file-details/other']);
+    const other = cyberTiplineXml(NUMBER, ['http://files.example.net/file-details/other']);
     expect((await http('PUT', `/v1/reports/${NUMBER}`, other)).json).toMatchObject({ status: 409, rule: 'report-id-conflict' });
     const refused = await submitReport(operator, DEMO_KEYS.ncmec, other, ReportFormat.CyberTipline, { sourceReportId: NUMBER }).catch((e: unknown) => e);
     expect(isSubmitRefusedError(refused) && refused.problem).toMatchObject({ status: 409, rule: 'report-id-conflict' });
@@ -136,6 +143,7 @@ describe('a CyberTipline report under its NCMEC number, and its later fileDetail
     expect(stored.filter((n) => n.kind === NoticeKind.NOTICE_KIND_FILE_DETAILS).map((n) => n.subject)).toEqual(['relay.notice.NL.hotline.eokm.file-details']);
     expect(nlPolice.received.filter((n) => n.message.caseId === caseId).map((n) => n.message.kind)).toEqual([NoticeKind.NOTICE_KIND_POLICE_REFERRAL]);
     expect(ecoNotices.received.filter((n) => n.message.caseId === caseId)).toEqual([]);
+    expect(ecoReferrals.received.filter((r) => r.message.caseId === caseId)).toEqual([]);
     // No second referral: the file joined the case, it did not route it again.
     expect(eokmReferrals.received.filter((r) => r.message.caseId === caseId).map((r) => r.message.id)).toEqual([referral.id]);
   });
@@ -157,6 +165,24 @@ describe('a CyberTipline report under its NCMEC number, and its later fileDetail
     const audit = await reconcile(operator);
     expect(audit).toMatchObject({ lost: 0, duplicated: 0 });
     expect(audit.gaps).toEqual([]);
+  });
+
+  it('after the site moves to Germany, the file goes to eco with the superseding referral, and not to eokm again', async () => {
+    // The case must be in the dispatcher's recheck schedule before the move, or no recheck finds it.
+    const cases = await openJsonBucket<{ recheck: { seq: number } }>(operator, KvBucket.Cases);
+    const seqBefore = (await cases.get(caseId))?.value.recheck.seq ?? 0;
+    await waitFor(async () => ((await cases.get(caseId))?.value.recheck.seq ?? 0) > seqBefore, { timeoutMs: 10_000, what: 'a recheck of the case' });
+    await writeZone(zoneFile, { ...devZone(), 'files.example.net': GERMAN_HOSTER });
+    const de = await ecoReferrals.next((r) => r.message.caseId === caseId, 'the referral to eco after the move');
+    expect(de.message).toMatchObject({ jurisdiction: 'DE', hotline: 'eco', supersedes: referral.id });
+    const file = await ecoNotices.next((n) => n.message.caseId === caseId && n.message.kind === NoticeKind.NOTICE_KIND_FILE_DETAILS, 'the file notice to eco');
+    expect(file.subject).toBe('relay.notice.DE.hotline.eco.file-details');
+    expect(file.message).toMatchObject({ hotline: 'eco', referralId: de.message.id });
+    expect(file.message.files?.hashes).toHaveLength(2);
+    await eokmNotices.next((n) => n.message.caseId === caseId && n.message.kind === NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, 'the case-moved notice for eokm');
+    await settled(operator);
+    expect(eokmNotices.received.filter((n) => n.message.caseId === caseId && n.message.kind === NoticeKind.NOTICE_KIND_FILE_DETAILS)).toHaveLength(1);
+    expect(ecoNotices.received.filter((n) => n.message.caseId === caseId && n.message.kind === NoticeKind.NOTICE_KIND_FILE_DETAILS)).toHaveLength(1);
   });
 
   it('a fileDetails of a report the relay does not hold is refused, and nothing reaches anyone', async () => {

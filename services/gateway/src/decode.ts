@@ -34,7 +34,8 @@ export type Decoded = { readonly ok: true; readonly format: Format; readonly tre
  * Reads a submitted body: checks the media type and charset, the size, that
  * it is UTF-8 without null bytes, parses JSON or XML with nesting limits and
  * without prototype-polluting keys, and tells which format it is in
- * (`application/json` with a top-level `xarf_version` is X-ARF); XML is then
+ * (`application/json` with a top-level `xarf_version` is X-ARF; XML with the
+ * root `<fileDetails>` is a file of a CyberTipline report); XML is then
  * validated by NCMEC's schema (`formats/cybertipline-xsd.ts`). Pure.
  */
 export function decodeBody(body: Uint8Array, contentType: string | undefined, maxBytes: number): Decoded {

@@ -118,6 +118,19 @@ describe('a CyberTipline fileDetails', () => {
     expect((await http('POST', '/v1/reports', fileOf('171000902'))).status).toBe(202);
   });
 
+  it("never joins another source's report: a file sent under another API key finds no report of that number", async () => {
+    await numbered('171000904', 'http://images.example.nl/files/5');
+    const res = await t.gateway.http.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: { authorization: `Bearer ${DEMO_KEYS.iwf}`, 'content-type': 'application/xml' },
+      payload: fileOf('171000904'),
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ rule: 'report-not-known' });
+    expect(res.json<{ detail: string }>().detail).toContain('of iwf');
+  });
+
   const refusals: { name: string; body: () => string; headers?: Record<string, string>; status: number; rule: string; pointer?: string }[] = [
     { name: 'a header naming another report', body: () => fileOf('171000903'), headers: { 'relay-source-report-id': '171000999' }, status: 400, rule: 'source-report-id-mismatch', pointer: '/fileDetails/reportId' },
     { name: 'no hash of a type the relay carries', body: () => fileOf('171000903', (x) => x.replace(/hashType="(MD5|SHA1)"/g, 'hashType="PDQ"')), status: 400, rule: 'nothing-to-route', pointer: '/fileDetails' },

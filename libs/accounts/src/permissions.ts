@@ -147,6 +147,8 @@ export function servicePermissions(service: ServiceName): Permissions {
             subjects.dlq('gateway'),
             // The report-id ledger (decision 0092) and the shared rate-limit counts (decision 0093): keys only.
             ...[KvBucket.Intake, KvBucket.RateLimits].flatMap((b) => [`$KV.${b}.>`, `${api}.DIRECT.GET.KV_${b}.>`, `${api}.STREAM.MSG.GET.KV_${b}`]),
+            // A fileDetails joins its report, read by the sequence the ledger noted (decision 0101).
+            `${api}.STREAM.MSG.GET.${StreamName.Reports}`,
             // Answers to intake requests: hotlines submit, operators may too.
             `${INBOX_ROOT}.hotline.>`,
             `${INBOX_ROOT}.operator.>`,

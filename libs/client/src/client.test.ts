@@ -1,8 +1,8 @@
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, publishMessage, readStream } from '@relay/bus';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology, publishMessage, readStream, serveRequests } from '@relay/bus';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
-import { Audience, exampleMessage, NoticeKind, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
+import { Audience, exampleMessage, Header, NoticeKind, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hotlineClient, isConsumerMissingError, policeClient } from './index.js';
+import { hotlineClient, isConsumerMissingError, policeClient, ReportFormat, submitReport } from './index.js';
 
 let server: NatsServer;
 let bus: Bus;
@@ -111,5 +111,22 @@ describe('the police client', () => {
     }
     await notices.close();
     expect(ids).toEqual(['ntc_nl_police', 'ntc_nl_police_2']);
+  });
+});
+
+describe('submitReport', () => {
+  it('sends the source report id outside the body as Relay-Source-Report-Id, and no such header without one', async () => {
+    const seen: (string | undefined)[] = [];
+    const responder = serveRequests(bus, subjects.intakeSubmit(), 'client-test', (request) => {
+      seen.push(request.headers[Header.SourceReportId]);
+      return Promise.resolve({ data: new TextEncoder().encode(JSON.stringify({ reportId: 'rpt_x', stream: 'REPORTS', seq: 1, dropped: [] })), headers: { [Header.Status]: '202' } });
+    });
+    try {
+      await submitReport(bus, 'key', '<report/>', ReportFormat.CyberTipline, { sourceReportId: '171000123' });
+      await submitReport(bus, 'key', { sourceReportId: 'a', urls: ['https://example.org/'] });
+      expect(seen).toEqual(['171000123', undefined]);
+    } finally {
+      await responder.stop();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { type Bus, type Deliveries, type Stored, publishMessage, tenantConsumers } from '@relay/bus';
 import { idToken, type Notice, RelayType, type Referral, type StatusUpdate, subjects } from '@relay/wire';
-import { type Receipt, type ReportFormat, submitReport } from './submit.js';
+import { type Receipt, type ReportFormat, type SubmitOptions, submitReport } from './submit.js';
 import { bindTenantConsumer } from './bind.js';
 
 /** Settings of a hotline client. */
@@ -28,7 +28,7 @@ export interface HotlineClientOptions {
  */
 export interface HotlineClient {
   /** Submits a report; see {@link submitReport}. */
-  submitReport(body: string | object, format?: ReportFormat): Promise<Receipt>;
+  submitReport(body: string | object, format?: ReportFormat, options?: SubmitOptions): Promise<Receipt>;
   /** The referrals routed to this hotline, oldest first, each to be acked. */
   referrals(): Promise<Deliveries<Referral>>;
   /** The notices addressed to this hotline (case moved, hoster changed, ...); never another hotline's. */
@@ -46,9 +46,9 @@ export function hotlineClient(bus: Bus, options: HotlineClientOptions): HotlineC
   const hotline = idToken('hotline', options.hotline);
   const create = options.createConsumer ?? false;
   return {
-    submitReport: (body, format) => {
+    submitReport: (body, format, submit) => {
       if (options.apiKey === undefined) return Promise.reject(new TypeError('submitReport needs the apiKey option'));
-      return submitReport(bus, options.apiKey, body, format);
+      return submitReport(bus, options.apiKey, body, format, submit);
     },
     referrals: () => bindTenantConsumer(bus, tenantConsumers.hotlineReferrals(hotline), RelayType.Referral, create),
     notices: () => bindTenantConsumer(bus, tenantConsumers.hotlineNotices(hotline, options.country), RelayType.Notice, create),

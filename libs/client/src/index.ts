@@ -5,6 +5,7 @@ export type { HotlineClient, HotlineClientOptions } from './hotline.js';
 export { policeClient } from './police.js';
 export type { PoliceClient, PoliceClientOptions } from './police.js';
 export { ReportFormat, submitReport } from './submit.js';
+export type { SubmitOptions } from './submit.js';
 export type { Receipt } from './submit.js';
 export { bindTenantConsumer } from './bind.js';
 export type { Delivery, Deliveries } from '@relay/bus';

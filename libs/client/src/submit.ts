@@ -1,5 +1,5 @@
 import { type Bus, request } from '@relay/bus';
-import { subjects } from '@relay/wire';
+import { Header, subjects } from '@relay/wire';
 import { z } from 'zod';
 import { SubmitRefusedError } from './errors.js';
 
@@ -38,6 +38,17 @@ export const ReportFormat = {
 } as const;
 export type ReportFormat = (typeof ReportFormat)[keyof typeof ReportFormat];
 
+/** Optional parts of a submission. */
+export interface SubmitOptions {
+  /**
+   * The source report id given outside the body, sent as the
+   * `Relay-Source-Report-Id` header: NCMEC's report number for a CyberTipline
+   * `<report>` (which has none inside). Where the body has an id of its own
+   * (native `sourceReportId`, X-ARF `report_id`), it must be the same.
+   */
+  readonly sourceReportId?: string | undefined;
+}
+
 /**
  * Submits a report over NATS (`relay.intake.submit`): the gateway validates it
  * exactly as over HTTP and answers only after JetStream stored it.
@@ -46,10 +57,18 @@ export type ReportFormat = (typeof ReportFormat)[keyof typeof ReportFormat];
  * @throws SubmitRefusedError with the problem document when refused.
  * @throws the NATS client's timeout / no-responders errors (retryable) when no gateway answered.
  */
-export async function submitReport(bus: Bus, apiKey: string, body: string | object, format: ReportFormat = ReportFormat.Native): Promise<Receipt> {
+export async function submitReport(
+  bus: Bus,
+  apiKey: string,
+  body: string | object,
+  format: ReportFormat = ReportFormat.Native,
+  options: SubmitOptions = {},
+): Promise<Receipt> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { Authorization: `Bearer ${apiKey}`, 'Content-Type': format };
+  if (options.sourceReportId !== undefined) headers[Header.SourceReportId] = options.sourceReportId;
   const reply = await request(bus, subjects.intakeSubmit(), new TextEncoder().encode(text), {
-    headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': format },
+    headers,
     timeoutMs: 15_000,
   });
   const status = Number(reply.headers['Relay-Status'] ?? 0);

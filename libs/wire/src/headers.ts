@@ -42,6 +42,11 @@ export const Header = {
   Signature: 'Relay-Signature',
   /** On replies of `relay.intake.submit`: the HTTP-equivalent status (`202`, `400`, `503`, ...). */
   Status: 'Relay-Status',
+  /**
+   * On requests to the intake (`relay.intake.submit`, and HTTP): the sender's
+   * source report id given outside the body, e.g. NCMEC's CyberTipline report number.
+   */
+  SourceReportId: 'Relay-Source-Report-Id',
 } as const;
 export type HeaderName = (typeof Header)[keyof typeof Header];
 

@@ -22,6 +22,18 @@ const outboxEntrySchema = z.object({
   hashesFrom: z.object({ reportId: z.string(), seq: z.number().int().positive(), count: z.number().int().nonnegative() }).optional(),
 });
 
+/**
+ * A file a CyberTipline `fileDetails` added to the case's report (decision
+ * 0101): where its hashes are (the file's report on REPORTS) and its
+ * classification. The case keeps the reference, never the hashes.
+ */
+const fileSchema = z.object({
+  reportId: z.string(),
+  seq: z.number().int().positive(),
+  count: z.number().int().nonnegative(),
+  classification: z.object({ legal: z.number().int(), category: z.number().int(), siteType: z.number().int(), ageGroup: z.number().int() }).optional(),
+});
+
 const routingSchema = z.object({
   /** 0 for the first referral, +1 for every relocation, reroute or reopening. */
   epoch: z.number().int().nonnegative(),
@@ -64,6 +76,11 @@ export const caseSchema = z.object({
    * among them reopens a closed case (decision 0095). Older cases lack it.
    */
   reports: z.array(z.string()).optional(),
+  /**
+   * Files added to the case's report after it opened (fileDetails), oldest
+   * first, at most {@link FILE_MEMORY}: each routing sends them to its hotline.
+   */
+  files: z.array(fileSchema).optional(),
   /** The observation that opened the case (proto3 JSON): report id and stream sequence (where its hashes are), classification. */
   opening: z.unknown(),
   /** The latest observation that changed the case (proto3 JSON); routing never goes back past its `resolvedAt`. */
@@ -94,6 +111,12 @@ export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 
 /** How many applied status ids a case remembers. */
 export const STATUS_MEMORY = 20;
+
+/** A file added to a case. */
+export type CaseFile = z.infer<typeof fileSchema>;
+
+/** How many files a case remembers (about 120 bytes each: 1,000 files keep a case under 130 kB). */
+export const FILE_MEMORY = 1_000;
 
 /** How many applied report ids a case remembers (about 40 bytes each). */
 export const REPORT_MEMORY = 100;

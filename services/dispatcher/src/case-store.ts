@@ -113,13 +113,19 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
   /** The entry's bytes and message, with a referral's hashes read from its report. */
   const complete = async (e: OutboxEntry): Promise<Partial<Written>> => {
     const local = written.get(e);
-    if (!e.hashesFrom || e.type !== RelayType.Referral) return local ?? {};
+    if (!e.hashesFrom || (e.type !== RelayType.Referral && e.type !== RelayType.Notice)) return local ?? {};
     const hashes = await reportHashes.hashesOf(e.hashesFrom);
-    const referral = (local?.message as RelayMessageMap['relay.v1.Referral'] | undefined) ?? decodeMessage(RelayType.Referral, Buffer.from(e.data, 'base64'));
     if (!hashes) {
       options.onHashesMissing?.(e);
       return local ?? {};
     }
+    if (e.type === RelayType.Notice) {
+      // A FILE_DETAILS notice (decision 0101): the file's hashes, read from its report like a referral's.
+      const notice = (local?.message as RelayMessageMap['relay.v1.Notice'] | undefined) ?? decodeMessage(RelayType.Notice, Buffer.from(e.data, 'base64'));
+      const message = { ...notice, files: { reportId: notice.files?.reportId ?? e.hashesFrom.reportId, classification: notice.files?.classification, hashes: [...hashes] } };
+      return { bytes: encodeMessage(RelayType.Notice, message), message };
+    }
+    const referral = (local?.message as RelayMessageMap['relay.v1.Referral'] | undefined) ?? decodeMessage(RelayType.Referral, Buffer.from(e.data, 'base64'));
     const message = { ...referral, hashes: [...hashes] };
     return { bytes: encodeMessage(RelayType.Referral, message), message };
   };

@@ -1,7 +1,7 @@
 import { type Directory, type NoticeTarget, type Route, routeObservation } from '@relay/directory';
-import { Audience, deriveId, type HostingObservation, HostingStatus, NoticeKind, RoutingReason } from '@relay/wire';
-import { type CaseRouting, type CaseState, CaseStatus, nextRecheckAt, REPORT_MEMORY } from './case-state.js';
-import { type Emit, noticeEmit, observationJson, observationOf, referralEmit, relocationReason } from './messages.js';
+import { Audience, deriveId, type HostingObservation, HostingStatus, NoticeKind, type ReportSummary, RoutingReason } from '@relay/wire';
+import { type CaseFile, type CaseRouting, type CaseState, CaseStatus, FILE_MEMORY, nextRecheckAt, REPORT_MEMORY } from './case-state.js';
+import { type Emit, fileNoticeEmit, noticeEmit, observationJson, observationOf, referralEmit, relocationReason } from './messages.js';
 
 /** What a decision needs besides the case and the message. */
 export interface DecisionContext {
@@ -34,6 +34,32 @@ export function caseIdOf(normalizedUrl: string): string {
  * (replays and late redeliveries yield nothing).
  */
 export function decideObservation(current: CaseState | undefined, o: HostingObservation, ctx: DecisionContext): Transition | undefined {
+  const t = decide(current, o, ctx);
+  const cause = o.cause?.cause;
+  const report = cause?.$case === 'report' ? cause.value : undefined;
+  if (!current || !t || !report?.supplements) return t;
+  // A file new to a case routed before and after this observation goes to its hotline now; a routing
+  // made by this observation (first referral, relocation, reopening) sent every file itself (route()).
+  const file = t.next.files?.find((f) => f.reportId === report.reportId);
+  const known = current.files?.some((f) => f.reportId === report.reportId) ?? false;
+  const routing = t.next.routing;
+  if (!file || known || t.next.status !== CaseStatus.Open || !routing || routing.referralId !== current.routing?.referralId || current.status !== CaseStatus.Open) return t;
+  return { next: t.next, emits: [...t.emits, fileNoticeEmit(t.next, routing, file, ctx.now)] };
+}
+
+/** A file the observation's report adds to its case (a fileDetails report with hashes). */
+function fileOf(report: ReportSummary): CaseFile | undefined {
+  if (!report.supplements || report.reportSeq <= 0n) return undefined;
+  const c = report.classification;
+  return {
+    reportId: report.reportId,
+    seq: Number(report.reportSeq),
+    count: report.hashCount,
+    ...(c ? { classification: { legal: c.legal, category: c.category, siteType: c.siteType, ageGroup: c.ageGroup } } : {}),
+  };
+}
+
+function decide(current: CaseState | undefined, o: HostingObservation, ctx: DecisionContext): Transition | undefined {
   const cause = o.cause?.cause;
   const report = cause?.$case === 'report' ? cause.value : undefined;
   const resolvedAt = o.resolvedAt?.getTime() ?? 0;
@@ -67,6 +93,9 @@ export function decideObservation(current: CaseState | undefined, o: HostingObse
   const applied = appliedReports(current);
   const newReport = report !== undefined && report.reportId !== '' && !applied.includes(report.reportId);
   if (newReport) next = { ...next, reports: [...applied, report.reportId].slice(-REPORT_MEMORY) };
+  // A file of the case's report (decision 0101): kept by reference; it neither opens nor reopens anything.
+  const file = report ? fileOf(report) : undefined;
+  if (file && !(current.files ?? []).some((f) => f.reportId === file.reportId)) next = { ...next, files: [...(current.files ?? []), file].slice(-FILE_MEMORY) };
   const joined = next !== current ? { next, emits: [] } : undefined;
 
   if (resolvedAt <= current.resolvedAt) return joined;
@@ -74,7 +103,7 @@ export function decideObservation(current: CaseState | undefined, o: HostingObse
     // Only a new report received after the case closed reopens it (the content may be back);
     // the same report resent after the duplicate window is one the case has applied (decision 0095).
     const receivedAt = report?.receivedAt?.getTime() ?? 0;
-    if (!report || !newReport || !current.closed || receivedAt <= current.closed.at) return joined;
+    if (!report || !newReport || file || !current.closed || receivedAt <= current.closed.at) return joined;
     const { closed: _closed, deadline: _deadline, ...rest } = next;
     return route({ ...rest, status: CaseStatus.Held }, o, ctx, true) ?? joined;
   }
@@ -144,6 +173,8 @@ function route(c: CaseState, o: HostingObservation, ctx: DecisionContext, fresh:
     const kind = old && target.kind === NoticeKind.NOTICE_KIND_POLICE_REFERRAL ? NoticeKind.NOTICE_KIND_RELOCATION_IN : target.kind;
     emits.push(notice({ ...target, kind }));
   }
+  // The files added to the case's report so far go to the hotline that has the case now, and only to it.
+  for (const file of next.files ?? []) emits.push(fileNoticeEmit(next, routing, file, ctx.now));
   if (old) {
     emits.push(notice({ kind: NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, audience: Audience.AUDIENCE_HOTLINE, country: old.hotlineCountry, hotline: old.hotline }));
     if (old.policeTold && old.jurisdiction !== r.jurisdiction) {

@@ -16,7 +16,7 @@ import {
   subjects,
   UNKNOWN_COUNTRY,
 } from '@relay/wire';
-import type { CaseRouting, CaseState } from './case-state.js';
+import type { CaseFile, CaseRouting, CaseState } from './case-state.js';
 import type { HashesRef } from './report-hashes.js';
 
 /** The `Relay-Origin` and msgId prefix of everything the dispatcher publishes. */
@@ -128,6 +128,20 @@ export function noticeEmit(target: NoticeTarget, ctx: NoticeContext): Emit<'rela
   return { subject, type: RelayType.Notice, message, msgId: `${ORIGIN}:${id}` };
 }
 
+/**
+ * The FILE_DETAILS notice of one file to the hotline of `routing` (decision
+ * 0101): its id is derived from the referral and the file's report id, so a
+ * redelivery, a replay or a crash before the publish gives the same notice.
+ * The hashes are read from the file's report when it is published, as a
+ * referral's are (decision 0094).
+ */
+export function fileNoticeEmit(c: CaseState, routing: CaseRouting, file: CaseFile, now: number): Emit<'relay.v1.Notice'> {
+  const target: NoticeTarget = { kind: NoticeKind.NOTICE_KIND_FILE_DETAILS, audience: Audience.AUDIENCE_HOTLINE, country: routing.hotlineCountry, hotline: routing.hotline };
+  const e = noticeEmit(target, { caseState: c, referralId: routing.referralId, event: `file:${file.reportId}`, now });
+  const message: Notice = { ...e.message, files: { reportId: file.reportId, hashes: [], classification: file.classification } };
+  return { ...e, message, hashesFrom: { reportId: file.reportId, seq: file.seq, count: file.count } };
+}
+
 /** A recheck request for the case's `seq`-th recheck. */
 export function recheckEmit(c: CaseState, seq: number, reason: RecheckReason, now: number): Emit<'relay.v1.RecheckRequest'> {
   const id = deriveId('rck', c.id, seq);
@@ -163,6 +177,8 @@ function summaryOf(kind: NoticeKind, ctx: NoticeContext): string {
       return `The URL is behind ${ctx.after?.cdn || 'a CDN'}: ask the CDN for the origin host.`;
     case NoticeKind.NOTICE_KIND_HOSTER_CHANGED:
       return `The site moved from ${where(ctx.before)} to ${where(ctx.after)} within the same country.`;
+    case NoticeKind.NOTICE_KIND_FILE_DETAILS:
+      return `The reporter added a file to the report of referral ${ctx.referralId}: its hashes are in files.`;
     case NoticeKind.NOTICE_KIND_UNSPECIFIED:
     case NoticeKind.UNRECOGNIZED:
       return '';

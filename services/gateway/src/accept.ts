@@ -1,10 +1,13 @@
 import { type Bus, isRetryable, publishMessage } from '@relay/bus';
-import { childTraceparent, RelayType, type Report, StreamName, subjects } from '@relay/wire';
+import { childTraceparent, deriveId, RelayType, type Report, StreamName, subjects } from '@relay/wire';
 import { z } from 'zod';
-import { decodeBody, type Format } from './decode.js';
+import { decodeBody, Format } from './decode.js';
 import { readReport } from './intake.js';
 import { type Problem, problem, Rule } from './problems.js';
 import { reportDigest, type ReportLedger } from './report-ledger.js';
+import { type OutsideId, outsideReportId, mismatch, SOURCE_REPORT_ID_HEADER } from './source-report-id.js';
+import { type FileDetails, readFileDetails } from './formats/file-details.js';
+import type { StoredReports } from './stored-reports.js';
 
 /**
  * What a reporter gets back for a stored report. It names where the report
@@ -55,6 +58,12 @@ export interface Submission {
   readonly body: Uint8Array;
   /** W3C trace context sent by the reporter, if any. */
   readonly traceparent?: string | undefined;
+  /**
+   * Source report ids given outside the body (the `Relay-Source-Report-Id`
+   * header, the path of `PUT /v1/reports/{id}`), unchecked: the intake
+   * validates them as it validates a body's id.
+   */
+  readonly outsideIds?: readonly OutsideId[] | undefined;
 }
 
 /** Counters the intake keeps (implemented with Prometheus by the gateway). */
@@ -70,6 +79,8 @@ export interface IntakeDeps {
   readonly bus: Bus;
   /** Which report each source report id names (decision 0092). */
   readonly ledger: ReportLedger;
+  /** Finds a stored report by its source report id (a fileDetails names its report so). */
+  readonly reports: StoredReports;
   readonly maxBodyBytes: number;
   /** Wait for each JetStream ack, ms. */
   readonly publishTimeoutMs: number;
@@ -115,50 +126,116 @@ export function createIntake(deps: IntakeDeps): Intake {
     status: 202,
     receipt: { reportId: report.id, source: report.source, sourceReportId: report.sourceReportId, stream: StreamName.Reports, seq, dropped },
   });
+  /** Binds the report's id in the ledger, publishes it once, and answers with its receipt (decision 0092). */
+  const store = async (s: Submission, format: Format, report: Report, dropped: readonly string[]): Promise<Answer> => {
+    const digest = reportDigest(report);
+    let claim;
+    try {
+      claim = await deps.ledger.claim(report, digest);
+    } catch (err) {
+      return failed(err, s.source);
+    }
+    if (claim.kind === 'conflict') return refuse(conflict(report));
+    if (claim.kind === 'same' && claim.seq !== undefined) {
+      deps.metrics.accepted(s.source, format, 'duplicate');
+      return receipt(report, claim.seq, dropped);
+    }
+    let stored;
+    try {
+      stored = await publishMessage(deps.bus, subjects.report(s.source), RelayType.Report, report, {
+        msgId: `${s.source}:${report.sourceReportId}`,
+        origin: s.source,
+        traceparent: childTraceparent(s.traceparent),
+        attempts: deps.publishAttempts,
+        timeoutMs: deps.publishTimeoutMs,
+      });
+    } catch (err) {
+      return failed(err, s.source);
+    }
+    let seq = stored.seq;
+    try {
+      seq = await deps.ledger.recordStored(report, digest, stored.seq, claim.revision);
+    } catch (err) {
+      // The report is stored; without its sequence noted a later resend publishes again,
+      // which the duplicate window (or, after it, the dispatcher's applied-report check) absorbs.
+      deps.log.warn({ err, source: s.source }, 'noting the sequence of a stored report failed');
+    }
+    deps.metrics.accepted(s.source, format, stored.duplicate ? 'duplicate' : 'stored');
+    return receipt(report, seq, dropped);
+  };
+
+  /**
+   * A `<fileDetails>`: found its report by the number it names (the ledger
+   * holds the report's sequence, REPORTS the report), and stores the file as
+   * a report that supplements it (decision 0101). A report the relay does
+   * not hold is refused (409 `report-not-known`): nothing is kept, and the
+   * sender resends once the report is in.
+   */
+  const storeFile = async (s: Submission, tree: unknown, outsideId: OutsideId | undefined): Promise<Answer> => {
+    const read = readFileDetails(tree);
+    if (!read.ok) return refuse(read.problem);
+    const file = read.file;
+    if (outsideId !== undefined && outsideId.value !== file.reportId) {
+      return refuse(mismatch(outsideId, file.reportId, '/fileDetails/reportId in the body', '/fileDetails/reportId'));
+    }
+    if (!deps.bus.isConnected()) return unavailable();
+    let parent;
+    try {
+      parent = await deps.reports.find(s.source, file.reportId);
+    } catch (err) {
+      return failed(err, s.source);
+    }
+    if (parent === undefined) return refuse(notKnown(s.source, file.reportId));
+    return store(s, Format.FileDetails, fileReport(parent, file, deps.now()), file.dropped);
+  };
+
   return {
     async submit(s) {
       const decoded = decodeBody(s.body, s.contentType, deps.maxBodyBytes);
       if (!decoded.ok) return refuse(decoded.problem);
-      const read = readReport(decoded.format, decoded.tree, { source: s.source, now: deps.now() });
+      const outside = outsideReportId(s.outsideIds ?? []);
+      if (!outside.ok) return refuse(outside.problem);
+      if (decoded.format === Format.FileDetails) return storeFile(s, decoded.tree, outside.id);
+      const read = readReport(decoded.format, decoded.tree, { source: s.source, now: deps.now(), outsideId: outside.id });
       if (!read.ok) return refuse(read.problem);
-      const report = read.report;
       if (!deps.bus.isConnected()) return unavailable();
-      const digest = reportDigest(report);
-      let claim;
-      try {
-        claim = await deps.ledger.claim(report, digest);
-      } catch (err) {
-        return failed(err, s.source);
-      }
-      if (claim.kind === 'conflict') return refuse(conflict(report));
-      if (claim.kind === 'same' && claim.seq !== undefined) {
-        deps.metrics.accepted(s.source, decoded.format, 'duplicate');
-        return receipt(report, claim.seq, read.dropped);
-      }
-      let stored;
-      try {
-        stored = await publishMessage(deps.bus, subjects.report(s.source), RelayType.Report, report, {
-          msgId: `${s.source}:${report.sourceReportId}`,
-          origin: s.source,
-          traceparent: childTraceparent(s.traceparent),
-          attempts: deps.publishAttempts,
-          timeoutMs: deps.publishTimeoutMs,
-        });
-      } catch (err) {
-        return failed(err, s.source);
-      }
-      let seq = stored.seq;
-      try {
-        seq = await deps.ledger.recordStored(report, digest, stored.seq, claim.revision);
-      } catch (err) {
-        // The report is stored; without its sequence noted a later resend publishes again,
-        // which the duplicate window (or, after it, the dispatcher's applied-report check) absorbs.
-        deps.log.warn({ err, source: s.source }, 'noting the sequence of a stored report failed');
-      }
-      deps.metrics.accepted(s.source, decoded.format, stored.duplicate ? 'duplicate' : 'stored');
-      return receipt(report, seq, read.dropped);
+      return store(s, decoded.format, read.report, read.dropped);
     },
   };
+}
+
+/**
+ * The relay report of a file: the parent's URLs (so it reaches the cases
+ * the parent opened), incident and priority, the file's hashes and
+ * classification, NCMEC's number, and `supplements` naming the parent.
+ */
+function fileReport(parent: Report, file: FileDetails, now: Date): Report {
+  return {
+    id: deriveId('rpt', parent.source, file.sourceReportId),
+    source: parent.source,
+    sourceReportId: file.sourceReportId,
+    incidentType: parent.incidentType,
+    incidentTime: parent.incidentTime,
+    receivedAt: now,
+    urls: [...parent.urls],
+    hashes: [...file.hashes],
+    classification: file.classification,
+    priority: parent.priority,
+    reporter: undefined,
+    ncmecReportId: file.reportId,
+    supplements: parent.id,
+  };
+}
+
+/** The 409 for a file whose report the relay does not hold. */
+function notKnown(source: string, reportId: string): Problem {
+  return problem(
+    409,
+    Rule.ReportNotKnown,
+    `no report ${reportId} of ${source} is known to the relay, so the file cannot join it; nothing was stored: ` +
+      `send the report first with its number (${SOURCE_REPORT_ID_HEADER} header or PUT /v1/reports/${reportId}), then resend this fileDetails`,
+    '/fileDetails/reportId',
+  );
 }
 
 /** The 409 for an id bound to another report: names the id and the rule, never either report's content. */

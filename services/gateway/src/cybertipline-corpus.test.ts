@@ -3,6 +3,7 @@ import { deriveId, IncidentType, Priority, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIntake } from './accept.js';
 import { createReportLedger } from './report-ledger.js';
+import { createStoredReports } from './stored-reports.js';
 import { ctDigestId, DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
 
 /**
@@ -170,9 +171,11 @@ describe('personal data is validated, then dropped', () => {
     const lines: string[] = [];
     const note = (obj: object, msg: string): void => void lines.push(JSON.stringify(obj) + msg);
     const log = { error: note, warn: note, debug: note };
+    const ledger = createReportLedger(t.bus);
     const intake = createIntake({
       bus: t.bus,
-      ledger: createReportLedger(t.bus),
+      ledger,
+      reports: createStoredReports(t.bus, ledger),
       maxBodyBytes: 1024 * 1024,
       publishTimeoutMs: 2_000,
       publishAttempts: 1,

@@ -6,6 +6,8 @@ import { readXml } from './xml.js';
 export const Format = {
   Native: 'native',
   CyberTipline: 'cybertipline',
+  /** NCMEC's `<fileDetails>`: a file of a CyberTipline report, sent after it (decision 0101). */
+  FileDetails: 'cybertipline-file-details',
   Xarf: 'xarf',
 } as const;
 export type Format = (typeof Format)[keyof typeof Format];
@@ -32,7 +34,8 @@ export type Decoded = { readonly ok: true; readonly format: Format; readonly tre
  * Reads a submitted body: checks the media type and charset, the size, that
  * it is UTF-8 without null bytes, parses JSON or XML with nesting limits and
  * without prototype-polluting keys, and tells which format it is in
- * (`application/json` with a top-level `xarf_version` is X-ARF); XML is then
+ * (`application/json` with a top-level `xarf_version` is X-ARF; XML with the
+ * root `<fileDetails>` is a file of a CyberTipline report); XML is then
  * validated by NCMEC's schema (`formats/cybertipline-xsd.ts`). Pure.
  */
 export function decodeBody(body: Uint8Array, contentType: string | undefined, maxBytes: number): Decoded {
@@ -52,7 +55,8 @@ export function decodeBody(body: Uint8Array, contentType: string | undefined, ma
   if (media.type === MediaType.Xml || media.type === MediaType.TextXml) {
     const xml = readXml(text);
     if (!xml.ok) return xml;
-    const tree = checkTree(Format.CyberTipline, xml.tree);
+    const root = typeof xml.tree === 'object' && xml.tree !== null && Object.hasOwn(xml.tree, 'fileDetails') ? Format.FileDetails : Format.CyberTipline;
+    const tree = checkTree(root, xml.tree);
     if (!tree.ok) return tree;
     // NCMEC's schema runs only on text the guards above let through (no DTD, entities or deep nesting).
     const xsd = validateCyberTiplineXml(text);

@@ -17,7 +17,8 @@ export const BASE64_RUN_IN_TEXT = 100;
 /** The same inside a URL, where long opaque tokens are normal. */
 export const BASE64_RUN_IN_URL = 512;
 
-const SOURCE_REPORT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+/** The rule of every source report id, as a regular expression. */
+export const SOURCE_REPORT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 // Control characters other than tab, LF and CR: binary data, never text.
  
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -43,6 +44,11 @@ type Ctx = z.core.$RefinementCtx<string>;
 
 function fail(ctx: Ctx, rule: Rule, message: string): void {
   ctx.addIssue({ code: 'custom', message, params: { rule } });
+}
+
+/** True when `v` is a valid source report id (see {@link sourceReportId}). */
+export function isSourceReportId(v: string): boolean {
+  return SOURCE_REPORT_ID.test(v);
 }
 
 /**

@@ -54,9 +54,9 @@ function instantiate(literal: string): string {
     .join('\n');
 }
 
-const xmlFiles = all((n) => n.endsWith('.xml')).filter((f) => /<report[\s>]/.test(readFileSync(f, 'utf8')));
+const xmlFiles = all((n) => n.endsWith('.xml')).filter((f) => /<(report|fileDetails)[\s>]/.test(readFileSync(f, 'utf8')));
 const embedded = all((n) => /\.(ts|mts|mjs|js)$/.test(n) && !n.endsWith('.d.ts')).flatMap((f) =>
-  Array.from(readFileSync(f, 'utf8').matchAll(/`(<\?xml[\s\S]*?<\/report>)\s*`/g), (m, i) => ({ where: `${relative(ROOT, f)} #${i + 1}`, text: instantiate(m[1] ?? '') })),
+  Array.from(readFileSync(f, 'utf8').matchAll(/`(<\?xml[\s\S]*?<\/(?:report|fileDetails)>)\s*`/g), (m, i) => ({ where: `${relative(ROOT, f)} #${i + 1}`, text: instantiate(m[1] ?? '') })),
 );
 const xarfFiles = all((n) => n.endsWith('.json')).filter((f) => {
   try {
@@ -69,7 +69,9 @@ const xarfFiles = all((n) => n.endsWith('.json')).filter((f) => {
 
 describe("every CyberTipline fixture in the repository is valid by NCMEC's pinned XSD", () => {
   it('finds the fixtures, the harness, the demo and the embedded reports', () => {
-    expect(xmlFiles.length).toBeGreaterThanOrEqual(6);
+    expect(xmlFiles.length).toBeGreaterThanOrEqual(7);
+    // A file of a report, sent as its own document (decision 0101), is held to the same schema.
+    expect(xmlFiles.map((f) => relative(ROOT, f))).toContain('services/gateway/test-fixtures/cybertipline/file-details.xml');
     expect(embedded.map((e) => e.where.split(' ')[0])).toEqual(
       expect.arrayContaining(['test/e2e/harness/intake.ts', 'services/cli/src/dev/demo.ts', 'test/e2e/secure-pipeline.test.ts']),
     );

@@ -8,6 +8,7 @@ import { createSharedRateLimiter } from './limits.js';
 import { serveNatsIntake } from './nats-intake.js';
 import { buildOpsApp, type OpsApp } from './ops-http.js';
 import { createReportLedger } from './report-ledger.js';
+import { createStoredReports } from './stored-reports.js';
 
 /** Version shown in the OpenAPI document. */
 export const GATEWAY_VERSION = '0.1.0';
@@ -63,9 +64,11 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, bus, logger } = deps;
   const metrics = intakeMetrics(deps.metrics);
   const keyring = createKeyring(config.sources);
+  const ledger = createReportLedger(bus);
   const intake = createIntake({
     bus,
-    ledger: createReportLedger(bus),
+    ledger,
+    reports: createStoredReports(bus, ledger),
     maxBodyBytes: config.bodyLimitBytes,
     publishTimeoutMs: config.publishTimeoutMs,
     publishAttempts: config.publishAttempts,

@@ -19,7 +19,14 @@ describe('the HTTP API around the intake', () => {
       components: { schemas: Record<string, Record<string, unknown> & { properties: Record<string, Record<string, unknown>> }> };
     }>();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/reports']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/reports', '/v1/reports/{id}']);
+    // The id from outside the body: a header on both operations, the path on PUT, with the body id's rule.
+    const put = (doc.paths['/v1/reports/{id}'] as unknown as { put: { parameters: { name: string; in: string; schema: { pattern: string } }[]; responses: Record<string, unknown> } }).put;
+    expect(put.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id', 'header:Relay-Source-Report-Id']);
+    expect(new RegExp(put.parameters[0]?.schema.pattern ?? '').test('171000123')).toBe(true);
+    expect(new RegExp(put.parameters[0]?.schema.pattern ?? '').test('abc.>')).toBe(false);
+    expect(Object.keys(put.responses)).toContain('202');
+    expect((doc.paths['/v1/reports'] as unknown as { post: { parameters: { name: string }[] } }).post.parameters.map((p) => p.name)).toEqual(['Relay-Source-Report-Id']);
     const post = doc.paths['/v1/reports']?.post;
     expect(Object.keys(post?.requestBody.content ?? {})).toEqual(['application/json', 'application/vnd.xarf+json', 'application/xml']);
     expect(Object.keys(post?.responses ?? {})).toEqual(['202', '400', '401', '403', '409', '413', '415', '429', '503']);

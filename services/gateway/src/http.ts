@@ -6,6 +6,7 @@ import type { HttpTimeouts } from './config.js';
 import { admitSource, RETRY_AFTER_UNAVAILABLE_S, type SourceRateLimiter } from './limits.js';
 import { type Problem, PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
+import { IdPlace, type OutsideId, SOURCE_REPORT_ID_HEADER } from './source-report-id.js';
 
 /** What the HTTP API is made of. */
 export interface HttpDeps {
@@ -36,6 +37,18 @@ function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
   return sendProblem(reply, answer.problem);
 }
 
+/**
+ * The source report ids a request gives outside its body: the header (a
+ * repeated header arrives joined and fails the id rules) and the path.
+ */
+function outsideIdsOf(req: FastifyRequest, pathId: string | undefined): OutsideId[] {
+  const ids: OutsideId[] = [];
+  if (pathId !== undefined) ids.push({ value: pathId, place: IdPlace.Path });
+  const header = req.headers[SOURCE_REPORT_ID_HEADER.toLowerCase()];
+  if (header !== undefined) ids.push({ value: Array.isArray(header) ? header.join(', ') : header, place: IdPlace.Header });
+  return ids;
+}
+
 /** Maps what fastify and its plugins throw to a problem document. */
 function problemOfError(err: unknown): Problem | undefined {
   const code = (err as { code?: unknown }).code;
@@ -52,7 +65,8 @@ function problemOfError(err: unknown): Problem | undefined {
 
 /**
  * Builds the gateway's public HTTP API (not yet listening): `POST /v1/reports`
- * (authenticated, rate-limited per source across every gateway copy, body
+ * and `PUT /v1/reports/{id}` (the source report id in the path; also the
+ * `Relay-Source-Report-Id` header on either) (authenticated, rate-limited per source across every gateway copy, body
  * read raw and handed to the intake) and `/healthz` for load balancers.
  * `/metrics`, `/openapi.json` and `/docs` are on the ops port (ops-http.ts).
  * A client that sends its headers or body too slowly, or idles, is cut off
@@ -65,6 +79,8 @@ export async function buildHttpApp(deps: HttpDeps) {
     // Per-request access logs cost more than the intake itself; refusals are counted in metrics.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
+    // An over-long id in PUT /v1/reports/{id} gets the id rule's 400, not a 404 from the router.
+    maxParamLength: 1_000,
     return503OnClosing: true,
     schemaController: { compilersFactory: lazySchemaCompilers() },
     requestTimeout: t.requestMs,
@@ -107,23 +123,24 @@ export async function buildHttpApp(deps: HttpDeps) {
     return undefined;
   };
 
-  app.post(
-    '/v1/reports',
-    { onRequest: admit },
-    async (req, reply) => {
-      const source = sourceOf.get(req);
-      if (source === undefined) return sendProblem(reply, problem(401, Rule.Unauthenticated, 'not authenticated'));
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const traceparent = req.headers.traceparent;
-      const answer = await deps.intake.submit({
-        source,
-        contentType: req.headers['content-type'],
-        body,
-        traceparent: typeof traceparent === 'string' ? traceparent : undefined,
-      });
-      return sendAnswer(reply, answer);
-    },
-  );
+  const submit = async (req: FastifyRequest, reply: FastifyReply, pathId: string | undefined): Promise<FastifyReply> => {
+    const source = sourceOf.get(req);
+    if (source === undefined) return sendProblem(reply, problem(401, Rule.Unauthenticated, 'not authenticated'));
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const traceparent = req.headers.traceparent;
+    const answer = await deps.intake.submit({
+      source,
+      contentType: req.headers['content-type'],
+      body,
+      traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+      outsideIds: outsideIdsOf(req, pathId),
+    });
+    return sendAnswer(reply, answer);
+  };
+
+  app.post('/v1/reports', { onRequest: admit }, async (req, reply) => submit(req, reply, undefined));
+  // The same intake with the source report id in the path: idempotent, as every submission is.
+  app.put<{ Params: { id: string } }>('/v1/reports/:id', { onRequest: admit }, async (req, reply) => submit(req, reply, req.params.id));
 
   app.get('/healthz', async (_req, reply) => {
     const report = checkHealth(deps.health);

@@ -7,20 +7,40 @@ import { cyberTiplineFormat } from './formats/cybertipline.js';
 import type { IntakeFormat, ReportDraft } from './formats/format.js';
 import { nativeFormat } from './formats/native.js';
 import { xarfFormat } from './formats/xarf.js';
-import { invalid, type Problem, Rule, toPointer, type Violation } from './problems.js';
+import { invalid, type Problem, problem, Rule, toPointer, type Violation } from './problems.js';
+import { mismatch, type OutsideId } from './source-report-id.js';
 
 /** How far in the future an incident time may lie (clock skew between reporter and relay), ms. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
-const FORMATS: Readonly<Record<Format, { format: IntakeFormat<unknown>; urlsPointer: string; hashesPointer: string }>> = {
-  [Format.Native]: { format: nativeFormat, urlsPointer: '/urls', hashesPointer: '/hashes' },
+interface FormatEntry {
+  readonly format: IntakeFormat<unknown>;
+  readonly urlsPointer: string;
+  readonly hashesPointer: string;
+  /** Where the document holds its own source report id; absent when the format has none (CyberTipline). */
+  readonly idPointer?: string;
+}
+
+/** The formats whose documents are reports (a `fileDetails` adds to one: `accept.ts`). */
+export type ReportFormat = Exclude<Format, typeof Format.FileDetails>;
+
+const FORMATS: Readonly<Record<ReportFormat, FormatEntry>> = {
+  [Format.Native]: { format: nativeFormat, urlsPointer: '/urls', hashesPointer: '/hashes', idPointer: '/sourceReportId' },
   [Format.CyberTipline]: {
     format: cyberTiplineFormat,
     urlsPointer: '/report/internetDetails',
     hashesPointer: '/report',
   },
-  [Format.Xarf]: { format: xarfFormat, urlsPointer: '/url', hashesPointer: '/hash_values' },
+  [Format.Xarf]: { format: xarfFormat, urlsPointer: '/url', hashesPointer: '/hash_values', idPointer: '/report_id' },
 };
+
+/** What the gateway adds to a document: the source from the API key, the time, and an id given outside the body. */
+export interface ReadContext {
+  readonly source: string;
+  readonly now: Date;
+  /** A source report id from the header or path, already validated by `outsideReportId`. */
+  readonly outsideId?: OutsideId | undefined;
+}
 
 /**
  * A report ready to publish with the JSON pointers of what the document held
@@ -37,11 +57,18 @@ export type IntakeResult =
  * fields (a URL to route, URL and hash counts, an incident time not in the
  * future), and adds what only the gateway sets: `source` (from the API key,
  * never the body), the derived `id` and `receivedAt`, and the source report
- * id of a document without one (a digest of the canonical document). Pure:
- * the same input and `now` give the same output.
+ * id: the body's own, else the one given outside the body (header or path),
+ * else a digest of the canonical document. A body id and an outside id that
+ * differ refuse the report (400 `source-report-id-mismatch`, naming both
+ * places). A CyberTipline document's outside id is NCMEC's report number, so
+ * it is also the report's `ncmecReportId` (decision 0100). Pure: the same
+ * input and `now` give the same output.
  */
-export function readReport(format: Format, document: unknown, context: { readonly source: string; readonly now: Date }): IntakeResult {
-  const { format: spec, urlsPointer, hashesPointer } = FORMATS[format];
+export function readReport(format: Format, document: unknown, context: ReadContext): IntakeResult {
+  if (format === Format.FileDetails) {
+    return { ok: false, problem: problem(400, Rule.NotAllowedValue, 'a <fileDetails> is a file of a report, not a report: the intake adds it to its report', '/fileDetails') };
+  }
+  const { format: spec, urlsPointer, hashesPointer, idPointer } = FORMATS[format];
   const checked = spec.check?.(document) ?? [];
   if (checked.length > 0) return { ok: false, problem: invalid(checked) };
   const parsed = spec.schema.safeParse(document);
@@ -51,8 +78,14 @@ export function readReport(format: Format, document: unknown, context: { readonl
   const draft = spec.toDraft(parsed.data);
   const violations = crossFieldViolations(draft, context.now, urlsPointer, hashesPointer);
   if (violations.length > 0) return { ok: false, problem: invalid(violations) };
-  const sourceReportId = draft.sourceReportId ?? digestReportId(document);
-  return { ok: true, report: toReport(draft, sourceReportId, context), dropped: parts.dropped };
+  const outside = context.outsideId;
+  if (outside !== undefined && draft.sourceReportId !== undefined && draft.sourceReportId !== outside.value) {
+    const pointer = idPointer ?? '';
+    return { ok: false, problem: mismatch(outside, draft.sourceReportId, `${pointer} in the body`, pointer) };
+  }
+  const sourceReportId = draft.sourceReportId ?? outside?.value ?? digestReportId(document);
+  const ncmec = format === Format.CyberTipline && outside !== undefined ? { ...draft, ncmecReportId: outside.value } : draft;
+  return { ok: true, report: toReport(ncmec, sourceReportId, context), dropped: parts.dropped };
 }
 
 function crossFieldViolations(draft: ReportDraft, now: Date, urlsPointer: string, hashesPointer: string): Violation[] {

@@ -4,6 +4,7 @@ import type { Answer, Intake, IntakeMetrics } from './accept.js';
 import type { Keyring } from './auth.js';
 import { admitSource, type SourceRateLimiter } from './limits.js';
 import { type Problem, PROBLEM_CONTENT_TYPE } from './problems.js';
+import { IdPlace, type OutsideId, SOURCE_REPORT_ID_HEADER } from './source-report-id.js';
 
 /** Queue group of the NATS intake: every gateway copy shares `relay.intake.submit`. */
 export const INTAKE_QUEUE = 'gateway';
@@ -27,6 +28,14 @@ function header(headers: Readonly<Record<string, string>>, name: string): string
   return undefined;
 }
 
+/** Every value of a header under any spelling of its name: case variants that disagree are refused as a mismatch. */
+function outsideIdsOf(headers: Readonly<Record<string, string>>): OutsideId[] {
+  const lower = SOURCE_REPORT_ID_HEADER.toLowerCase();
+  return Object.entries(headers)
+    .filter(([k]) => k.toLowerCase() === lower)
+    .map(([, value]) => ({ value, place: IdPlace.Header }));
+}
+
 function reply(answer: Answer): Envelope {
   if ('receipt' in answer) {
     return { data: encoder.encode(JSON.stringify(answer.receipt)), headers: { [Header.Status]: '202', 'Content-Type': 'application/json' } };
@@ -42,8 +51,8 @@ function problemReply(p: Problem, retryAfterSeconds?: number): Envelope {
 
 /**
  * Serves the intake on `relay.intake.submit` (queue group `gateway`) for
- * hotlines that speak NATS: request headers `Authorization: Bearer <key>` and
- * `Content-Type`, the report as payload. The reply is the same JSON receipt or
+ * hotlines that speak NATS: request headers `Authorization: Bearer <key>`,
+ * `Content-Type` and optionally `Relay-Source-Report-Id`, the report as payload. The reply is the same JSON receipt or
  * problem document as over HTTP, with `Relay-Status` set to the HTTP status.
  * A request whose reply subject is not a reply inbox is dropped unread and
  * counted (`relay_gateway_refused_replies_total`): its sender chose where the
@@ -64,6 +73,7 @@ export function serveNatsIntake(deps: NatsIntakeDeps): Responder {
       contentType: header(request.headers, 'Content-Type'),
       body: request.data,
       traceparent: header(request.headers, 'traceparent'),
+      outsideIds: outsideIdsOf(request.headers),
     });
     return reply(answer);
   }, { onRefusedReply: () => deps.metrics.refusedReply() });

@@ -40,6 +40,10 @@ export const Rule = {
   /** The report names no web-page URL, the only thing the relay routes. */
   NothingToRoute: 'nothing-to-route',
   ReportIdConflict: 'report-id-conflict',
+  /** The body and a header or path name different source report ids. */
+  SourceReportIdMismatch: 'source-report-id-mismatch',
+  /** A fileDetails names a report the relay does not hold. */
+  ReportNotKnown: 'report-not-known',
   Unavailable: 'unavailable',
   NotFound: 'not-found',
   Internal: 'internal',

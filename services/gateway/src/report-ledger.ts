@@ -39,6 +39,11 @@ export interface ReportLedger {
    * the ledger keeps: the first one recorded, should two copies race.
    */
   recordStored(report: Report, digest: string, seq: number, claimed: number): Promise<number>;
+  /**
+   * What the ledger holds for a source report id, undefined when the id was never used.
+   * @throws what the bus throws when NATS or the bucket is unreachable (retryable).
+   */
+  find(source: string, sourceReportId: string): Promise<LedgerEntry | undefined>;
 }
 
 /**
@@ -104,6 +109,10 @@ export function createReportLedger(bus: Bus): ReportLedger {
         { value: { digest }, revision: claimed },
       );
       return kept?.value.seq ?? seq;
+    },
+    async find(source, sourceReportId) {
+      const b = await bucket();
+      return (await b.get(ledgerKey({ source, sourceReportId })))?.value;
     },
   };
 }

@@ -53,6 +53,8 @@ export function reportSummary(report: Report, seq: number): ReportSummary {
     incidentType: report.incidentType,
     receivedAt: report.receivedAt,
     reporterCountry: report.reporter?.country ?? '',
+    // A fileDetails report: the dispatcher adds its files to the cases of the report it names.
+    supplements: report.supplements,
   };
 }
 

@@ -75,6 +75,23 @@ describe('relay submit', () => {
     expect(xarf.out).toMatch(/^Source report id +3c1e8f52-7a4d-4f0e-9b61-2d5a7c9e0f13$/m);
   });
 
+  it('sends --id as the report number of a CyberTipline report over NATS and HTTP; a native body naming another id is refused', async () => {
+    const xml = join(FIXTURES, 'cybertipline-report.xml');
+    const nats = await relay('submit', xml, '--key', DEMO_API_KEYS.ncmec, '--id', '171000123', '--json');
+    expect(nats.code, nats.err).toBe(ExitCode.Ok);
+    const receipt = JSON.parse(nats.out) as { sourceReportId: string; seq: number };
+    expect(receipt.sourceReportId).toBe('171000123');
+    // The same report with the same number over HTTP: the first receipt, nothing stored again.
+    const http = await relay('submit', xml, '--key', DEMO_API_KEYS.ncmec, '--id', '171000123', '--http', `http://127.0.0.1:${gateway.httpPort}`, '--json');
+    expect(http.code, http.err).toBe(ExitCode.Ok);
+    expect(JSON.parse(http.out)).toMatchObject({ sourceReportId: '171000123', seq: receipt.seq });
+
+    const native = join(FIXTURES, 'native-report.json');
+    const other = await relay('submit', native, '--key', DEMO_API_KEYS.eokm, '--id', 'EOKM-other');
+    expect(other.code).toBe(ExitCode.Data);
+    expect(other.err).toMatch(/^\/sourceReportId +source-report-id-mismatch +the Relay-Source-Report-Id header names source report id EOKM-other but \/sourceReportId in the body names EOKM-2026-004417/m);
+  });
+
   it('prints each refused field with its pointer and rule, and exits 3', async () => {
     const file = await reportFile('bad.json', { sourceReportId: 'has.dots', urls: ['ftp://files.example.com/x'], colour: 'red' });
     for (const transport of [[], ['--http', `http://127.0.0.1:${gateway.httpPort}`]]) {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isRetryable } from '@relay/bus';
 import { type Problem, type Receipt, ReportFormat, SubmitRefusedError, isSubmitRefusedError, submitReport } from '@relay/client';
+import { Header } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { FileError, UnavailableError, UsageError } from '../errors.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
@@ -9,6 +10,7 @@ import { natsUrlOf, withBus } from '../operator/connect.js';
 
 interface SubmitOptions {
   readonly key?: string;
+  readonly id?: string;
   readonly http?: string | true;
   readonly json?: boolean;
 }
@@ -40,11 +42,13 @@ const FORMAT_NAMES: Readonly<Record<ReportFormat, string>> = {
   [ReportFormat.Xarf]: 'X-ARF',
 };
 
-async function submitOverHttp(base: string, key: string, body: string, format: ReportFormat): Promise<Receipt> {
+async function submitOverHttp(base: string, key: string, body: string, format: ReportFormat, sourceReportId: string | undefined): Promise<Receipt> {
   const url = `${base.replace(/\/+$/, '')}/v1/reports`;
+  const headers: Record<string, string> = { Authorization: `Bearer ${key}`, 'Content-Type': format };
+  if (sourceReportId !== undefined) headers[Header.SourceReportId] = sourceReportId;
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': format }, body });
+    res = await fetch(url, { method: 'POST', headers, body });
   } catch (err) {
     throw new UnavailableError(`cannot reach the gateway at ${url} (${err instanceof Error ? err.message : String(err)}): is the relay running (npm start)?`, err);
   }
@@ -69,7 +73,7 @@ function printRefusal(ctx: CliContext, problem: Problem, json: boolean): void {
 }
 
 /**
- * `relay submit <file> [--key <api key>] [--http [url]] [--json]`: sends a
+ * `relay submit <file> [--key <api key>] [--id <source report id>] [--http [url]] [--json]`: sends a
  * report (native JSON, CyberTipline XML or X-ARF, told apart by content) over
  * NATS intake, or over HTTP with `--http`, and prints the receipt, or the
  * problem with each field and rule; a refusal exits non-zero.
@@ -80,6 +84,7 @@ export function registerSubmit(program: Command, ctx: CliContext): void {
     .description('submit a report file (native JSON, CyberTipline XML or X-ARF, detected) and print the receipt or the problem')
     .argument('<file>', 'the report')
     .option('--key <api key>', "the source's API key (default: RELAY_API_KEY)")
+    .option('--id <source report id>', "the report's source report id, sent outside the body (Relay-Source-Report-Id): NCMEC's report number for a CyberTipline report")
     .option('--http [url]', `send over HTTP to the gateway at this URL (default ${DEFAULT_HTTP}) instead of NATS intake`)
     .option('--json', 'print the receipt or problem document as JSON')
     .action(async (file: string, options: SubmitOptions) => {
@@ -95,11 +100,11 @@ export function registerSubmit(program: Command, ctx: CliContext): void {
       let receipt: Receipt;
       try {
         if (options.http !== undefined) {
-          receipt = await submitOverHttp(options.http === true ? DEFAULT_HTTP : options.http, key, body, format);
+          receipt = await submitOverHttp(options.http === true ? DEFAULT_HTTP : options.http, key, body, format, options.id);
         } else {
           receipt = await withBus(ctx, 'relay-submit', async (bus) => {
             try {
-              return await submitReport(bus, key, body, format);
+              return await submitReport(bus, key, body, format, { sourceReportId: options.id });
             } catch (err) {
               if (isSubmitRefusedError(err) || !isRetryable(err)) throw err;
               throw new UnavailableError(`no gateway answered on relay.intake.submit at ${natsUrlOf(ctx)}: is the relay running (npm start)?`, err);

@@ -17,8 +17,8 @@ export const CYBERTIPLINE_XSD_PATH = new URL('../../schemas/ncmec/cyber_tipline.
 /** Most elements unknown to the pinned schema that are set aside in one report (decision 0098). */
 export const MAX_UNKNOWN_ELEMENTS = 20;
 
-/** The root element the relay reads; `fileDetails` and the response documents are not relayed. */
-const ROOT = 'report';
+/** The root elements the relay reads: the report, and a file of it sent later (decision 0101); NCMEC's response documents are not relayed. */
+const ROOTS: ReadonlySet<string> = new Set(['report', 'fileDetails']);
 
 interface Schema {
   readonly validator: XsdValidator;
@@ -70,18 +70,18 @@ export function validateCyberTiplineXml(text: string): XsdResult {
   }
   try {
     const root = doc.root.name;
-    if (root !== ROOT) {
+    if (!ROOTS.has(root)) {
       return refuse({
         pointer: `/${root.slice(0, 64)}`,
         rule: Rule.NotAllowedValue,
-        detail: `a <${root.slice(0, 64)}> document is not relayed; send the CyberTipline <report>`,
+        detail: `a <${root.slice(0, 64)}> document is not relayed; send the CyberTipline <report> or a <fileDetails> of it`,
       });
     }
     const setAside: string[] = [];
     for (;;) {
       const details = failures(validator, doc);
       if (details.length === 0) return { ok: true, setAside };
-      const unknown = details.map((d) => unknownElement(d, declared));
+      const unknown = details.map((d) => unknownElement(d, declared, root));
       if (unknown.some((u) => u === undefined) || setAside.length + unknown.length > MAX_UNKNOWN_ELEMENTS) {
         return { ok: false, violations: details.map((d) => violationOf(d)) };
       }
@@ -121,10 +121,10 @@ function message(err: unknown): string {
 }
 
 /** The element a failure is about, when the failure is only that the pinned schema does not know it. */
-function unknownElement(d: ErrorDetail, declared: ReadonlySet<string>): { name: string; xpath: string } | undefined {
+function unknownElement(d: ErrorDetail, declared: ReadonlySet<string>, root: string): { name: string; xpath: string } | undefined {
   const m = /^Element '([^']+)': This element is not expected\./.exec(d.message);
   const name = m?.[1];
-  if (name === undefined || declared.has(name) || d.xpath === undefined || !d.xpath.startsWith(`/${ROOT}/`)) return undefined;
+  if (name === undefined || declared.has(name) || d.xpath === undefined || !d.xpath.startsWith(`/${root}/`)) return undefined;
   return { name, xpath: d.xpath };
 }
 

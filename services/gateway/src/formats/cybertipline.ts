@@ -12,8 +12,9 @@ import type { IntakeFormat, ReportDraft } from './format.js';
  * (other incident kinds, reporter, reported persons, victims, law
  * enforcement, free text) is validated and dropped, and the receipt lists it.
  * The schema's `<report>` carries no report number (NCMEC assigns it) and no
- * files (`fileDetails` is a document of its own), so the relay report has no
- * hashes and its source report id is derived from the document (`intake.ts`).
+ * files (`fileDetails` is a document of its own, `file-details.ts`), so the
+ * relay report has no hashes, and its source report id is NCMEC's number
+ * given outside the body or else derived from the document (`intake.ts`).
  */
 
 /** CyberTipline incident type texts (`incidentSummary/incidentType`). */

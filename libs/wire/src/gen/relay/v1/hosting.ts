@@ -338,6 +338,8 @@ export interface ReportSummary {
   reportSeq: bigint;
   /** How many hashes the report carries (the number a referral must carry). */
   hashCount: number;
+  /** `Report.supplements`: the relay report id this report adds files to; empty otherwise. */
+  supplements?: string | undefined;
 }
 
 /** A recheck of an open case. */
@@ -1074,6 +1076,7 @@ function createBaseReportSummary(): ReportSummary {
     reporterCountry: "",
     reportSeq: 0n,
     hashCount: 0,
+    supplements: undefined,
   };
 }
 
@@ -1114,6 +1117,9 @@ export const ReportSummary: MessageFns<ReportSummary> = {
     }
     if (message.hashCount !== 0) {
       writer.uint32(88).uint32(message.hashCount);
+    }
+    if (message.supplements !== undefined) {
+      writer.uint32(98).string(message.supplements);
     }
     return writer;
   },
@@ -1219,6 +1225,14 @@ export const ReportSummary: MessageFns<ReportSummary> = {
             message.hashCount = reader.uint32();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.supplements = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1272,6 +1286,7 @@ export const ReportSummary: MessageFns<ReportSummary> = {
         : isSet(object.hash_count)
         ? globalThis.Number(object.hash_count)
         : 0,
+      supplements: isSet(object.supplements) ? globalThis.String(object.supplements) : undefined,
     };
   },
 
@@ -1310,6 +1325,9 @@ export const ReportSummary: MessageFns<ReportSummary> = {
     if (message.hashCount !== 0) {
       obj.hashCount = Math.round(message.hashCount);
     }
+    if (message.supplements !== undefined) {
+      obj.supplements = message.supplements;
+    }
     return obj;
   },
 
@@ -1331,6 +1349,7 @@ export const ReportSummary: MessageFns<ReportSummary> = {
     message.reporterCountry = object.reporterCountry ?? "";
     message.reportSeq = (object.reportSeq !== undefined && object.reportSeq !== null) ? BigInt(object.reportSeq) : 0n;
     message.hashCount = object.hashCount ?? 0;
+    message.supplements = object.supplements ?? undefined;
     return message;
   },
 };

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
+import { Classification, Hash } from "./common.js";
 import { HostingObservation } from "./hosting.js";
 
 export const protobufPackage = "relay.v1";
@@ -30,6 +31,11 @@ export enum NoticeKind {
   NOTICE_KIND_CDN_ORIGIN_REQUEST = 6,
   /** NOTICE_KIND_HOSTER_CHANGED - The site moved to another hoster within the same country. */
   NOTICE_KIND_HOSTER_CHANGED = 7,
+  /**
+   * NOTICE_KIND_FILE_DETAILS - Files (hashes, classification) a later CyberTipline `fileDetails` added to
+   * the case's report; only to the hotline the case is routed to.
+   */
+  NOTICE_KIND_FILE_DETAILS = 8,
   UNRECOGNIZED = -1,
 }
 
@@ -59,6 +65,9 @@ export function noticeKindFromJSON(object: any): NoticeKind {
     case 7:
     case "NOTICE_KIND_HOSTER_CHANGED":
       return NoticeKind.NOTICE_KIND_HOSTER_CHANGED;
+    case 8:
+    case "NOTICE_KIND_FILE_DETAILS":
+      return NoticeKind.NOTICE_KIND_FILE_DETAILS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -84,6 +93,8 @@ export function noticeKindToJSON(object: NoticeKind): string {
       return "NOTICE_KIND_CDN_ORIGIN_REQUEST";
     case NoticeKind.NOTICE_KIND_HOSTER_CHANGED:
       return "NOTICE_KIND_HOSTER_CHANGED";
+    case NoticeKind.NOTICE_KIND_FILE_DETAILS:
+      return "NOTICE_KIND_FILE_DETAILS";
     case NoticeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -182,6 +193,27 @@ export interface Notice {
   hotline: string;
   /** Human-readable explanation for the recipient. */
   summary: string;
+  /**
+   * FILE_DETAILS: the files a later `fileDetails` added to the case's
+   * report. Unset for every other kind.
+   */
+  files?: NoticeFiles | undefined;
+}
+
+/**
+ * Files a CyberTipline `fileDetails` added to a report after it was referred:
+ * hashes and classification only, never content.
+ */
+export interface NoticeFiles {
+  /**
+   * The relay report id that carried the files (its `supplements` names the
+   * report they belong to).
+   */
+  reportId: string;
+  /** Digests of the files. */
+  hashes: Hash[];
+  /** The reporter's assessment of the files (`industryClassification`), when given. */
+  classification?: Classification | undefined;
 }
 
 function createBaseNotice(): Notice {
@@ -199,6 +231,7 @@ function createBaseNotice(): Notice {
     deadline: undefined,
     hotline: "",
     summary: "",
+    files: undefined,
   };
 }
 
@@ -242,6 +275,9 @@ export const Notice: MessageFns<Notice> = {
     }
     if (message.summary !== "") {
       writer.uint32(106).string(message.summary);
+    }
+    if (message.files !== undefined) {
+      NoticeFiles.encode(message.files, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -363,6 +399,14 @@ export const Notice: MessageFns<Notice> = {
             message.summary = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.files = NoticeFiles.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -410,6 +454,7 @@ export const Notice: MessageFns<Notice> = {
       deadline: isSet(object.deadline) ? fromJsonTimestamp(object.deadline) : undefined,
       hotline: isSet(object.hotline) ? globalThis.String(object.hotline) : "",
       summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
+      files: isSet(object.files) ? NoticeFiles.fromJSON(object.files) : undefined,
     };
   },
 
@@ -454,6 +499,9 @@ export const Notice: MessageFns<Notice> = {
     if (message.summary !== "") {
       obj.summary = message.summary;
     }
+    if (message.files !== undefined) {
+      obj.files = NoticeFiles.toJSON(message.files);
+    }
     return obj;
   },
 
@@ -479,6 +527,116 @@ export const Notice: MessageFns<Notice> = {
     message.deadline = object.deadline ?? undefined;
     message.hotline = object.hotline ?? "";
     message.summary = object.summary ?? "";
+    message.files = (object.files !== undefined && object.files !== null)
+      ? NoticeFiles.fromPartial(object.files)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNoticeFiles(): NoticeFiles {
+  return { reportId: "", hashes: [], classification: undefined };
+}
+
+export const NoticeFiles: MessageFns<NoticeFiles> = {
+  encode(message: NoticeFiles, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reportId !== "") {
+      writer.uint32(10).string(message.reportId);
+    }
+    for (const v of message.hashes) {
+      Hash.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.classification !== undefined) {
+      Classification.encode(message.classification, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NoticeFiles {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNoticeFiles();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reportId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hashes.push(Hash.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.classification = Classification.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NoticeFiles {
+    return {
+      reportId: isSet(object.reportId)
+        ? globalThis.String(object.reportId)
+        : isSet(object.report_id)
+        ? globalThis.String(object.report_id)
+        : "",
+      hashes: globalThis.Array.isArray(object?.hashes) ? object.hashes.map((e: any) => Hash.fromJSON(e)) : [],
+      classification: isSet(object.classification) ? Classification.fromJSON(object.classification) : undefined,
+    };
+  },
+
+  toJSON(message: NoticeFiles): unknown {
+    const obj: any = {};
+    if (message.reportId !== "") {
+      obj.reportId = message.reportId;
+    }
+    if (message.hashes?.length) {
+      obj.hashes = message.hashes.map((e) => Hash.toJSON(e));
+    }
+    if (message.classification !== undefined) {
+      obj.classification = Classification.toJSON(message.classification);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NoticeFiles>, I>>(base?: I): NoticeFiles {
+    return NoticeFiles.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NoticeFiles>, I>>(object: I): NoticeFiles {
+    const message = createBaseNoticeFiles();
+    message.reportId = object.reportId ?? "";
+    message.hashes = object.hashes?.map((e) => Hash.fromPartial(e)) || [];
+    message.classification = (object.classification !== undefined && object.classification !== null)
+      ? Classification.fromPartial(object.classification)
+      : undefined;
     return message;
   },
 };

@@ -84,7 +84,17 @@ export interface Report {
    * reporter names one (X-ARF `ncmec_report_id`): links one incident reported
    * in both formats. Absent when not given.
    */
-  ncmecReportId?: string | undefined;
+  ncmecReportId?:
+    | string
+    | undefined;
+  /**
+   * Set on a report that adds files to an earlier report (a CyberTipline
+   * `fileDetails` document): the relay report id of that report. Its `urls`
+   * are the earlier report's, its `hashes` the file's; the dispatcher sends
+   * them to the hotline that has the case as a FILE_DETAILS notice instead of
+   * opening or re-routing anything. Empty on every other report.
+   */
+  supplements?: string | undefined;
 }
 
 /** The organisation behind a report (CyberTipline `reporter`, X-ARF `reporter`). */
@@ -114,6 +124,7 @@ function createBaseReport(): Report {
     priority: 0,
     reporter: undefined,
     ncmecReportId: undefined,
+    supplements: undefined,
   };
 }
 
@@ -154,6 +165,9 @@ export const Report: MessageFns<Report> = {
     }
     if (message.ncmecReportId !== undefined) {
       writer.uint32(98).string(message.ncmecReportId);
+    }
+    if (message.supplements !== undefined) {
+      writer.uint32(106).string(message.supplements);
     }
     return writer;
   },
@@ -267,6 +281,14 @@ export const Report: MessageFns<Report> = {
             message.ncmecReportId = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.supplements = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -317,6 +339,7 @@ export const Report: MessageFns<Report> = {
         : isSet(object.ncmec_report_id)
         ? globalThis.String(object.ncmec_report_id)
         : undefined,
+      supplements: isSet(object.supplements) ? globalThis.String(object.supplements) : undefined,
     };
   },
 
@@ -358,6 +381,9 @@ export const Report: MessageFns<Report> = {
     if (message.ncmecReportId !== undefined) {
       obj.ncmecReportId = message.ncmecReportId;
     }
+    if (message.supplements !== undefined) {
+      obj.supplements = message.supplements;
+    }
     return obj;
   },
 
@@ -382,6 +408,7 @@ export const Report: MessageFns<Report> = {
       ? Reporter.fromPartial(object.reporter)
       : undefined;
     message.ncmecReportId = object.ncmecReportId ?? undefined;
+    message.supplements = object.supplements ?? undefined;
     return message;
   },
 };

@@ -80,7 +80,7 @@ export async function buildHttpApp(deps: HttpDeps) {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     // An over-long id in PUT /v1/reports/{id} gets the id rule's 400, not a 404 from the router.
-    maxParamLength: 1_000,
+    routerOptions: { maxParamLength: 1_000 },
     return503OnClosing: true,
     schemaController: { compilersFactory: lazySchemaCompilers() },
     requestTimeout: t.requestMs,

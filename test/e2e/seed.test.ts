@@ -197,4 +197,26 @@ describe('the seed scenario', () => {
     }
     await settled(bus);
   });
+
+  it.each(['minimal.xml', 'incident-kinds.xml', 'ncmec-6.1-example.xml'])(
+    'routes the schema-valid corpus document %s by each of its web-page URLs to the hotline and police of the hosting country',
+    async (file) => {
+      const xml = await readFile(new URL(`../../services/gateway/test-fixtures/cybertipline/${file}`, import.meta.url), 'utf8');
+      // Only webPageIncident URLs are relayed; a URL without a scheme is read as http (decision 0098).
+      const webPageUrls = [...xml.matchAll(/<webPageIncident[^>]*>([\s\S]*?)<\/webPageIncident>/g)].flatMap((m) =>
+        [...(m[1] ?? '').matchAll(/<url>([^<]+)<\/url>/g)].map((u) => ((u[1] ?? '').includes('://') ? (u[1] ?? '') : `http://${u[1] ?? ''}`)),
+      );
+      expect(webPageUrls.length).toBeGreaterThan(0);
+      // badsite.com, the URL of NCMEC's own documentation example (section 6.1), is on a Dutch hoster here.
+      const zone = JSON.parse(await readFile(zoneFile, 'utf8')) as { records: Record<string, ZoneRecord> };
+      await writeZone(zoneFile, { ...zone.records, 'badsite.com': DUTCH_HOSTER });
+      const submitted = await postReport(pipeline.gatewayUrl(), DEMO_KEYS.ncmec, xml, 'application/xml');
+      if (!submitted.ok) throw new Error(`${file} refused: ${submitted.status} ${submitted.body}`);
+      for (const url of webPageUrls) {
+        const referral = await eokmReferrals.next((r) => r.message.caseId === caseOf(url), `the referral of ${url} to eokm`);
+        expect(referral.message).toMatchObject({ jurisdiction: 'NL', hotline: 'eokm', url });
+        await nlPolice.next((n) => n.message.caseId === caseOf(url), `the Dutch police notice of ${url}`);
+      }
+    },
+  );
 });

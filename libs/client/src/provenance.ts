@@ -56,8 +56,14 @@ export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promis
   if (!list || isEmptySignerList(list)) throw new SignersUnavailableError();
   const verifierOf = (l: SignerList) => provenanceVerifier({ expectedSigner: () => SENDER, ...policyOfList(l) });
   let verify = verifierOf(list);
-  const refresh = async (): Promise<boolean> => {
-    if (fixed || Date.now() - readAt < REFRESH_MIN_MS) return false;
+  // A list read before the message was stored may lack the key a rotation added since: read it
+  // again at once; otherwise after REFRESH_MIN_MS since the last read, so forgeries cannot flood the relay.
+  const refresh = async (storedAt?: number): Promise<boolean> => {
+    if (fixed) return false;
+    const stale = storedAt !== undefined && readAt <= storedAt;
+    const wait = readAt + REFRESH_MIN_MS - Date.now();
+    // Clocks of client and server may differ: rather wait for the next read than refuse too early.
+    if (!stale && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     readAt = Date.now();
     const next = await fetchList(bus).catch(() => undefined);
     if (!next || isEmptySignerList(next)) return false;
@@ -74,7 +80,7 @@ export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promis
       } catch (err) {
         // A key added or a window changed since the list was read: read it again once.
         if (!isProvenanceError(err) || !(err.code === ProvenanceErrorCode.UntrustedSigner || err.code === ProvenanceErrorCode.KeyNotValid)) throw err;
-        if (!(await refresh())) throw err;
+        if (!(await refresh(msg.storedAt))) throw err;
         verify(msg);
       }
     },

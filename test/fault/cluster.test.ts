@@ -3,7 +3,7 @@
 // HTTP load, the leader of REPORTS is SIGKILLed and restarted, then a
 // follower. After each, reconciliation accounts for every 202 receipt.
 // Streams are created once and never deleted and re-created under the same
-// name: on 2.9.10 that loses acknowledged messages after a node restart (STACK.md).
+// name: on 2.9.10 that loses acknowledged messages after a node restart (docs/nats-notes.md §3.6).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

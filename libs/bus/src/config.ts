@@ -10,6 +10,19 @@ const natsUrl = z
     'must be one or more comma-separated nats:// or tls:// URLs',
   );
 
+/**
+ * A TCP port setting: decimal digits, 0-65535 (0 picks a free port), or unset
+ * for `defaultPort`. Set but empty (`RELAY_OPS_PORT=`) is refused, not read as 0.
+ */
+export function portSetting(defaultPort: number): z.ZodType<number, string | undefined> {
+  return z
+    .string()
+    .regex(/^[0-9]{1,5}$/, 'must be a port number, 0-65535 (0 picks a free one)')
+    .transform(Number)
+    .pipe(z.number().max(65_535, 'must be a port number, 0-65535 (0 picks a free one)'))
+    .default(defaultPort);
+}
+
 /** The NATS settings every service and tool reads, from the environment. */
 export const busEnvSchema = z.object({
   NATS_URL: natsUrl,

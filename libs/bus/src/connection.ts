@@ -41,7 +41,7 @@ export function internals(bus: Bus): BusInternals {
 
 /**
  * Connects to NATS as configured, with reconnects forever, async stack
- * traces off (they cost ~38% of publisher CPU, STACK.md), one socket write per
+ * traces off (they cost ~38% of publisher CPU, docs/nats-notes.md §3.1), one socket write per
  * turn and no Error built per successful request (decision 0080).
  */
 export async function connectBus(config: BusConfig, options: { metrics?: BusMetrics } = {}): Promise<Bus> {

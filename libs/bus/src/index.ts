@@ -4,7 +4,7 @@ export { AUDIT_GENESIS_HASH, auditLinkHash } from './audit-chain.js';
 export type { AuditLinkInput } from './audit-chain.js';
 export { AuditBreakKind, verifyAuditChain } from './audit-verify.js';
 export type { AuditBreak, AuditChainReport, VerifyAuditOptions } from './audit-verify.js';
-export { busConfigFromEnv, busEnvSchema } from './config.js';
+export { busConfigFromEnv, busEnvSchema, portSetting } from './config.js';
 export type { BusConfig } from './config.js';
 export { connectBus } from './connection.js';
 export type { Bus } from './connection.js';

@@ -15,7 +15,7 @@ export interface Stored {
 
 /** Settings of one publish. */
 export interface PublishOptions {
-  /** Idempotency key (`Nats-Msg-Id`); prefix it with its origin (STACK.md pitfall 2). */
+  /** Idempotency key (`Nats-Msg-Id`); prefix it with its origin (docs/nats-notes.md §3.2). */
   readonly msgId: string;
   /** Lower-case id of the organisation that caused the message (`Relay-Origin`). */
   readonly origin: string;

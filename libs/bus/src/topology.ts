@@ -22,7 +22,7 @@ export interface StreamSpec {
 }
 
 /**
- * Every stream of DESIGN §3 with explicit retention. The duplicate window of
+ * Every stream of the wire contract (docs/architecture.md §4) with explicit retention. The duplicate window of
  * REPORTS is 24 h so a reporter can resend after a timeout for a day and get
  * the original receipt back; later resends are caught by the deterministic ids
  * downstream.
@@ -68,7 +68,7 @@ export interface KvSpec {
   readonly maxAgeMs?: number;
 }
 
-/** Every KV bucket of DESIGN §3. */
+/** Every KV bucket of the wire contract (docs/architecture.md §4). */
 export const KV_SPECS: readonly KvSpec[] = [
   { bucket: KvBucket.Cases, description: 'Case state per case id', history: 1 },
   { bucket: KvBucket.HostingHistory, description: 'Latest hosting observation per case', history: 10 },
@@ -140,7 +140,7 @@ function streamConfig(spec: StreamSpec, options: TopologyOptions): Partial<Strea
 }
 
 /**
- * Creates every stream and KV bucket of DESIGN §3, or brings existing ones to
+ * Creates every stream and KV bucket of the wire contract (docs/architecture.md §4), or brings existing ones to
  * the wanted settings. Safe to run from every service at every start.
  * Mirrors ({@link MIRROR_SPECS}) are created when absent and never updated:
  * changing AUDIT_MIRROR is for the admin identity alone, so a service that

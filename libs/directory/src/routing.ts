@@ -1,4 +1,4 @@
-import { Audience, type HostingObservation, HostingStatus, NoticeKind, RoutingReason, UNKNOWN_COUNTRY } from '@relay/wire';
+import { Audience, type HostingObservation, HostingStatus, isKnownCountry, NoticeKind, RoutingReason } from '@relay/wire';
 import type { Directory } from './directory.js';
 
 /** One notice a routing decision calls for. */
@@ -51,7 +51,7 @@ export type Route =
  */
 export function routeObservation(observation: HostingObservation, directory: Directory, reportingSources: readonly string[]): Route {
   const cc = observation.country;
-  const known = /^[A-Z]{2}$/.test(cc) && cc !== UNKNOWN_COUNTRY;
+  const known = isKnownCountry(cc);
   switch (observation.status) {
     case HostingStatus.HOSTING_STATUS_UNROUTABLE:
       return { kind: 'hold', reason: HoldReason.Unroutable };

@@ -1,11 +1,11 @@
+import { COUNTRY_CODE, COUNTRY_CODE_RULE } from '@relay/wire';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 
 const ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-const COUNTRY = /^[A-Z]{2}$/;
 
 const id = z.string().regex(ID, 'must be 1-64 characters of [a-z0-9-] (a subject token)');
-const country = z.string().regex(COUNTRY, 'must be an ISO 3166-1 alpha-2 code in upper case');
+const country = z.string().regex(COUNTRY_CODE, COUNTRY_CODE_RULE);
 const sourceRefs = z.array(z.string().min(1)).describe('ids of provenance.sources');
 const text = z.string().min(1);
 

@@ -1,3 +1,4 @@
+import { COUNTRY_CODE, COUNTRY_CODE_RULE } from '@relay/wire';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { ipv6Words, type ParsedAddress } from './address.js';
@@ -18,7 +19,7 @@ const cidr = z.string().refine((c) => ipaddr.isValidCIDR(c), 'must be an IPv4 or
 const operatorSchema = z.object({
   name: z.string().min(1),
   company: z.string().min(1),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166-1 alpha-2 code'),
+  country: z.string().regex(COUNTRY_CODE, COUNTRY_CODE_RULE),
   kind: z.enum(['cdn', 'reverse-proxy']),
   asns: z.array(z.number().int().positive().max(0xffffffff)),
   prefixes: z.array(cidr).optional(),

@@ -1,5 +1,5 @@
 /**
- * Header names carried on every Hotline Relay message (DESIGN §3). Fixed: other
+ * Header names carried on every Hotline Relay message (docs/architecture.md §4). Fixed: other
  * systems code against them.
  */
 export const Header = {

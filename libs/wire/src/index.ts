@@ -57,8 +57,8 @@ export {
   SubjectRoot,
   subjectFilters,
   subjects,
-  UNKNOWN_COUNTRY,
 } from './subjects.js';
+export { COUNTRY_CODE, COUNTRY_CODE_RULE, isCountryCode, isKnownCountry, UNKNOWN_COUNTRY } from './country.js';
 export type { ParsedSubject } from './subjects.js';
 export { INBOX_ROOT, isInboxSubject } from './inbox.js';
 export { childTraceparent, newTraceparent, traceIdOf } from './trace.js';

@@ -1,4 +1,4 @@
-/** JetStream stream names of the contract (DESIGN §3). */
+/** JetStream stream names of the contract (docs/architecture.md §4). */
 export const StreamName = {
   Reports: 'REPORTS',
   Hosting: 'HOSTING',

@@ -1,13 +1,10 @@
+import { isCountryCode } from './country.js';
 import { InvalidSubjectError, InvalidSubjectTokenError } from './errors.js';
 import { Audience, NoticeKind } from './gen/relay/v1/notice.js';
 
-/** Country token for "jurisdiction unknown". */
-export const UNKNOWN_COUNTRY = 'XX';
-
 const ID_TOKEN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-const COUNTRY_TOKEN = /^[A-Z]{2}$/;
 
-/** Subject roots of the contract (DESIGN §2-3). */
+/** Subject roots of the contract (docs/architecture.md §3-4). */
 export const SubjectRoot = {
   IntakeSubmit: 'relay.intake.submit',
   Report: 'relay.report',
@@ -38,7 +35,7 @@ export function idToken(role: string, value: string): string {
  * @throws InvalidSubjectTokenError otherwise.
  */
 export function countryToken(value: string): string {
-  if (!COUNTRY_TOKEN.test(value)) {
+  if (!isCountryCode(value)) {
     throw new InvalidSubjectTokenError('country', value, 'must be two upper-case letters (ISO 3166-1 alpha-2, XX when unknown)');
   }
   return value;

@@ -16,6 +16,7 @@ import { registerTail } from './commands/tail.js';
 import { registerTopology } from './commands/topology.js';
 import { registerZone } from './commands/zone.js';
 import type { CliContext } from './context.js';
+import { cliVersion } from './version.js';
 
 /**
  * The `relay` program with every verb registered. A new verb is one file in
@@ -24,6 +25,7 @@ import type { CliContext } from './context.js';
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('relay')
     .description('Hotline Relay operator tool')
+    .version(cliVersion(), '-V, --version', 'print the version of relay')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err });

@@ -15,6 +15,9 @@ describe('dispatcher configuration', () => {
   it('names the variable of a bad setting', () => {
     expect(() => configFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_RECHECK_INTERVAL: 'soon' })).toThrow(/RELAY_RECHECK_INTERVAL: must be a duration/);
     expect(() => configFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_DISPATCHER_CONCURRENCY: '0' })).toThrow(/RELAY_DISPATCHER_CONCURRENCY/);
+    // RELAY_OPS_PORT= (set but empty) is refused rather than read as port 0.
+    expect(() => configFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_OPS_PORT: '' })).toThrow(/RELAY_OPS_PORT: must be a port number/);
+    expect(configFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_OPS_PORT: '9200' }).opsPort).toBe(9200);
   });
 });
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type BusConfig, busConfigFromEnv, ConfigError } from '@relay/bus';
+import { type BusConfig, busConfigFromEnv, ConfigError, portSetting } from '@relay/bus';
 import { parseDuration } from '@relay/directory';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
@@ -34,7 +34,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 /** The dispatcher's own settings, from the environment. */
 const envSchema = z.object({
   LOG_LEVEL: z.enum(LogLevel).default('info'),
-  RELAY_OPS_PORT: z.coerce.number().int().min(0).max(65_535).default(9103),
+  RELAY_OPS_PORT: portSetting(9103),
   /** Seeds the directory bucket from this file when it is empty. */
   RELAY_DIRECTORY_FILE: z.string().min(1).optional(),
   RELAY_RECHECK_INTERVAL: duration('15m'),

@@ -42,9 +42,10 @@ describe('gateway settings', () => {
   it('names every bad variable and its rule', () => {
     const message = configError({ NATS_URL: 'http://x', RELAY_HTTP_PORT: 'eighty', RELAY_BODY_LIMIT: '10' });
     expect(message).toMatch(/RELAY_SOURCES_FILE: is required/);
-    expect(message).toMatch(/RELAY_HTTP_PORT: must be a whole number/);
+    expect(message).toMatch(/RELAY_HTTP_PORT: must be a port number/);
     expect(message).toMatch(/RELAY_BODY_LIMIT: .*1024/);
     expect(message).toMatch(/NATS_URL: must be one or more/);
+    expect(configError({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_OPS_PORT: '' })).toMatch(/RELAY_OPS_PORT: must be a port number/);
   });
 
   it('refuses a headers timeout longer than the request timeout', () => {

@@ -1,4 +1,4 @@
-import { type BusConfig, busConfigFromEnv, ConfigError } from '@relay/bus';
+import { type BusConfig, busConfigFromEnv, ConfigError, portSetting } from '@relay/bus';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
 import { loadSources, type SourcesFile } from './sources.js';
@@ -12,9 +12,9 @@ const int = (min: number, max: number): z.ZodType<number> =>
 
 /** The gateway's own settings, from the environment (decision 0003). */
 export const gatewayEnvSchema = z.object({
-  RELAY_HTTP_PORT: int(0, 65535).default(8080),
+  RELAY_HTTP_PORT: portSetting(8080),
   RELAY_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-  RELAY_OPS_PORT: int(0, 65535).default(9101),
+  RELAY_OPS_PORT: portSetting(9101),
   RELAY_OPS_HOST: z.string().min(1).default('127.0.0.1'),
   RELAY_HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   RELAY_HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),

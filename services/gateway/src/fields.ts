@@ -1,4 +1,4 @@
-import { HASH_VALUE_BYTES, HashAlgorithm, MAX_URL_LENGTH } from '@relay/wire';
+import { COUNTRY_CODE, COUNTRY_CODE_RULE, HASH_VALUE_BYTES, HashAlgorithm, MAX_URL_LENGTH } from '@relay/wire';
 import { z } from 'zod';
 import { Rule } from './problems.js';
 
@@ -135,7 +135,7 @@ export const email = z
   .meta({ format: 'email' });
 
 /** ISO 3166-1 alpha-2 country code, upper case. */
-export const country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in upper case');
+export const country = z.string().regex(COUNTRY_CODE, COUNTRY_CODE_RULE);
 
 /** An RFC 3339 date-time with a zone (`Z` or an offset). */
 export const dateTime = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time with a zone, e.g. 2026-11-02T09:15:00Z' });

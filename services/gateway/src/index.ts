@@ -1,31 +1,6 @@
-export { createIntake, receiptSchema } from './accept.js';
-export type { Answer, Intake, IntakeDeps, IntakeMetrics, Receipt, Submission } from './accept.js';
-export { createKeyring } from './auth.js';
-export type { AuthResult, Keyring } from './auth.js';
-export { gatewayConfigFromEnv, gatewayEnvSchema } from './config.js';
-export type { GatewayConfig, HttpTimeouts } from './config.js';
-export { decodeBody, Format, MAX_JSON_DEPTH, MediaType } from './decode.js';
-export type { Decoded } from './decode.js';
-export { MAX_URL_LENGTH, MAX_URLS, readHash } from './fields.js';
-export { cyberTiplineSchema, cyberTiplineToDraft } from './formats/cybertipline.js';
-export type { ReportDraft } from './formats/format.js';
-export { nativeReportSchema, nativeToDraft } from './formats/native.js';
-export { xarfSchema, xarfToDraft } from './formats/xarf.js';
-export { GATEWAY_VERSION, startGateway } from './gateway.js';
+// The gateway runs as its own process (main.ts); no other package imports it.
+// Its front door is only what running it in-process takes, as the other services offer.
+export { gatewayConfigFromEnv } from './config.js';
+export type { GatewayConfig } from './config.js';
+export { startGateway } from './gateway.js';
 export type { Gateway, GatewayDeps } from './gateway.js';
-export { buildHttpApp } from './http.js';
-export type { HttpApp, HttpDeps } from './http.js';
-export { CLOCK_SKEW_MS, readReport } from './intake.js';
-export type { IntakeResult } from './intake.js';
-export { admitSource, createSharedRateLimiter, isRateLimitUnavailableError, RateLimitUnavailableError } from './limits.js';
-export type { Refusal, SourceRateLimiter } from './limits.js';
-export { INTAKE_QUEUE, serveNatsIntake } from './nats-intake.js';
-export { openApiDocument } from './openapi.js';
-export { buildOpsApp } from './ops-http.js';
-export type { OpsApp, OpsHttpDeps } from './ops-http.js';
-export { PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
-export type { Problem, Violation } from './problems.js';
-export { createReportLedger, ledgerKey, reportDigest } from './report-ledger.js';
-export type { Claim, LedgerEntry, ReportLedger } from './report-ledger.js';
-export { hashKey, loadSources, parseSources, sourcesFileSchema } from './sources.js';
-export type { SourceEntry, SourcesFile } from './sources.js';

@@ -38,5 +38,8 @@ describe('locator settings', () => {
     expect(issuesOf({ RELAY_GEO_COUNTRY_DB: '/nope/GeoIP2-Country.mmdb' })).toEqual(['RELAY_GEO_COUNTRY_DB: file does not exist']);
     expect(issuesOf({ RELAY_DNS_TIMEOUT: '2 minutes' })).toEqual(['RELAY_DNS_TIMEOUT: must be a duration like 500ms or 2s']);
     expect(issuesOf({ RELAY_OPS_PORT: 'http' })[0]).toMatch(/^RELAY_OPS_PORT: /);
+    // Set but empty is a mistake, not "pick a free port".
+    for (const port of ['', ' ', '0x10', '1e3', '65536']) expect(issuesOf({ RELAY_OPS_PORT: port })[0]).toMatch(/^RELAY_OPS_PORT: must be a port number/);
+    expect(locatorConfigFromEnv({ RELAY_OPS_PORT: '0' }).opsPort).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ConfigError } from '@relay/bus';
+import { ConfigError, portSetting } from '@relay/bus';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
 
@@ -21,7 +21,7 @@ const locatorEnvSchema = z
     RELAY_DNS_TIMEOUT: duration.default(2000),
     RELAY_GEO_COUNTRY_DB: file.optional(),
     RELAY_GEO_ASN_DB: file.optional(),
-    RELAY_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9102),
+    RELAY_OPS_PORT: portSetting(9102),
     RELAY_LOCATOR_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
     LOG_LEVEL: z.enum(LogLevel).default('info'),
   })

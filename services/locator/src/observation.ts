@@ -1,6 +1,7 @@
 import {
   deriveId,
   type HostingObservation,
+  isCountryCode,
   MAX_OBSERVED_ADDRESSES,
   MAX_OBSERVED_CNAMES,
   type ObservationCause,
@@ -81,5 +82,5 @@ export function observationMsgId(observation: HostingObservation): string {
 
 /** The country token of `relay.hosting.<CC>`: the observation's country, `XX` when unknown. */
 export function hostingCountry(observation: HostingObservation): string {
-  return /^[A-Z]{2}$/.test(observation.country) ? observation.country : UNKNOWN_COUNTRY;
+  return isCountryCode(observation.country) ? observation.country : UNKNOWN_COUNTRY;
 }

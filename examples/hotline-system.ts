@@ -15,6 +15,11 @@ const hotline = hotlineClient(bus, {
   country: env['HOTLINE_COUNTRY'] ?? 'NL',
   ...(env['RELAY_API_KEY'] === undefined ? {} : { apiKey: env['RELAY_API_KEY'] }),
   createConsumer: env['RELAY_DEV'] === '1',
+  // The development stack signs nothing; everywhere else every referral and notice is verified.
+  provenance: {
+    verify: env['RELAY_DEV'] !== '1',
+    onRefused: (r) => console.error(`refused ${r.subject} #${r.seq}: ${r.code}`),
+  },
 });
 
 if (env['RELAY_API_KEY'] !== undefined) {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
-import { loadDirectoryFile, Membership, tenantsOf } from '@relay/directory';
+import { exportSigners, loadDirectoryFile, Membership, parseDirectory, tenantsOf } from '@relay/directory';
 import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTenantConsumers, ensureTopology, publishMessage, pullDeliveries, tenantConsumers } from '@relay/bus';
 import { hotlineClient, policeClient } from '@relay/client';
 import { DEFAULT_NATS_SERVER_BIN, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
@@ -36,8 +36,10 @@ async function busAs(name: string): Promise<Bus> {
   const u = user(name);
   const dir = await mkdtemp(join(tmpdir(), 'relay-seed-'));
   await writeFile(join(dir, 'seed.nk'), u.seed, { mode: 0o600 });
+  const seed = join(dir, 'seed.nk');
+  // Every user signs with its own key, as in production; the tenants' clients verify it.
   const bus = await connectBus(
-    busConfigFromEnv({ NATS_URL: server.url, NATS_NKEY_SEED_FILE: join(dir, 'seed.nk'), NATS_INBOX_PREFIX: u.inboxPrefix }, name),
+    busConfigFromEnv({ NATS_URL: server.url, NATS_NKEY_SEED_FILE: seed, NATS_INBOX_PREFIX: u.inboxPrefix, RELAY_SIGNING_KEY_FILE: seed }, name),
   );
   buses.push(bus);
   return bus;
@@ -90,6 +92,10 @@ beforeAll(async () => {
   await ensureTenantConsumers(admin, TENANTS);
 
   const dispatcher = await busAs('dispatcher');
+  // The public signer list tenants verify with (decision 0103), written by the dispatcher as it does from the directory.
+  const signers: Record<string, string[]> = {};
+  for (const u of generated.users) (signers[u.org] ??= []).push(u.publicKey);
+  await exportSigners(dispatcher, parseDirectory({ ...loadDirectoryFile(DIRECTORY_FILE).file, signers }));
   for (const h of TENANTS.hotlines) {
     const referral = { ...exampleMessage(RelayType.Referral), id: `ref-${h.id}`, hotline: h.id, jurisdiction: h.country };
     await publishMessage(dispatcher, subjects.referral(h.country, h.id), RelayType.Referral, referral, { msgId: `dispatcher:ref-${h.id}`, origin: 'dispatcher' });

@@ -1,4 +1,4 @@
-import { countryToken, idToken, INBOX_ROOT, KvBucket, StreamName, SubjectRoot, subjects } from '@relay/wire';
+import { countryToken, idToken, INBOX_ROOT, KvBucket, SIGNERS_DIRECT_GET, StreamName, SubjectRoot, subjects } from '@relay/wire';
 
 /** Publish and subscribe rights of one NATS user. */
 export interface Permissions {
@@ -87,7 +87,8 @@ const DESTROY = (stream: string): string[] => [
  * A hotline: submits reports only through `relay.intake.submit` (so the
  * gateway validates everything), publishes status only on its own subject, and
  * reads only its own referrals and its own notices, by pulling from the
- * consumers the broker made for it.
+ * consumers the broker made for it. Like every tenant, it may read the
+ * public signer list (one key, by direct get) to verify what it receives.
  */
 export function hotlinePermissions(hotline: string): Permissions {
   const id = idToken('hotline', hotline);
@@ -96,6 +97,7 @@ export function hotlinePermissions(hotline: string): Permissions {
       allow: [
         subjects.intakeSubmit(),
         subjects.status(id),
+        SIGNERS_DIRECT_GET,
         ...pullOnly(StreamName.Referrals, `hotline-${id}`),
         ...pullOnly(StreamName.Notices, `hotline-${id}-notices`),
       ],
@@ -108,7 +110,7 @@ export function hotlinePermissions(hotline: string): Permissions {
 export function policePermissions(country: string): Permissions {
   const cc = countryToken(country).toLowerCase();
   return {
-    publish: { allow: pullOnly(StreamName.Notices, `police-${cc}`) },
+    publish: { allow: [SIGNERS_DIRECT_GET, ...pullOnly(StreamName.Notices, `police-${cc}`)] },
     subscribe: { allow: [`${inboxPrefixOf('police', `police-${cc}`)}.>`] },
   };
 }
@@ -121,7 +123,7 @@ export function policePermissions(country: string): Permissions {
 export function authorityPermissions(country: string): Permissions {
   const cc = countryToken(country).toLowerCase();
   return {
-    publish: { allow: [subjects.status(`authority-${cc}`), ...pullOnly(StreamName.Notices, `authority-${cc}`)] },
+    publish: { allow: [subjects.status(`authority-${cc}`), SIGNERS_DIRECT_GET, ...pullOnly(StreamName.Notices, `authority-${cc}`)] },
     subscribe: { allow: [`${inboxPrefixOf('authority', `authority-${cc}`)}.>`] },
   };
 }

@@ -28,7 +28,13 @@ export interface Consumed<T> {
 }
 
 /** Checks a raw message before decoding (provenance); throws to refuse it. */
-export type VerifyMessage = (msg: { data: Uint8Array; headers: Readonly<Record<string, string>>; subject: string }) => void;
+export type VerifyMessage = (msg: {
+  data: Uint8Array;
+  headers: Readonly<Record<string, string>>;
+  subject: string;
+  /** When the stream stored it, Unix ms (from the delivery, set by the server). */
+  storedAt?: number;
+}) => void;
 
 /**
  * Decodes a JetStream message by its `Relay-Type`, which must be one of
@@ -43,7 +49,7 @@ export function decodeDelivery<K extends RelayTypeName>(
   const headers = headersToRecord(m.headers);
   const type = headers[Header.Type] ?? '';
   if (!isRelayType(type) || !accepted.has(type)) throw new UnknownMessageTypeError(type);
-  verify?.({ data: m.data, headers, subject: m.subject });
+  verify?.({ data: m.data, headers, subject: m.subject, storedAt: Math.floor(m.info.timestampNanos / 1e6) });
   return {
     message: decodeMessage(type, m.data) as RelayMessageMap[K],
     type,

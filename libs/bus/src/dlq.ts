@@ -21,7 +21,7 @@ export interface DeadLetterOptions {
 }
 
 /** Original headers the entry carries in another place: as its own id, origin and trace, or moved (signature). */
-const CARRIED = new Set<string>([Header.MsgId, Header.Origin, Header.TraceParent, Header.Signer, Header.Signature]);
+const CARRIED = new Set<string>([Header.MsgId, Header.Origin, Header.TraceParent, Header.Signer, Header.Signature, Header.SignedAt]);
 const CARRIED_LOWER = new Set([...CARRIED].map((k) => k.toLowerCase()));
 const DROPPED_LIST_MAX = 1_000;
 const SAFE_MSG_ID = /^[\x21-\x7e]{1,256}$/;
@@ -62,6 +62,7 @@ function fullEntry(service: string, msg: JsMsg, error: unknown): { data: Uint8Ar
     // The entry is signed by this service; the original signature is kept for a redrive.
     if (k === Header.Signer) headers[Header.DlqSigner] = v;
     else if (k === Header.Signature) headers[Header.DlqSignature] = v;
+    else if (k === Header.SignedAt) headers[Header.DlqSignedAt] = v;
     else if (dropsHeader(k)) dropped.push(k);
     else if (!CARRIED.has(k)) headers[k] = v;
   }

@@ -39,19 +39,21 @@ export type { ShutdownLog, Stoppable } from './lifecycle.js';
 export { noMetrics } from './metrics.js';
 export type { BusMetrics, HandleOutcome, PublishOutcome } from './metrics.js';
 export {
+  DEFAULT_MAX_SKEW_MS,
   isProvenanceError,
   ProvenanceError,
   ProvenanceErrorCode,
   provenanceVerifier,
   signatureHeaders,
-  signedBytes,
   signerFromSeed,
 } from './provenance.js';
-export type { ProvenancePolicy, Signer } from './provenance.js';
+export type { ProvenancePolicy, Signer, SignerKey } from './provenance.js';
+export { SIGNED_HEADERS_V2, signedBytesV1, signedBytesV2 } from './signed-form.js';
+export { readSignerListBytes } from './signer-list.js';
 export { publishBytes, publishMessage } from './publish.js';
 export type { PublishOptions, Stored } from './publish.js';
 export { pullDeliveries } from './pull.js';
-export type { Deliveries, Delivery, PullOptions } from './pull.js';
+export type { Deliveries, Delivery, PullOptions, VerifyMessageAsync } from './pull.js';
 export { applyRetention } from './retention.js';
 export type { RetentionOptions, RetentionReport } from './retention.js';
 export { consumerLag, deleteStoredMessage, fetchStoredMessage, getStoredMessage, readStream, streamState } from './read.js';

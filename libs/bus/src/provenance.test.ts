@@ -65,7 +65,7 @@ describe('provenance', () => {
     // A valid eokm signature over different bytes: the payload was altered after signing.
     const forgedHeaders = {
       [Header.Type]: RelayType.StatusUpdate,
-      ...signatureHeaders(signerFromSeed(EOKM_OLD), status('original'), {
+      ...signatureHeaders(signerFromSeed(EOKM_OLD), eokm, status('original'), {
         [Header.Type]: RelayType.StatusUpdate,
         [Header.MsgId]: 'eokm:tampered',
         [Header.Origin]: 'eokm',
@@ -73,7 +73,7 @@ describe('provenance', () => {
     };
     await publishBytes(plain, eokm, status('tampered'), { msgId: 'eokm:tampered', origin: 'eokm', headers: forgedHeaders });
     // An iwf-signed status replayed onto eokm's subject under eokm's origin.
-    const iwfSigned = signatureHeaders(signerFromSeed(IWF), status('replayed'), {
+    const iwfSigned = signatureHeaders(signerFromSeed(IWF), subjects.status('iwf'), status('replayed'), {
       [Header.Type]: RelayType.StatusUpdate,
       [Header.MsgId]: 'iwf:replayed',
       [Header.Origin]: 'iwf',

@@ -1,8 +1,9 @@
 import { Header, RelayError } from '@relay/wire';
 import type { VerifyMessage } from './delivery.js';
 import { nativeSigner, verifyNative } from './ed25519.js';
+import { signedBytesV1, signedBytesV2, SIGNED_AT } from './signed-form.js';
 
-/** Signs what this process publishes (`Relay-Signer`, `Relay-Signature`). */
+/** Signs what this process publishes (`Relay-Signer`, `Relay-Signed-At`, `Relay-Signature`). */
 export interface Signer {
   /** Public nkey (U...), sent as `Relay-Signer`. */
   readonly publicKey: string;
@@ -15,29 +16,22 @@ export function signerFromSeed(seed: Uint8Array | string): Signer {
 }
 
 /**
- * The bytes a signature covers: a version tag, `Nats-Msg-Id` and every
- * `Relay-*` header but the signature itself (names lower-cased, sorted), and
- * the payload. Covering `Relay-Origin` is what makes a message replayed under
- * another origin fail verification.
+ * The provenance headers of a message published on `subject` (signed form v2,
+ * docs/provenance.md): `Relay-Signer`, `Relay-Signed-At` (`signedAt`, Unix ms)
+ * and `Relay-Signature`. `headers` must already hold `Nats-Msg-Id`,
+ * `Relay-Type` and `Relay-Origin`.
+ * @throws TypeError when a signed header value holds a line break.
  */
-export function signedBytes(data: Uint8Array, headers: Readonly<Record<string, string>>): Uint8Array {
-  const lines = Object.entries(headers)
-    .map(([k, v]) => [k.toLowerCase(), v] as const)
-    .filter(([k]) => (k.startsWith('relay-') && k !== Header.Signature.toLowerCase() && !k.startsWith('relay-dlq-') && k !== Header.Error.toLowerCase()) || k === 'nats-msg-id')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}:${v}\n`)
-    .join('');
-  const head = new TextEncoder().encode(`relay-sig-v1\n${lines}\n`);
-  const out = new Uint8Array(head.length + data.length);
-  out.set(head);
-  out.set(data, head.length);
-  return out;
-}
-
-/** Adds `Relay-Signer` and `Relay-Signature` for `data` with `headers` (which must already hold every other Relay-* header). */
-export function signatureHeaders(signer: Signer, data: Uint8Array, headers: Readonly<Record<string, string>>): Record<string, string> {
-  const withSigner = { ...headers, [Header.Signer]: signer.publicKey };
-  return { [Header.Signer]: signer.publicKey, [Header.Signature]: Buffer.from(signer.sign(signedBytes(data, withSigner))).toString('base64url') };
+export function signatureHeaders(
+  signer: Signer,
+  subject: string,
+  data: Uint8Array,
+  headers: Readonly<Record<string, string>>,
+  signedAt: number = Date.now(),
+): Record<string, string> {
+  const added = { [Header.Signer]: signer.publicKey, [Header.SignedAt]: String(Math.trunc(signedAt)) };
+  const signature = signer.sign(signedBytesV2(subject, data, { ...headers, ...added }));
+  return { ...added, [Header.Signature]: Buffer.from(signature).toString('base64url') };
 }
 
 /** Why a message's provenance was refused. */
@@ -45,6 +39,14 @@ export const ProvenanceErrorCode = {
   Unsigned: 'unsigned',
   BadSignature: 'signature-invalid',
   UntrustedSigner: 'signer-not-of-org',
+  /** The signer is a key of the organisation, but not at the signing time (expired or not yet valid). */
+  KeyNotValid: 'signer-key-not-valid',
+  /** `Relay-Signed-At` is later than now plus the allowed clock skew. */
+  SignedInFuture: 'signed-in-future',
+  /** `Relay-Signed-At` is not a decimal Unix time in ms. */
+  BadSignedAt: 'signed-at-invalid',
+  /** A v1 signature (no subject, no time) on a message stored after the v1 cut-over (decision 0102). */
+  V1Refused: 'signature-v1-refused',
 } as const;
 export type ProvenanceErrorCode = (typeof ProvenanceErrorCode)[keyof typeof ProvenanceErrorCode];
 
@@ -62,6 +64,20 @@ export function isProvenanceError(err: unknown): err is ProvenanceError {
   return err instanceof ProvenanceError;
 }
 
+/**
+ * One signing key of an organisation with its validity window (Unix ms):
+ * valid from `notBefore` (inclusive) until `notAfter` (exclusive); an open end
+ * is unbounded.
+ */
+export interface SignerKey {
+  readonly key: string;
+  readonly notBefore?: number;
+  readonly notAfter?: number;
+}
+
+/** Default of {@link ProvenancePolicy.maxSkewMs}: five minutes. */
+export const DEFAULT_MAX_SKEW_MS = 5 * 60_000;
+
 /** Settings of {@link provenanceVerifier}. */
 export interface ProvenancePolicy {
   /**
@@ -69,37 +85,82 @@ export interface ProvenancePolicy {
    * subject (e.g. `gateway` for reports, the hotline for its status).
    */
   readonly expectedSigner: (subject: string, headers: Readonly<Record<string, string>>) => string | readonly string[];
-  /** The public keys an organisation signs with now; several during a key rotation. */
-  readonly keysOf: (org: string) => readonly string[];
+  /** The keys of an organisation; several during a rotation. A plain string is valid for ever. */
+  readonly keysOf: (org: string) => readonly (string | SignerKey)[];
+  /** A signing time later than now plus this is refused. Default {@link DEFAULT_MAX_SKEW_MS}. */
+  readonly maxSkewMs?: number;
+  /**
+   * v1 signatures (decision 0007: no subject, no time) are accepted on messages
+   * the stream stored before this instant (Unix ms); absent, never (decision 0102).
+   */
+  readonly v1StoredBefore?: number;
+  /** The clock, Unix ms. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+const keyOf = (k: string | SignerKey): SignerKey => (typeof k === 'string' ? { key: k } : k);
+const validAt = (k: SignerKey, at: number): boolean => (k.notBefore === undefined || at >= k.notBefore) && (k.notAfter === undefined || at < k.notAfter);
+
+function checkSignature(signer: string, bytes: Uint8Array, signature: string, subject: string): void {
+  let valid = false;
+  try {
+    valid = verifyNative(signer, bytes, Buffer.from(signature, 'base64url'));
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new ProvenanceError(ProvenanceErrorCode.BadSignature, `signature by ${signer} does not match the message on ${subject}`);
 }
 
 /**
  * A `verify` hook for consumers: refuses a message that is unsigned, whose
- * signature does not match its payload and Relay-* headers, or whose signer is
- * not a current key of the organisation the policy expects. The consumer runner
+ * signature does not match its subject, payload and contract headers, whose
+ * signing time is in the future, or whose signer was not a key of the
+ * organisation the policy expects at the signing time. v1-signed messages are
+ * accepted only when stored before the policy's cut-over. The consumer runner
  * sends refused messages to the DLQ with this error's code.
  */
 export function provenanceVerifier(policy: ProvenancePolicy): VerifyMessage {
-  return ({ data, headers, subject }) => {
+  const now = policy.now ?? Date.now;
+  const skew = policy.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+  return ({ data, headers, subject, storedAt }) => {
     const signer = headers[Header.Signer];
     const signature = headers[Header.Signature];
     if (signer === undefined || signature === undefined) {
       throw new ProvenanceError(ProvenanceErrorCode.Unsigned, `message on ${subject} is not signed`);
     }
-    let valid = false;
-    try {
-      valid = verifyNative(signer, signedBytes(data, headers), Buffer.from(signature, 'base64url'));
-    } catch {
-      valid = false;
+    const signedAtText = headers[Header.SignedAt];
+    let at: number;
+    if (signedAtText === undefined) {
+      if (policy.v1StoredBefore === undefined || storedAt === undefined || storedAt >= policy.v1StoredBefore) {
+        throw new ProvenanceError(ProvenanceErrorCode.V1Refused, `message on ${subject} has a v1 signature (no subject, no signing time) and was not stored before the v1 cut-over`);
+      }
+      checkSignature(signer, signedBytesV1(data, headers), signature, subject);
+      at = storedAt;
+    } else {
+      if (!SIGNED_AT.test(signedAtText)) throw new ProvenanceError(ProvenanceErrorCode.BadSignedAt, `${Header.SignedAt} of the message on ${subject} is not Unix ms`);
+      let bytes: Uint8Array;
+      try {
+        bytes = signedBytesV2(subject, data, headers);
+      } catch {
+        throw new ProvenanceError(ProvenanceErrorCode.BadSignature, `the message on ${subject} has a signed header no signature can cover`);
+      }
+      checkSignature(signer, bytes, signature, subject);
+      at = Number(signedAtText);
+      if (at > now() + skew) {
+        throw new ProvenanceError(ProvenanceErrorCode.SignedInFuture, `message on ${subject} is signed at ${new Date(at).toISOString()}, in the future`);
+      }
     }
-    if (!valid) throw new ProvenanceError(ProvenanceErrorCode.BadSignature, `signature by ${signer} does not match the message on ${subject}`);
     const expected = policy.expectedSigner(subject, headers);
     const orgs = typeof expected === 'string' ? [expected] : expected;
-    if (!orgs.some((org) => policy.keysOf(org).includes(signer))) {
+    const matching = orgs.flatMap((org) => policy.keysOf(org).map(keyOf)).filter((k) => k.key === signer);
+    if (matching.length === 0) {
       throw new ProvenanceError(
         ProvenanceErrorCode.UntrustedSigner,
         `message on ${subject} must be signed by ${orgs.join(' or ')}; ${signer} is not one of their keys`,
       );
+    }
+    if (!matching.some((k) => validAt(k, at))) {
+      throw new ProvenanceError(ProvenanceErrorCode.KeyNotValid, `key ${signer} was not valid at the signing time ${new Date(at).toISOString()} of the message on ${subject}`);
     }
   };
 }

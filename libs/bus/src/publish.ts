@@ -66,7 +66,8 @@ export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, 
     [Header.TraceParent]: options.traceparent ?? newTraceparent(),
   });
   // A message that already carries a signature (replay, redrive) keeps its original signer.
-  const signed = signer && !Object.hasOwn(all, Header.Signature) ? headerRecord(all, signatureHeaders(signer, data, all)) : all;
+  // A new signature covers the subject and a fresh signing time (signed form v2).
+  const signed = signer && !Object.hasOwn(all, Header.Signature) ? headerRecord(all, signatureHeaders(signer, subject, data, all)) : all;
   // Nats-Msg-Id is set by the client from msgID; it is in `all` only to be signed.
   let h;
   try {

@@ -2,6 +2,10 @@ import type { RelayMessageMap, RelayTypeName, StreamName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { type ConsumerSpec, ensureConsumer } from './consumer.js';
 import { type Consumed, decodeDelivery, type VerifyMessage } from './delivery.js';
+import { headersToRecord } from './header-record.js';
+
+/** A provenance check that may wait (e.g. to refresh a signer list); throws or rejects to refuse. */
+export type VerifyMessageAsync = (msg: Parameters<VerifyMessage>[0]) => void | Promise<void>;
 
 /** A delivered message that the receiver settles itself. */
 export interface Delivery<T> extends Consumed<T> {
@@ -29,7 +33,8 @@ export interface PullOptions<K extends RelayTypeName> {
   readonly create?: Omit<ConsumerSpec, 'stream' | 'durable'>;
   /** Messages fetched ahead. Default 64. */
   readonly batch?: number;
-  readonly verify?: VerifyMessage;
+  /** Checked before decoding; a refused message is terminated and reported through `onRefused`. */
+  readonly verify?: VerifyMessageAsync;
   /** Called for a message that cannot be decoded or verified; it is then terminated. */
   readonly onRefused?: (err: unknown, subject: string, seq: number) => void;
 }
@@ -51,7 +56,10 @@ export async function pullDeliveries<K extends RelayTypeName>(bus: Bus, options:
     for await (const m of messages) {
       let consumed: Consumed<RelayMessageMap[K]>;
       try {
-        consumed = decodeDelivery<K>(m, accepted, options.verify);
+        if (options.verify) {
+          await options.verify({ data: m.data, headers: headersToRecord(m.headers), subject: m.subject, storedAt: Math.floor(m.info.timestampNanos / 1e6) });
+        }
+        consumed = decodeDelivery<K>(m, accepted);
       } catch (err) {
         // A bare +TERM: 2.9 ignores one with a reason.
         m.term();

@@ -6,6 +6,8 @@ import { hotlineClient, isConsumerMissingError, policeClient, ReportFormat, subm
 
 let server: NatsServer;
 let bus: Bus;
+// These tests are about delivery: their publisher does not sign (provenance.test.ts covers verification).
+const unverified = { verify: false } as const;
 
 beforeAll(async () => {
   server = await startNatsServer();
@@ -41,7 +43,7 @@ describe('the hotline client', () => {
     await publishReferral('ref_other', 'GB', 'iwf');
     await publishReferral('ref_b', 'US', 'eokm');
 
-    const eokm = hotlineClient(bus, { hotline: 'eokm', country: 'NL', createConsumer: true });
+    const eokm = hotlineClient(bus, { hotline: 'eokm', country: 'NL', createConsumer: true, provenance: unverified });
     const first = await eokm.referrals();
     const seen: string[] = [];
     for await (const d of first) {
@@ -72,7 +74,7 @@ describe('the hotline client', () => {
     await publishHotlineNotice('ntc_eco_2', 'DE', 'eco');
 
     const read = async (hotline: string, n: number): Promise<string[]> => {
-      const notices = await hotlineClient(bus, { hotline, country: 'DE', createConsumer: true }).notices();
+      const notices = await hotlineClient(bus, { hotline, country: 'DE', createConsumer: true, provenance: unverified }).notices();
       const ids: string[] = [];
       for await (const d of notices) {
         ids.push(d.message.id);
@@ -87,7 +89,7 @@ describe('the hotline client', () => {
   });
 
   it('says what to do when its consumer does not exist', async () => {
-    const err: unknown = await hotlineClient(bus, { hotline: 'nobody', country: 'NL' })
+    const err: unknown = await hotlineClient(bus, { hotline: 'nobody', country: 'NL', provenance: unverified })
       .referrals()
       .catch((e: unknown) => e);
     expect(isConsumerMissingError(err)).toBe(true);
@@ -102,7 +104,7 @@ describe('the police client', () => {
     await publishHotlineNotice('ntc_nl_hotline', 'NL', 'eokm');
     await publishNotice('ntc_nl_police_2', 'NL', Audience.AUDIENCE_POLICE);
 
-    const notices = await policeClient(bus, { country: 'NL', createConsumer: true }).notices();
+    const notices = await policeClient(bus, { country: 'NL', createConsumer: true, provenance: unverified }).notices();
     const ids: string[] = [];
     for await (const d of notices) {
       ids.push(d.message.id);

@@ -55,3 +55,21 @@ export class ConsumerMissingError extends RelayError {
 export function isConsumerMissingError(err: unknown): err is ConsumerMissingError {
   return err instanceof ConsumerMissingError;
 }
+
+/**
+ * No signer list to verify referrals and notices with: the relay exports none
+ * (or it cannot be read) and none was given. The client fails closed; pass
+ * `provenance: { verify: false }` only against a development server.
+ */
+export class SignersUnavailableError extends RelayError {
+  override name = 'SignersUnavailableError';
+
+  constructor(cause?: unknown) {
+    super('signers-unavailable', 'no signer list to verify referrals and notices with; the client refuses to read them unverified', cause === undefined ? {} : { cause });
+  }
+}
+
+/** True when `err` is a {@link SignersUnavailableError}. */
+export function isSignersUnavailableError(err: unknown): err is SignersUnavailableError {
+  return err instanceof SignersUnavailableError;
+}

@@ -2,6 +2,7 @@ import { type Bus, type Deliveries, type Stored, publishMessage, tenantConsumers
 import { idToken, type Notice, RelayType, type Referral, type StatusUpdate, subjects } from '@relay/wire';
 import { type Receipt, type ReportFormat, type SubmitOptions, submitReport } from './submit.js';
 import { bindTenantConsumer } from './bind.js';
+import type { ProvenanceOptions } from './provenance.js';
 
 /** Settings of a hotline client. */
 export interface HotlineClientOptions {
@@ -16,6 +17,8 @@ export interface HotlineClientOptions {
   readonly apiKey?: string;
   /** Create the tenant consumers if missing (development servers only). */
   readonly createConsumer?: boolean;
+  /** How referrals and notices are verified; by default against the relay's public signer list, failing closed. */
+  readonly provenance?: ProvenanceOptions;
 }
 
 /**
@@ -29,7 +32,11 @@ export interface HotlineClientOptions {
 export interface HotlineClient {
   /** Submits a report; see {@link submitReport}. */
   submitReport(body: string | object, format?: ReportFormat, options?: SubmitOptions): Promise<Receipt>;
-  /** The referrals routed to this hotline, oldest first, each to be acked. */
+  /**
+   * The referrals routed to this hotline, oldest first, each to be acked.
+   * Only verified ones are handed over (see {@link ProvenanceOptions}).
+   * @throws SignersUnavailableError when there is no signer list to verify with.
+   */
   referrals(): Promise<Deliveries<Referral>>;
   /** The notices addressed to this hotline (case moved, hoster changed, ...); never another hotline's. */
   notices(): Promise<Deliveries<Notice>>;
@@ -50,8 +57,8 @@ export function hotlineClient(bus: Bus, options: HotlineClientOptions): HotlineC
       if (options.apiKey === undefined) return Promise.reject(new TypeError('submitReport needs the apiKey option'));
       return submitReport(bus, options.apiKey, body, format, submit);
     },
-    referrals: () => bindTenantConsumer(bus, tenantConsumers.hotlineReferrals(hotline), RelayType.Referral, create),
-    notices: () => bindTenantConsumer(bus, tenantConsumers.hotlineNotices(hotline, options.country), RelayType.Notice, create),
+    referrals: () => bindTenantConsumer(bus, tenantConsumers.hotlineReferrals(hotline), RelayType.Referral, create, options.provenance),
+    notices: () => bindTenantConsumer(bus, tenantConsumers.hotlineNotices(hotline, options.country), RelayType.Notice, create, options.provenance),
     publishStatus: (update) =>
       publishMessage(bus, subjects.status(hotline), RelayType.StatusUpdate, { ...update, hotline }, { msgId: `${hotline}:${update.id}`, origin: hotline }),
   };

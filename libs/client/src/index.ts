@@ -1,4 +1,13 @@
-export { ConsumerMissingError, isConsumerMissingError, isSubmitRefusedError, SubmitRefusedError } from './errors.js';
+export {
+  ConsumerMissingError,
+  isConsumerMissingError,
+  isSignersUnavailableError,
+  isSubmitRefusedError,
+  SignersUnavailableError,
+  SubmitRefusedError,
+} from './errors.js';
+export type { ProvenanceOptions, Refusal } from './provenance.js';
+export type { SignerList } from '@relay/directory';
 export type { Problem } from './errors.js';
 export { hotlineClient } from './hotline.js';
 export type { HotlineClient, HotlineClientOptions } from './hotline.js';

@@ -1,6 +1,7 @@
 import { type Bus, type Deliveries, tenantConsumers } from '@relay/bus';
 import { countryToken, type Notice, RelayType } from '@relay/wire';
 import { bindTenantConsumer } from './bind.js';
+import type { ProvenanceOptions } from './provenance.js';
 
 /** Settings of a police liaison client. */
 export interface PoliceClientOptions {
@@ -8,6 +9,8 @@ export interface PoliceClientOptions {
   readonly country: string;
   /** Create the consumer if missing (development servers only). */
   readonly createConsumer?: boolean;
+  /** How notices are verified; by default against the relay's public signer list, failing closed. */
+  readonly provenance?: ProvenanceOptions;
 }
 
 /**
@@ -23,6 +26,6 @@ export interface PoliceClient {
 export function policeClient(bus: Bus, options: PoliceClientOptions): PoliceClient {
   const spec = tenantConsumers.policeNotices(countryToken(options.country));
   return {
-    notices: () => bindTenantConsumer(bus, spec, RelayType.Notice, options.createConsumer ?? false),
+    notices: () => bindTenantConsumer(bus, spec, RelayType.Notice, options.createConsumer ?? false, options.provenance),
   };
 }

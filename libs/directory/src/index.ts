@@ -24,5 +24,7 @@ export type {
 } from './schema.js';
 export { directoryVerifier, operatorSigners, ServiceSigner } from './provenance.js';
 export { tenantsOf } from './tenants.js';
-export { DIRECTORY_KEY, loadDirectoryFile, publishDirectory, readDirectory, seedDirectory, watchDirectory } from './store.js';
+export { DIRECTORY_KEY, exportSigners, loadDirectoryFile, publishDirectory, readDirectory, readSignerList, seedDirectory, watchDirectory } from './store.js';
+export { isEmptySignerList, keysOfList, policyOfList, signerListOf, signerListSchema } from './signers.js';
+export type { SignerList } from './signers.js';
 export type { DirectoryWatch, DirectoryWatchEvents, StoredDirectory } from './store.js';

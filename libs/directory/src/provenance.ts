@@ -1,5 +1,6 @@
 import { provenanceVerifier, type VerifyMessage } from '@relay/bus';
 import type { Directory } from './directory.js';
+import { isEmptySignerList, policyOfList, type SignerList, signerListOf } from './signers.js';
 
 /** The organisations that sign what the relay's services publish (their NATS users' orgs). */
 export const ServiceSigner = { Gateway: 'gateway', Locator: 'locator', Dispatcher: 'dispatcher' } as const;
@@ -13,19 +14,26 @@ export function operatorSigners(directory: Directory | undefined): string[] {
 /**
  * A consumer's `verify` hook that checks message provenance against the
  * signers of the directory in force (so a key rotation applies without a
- * restart). `expectedSigner` names the organisation that must have signed a
- * message on a subject. A directory without a `signers` section turns
- * verification off: development stacks run unsigned.
+ * restart): signed form v2 over the subject, the key valid at the signing
+ * time, the signing time not beyond the directory's clock skew.
+ * `expectedSigner` names the organisation that must have signed a message on
+ * a subject. A directory without a `signers` section turns verification off:
+ * development stacks run unsigned.
  * @throws ProvenanceError (via the hook) for an unsigned, forged or wrong-organisation message.
  */
 export function directoryVerifier(
   current: () => Directory | undefined,
   expectedSigner: (subject: string, headers: Readonly<Record<string, string>>) => string | readonly string[],
+  now: () => number = Date.now,
 ): VerifyMessage {
-  const verify = provenanceVerifier({ expectedSigner, keysOf: (org) => current()?.data.signers[org] ?? [] });
+  let seen: { directory: Directory; verify: VerifyMessage; off: boolean } | undefined;
   return (msg) => {
-    const signers = current()?.data.signers;
-    if (!signers || Object.keys(signers).length === 0) return;
-    verify(msg);
+    const directory = current();
+    if (!directory) return;
+    if (seen?.directory !== directory) {
+      const list: SignerList = signerListOf(directory);
+      seen = { directory, off: isEmptySignerList(list), verify: provenanceVerifier({ expectedSigner, now, ...policyOfList(list) }) };
+    }
+    if (!seen.off) seen.verify(msg);
   };
 }

@@ -54,6 +54,28 @@ const deadlinePolicySchema = z.strictObject({
   sources: sourceRefs,
 });
 
+const nkey = z.string().regex(/^U[A-Z2-7]{55}$/, 'must be a public user nkey (U...)');
+const instant = z.iso.datetime({ offset: true });
+
+/** A signing key: a plain public nkey (valid for ever) or one with a validity window. */
+const signerKeySchema = z.union([
+  nkey,
+  z
+    .strictObject({ key: nkey, notBefore: instant.optional(), notAfter: instant.optional() })
+    .refine((k) => k.notBefore === undefined || k.notAfter === undefined || Date.parse(k.notBefore) < Date.parse(k.notAfter), 'notBefore must be before notAfter'),
+]);
+
+const signingSchema = z.strictObject({
+  /** A signing time later than a verifier's clock plus this is refused. Default 5m. */
+  maxClockSkew: durationSchema.optional(),
+  /**
+   * v1 signatures (decision 0007: neither subject nor signing time) are
+   * accepted on messages their stream stored before this instant; absent,
+   * never (decision 0102).
+   */
+  v1StoredBefore: instant.optional(),
+});
+
 /** The directory file: what `relay directory apply` stores and operators edit. */
 export const directorySchema = z.strictObject({
   version: z.literal(1),
@@ -75,10 +97,15 @@ export const directorySchema = z.strictObject({
   /**
    * Public nkeys (U...) each organisation signs its messages with
    * (`Relay-Signer`), by organisation id: hotlines, `gateway`, `locator`,
-   * `dispatcher`. Several keys during a rotation. When present, consumers
-   * refuse messages not signed by the organisation that must have sent them.
+   * `dispatcher`. Several keys during a rotation. A plain key is valid for
+   * ever; `{key, notBefore?, notAfter?}` only from `notBefore` (inclusive) to
+   * `notAfter` (exclusive) signing time. When present, consumers refuse messages
+   * not signed by the organisation that must have sent them, with a key valid
+   * when they were signed.
    */
-  signers: z.record(id, z.array(z.string().regex(/^U[A-Z2-7]{55}$/, 'must be a public user nkey (U...)')).min(1)).default({}),
+  signers: z.record(id, z.array(signerKeySchema).min(1)).default({}),
+  /** Provenance settings (signed form v2, decision 0102). */
+  signing: signingSchema.optional(),
   /** Where cases go when the hosting country has no routable hotline. */
   fallback: z.strictObject({ recipient: id, name: text, note: text.optional(), sources: sourceRefs }),
 });

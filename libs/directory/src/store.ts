@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { type Bus, type JsonBucket, openJsonBucket } from '@relay/bus';
-import { KvBucket } from '@relay/wire';
+import { type Bus, type JsonBucket, openJsonBucket, readSignerListBytes } from '@relay/bus';
+import { KvBucket, SIGNERS_KEY } from '@relay/wire';
 import { type Directory, parseDirectory } from './directory.js';
 import { DirectoryUnreadableError } from './errors.js';
+import { type SignerList, signerListOf, signerListSchema } from './signers.js';
 
 /** The key of the directory in {@link KvBucket.Directory}. */
 export const DIRECTORY_KEY = 'current';
@@ -45,7 +46,34 @@ export async function readDirectory(bus: Bus): Promise<StoredDirectory | undefin
  * up without a restart. Returns the new revision.
  */
 export async function publishDirectory(bus: Bus, directory: Directory): Promise<number> {
-  return (await bucketOf(bus)).put(DIRECTORY_KEY, directory.file);
+  const revision = await (await bucketOf(bus)).put(DIRECTORY_KEY, directory.file);
+  await exportSigners(bus, directory);
+  return revision;
+}
+
+/**
+ * Writes the directory's public signer list (key `signers`, decision 0103)
+ * unless it is already what is stored: tenants read it to verify what they
+ * receive. Returns true when it wrote.
+ */
+export async function exportSigners(bus: Bus, directory: Directory): Promise<boolean> {
+  const bucket = await bucketOf(bus);
+  const list = signerListOf(directory);
+  const stored = await bucket.get(SIGNERS_KEY);
+  if (stored && JSON.stringify(stored.value) === JSON.stringify(list)) return false;
+  await bucket.put(SIGNERS_KEY, list);
+  return true;
+}
+
+/**
+ * Reads the public signer list as a tenant may (a direct get of one key).
+ * Undefined when none is stored.
+ * @throws DirectoryInvalidError-like zod error when the stored list is malformed; whatever the request throws.
+ */
+export async function readSignerList(bus: Bus): Promise<SignerList | undefined> {
+  const bytes = await readSignerListBytes(bus);
+  if (!bytes) return undefined;
+  return signerListSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
 }
 
 /**
@@ -59,6 +87,7 @@ export async function seedDirectory(bus: Bus, directory: Directory): Promise<{ r
     seeded = current === undefined;
     return seeded ? directory.file : undefined;
   });
+  if (seeded) await exportSigners(bus, directory);
   return { revision: result?.revision ?? 0, seeded };
 }
 

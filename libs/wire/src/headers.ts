@@ -25,6 +25,8 @@ export const Header = {
   DlqSigner: 'Relay-Dlq-Signer',
   /** On DLQ entries: the original `Relay-Signature`, restored when the entry is redriven. */
   DlqSignature: 'Relay-Dlq-Signature',
+  /** On DLQ entries: the original `Relay-Signed-At`, restored when the entry is redriven. */
+  DlqSignedAt: 'Relay-Dlq-Signed-At',
   /**
    * On DLQ entries: the original header names the entry does not carry, comma-separated
    * (names NATS or the DLQ itself interpret: `Nats-*`, `Relay-Dlq-*`, `Relay-Error`, case variants
@@ -38,8 +40,10 @@ export const Header = {
   DlqMinimal: 'Relay-Dlq-Minimal',
   /** Id of the nkey that signed the message (provenance). */
   Signer: 'Relay-Signer',
-  /** Base64url ed25519 signature over payload and Relay-* headers. */
+  /** Base64url ed25519 signature over the signed form (docs/provenance.md). */
   Signature: 'Relay-Signature',
+  /** When the message was signed: Unix time in milliseconds, decimal (signed form v2). */
+  SignedAt: 'Relay-Signed-At',
   /** On replies of `relay.intake.submit`: the HTTP-equivalent status (`202`, `400`, `503`, ...). */
   Status: 'Relay-Status',
   /**

@@ -63,7 +63,7 @@ export type { ParsedSubject } from './subjects.js';
 export { INBOX_ROOT, isInboxSubject } from './inbox.js';
 export { childTraceparent, newTraceparent, traceIdOf } from './trace.js';
 export { exampleMessage } from './examples.js';
-export { KvBucket, StreamName } from './streams.js';
+export { KvBucket, SIGNERS_DIRECT_GET, SIGNERS_KEY, StreamName } from './streams.js';
 export {
   encodedHashBytes,
   encodedUrlBytes,

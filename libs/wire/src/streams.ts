@@ -32,3 +32,13 @@ export const KvBucket = {
   RateLimits: 'relay-rate-limits',
 } as const;
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket];
+
+/**
+ * The key of the public signer list in {@link KvBucket.Directory}: the
+ * directory's signing keys and their windows, which every tenant may read by
+ * direct get to verify what it receives (decision 0103).
+ */
+export const SIGNERS_KEY = 'signers';
+
+/** The direct-get subject of the last value of the signer list (JetStream 2.9+). */
+export const SIGNERS_DIRECT_GET = `$JS.API.DIRECT.GET.KV_${KvBucket.Directory}.$KV.${KvBucket.Directory}.${SIGNERS_KEY}`;

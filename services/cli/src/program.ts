@@ -5,6 +5,7 @@ import { registerDev } from './commands/dev.js';
 import { registerDirectory } from './commands/directory.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerKeys } from './commands/keys.js';
 import { registerLocate } from './commands/locate.js';
 import { registerReplay } from './commands/replay.js';
 import { registerReroute } from './commands/reroute.js';
@@ -36,6 +37,7 @@ export function createProgram(ctx: CliContext): Command {
   registerDirectory(program, ctx);
   registerZone(program, ctx);
   registerAccounts(program, ctx);
+  registerKeys(program, ctx);
   registerTopology(program, ctx);
   registerReplay(program, ctx);
   registerReroute(program, ctx);

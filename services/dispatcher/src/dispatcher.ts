@@ -1,6 +1,6 @@
 import { type Bus, type ConsumerRunner, ensureTenantConsumers, runConsumer } from '@relay/bus';
 import { dispatcherMetrics } from './metrics.js';
-import { type Directory, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, operatorSigners, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
+import { type Directory, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, exportSigners, operatorSigners, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
 import { parseSubject, RelayType, StreamName, subjectFilters } from '@relay/wire';
 import { type CaseWatch, watchCases } from './case-watch.js';
@@ -100,6 +100,11 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
       later.followHotlines?.(s.directory, s.revision);
       // Every tenant's consumer exists from the moment it is in the directory, so
       // nothing routed to it waits on its system having connected once.
+      // The public signer list tenants verify with follows the directory in force (decision 0103).
+      exportSigners(bus, s.directory).then(
+        (wrote) => wrote && log.info({ revision: s.revision }, 'signer list exported'),
+        (err: unknown) => log.error({ err, revision: s.revision }, 'cannot export the signer list'),
+      );
       ensureTenantConsumers(bus, tenantsOf(s.directory)).then(
         (n) => log.info({ revision: s.revision, consumers: n }, 'tenant consumers ensured'),
         (err: unknown) => log.error({ err, revision: s.revision }, 'cannot ensure tenant consumers'),

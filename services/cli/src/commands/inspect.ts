@@ -34,6 +34,7 @@ function provenanceFields(d: DecodedMessage): [string, string][] {
     ['Origin', h[Header.Origin] ?? ''],
     ['Message id', h[Header.MsgId] ?? ''],
     ['Signer', h[Header.Signer] ?? 'unsigned'],
+    ['Signed at', signedAt(h[Header.SignedAt], h[Header.Signer])],
   ];
   const error = h[Header.Error];
   if (error !== undefined) {
@@ -45,9 +46,18 @@ function provenanceFields(d: DecodedMessage): [string, string][] {
       ['Consumed from', `${h[Header.DlqSource] ?? ''} (${h[Header.DlqSubject] ?? ''})`],
       ['Original message id', h[Header.DlqMsgId] ?? ''],
       ['Original signer', h[Header.DlqSigner] ?? 'unsigned'],
+      ['Originally signed at', signedAt(h[Header.DlqSignedAt], h[Header.DlqSigner])],
     );
   }
   return fields;
+}
+
+/** `Relay-Signed-At` as an instant; a signature without one is v1 (decision 0102). */
+function signedAt(value: string | undefined, signer: string | undefined): string {
+  if (signer === undefined) return '';
+  if (value === undefined) return 'no signing time (v1 signature)';
+  const at = Number(value);
+  return Number.isSafeInteger(at) ? new Date(at).toISOString() : `invalid (${value.slice(0, 40)})`;
 }
 
 /** Who a notice's subject lets read it: one hotline, or (before decision 0091) every hotline of a country. */

@@ -65,18 +65,20 @@ export function sourceOf(entry: DlqEntry): { readonly stream: string; readonly s
  * The headers the original message carried, rebuilt from the entry: without
  * the DLQ's own (`Relay-Dlq-*`, `Relay-Error`, the DLQ writer's signature and
  * the `Nats-*` ones), with the original `Relay-Signer`/`Relay-Signature`
- * restored, so the signature verifies as the original sender's again.
+ * (and `Relay-Signed-At`) restored, so the signature verifies as the original sender's again.
  */
 export function originalHeaders(entry: DlqEntry): Record<string, string> {
   const kept = emptyHeaderRecord();
   for (const [k, v] of Object.entries(entry.headers)) {
     const lower = k.toLowerCase();
     if (lower.startsWith('relay-dlq-') || lower.startsWith('nats-')) continue;
-    if (k === Header.Error || k === Header.Signer || k === Header.Signature || k === Header.Origin || k === Header.TraceParent) continue;
+    if (k === Header.Error || k === Header.Signer || k === Header.Signature || k === Header.SignedAt || k === Header.Origin || k === Header.TraceParent) continue;
     kept[k] = v;
   }
   const signer = entry.headers[Header.DlqSigner];
   const signature = entry.headers[Header.DlqSignature];
   if (signer !== undefined && signature !== undefined) Object.assign(kept, { [Header.Signer]: signer, [Header.Signature]: signature });
+  const signedAt = entry.headers[Header.DlqSignedAt];
+  if (signer !== undefined && signature !== undefined && signedAt !== undefined) kept[Header.SignedAt] = signedAt;
   return kept;
 }

@@ -1,0 +1,96 @@
+import { type Bus, isProvenanceError, ProvenanceErrorCode, provenanceVerifier, type VerifyMessageAsync } from '@relay/bus';
+import { isEmptySignerList, policyOfList, readSignerList, type SignerList } from '@relay/directory';
+import { SignersUnavailableError } from './errors.js';
+
+/** The organisation that signs every referral and notice. */
+const SENDER = 'dispatcher';
+/** A refused message makes the client read the signer list again, at most this often (a rotation just applied). */
+const REFRESH_MIN_MS = 2_000;
+/** A signer list read from the relay is read again after this long. */
+const MAX_AGE_MS = 60_000;
+
+/** How a client verifies who sent what it receives. */
+export interface ProvenanceOptions {
+  /**
+   * The signer list to verify with, e.g. one handed over with the
+   * credentials; without it the client reads the relay's public list (KV
+   * `relay-directory`, key `signers`) and follows its changes.
+   */
+  readonly signers?: SignerList;
+  /** False turns verification off: development servers only. Default true. */
+  readonly verify?: boolean;
+  /** Told about each refused message, which is terminated and never handed over. */
+  readonly onRefused?: (refusal: Refusal) => void;
+}
+
+/** A referral or notice the client refused. */
+export interface Refusal {
+  readonly subject: string;
+  /** Stream sequence. */
+  readonly seq: number;
+  /** Stable code: a `ProvenanceErrorCode`, or the decode error's. */
+  readonly code: string;
+  readonly error: unknown;
+}
+
+/** The verify hook and refusal report for a tenant consumer, or none when verification is off. */
+export interface ReceiveCheck {
+  readonly verify?: VerifyMessageAsync;
+  readonly onRefused: (err: unknown, subject: string, seq: number) => void;
+}
+
+/**
+ * Prepares verification of referrals and notices: reads the signer list
+ * first and fails closed when there is none.
+ * @throws SignersUnavailableError when verifying and no signer list (or an empty one) is available.
+ */
+export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promise<ReceiveCheck> {
+  const onRefused = (error: unknown, subject: string, seq: number): void => {
+    const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'refused';
+    options.onRefused?.({ subject, seq, code, error });
+  };
+  if (options.verify === false) return { onRefused };
+  const fixed = options.signers;
+  let list = fixed ?? (await fetchList(bus));
+  let readAt = Date.now();
+  if (!list || isEmptySignerList(list)) throw new SignersUnavailableError();
+  const verifierOf = (l: SignerList) => provenanceVerifier({ expectedSigner: () => SENDER, ...policyOfList(l) });
+  let verify = verifierOf(list);
+  // A list read before the message was stored may lack the key a rotation added since: read it
+  // again at once; otherwise after REFRESH_MIN_MS since the last read, so forgeries cannot flood the relay.
+  const refresh = async (storedAt?: number): Promise<boolean> => {
+    if (fixed) return false;
+    const stale = storedAt !== undefined && readAt <= storedAt;
+    const wait = readAt + REFRESH_MIN_MS - Date.now();
+    // Clocks of client and server may differ: rather wait for the next read than refuse too early.
+    if (!stale && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    readAt = Date.now();
+    const next = await fetchList(bus).catch(() => undefined);
+    if (!next || isEmptySignerList(next)) return false;
+    list = next;
+    verify = verifierOf(next);
+    return true;
+  };
+  return {
+    onRefused,
+    verify: async (msg) => {
+      if (!fixed && Date.now() - readAt > MAX_AGE_MS) await refresh();
+      try {
+        verify(msg);
+      } catch (err) {
+        // A key added or a window changed since the list was read: read it again once.
+        if (!isProvenanceError(err) || !(err.code === ProvenanceErrorCode.UntrustedSigner || err.code === ProvenanceErrorCode.KeyNotValid)) throw err;
+        if (!(await refresh(msg.storedAt))) throw err;
+        verify(msg);
+      }
+    },
+  };
+}
+
+async function fetchList(bus: Bus): Promise<SignerList | undefined> {
+  try {
+    return await readSignerList(bus);
+  } catch (err) {
+    throw new SignersUnavailableError(err);
+  }
+}

@@ -2,6 +2,7 @@ import type { StreamConfig, StreamInfo } from '@nats-io/jetstream';
 import { decodeMessage, Header, RelayType, StreamName } from '@relay/wire';
 import { AUDIT_GENESIS_HASH, auditLinkHash, sameHash } from './audit-chain.js';
 import { type Bus, internals } from './connection.js';
+import { isNotFoundError } from './errors.js';
 import { readStream, type StoredMessage } from './read.js';
 import { STREAM_SPECS } from './topology.js';
 
@@ -274,7 +275,7 @@ function settingsBreaks(stream: StreamName, config: StreamConfig, minAgeNs: numb
 
 async function streamInfo(jsm: ReturnType<typeof internals>['jsm'], stream: StreamName): Promise<StreamInfo | undefined> {
   return jsm.streams.info(stream).catch((err: unknown) => {
-    if (err instanceof Error && /not found/i.test(err.message)) return undefined;
+    if (isNotFoundError(err)) return undefined;
     throw err;
   });
 }

@@ -3,7 +3,7 @@ import type { RelayMessageMap, RelayTypeName, StreamName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { type Consumed, decodeDelivery, type VerifyMessage } from './delivery.js';
 import { deadLetter } from './dlq.js';
-import { isRetryable } from './errors.js';
+import { isNotFoundError, isRetryable } from './errors.js';
 
 /** A durable pull consumer to create or update. */
 export interface ConsumerSpec {
@@ -71,7 +71,11 @@ export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void
       ? { deliver_policy: spec.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All }
       : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, spec.startSequence) }),
   };
-  const existing = await jsm.consumers.info(spec.stream, spec.durable).catch(() => undefined);
+  const existing = await jsm.consumers.info(spec.stream, spec.durable).catch((err: unknown) => {
+    // Only "no such consumer" means create it; a timeout or a refusal must not look like one.
+    if (isNotFoundError(err)) return undefined;
+    throw err;
+  });
   if (!existing) {
     await jsm.consumers.add(spec.stream, want);
   } else if (

@@ -1,3 +1,5 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { ClosedConnectionError, ConnectionError, DrainingConnectionError, NoRespondersError, RequestError, TimeoutError } from '@nats-io/transport-node';
 import { RelayError } from '@relay/wire';
 
 /** Stable codes of bus errors. */
@@ -92,9 +94,6 @@ export function isConflictError(err: unknown): err is ConflictError {
   return err instanceof ConflictError;
 }
 
-/** Client errors about the message or the request itself: the same request fails the same way again. */
-const REFUSED_BY_CLIENT = new Set(['InvalidArgumentError', 'InvalidSubjectError', 'InvalidNameError', 'PermissionViolationError', 'AuthorizationError']);
-
 /**
  * A publish that expected the stream's last sequence to be one value found
  * another (`Nats-Expected-Last-Sequence`): another writer came first. Nothing
@@ -117,21 +116,44 @@ export function isLastSequenceMismatchError(err: unknown): err is LastSequenceMi
 }
 
 /**
- * Whether an error from any layer may pass on a retry: typed errors say so
- * themselves; a JetStream API error when the server answered 5xx (no leader,
- * insufficient resources); NATS timeouts, lost connections and "no
- * responders" (a leader election) are transient; everything else is not,
- * in particular a message the client or the stream refused (too large, an
- * invalid header, a failed `Nats-Expected-*` check, a permission).
+ * Errors of the NATS client that say the broker was out of reach or slow, not
+ * that the request was wrong: a timeout, no responders, a lost or closing
+ * connection.
+ */
+const TRANSIENT_CLIENT_ERRORS = [TimeoutError, NoRespondersError, ConnectionError, ClosedConnectionError, DrainingConnectionError];
+
+/**
+ * Whether an error from any layer may pass on a retry, decided by type, never
+ * by message text: typed relay errors say so themselves; a JetStream API
+ * error when the server answered 5xx (no leader, insufficient resources); the
+ * client's timeouts, lost connections and "no responders" (and a request
+ * error caused by one). Everything else is not, in particular a message the
+ * client or the stream refused (too large, an invalid header or subject, a
+ * failed `Nats-Expected-*` check, a permission).
  */
 export function isRetryable(err: unknown): boolean {
+  return retryableAt(err, 0);
+}
+
+function retryableAt(err: unknown, depth: number): boolean {
   if (err instanceof RelayError) return err.retryable;
-  if (!(err instanceof Error)) return false;
-  if (REFUSED_BY_CLIENT.has(err.name)) return false;
-  const status = (err as { status?: unknown }).status;
-  if (err.name.startsWith('JetStreamApiError') || (typeof status === 'number' && err.name.endsWith('NotFoundError'))) {
-    return typeof status === 'number' && status >= 500;
-  }
-  const text = `${err.name} ${err.message}`.toLowerCase();
-  return /timeout|timed out|no responders|503|connection|disconnect|closed|jetstream is not enabled|reconnect/.test(text);
+  if (err instanceof JetStreamApiError) return err.status >= 500;
+  if (TRANSIENT_CLIENT_ERRORS.some((kind) => err instanceof kind)) return true;
+  if (err instanceof RequestError && err.isNoResponders()) return true;
+  // The client wraps what happened: on 2.9 a JetStream leader election answers a publish with
+  // "no responders", reported as JetStreamNotEnabled whose cause is that RequestError.
+  return err instanceof Error && err.cause !== undefined && depth < 5 && retryableAt(err.cause, depth + 1);
+}
+
+/** The JetStream API answered that the stream or consumer does not exist. */
+export function isNotFoundError(err: unknown): boolean {
+  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);
+}
+
+/** A write with an expected last sequence (KV create or update with a revision) found another: someone wrote first. */
+export function isWrongLastSequenceError(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
 }

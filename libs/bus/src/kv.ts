@@ -1,7 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import { type KvBucket, RelayError } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
-import { ConflictError } from './errors.js';
+import { ConflictError, isWrongLastSequenceError } from './errors.js';
 import { type BucketChange, type BucketValues, readBucketValues, watchBucket } from './kv-consumer.js';
 
 /** A value read from a bucket with the revision a compare-and-set needs. */
@@ -134,6 +134,5 @@ export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: u
   };
 }
 
-function isCasConflict(err: unknown): boolean {
-  return err instanceof Error && /wrong last sequence|key exists|10071/i.test(`${err.message} ${String((err as { code?: unknown }).code)}`);
-}
+/** A create of an existing key, or an update with a stale revision (10071, typed by the client). */
+const isCasConflict = isWrongLastSequenceError;

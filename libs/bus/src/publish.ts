@@ -1,7 +1,6 @@
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { encodeMessage, Header, newTraceparent, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
-import { isRetryable, LastSequenceMismatchError, PublishError } from './errors.js';
+import { isRetryable, isWrongLastSequenceError, LastSequenceMismatchError, PublishError } from './errors.js';
 import { headerRecord, recordToHeaders } from './header-record.js';
 import { signatureHeaders } from './provenance.js';
 
@@ -91,7 +90,7 @@ export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, 
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
       lastError = err;
-      if (options.expectLastSequence !== undefined && isWrongLastSequence(err)) {
+      if (options.expectLastSequence !== undefined && isWrongLastSequenceError(err)) {
         metrics.published(subject, 'failed', (performance.now() - started) / 1000);
         throw new LastSequenceMismatchError(subject, options.expectLastSequence, err);
       }
@@ -101,8 +100,4 @@ export async function publishBytes(bus: Bus, subject: string, data: Uint8Array, 
   }
   metrics.published(subject, 'failed', (performance.now() - started) / 1000);
   throw new PublishError(subject, lastError);
-}
-
-function isWrongLastSequence(err: unknown): boolean {
-  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
 }

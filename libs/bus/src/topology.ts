@@ -3,7 +3,7 @@ import { Kvm } from '@nats-io/kv';
 import { PermissionViolationError } from '@nats-io/transport-node';
 import { KvBucket, RelayError, StreamName, SubjectRoot } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
-import { BusErrorCode } from './errors.js';
+import { BusErrorCode, isNotFoundError } from './errors.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const MINUTE = 60 * 1000;
@@ -173,7 +173,7 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: To
   const want = streamConfig(spec, options);
   try {
     const info = await jsm.streams.info(spec.name).catch((err: unknown) => {
-      if (isNotFound(err)) return undefined;
+      if (isNotFoundError(err)) return undefined;
       throw err;
     });
     if (!info) {
@@ -193,7 +193,7 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: To
 async function ensureMirror(jsm: JetStreamManager, spec: MirrorSpec, options: TopologyOptions, source: Promise<unknown> | undefined): Promise<Outcome> {
   try {
     const info = await jsm.streams.info(spec.name).catch((err: unknown) => {
-      if (isNotFound(err)) return undefined;
+      if (isNotFoundError(err)) return undefined;
       throw err;
     });
     if (info) return 'unchanged';
@@ -221,7 +221,7 @@ async function ensureBucket(jsm: JetStreamManager, kvm: Kvm, spec: KvSpec, optio
   const stream = `KV_${spec.bucket}`;
   try {
     let info = await jsm.streams.info(stream).catch((err: unknown) => {
-      if (isNotFound(err)) return undefined;
+      if (isNotFoundError(err)) return undefined;
       throw err;
     });
     const created = info === undefined;
@@ -245,6 +245,3 @@ function differs(have: Partial<StreamConfig>, want: Partial<StreamConfig>): bool
   return (Object.keys(want) as (keyof StreamConfig)[]).some((k) => JSON.stringify(have[k]) !== JSON.stringify(want[k]));
 }
 
-function isNotFound(err: unknown): boolean {
-  return err instanceof Error && /not found/i.test(err.message);
-}

@@ -57,7 +57,7 @@ export function generateDirectoryKey(): { readonly seed: string; readonly public
 
 /** True when `value` has the shape of a signed directory (not yet checked). */
 export function looksSigned(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && 'format' in value && (value as { format: unknown }).format === 'relay-signed-directory/1';
+  return typeof value === 'object' && value !== null && 'format' in value && (value).format === 'relay-signed-directory/1';
 }
 
 /**

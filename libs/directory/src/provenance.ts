@@ -1,4 +1,4 @@
-import { provenanceVerifier, type VerifyMessage } from '@relay/bus';
+import { provenanceVerifier, TransientError, type VerifyMessage } from '@relay/bus';
 import type { Directory } from './directory.js';
 import { isEmptySignerList, policyOfList, type SignerList, signerListOf } from './signers.js';
 
@@ -17,22 +17,30 @@ export function operatorSigners(directory: Directory | undefined): string[] {
  * restart): signed form v2 over the subject, the key valid at the signing
  * time, the signing time not beyond the directory's clock skew.
  * `expectedSigner` names the organisation that must have signed a message on
- * a subject. A directory without a `signers` section turns verification off:
- * development stacks run unsigned.
+ * a subject. Without `strict` (no directory key pinned: development) a
+ * directory without a `signers` section, or none at all, turns verification
+ * off. With `strict` (a pinned directory key) there is no such path: without a
+ * valid directory every message is retried later, and an empty signer list
+ * trusts nobody.
  * @throws ProvenanceError (via the hook) for an unsigned, forged or wrong-organisation message.
+ * @throws TransientError (via the hook) when strict and no valid directory is in force.
  */
 export function directoryVerifier(
   current: () => Directory | undefined,
   expectedSigner: (subject: string, headers: Readonly<Record<string, string>>) => string | readonly string[],
   now: () => number = Date.now,
+  strict = false,
 ): VerifyMessage {
   let seen: { directory: Directory; verify: VerifyMessage; off: boolean } | undefined;
   return (msg) => {
     const directory = current();
-    if (!directory) return;
+    if (!directory) {
+      if (strict) throw new TransientError('no valid signed directory in force: cannot verify provenance yet');
+      return;
+    }
     if (seen?.directory !== directory) {
       const list: SignerList = signerListOf(directory);
-      seen = { directory, off: isEmptySignerList(list), verify: provenanceVerifier({ expectedSigner, now, ...policyOfList(list) }) };
+      seen = { directory, off: !strict && isEmptySignerList(list), verify: provenanceVerifier({ expectedSigner, now, ...policyOfList(list) }) };
     }
     if (!seen.off) seen.verify(msg);
   };

@@ -177,8 +177,9 @@ describe('relay directory', () => {
     expect((await auditRecords()).slice(-1)[0]?.details['signedBy']).toBe(publicKey);
     // The public signer list tenants read is the signed one.
     expect(await readSignerList(bus, publicKey)).toBeDefined();
-    const show = await relayWith(pinned, 'directory', 'show');
+    const show = await relayWith(pinned, 'directory', 'show', '--json');
     expect(show.code, show.err).toBe(ExitCode.Ok);
+    expect(JSON.parse(show.out)).toMatchObject({ signed: { key: publicKey } });
     expect((await relay('directory', 'validate', DIRECTORY, '--directory-key', publicKey)).code).toBe(ExitCode.Data);
   });
 });

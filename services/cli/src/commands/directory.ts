@@ -68,7 +68,8 @@ export function registerDirectory(program: Command, ctx: CliContext): void {
       await withBus(ctx, 'relay-directory', async (bus) => {
         const stored = await readDirectory(bus, keyOf(options));
         if (!stored) throw new DirectoryNotLoadedError();
-        if (outputMode(options) === 'json') printJson(ctx, { revision: stored.revision, directory: stored.directory.file });
+        const signed = stored.directory.signed ? { key: stored.directory.signed.key, signedAt: stored.directory.signed.signedAt } : null;
+        if (outputMode(options) === 'json') printJson(ctx, { revision: stored.revision, signed, directory: stored.directory.file });
         else printDirectory(ctx, stored.directory, stored.revision);
       });
     });

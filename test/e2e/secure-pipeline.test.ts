@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type GeneratedUser, generateAccounts } from '@relay/accounts';
 import { type Bus, busConfigFromEnv, connectBus, type Deliveries, ensureTenantConsumers, ensureTopology, provenanceVerifier, publishMessage, readStream } from '@relay/bus';
 import { hotlineClient, policeClient, ReportFormat } from '@relay/client';
-import { loadDirectoryFile, tenantsOf } from '@relay/directory';
+import { generateDirectoryKey, loadDirectoryFile, signDirectory, tenantsOf } from '@relay/directory';
 import { type NatsServer, type ServiceProcess, startNatsServer, startService, waitFor } from '@relay/testkit';
 import { encodeMessage, errorFromHeader, exampleMessage, Header, type Notice, NoticeKind, type Referral, RelayType, RoutingReason, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,8 @@ async function next<T>(deliveries: Deliveries<T>, match: (m: T) => boolean, what
   return found;
 }
 
+const directoryKey = generateDirectoryKey();
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'relay-secure-'));
   execFileSync('bash', [join(REPO, 'deploy/tls/make-dev-ca.sh'), join(dir, 'tls'), 'relay'], {
@@ -83,7 +85,8 @@ beforeAll(async () => {
   // The directory names every organisation's signing key: verification is on.
   const signers: Record<string, string[]> = {};
   for (const u of users) (signers[u.org] ??= []).push(u.publicKey);
-  await writeFile(join(dir, 'directory.json'), JSON.stringify({ ...directory.file, signers }));
+  // Signed by the offline directory key that the services pin: nothing else is followed.
+  await writeFile(join(dir, 'directory.json'), JSON.stringify(signDirectory({ ...directory.file, signers }, new TextEncoder().encode(directoryKey.seed))));
   await writeFile(join(dir, 'zone.json'), JSON.stringify({ records: { 'moving.example.net': { a: ['185.107.56.1'] } } }));
 
   const tls = `tls { cert_file: ${JSON.stringify(join(dir, 'tls/server/relay.pem'))}, key_file: ${JSON.stringify(join(dir, 'tls/server/relay-key.pem'))}, ca_file: ${JSON.stringify(join(dir, 'tls/ca.pem'))}, verify: true }`;
@@ -95,10 +98,10 @@ beforeAll(async () => {
   await ensureTenantConsumers(admin, tenantsOf(directory));
   await admin.close();
 
-  const common = { RELAY_DIRECTORY_FILE: join(dir, 'directory.json') };
+  const common = { RELAY_DIRECTORY_FILE: join(dir, 'directory.json'), RELAY_DIRECTORY_KEY: directoryKey.publicKey };
   // The dispatcher first: it stores the directory (with its signers) and makes the tenants' consumers.
   services.push(await startService('dispatcher', { natsUrl: server.url, env: { ...envOf('dispatcher'), ...common, RELAY_RECHECK_INTERVAL: '2s' } }));
-  services.push(await startService('locator', { natsUrl: server.url, env: { ...envOf('locator'), RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: join(dir, 'zone.json') } }));
+  services.push(await startService('locator', { natsUrl: server.url, env: { ...envOf('locator'), RELAY_DIRECTORY_KEY: directoryKey.publicKey, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: join(dir, 'zone.json') } }));
   services.push(await startService('gateway', { natsUrl: server.url, env: { ...envOf('gateway'), RELAY_SOURCES_FILE: join(REPO, 'deploy/dev/sources.json') } }));
 }, 120_000);
 

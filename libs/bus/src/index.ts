@@ -52,6 +52,7 @@ export {
 export type { ProvenancePolicy, Signer, SignerKey } from './provenance.js';
 export { SIGNED_HEADERS_V2, signedBytesV1, signedBytesV2 } from './signed-form.js';
 export { readSignerListBytes } from './signer-list.js';
+export { nativeSigner, verifyNative } from './ed25519.js';
 export { publishBytes, publishMessage } from './publish.js';
 export type { PublishOptions, Stored } from './publish.js';
 export { pullDeliveries } from './pull.js';

@@ -17,6 +17,14 @@ export interface ProvenanceOptions {
    * `relay-directory`, key `signers`) and follows its changes.
    */
   readonly signers?: SignerList;
+  /**
+   * The operator's public directory key (`O...`, as the services'
+   * RELAY_DIRECTORY_KEY): the signer list read from the relay is used only
+   * when signed by it, so neither the broker nor whoever can write KV can
+   * swap in their own keys (decision 0105). Without it the list is taken as
+   * the relay serves it.
+   */
+  readonly directoryKey?: string;
   /** False turns verification off: development servers only. Default true. */
   readonly verify?: boolean;
   /** Told about each refused message, which is terminated and never handed over. */
@@ -42,7 +50,8 @@ export interface ReceiveCheck {
 /**
  * Prepares verification of referrals and notices: reads the signer list
  * first and fails closed when there is none.
- * @throws SignersUnavailableError when verifying and no signer list (or an empty one) is available.
+ * @throws SignersUnavailableError when verifying and no signer list (or an empty one) is available,
+ *   or under a pinned directory key the list is unsigned, signed by another key or tampered with.
  */
 export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promise<ReceiveCheck> {
   const onRefused = (error: unknown, subject: string, seq: number): void => {
@@ -51,7 +60,8 @@ export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promis
   };
   if (options.verify === false) return { onRefused };
   const fixed = options.signers;
-  let list = fixed ?? (await fetchList(bus));
+  const key = options.directoryKey;
+  let list = fixed ?? (await fetchList(bus, key));
   let readAt = Date.now();
   if (!list || isEmptySignerList(list)) throw new SignersUnavailableError();
   const verifierOf = (l: SignerList) => provenanceVerifier({ expectedSigner: () => SENDER, ...policyOfList(l) });
@@ -65,7 +75,8 @@ export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promis
     // Clocks of client and server may differ: rather wait for the next read than refuse too early.
     if (!stale && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     readAt = Date.now();
-    const next = await fetchList(bus).catch(() => undefined);
+    // A list not signed by the pinned key is refused here too: the last valid one stays.
+    const next = await fetchList(bus, key).catch(() => undefined);
     if (!next || isEmptySignerList(next)) return false;
     list = next;
     verify = verifierOf(next);
@@ -87,9 +98,9 @@ export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promis
   };
 }
 
-async function fetchList(bus: Bus): Promise<SignerList | undefined> {
+async function fetchList(bus: Bus, key: string | undefined): Promise<SignerList | undefined> {
   try {
-    return await readSignerList(bus);
+    return await readSignerList(bus, key);
   } catch (err) {
     throw new SignersUnavailableError(err);
   }

@@ -1,4 +1,5 @@
 import { DirectoryInvalidError } from './errors.js';
+import type { SignedDirectory } from './signed.js';
 import {
   type AuthorityEntry,
   type DeadlinePolicy,
@@ -18,6 +19,8 @@ export interface Directory {
   readonly data: DirectoryData;
   /** The file form it was parsed from (durations as text), for storing. */
   readonly file: DirectoryFile;
+  /** The signed form it was opened from, when signed (stored as is so every reader can verify it). */
+  readonly signed?: SignedDirectory;
   /** Hotline by id. */
   hotline(id: string): HotlineEntry | undefined;
   /**

@@ -5,6 +5,7 @@ export const DirectoryErrorCode = {
   Invalid: 'directory-invalid',
   Unreadable: 'directory-unreadable',
   NotLoaded: 'directory-not-loaded',
+  Signature: 'directory-signature',
 } as const;
 export type DirectoryErrorCode = (typeof DirectoryErrorCode)[keyof typeof DirectoryErrorCode];
 
@@ -52,4 +53,38 @@ export class DirectoryNotLoadedError extends RelayError {
 /** True when `err` is a {@link DirectoryNotLoadedError}. */
 export function isDirectoryNotLoadedError(err: unknown): err is DirectoryNotLoadedError {
   return err instanceof DirectoryNotLoadedError;
+}
+
+/** Why a directory or signer list was refused as unsigned or wrongly signed. */
+export const DirectorySignatureProblem = {
+  Unsigned: 'unsigned',
+  WrongKey: 'wrong-key',
+  BadSignature: 'bad-signature',
+  Malformed: 'malformed',
+  Rollback: 'rollback',
+} as const;
+export type DirectorySignatureProblem = (typeof DirectorySignatureProblem)[keyof typeof DirectorySignatureProblem];
+
+const problemText: Record<DirectorySignatureProblem, string> = {
+  unsigned: 'not signed, but a directory key is pinned',
+  'wrong-key': 'signed by another key than the pinned directory key',
+  'bad-signature': 'signature does not match its content (tampered)',
+  malformed: 'malformed signed form',
+  rollback: 'signed before the revision in force (an old revision put back)',
+};
+
+/** A directory or signer list that is unsigned under a pinned key, signed by another key, or tampered with. */
+export class DirectorySignatureError extends RelayError {
+  override name = 'DirectorySignatureError';
+  readonly problem: DirectorySignatureProblem;
+
+  constructor(where: string, problem: DirectorySignatureProblem) {
+    super(DirectoryErrorCode.Signature, `${where}: refused: ${problemText[problem]}`);
+    this.problem = problem;
+  }
+}
+
+/** True when `err` is a {@link DirectorySignatureError}. */
+export function isDirectorySignatureError(err: unknown): err is DirectorySignatureError {
+  return err instanceof DirectorySignatureError;
 }

@@ -5,9 +5,12 @@ export {
   DirectoryErrorCode,
   DirectoryInvalidError,
   DirectoryNotLoadedError,
+  DirectorySignatureError,
+  DirectorySignatureProblem,
   DirectoryUnreadableError,
   isDirectoryInvalidError,
   isDirectoryNotLoadedError,
+  isDirectorySignatureError,
   isDirectoryUnreadableError,
 } from './errors.js';
 export { HoldReason, routeObservation } from './routing.js';
@@ -28,3 +31,5 @@ export { DIRECTORY_KEY, exportSigners, loadDirectoryFile, publishDirectory, read
 export { isEmptySignerList, keysOfList, policyOfList, signerListOf, signerListSchema } from './signers.js';
 export type { SignerList } from './signers.js';
 export type { DirectoryWatch, DirectoryWatchEvents, StoredDirectory } from './store.js';
+export { directoryKeySchema, generateDirectoryKey, openDirectory, openSignerList, signDirectory, signedDirectorySchema, signedSignerListSchema } from './signed.js';
+export type { SignedDirectory, SignedSignerList } from './signed.js';

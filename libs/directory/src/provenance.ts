@@ -1,4 +1,4 @@
-import { provenanceVerifier, type VerifyMessage } from '@relay/bus';
+import { provenanceVerifier, TransientError, type VerifyMessage } from '@relay/bus';
 import type { Directory } from './directory.js';
 import { isEmptySignerList, policyOfList, type SignerList, signerListOf } from './signers.js';
 
@@ -17,19 +17,27 @@ export function operatorSigners(directory: Directory | undefined): string[] {
  * restart): signed form v2 over the subject, the key valid at the signing
  * time, the signing time not beyond the directory's clock skew.
  * `expectedSigner` names the organisation that must have signed a message on
- * a subject. A directory without a `signers` section turns verification off:
- * development stacks run unsigned.
+ * a subject. A directory without a `signers` section turns verification
+ * off (development stacks run unsigned); under a pinned key only a directory
+ * the operator signed can say so. Without `strict` (no key pinned) no
+ * directory at all turns it off too; with `strict` every message is retried
+ * until a validly signed directory is in force (fail closed).
  * @throws ProvenanceError (via the hook) for an unsigned, forged or wrong-organisation message.
+ * @throws TransientError (via the hook) when strict and no valid directory is in force.
  */
 export function directoryVerifier(
   current: () => Directory | undefined,
   expectedSigner: (subject: string, headers: Readonly<Record<string, string>>) => string | readonly string[],
   now: () => number = Date.now,
+  strict = false,
 ): VerifyMessage {
   let seen: { directory: Directory; verify: VerifyMessage; off: boolean } | undefined;
   return (msg) => {
     const directory = current();
-    if (!directory) return;
+    if (!directory) {
+      if (strict) throw new TransientError('no valid signed directory in force: cannot verify provenance yet');
+      return;
+    }
     if (seen?.directory !== directory) {
       const list: SignerList = signerListOf(directory);
       seen = { directory, off: isEmptySignerList(list), verify: provenanceVerifier({ expectedSigner, now, ...policyOfList(list) }) };

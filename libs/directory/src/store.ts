@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { type Bus, type JsonBucket, openJsonBucket, readSignerListBytes } from '@relay/bus';
 import { KvBucket, SIGNERS_KEY } from '@relay/wire';
-import { type Directory, parseDirectory } from './directory.js';
-import { DirectoryUnreadableError } from './errors.js';
-import { type SignerList, signerListOf, signerListSchema } from './signers.js';
+import type { Directory } from './directory.js';
+import { DirectorySignatureError, DirectorySignatureProblem, DirectoryUnreadableError } from './errors.js';
+import { openDirectory, openSignerList } from './signed.js';
+import { type SignerList, signerListOf } from './signers.js';
 
 /** The key of the directory in {@link KvBucket.Directory}. */
 export const DIRECTORY_KEY = 'current';
@@ -16,29 +17,37 @@ export interface StoredDirectory {
 }
 
 /**
- * Reads and validates a directory file (JSON).
+ * Reads and validates a directory file (JSON): a plain directory, or one
+ * signed by `relay directory sign`. With `key` (the pinned directory key)
+ * only a directory signed by that key is accepted.
  * @throws DirectoryUnreadableError when it cannot be read or is not JSON.
  * @throws DirectoryInvalidError naming every problem.
+ * @throws DirectorySignatureError when unsigned under a pinned key, wrongly signed or tampered with.
  */
-export function loadDirectoryFile(path: string): Directory {
+export function loadDirectoryFile(path: string, key?: string): Directory {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new DirectoryUnreadableError(path, err);
   }
-  return parseDirectory(raw, path);
+  return openDirectory(raw, key, path);
 }
 
 async function bucketOf(bus: Bus): Promise<JsonBucket<unknown>> {
   return openJsonBucket<unknown>(bus, KvBucket.Directory);
 }
 
-/** Reads the stored directory, or undefined when none is stored. @throws DirectoryInvalidError */
-export async function readDirectory(bus: Bus): Promise<StoredDirectory | undefined> {
+/**
+ * Reads the stored directory, or undefined when none is stored. With `key`
+ * only a directory signed by that key is accepted.
+ * @throws DirectoryInvalidError
+ * @throws DirectorySignatureError
+ */
+export async function readDirectory(bus: Bus, key?: string): Promise<StoredDirectory | undefined> {
   const got = await (await bucketOf(bus)).get(DIRECTORY_KEY);
   if (!got) return undefined;
-  return { directory: parseDirectory(got.value, `KV ${KvBucket.Directory}/${DIRECTORY_KEY} revision ${got.revision}`), revision: got.revision };
+  return { directory: openDirectory(got.value, key, `KV ${KvBucket.Directory}/${DIRECTORY_KEY} revision ${got.revision}`), revision: got.revision };
 }
 
 /**
@@ -46,7 +55,7 @@ export async function readDirectory(bus: Bus): Promise<StoredDirectory | undefin
  * up without a restart. Returns the new revision.
  */
 export async function publishDirectory(bus: Bus, directory: Directory): Promise<number> {
-  const revision = await (await bucketOf(bus)).put(DIRECTORY_KEY, directory.file);
+  const revision = await (await bucketOf(bus)).put(DIRECTORY_KEY, directory.signed ?? directory.file);
   await exportSigners(bus, directory);
   return revision;
 }
@@ -58,7 +67,8 @@ export async function publishDirectory(bus: Bus, directory: Directory): Promise<
  */
 export async function exportSigners(bus: Bus, directory: Directory): Promise<boolean> {
   const bucket = await bucketOf(bus);
-  const list = signerListOf(directory);
+  // A signed directory carries its signed list: stored as is, so tenants can check it with the pinned key.
+  const list = directory.signed?.signers ?? signerListOf(directory);
   const stored = await bucket.get(SIGNERS_KEY);
   if (stored && JSON.stringify(stored.value) === JSON.stringify(list)) return false;
   await bucket.put(SIGNERS_KEY, list);
@@ -67,13 +77,15 @@ export async function exportSigners(bus: Bus, directory: Directory): Promise<boo
 
 /**
  * Reads the public signer list as a tenant may (a direct get of one key).
- * Undefined when none is stored.
- * @throws DirectoryInvalidError-like zod error when the stored list is malformed; whatever the request throws.
+ * Undefined when none is stored. With `key` (the pinned directory key) only
+ * a list signed by that key is accepted.
+ * @throws DirectorySignatureError when unsigned under a pinned key, wrongly signed or tampered with.
+ * @throws a zod error when the stored list is malformed; whatever the request throws.
  */
-export async function readSignerList(bus: Bus): Promise<SignerList | undefined> {
+export async function readSignerList(bus: Bus, key?: string): Promise<SignerList | undefined> {
   const bytes = await readSignerListBytes(bus);
   if (!bytes) return undefined;
-  return signerListSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
+  return openSignerList(JSON.parse(new TextDecoder().decode(bytes)), key);
 }
 
 /**
@@ -85,7 +97,7 @@ export async function seedDirectory(bus: Bus, directory: Directory): Promise<{ r
   let seeded = false;
   const result = await (await bucketOf(bus)).update(DIRECTORY_KEY, (current) => {
     seeded = current === undefined;
-    return seeded ? directory.file : undefined;
+    return seeded ? (directory.signed ?? directory.file) : undefined;
   });
   if (seeded) await exportSigners(bus, directory);
   return { revision: result?.revision ?? 0, seeded };
@@ -102,14 +114,17 @@ export interface DirectoryWatch {
 export interface DirectoryWatchEvents {
   /** A new valid directory is in force. */
   onChange?(stored: StoredDirectory): void;
-  /** A stored value failed validation; the previous directory stays in force. */
+  /** A stored value failed validation or its signature check; the previous directory stays in force. */
   onInvalid?(err: unknown, revision: number): void;
+  /** The pinned directory key: only revisions signed by it are followed. */
+  key?: string;
 }
 
 /**
  * Reads the stored directory and follows every change. An invalid value
- * (written around `relay directory apply`) is reported and ignored: routing
- * goes on with the last valid directory.
+ * (written around `relay directory apply`), or under a pinned key an
+ * unsigned, wrongly signed, tampered or older-signed one, is reported and
+ * ignored: routing goes on with the last valid directory.
  */
 export async function watchDirectory(bus: Bus, events: DirectoryWatchEvents = {}): Promise<DirectoryWatch> {
   const bucket = await bucketOf(bus);
@@ -117,7 +132,14 @@ export async function watchDirectory(bus: Bus, events: DirectoryWatchEvents = {}
   const apply = (value: unknown, revision: number): void => {
     if (current && revision <= current.revision) return;
     try {
-      current = { directory: parseDirectory(value, `KV ${KvBucket.Directory}/${DIRECTORY_KEY} revision ${revision}`), revision };
+      const where = `KV ${KvBucket.Directory}/${DIRECTORY_KEY} revision ${revision}`;
+      const directory = openDirectory(value, events.key, where);
+      // A validly signed but older revision put back (rollback) is refused: signing times only move forward.
+      const before = current?.directory.signed?.signedAt;
+      if (before !== undefined && directory.signed && Date.parse(directory.signed.signedAt) < Date.parse(before)) {
+        throw new DirectorySignatureError(where, DirectorySignatureProblem.Rollback);
+      }
+      current = { directory, revision };
       events.onChange?.(current);
     } catch (err) {
       events.onInvalid?.(err, revision);

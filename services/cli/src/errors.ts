@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { AuditReasonMissingError, isConfigError } from '@relay/bus';
 import { isSubmitRefusedError } from '@relay/client';
-import { isDirectoryInvalidError, isDirectoryNotLoadedError, isDirectoryUnreadableError } from '@relay/directory';
+import { isDirectoryInvalidError, isDirectoryNotLoadedError, isDirectorySignatureError, isDirectoryUnreadableError } from '@relay/directory';
 import { isGeoDataError, isInvalidAddressError, isInvalidUrlError, isZoneFileError } from '@relay/geo';
 import { isInvalidSubjectTokenError, RelayError } from '@relay/wire';
 
@@ -121,7 +121,7 @@ export function exitCodeFor(err: unknown): ExitCode {
   if (isUsageError(err) || isInvalidUrlError(err) || isInvalidAddressError(err)) return ExitCode.Usage;
   if (isInvalidSubjectTokenError(err) || isConfigError(err) || err instanceof AuditReasonMissingError) return ExitCode.Usage;
   if (isZoneFileError(err) || isGeoDataError(err)) return ExitCode.Data;
-  if (isFileError(err) || isDirectoryInvalidError(err) || isDirectoryUnreadableError(err) || isDirectoryNotLoadedError(err)) return ExitCode.Data;
+  if (isFileError(err) || isDirectoryInvalidError(err) || isDirectorySignatureError(err) || isDirectoryUnreadableError(err) || isDirectoryNotLoadedError(err)) return ExitCode.Data;
   if (isSubmitRefusedError(err)) return refusalExitCode(err);
   if (isUnavailableError(err)) return ExitCode.Unavailable;
   if (isIncompleteError(err)) return ExitCode.Incomplete;

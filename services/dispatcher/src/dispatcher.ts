@@ -46,6 +46,11 @@ export interface DispatcherDeps {
   readonly clock?: Clock;
   readonly log?: DispatcherLog;
   readonly metrics?: Metrics;
+  /**
+   * The pinned directory key: only revisions it signed are followed, and
+   * without one no message passes verification (decision 0105).
+   */
+  readonly directoryKey?: string;
 }
 
 /** A running dispatcher. */
@@ -94,7 +99,9 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
   // Set once the status handler can run; a directory seen before that is followed then.
   const later: { followHotlines?: (d: Directory, revision: number) => void } = {};
   // Independent start-up steps run concurrently: the directory watch beside the case store and case watch (start-up time).
+  const strict = deps.directoryKey !== undefined;
   const watchingDirectory: Promise<DirectoryWatch> = watchDirectory(bus, {
+    ...(strict ? { key: deps.directoryKey } : {}),
     onChange: (s) => {
       log.info({ revision: s.revision }, 'directory in force');
       later.followHotlines?.(s.directory, s.revision);
@@ -110,7 +117,10 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
         (err: unknown) => log.error({ err, revision: s.revision }, 'cannot ensure tenant consumers'),
       );
     },
-    onInvalid: (err, revision) => log.error({ err, revision }, 'stored directory is invalid: keeping the previous one'),
+    onInvalid: (err, revision) => {
+      recorded?.directoryRefused();
+      log.error({ err, revision }, 'stored directory is invalid or not validly signed: keeping the previous one');
+    },
   });
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
@@ -166,7 +176,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
       filterSubject: subjectFilters.hosting(),
       types: [RelayType.HostingObservation],
       // The locator, or an operator: `relay reroute` re-sends a case's latest observation (decision 0063).
-      verify: directoryVerifier(current, () => [ServiceSigner.Locator, ...operatorSigners(current())]),
+      verify: directoryVerifier(current, () => [ServiceSigner.Locator, ...operatorSigners(current())], Date.now, strict),
     },
     onObservation(store, requireContext),
   );
@@ -181,7 +191,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     verify: directoryVerifier(current, (subject) => {
       const parsed = parseSubject(subject);
       return parsed.kind === 'status' ? parsed.hotline : '';
-    }),
+    }, Date.now, strict),
     handle: onStatus(store, requireContext),
   });
   later.followHotlines = (d, revision) => {

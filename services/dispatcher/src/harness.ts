@@ -47,7 +47,7 @@ export interface DispatcherProcess {
 }
 
 /** Runs `services/dispatcher` as its own process against `relay`, as production does; kill it when done. */
-export async function startDispatcherProcess(relay: Relay, env: Readonly<Record<string, string>>): Promise<DispatcherProcess> {
+export async function startDispatcherProcess(relay: Pick<Relay, 'server'>, env: Readonly<Record<string, string>>): Promise<DispatcherProcess> {
   const child = spawn(process.execPath, ['--conditions=@relay/source', '--import', 'tsx', DISPATCHER_MAIN], {
     env: { ...process.env, NATS_URL: relay.server.url, RELAY_OPS_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

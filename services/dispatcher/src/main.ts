@@ -1,6 +1,6 @@
 // The dispatcher process: env -> config -> connect -> topology -> directory seed -> dispatcher -> ops server; signals.
 import { connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
-import { isDirectoryInvalidError, isDirectoryUnreadableError, loadDirectoryFile, seedDirectory } from '@relay/directory';
+import { isDirectoryInvalidError, isDirectorySignatureError, isDirectoryUnreadableError, loadDirectoryFile, seedDirectory } from '@relay/directory';
 import { createLogger, createMetrics, keepHeapCompact, observeJetStream, startOpsServer } from '@relay/observability';
 import { StreamName } from '@relay/wire';
 import { configFromEnv } from './config.js';
@@ -20,11 +20,15 @@ try {
 const log = createLogger('dispatcher', config.logLevel);
 let seed;
 try {
-  seed = config.directoryFile === undefined ? undefined : loadDirectoryFile(config.directoryFile);
+  seed = config.directoryFile === undefined ? undefined : loadDirectoryFile(config.directoryFile, config.directoryKey);
 } catch (err) {
-  if (!isDirectoryInvalidError(err) && !isDirectoryUnreadableError(err)) throw err;
+  if (!isDirectoryInvalidError(err) && !isDirectoryUnreadableError(err) && !isDirectorySignatureError(err)) throw err;
   process.stderr.write(`dispatcher: RELAY_DIRECTORY_FILE: ${err.message}\n`);
   process.exit(2);
+}
+
+if (config.directoryKey === undefined) {
+  log.warn('RELAY_DIRECTORY_KEY is not set: unsigned directories are accepted and provenance checks may be off (development only, decision 0105)');
 }
 
 const metrics = createMetrics('dispatcher');
@@ -34,7 +38,7 @@ if (seed) {
   const { revision, seeded } = await seedDirectory(bus, seed);
   log.info({ revision, seeded, file: config.directoryFile }, seeded ? 'directory seeded from file' : 'directory already stored: file not applied');
 }
-const dispatcher = await createDispatcher({ bus, settings: config.settings, log, metrics });
+const dispatcher = await createDispatcher({ bus, settings: config.settings, log, metrics, ...(config.directoryKey === undefined ? {} : { directoryKey: config.directoryKey }) });
 const ops = await startOpsServer({
   port: config.opsPort,
   registry: metrics.registry,

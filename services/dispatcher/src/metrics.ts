@@ -8,6 +8,8 @@ export interface DispatcherMetrics {
   published(entry: OutboxEntry, now: number, message?: RelayMessageMap[RelayTypeName]): void;
   /** Open and held cases, and deadlines pending. */
   setBacklog(openCases: number, pendingDeadlines: number): void;
+  /** A stored directory revision was refused (invalid, unsigned, wrongly signed or tampered). */
+  directoryRefused(): void;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface DispatcherMetrics {
  * (report accepted by the gateway -> its first referral stored),
  * `relay_missed_deadlines_total{country}` (one per escalation, counted on the
  * police notice every escalation has), `relay_open_cases` and
- * `relay_dispatcher_pending_deadlines`.
+ * `relay_dispatcher_pending_deadlines`, `relay_directory_refused_total`.
  */
 export function dispatcherMetrics(metrics: Metrics): DispatcherMetrics {
   const emitted = metrics.counter('relay_dispatcher_emitted_total', 'Messages published by the dispatcher', ['type']);
@@ -29,7 +31,9 @@ export function dispatcherMetrics(metrics: Metrics): DispatcherMetrics {
   const missed = metrics.counter('relay_missed_deadlines_total', 'Removal deadlines that passed without removal', ['country']);
   const open = metrics.gauge('relay_open_cases', 'Open and held cases (rechecked on schedule)');
   const deadlines = metrics.gauge('relay_dispatcher_pending_deadlines', 'Removal deadlines not yet met or escalated');
+  const refused = metrics.counter('relay_directory_refused_total', 'Stored directory revisions refused (invalid or not signed by the pinned key)', []);
   return {
+    directoryRefused: () => refused.inc({}),
     published: (entry, now, message) => {
       emitted.inc({ type: entry.type });
       if (entry.type === RelayType.Referral) {

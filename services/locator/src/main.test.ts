@@ -1,10 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { busConfigFromEnv, connectBus, ensureTopology, openJsonBucket } from '@relay/bus';
+import { DIRECTORY_KEY, generateDirectoryKey, loadDirectoryFile, signDirectory } from '@relay/directory';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { KvBucket } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ZONE = fileURLToPath(new URL('../../../deploy/dev/zone.json', import.meta.url));
+const DIRECTORY = fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url));
 
 let server: NatsServer;
 beforeAll(async () => {
@@ -55,6 +59,31 @@ describe('the locator process', () => {
       expect(await r.exited).toBe(0);
     } finally {
       r.child.kill('SIGKILL');
+    }
+  });
+
+  it('with a pinned directory key, is not ready on an unsigned or foreign-signed directory and gets ready on a signed one', async () => {
+    const key = generateDirectoryKey();
+    const own = await startNatsServer();
+    const bus = await connectBus(busConfigFromEnv({ NATS_URL: own.url }, 'locator-test'));
+    const port = await freePort();
+    const r = run({ NATS_URL: own.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: ZONE, RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: key.publicKey });
+    const status = async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status;
+    try {
+      await ensureTopology(bus, { replicas: 1 });
+      const file = loadDirectoryFile(DIRECTORY).file;
+      const bucket = await openJsonBucket<unknown>(bus, KvBucket.Directory);
+      await bucket.put(DIRECTORY_KEY, file);
+      await bucket.put(DIRECTORY_KEY, signDirectory(file, new TextEncoder().encode(generateDirectoryKey().seed)));
+      await waitFor(async () => (await status()) === 503, { timeoutMs: 20_000, what: `the locator to answer not ready (output: ${r.output()})` });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await status()).toBe(503);
+      await bucket.put(DIRECTORY_KEY, signDirectory(file, new TextEncoder().encode(key.seed)));
+      await waitFor(async () => (await status()) === 200, { timeoutMs: 20_000, what: 'the locator to be ready on the signed directory' });
+    } finally {
+      r.child.kill('SIGKILL');
+      await bus.close();
+      await own.dispose();
     }
   });
 });

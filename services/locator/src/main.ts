@@ -60,7 +60,16 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       : createSystemResolver({ servers: dns.servers, timeoutMs: dns.timeoutMs });
   const bus = await connecting;
   // The directory's signers say who may have published what the locator consumes.
-  const directory = await watchDirectory(bus, { onInvalid: (err) => log.error({ err }, 'stored directory is invalid: keeping the previous one') });
+  const strict = config.directoryKey !== undefined;
+  if (!strict) log.warn('RELAY_DIRECTORY_KEY is not set: unsigned directories are accepted and provenance checks may be off (development only, decision 0105)');
+  const refused = metrics.counter('relay_directory_refused_total', 'Stored directory revisions refused (invalid or not signed by the pinned key)', []);
+  const directory = await watchDirectory(bus, {
+    ...(strict ? { key: config.directoryKey } : {}),
+    onInvalid: (err) => {
+      refused.inc({});
+      log.error({ err }, 'stored directory is invalid or not validly signed: keeping the previous one');
+    },
+  });
   const current = (): Directory | undefined => directory.current()?.directory;
   const observations = metrics.counter('relay_locator_observations_total', 'Hosting observations published', ['status', 'outcome']);
   const locator = await startLocator({
@@ -68,8 +77,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     locateDeps: { resolver, geo, cdn: createCdnCatalogue(), clock: () => new Date() },
     concurrency: config.concurrency,
     verify: {
-      reports: directoryVerifier(current, () => ServiceSigner.Gateway),
-      rechecks: directoryVerifier(current, () => ServiceSigner.Dispatcher),
+      reports: directoryVerifier(current, () => ServiceSigner.Gateway, Date.now, strict),
+      rechecks: directoryVerifier(current, () => ServiceSigner.Dispatcher, Date.now, strict),
     },
     observed: (o, emitted) => observations.inc({ status: statusLabel(o.status), outcome: emitted.duplicate ? 'duplicate' : 'stored' }),
     log,
@@ -77,7 +86,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const ops = await startOpsServer({
     port: config.opsPort,
     registry: metrics.registry,
-    checks: { nats: () => bus.isConnected(), consumers: () => locator.running() },
+    // Fail closed: under a pinned key a locator without a valid signed directory is not ready.
+    checks: { nats: () => bus.isConnected(), consumers: () => locator.running(), ...(strict ? { directory: () => directory.current() !== undefined } : {}) },
   });
   const stopGauges = observeJetStream(bus, metrics, {
     consumers: [

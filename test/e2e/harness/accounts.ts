@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GeneratedAccounts, type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
 import { type Bus, busConfigFromEnv, connectBus, ensureTenantConsumers, ensureTopology } from '@relay/bus';
-import { type Directory, loadDirectoryFile, tenantsOf } from '@relay/directory';
+import { type Directory, type DirectoryFile, generateDirectoryKey, loadDirectoryFile, openDirectory, signDirectory, tenantsOf } from '@relay/directory';
 import { REPO_ROOT } from './pipeline.js';
 
 /** The dev directory: every INHOPE hotline, police and the Dutch authority. */
@@ -20,8 +20,12 @@ export interface TestAccounts {
   readonly generated: GeneratedAccounts;
   readonly tenants: Tenants;
   readonly directory: Directory;
-  /** The directory file with its `signers` section, for `RELAY_DIRECTORY_FILE`. */
+  /** The directory file with its `signers` section, signed by the directory key, for `RELAY_DIRECTORY_FILE`. */
   readonly directoryFile: string;
+  /** The directory key the services pin (`RELAY_DIRECTORY_KEY`); its seed signs every revision a test applies. */
+  readonly directoryKey: { readonly seed: string; readonly publicKey: string };
+  /** `file` signed by the directory key, ready for `publishDirectory` (what `relay directory sign` + `apply` store). */
+  signed(file: DirectoryFile): Directory;
   /** One generated user by name (`hotline-eokm`, `gateway`, `admin`, `break-glass`, `operator-alice`). */
   user(name: string): GeneratedUser;
   /** The NATS settings a user's software runs with: its seed, inbox prefix and signing key. */
@@ -43,7 +47,9 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
   const signers: Record<string, string[]> = {};
   for (const u of generated.users) (signers[u.org] ??= []).push(u.publicKey);
   const directoryFile = join(dir, 'directory.json');
-  await writeFile(directoryFile, JSON.stringify({ ...directory.file, signers }));
+  const directoryKey = generateDirectoryKey();
+  const signed = (file: DirectoryFile): Directory => openDirectory(signDirectory(file, new TextEncoder().encode(directoryKey.seed)), directoryKey.publicKey);
+  await writeFile(directoryFile, JSON.stringify(signed({ ...directory.file, signers }).signed));
   const user = (name: string): GeneratedUser => {
     const u = generated.users.find((x) => x.name === name);
     if (!u) throw new Error(`no generated user ${name}`);
@@ -59,6 +65,8 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
     tenants,
     directory,
     directoryFile,
+    directoryKey,
+    signed,
     user,
     envOf,
     busAs: (name, natsUrl) => connectBus(busConfigFromEnv(envOf(name, natsUrl), name)),
@@ -89,11 +97,12 @@ export async function provisionAsAdmin(accounts: TestAccounts, natsUrl: string, 
   }
 }
 
-/** The environment of each pipeline service running as its generated user, with the signed directory. */
+/** The environment of each pipeline service running as its generated user, with the signed directory and its pinned key. */
 export function serviceAccountEnv(accounts: TestAccounts, natsUrl: string): Record<'gateway' | 'locator' | 'dispatcher', Record<string, string>> {
+  const key = { RELAY_DIRECTORY_KEY: accounts.directoryKey.publicKey };
   return {
     gateway: accounts.envOf('gateway', natsUrl),
-    locator: accounts.envOf('locator', natsUrl),
-    dispatcher: { ...accounts.envOf('dispatcher', natsUrl), RELAY_DIRECTORY_FILE: accounts.directoryFile },
+    locator: { ...accounts.envOf('locator', natsUrl), ...key },
+    dispatcher: { ...accounts.envOf('dispatcher', natsUrl), ...key, RELAY_DIRECTORY_FILE: accounts.directoryFile },
   };
 }

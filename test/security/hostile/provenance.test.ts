@@ -6,7 +6,7 @@
 import { createUser } from '@nats-io/nkeys';
 import { type Bus, busConfigFromEnv, connectBus, publishBytes, readStream, signatureHeaders, signerFromSeed } from '@relay/bus';
 import { hotlineClient, type Refusal } from '@relay/client';
-import { parseDirectory, publishDirectory, readSignerList } from '@relay/directory';
+import { publishDirectory, readSignerList } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
 import { encodeMessage, exampleMessage, Header, type Referral, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ function signersWith(extra: Record<string, readonly (string | { key: string; not
 
 /** Applies a directory with these signers as the operator does (`relay directory apply`), and waits for the public list to follow. */
 async function applySigners(signers: ReturnType<typeof signersWith>): Promise<void> {
-  await publishDirectory(operator, parseDirectory({ ...stack.accounts.directory.file, signers }));
+  await publishDirectory(operator, stack.accounts.signed({ ...stack.accounts.directory.file, signers }));
   const want = JSON.stringify(Object.keys(signers).sort());
   await waitFor(async () => JSON.stringify(Object.keys((await readSignerList(operator))?.signers ?? {}).sort()) === want, { what: 'the signer list to follow' });
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Bus, fetchStoredMessage, openJsonBucket, publishMessage, readStream, streamState } from '@relay/bus';
 import { hotlineClient } from '@relay/client';
-import { parseDirectory, publishDirectory, readDirectory } from '@relay/directory';
+import { publishDirectory, readDirectory } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
 import {
   decodeMessage,
@@ -145,7 +145,7 @@ describe('deadline games (attack 7)', () => {
     const nl = file.deadlines.byCountry?.['NL'];
     if (!nl) throw new Error('no Dutch deadlines');
     file.deadlines.byCountry = { ...file.deadlines.byCountry, NL: { ...nl, afterAuthorityOrder: '2s' } };
-    await publishDirectory(operator, parseDirectory(file));
+    await publishDirectory(operator, stack.accounts.signed(file));
 
     const { caseId, routing } = await routedCase('ordered.example.nl');
     const order = (id: string): Omit<StatusUpdate, 'hotline'> => ({ id, referralId: routing.referralId, caseId, action: StatusAction.STATUS_ACTION_AUTHORITY_ORDER, occurredAt: new Date(), note: '' });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Bus, busConfigFromEnv, connectBus, ensureTopology, readStream } from '@relay/bus';
-import { readDirectory } from '@relay/directory';
+import { readDirectory, readSignerList } from '@relay/directory';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,9 +29,13 @@ afterAll(async () => {
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return relayWith({}, ...args);
+}
+
+async function relayWith(env: Readonly<Record<string, string>>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: server.url, NATS_CLIENT_NAME: 'alice' } });
+  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: server.url, NATS_CLIENT_NAME: 'alice', ...env } });
   return { code, out, err };
 }
 
@@ -131,5 +135,51 @@ describe('relay directory', () => {
     expect(r.err).toContain('version: ');
     expect((await readDirectory(bus))?.revision).toBe(revision);
     expect(await auditRecords()).toHaveLength(audits);
+  });
+
+  it('signs with an offline key; with the key pinned, apply refuses an unsigned, foreign-signed or tampered file and stores a signed one as is', async () => {
+    const keygen = await relay('directory', 'keygen', '--out', join(dir, 'directory.nk'), '--json');
+    expect(keygen.code, keygen.err).toBe(ExitCode.Ok);
+    const { publicKey } = JSON.parse(keygen.out) as { publicKey: string };
+    expect(publicKey).toMatch(/^O[A-Z2-7]{55}$/);
+    expect((await relay('directory', 'keygen', '--out', join(dir, 'directory.nk'))).code).toBe(ExitCode.Data);
+    await relay('directory', 'keygen', '--out', join(dir, 'other.nk'));
+    const pinned = { RELAY_DIRECTORY_KEY: publicKey };
+
+    const signedFile = join(dir, 'signed.json');
+    const sign = await relay('directory', 'sign', DIRECTORY, '--key', join(dir, 'directory.nk'), '--out', signedFile);
+    expect(sign.code, sign.err).toBe(ExitCode.Ok);
+    expect(sign.out).toMatch(new RegExp(`^Key +${publicKey}$`, 'm'));
+    const foreignFile = join(dir, 'foreign.json');
+    await relay('directory', 'sign', DIRECTORY, '--key', join(dir, 'other.nk'), '--out', foreignFile);
+    const tamperedFile = join(dir, 'tampered.json');
+    const signed = JSON.parse(await readFile(signedFile, 'utf8')) as { directory: string };
+    await writeFile(tamperedFile, JSON.stringify({ ...signed, directory: signed.directory.replace('"eokm"', '"offlimits"') }));
+
+    const revision = (await readDirectory(bus))?.revision;
+    const audits = (await auditRecords()).length;
+    for (const [file, why] of [
+      [DIRECTORY, 'not signed, but a directory key is pinned'],
+      [foreignFile, 'signed by another key than the pinned directory key'],
+      [tamperedFile, 'signature does not match its content (tampered)'],
+    ] as const) {
+      const r = await relayWith(pinned, 'directory', 'apply', file, '--reason', 'should be refused');
+      expect(r.code, file).toBe(ExitCode.Data);
+      expect(r.err).toContain(why);
+    }
+    expect((await readDirectory(bus))?.revision).toBe(revision);
+    expect(await auditRecords()).toHaveLength(audits);
+
+    const applied = await relayWith(pinned, 'directory', 'apply', signedFile, '--reason', 'signed directory');
+    expect(applied.code, applied.err).toBe(ExitCode.Ok);
+    const stored = await readDirectory(bus, publicKey);
+    expect(stored?.directory.signed?.key).toBe(publicKey);
+    expect((await auditRecords()).slice(-1)[0]?.details['signedBy']).toBe(publicKey);
+    // The public signer list tenants read is the signed one.
+    expect(await readSignerList(bus, publicKey)).toBeDefined();
+    const show = await relayWith(pinned, 'directory', 'show', '--json');
+    expect(show.code, show.err).toBe(ExitCode.Ok);
+    expect(JSON.parse(show.out)).toMatchObject({ signed: { key: publicKey } });
+    expect((await relay('directory', 'validate', DIRECTORY, '--directory-key', publicKey)).code).toBe(ExitCode.Data);
   });
 });

@@ -7,6 +7,7 @@ import {
   type Directory,
   DirectoryNotLoadedError,
   isDirectoryInvalidError,
+  isDirectorySignatureError,
   loadDirectoryFile,
   publishDirectory,
   readDirectory,
@@ -15,11 +16,13 @@ import { KvBucket } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { outputMode, printFields, printJson } from '../output.js';
 import { directoryCounts, printDirectory, routingChanges } from './directory-tables.js';
+import { pinnedDirectoryKey, registerDirectorySigning } from './directory-signing.js';
 import { actorOf } from '../operator/audit.js';
 import { withBus } from '../operator/connect.js';
 
 interface JsonOption {
   readonly json?: boolean;
+  readonly directoryKey?: string;
 }
 
 interface ApplyOptions extends JsonOption {
@@ -28,9 +31,9 @@ interface ApplyOptions extends JsonOption {
 }
 
 /** Loads and validates a directory file; with `--json`, a failed validation is printed as JSON before it is thrown. */
-function loadChecked(ctx: CliContext, file: string, options: JsonOption): Directory {
+function loadChecked(ctx: CliContext, file: string, options: JsonOption, key: string | undefined): Directory {
   try {
-    return loadDirectoryFile(file);
+    return loadDirectoryFile(file, key);
   } catch (err) {
     if (outputMode(options) === 'json') {
       printJson(ctx, { file, valid: false, problems: isDirectoryInvalidError(err) ? err.issues : [err instanceof Error ? err.message : String(err)] });
@@ -47,20 +50,26 @@ function sha256Of(file: string): string {
  * `relay directory show | validate <file> | apply <file> --reason "..."`: the
  * hotline directory the dispatchers route with (KV `relay-directory`, key
  * `current`). `apply` validates, writes an audit record, then stores the file
- * as a new revision that every dispatcher follows without a restart.
+ * as a new revision that every dispatcher follows without a restart. With a
+ * pinned directory key (`--directory-key` or RELAY_DIRECTORY_KEY) only a file
+ * signed by it (`relay directory sign`) is validated, applied or shown.
  */
 export function registerDirectory(program: Command, ctx: CliContext): void {
-  const directory = program.command('directory').description('show, validate or apply the hotline directory the dispatchers route with');
+  const directory = program.command('directory').description('show, validate, sign or apply the hotline directory the dispatchers route with');
+  const KEY_OPTION = ['--directory-key <public key>', 'the pinned public directory key (default RELAY_DIRECTORY_KEY): only directories it signed are accepted'] as const;
+  const keyOf = (options: { readonly directoryKey?: string }): string | undefined => pinnedDirectoryKey(ctx, options.directoryKey);
 
   directory
     .command('show')
     .description('print the directory in force: revision, hotlines per country, routing choices, authorities, deadlines')
     .option('--json', 'print the revision and the stored directory file as JSON')
+    .option(...KEY_OPTION)
     .action(async (options: JsonOption) => {
       await withBus(ctx, 'relay-directory', async (bus) => {
-        const stored = await readDirectory(bus);
+        const stored = await readDirectory(bus, keyOf(options));
         if (!stored) throw new DirectoryNotLoadedError();
-        if (outputMode(options) === 'json') printJson(ctx, { revision: stored.revision, directory: stored.directory.file });
+        const signed = stored.directory.signed ? { key: stored.directory.signed.key, signedAt: stored.directory.signed.signedAt } : null;
+        if (outputMode(options) === 'json') printJson(ctx, { revision: stored.revision, signed, directory: stored.directory.file });
         else printDirectory(ctx, stored.directory, stored.revision);
       });
     });
@@ -70,8 +79,9 @@ export function registerDirectory(program: Command, ctx: CliContext): void {
     .description('check a directory file without applying it; prints every problem with its path')
     .argument('<file>', 'directory JSON, e.g. deploy/dev/directory.json')
     .option('--json', 'print {valid, problems} as JSON')
+    .option(...KEY_OPTION)
     .action((file: string, options: JsonOption) => {
-      const checked = loadChecked(ctx, file, options);
+      const checked = loadChecked(ctx, file, options, keyOf(options));
       if (outputMode(options) === 'json') printJson(ctx, { file, valid: true, problems: [] });
       else ctx.out(`${file} is a valid directory: ${directoryCounts(checked)}\n`);
     });
@@ -83,12 +93,14 @@ export function registerDirectory(program: Command, ctx: CliContext): void {
     .requiredOption('--reason <text>', 'why the directory changes (kept in the AUDIT stream)')
     .option('--actor <name>', 'who applies it (default: NATS_CLIENT_NAME, else the OS user)')
     .option('--json', 'print the previous and new revision and the audit record as JSON')
+    .option(...KEY_OPTION)
     .action(async (file: string, options: ApplyOptions) => {
-      const next = loadChecked(ctx, file, options);
+      const key = keyOf(options);
+      const next = loadChecked(ctx, file, options, key);
       await withBus(ctx, 'relay-directory', async (bus) => {
-        const current = await readDirectory(bus).catch((err: unknown) => {
-          // A stored value that no longer validates is exactly what an apply repairs.
-          if (isDirectoryInvalidError(err)) return undefined;
+        const current = await readDirectory(bus, key).catch((err: unknown) => {
+          // A stored value that no longer validates (or is not validly signed) is exactly what an apply repairs.
+          if (isDirectoryInvalidError(err) || isDirectorySignatureError(err)) return undefined;
           throw err;
         });
         const changes = routingChanges(current?.directory, next);
@@ -102,6 +114,7 @@ export function registerDirectory(program: Command, ctx: CliContext): void {
             sha256: sha256Of(file),
             previousRevision: String(current?.revision ?? 0),
             routingChanges: changes.join('; '),
+            signedBy: next.signed?.key ?? 'unsigned',
           },
         });
         const revision = await publishDirectory(bus, next);
@@ -119,4 +132,5 @@ export function registerDirectory(program: Command, ctx: CliContext): void {
         ctx.out('Dispatchers route new observations with this revision now; open cases keep their hotline until they are re-routed.\n');
       });
     });
+  registerDirectorySigning(directory, ctx);
 }

@@ -14,6 +14,7 @@ import { natsServerBinary } from './nats-binary.js';
 import { type DevNats, startDevNats } from './nats-launcher.js';
 import { DEV_SERVICES, type DevService, DevData, serviceMain } from './paths.js';
 import { ensurePortFree } from './ports.js';
+import { type DevDirectory, prepareDevDirectory, replaceUnsignedDirectory } from './directory-key.js';
 import { devZoneFile } from './zone-edit.js';
 
 /** Settings of {@link runDevStack}, from the flags of `relay dev`. */
@@ -48,19 +49,21 @@ function serviceEnvironments(
   s: DevStackSettings,
   natsUrl: string,
   zoneFile: string,
+  dev: DevDirectory,
 ): Record<DevService, { env: Record<string, string | undefined>; healthPort: number }> {
   const common = { ...ctx.env, NATS_URL: natsUrl, LOG_LEVEL: s.logLevel };
+  const key = { RELAY_DIRECTORY_KEY: dev.publicKey };
   return {
     gateway: {
       env: { ...common, RELAY_HTTP_PORT: String(s.ports.http), RELAY_OPS_PORT: String(s.ports.gatewayOps), RELAY_SOURCES_FILE: DevData.sources },
       healthPort: s.ports.gatewayOps,
     },
     locator: {
-      env: { ...common, RELAY_OPS_PORT: String(s.ports.locatorOps), RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile },
+      env: { ...common, ...key, RELAY_OPS_PORT: String(s.ports.locatorOps), RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile },
       healthPort: s.ports.locatorOps,
     },
     dispatcher: {
-      env: { ...common, RELAY_OPS_PORT: String(s.ports.dispatcherOps), RELAY_DIRECTORY_FILE: DevData.directory, RELAY_RECHECK_INTERVAL: s.recheckInterval },
+      env: { ...common, ...key, RELAY_OPS_PORT: String(s.ports.dispatcherOps), RELAY_DIRECTORY_FILE: dev.signedFile, RELAY_RECHECK_INTERVAL: s.recheckInterval },
       healthPort: s.ports.dispatcherOps,
     },
   };
@@ -69,7 +72,7 @@ function serviceEnvironments(
 /** What the ready banner tells. */
 function stackAddresses(
   s: DevStackSettings,
-  r: { natsUrl: string; ownNats: boolean; zoneFile: string; directoryRevision: number | undefined; pids: Record<string, number> },
+  r: { natsUrl: string; ownNats: boolean; zoneFile: string; directoryRevision: number | undefined; directoryKeyFile: string; pids: Record<string, number> },
 ): StackAddresses {
   return {
     httpUrl: `http://127.0.0.1:${s.ports.http}`,
@@ -81,7 +84,7 @@ function stackAddresses(
     dispatcherOpsUrl: `http://127.0.0.1:${s.ports.dispatcherOps}`,
     zoneFile: relative(s.cwd, r.zoneFile),
     zoneIsDefault: r.zoneFile === devZoneFile(s.cwd),
-    directory: r.directoryRevision === undefined ? 'no directory' : `directory revision ${r.directoryRevision}`,
+    directory: r.directoryRevision === undefined ? 'no directory' : `directory revision ${r.directoryRevision} (signed, key in ${relative(s.cwd, r.directoryKeyFile)})`,
     recheckInterval: s.recheckInterval,
     pids: r.pids,
   };
@@ -147,6 +150,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     if (!existsSync(zoneFile)) await copyFile(DevData.zone, zoneFile);
     const plan = s.demo ? planDemo() : undefined;
     if (plan) await prepareDemoZone(plan, zoneFile);
+    const dev = await prepareDevDirectory(s.stateDir);
 
     if (!joining) {
       nats = await startDevNats({ bin: natsServerBinary(ctx.env), dir: join(s.stateDir, 'nats'), port: s.ports.nats });
@@ -160,8 +164,9 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
       throw new UnavailableError(`cannot reach NATS at ${natsUrl}: ${err instanceof Error ? err.message : String(err)}`, err);
     });
     await ensureTopology(bus, { replicas: busConfig.replicas });
+    if (await replaceUnsignedDirectory(bus, dev)) note(`the stored directory was not signed by the dev key: stored deploy/dev/directory.json signed by ${dev.publicKey}`);
 
-    const envOf = serviceEnvironments(ctx, s, natsUrl, zoneFile);
+    const envOf = serviceEnvironments(ctx, s, natsUrl, zoneFile, dev);
     const width = Math.max(...DEV_SERVICES.map((n) => n.length));
     // A Ctrl-C while nats-server was starting: start no services.
     for (const name of signals === 0 ? DEV_SERVICES : []) {
@@ -180,9 +185,9 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     }
     const ready = await step(Promise.all(children.map((c) => waitUntilReady(c, s.readyTimeoutMs))));
     if (ready !== undefined && signals === 0) {
-      const stored = await readDirectory(bus);
+      const stored = await readDirectory(bus, dev.publicKey);
       const pids = Object.fromEntries([...(nats ? [['nats-server', nats.pid] as const] : []), ...children.map((c) => [c.name, c.pid] as const)]);
-      const addresses = stackAddresses(s, { natsUrl, ownNats: !joining, zoneFile, directoryRevision: stored?.revision, pids });
+      const addresses = stackAddresses(s, { natsUrl, ownNats: !joining, zoneFile, directoryRevision: stored?.revision, directoryKeyFile: dev.seedFile, pids });
       if (s.json) ctx.out(`${JSON.stringify(readyEvent(addresses))}\n`);
       else printReadyBanner(ctx, addresses);
 

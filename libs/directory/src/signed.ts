@@ -1,0 +1,139 @@
+import { createOperator } from '@nats-io/nkeys';
+import { nativeSigner, verifyNative } from '@relay/bus';
+import { z } from 'zod';
+import { type Directory, parseDirectory } from './directory.js';
+import { DirectorySignatureError, DirectorySignatureProblem } from './errors.js';
+import type { DirectoryFile } from './schema.js';
+import { type SignerList, signerListOf, signerListSchema } from './signers.js';
+
+/** A directory signing key: an operator nkey (`O...`), kept offline as its seed (`SO...`). */
+export const directoryKeySchema = z.string().regex(/^O[A-Z2-7]{55}$/, 'must be a public operator nkey (O...)');
+
+const instant = z.iso.datetime({ offset: true });
+const base64 = z.string().regex(/^[A-Za-z0-9+/]+=*$/);
+
+// Domain separation: a directory signature can never pass for a signer-list one, nor the reverse.
+const DIRECTORY_CONTEXT = 'relay-directory/1';
+const SIGNERS_CONTEXT = 'relay-signers/1';
+
+/** The signed public signer list, as stored under KV `signers` when the directory is signed. */
+export const signedSignerListSchema = z.strictObject({
+  format: z.literal('relay-signed-signers/1'),
+  key: directoryKeySchema,
+  signedAt: instant,
+  /** The signer list's JSON text, exactly the bytes signed. */
+  list: z.string(),
+  signature: base64,
+});
+/** A signer list signed by the directory key. */
+export type SignedSignerList = z.infer<typeof signedSignerListSchema>;
+
+/** A signed directory revision: what `relay directory sign` writes and KV `current` stores. */
+export const signedDirectorySchema = z.strictObject({
+  format: z.literal('relay-signed-directory/1'),
+  key: directoryKeySchema,
+  signedAt: instant,
+  /** The directory file's JSON text, exactly the bytes signed. */
+  directory: z.string(),
+  signature: base64,
+  /** Its public signer list, signed at the same time so tenants can check it with the same pinned key. */
+  signers: signedSignerListSchema,
+});
+/** A directory signed by the directory key. */
+export type SignedDirectory = z.infer<typeof signedDirectorySchema>;
+
+const encoder = new TextEncoder();
+
+/** The bytes a signature covers: context, signing time and the text, separated by newlines. */
+function signedBytes(context: string, signedAt: string, text: string): Uint8Array {
+  return encoder.encode(`${context}\n${signedAt}\n${text}`);
+}
+
+/** A new directory key pair: the seed (`SO...`) to keep offline and the public key (`O...`) services and clients pin. */
+export function generateDirectoryKey(): { readonly seed: string; readonly publicKey: string } {
+  const kp = createOperator();
+  return { seed: new TextDecoder().decode(kp.getSeed()), publicKey: kp.getPublicKey() };
+}
+
+/** True when `value` has the shape of a signed directory (not yet checked). */
+export function looksSigned(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'format' in value && (value).format === 'relay-signed-directory/1';
+}
+
+/**
+ * Signs a directory file with the offline directory key (an operator nkey
+ * seed, `SO...`) and signs its public signer list alongside.
+ * @throws DirectoryInvalidError when the file does not validate.
+ */
+export function signDirectory(file: DirectoryFile, seed: Uint8Array, signedAt = new Date()): SignedDirectory {
+  const directory = parseDirectory(file);
+  const signer = nativeSigner(seed);
+  directoryKeySchema.parse(signer.publicKey);
+  const at = signedAt.toISOString();
+  const text = JSON.stringify(directory.file, null, 2);
+  const list = JSON.stringify(signerListOf(directory));
+  const sig = (context: string, body: string) => Buffer.from(signer.sign(signedBytes(context, at, body))).toString('base64');
+  return {
+    format: 'relay-signed-directory/1',
+    key: signer.publicKey,
+    signedAt: at,
+    directory: text,
+    signature: sig(DIRECTORY_CONTEXT, text),
+    signers: { format: 'relay-signed-signers/1', key: signer.publicKey, signedAt: at, list, signature: sig(SIGNERS_CONTEXT, list) },
+  };
+}
+
+function check(context: string, key: string, pinned: string | undefined, signedAt: string, text: string, signature: string, where: string): void {
+  if (pinned !== undefined && key !== pinned) throw new DirectorySignatureError(where, DirectorySignatureProblem.WrongKey);
+  if (!verifyNative(key, signedBytes(context, signedAt, text), Buffer.from(signature, 'base64'))) {
+    throw new DirectorySignatureError(where, DirectorySignatureProblem.BadSignature);
+  }
+}
+
+/**
+ * Opens a stored or filed directory value. With a pinned key only a directory
+ * signed by that key is accepted; without one (development) an unsigned
+ * directory is accepted and a signed one is still checked against its own key.
+ * @throws DirectorySignatureError when unsigned under a pinned key, signed by another key, or tampered with.
+ * @throws DirectoryInvalidError when the (signed) content does not validate.
+ */
+export function openDirectory(value: unknown, pinned: string | undefined, where = 'directory'): Directory {
+  if (!looksSigned(value)) {
+    if (pinned !== undefined) throw new DirectorySignatureError(where, DirectorySignatureProblem.Unsigned);
+    return parseDirectory(value, where);
+  }
+  const parsed = signedDirectorySchema.safeParse(value);
+  if (!parsed.success) throw new DirectorySignatureError(where, DirectorySignatureProblem.Malformed);
+  const signed = parsed.data;
+  check(DIRECTORY_CONTEXT, signed.key, pinned, signed.signedAt, signed.directory, signed.signature, where);
+  openSignerList(signed.signers, pinned ?? signed.key, `${where} signers`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(signed.directory);
+  } catch {
+    throw new DirectorySignatureError(where, DirectorySignatureProblem.Malformed);
+  }
+  return { ...parseDirectory(raw, where), signed };
+}
+
+/**
+ * Opens a stored signer list. With a pinned key only a list signed by that
+ * key is accepted; without one a plain list is accepted too (development).
+ * @throws DirectorySignatureError when unsigned under a pinned key, signed by another key, or tampered with.
+ */
+export function openSignerList(value: unknown, pinned: string | undefined, where = 'signer list'): SignerList {
+  const isSigned = typeof value === 'object' && value !== null && 'format' in value;
+  if (!isSigned) {
+    if (pinned !== undefined) throw new DirectorySignatureError(where, DirectorySignatureProblem.Unsigned);
+    return signerListSchema.parse(value);
+  }
+  const parsed = signedSignerListSchema.safeParse(value);
+  if (!parsed.success) throw new DirectorySignatureError(where, DirectorySignatureProblem.Malformed);
+  const signed = parsed.data;
+  check(SIGNERS_CONTEXT, signed.key, pinned, signed.signedAt, signed.list, signed.signature, where);
+  try {
+    return signerListSchema.parse(JSON.parse(signed.list));
+  } catch {
+    throw new DirectorySignatureError(where, DirectorySignatureProblem.Malformed);
+  }
+}

@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology, openJsonBucket } from '@relay/bus';
+import { DIRECTORY_KEY, type DirectoryFile, generateDirectoryKey, loadDirectoryFile, signDirectory } from '@relay/directory';
+import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { KvBucket } from '@relay/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIRECTORY_FILE, startDispatcherProcess } from './harness.js';
+import { createDispatcher, type Dispatcher } from './index.js';
+
+const key = generateDirectoryKey();
+const other = generateDirectoryKey();
+const seedOf = (k: { seed: string }) => new TextEncoder().encode(k.seed);
+const dev: DirectoryFile = loadDirectoryFile(DIRECTORY_FILE).file;
+const routedTo = (file: DirectoryFile, hotline: string): DirectoryFile => ({ ...structuredClone(file), routing: { ...file.routing, DE: { hotline, note: 'test' } } });
+
+let server: NatsServer;
+let bus: Bus;
+beforeAll(async () => {
+  server = await startNatsServer();
+  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'signed-directory-test'));
+  await ensureTopology(bus, { replicas: 1 });
+});
+afterAll(async () => {
+  await bus?.close();
+  await server?.dispose();
+});
+
+/** Lets a KV change reach the watcher (a refusal has no event to wait for here). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+async function healthz(port: number): Promise<number | undefined> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('a dispatcher with a pinned directory key', () => {
+  it('is not ready on an unsigned or tampered directory, follows a correctly signed revision and keeps it against a foreign-signed one', async () => {
+    const raw = await openJsonBucket<unknown>(bus, KvBucket.Directory);
+    await raw.put(DIRECTORY_KEY, dev);
+    const dispatcher: Dispatcher = await createDispatcher({ bus, settings: { recheckIntervalMs: 60_000, tickMs: 50 }, directoryKey: key.publicKey });
+    try {
+      expect(dispatcher.ready()).toBe(false);
+      const signed = signDirectory(dev, seedOf(key));
+      await raw.put(DIRECTORY_KEY, { ...signed, directory: JSON.stringify(routedTo(dev, 'fsm'), null, 2) });
+      await settle();
+      expect(dispatcher.ready()).toBe(false);
+      const good = await raw.put(DIRECTORY_KEY, signed);
+      await waitFor(() => dispatcher.ready(), { what: 'the signed directory to be followed' });
+      expect(dispatcher.stats().directoryRevision).toBe(good);
+
+      await raw.put(DIRECTORY_KEY, signDirectory(routedTo(dev, 'fsm'), seedOf(other)));
+      await settle();
+      expect(dispatcher.stats().directoryRevision).toBe(good);
+      const next = await raw.put(DIRECTORY_KEY, signDirectory(routedTo(dev, 'fsm'), seedOf(key)));
+      await waitFor(() => dispatcher.stats().directoryRevision === next, { what: 'the next signed revision' });
+    } finally {
+      await dispatcher.stop();
+    }
+  });
+
+  it('as a process: refuses an unsigned seed file at start, and answers /healthz 503 until a signed directory is stored', async () => {
+    const dir = tmpdir();
+    const unsignedFile = join(dir, `unsigned-${process.pid}.json`);
+    writeFileSync(unsignedFile, JSON.stringify(dev));
+    const refused = await startDispatcherProcess({ server }, { RELAY_DIRECTORY_FILE: unsignedFile, RELAY_DIRECTORY_KEY: key.publicKey });
+    const code = await new Promise<number | null>((resolve) => refused.child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(refused.output()).toContain('not signed, but a directory key is pinned');
+
+    const raw = await openJsonBucket<unknown>(bus, KvBucket.Directory);
+    await raw.put(DIRECTORY_KEY, dev);
+    const port = await freePort();
+    const running = await startDispatcherProcess({ server }, { RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: key.publicKey });
+    try {
+      await waitFor(async () => (await healthz(port)) === 503, { what: 'the dispatcher to answer not ready', timeoutMs: 20_000 });
+      await raw.put(DIRECTORY_KEY, signDirectory(dev, seedOf(key)));
+      await waitFor(async () => (await healthz(port)) === 200, { what: 'the dispatcher to be ready', timeoutMs: 20_000 });
+    } finally {
+      running.child.kill('SIGTERM');
+    }
+  }, 60_000);
+});

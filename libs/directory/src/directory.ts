@@ -1,5 +1,5 @@
 import { DirectoryInvalidError } from './errors.js';
-import type { SignedDirectory } from './signed.js';
+import type { SignedDirectory } from './signed-form.js';
 import {
   type AuthorityEntry,
   type DeadlinePolicy,

@@ -31,5 +31,6 @@ export { DIRECTORY_KEY, exportSigners, loadDirectoryFile, publishDirectory, read
 export { isEmptySignerList, keysOfList, policyOfList, signerListOf, signerListSchema } from './signers.js';
 export type { SignerList } from './signers.js';
 export type { DirectoryWatch, DirectoryWatchEvents, StoredDirectory } from './store.js';
-export { directoryKeySchema, generateDirectoryKey, openDirectory, openSignerList, signDirectory, signedDirectorySchema, signedSignerListSchema } from './signed.js';
-export type { SignedDirectory, SignedSignerList } from './signed.js';
+export { generateDirectoryKey, openDirectory, openSignerList, signDirectory } from './signed.js';
+export { directoryKeySchema, signedDirectorySchema, signedSignerListSchema } from './signed-form.js';
+export type { SignedDirectory, SignedSignerList } from './signed-form.js';

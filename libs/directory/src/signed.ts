@@ -1,46 +1,14 @@
 import { createOperator } from '@nats-io/nkeys';
 import { nativeSigner, verifyNative } from '@relay/bus';
-import { z } from 'zod';
 import { type Directory, parseDirectory } from './directory.js';
 import { DirectorySignatureError, DirectorySignatureProblem } from './errors.js';
 import type { DirectoryFile } from './schema.js';
+import { directoryKeySchema, type SignedDirectory, signedDirectorySchema, signedSignerListSchema } from './signed-form.js';
 import { type SignerList, signerListOf, signerListSchema } from './signers.js';
-
-/** A directory signing key: an operator nkey (`O...`), kept offline as its seed (`SO...`). */
-export const directoryKeySchema = z.string().regex(/^O[A-Z2-7]{55}$/, 'must be a public operator nkey (O...)');
-
-const instant = z.iso.datetime({ offset: true });
-const base64 = z.string().regex(/^[A-Za-z0-9+/]+=*$/);
 
 // Domain separation: a directory signature can never pass for a signer-list one, nor the reverse.
 const DIRECTORY_CONTEXT = 'relay-directory/1';
 const SIGNERS_CONTEXT = 'relay-signers/1';
-
-/** The signed public signer list, as stored under KV `signers` when the directory is signed. */
-export const signedSignerListSchema = z.strictObject({
-  format: z.literal('relay-signed-signers/1'),
-  key: directoryKeySchema,
-  signedAt: instant,
-  /** The signer list's JSON text, exactly the bytes signed. */
-  list: z.string(),
-  signature: base64,
-});
-/** A signer list signed by the directory key. */
-export type SignedSignerList = z.infer<typeof signedSignerListSchema>;
-
-/** A signed directory revision: what `relay directory sign` writes and KV `current` stores. */
-export const signedDirectorySchema = z.strictObject({
-  format: z.literal('relay-signed-directory/1'),
-  key: directoryKeySchema,
-  signedAt: instant,
-  /** The directory file's JSON text, exactly the bytes signed. */
-  directory: z.string(),
-  signature: base64,
-  /** Its public signer list, signed at the same time so tenants can check it with the same pinned key. */
-  signers: signedSignerListSchema,
-});
-/** A directory signed by the directory key. */
-export type SignedDirectory = z.infer<typeof signedDirectorySchema>;
 
 const encoder = new TextEncoder();
 

@@ -206,16 +206,22 @@ export function servicePermissions(service: ServiceName): Permissions {
 /**
  * A day-to-day operator: replay, inspect, tail, redrive, reroute, directory
  * changes, statistics and retention. Broad rights, but the audit trail is out
- * of reach: no update (which could shrink or seal it), purge or delete of
- * AUDIT or its mirror.
+ * of reach (no update, which could shrink or seal it, purge or delete of AUDIT
+ * or its mirror); the services' own state is read-only (no write to the case,
+ * hosting, report-id or rate-limit buckets); and the intake is not theirs to
+ * listen to: requests there carry the reporters' API keys, and a subscriber in
+ * the gateway's queue group could answer with forged receipts.
  */
 export function operatorPermissions(): Permissions {
   return {
     publish: {
       allow: ['>'],
-      deny: AUDIT_STREAMS.flatMap((s) => [...DESTROY(s), `${api}.STREAM.UPDATE.${s}`]),
+      deny: [
+        ...AUDIT_STREAMS.flatMap((s) => [...DESTROY(s), `${api}.STREAM.UPDATE.${s}`]),
+        ...[KvBucket.Cases, KvBucket.HostingHistory, KvBucket.Intake, KvBucket.RateLimits].map((b) => `$KV.${b}.>`),
+      ],
     },
-    subscribe: { allow: ['>'] },
+    subscribe: { allow: ['>'], deny: [`${SubjectRoot.IntakeSubmit}`, `${SubjectRoot.IntakeSubmit}.>`] },
   };
 }
 

@@ -4,7 +4,7 @@
 // denial is asserted from the server's permissions error and from the broker's
 // unchanged state, never from a client-side check.
 import { hotlineClient } from '@relay/client';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import { headers as natsHeaders, PermissionViolationError } from '@nats-io/transport-node';
 import { waitFor } from '@relay/testkit';
 import { type Referral, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,8 @@ describe('identities that must not destroy or read what is not theirs (attack 2)
       ['$JS.API.STREAM.DELETE.AUDIT', ''],
       ['$JS.API.STREAM.MSG.DELETE.AUDIT', JSON.stringify({ seq: 1 })],
       ['$JS.API.STREAM.UPDATE.AUDIT_MIRROR', JSON.stringify({ name: 'AUDIT_MIRROR', max_msgs: 1 })],
+      ['$KV.relay-cases.c_forged', JSON.stringify({ status: 'closed' })],
+      ['$KV.relay-intake.ncmec.171000001', JSON.stringify({ digest: 'forged' })],
     ],
     admin: [
       ['$JS.API.STREAM.UPDATE.AUDIT', audit],
@@ -147,5 +149,18 @@ describe('identities that must not destroy or read what is not theirs (attack 2)
     for (const [subject, body] of requests) p.nc.publish(subject, new TextEncoder().encode(body));
     for (const [subject] of requests) await p.denied('publish', subject);
     expect(unchangedView(await stack.snapshot())).toEqual(before);
+  });
+
+  it('refuses an operator a subscription on the intake, where API keys travel and the gateway’s queue answers', async () => {
+    const p = await stack.probeAs('operator-alice');
+    const queued = p.nc.subscribe('relay.intake.submit', { queue: 'gateway' }).closed;
+    const plain = p.nc.subscribe('relay.intake.submit').closed;
+    for (const closed of [await queued, await plain]) {
+      expect(closed).toBeInstanceOf(PermissionViolationError);
+      expect((closed as PermissionViolationError).subject).toBe('relay.intake.submit');
+    }
+    // The NATS intake still answers its hotlines: nothing of the gateway's queue was taken over.
+    const client = hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', apiKey: 'demo-eokm-237e4e35b7044668047a8c1f097f320e' });
+    expect((await client.submitReport(NATIVE('EOKM-AFTER-OPERATOR-SUBSCRIBE'))).stream).toBe('REPORTS');
   });
 });

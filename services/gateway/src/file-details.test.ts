@@ -1,7 +1,6 @@
-import { request } from '@relay/bus';
-import { AgeGroup, CsamCategory, deriveId, Header, HashAlgorithm, subjects } from '@relay/wire';
+import { AgeGroup, CsamCategory, deriveId, Header, HashAlgorithm } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
+import { DEMO_KEYS, fixture, type IntakeReply, startTestGateway, type TestGateway } from './test-gateway.js';
 
 /**
  * NCMEC's `<fileDetails>` at the intake (issue 15, item 3; decision 0101): a
@@ -18,26 +17,14 @@ afterAll(async () => {
   await t?.dispose();
 });
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-type Reply = { status: number; json: Record<string, unknown> };
 
 const FIXTURE_NUMBER = '171000900';
 const report = (url: string): string => fixture('cybertipline/minimal.xml').replace(/<url>[^<]*<\/url>/, `<url>${url}</url>`);
 const fileOf = (number: string, edit: (xml: string) => string = (x) => x): string => edit(fixture('cybertipline/file-details.xml').replace(`<reportId>${FIXTURE_NUMBER}</reportId>`, `<reportId>${number}</reportId>`));
 
-async function http(method: 'POST' | 'PUT', path: string, body: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const res = await t.gateway.http.inject({ method, url: path, headers: { authorization: `Bearer ${DEMO_KEYS.ncmec}`, 'content-type': 'application/xml', ...headers }, payload: body });
-  return { status: res.statusCode, json: res.json<Record<string, unknown>>() };
-}
-
-async function nats(body: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const reply = await request(t.bus, subjects.intakeSubmit(), encoder.encode(body), {
-    headers: { Authorization: `Bearer ${DEMO_KEYS.ncmec}`, 'Content-Type': 'application/xml', ...headers },
-    timeoutMs: 5_000,
-  });
-  return { status: Number(reply.headers[Header.Status]), json: JSON.parse(decoder.decode(reply.data)) as Record<string, unknown> };
-}
+const http = (method: 'POST' | 'PUT', path: string, body: string, headers: Record<string, string> = {}): Promise<IntakeReply> =>
+  t.http(method, path, { key: DEMO_KEYS.ncmec, type: 'application/xml', body, headers });
+const nats = (body: string, headers: Record<string, string> = {}): Promise<IntakeReply> => t.nats({ key: DEMO_KEYS.ncmec, type: 'application/xml', body, headers });
 
 /** Stores a report under NCMEC's number and returns its relay id. */
 async function numbered(number: string, url: string): Promise<string> {

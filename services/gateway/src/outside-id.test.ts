@@ -1,8 +1,7 @@
-import { request } from '@relay/bus';
 import { isSubmitRefusedError, ReportFormat, submitReport } from '@relay/client';
-import { deriveId, Header, subjects } from '@relay/wire';
+import { deriveId, Header } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctDigestId, DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
+import { ctDigestId, DEMO_KEYS, fixture, type IntakeReply, startTestGateway, type TestGateway } from './test-gateway.js';
 
 /**
  * The source report id given outside the body (issue 15, item 2; decision
@@ -18,27 +17,15 @@ afterAll(async () => {
   await t?.dispose();
 });
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-type Reply = { status: number; json: Record<string, unknown> };
 
 /** A CyberTipline report (schema-valid) naming `url`; each test uses its own URL so no two collide in the ledger. */
 function tipline(url: string): string {
   return fixture('cybertipline/minimal.xml').replace(/<url>[^<]*<\/url>/, `<url>${url}</url>`);
 }
 
-async function http(method: 'POST' | 'PUT', path: string, key: string, type: string, body: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const res = await t.gateway.http.inject({ method, url: path, headers: { authorization: `Bearer ${key}`, 'content-type': type, ...headers }, payload: body });
-  return { status: res.statusCode, json: res.json<Record<string, unknown>>() };
-}
-
-async function nats(key: string, type: string, body: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const reply = await request(t.bus, subjects.intakeSubmit(), encoder.encode(body), {
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': type, ...headers },
-    timeoutMs: 5_000,
-  });
-  return { status: Number(reply.headers[Header.Status]), json: JSON.parse(decoder.decode(reply.data)) as Record<string, unknown> };
-}
+const http = (method: 'POST' | 'PUT', path: string, key: string, type: string, body: string, headers: Record<string, string> = {}): Promise<IntakeReply> =>
+  t.http(method, path, { key, type, body, headers });
+const nats = (key: string, type: string, body: string, headers: Record<string, string> = {}): Promise<IntakeReply> => t.nats({ key, type, body, headers });
 
 describe('NCMEC report number from outside the body', () => {
   it('the minimal fixture names one URL the tests can replace', () => {
@@ -100,7 +87,7 @@ describe('NCMEC report number from outside the body', () => {
     expect((await t.storedReport(put.json['seq'] as number)).report.ncmecReportId).toBe((JSON.parse(xarf) as { ncmec_report_id?: string }).ncmec_report_id);
   });
 
-  const mismatches: { name: string; send: () => Promise<Reply>; pointer: string; places: RegExp }[] = [
+  const mismatches: { name: string; send: () => Promise<IntakeReply>; pointer: string; places: RegExp }[] = [
     {
       name: 'a header against the native sourceReportId (HTTP)',
       send: () => http('POST', '/v1/reports', DEMO_KEYS.eokm, 'application/json', JSON.stringify({ sourceReportId: 'EOKM-body', urls: ['https://example.org/m1'] }), { 'relay-source-report-id': 'EOKM-header' }),
@@ -158,7 +145,7 @@ describe('NCMEC report number from outside the body', () => {
   it.each(hostile)('refuses $name as the id in the header (HTTP and NATS) and in the path, storing nothing and never echoing it', async ({ value }) => {
     const xml = tipline('http://hoster.example.nl/hostile');
     const before = await t.reportCount();
-    const answers: Reply[] = [await nats(DEMO_KEYS.ncmec, 'application/xml', xml, { [Header.SourceReportId]: value })];
+    const answers: IntakeReply[] = [await nats(DEMO_KEYS.ncmec, 'application/xml', xml, { [Header.SourceReportId]: value })];
     // A header value HTTP cannot carry (non-ASCII) is tried in the path only.
     if (/^[\x20-\x7e]*$/.test(value)) answers.push(await http('POST', '/v1/reports', DEMO_KEYS.ncmec, 'application/xml', xml, { 'relay-source-report-id': value }));
     if (value !== '') answers.push(await http('PUT', `/v1/reports/${encodeURIComponent(value)}`, DEMO_KEYS.ncmec, 'application/xml', xml));

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, getStoredMessage, streamState, type TopologyOptions } from '@relay/bus';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology, getStoredMessage, request, streamState, type TopologyOptions } from '@relay/bus';
 import { createLogger, createMetrics } from '@relay/observability';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
-import { decodeMessage, type Report, RelayType, StreamName } from '@relay/wire';
+import { decodeMessage, Header, type Report, RelayType, StreamName, subjects } from '@relay/wire';
 import { gatewayConfigFromEnv } from './config.js';
 import { digestReportId } from './dropped.js';
 import { type Gateway, startGateway } from './gateway.js';
@@ -46,7 +46,25 @@ export interface TestGateway {
   reportCount(): Promise<number>;
   /** The stored report at `seq`, with its subject and headers. */
   storedReport(seq: number): Promise<{ subject: string; headers: Readonly<Record<string, string>>; report: Report }>;
+  /** A submission over HTTP (fastify inject): its status and JSON answer. */
+  http(method: 'POST' | 'PUT', path: string, submission: Submission): Promise<IntakeReply>;
+  /** The same submission as a request on `relay.intake.submit`: `Relay-Status` and the JSON reply. */
+  nats(submission: Submission): Promise<IntakeReply>;
   dispose(): Promise<void>;
+}
+
+/** One submission: API key, media type, body and more headers. */
+export interface Submission {
+  readonly key: string;
+  readonly type: string;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What the intake answered. */
+export interface IntakeReply {
+  readonly status: number;
+  readonly json: Record<string, unknown>;
 }
 
 /** Options of {@link startTestGateway}. */
@@ -89,6 +107,17 @@ export async function startTestGateway(env: Readonly<Record<string, string>> = {
       const m = await getStoredMessage(bus, StreamName.Reports, seq);
       if (!m) throw new Error(`no message ${seq} in REPORTS`);
       return { subject: m.subject, headers: m.headers, report: decodeMessage(RelayType.Report, m.data) };
+    },
+    http: async (method, path, { key, type, body, headers }) => {
+      const res = await gateway.http.inject({ method, url: path, headers: { authorization: `Bearer ${key}`, 'content-type': type, ...headers }, payload: body });
+      return { status: res.statusCode, json: res.json<Record<string, unknown>>() };
+    },
+    nats: async ({ key, type, body, headers }) => {
+      const reply = await request(bus, subjects.intakeSubmit(), new TextEncoder().encode(body), {
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': type, ...headers },
+        timeoutMs: 5_000,
+      });
+      return { status: Number(reply.headers[Header.Status]), json: JSON.parse(new TextDecoder().decode(reply.data)) as Record<string, unknown> };
     },
     dispose: async () => {
       await gateway.stop().catch(() => undefined);

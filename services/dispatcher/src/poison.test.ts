@@ -49,6 +49,19 @@ function poisonStatus(i: number): StatusUpdate {
   };
 }
 
+/** The routed hotline of `victim` reports its notice to the hoster (ISP), which starts the case's deadline. */
+async function victimSendsIsp(victim: CaseState): Promise<void> {
+  await publishStatus(bus, {
+    id: `isp-${victim.id.slice(5, 13)}`,
+    hotline: victim.routing?.hotline ?? '',
+    referralId: victim.routing?.referralId ?? '',
+    caseId: victim.id,
+    action: StatusAction.STATUS_ACTION_ISP,
+    occurredAt: new Date(clock.now()),
+    note: '',
+  });
+}
+
 async function dlqOf(subject: string): Promise<StoredMessage[]> {
   const out: StoredMessage[] = [];
   for await (const m of readStream(bus, { stream: StreamName.Dlq, filterSubject: subjects.dlq('dispatcher') })) if (m.headers[Header.DlqSubject] === subject) out.push(m);
@@ -82,15 +95,7 @@ describe('one hotline sending poison statuses', () => {
     const room = MAX_PAYLOAD - 300;
     await publishBytes(bus, subject, new Uint8Array(room).fill(0xff), { msgId: `${HOSTILE}:big-payload`, origin: HOSTILE, headers: { [Header.Type]: RelayType.StatusUpdate } });
 
-    await publishStatus(bus, {
-      id: `isp-${victim.id.slice(5, 13)}`,
-      hotline: victimHotline,
-      referralId: victim.routing?.referralId ?? '',
-      caseId: victim.id,
-      action: StatusAction.STATUS_ACTION_ISP,
-      occurredAt: new Date(clock.now()),
-      note: '',
-    });
+    await victimSendsIsp(victim);
     // The victim's status is applied: its case now has a removal deadline.
     await waitFor(async () => (await readCase(bus, victim.id))?.deadline, { timeoutMs: 30_000, what: `the status of ${victimHotline} to be applied` });
 
@@ -131,15 +136,7 @@ describe('one hotline sending poison statuses', () => {
         ),
       );
     }
-    await publishStatus(bus, {
-      id: `isp-${victim.id.slice(5, 13)}`,
-      hotline: victimHotline,
-      referralId: victim.routing?.referralId ?? '',
-      caseId: victim.id,
-      action: StatusAction.STATUS_ACTION_ISP,
-      occurredAt: new Date(clock.now()),
-      note: '',
-    });
+    await victimSendsIsp(victim);
     await waitFor(async () => (await readCase(bus, victim.id))?.deadline, { timeoutMs: 30_000, intervalMs: 10, what: `the status of ${victimHotline} to be applied` });
     // Applied while most of the flood, published before it, is still waiting on the sender's own consumer.
     const flood = await consumerLag(bus, StreamName.Status, statusDurable(HOSTILE));

@@ -52,6 +52,7 @@ export {
   audienceToken,
   countryToken,
   idToken,
+  isIdToken,
   noticeKindToken,
   parseSubject,
   SubjectRoot,
@@ -60,7 +61,7 @@ export {
 } from './subjects.js';
 export { COUNTRY_CODE, COUNTRY_CODE_RULE, isCountryCode, isKnownCountry, UNKNOWN_COUNTRY } from './country.js';
 export type { ParsedSubject } from './subjects.js';
-export { INBOX_ROOT, isInboxSubject } from './inbox.js';
+export { INBOX_ROOT, inboxUser, isInboxSubject } from './inbox.js';
 export { childTraceparent, newTraceparent, traceIdOf } from './trace.js';
 export { exampleMessage } from './examples.js';
 export { KvBucket, SIGNERS_DIRECT_GET, SIGNERS_KEY, StreamName } from './streams.js';

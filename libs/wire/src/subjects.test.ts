@@ -108,7 +108,17 @@ describe('parseSubject', () => {
     });
   });
 
+  it('reads an audit record’s author and action, and still reads one stored before records named their author, marked legacy', () => {
+    expect(subjects.audit('operator-alice', 'replay')).toBe('relay.audit.operator-alice.replay');
+    expect(parseSubject('relay.audit.operator-alice.replay')).toEqual({ kind: 'audit', actor: 'operator-alice', action: 'replay' });
+    expect(parseSubject('relay.audit.replay')).toEqual({ kind: 'audit', action: 'replay', legacy: true });
+    expect(() => subjects.audit('operator.bob', 'replay')).toThrow(InvalidSubjectTokenError);
+    expect(subjectFilters.audit('operator-alice')).toBe('relay.audit.operator-alice.*');
+  });
+
   it.each([
+    'relay.audit.operator-alice.replay.x',
+    'relay.audit.*.replay',
     'relay.referral.NL.*',
     'relay.referral.NL',
     'relay.notice.NL.police.unknown-kind',

@@ -58,7 +58,7 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
     .requiredOption('--out <dir>', 'where accounts.conf, users/<name>.nk|.env and signers.json are written')
     .option('--operator <name...>', 'operator user names (lower-case ids), e.g. --operator alice bob', [])
     .requiredOption('--reason <text>', 'why accounts are generated (kept in the audit trail)')
-    .option('--actor <name>', 'who generates them (default: NATS_CLIENT_NAME, else the OS user)')
+    .option('--actor <name>', 'who generates them (default: your NATS user, else NATS_CLIENT_NAME, else the OS user)')
     .option('--nats-url <url>', 'the server URL written into each user .env file (default: NATS_URL, else the dev stack)')
     .option('--offline', `do not record in AUDIT (no server runs yet): append the record to <out>/${OFFLINE_AUDIT_FILE}`)
     .option('--json', 'print the users (never their seeds) and the files as JSON')

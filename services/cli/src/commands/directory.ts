@@ -91,7 +91,7 @@ export function registerDirectory(program: Command, ctx: CliContext): void {
     .description('validate a directory file, record the change in the audit trail, and store it as the new revision')
     .argument('<file>', 'directory JSON')
     .requiredOption('--reason <text>', 'why the directory changes (kept in the AUDIT stream)')
-    .option('--actor <name>', 'who applies it (default: NATS_CLIENT_NAME, else the OS user)')
+    .option('--actor <name>', 'who applies it (default: your NATS user, else NATS_CLIENT_NAME, else the OS user)')
     .option('--json', 'print the previous and new revision and the audit record as JSON')
     .option(...KEY_OPTION)
     .action(async (file: string, options: ApplyOptions) => {

@@ -1,5 +1,4 @@
 import { createUser, fromSeed } from '@nats-io/nkeys';
-import type { TenantList } from '@relay/bus';
 import { countryToken, idToken } from '@relay/wire';
 import {
   adminPermissions,
@@ -11,13 +10,9 @@ import {
   type Permissions,
   policePermissions,
   servicePermissions,
+  type Tenants,
 } from './permissions.js';
 
-/** Who gets a NATS user: the tenants from the directory (`tenantsOf`), the services, the operators. */
-export interface Tenants extends TenantList {
-  /** Operator names (lower-case ids). */
-  readonly operators: readonly string[];
-}
 
 /** The role a user plays. */
 export const UserRole = {
@@ -90,7 +85,7 @@ export function generateAccounts(tenants: Tenants, existingSeeds: ReadonlyMap<st
   for (const s of ['gateway', 'locator', 'dispatcher'] as const) add(s, UserRole.Service, s, servicePermissions(s));
   for (const o of tenants.operators) {
     const id = idToken('operator', o);
-    add(`operator-${id}`, UserRole.Operator, `operator-${id}`, operatorPermissions());
+    add(`operator-${id}`, UserRole.Operator, `operator-${id}`, operatorPermissions(`operator-${id}`, tenants));
   }
   add('admin', UserRole.Admin, 'admin', adminPermissions('admin'));
   add('break-glass', UserRole.BreakGlass, 'break-glass', breakGlassPermissions());

@@ -1,5 +1,5 @@
 export { generateAccounts, UserRole } from './generate.js';
-export type { GeneratedAccounts, GeneratedUser, Tenants } from './generate.js';
+export type { GeneratedAccounts, GeneratedUser } from './generate.js';
 export {
   adminPermissions,
   authorityPermissions,
@@ -10,5 +10,5 @@ export {
   policePermissions,
   servicePermissions,
 } from './permissions.js';
-export type { InboxRole, Permissions, ServiceName } from './permissions.js';
+export type { InboxRole, Permissions, ServiceName, Tenants } from './permissions.js';
 export { readExistingSeeds, writeAccounts } from './write.js';

@@ -269,7 +269,16 @@ export function operatorPermissions(user: string, tenants: Tenants): Permissions
     publish: {
       allow: [
         `${api}.INFO`,
-        ...streams.flatMap((s) => [`${api}.STREAM.INFO.${s}`, `${api}.STREAM.MSG.GET.${s}`, ...orderedReads(s)]),
+        // What `nats stream report` and `nats stream ls` read (docs/operations.md): names, settings, states.
+        `${api}.STREAM.NAMES`,
+        `${api}.STREAM.LIST`,
+        ...streams.flatMap((s) => [
+          `${api}.STREAM.INFO.${s}`,
+          `${api}.STREAM.MSG.GET.${s}`,
+          `${api}.CONSUMER.NAMES.${s}`,
+          `${api}.CONSUMER.LIST.${s}`,
+          ...orderedReads(s),
+        ]),
         ...[StreamName.Dlq, StreamName.Referrals, StreamName.Notices].map((s) => `${api}.STREAM.MSG.DELETE.${s}`),
         ...[KvBucket.Cases, KvBucket.Directory].flatMap((b) => [`${api}.STREAM.INFO.KV_${b}`, ...readBucket(b)]),
         `$KV.${KvBucket.Directory}.>`,

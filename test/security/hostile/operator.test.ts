@@ -79,6 +79,13 @@ describe('a day-to-day operator under its generated user', () => {
     expect(records.map((r) => r.action).sort()).toEqual(['dlq-redrive', 'replay', 'replay', 'reroute', 'retention-apply']);
     for (const r of records) expect(r).toMatchObject({ subject: `relay.audit.operator-alice.${r.action}`, actor: 'operator-alice' });
 
+    // The reads of the operations page's `nats stream report` work too: stream and consumer listings.
+    const probe = await stack.probeAs('operator-alice');
+    const names = JSON.parse(new TextDecoder().decode((await probe.nc.request('$JS.API.STREAM.NAMES', '{}')).data)) as { streams: string[] };
+    expect(names.streams).toEqual(expect.arrayContaining(Object.values(StreamName)));
+    const listed = JSON.parse(new TextDecoder().decode((await probe.nc.request(`$JS.API.CONSUMER.LIST.${StreamName.Referrals}`, '{}')).data)) as { consumers: { name: string }[] };
+    expect(listed.consumers.map((c) => c.name)).toContain('hotline-eokm');
+
     // Least privilege cost no function: neither the operator nor any service was refused anything.
     expect(stack.violations()).toEqual([]);
   });

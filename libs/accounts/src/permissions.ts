@@ -222,7 +222,8 @@ function durableTakeover(stream: string, durable: string): string[] {
  * Every durable consumer whose name is known when the accounts are
  * generated: the tenants' (decision 0004), the locator's and the
  * dispatcher's, one on STATUS per sender (decision 0090: hotlines,
- * authorities, operators). The names come from the services' code.
+ * authorities, operators). The names are the services' (locator, dispatcher):
+ * keep them in step.
  */
 function knownDurables(tenants: Tenants): { stream: string; durable: string }[] {
   const senders = [...tenants.hotlines.map((h) => h.id), ...tenants.authorityCountries.map((cc) => `authority-${countryToken(cc).toLowerCase()}`), ...tenants.operators.map((o) => `operator-${o}`)];
@@ -232,7 +233,7 @@ function knownDurables(tenants: Tenants): { stream: string; durable: string }[] 
     { stream: StreamName.Rechecks, durable: 'locator-rechecks' },
     { stream: StreamName.Hosting, durable: 'dispatcher-hosting' },
     { stream: StreamName.Status, durable: 'dispatcher-status' },
-    ...senders.map((id) => ({ stream: StreamName.Status, durable: `dispatcher-status-${idToken('status sender', id)}` })),
+    ...senders.map((id) => ({ stream: StreamName.Status, durable: `dispatcher-status-${id}` })),
   ];
 }
 
@@ -280,8 +281,9 @@ export function operatorPermissions(user: string, tenants: Tenants): Permissions
           ...orderedReads(s),
         ]),
         ...[StreamName.Dlq, StreamName.Referrals, StreamName.Notices].map((s) => `${api}.STREAM.MSG.DELETE.${s}`),
-        ...[KvBucket.Cases, KvBucket.Directory].flatMap((b) => [`${api}.STREAM.INFO.KV_${b}`, ...readBucket(b)]),
-        `$KV.${KvBucket.Directory}.>`,
+        ...[KvBucket.Cases, KvBucket.Directory].map((b) => `${api}.STREAM.INFO.KV_${b}`),
+        ...readBucket(KvBucket.Cases),
+        ...ownBucket(KvBucket.Directory),
         subjects.intakeSubmit(),
         ...REPUBLISHED.map((root) => `${root}.>`),
         subjectFilters.audit(id),

@@ -76,6 +76,9 @@ const SERVICE_BASE = [`${api}.INFO`, `${api}.STREAM.INFO.*`];
 /** The streams whose contents are the audit trail: nobody but break-glass may change them. */
 const AUDIT_STREAMS = [StreamName.Audit, StreamName.AuditMirror];
 
+/** The streams whose messages retention anonymises into ARCHIVE and then erases (decision 0106). */
+const RETAINED_STREAMS = [StreamName.Referrals, StreamName.Notices, StreamName.Status];
+
 /** Stream operations that destroy or rewrite history. */
 const DESTROY = (stream: string): string[] => [
   `${api}.STREAM.DELETE.${stream}`,
@@ -196,6 +199,10 @@ export function servicePermissions(service: ServiceName): Permissions {
             // but only the admin identity creates or changes them.
             `${api}.CONSUMER.INFO.${StreamName.Referrals}.*`,
             `${api}.CONSUMER.INFO.${StreamName.Notices}.*`,
+            // Retention (decision 0106): read by sequence, find every consumer's ack floor, copy
+            // anonymised into ARCHIVE, erase the original. No consumer of its own on these streams.
+            `${SubjectRoot.Archive}.>`,
+            ...RETAINED_STREAMS.flatMap((s) => [`${api}.STREAM.MSG.GET.${s}`, `${api}.STREAM.MSG.DELETE.${s}`, `${api}.CONSUMER.LIST.${s}`]),
           ],
         },
         subscribe: { allow: [inbox] },

@@ -22,6 +22,15 @@ export function keyedHash(key: Uint8Array, value: string): string {
   return ANONYMISED_PREFIX + createHmac('sha256', key).update(value).digest('hex').slice(0, 32);
 }
 
+/**
+ * The anonymisation key from a key file's bytes, without surrounding
+ * whitespace: `openssl rand -hex 32 > key` and the same key saved by an editor
+ * give the same tokens, in the dispatcher and in `relay retention apply` alike.
+ */
+export function anonymisationKey(file: Uint8Array): Uint8Array {
+  return new TextEncoder().encode(Buffer.from(file).toString('latin1').trim());
+}
+
 function anonymiseAddress(key: Uint8Array, a: ResolvedAddress): ResolvedAddress {
   return { ...a, ip: keyedHash(key, a.ip) };
 }

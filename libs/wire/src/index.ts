@@ -27,7 +27,7 @@ export { Referral, RoutingReason } from './gen/relay/v1/referral.js';
 export { Report, Reporter } from './gen/relay/v1/report.js';
 export { StatusAction, StatusUpdate } from './gen/relay/v1/status.js';
 
-export { ANONYMISED_PREFIX, anonymiseNotice, anonymiseReferral, anonymiseStatus, keyedHash } from './anonymise.js';
+export { ANONYMISED_PREFIX, anonymisationKey, anonymiseNotice, anonymiseReferral, anonymiseStatus, keyedHash } from './anonymise.js';
 export { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './codec.js';
 export { decodeToJsonByName, descriptorImagePath } from './descriptors.js';
 export {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { applyRetention, type RetentionReport } from '@relay/bus';
+import { anonymisationKey } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { FileError } from '../errors.js';
 import { type AuditedOptions, auditBeforeActing, auditedOptions, requireReason } from '../operator/audit.js';
@@ -31,7 +32,7 @@ export function readKeyFile(path: string): Uint8Array {
   } catch (err) {
     throw new FileError(`${path}: cannot read the key: ${err instanceof Error ? err.message : String(err)}`, err);
   }
-  const key = new TextEncoder().encode(text.toString('latin1').trim());
+  const key = anonymisationKey(text);
   if (key.length < MIN_KEY_BYTES) throw new FileError(`${path}: the key has ${key.length} bytes; use at least ${MIN_KEY_BYTES} (e.g. openssl rand -hex 32 > ${path})`);
   return key;
 }

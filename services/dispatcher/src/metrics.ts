@@ -60,7 +60,7 @@ export function dispatcherMetrics(metrics: Metrics): DispatcherMetrics {
  * statuses past the retention period that stay because that consumer has not
  * acknowledged them (decision 0106); 0 once it has.
  */
-export function retentionMetrics(metrics: Metrics): { waiting(consumer: string, messages: number): void } {
+export function retentionMetrics(metrics: Metrics): { readonly waiting: (consumer: string, messages: number) => void } {
   const waiting = metrics.gauge('relay_retention_waiting_messages', 'Messages past the retention period kept until this consumer acknowledges them', ['consumer']);
   return { waiting: (consumer, messages) => waiting.set({ consumer }, messages) };
 }

@@ -65,5 +65,5 @@ export { request, serveRequests } from './service.js';
 export type { Envelope, Responder, ServeOptions } from './service.js';
 export { ensureTenantConsumers, tenantConsumerSpecs, tenantConsumers } from './tenants.js';
 export type { TenantList } from './tenants.js';
-export { ensureTopology, KV_SPECS, MIRROR_SPECS, STREAM_SPECS, TopologyError } from './topology.js';
+export { ensureTopology, KV_SPECS, MIRROR_SPECS, PERSONAL_DATA_MAX_AGE_MS, STREAM_SPECS, TopologyError } from './topology.js';
 export type { KvSpec, MirrorSpec, StreamSpec, TopologyOptions, TopologyReport } from './topology.js';

@@ -5,6 +5,7 @@ import {
   decodeMessage,
   Header,
   isDecodeError,
+  parseSubject,
   RelayType,
   StreamName,
   SubjectRoot,
@@ -78,7 +79,9 @@ async function archiveCopy(bus: Bus, key: Uint8Array, m: StoredMessage, type: (t
     }
     case RelayType.StatusUpdate: {
       const s = anonymiseStatus(key, decodeMessage(type, m.data));
-      await publishMessage(bus, subjects.archivedStatus(s.hotline), type, s, options);
+      // Kept under the sender whose subject carried it: statistics take only the routed hotline's word.
+      const sent = parseSubject(m.subject);
+      await publishMessage(bus, subjects.archivedStatus(sent.kind === 'status' ? sent.hotline : s.hotline), type, s, options);
       return true;
     }
   }

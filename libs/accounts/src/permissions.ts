@@ -77,6 +77,9 @@ const SERVICE_BASE = [`${api}.INFO`, `${api}.STREAM.INFO.*`];
 /** The streams whose contents are the audit trail: nobody but break-glass may change them. */
 const AUDIT_STREAMS = [StreamName.Audit, StreamName.AuditMirror];
 
+/** The streams whose messages retention anonymises into ARCHIVE and then erases (decision 0106). */
+const RETAINED_STREAMS = [StreamName.Referrals, StreamName.Notices, StreamName.Status];
+
 /**
  * A hotline: submits reports only through `relay.intake.submit` (so the
  * gateway validates everything), publishes status only on its own subject, and
@@ -190,6 +193,10 @@ export function servicePermissions(service: ServiceName): Permissions {
             // but only the admin identity creates or changes them.
             `${api}.CONSUMER.INFO.${StreamName.Referrals}.*`,
             `${api}.CONSUMER.INFO.${StreamName.Notices}.*`,
+            // Retention (decision 0106): read by sequence, find every consumer's ack floor, copy
+            // anonymised into ARCHIVE, erase the original. No consumer of its own on these streams.
+            `${SubjectRoot.Archive}.>`,
+            ...RETAINED_STREAMS.flatMap((s) => [`${api}.STREAM.MSG.GET.${s}`, `${api}.STREAM.MSG.DELETE.${s}`, `${api}.CONSUMER.LIST.${s}`]),
           ],
         },
         subscribe: { allow: [inbox] },
@@ -253,7 +260,7 @@ const REPUBLISHED = [SubjectRoot.Report, SubjectRoot.Hosting, SubjectRoot.Referr
  * replay's selection, reconcile, audit) and the case and directory buckets;
  * re-publishes on the contract's subjects (replay, DLQ redrive, reroute's
  * manual rechecks, retention's archive); deletes single messages of DLQ
- * (redrive) and of REFERRALS and NOTICES (retention); writes the directory
+ * (redrive) and of REFERRALS, NOTICES and STATUS (retention); writes the directory
  * bucket (directory apply); submits on the intake; and appends audit records
  * under its own name only, `relay.audit.<user>.*` (decision 0112). It may not
  * change any stream or the audit trail, write the case, hosting, report-id or
@@ -280,7 +287,7 @@ export function operatorPermissions(user: string, tenants: Tenants): Permissions
           `${api}.CONSUMER.LIST.${s}`,
           ...orderedReads(s),
         ]),
-        ...[StreamName.Dlq, StreamName.Referrals, StreamName.Notices].map((s) => `${api}.STREAM.MSG.DELETE.${s}`),
+        ...[StreamName.Dlq, ...RETAINED_STREAMS].map((s) => `${api}.STREAM.MSG.DELETE.${s}`),
         ...[KvBucket.Cases, KvBucket.Directory].map((b) => `${api}.STREAM.INFO.KV_${b}`),
         ...readBucket(KvBucket.Cases),
         ...ownBucket(KvBucket.Directory),

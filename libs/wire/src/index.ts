@@ -27,7 +27,7 @@ export { Referral, RoutingReason } from './gen/relay/v1/referral.js';
 export { Report, Reporter } from './gen/relay/v1/report.js';
 export { StatusAction, StatusUpdate } from './gen/relay/v1/status.js';
 
-export { ANONYMISED_PREFIX, anonymiseNotice, anonymiseReferral, keyedHash } from './anonymise.js';
+export { ANONYMISED_PREFIX, anonymisationKey, anonymiseNotice, anonymiseReferral, anonymiseStatus, keyedHash } from './anonymise.js';
 export { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './codec.js';
 export { decodeToJsonByName, descriptorImagePath } from './descriptors.js';
 export {
@@ -57,6 +57,7 @@ export {
   parseSubject,
   SubjectRoot,
   subjectFilters,
+  subjectMatchesFilter,
   subjects,
 } from './subjects.js';
 export { COUNTRY_CODE, COUNTRY_CODE_RULE, isCountryCode, isKnownCountry, UNKNOWN_COUNTRY } from './country.js';

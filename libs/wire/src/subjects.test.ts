@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  subjectMatchesFilter,
   Audience,
   InvalidSubjectError,
   InvalidSubjectTokenError,
@@ -136,4 +137,15 @@ describe('parseSubject', () => {
       expect(() => parseSubject(s)).toThrow(InvalidSubjectError);
     },
   );
+});
+
+describe('subjectMatchesFilter', () => {
+  it('selects what a consumer with that filter would be delivered, and nothing else', () => {
+    expect(subjectMatchesFilter('relay.referral.*.eokm', 'relay.referral.NL.eokm')).toBe(true);
+    expect(subjectMatchesFilter('relay.referral.*.eokm', 'relay.referral.NL.eco')).toBe(false);
+    expect(subjectMatchesFilter('relay.notice.NL.police.>', 'relay.notice.NL.police.case-moved-out')).toBe(true);
+    expect(subjectMatchesFilter('relay.notice.NL.police.>', 'relay.notice.NL.police')).toBe(false);
+    expect(subjectMatchesFilter('relay.referral.*', 'relay.referral.NL.eokm')).toBe(false);
+    expect(subjectMatchesFilter('', 'relay.status.eokm')).toBe(true);
+  });
 });

@@ -110,6 +110,8 @@ export const subjects = {
   audit: (actor: string, action: string): string => `${SubjectRoot.Audit}.${idToken('audit actor', actor)}.${idToken('audit action', action)}`,
   /** Anonymised referrals and notices: `relay.archive.referral.<CC>`, `relay.archive.notice.<CC>`. */
   archive: (kind: 'referral' | 'notice', country: string): string => `${SubjectRoot.Archive}.${kind}.${countryToken(country)}`,
+  /** Anonymised status updates: `relay.archive.status.<hotline>`. */
+  archivedStatus: (hotline: string): string => `${SubjectRoot.Archive}.status.${idToken('hotline', hotline)}`,
 } as const;
 
 /**
@@ -188,6 +190,21 @@ export type ParsedSubject =
       /** `relay.audit.<action>`, as written before records were bound to their author (decision 0112): parsed, never built. */
       readonly legacy?: true;
     };
+
+/**
+ * True when a NATS subject filter selects `subject`: `*` matches one token,
+ * a final `>` one or more, an empty filter everything (a consumer without one).
+ */
+export function subjectMatchesFilter(filter: string, subject: string): boolean {
+  if (filter === '') return true;
+  const f = filter.split('.');
+  const s = subject.split('.');
+  for (const [i, token] of f.entries()) {
+    if (token === '>') return s.length > i;
+    if (i >= s.length || (token !== '*' && token !== s[i])) return false;
+  }
+  return f.length === s.length;
+}
 
 /**
  * Parses a concrete subject of the contract.

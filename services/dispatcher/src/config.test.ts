@@ -32,6 +32,11 @@ describe('dispatcher retention settings', () => {
       afterMs: 180 * 24 * 3_600_000,
       intervalMs: 3_600_000,
     });
+    // The key file's content without surrounding whitespace, as `relay retention apply` reads it: both give the same tokens.
+    await writeFile(join(dir, 'newline.key'), `${'k'.repeat(32)}\n`);
+    expect(configFromEnv({ ...base, RELAY_ANONYMISE_AFTER: '180d', RELAY_ANONYMISE_KEY_FILE: join(dir, 'newline.key') }).retention?.key).toEqual(
+      new TextEncoder().encode('k'.repeat(32)),
+    );
     expect(() => configFromEnv({ ...base, RELAY_ANONYMISE_AFTER: '180d' })).toThrow(/set both/);
     expect(() => configFromEnv({ ...base, RELAY_ANONYMISE_AFTER: '180d', RELAY_ANONYMISE_KEY_FILE: join(dir, 'short.key') })).toThrow(/at least 32 bytes/);
     expect(() => configFromEnv({ ...base, RELAY_ANONYMISE_AFTER: 'someday', RELAY_ANONYMISE_KEY_FILE: join(dir, 'good.key') })).toThrow(/RELAY_ANONYMISE_AFTER/);

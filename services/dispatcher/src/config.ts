@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type BusConfig, busConfigFromEnv, ConfigError, portSetting } from '@relay/bus';
 import { directoryKeySchema, parseDuration } from '@relay/directory';
 import { LogLevel } from '@relay/observability';
+import { anonymisationKey } from '@relay/wire';
 import { z } from 'zod';
 import type { DispatcherSettings } from './dispatcher.js';
 
@@ -82,7 +83,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   if (e.RELAY_ANONYMISE_AFTER !== undefined && e.RELAY_ANONYMISE_KEY_FILE !== undefined) {
     let key: Uint8Array;
     try {
-      key = readFileSync(e.RELAY_ANONYMISE_KEY_FILE);
+      key = anonymisationKey(readFileSync(e.RELAY_ANONYMISE_KEY_FILE));
     } catch (err) {
       throw new ConfigError([`RELAY_ANONYMISE_KEY_FILE: cannot read ${e.RELAY_ANONYMISE_KEY_FILE}: ${(err as Error).message}`]);
     }

@@ -1,4 +1,4 @@
-import { type Bus, type ConsumerRunner, ensureTenantConsumers, runConsumer } from '@relay/bus';
+import { type Bus, type ConsumerRunner, type ConsumerSpec, ensureTenantConsumers, runConsumer, tenantConsumerSpecs } from '@relay/bus';
 import { dispatcherMetrics } from './metrics.js';
 import { type Directory, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, exportSigners, operatorSigners, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
@@ -65,6 +65,8 @@ export interface Dispatcher {
   stats(): { scheduled: number; deadlines: number; cache: ReturnType<CaseStore['cacheStats']>; directoryRevision: number | undefined };
   /** The durable consumers this dispatcher reads now (hosting, and one per hotline for statuses). */
   consumers(): { stream: StreamName; durable: string }[];
+  /** The consumers of every tenant of the directory in force (retention waits for them); undefined before one is loaded. */
+  tenantReaders(): ConsumerSpec[] | undefined;
   /** Drains every consumer, stops the scheduler and the watches. The bus stays open. */
   stop(): Promise<void>;
 }
@@ -210,6 +212,10 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     tick: () => scheduler.tick(),
     stats: () => ({ scheduled: index.size(), deadlines: deadlines.size(), cache: store.cacheStats(), directoryRevision: directory.current()?.revision }),
     consumers: () => [{ stream: StreamName.Hosting, durable: Durable.Hosting }, ...statuses.durables().map((durable) => ({ stream: StreamName.Status, durable }))],
+    tenantReaders: () => {
+      const d = current();
+      return d && tenantConsumerSpecs(tenantsOf(d));
+    },
     stop: async () => {
       await scheduler.stop();
       await Promise.all([hosting.stop(), statuses.stop()]);

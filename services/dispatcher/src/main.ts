@@ -5,6 +5,7 @@ import { createLogger, createMetrics, keepHeapCompact, observeJetStream, startOp
 import { StreamName } from '@relay/wire';
 import { configFromEnv } from './config.js';
 import { createDispatcher } from './dispatcher.js';
+import { retentionMetrics } from './metrics.js';
 import { scheduleRetention } from './retention-schedule.js';
 
 keepHeapCompact();
@@ -44,7 +45,9 @@ const ops = await startOpsServer({
   registry: metrics.registry,
   checks: { nats: () => bus.isConnected(), directory: () => dispatcher.ready() },
 });
-const stopRetention = config.retention ? scheduleRetention(bus, { ...config.retention, log }) : () => Promise.resolve();
+const stopRetention = config.retention
+  ? scheduleRetention(bus, { ...config.retention, log, readers: () => dispatcher.tenantReaders(), onWaiting: retentionMetrics(metrics).waiting })
+  : () => Promise.resolve();
 // The dispatcher also exports the DLQ size: it is the service every operator dashboard has.
 const stopGauges = observeJetStream(bus, metrics, {
   consumers: () => dispatcher.consumers(),

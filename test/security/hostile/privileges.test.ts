@@ -121,7 +121,10 @@ describe('identities that must not destroy or read what is not theirs (attack 2)
       ['$JS.API.STREAM.UPDATE.NOTICES', JSON.stringify({ name: 'NOTICES', subjects: ['relay.notice.>'], max_msgs: 1 })],
       ['$JS.API.CONSUMER.DELETE.REFERRALS.hotline-eokm', ''],
       ['$JS.API.CONSUMER.CREATE.REFERRALS.hotline-eokm.relay.referral.>', JSON.stringify({ stream_name: 'REFERRALS', config: { durable_name: 'hotline-eokm', filter_subject: 'relay.referral.>' } })],
-      ['$JS.API.STREAM.MSG.GET.REFERRALS', JSON.stringify({ seq: 1 })],
+      // Its retention reads and erases referrals one by one (decision 0106), never a whole stream at once.
+      ['$JS.API.STREAM.PURGE.REFERRALS', '{}'],
+      ['$JS.API.STREAM.MSG.DELETE.REPORTS', JSON.stringify({ seq: 1 })],
+      ['$JS.API.STREAM.MSG.GET.HOSTING', JSON.stringify({ seq: 1 })],
     ],
     'operator-alice': [
       ['$JS.API.STREAM.UPDATE.AUDIT', audit],

@@ -1,7 +1,7 @@
 // Test support (not part of the front door): a real nats-server with the relay
 // topology and the dev directory, and `relay` run in process against it.
 import { fileURLToPath } from 'node:url';
-import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTopology, readStream, type TopologyOptions } from '@relay/bus';
+import { type Bus, busConfigFromEnv, type ConsumerSpec, connectBus, consumerLag, ensureConsumer, ensureTopology, pullDeliveries, readStream, type TopologyOptions } from '@relay/bus';
 import { loadDirectoryFile, seedDirectory } from '@relay/directory';
 import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { decodeMessage, Header, type RelayMessageMap, type RelayTypeName, StreamName } from '@relay/wire';
@@ -84,4 +84,20 @@ export async function drainedConsumer(bus: Bus, stream: StreamName, durable: str
 /** The audit records written so far, decoded. */
 export async function auditRecords(bus: Bus): Promise<RelayMessageMap['relay.v1.AuditRecord'][]> {
   return (await readAll(bus, StreamName.Audit, 'relay.v1.AuditRecord')).map((m) => m.message);
+}
+
+/**
+ * Makes a tenant's consumer (as `relay topology apply` does) and acknowledges
+ * its next `count` messages, as the tenant's system would: retention erases
+ * only what the tenants acked (decision 0106).
+ */
+export async function ackAsTenant(bus: Bus, spec: ConsumerSpec, type: RelayTypeName, count = 1): Promise<void> {
+  await ensureConsumer(bus, spec);
+  const deliveries = await pullDeliveries(bus, { stream: spec.stream, durable: spec.durable, types: [type] });
+  let acked = 0;
+  for await (const d of deliveries) {
+    await d.ack();
+    if (++acked >= count) break;
+  }
+  await deliveries.close();
 }

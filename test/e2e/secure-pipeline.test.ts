@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type GeneratedUser, generateAccounts } from '@relay/accounts';
+import { type GeneratedUser, generateAccounts, signingKeysOf } from '@relay/accounts';
 import { type Bus, busConfigFromEnv, connectBus, type Deliveries, ensureTenantConsumers, ensureTopology, provenanceVerifier, publishMessage, readStream } from '@relay/bus';
 import { hotlineClient, policeClient, ReportFormat } from '@relay/client';
 import { generateDirectoryKey, loadDirectoryFile, signDirectory, tenantsOf } from '@relay/directory';
@@ -39,7 +39,8 @@ function envOf(name: string): Record<string, string> {
     NATS_URL: server.url,
     NATS_NKEY_SEED_FILE: join(dir, 'users', `${name}.nk`),
     NATS_INBOX_PREFIX: userNamed(name).inboxPrefix,
-    RELAY_SIGNING_KEY_FILE: join(dir, 'users', `${name}.nk`),
+    // The signing key is apart from the login (decision 0108); admin signs nothing.
+    ...(userNamed(name).signingKey ? { RELAY_SIGNING_KEY_FILE: join(dir, 'users', `${name}.signing.nk`) } : {}),
     NATS_TLS_CA: join(dir, 'tls', 'ca.pem'),
     NATS_TLS_CERT: join(dir, 'tls', 'client', `${client}.pem`),
     NATS_TLS_KEY: join(dir, 'tls', 'client', `${client}-key.pem`),
@@ -78,13 +79,15 @@ beforeAll(async () => {
   });
 
   const directory = loadDirectoryFile(join(REPO, 'deploy/dev/directory.json'));
-  const generated = generateAccounts({ ...tenantsOf(directory), operators: ['e2e'] });
+  const generated = generateAccounts({ ...tenantsOf(directory), operators: ['e2e'] }, new Map(), { generateTenantKeys: true });
   users = generated.users;
   await mkdir(join(dir, 'users'), { recursive: true });
-  for (const u of users) await writeFile(join(dir, 'users', `${u.name}.nk`), u.seed, { mode: 0o600 });
-  // The directory names every organisation's signing key: verification is on.
-  const signers: Record<string, string[]> = {};
-  for (const u of users) (signers[u.org] ??= []).push(u.publicKey);
+  for (const u of users) {
+    await writeFile(join(dir, 'users', `${u.name}.nk`), u.seed, { mode: 0o600 });
+    if (u.signingKey) await writeFile(join(dir, 'users', `${u.name}.signing.nk`), u.signingKey.seed, { mode: 0o600 });
+  }
+  // The directory names every organisation's signing key (never a login key): verification is on.
+  const signers = signingKeysOf(generated);
   // Signed by the offline directory key that the services pin: nothing else is followed.
   await writeFile(join(dir, 'directory.json'), JSON.stringify(signDirectory({ ...directory.file, signers }, new TextEncoder().encode(directoryKey.seed))));
   await writeFile(join(dir, 'zone.json'), JSON.stringify({ records: { 'moving.example.net': { a: ['185.107.56.1'] } } }));
@@ -114,7 +117,7 @@ afterAll(async () => {
 
 describe('the seed scenario with accounts, mutual TLS and signatures on', () => {
   it('routes an NCMEC report to eokm and the Dutch police, then follows the site to Germany', async () => {
-    const signer = (org: string): string[] => users.filter((u) => u.org === org).map((u) => u.publicKey);
+    const signer = (org: string): string[] => users.filter((u) => u.org === org).flatMap((u) => (u.signingKey ? [u.signingKey.publicKey] : []));
     const fromDispatcher = provenanceVerifier({ expectedSigner: () => 'dispatcher', keysOf: signer });
 
     const ncmec = hotlineClient(await busAs('hotline-ncmec'), { hotline: 'ncmec', country: 'US', apiKey: NCMEC_KEY });

@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
+import { type GeneratedUser, generateAccounts, signingKeysOf, type Tenants } from '@relay/accounts';
 import { exportSigners, loadDirectoryFile, Membership, parseDirectory, tenantsOf } from '@relay/directory';
 import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTenantConsumers, ensureTopology, publishMessage, pullDeliveries, tenantConsumers } from '@relay/bus';
 import { hotlineClient, policeClient } from '@relay/client';
@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // hotline, and the Dutch authority.
 const DIRECTORY_FILE = fileURLToPath(new URL('../../deploy/dev/directory.json', import.meta.url));
 const TENANTS: Tenants = { ...tenantsOf(loadDirectoryFile(DIRECTORY_FILE)), operators: ['alice'] };
-const generated = generateAccounts(TENANTS);
+const generated = generateAccounts(TENANTS, new Map(), { generateTenantKeys: true });
 const user = (name: string): GeneratedUser => {
   const u = generated.users.find((x) => x.name === name);
   if (!u) throw new Error(`no user ${name}`);
@@ -37,10 +37,10 @@ async function busAs(name: string): Promise<Bus> {
   const dir = await mkdtemp(join(tmpdir(), 'relay-seed-'));
   await writeFile(join(dir, 'seed.nk'), u.seed, { mode: 0o600 });
   const seed = join(dir, 'seed.nk');
-  // Every user signs with its own key, as in production; the tenants' clients verify it.
-  const bus = await connectBus(
-    busConfigFromEnv({ NATS_URL: server.url, NATS_NKEY_SEED_FILE: seed, NATS_INBOX_PREFIX: u.inboxPrefix, RELAY_SIGNING_KEY_FILE: seed }, name),
-  );
+  // Every user signs with its own signing key, apart from its login, as in production; the tenants' clients verify it.
+  const signing = u.signingKey ? { RELAY_SIGNING_KEY_FILE: join(dir, 'signing.nk') } : {};
+  if (u.signingKey) await writeFile(join(dir, 'signing.nk'), u.signingKey.seed, { mode: 0o600 });
+  const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url, NATS_NKEY_SEED_FILE: seed, NATS_INBOX_PREFIX: u.inboxPrefix, ...signing }, name));
   buses.push(bus);
   return bus;
 }
@@ -93,8 +93,7 @@ beforeAll(async () => {
 
   const dispatcher = await busAs('dispatcher');
   // The public signer list tenants verify with (decision 0103), written by the dispatcher as it does from the directory.
-  const signers: Record<string, string[]> = {};
-  for (const u of generated.users) (signers[u.org] ??= []).push(u.publicKey);
+  const signers = signingKeysOf(generated);
   await exportSigners(dispatcher, parseDirectory({ ...loadDirectoryFile(DIRECTORY_FILE).file, signers }));
   for (const h of TENANTS.hotlines) {
     const referral = { ...exampleMessage(RelayType.Referral), id: `ref-${h.id}`, hotline: h.id, jurisdiction: h.country };

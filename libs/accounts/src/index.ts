@@ -1,5 +1,13 @@
-export { generateAccounts, UserRole } from './generate.js';
-export type { GeneratedAccounts, GeneratedUser } from './generate.js';
+export {
+  AccountsErrorCode,
+  generateAccounts,
+  isTenantKeyError,
+  PublicKeyInvalidError,
+  signingKeyName,
+  TenantKeysMissingError,
+  UserRole,
+} from './generate.js';
+export type { GeneratedAccounts, GeneratedUser, KeyPair, SuppliedUser, TenantKeyOptions } from './generate.js';
 export {
   adminPermissions,
   authorityPermissions,
@@ -11,4 +19,5 @@ export {
   servicePermissions,
 } from './permissions.js';
 export type { InboxRole, Permissions, ServiceName, Tenants } from './permissions.js';
-export { readExistingSeeds, writeAccounts } from './write.js';
+export { readExistingSeeds, signingKeysOf, writeAccounts } from './write.js';
+export type { SignerKeys } from './write.js';

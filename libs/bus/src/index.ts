@@ -50,6 +50,7 @@ export {
   signerFromSeed,
 } from './provenance.js';
 export type { ProvenancePolicy, Signer, SignerKey } from './provenance.js';
+export { readdressedHeaders, signingKeyOf } from './readdress.js';
 export { SIGNED_HEADERS_V2, signedBytesV1, signedBytesV2 } from './signed-form.js';
 export { readSignerListBytes } from './signer-list.js';
 export { nativeSigner, verifyNative } from './ed25519.js';

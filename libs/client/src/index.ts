@@ -6,7 +6,8 @@ export {
   SignersUnavailableError,
   SubmitRefusedError,
 } from './errors.js';
-export type { ProvenanceOptions, Refusal } from './provenance.js';
+export { readdressedBy } from './provenance.js';
+export type { ProvenanceOptions, Readdressed, Refusal } from './provenance.js';
 export type { SignerList } from '@relay/directory';
 export type { Problem } from './errors.js';
 export { hotlineClient } from './hotline.js';

@@ -1,5 +1,6 @@
 import { type Bus, isProvenanceError, ProvenanceErrorCode, provenanceVerifier, type VerifyMessageAsync } from '@relay/bus';
 import { isEmptySignerList, policyOfList, readSignerList, type SignerList } from '@relay/directory';
+import { Header } from '@relay/wire';
 import { SignersUnavailableError } from './errors.js';
 
 /** The organisation that signs every referral and notice. */
@@ -39,6 +40,37 @@ export interface Refusal {
   /** Stable code: a `ProvenanceErrorCode`, or the decode error's. */
   readonly code: string;
   readonly error: unknown;
+}
+
+/** Who re-addressed a delivered copy, and where the original came from (decision 0109). */
+export interface Readdressed {
+  /** The operator organisation that re-addressed and re-signed it (`operator-<name>`). */
+  readonly by: string;
+  /** Its signing key. */
+  readonly signer: string;
+  /** The subject the original was signed for. */
+  readonly originalSubject: string;
+  /** The original's `Relay-Origin` and signer (the dispatcher's key, for a referral or notice). */
+  readonly originalOrigin: string;
+  readonly originalSigner: string;
+}
+
+/**
+ * Tells a copy an operator re-addressed (`relay replay --to-subject`) from a
+ * message the dispatcher sent to you: undefined for the latter. For a
+ * delivery the client handed over, both signatures were verified: the
+ * operator's over this subject and the dispatcher's over the original one.
+ */
+export function readdressedBy(headers: Readonly<Record<string, string>>): Readdressed | undefined {
+  const originalSubject = headers[Header.ReplayOfSubject];
+  if (originalSubject === undefined) return undefined;
+  return {
+    by: headers[Header.Origin] ?? '',
+    signer: headers[Header.Signer] ?? '',
+    originalSubject,
+    originalOrigin: headers[Header.ReplayOfOrigin] ?? '',
+    originalSigner: headers[Header.ReplayOfSigner] ?? '',
+  };
 }
 
 /** The verify hook and refusal report for a tenant consumer, or none when verification is off. */

@@ -42,7 +42,7 @@ describe('a copy an operator re-addressed (decision 0109)', () => {
     });
     // Re-addressed again, it keeps the first original.
     const again = { ...readdressedHeaders(headers, TO), [Header.Origin]: 'operator-alice' };
-    const twice = { ...again, ...signatureHeaders(alice, 'relay.referral.NL.other', data, again) };
+    const twice: Record<string, string> = { ...again, ...signatureHeaders(alice, 'relay.referral.NL.other', data, again) };
     expect(twice[Header.ReplayOfSubject]).toBe(FROM);
     expect(codeOf(() => verifier()({ data, headers: twice, subject: 'relay.referral.NL.other' }))).toBe('accept');
   });

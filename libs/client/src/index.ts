@@ -1,13 +1,15 @@
 export {
   ConsumerMissingError,
+  DirectoryKeyRequiredError,
   isConsumerMissingError,
+  isDirectoryKeyRequiredError,
   isSignersUnavailableError,
   isSubmitRefusedError,
   SignersUnavailableError,
   SubmitRefusedError,
 } from './errors.js';
 export type { ProvenanceOptions, Refusal } from './provenance.js';
-export type { SignerList } from '@relay/directory';
+export type { DirectoryKeys, SignerList } from '@relay/directory';
 export type { Problem } from './errors.js';
 export { hotlineClient } from './hotline.js';
 export type { HotlineClient, HotlineClientOptions } from './hotline.js';

@@ -30,6 +30,8 @@ export interface TestAccounts {
   user(name: string): GeneratedUser;
   /** The NATS settings a user's software runs with: its seed, inbox prefix and signing key. */
   envOf(name: string, natsUrl: string): Record<string, string>;
+  /** Where a user's seed is written (its login and signing key). */
+  seedFile(name: string): string;
   /** A libs/bus connection as `name`. */
   busAs(name: string, natsUrl: string): Promise<Bus>;
   /** Deletes the folder. */
@@ -55,8 +57,9 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
     if (!u) throw new Error(`no generated user ${name}`);
     return u;
   };
+  const seedFile = (name: string): string => join(dir, 'users', `${user(name).name}.nk`);
   const envOf = (name: string, natsUrl: string): Record<string, string> => {
-    const seed = join(dir, 'users', `${user(name).name}.nk`);
+    const seed = seedFile(name);
     return { NATS_URL: natsUrl, NATS_NKEY_SEED_FILE: seed, NATS_INBOX_PREFIX: user(name).inboxPrefix, RELAY_SIGNING_KEY_FILE: seed };
   };
   return {
@@ -69,6 +72,7 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
     signed,
     user,
     envOf,
+    seedFile,
     busAs: (name, natsUrl) => connectBus(busConfigFromEnv(envOf(name, natsUrl), name)),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
@@ -104,5 +108,19 @@ export function serviceAccountEnv(accounts: TestAccounts, natsUrl: string): Reco
     gateway: accounts.envOf('gateway', natsUrl),
     locator: { ...accounts.envOf('locator', natsUrl), ...key },
     dispatcher: { ...accounts.envOf('dispatcher', natsUrl), ...key, RELAY_DIRECTORY_FILE: accounts.directoryFile },
+  };
+}
+
+/**
+ * The same services on a server without accounts: no NATS users, but each service signs with its
+ * generated key and pins the directory key, as no dispatcher or locator runs without one (decision 0111).
+ */
+export function serviceSigningEnv(accounts: TestAccounts): Record<'gateway' | 'locator' | 'dispatcher', Record<string, string>> {
+  const signing = (name: string) => ({ RELAY_SIGNING_KEY_FILE: accounts.seedFile(name) });
+  const key = { RELAY_DIRECTORY_KEY: accounts.directoryKey.publicKey };
+  return {
+    gateway: signing('gateway'),
+    locator: { ...signing('locator'), ...key },
+    dispatcher: { ...signing('dispatcher'), ...key, RELAY_DIRECTORY_FILE: accounts.directoryFile },
   };
 }

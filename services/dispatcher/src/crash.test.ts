@@ -55,7 +55,8 @@ describe('the dispatcher process', () => {
 
 describe('a dispatcher process killed mid-run', () => {
   it('loses nothing and duplicates nothing after SIGKILL and a restart', async () => {
-    const bus = relay.bus;
+    // As the locator publishes: signed, since the dispatcher process verifies (decision 0111).
+    const bus = relay.locator;
     const urls = Array.from({ length: N }, (_, i) => `http://site${i}.example.org/p`);
     for (let i = 0; i < N; i += 100) {
       await Promise.all(

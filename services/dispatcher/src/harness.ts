@@ -37,6 +37,8 @@ export const DIRECTORY_FILE = fileURLToPath(new URL('../../../deploy/dev/directo
 export interface Relay {
   readonly server: NatsServer;
   readonly bus: Bus;
+  /** Publishes as the locator does, signed with the locator key the directory of a dispatcher process lists. */
+  readonly locator: Bus;
   connect(name: string): Promise<Bus>;
   dispose(): Promise<void>;
 }
@@ -59,7 +61,7 @@ writeFileSync(LOCATOR_SEED_FILE, LOCATOR_KEY.getSeed(), { mode: 0o600 });
 /**
  * Starts the dispatcher as its own process, as production runs it: unless
  * `env` pins a key of its own, the dev directory is stored signed by a test
- * directory key (listing the locator key `relay.bus` signs with) and the
+ * directory key (listing the locator key `relay.locator` signs with) and the
  * process pins that key, since no dispatcher runs without one (decision 0111).
  * Kill it when done.
  */
@@ -88,14 +90,16 @@ export async function startRelay(): Promise<Relay> {
     buses.push(bus);
     return bus;
   };
-  // Signs as the locator would; ignored by in-process dispatchers on the unsigned dev directory, checked by processes.
-  const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url, RELAY_SIGNING_KEY_FILE: LOCATOR_SEED_FILE }, 'test'));
-  buses.push(bus);
+  const bus = await connect('test');
   await ensureTopology(bus, { replicas: 1 });
+  // Signs as the locator would: what dispatcher processes (which always verify) accept.
+  const locator = await connectBus(busConfigFromEnv({ NATS_URL: server.url, RELAY_SIGNING_KEY_FILE: LOCATOR_SEED_FILE }, 'test-locator'));
+  buses.push(locator);
   await seedDirectory(bus, loadDirectoryFile(DIRECTORY_FILE));
   return {
     server,
     bus,
+    locator,
     connect,
     dispose: async () => {
       await Promise.all(buses.map((b) => b.close().catch(() => undefined)));

@@ -24,7 +24,7 @@ describe('a dispatcher with retention configured', () => {
     await writeFile(join(dir, 'anon.key'), 'a-secret-anonymisation-key-of-32+bytes');
     dispatcher = await startDispatcherProcess(relay, { RELAY_ANONYMISE_AFTER: '1s', RELAY_ANONYMISE_KEY_FILE: join(dir, 'anon.key'), RELAY_RETENTION_INTERVAL: '1s' });
     const o = observation({ url: 'http://personal-site.example.nl/gallery/1', resolvedAt: Date.now(), cause: { source: 'ncmec' } });
-    await publishObservation(relay.bus, o);
+    await publishObservation(relay.locator, o);
 
     const archived = await waitFor(
       async () => {

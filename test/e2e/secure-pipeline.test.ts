@@ -120,7 +120,7 @@ describe('the seed scenario with accounts, mutual TLS and signatures on', () => 
     const signer = (org: string): string[] => users.filter((u) => u.org === org).flatMap((u) => (u.signingKey ? [u.signingKey.publicKey] : []));
     const fromDispatcher = provenanceVerifier({ expectedSigner: () => 'dispatcher', keysOf: signer });
 
-    const ncmec = hotlineClient(await busAs('hotline-ncmec'), { hotline: 'ncmec', country: 'US', apiKey: NCMEC_KEY });
+    const ncmec = hotlineClient(await busAs('hotline-ncmec'), { hotline: 'ncmec', country: 'US', apiKey: NCMEC_KEY, provenance: { directoryKey: directoryKey.publicKey } });
     const receipt = await ncmec.submitReport(
       `<?xml version="1.0" encoding="UTF-8"?>
 <report>
@@ -133,24 +133,24 @@ describe('the seed scenario with accounts, mutual TLS and signatures on', () => 
     );
     expect(receipt.stream).toBe('REPORTS');
 
-    const eokmReferrals = await hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL' }).referrals();
+    const eokmReferrals = await hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: directoryKey.publicKey } }).referrals();
     const nl = await next<Referral>(eokmReferrals, (r) => r.url === URL_UNDER_TEST, 'the referral to eokm');
     expect(nl.message).toMatchObject({ jurisdiction: 'NL', hotline: 'eokm', reason: RoutingReason.ROUTING_REASON_HOSTED_IN, source: 'ncmec' });
     // What the hotline receives provably comes from the relay's dispatcher.
     expect(signer('dispatcher')).toContain(nl.headers[Header.Signer]);
     expect(() => fromDispatcher({ data: encodeMessage(RelayType.Referral, nl.message), headers: nl.headers, subject: 'relay.referral.NL.eokm' })).not.toThrow();
 
-    const policeNl = await policeClient(await busAs('police-nl'), { country: 'NL' }).notices();
+    const policeNl = await policeClient(await busAs('police-nl'), { country: 'NL', provenance: { directoryKey: directoryKey.publicKey } }).notices();
     await next<Notice>(policeNl, (n) => n.url === URL_UNDER_TEST && n.kind === NoticeKind.NOTICE_KIND_POLICE_REFERRAL, 'the Dutch police notice');
 
     // The site moves to a German hoster; the locator re-reads the zone, a recheck finds it.
     await writeFile(join(dir, 'zone.json'), JSON.stringify({ records: { 'moving.example.net': { a: ['5.9.0.1'] } } }));
-    const ecoReferrals = await hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE' }).referrals();
+    const ecoReferrals = await hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE', provenance: { directoryKey: directoryKey.publicKey } }).referrals();
     const de = await next<Referral>(ecoReferrals, (r) => r.url === URL_UNDER_TEST, 'the referral to the German hotline');
     expect(de.message).toMatchObject({ jurisdiction: 'DE', reason: RoutingReason.ROUTING_REASON_RELOCATED, supersedes: nl.message.id });
-    const policeDe = await policeClient(await busAs('police-de'), { country: 'DE' }).notices();
+    const policeDe = await policeClient(await busAs('police-de'), { country: 'DE', provenance: { directoryKey: directoryKey.publicKey } }).notices();
     await next<Notice>(policeDe, (n) => n.url === URL_UNDER_TEST && n.kind === NoticeKind.NOTICE_KIND_RELOCATION_IN, 'the German police notice');
-    const eokmNotices = await hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL' }).notices();
+    const eokmNotices = await hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: directoryKey.publicKey } }).notices();
     await next<Notice>(eokmNotices, (n) => n.url === URL_UNDER_TEST && n.kind === NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, 'the case-moved notice for eokm');
 
     for (const d of [eokmReferrals, policeNl, ecoReferrals, policeDe, eokmNotices]) await d.close();

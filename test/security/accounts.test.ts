@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GeneratedUser, generateAccounts, signingKeysOf, type Tenants } from '@relay/accounts';
-import { exportSigners, loadDirectoryFile, Membership, parseDirectory, tenantsOf } from '@relay/directory';
+import { exportSigners, generateDirectoryKey, loadDirectoryFile, Membership, openDirectory, signDirectory, tenantsOf } from '@relay/directory';
 import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTenantConsumers, ensureTopology, publishMessage, pullDeliveries, tenantConsumers } from '@relay/bus';
 import { hotlineClient, policeClient } from '@relay/client';
 import { DEFAULT_NATS_SERVER_BIN, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
@@ -22,6 +22,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const DIRECTORY_FILE = fileURLToPath(new URL('../../deploy/dev/directory.json', import.meta.url));
 const TENANTS: Tenants = { ...tenantsOf(loadDirectoryFile(DIRECTORY_FILE)), operators: ['alice'] };
 const generated = generateAccounts(TENANTS, new Map(), { generateTenantKeys: true });
+// The operator's directory key: the signer list is signed by it, and every tenant client pins it (decision 0111).
+const DIRECTORY_KEY = generateDirectoryKey();
+const provenance = { directoryKey: DIRECTORY_KEY.publicKey };
 const user = (name: string): GeneratedUser => {
   const u = generated.users.find((x) => x.name === name);
   if (!u) throw new Error(`no user ${name}`);
@@ -94,7 +97,8 @@ beforeAll(async () => {
   const dispatcher = await busAs('dispatcher');
   // The public signer list tenants verify with (decision 0103), written by the dispatcher as it does from the directory.
   const signers = signingKeysOf(generated);
-  await exportSigners(dispatcher, parseDirectory({ ...loadDirectoryFile(DIRECTORY_FILE).file, signers }));
+  const signed = signDirectory({ ...loadDirectoryFile(DIRECTORY_FILE).file, signers }, new TextEncoder().encode(DIRECTORY_KEY.seed));
+  await exportSigners(dispatcher, openDirectory(signed, DIRECTORY_KEY.publicKey));
   for (const h of TENANTS.hotlines) {
     const referral = { ...exampleMessage(RelayType.Referral), id: `ref-${h.id}`, hotline: h.id, jurisdiction: h.country };
     await publishMessage(dispatcher, subjects.referral(h.country, h.id), RelayType.Referral, referral, { msgId: `dispatcher:ref-${h.id}`, origin: 'dispatcher' });
@@ -139,7 +143,7 @@ describe('the generated accounts on a real nats-server', () => {
   });
 
   it.each(TENANTS.hotlines)('let hotline $id read its own referrals and publish its own status', async ({ id, country }) => {
-    const client = hotlineClient(await busAs(`hotline-${id}`), { hotline: id, country });
+    const client = hotlineClient(await busAs(`hotline-${id}`), { hotline: id, country, provenance });
     const referrals = await client.referrals();
     for await (const d of referrals) {
       expect(d.message.id).toBe(`ref-${id}`);
@@ -153,7 +157,7 @@ describe('the generated accounts on a real nats-server', () => {
 
   it('in Germany, deliver a notice addressed to eco to eco alone, and the one addressed to fsm to fsm alone', async () => {
     const operator = await busAs('operator-alice');
-    const eco = await hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE' }).notices();
+    const eco = await hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE', provenance }).notices();
     const got: string[] = [];
     for await (const d of eco) {
       got.push(d.message.id);
@@ -166,7 +170,7 @@ describe('the generated accounts on a real nats-server', () => {
     expect(await consumerLag(operator, StreamName.Notices, 'hotline-eco-notices')).toMatchObject({ pending: 0, ackPending: 0 });
     expect(await consumerLag(operator, StreamName.Notices, 'hotline-fsm-notices')).toMatchObject({ pending: 1 });
 
-    const fsm = await hotlineClient(await busAs('hotline-fsm'), { hotline: 'fsm', country: 'DE' }).notices();
+    const fsm = await hotlineClient(await busAs('hotline-fsm'), { hotline: 'fsm', country: 'DE', provenance }).notices();
     for await (const d of fsm) {
       expect(d.message).toMatchObject({ id: 'ntc-h-fsm', url: 'https://fsm.example/only-for-fsm' });
       await d.ack();
@@ -186,7 +190,7 @@ describe('the generated accounts on a real nats-server', () => {
       expect(await consumerLag(operator, StreamName.Notices, `hotline-${h.id}-notices`)).toBeUndefined();
     }
     // The fallback's notice about a Canadian URL waits for the fallback recipient, not for Cybertip.ca.
-    const interpol = await hotlineClient(await busAs('hotline-interpol'), { hotline: 'interpol' }).notices();
+    const interpol = await hotlineClient(await busAs('hotline-interpol'), { hotline: 'interpol', provenance }).notices();
     for await (const d of interpol) {
       expect(d.message).toMatchObject({ id: 'ntc-h-interpol', country: 'CA', hotline: 'interpol' });
       await d.ack();
@@ -214,7 +218,7 @@ describe('the generated accounts on a real nats-server', () => {
   });
 
   it.each(TENANTS.policeCountries)('let the %s police read its own notices and nothing of other countries', async (cc) => {
-    const notices = await policeClient(await busAs(`police-${cc.toLowerCase()}`), { country: cc }).notices();
+    const notices = await policeClient(await busAs(`police-${cc.toLowerCase()}`), { country: cc, provenance }).notices();
     for await (const d of notices) {
       expect(d.message.id).toBe(`ntc-${cc}`);
       await d.ack();

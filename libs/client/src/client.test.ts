@@ -57,7 +57,7 @@ describe('the hotline client', () => {
   });
 
   it('publishes a status once per update id', async () => {
-    const eokm = hotlineClient(bus, { hotline: 'eokm', country: 'NL' });
+    const eokm = hotlineClient(bus, { hotline: 'eokm', country: 'NL', provenance: unverified });
     const update = { id: 'st-1', referralId: 'ref_a', caseId: 'case_x', action: StatusAction.STATUS_ACTION_ISP, occurredAt: new Date(), note: '' };
     const a = await eokm.publishStatus(update);
     const b = await eokm.publishStatus(update);

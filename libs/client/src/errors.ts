@@ -73,3 +73,26 @@ export class SignersUnavailableError extends RelayError {
 export function isSignersUnavailableError(err: unknown): err is SignersUnavailableError {
   return err instanceof SignersUnavailableError;
 }
+
+/**
+ * A hotline or police client was built without the operator's public
+ * directory key (`provenance.directoryKey`), or with one that is not a public
+ * operator nkey. Without it the client would trust whatever signer list the
+ * broker serves, so it refuses to be built (fail closed, decision 0111).
+ */
+export class DirectoryKeyRequiredError extends RelayError {
+  override name = 'DirectoryKeyRequiredError';
+
+  constructor(detail: string) {
+    super(
+      'directory-key-required',
+      `${detail}: pass provenance.directoryKey, the relay operator's public directory key (O...; several while they rotate it), ` +
+        'or provenance.signers (a list handed over with the credentials), or provenance.verify: false against a development server',
+    );
+  }
+}
+
+/** True when `err` is a {@link DirectoryKeyRequiredError}. */
+export function isDirectoryKeyRequiredError(err: unknown): err is DirectoryKeyRequiredError {
+  return err instanceof DirectoryKeyRequiredError;
+}

@@ -1,6 +1,8 @@
 export {
   ConsumerMissingError,
+  DirectoryKeyRequiredError,
   isConsumerMissingError,
+  isDirectoryKeyRequiredError,
   isSignersUnavailableError,
   isSubmitRefusedError,
   SignersUnavailableError,
@@ -8,7 +10,7 @@ export {
 } from './errors.js';
 export { readdressedBy } from './provenance.js';
 export type { ProvenanceOptions, Readdressed, Refusal } from './provenance.js';
-export type { SignerList } from '@relay/directory';
+export type { DirectoryKeys, SignerList } from '@relay/directory';
 export type { Problem } from './errors.js';
 export { hotlineClient } from './hotline.js';
 export type { HotlineClient, HotlineClientOptions } from './hotline.js';

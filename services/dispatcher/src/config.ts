@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type BusConfig, busConfigFromEnv, ConfigError, portSetting } from '@relay/bus';
-import { directoryKeySchema, parseDuration } from '@relay/directory';
+import { directoryKeysSchema, parseDuration } from '@relay/directory';
 import { LogLevel } from '@relay/observability';
 import { anonymisationKey } from '@relay/wire';
 import { z } from 'zod';
@@ -38,8 +38,8 @@ const envSchema = z.object({
   RELAY_OPS_PORT: portSetting(9103),
   /** Seeds the directory bucket from this file when it is empty. */
   RELAY_DIRECTORY_FILE: z.string().min(1).optional(),
-  /** The pinned directory key (public operator nkey): only directories it signed are followed (decision 0105). */
-  RELAY_DIRECTORY_KEY: directoryKeySchema.optional(),
+  /** The pinned directory key(s) (public operator nkeys, comma-separated): only directories one of them signed are followed (decisions 0105, 0110, 0111). */
+  RELAY_DIRECTORY_KEY: directoryKeysSchema,
   RELAY_RECHECK_INTERVAL: duration('15m'),
   RELAY_DISPATCHER_CONCURRENCY: positiveInt(64),
   RELAY_DISPATCHER_CACHE_SIZE: positiveInt(2_000),
@@ -60,8 +60,8 @@ export interface DispatcherConfig {
   readonly logLevel: LogLevel;
   readonly opsPort: number;
   readonly directoryFile: string | undefined;
-  /** The pinned directory key; undefined in development only (unsigned directories accepted, verification may be off). */
-  readonly directoryKey: string | undefined;
+  /** The pinned directory keys (one; two while rotating): required, so the dispatcher fails closed (decision 0111). */
+  readonly directoryKey: readonly string[];
   readonly settings: DispatcherSettings;
   /** Anonymisation of old referrals and notices, when configured. */
   readonly retention: { readonly afterMs: number; readonly key: Uint8Array; readonly intervalMs: number } | undefined;
@@ -96,7 +96,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
     logLevel: e.LOG_LEVEL,
     opsPort: e.RELAY_OPS_PORT,
     directoryFile: e.RELAY_DIRECTORY_FILE,
-    directoryKey: e.RELAY_DIRECTORY_KEY,
+    directoryKey: Object.freeze(e.RELAY_DIRECTORY_KEY),
     settings: Object.freeze({
       recheckIntervalMs: e.RELAY_RECHECK_INTERVAL,
       // Short intervals (tests, demo) need a finer tick to keep their promise.

@@ -1,6 +1,6 @@
 import { type Bus, type ConsumerRunner, type ConsumerSpec, ensureTenantConsumers, runConsumer, tenantConsumerSpecs } from '@relay/bus';
 import { dispatcherMetrics } from './metrics.js';
-import { type Directory, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, exportSigners, operatorSigners, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
+import { type Directory, type DirectoryKeys, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, exportSigners, operatorSigners, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
 import { parseSubject, RelayType, StreamName, subjectFilters } from '@relay/wire';
 import { type CaseWatch, watchCases } from './case-watch.js';
@@ -47,10 +47,12 @@ export interface DispatcherDeps {
   readonly log?: DispatcherLog;
   readonly metrics?: Metrics;
   /**
-   * The pinned directory key: only revisions it signed are followed, and
-   * without one no message passes verification (decision 0105).
+   * The pinned directory key(s): only revisions one of them signed are
+   * followed, and without a valid one no message passes verification
+   * (decisions 0105, 0110). main.ts always passes it (RELAY_DIRECTORY_KEY is
+   * required, decision 0111); only in-process tests leave it out.
    */
-  readonly directoryKey?: string;
+  readonly directoryKey?: DirectoryKeys;
 }
 
 /** A running dispatcher. */

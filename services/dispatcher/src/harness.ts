@@ -2,9 +2,13 @@
 // relay topology and the dev directory, and ways to publish what the locator
 // and hotlines would and to read what the dispatcher published.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createUser } from '@nats-io/nkeys';
 import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTopology, openJsonBucket, publishMessage, readStream, runConsumer, type ConsumerRunner } from '@relay/bus';
-import { loadDirectoryFile, readDirectory, seedDirectory, tenantsOf } from '@relay/directory';
+import { generateDirectoryKey, loadDirectoryFile, openDirectory, publishDirectory, readDirectory, seedDirectory, signDirectory, tenantsOf } from '@relay/directory';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import {
   decodeMessage,
@@ -33,6 +37,8 @@ export const DIRECTORY_FILE = fileURLToPath(new URL('../../../deploy/dev/directo
 export interface Relay {
   readonly server: NatsServer;
   readonly bus: Bus;
+  /** Publishes as the locator does, signed with the locator key the directory of a dispatcher process lists. */
+  readonly locator: Bus;
   connect(name: string): Promise<Bus>;
   dispose(): Promise<void>;
 }
@@ -46,8 +52,25 @@ export interface DispatcherProcess {
   output(): string;
 }
 
-/** Runs `services/dispatcher` as its own process against `relay`, as production does; kill it when done. */
-export async function startDispatcherProcess(relay: Pick<Relay, 'server'>, env: Readonly<Record<string, string>>): Promise<DispatcherProcess> {
+/** The directory key dispatcher processes pin, and the locator key the harness's bus signs with (test only). */
+const PROCESS_DIRECTORY_KEY = generateDirectoryKey();
+const LOCATOR_KEY = createUser();
+const LOCATOR_SEED_FILE = join(mkdtempSync(join(tmpdir(), 'relay-dispatcher-harness-')), 'locator.nk');
+writeFileSync(LOCATOR_SEED_FILE, LOCATOR_KEY.getSeed(), { mode: 0o600 });
+
+/**
+ * Starts the dispatcher as its own process, as production runs it: unless
+ * `env` pins a key of its own, the dev directory is stored signed by a test
+ * directory key (listing the locator key `relay.locator` signs with) and the
+ * process pins that key, since no dispatcher runs without one (decision 0111).
+ * Kill it when done.
+ */
+export async function startDispatcherProcess(relay: Pick<Relay, 'server'> & Partial<Pick<Relay, 'bus'>>, env: Readonly<Record<string, string>>): Promise<DispatcherProcess> {
+  if (env['RELAY_DIRECTORY_KEY'] === undefined && relay.bus) {
+    const signed = signDirectory({ ...loadDirectoryFile(DIRECTORY_FILE).file, signers: { locator: [LOCATOR_KEY.getPublicKey()] } }, new TextEncoder().encode(PROCESS_DIRECTORY_KEY.seed));
+    await publishDirectory(relay.bus, openDirectory(signed, PROCESS_DIRECTORY_KEY.publicKey));
+  }
+  env = { RELAY_DIRECTORY_KEY: PROCESS_DIRECTORY_KEY.publicKey, ...env };
   const child = spawn(process.execPath, ['--conditions=@relay/source', '--import', 'tsx', DISPATCHER_MAIN], {
     env: { ...process.env, NATS_URL: relay.server.url, RELAY_OPS_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,10 +92,14 @@ export async function startRelay(): Promise<Relay> {
   };
   const bus = await connect('test');
   await ensureTopology(bus, { replicas: 1 });
+  // Signs as the locator would: what dispatcher processes (which always verify) accept.
+  const locator = await connectBus(busConfigFromEnv({ NATS_URL: server.url, RELAY_SIGNING_KEY_FILE: LOCATOR_SEED_FILE }, 'test-locator'));
+  buses.push(locator);
   await seedDirectory(bus, loadDirectoryFile(DIRECTORY_FILE));
   return {
     server,
     bus,
+    locator,
     connect,
     dispose: async () => {
       await Promise.all(buses.map((b) => b.close().catch(() => undefined)));

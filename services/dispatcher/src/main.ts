@@ -28,10 +28,6 @@ try {
   process.exit(2);
 }
 
-if (config.directoryKey === undefined) {
-  log.warn('RELAY_DIRECTORY_KEY is not set: unsigned directories are accepted and provenance checks may be off (development only, decision 0105)');
-}
-
 const metrics = createMetrics('dispatcher');
 const bus = await connectBus(config.bus, { metrics: metrics.bus });
 await ensureTopology(bus, { replicas: config.bus.replicas });
@@ -39,7 +35,7 @@ if (seed) {
   const { revision, seeded } = await seedDirectory(bus, seed);
   log.info({ revision, seeded, file: config.directoryFile }, seeded ? 'directory seeded from file' : 'directory already stored: file not applied');
 }
-const dispatcher = await createDispatcher({ bus, settings: config.settings, log, metrics, ...(config.directoryKey === undefined ? {} : { directoryKey: config.directoryKey }) });
+const dispatcher = await createDispatcher({ bus, settings: config.settings, log, metrics, directoryKey: config.directoryKey });
 const ops = await startOpsServer({
   port: config.opsPort,
   registry: metrics.registry,

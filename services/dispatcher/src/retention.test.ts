@@ -35,7 +35,7 @@ describe('a dispatcher with retention configured', () => {
     dispatcher = await startDispatcherProcess(relay, { RELAY_ANONYMISE_AFTER: '1s', RELAY_ANONYMISE_KEY_FILE: join(dir, 'anon.key'), RELAY_RETENTION_INTERVAL: '1s' });
     const url = 'http://personal-site.example.nl/gallery/1';
     const o = observation({ url, resolvedAt: Date.now(), cause: { source: 'ncmec' } });
-    await publishObservation(relay.bus, o);
+    await publishObservation(relay.locator, o);
     const [referral] = await waitFor(async () => {
       const r = await readAll<Referral>(relay.bus, StreamName.Referrals, 'relay.referral.>');
       return r.length > 0 ? r.map((x) => x.message) : undefined;

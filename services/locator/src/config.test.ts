@@ -1,6 +1,10 @@
 import { isConfigError } from '@relay/bus';
 import { describe, expect, it } from 'vitest';
+import { generateDirectoryKey } from '@relay/directory';
 import { locatorConfigFromEnv } from './index.js';
+
+const PINNED = generateDirectoryKey().publicKey;
+const K = { RELAY_DIRECTORY_KEY: PINNED };
 
 function issuesOf(env: Record<string, string>): string[] {
   try {
@@ -14,18 +18,26 @@ function issuesOf(env: Record<string, string>): string[] {
 
 describe('locator settings', () => {
   it('defaults to the system resolver, the embedded data and ops port 9102', () => {
-    expect(locatorConfigFromEnv({})).toEqual({
+    expect(locatorConfigFromEnv(K)).toEqual({
       dns: { kind: 'system', servers: [], timeoutMs: 2000 },
       opsPort: 9102,
       concurrency: 64,
       logLevel: 'info',
+      directoryKey: [PINNED],
     });
+  });
+
+  it('requires the pinned directory key, one or several while rotating (decisions 0110, 0111)', () => {
+    const next = generateDirectoryKey().publicKey;
+    expect(issuesOf({})).toEqual([expect.stringMatching(/^RELAY_DIRECTORY_KEY: is required: the public directory key/)]);
+    expect(locatorConfigFromEnv({ RELAY_DIRECTORY_KEY: `${PINNED},${next}` }).directoryKey).toEqual([PINNED, next]);
+    expect(issuesOf({ RELAY_DIRECTORY_KEY: `${PINNED},nope` })).toEqual(['RELAY_DIRECTORY_KEY.1: must be a public operator nkey (O...)']);
   });
 
   it('reads a static zone, name servers, a timeout and licensed databases', () => {
     const zone = new URL('../../../deploy/dev/zone.json', import.meta.url).pathname;
-    expect(locatorConfigFromEnv({ RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zone, RELAY_GEO_ASN_DB: zone }).dns).toEqual({ kind: 'zone', zoneFile: zone });
-    expect(locatorConfigFromEnv({ RELAY_DNS_SERVERS: '127.0.0.1:5353,[::1]:53', RELAY_DNS_TIMEOUT: '500ms' }).dns).toEqual({
+    expect(locatorConfigFromEnv({ ...K, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zone, RELAY_GEO_ASN_DB: zone }).dns).toEqual({ kind: 'zone', zoneFile: zone });
+    expect(locatorConfigFromEnv({ ...K, RELAY_DNS_SERVERS: '127.0.0.1:5353,[::1]:53', RELAY_DNS_TIMEOUT: '500ms' }).dns).toEqual({
       kind: 'system',
       servers: ['127.0.0.1:5353', '[::1]:53'],
       timeoutMs: 500,
@@ -33,13 +45,13 @@ describe('locator settings', () => {
   });
 
   it('names every bad variable and the rule it broke', () => {
-    expect(issuesOf({ RELAY_DNS: 'zone' })).toEqual(['RELAY_DNS_ZONE_FILE: is required when RELAY_DNS=zone']);
-    expect(issuesOf({ RELAY_DNS: 'dig' })[0]).toMatch(/^RELAY_DNS: /);
-    expect(issuesOf({ RELAY_GEO_COUNTRY_DB: '/nope/GeoIP2-Country.mmdb' })).toEqual(['RELAY_GEO_COUNTRY_DB: file does not exist']);
-    expect(issuesOf({ RELAY_DNS_TIMEOUT: '2 minutes' })).toEqual(['RELAY_DNS_TIMEOUT: must be a duration like 500ms or 2s']);
-    expect(issuesOf({ RELAY_OPS_PORT: 'http' })[0]).toMatch(/^RELAY_OPS_PORT: /);
+    expect(issuesOf({ ...K, RELAY_DNS: 'zone' })).toEqual(['RELAY_DNS_ZONE_FILE: is required when RELAY_DNS=zone']);
+    expect(issuesOf({ ...K, RELAY_DNS: 'dig' })[0]).toMatch(/^RELAY_DNS: /);
+    expect(issuesOf({ ...K, RELAY_GEO_COUNTRY_DB: '/nope/GeoIP2-Country.mmdb' })).toEqual(['RELAY_GEO_COUNTRY_DB: file does not exist']);
+    expect(issuesOf({ ...K, RELAY_DNS_TIMEOUT: '2 minutes' })).toEqual(['RELAY_DNS_TIMEOUT: must be a duration like 500ms or 2s']);
+    expect(issuesOf({ ...K, RELAY_OPS_PORT: 'http' })[0]).toMatch(/^RELAY_OPS_PORT: /);
     // Set but empty is a mistake, not "pick a free port".
-    for (const port of ['', ' ', '0x10', '1e3', '65536']) expect(issuesOf({ RELAY_OPS_PORT: port })[0]).toMatch(/^RELAY_OPS_PORT: must be a port number/);
-    expect(locatorConfigFromEnv({ RELAY_OPS_PORT: '0' }).opsPort).toBe(0);
+    for (const port of ['', ' ', '0x10', '1e3', '65536']) expect(issuesOf({ ...K, RELAY_OPS_PORT: port })[0]).toMatch(/^RELAY_OPS_PORT: must be a port number/);
+    expect(locatorConfigFromEnv({ ...K, RELAY_OPS_PORT: '0' }).opsPort).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, portSetting } from '@relay/bus';
-import { directoryKeySchema } from '@relay/directory';
+import { directoryKeysSchema } from '@relay/directory';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
 
@@ -23,8 +23,8 @@ const locatorEnvSchema = z
     RELAY_GEO_COUNTRY_DB: file.optional(),
     RELAY_GEO_ASN_DB: file.optional(),
     RELAY_OPS_PORT: portSetting(9102),
-    /** The pinned directory key (public operator nkey): only directories it signed are followed (decision 0105). */
-    RELAY_DIRECTORY_KEY: directoryKeySchema.optional(),
+    /** The pinned directory key(s) (public operator nkeys, comma-separated): only directories one of them signed are followed (decisions 0105, 0110, 0111). */
+    RELAY_DIRECTORY_KEY: directoryKeysSchema,
     RELAY_LOCATOR_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
     LOG_LEVEL: z.enum(LogLevel).default('info'),
   })
@@ -49,8 +49,8 @@ export interface LocatorConfig {
   /** Reports (and rechecks) handled at once per consumer. */
   readonly concurrency: number;
   readonly logLevel: LogLevel;
-  /** The pinned directory key; absent in development only (unsigned directories accepted, verification may be off). */
-  readonly directoryKey?: string;
+  /** The pinned directory keys (one; two while rotating): required, so the locator fails closed (decision 0111). */
+  readonly directoryKey: readonly string[];
 }
 
 /**
@@ -74,6 +74,6 @@ export function locatorConfigFromEnv(env: Readonly<Record<string, string | undef
     logLevel: e.LOG_LEVEL,
     ...(e.RELAY_GEO_COUNTRY_DB === undefined ? {} : { countryDb: e.RELAY_GEO_COUNTRY_DB }),
     ...(e.RELAY_GEO_ASN_DB === undefined ? {} : { asnDb: e.RELAY_GEO_ASN_DB }),
-    ...(e.RELAY_DIRECTORY_KEY === undefined ? {} : { directoryKey: e.RELAY_DIRECTORY_KEY }),
+    directoryKey: Object.freeze(e.RELAY_DIRECTORY_KEY),
   });
 }

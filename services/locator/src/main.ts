@@ -60,11 +60,10 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       : createSystemResolver({ servers: dns.servers, timeoutMs: dns.timeoutMs });
   const bus = await connecting;
   // The directory's signers say who may have published what the locator consumes.
-  const strict = config.directoryKey !== undefined;
-  if (!strict) log.warn('RELAY_DIRECTORY_KEY is not set: unsigned directories are accepted and provenance checks may be off (development only, decision 0105)');
   const refused = metrics.counter('relay_directory_refused_total', 'Stored directory revisions refused (invalid or not signed by the pinned key)', []);
+  // RELAY_DIRECTORY_KEY is required: only a directory it signed is followed; without one nothing passes (fail closed).
   const directory = await watchDirectory(bus, {
-    ...(strict ? { key: config.directoryKey } : {}),
+    key: config.directoryKey,
     onInvalid: (err) => {
       refused.inc({});
       log.error({ err }, 'stored directory is invalid or not validly signed: keeping the previous one');
@@ -77,8 +76,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     locateDeps: { resolver, geo, cdn: createCdnCatalogue(), clock: () => new Date() },
     concurrency: config.concurrency,
     verify: {
-      reports: directoryVerifier(current, () => ServiceSigner.Gateway, Date.now, strict),
-      rechecks: directoryVerifier(current, () => ServiceSigner.Dispatcher, Date.now, strict),
+      reports: directoryVerifier(current, () => ServiceSigner.Gateway, Date.now, true),
+      rechecks: directoryVerifier(current, () => ServiceSigner.Dispatcher, Date.now, true),
     },
     observed: (o, emitted) => observations.inc({ status: statusLabel(o.status), outcome: emitted.duplicate ? 'duplicate' : 'stored' }),
     log,
@@ -86,8 +85,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const ops = await startOpsServer({
     port: config.opsPort,
     registry: metrics.registry,
-    // Fail closed: under a pinned key a locator without a valid signed directory is not ready.
-    checks: { nats: () => bus.isConnected(), consumers: () => locator.running(), ...(strict ? { directory: () => directory.current() !== undefined } : {}) },
+    // Fail closed: a locator without a valid signed directory is not ready.
+    checks: { nats: () => bus.isConnected(), consumers: () => locator.running(), directory: () => directory.current() !== undefined },
   });
   const stopGauges = observeJetStream(bus, metrics, {
     consumers: [

@@ -33,6 +33,8 @@ export interface TestAccounts {
   signingKey(name: string): { readonly publicKey: string; readonly seed: string };
   /** The NATS settings a user's software runs with: its login seed, inbox prefix and signing key. */
   envOf(name: string, natsUrl: string): Record<string, string>;
+  /** Where a user's signing key seed is written (apart from its login seed, decision 0108). */
+  signingKeyFile(name: string): string;
   /** A libs/bus connection as `name`. */
   busAs(name: string, natsUrl: string): Promise<Bus>;
   /** Deletes the folder. */
@@ -65,9 +67,10 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
     if (!key) throw new Error(`generated user ${name} has no signing key`);
     return key;
   };
+  const signingKeyFile = (name: string): string => join(dir, 'users', `${signingKeyName(user(name).name)}.nk`);
   const envOf = (name: string, natsUrl: string): Record<string, string> => {
     const u = user(name);
-    const signing = u.signingKey ? { RELAY_SIGNING_KEY_FILE: join(dir, 'users', `${signingKeyName(u.name)}.nk`) } : {};
+    const signing = u.signingKey ? { RELAY_SIGNING_KEY_FILE: signingKeyFile(name) } : {};
     return { NATS_URL: natsUrl, NATS_NKEY_SEED_FILE: join(dir, 'users', `${u.name}.nk`), NATS_INBOX_PREFIX: u.inboxPrefix, ...signing };
   };
   return {
@@ -81,6 +84,7 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
     user,
     signingKey,
     envOf,
+    signingKeyFile,
     busAs: (name, natsUrl) => connectBus(busConfigFromEnv(envOf(name, natsUrl), name)),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
@@ -116,5 +120,19 @@ export function serviceAccountEnv(accounts: TestAccounts, natsUrl: string): Reco
     gateway: accounts.envOf('gateway', natsUrl),
     locator: { ...accounts.envOf('locator', natsUrl), ...key },
     dispatcher: { ...accounts.envOf('dispatcher', natsUrl), ...key, RELAY_DIRECTORY_FILE: accounts.directoryFile },
+  };
+}
+
+/**
+ * The same services on a server without accounts: no NATS users, but each service signs with its
+ * generated key and pins the directory key, as no dispatcher or locator runs without one (decision 0111).
+ */
+export function serviceSigningEnv(accounts: TestAccounts): Record<'gateway' | 'locator' | 'dispatcher', Record<string, string>> {
+  const signing = (name: string) => ({ RELAY_SIGNING_KEY_FILE: accounts.signingKeyFile(name) });
+  const key = { RELAY_DIRECTORY_KEY: accounts.directoryKey.publicKey };
+  return {
+    gateway: signing('gateway'),
+    locator: { ...signing('locator'), ...key },
+    dispatcher: { ...signing('dispatcher'), ...key, RELAY_DIRECTORY_FILE: accounts.directoryFile },
   };
 }

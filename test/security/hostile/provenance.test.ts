@@ -95,7 +95,7 @@ beforeAll(async () => {
       await hotlineClient(await stack.busAs(`hotline-${name}`), {
         hotline: name,
         country,
-        provenance: { onRefused: (r) => refused[name]?.push(r) },
+        provenance: { directoryKey: stack.accounts.directoryKey.publicKey, onRefused: (r) => refused[name]?.push(r) },
       }).referrals(),
     );
   eokm = await open('eokm', 'NL');

@@ -111,7 +111,7 @@ describe('the audit trail under the generated accounts', () => {
     const body = encodeMessage(RelayType.AuditRecord, { ...exampleMessage(RelayType.AuditRecord), actor: 'operator-bob' });
     await refused(
       'operator-alice',
-      ['operator-bob', 'dispatcher', 'gateway', 'break-glass', 'admin'].map((who) => [`relay.audit.${who}.replay`, body] as const).concat([['relay.audit.replay', body]]),
+      ['operator-bob', 'dispatcher', 'gateway', 'break-glass', 'admin'].map((who): readonly [string, Uint8Array] => [`relay.audit.${who}.replay`, body]).concat([['relay.audit.replay', body]]),
       'audit records as anyone but itself',
     );
     // Through libs/bus too: the record for bob is refused, not stored under alice.

@@ -22,7 +22,7 @@ let dir: string;
 
 beforeAll(async () => {
   stack = await startHostileStack();
-  eokm = inbox(await hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL' }).referrals());
+  eokm = inbox(await hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } }).referrals());
   dir = await mkdtemp(join(stack.accounts.dir, 'operator-'));
 }, 120_000);
 

@@ -6,8 +6,11 @@ import { generateSigningKey } from '../commands/keys.js';
 import { DEMO_API_KEYS } from './demo-keys.js';
 import { DEV_SERVICES } from './paths.js';
 
-/** The organisations that sign in the dev stack: its services and the demo tenants (their statuses). */
-export const DEV_SIGNERS = [...DEV_SERVICES, ...(Object.keys(DEMO_API_KEYS) as (keyof typeof DEMO_API_KEYS)[])] as const;
+/** The operator who signs what the CLI publishes against the dev stack (replays, reroute's rechecks, redrives). */
+export const DEV_OPERATOR = 'operator-dev';
+
+/** The organisations that sign in the dev stack: its services, the demo tenants (their statuses) and its operator. */
+export const DEV_SIGNERS = [...DEV_SERVICES, ...(Object.keys(DEMO_API_KEYS) as (keyof typeof DEMO_API_KEYS)[]), DEV_OPERATOR] as const;
 export type DevSigner = (typeof DEV_SIGNERS)[number];
 
 /** One dev signer's message-signing key: its seed file (RELAY_SIGNING_KEY_FILE) and public key. */
@@ -19,6 +22,11 @@ export interface DevSigningKey {
 /** Where the dev signing keys are kept: `<stateDir>/keys`. */
 export function devSigningKeysDir(stateDir: string): string {
   return join(stateDir, 'keys');
+}
+
+/** The dev operator's signing key file: what the CLI signs with when it talks to the dev stack. */
+export function devOperatorKeyFile(stateDir: string): string {
+  return join(devSigningKeysDir(stateDir), `${DEV_OPERATOR}.nk`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type BusConfig, busConfigFromEnv, ConfigError, portSetting } from '@relay/bus';
-import { directoryKeySchema, parseDuration } from '@relay/directory';
+import { directoryKeySchema } from '@relay/directory';
+import { parseDuration } from '@relay/wire';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
 import type { DispatcherSettings } from './dispatcher.js';

@@ -7,7 +7,7 @@ import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/test
 import { KvBucket } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECTORY_FILE, startDispatcherProcess } from './harness.js';
-import { createDispatcher, type Dispatcher } from './index.js';
+import { runDispatcher, type Dispatcher } from './index.js';
 
 const key = generateDirectoryKey();
 const other = generateDirectoryKey();
@@ -42,7 +42,7 @@ describe('a dispatcher with a pinned directory key', () => {
   it('is not ready on an unsigned or tampered directory, follows a correctly signed revision and keeps it against a foreign-signed one', async () => {
     const raw = await openJsonBucket<unknown>(bus, KvBucket.Directory);
     await raw.put(DIRECTORY_KEY, dev);
-    const dispatcher: Dispatcher = await createDispatcher({ bus, settings: { recheckIntervalMs: 60_000, tickMs: 50 }, directoryKey: key.publicKey });
+    const dispatcher: Dispatcher = await runDispatcher({ bus, settings: { recheckIntervalMs: 60_000, tickMs: 50 }, directoryKey: key.publicKey });
     try {
       expect(dispatcher.ready()).toBe(false);
       const signed = signDirectory(dev, seedOf(key));

@@ -2,9 +2,11 @@ import { isConfigError } from '@relay/bus';
 import { describe, expect, it } from 'vitest';
 import { locatorConfigFromEnv } from './index.js';
 
+const NATS_URL = 'nats://127.0.0.1:4999';
+
 function issuesOf(env: Record<string, string>): string[] {
   try {
-    locatorConfigFromEnv(env);
+    locatorConfigFromEnv({ NATS_URL, ...env });
   } catch (err) {
     if (isConfigError(err)) return [...err.issues];
     throw err;
@@ -14,7 +16,8 @@ function issuesOf(env: Record<string, string>): string[] {
 
 describe('locator settings', () => {
   it('defaults to the system resolver, the embedded data and ops port 9102', () => {
-    expect(locatorConfigFromEnv({})).toEqual({
+    expect(locatorConfigFromEnv({ NATS_URL })).toEqual({
+      bus: { servers: [NATS_URL], name: 'locator', replicas: 1 },
       dns: { kind: 'system', servers: [], timeoutMs: 2000 },
       opsPort: 9102,
       concurrency: 64,
@@ -24,8 +27,8 @@ describe('locator settings', () => {
 
   it('reads a static zone, name servers, a timeout and licensed databases', () => {
     const zone = new URL('../../../deploy/dev/zone.json', import.meta.url).pathname;
-    expect(locatorConfigFromEnv({ RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zone, RELAY_GEO_ASN_DB: zone }).dns).toEqual({ kind: 'zone', zoneFile: zone });
-    expect(locatorConfigFromEnv({ RELAY_DNS_SERVERS: '127.0.0.1:5353,[::1]:53', RELAY_DNS_TIMEOUT: '500ms' }).dns).toEqual({
+    expect(locatorConfigFromEnv({ NATS_URL, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zone, RELAY_GEO_ASN_DB: zone }).dns).toEqual({ kind: 'zone', zoneFile: zone });
+    expect(locatorConfigFromEnv({ NATS_URL, RELAY_DNS_SERVERS: '127.0.0.1:5353,[::1]:53', RELAY_DNS_TIMEOUT: '500ms' }).dns).toEqual({
       kind: 'system',
       servers: ['127.0.0.1:5353', '[::1]:53'],
       timeoutMs: 500,
@@ -36,10 +39,11 @@ describe('locator settings', () => {
     expect(issuesOf({ RELAY_DNS: 'zone' })).toEqual(['RELAY_DNS_ZONE_FILE: is required when RELAY_DNS=zone']);
     expect(issuesOf({ RELAY_DNS: 'dig' })[0]).toMatch(/^RELAY_DNS: /);
     expect(issuesOf({ RELAY_GEO_COUNTRY_DB: '/nope/GeoIP2-Country.mmdb' })).toEqual(['RELAY_GEO_COUNTRY_DB: file does not exist']);
-    expect(issuesOf({ RELAY_DNS_TIMEOUT: '2 minutes' })).toEqual(['RELAY_DNS_TIMEOUT: must be a duration like 500ms or 2s']);
+    expect(issuesOf({ RELAY_DNS_TIMEOUT: '2 minutes' })).toEqual(['RELAY_DNS_TIMEOUT: must be a duration like 500ms, 90s, 15m, 24h or 3d, above zero (got "2 minutes")']);
+    expect(issuesOf({ NATS_URL: '' })[0]).toMatch(/^NATS_URL: /);
     expect(issuesOf({ RELAY_OPS_PORT: 'http' })[0]).toMatch(/^RELAY_OPS_PORT: /);
     // Set but empty is a mistake, not "pick a free port".
     for (const port of ['', ' ', '0x10', '1e3', '65536']) expect(issuesOf({ RELAY_OPS_PORT: port })[0]).toMatch(/^RELAY_OPS_PORT: must be a port number/);
-    expect(locatorConfigFromEnv({ RELAY_OPS_PORT: '0' }).opsPort).toBe(0);
+    expect(locatorConfigFromEnv({ NATS_URL, RELAY_OPS_PORT: '0' }).opsPort).toBe(0);
   });
 });

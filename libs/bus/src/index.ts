@@ -4,7 +4,7 @@ export { AUDIT_GENESIS_HASH, auditLinkHash } from './audit-chain.js';
 export type { AuditLinkInput } from './audit-chain.js';
 export { AuditBreakKind, verifyAuditChain } from './audit-verify.js';
 export type { AuditBreak, AuditChainReport, VerifyAuditOptions } from './audit-verify.js';
-export { busConfigFromEnv, busEnvSchema, portSetting } from './config.js';
+export { busConfigFromEnv, busEnvSchema, serviceEnv } from './config.js';
 export type { BusConfig } from './config.js';
 export { connectBus } from './connection.js';
 export type { Bus } from './connection.js';
@@ -36,7 +36,7 @@ export type { HeaderRecord } from './header-record.js';
 export { BucketValueError, openJsonBucket } from './kv.js';
 export type { JsonBucket, Versioned } from './kv.js';
 export type { BucketChange, BucketEntry, BucketValues } from './kv-consumer.js';
-export { stopOnSignals } from './lifecycle.js';
+export { configuredOrExit, stopOnSignals } from './lifecycle.js';
 export type { ShutdownLog, Stoppable } from './lifecycle.js';
 export { noMetrics } from './metrics.js';
 export type { BusMetrics, HandleOutcome, PublishOutcome } from './metrics.js';
@@ -64,6 +64,17 @@ export { consumerLag, deleteStoredMessage, fetchStoredMessage, getStoredMessage,
 export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
 export { request, serveRequests } from './service.js';
 export type { Envelope, Responder, ServeOptions } from './service.js';
+export {
+  choiceSetting,
+  configIssues,
+  durationSetting,
+  existingFileSetting,
+  hostSetting,
+  optionalDurationSetting,
+  pathSetting,
+  portSetting,
+  wholeNumberSetting,
+} from './settings.js';
 export { ensureTenantConsumers, tenantConsumerSpecs, tenantConsumers } from './tenants.js';
 export type { TenantList } from './tenants.js';
 export { ensureTopology, KV_SPECS, MIRROR_SPECS, PERSONAL_DATA_MAX_AGE_MS, STREAM_SPECS, TopologyError } from './topology.js';

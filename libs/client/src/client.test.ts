@@ -1,6 +1,6 @@
 import { type Bus, busConfigFromEnv, connectBus, ensureTopology, publishMessage, readStream, serveRequests } from '@relay/bus';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
-import { Audience, exampleMessage, Header, NoticeKind, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
+import { Audience, encodeIntakeReply, exampleMessage, Header, NoticeKind, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hotlineClient, isConsumerMissingError, policeClient, ReportFormat, submitReport } from './index.js';
 
@@ -121,7 +121,7 @@ describe('submitReport', () => {
     const seen: (string | undefined)[] = [];
     const responder = serveRequests(bus, subjects.intakeSubmit(), 'client-test', (request) => {
       seen.push(request.headers[Header.SourceReportId]);
-      return Promise.resolve({ data: new TextEncoder().encode(JSON.stringify({ reportId: 'rpt_x', stream: 'REPORTS', seq: 1, dropped: [] })), headers: { [Header.Status]: '202' } });
+      return Promise.resolve(encodeIntakeReply({ status: 202, receipt: { reportId: 'rpt_x', source: 'ncmec', sourceReportId: '171000123', stream: 'REPORTS', seq: 1, dropped: [] } }));
     });
     try {
       await submitReport(bus, 'key', '<report/>', ReportFormat.CyberTipline, { sourceReportId: '171000123' });

@@ -1,15 +1,4 @@
-import { RelayError } from '@relay/wire';
-
-/** An RFC 9457 problem document as the gateway returns it. */
-export interface Problem {
-  readonly type?: string;
-  readonly title?: string;
-  readonly status: number;
-  readonly detail?: string;
-  /** Field-level errors: JSON pointer and the rule it broke. */
-  readonly errors?: readonly { readonly pointer: string; readonly detail: string }[];
-  readonly [extension: string]: unknown;
-}
+import { type Problem, RelayError } from '@relay/wire';
 
 /**
  * The relay refused a report. `retryable` is true for 429 and 5xx: send the

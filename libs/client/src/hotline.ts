@@ -1,6 +1,6 @@
 import { type Bus, type Deliveries, type Stored, publishMessage, tenantConsumers } from '@relay/bus';
-import { idToken, type Notice, RelayType, type Referral, type StatusUpdate, subjects } from '@relay/wire';
-import { type Receipt, type ReportFormat, type SubmitOptions, submitReport } from './submit.js';
+import { idToken, type Notice, type Receipt, RelayType, type Referral, type StatusUpdate, subjects } from '@relay/wire';
+import { type ReportFormat, type SubmitOptions, submitReport } from './submit.js';
 import { bindTenantConsumer } from './bind.js';
 import { type ProvenanceOptions, requireDirectoryKey } from './provenance.js';
 

@@ -1,6 +1,5 @@
 export { parseDirectory } from './directory.js';
 export type { Directory } from './directory.js';
-export { durationSchema, parseDuration } from './duration.js';
 export {
   DirectoryErrorCode,
   DirectoryInvalidError,

@@ -30,6 +30,7 @@ export { StatusAction, StatusUpdate } from './gen/relay/v1/status.js';
 export { ANONYMISED_PREFIX, anonymisationKey, anonymiseNotice, anonymiseReferral, anonymiseStatus, keyedHash } from './anonymise.js';
 export { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './codec.js';
 export { decodeToJsonByName, descriptorImagePath } from './descriptors.js';
+export { durationSchema, parseDuration } from './duration.js';
 export {
   DecodeError,
   InvalidSubjectError,
@@ -46,6 +47,19 @@ export {
 export { errorFromHeader, errorToHeader, Header } from './headers.js';
 export type { HeaderName, WireError } from './headers.js';
 export { deriveId } from './ids.js';
+export {
+  decodeIntakeAnswer,
+  decodeIntakeReply,
+  encodeIntakeReply,
+  IntakeRule,
+  MAX_PROBLEM_ERRORS,
+  PROBLEM_CONTENT_TYPE,
+  problemSchema,
+  problemType,
+  receiptSchema,
+  violationSchema,
+} from './intake-reply.js';
+export type { IntakeAnswer, IntakeReply, Problem, Receipt, Violation } from './intake-reply.js';
 export { codecs, isRelayType, RelayType } from './messages.js';
 export type { MessageCodec, RelayMessageMap, RelayTypeName } from './messages.js';
 export {

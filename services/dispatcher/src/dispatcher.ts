@@ -1,8 +1,8 @@
 import { type Bus, type ConsumerRunner, type ConsumerSpec, ensureTenantConsumers, runConsumer, tenantConsumerSpecs } from '@relay/bus';
 import { dispatcherMetrics } from './metrics.js';
-import { type Directory, type DirectoryKeys, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, exportSigners, operatorSigners, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
+import { type Directory, type DirectoryKeys, DirectoryNotLoadedError, type DirectoryWatch, exportSigners, operatorSigners, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
-import { parseSubject, RelayType, StreamName, subjectFilters } from '@relay/wire';
+import { RelayType, StreamName, subjectFilters } from '@relay/wire';
 import { type CaseWatch, watchCases } from './case-watch.js';
 import { type CaseStore, openCaseStore } from './case-store.js';
 import { type Clock, systemClock } from './clock.js';
@@ -15,6 +15,7 @@ import { createRecheckIndex, type RecheckIndex } from './recheck-index.js';
 import { createScheduler, type Scheduler, type TickReport } from './scheduler.js';
 import { authoritySender } from './decide-status.js';
 import { createStatusConsumers, type StatusConsumers } from './status-consumers.js';
+import { dispatcherVerifiers } from './verifiers.js';
 
 /** Durable consumer names of the contract; statuses are read per hotline, see {@link statusDurable}. */
 export const Durable = { Hosting: 'dispatcher-hosting' } as const;
@@ -39,8 +40,8 @@ export interface DispatcherSettings {
   readonly statusClockSkewMs?: number;
 }
 
-/** What a dispatcher needs: plug in a fake clock and a quiet log in tests. */
-export interface DispatcherDeps {
+/** What a running dispatcher is made of: plug in a fake clock and a quiet log in tests. */
+export interface DispatcherParts {
   readonly bus: Bus;
   readonly settings: DispatcherSettings;
   readonly clock?: Clock;
@@ -87,13 +88,14 @@ function statusSendersOf(d: Directory): string[] {
 }
 
 /**
- * Starts a dispatcher on `bus` (topology ensured, a directory stored or to
+ * Runs a dispatcher on `bus` (topology ensured, a directory stored or to
  * come): watches the directory and the case bucket, consumes
  * `dispatcher-hosting` and one `dispatcher-status-<hotline>` per hotline of
  * the directory (decision 0090), and runs the recheck and deadline
- * scheduler. Any number may run against the same server.
+ * scheduler. Any number may run against the same server. The process's
+ * `startDispatcher` runs it with its ops port; tests run it in-process.
  */
-export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher> {
+export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> {
   const { bus, settings } = deps;
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? silentLog;
@@ -169,7 +171,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     },
   });
 
-  const current = (): Directory | undefined => directory.current()?.directory;
+  const verify = dispatcherVerifiers(() => directory.current()?.directory, strict);
   const common = { service: 'dispatcher', concurrency, maxAckPending: concurrency * 4, ackWaitMs: settings.ackWaitMs ?? 30_000, log };
   const hosting: ConsumerRunner = await runConsumer(
     bus,
@@ -179,8 +181,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
       durable: Durable.Hosting,
       filterSubject: subjectFilters.hosting(),
       types: [RelayType.HostingObservation],
-      // The locator, or an operator: `relay reroute` re-sends a case's latest observation (decision 0063).
-      verify: directoryVerifier(current, () => [ServiceSigner.Locator, ...operatorSigners(current())], Date.now, strict),
+      verify: verify.hosting,
     },
     onObservation(store, requireContext),
   );
@@ -191,11 +192,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     concurrency: statusConcurrency,
     maxAckPending: statusConcurrency * 4,
     ackWaitMs: common.ackWaitMs,
-    // A status must be signed by the hotline whose subject it is on.
-    verify: directoryVerifier(current, (subject) => {
-      const parsed = parseSubject(subject);
-      return parsed.kind === 'status' ? parsed.hotline : '';
-    }, Date.now, strict),
+    verify: verify.statuses,
     handle: onStatus(store, requireContext),
   });
   later.followHotlines = (d, revision) => {

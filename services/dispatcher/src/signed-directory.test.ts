@@ -8,7 +8,7 @@ import { KvBucket } from '@relay/wire';
 import { createUser } from '@nats-io/nkeys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECTORY_FILE, startDispatcherProcess } from './harness.js';
-import { createDispatcher, type Dispatcher } from './index.js';
+import { runDispatcher, type Dispatcher } from './index.js';
 
 const key = generateDirectoryKey();
 const other = generateDirectoryKey();
@@ -45,7 +45,7 @@ describe('a dispatcher with a pinned directory key', () => {
   it('is not ready on an unsigned or tampered directory, follows a correctly signed revision and keeps it against a foreign-signed one', async () => {
     const raw = await openJsonBucket<unknown>(bus, KvBucket.Directory);
     await raw.put(DIRECTORY_KEY, dev);
-    const dispatcher: Dispatcher = await createDispatcher({ bus, settings: { recheckIntervalMs: 60_000, tickMs: 50 }, directoryKey: key.publicKey });
+    const dispatcher: Dispatcher = await runDispatcher({ bus, settings: { recheckIntervalMs: 60_000, tickMs: 50 }, directoryKey: key.publicKey });
     try {
       expect(dispatcher.ready()).toBe(false);
       const signed = signDirectory(dev, seedOf(key));
@@ -70,7 +70,7 @@ describe('a dispatcher with a pinned directory key', () => {
     const raw = await openJsonBucket<unknown>(bus, KvBucket.Directory);
     const ahead = new Date(Date.now() + 60_000);
     await raw.put(DIRECTORY_KEY, signDirectory(bare, seedOf(other), ahead));
-    const dispatcher: Dispatcher = await createDispatcher({ bus, settings: { recheckIntervalMs: 60_000, tickMs: 50 }, directoryKey: other.publicKey });
+    const dispatcher: Dispatcher = await runDispatcher({ bus, settings: { recheckIntervalMs: 60_000, tickMs: 50 }, directoryKey: other.publicKey });
     try {
       await settle();
       expect(dispatcher.ready()).toBe(false);

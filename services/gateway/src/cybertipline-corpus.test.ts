@@ -1,7 +1,7 @@
 import { getStoredMessage } from '@relay/bus';
 import { deriveId, IncidentType, Priority, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIntake } from './accept.js';
+import { createIntake } from './intake.js';
 import { createReportLedger } from './report-ledger.js';
 import { createStoredReports } from './stored-reports.js';
 import { ctDigestId, DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';

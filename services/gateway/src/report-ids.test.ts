@@ -1,7 +1,7 @@
 import { openJsonBucket, publishMessage, request } from '@relay/bus';
 import { exampleMessage, Header, KvBucket, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readReport } from './intake.js';
+import { readReport } from './read-report.js';
 import { Format } from './decode.js';
 import { type LedgerEntry, reportDigest } from './report-ledger.js';
 import { DEMO_KEYS, startTestGateway, type TestGateway } from './test-gateway.js';

@@ -6,7 +6,7 @@ import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { decodeMessage, Header, type Report, RelayType, StreamName, subjects } from '@relay/wire';
 import { gatewayConfigFromEnv } from './config.js';
 import { digestReportId } from './dropped.js';
-import { type Gateway, startGateway } from './gateway.js';
+import { type Gateway, startGateway } from './service.js';
 import { readXml } from './xml.js';
 
 /**

@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { generateDirectoryKey } from '@relay/directory';
 import { locatorConfigFromEnv } from './index.js';
 
+const NATS_URL = 'nats://127.0.0.1:4999';
 const PINNED = generateDirectoryKey().publicKey;
-const K = { RELAY_DIRECTORY_KEY: PINNED };
+const K = { NATS_URL, RELAY_DIRECTORY_KEY: PINNED };
 
 function issuesOf(env: Record<string, string>): string[] {
   try {
-    locatorConfigFromEnv(env);
+    locatorConfigFromEnv({ ...K, ...env });
   } catch (err) {
     if (isConfigError(err)) return [...err.issues];
     throw err;
@@ -19,6 +20,7 @@ function issuesOf(env: Record<string, string>): string[] {
 describe('locator settings', () => {
   it('defaults to the system resolver, the embedded data and ops port 9102', () => {
     expect(locatorConfigFromEnv(K)).toEqual({
+      bus: { servers: [NATS_URL], name: 'locator', replicas: 1 },
       dns: { kind: 'system', servers: [], timeoutMs: 2000 },
       opsPort: 9102,
       concurrency: 64,
@@ -29,8 +31,8 @@ describe('locator settings', () => {
 
   it('requires the pinned directory key, one or several while rotating (decisions 0110, 0111)', () => {
     const next = generateDirectoryKey().publicKey;
-    expect(issuesOf({})).toEqual([expect.stringMatching(/^RELAY_DIRECTORY_KEY: is required: the public directory key/)]);
-    expect(locatorConfigFromEnv({ RELAY_DIRECTORY_KEY: `${PINNED},${next}` }).directoryKey).toEqual([PINNED, next]);
+    expect(issuesOf({ RELAY_DIRECTORY_KEY: undefined as unknown as string })).toEqual([expect.stringMatching(/^RELAY_DIRECTORY_KEY: is required: the public directory key/)]);
+    expect(locatorConfigFromEnv({ ...K, RELAY_DIRECTORY_KEY: `${PINNED},${next}` }).directoryKey).toEqual([PINNED, next]);
     expect(issuesOf({ RELAY_DIRECTORY_KEY: `${PINNED},nope` })).toEqual(['RELAY_DIRECTORY_KEY.1: must be a public operator nkey (O...)']);
   });
 
@@ -45,13 +47,14 @@ describe('locator settings', () => {
   });
 
   it('names every bad variable and the rule it broke', () => {
-    expect(issuesOf({ ...K, RELAY_DNS: 'zone' })).toEqual(['RELAY_DNS_ZONE_FILE: is required when RELAY_DNS=zone']);
-    expect(issuesOf({ ...K, RELAY_DNS: 'dig' })[0]).toMatch(/^RELAY_DNS: /);
-    expect(issuesOf({ ...K, RELAY_GEO_COUNTRY_DB: '/nope/GeoIP2-Country.mmdb' })).toEqual(['RELAY_GEO_COUNTRY_DB: file does not exist']);
-    expect(issuesOf({ ...K, RELAY_DNS_TIMEOUT: '2 minutes' })).toEqual(['RELAY_DNS_TIMEOUT: must be a duration like 500ms or 2s']);
-    expect(issuesOf({ ...K, RELAY_OPS_PORT: 'http' })[0]).toMatch(/^RELAY_OPS_PORT: /);
+    expect(issuesOf({ RELAY_DNS: 'zone' })).toEqual(['RELAY_DNS_ZONE_FILE: is required when RELAY_DNS=zone']);
+    expect(issuesOf({ RELAY_DNS: 'dig' })[0]).toMatch(/^RELAY_DNS: /);
+    expect(issuesOf({ RELAY_GEO_COUNTRY_DB: '/nope/GeoIP2-Country.mmdb' })).toEqual(['RELAY_GEO_COUNTRY_DB: file does not exist']);
+    expect(issuesOf({ RELAY_DNS_TIMEOUT: '2 minutes' })).toEqual(['RELAY_DNS_TIMEOUT: must be a duration like 500ms, 90s, 15m, 24h or 3d, above zero (got "2 minutes")']);
+    expect(issuesOf({ NATS_URL: '' })[0]).toMatch(/^NATS_URL: /);
+    expect(issuesOf({ RELAY_OPS_PORT: 'http' })[0]).toMatch(/^RELAY_OPS_PORT: /);
     // Set but empty is a mistake, not "pick a free port".
-    for (const port of ['', ' ', '0x10', '1e3', '65536']) expect(issuesOf({ ...K, RELAY_OPS_PORT: port })[0]).toMatch(/^RELAY_OPS_PORT: must be a port number/);
+    for (const port of ['', ' ', '0x10', '1e3', '65536']) expect(issuesOf({ RELAY_OPS_PORT: port })[0]).toMatch(/^RELAY_OPS_PORT: must be a port number/);
     expect(locatorConfigFromEnv({ ...K, RELAY_OPS_PORT: '0' }).opsPort).toBe(0);
   });
 });

@@ -212,7 +212,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
     stats: () => ({ scheduled: index.size(), deadlines: deadlines.size(), cache: store.cacheStats(), directoryRevision: directory.current()?.revision }),
     consumers: () => [{ stream: StreamName.Hosting, durable: Durable.Hosting }, ...statuses.durables().map((durable) => ({ stream: StreamName.Status, durable }))],
     tenantReaders: () => {
-      const d = current();
+      const d = directory.current()?.directory;
       return d && tenantConsumerSpecs(tenantsOf(d));
     },
     stop: async () => {

@@ -10,6 +10,7 @@ import { ExitCode } from '@relay/cli';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { deriveId, KvBucket } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestAccounts, serviceSigningEnv, type TestAccounts } from './harness/accounts.js';
 import { cyberTiplineXml, devZone, postReport, type Receipt, writeZone } from './harness/intake.js';
 import { DEMO_KEYS, type Pipeline, REPO_ROOT, ServiceName, startPipeline } from './harness/pipeline.js';
 import { settled } from './harness/settle.js';
@@ -18,6 +19,7 @@ let server: NatsServer;
 let dir: string;
 let pipeline: Pipeline;
 let bus: Bus;
+let accounts: TestAccounts;
 
 /** Runs the built `relay` as a process, as an operator would. */
 function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -42,7 +44,9 @@ beforeAll(async () => {
   server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
   dir = await mkdtemp(join(tmpdir(), 'relay-audit-'));
   await writeZone(join(dir, 'zone.json'), devZone());
-  pipeline = await startPipeline({ natsUrl: server.url, zoneFile: join(dir, 'zone.json') });
+  // Every service signs and verifies, pinning the directory key (decision 0111); no NATS accounts here.
+  accounts = await makeTestAccounts();
+  pipeline = await startPipeline({ natsUrl: server.url, zoneFile: join(dir, 'zone.json'), serviceEnv: serviceSigningEnv(accounts) });
   bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'audit-e2e'));
 });
 
@@ -50,6 +54,7 @@ afterAll(async () => {
   await bus?.close();
   await pipeline?.stop();
   await server?.dispose();
+  await accounts?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -2,9 +2,10 @@
 // generated user (decision 0106) on a real nats-server with the generated
 // accounts: it reads, archives and erases what is past the period and acked,
 // and leaves what a tenant has not acked, with no permission refused.
-import { type Bus, applyRetention, publishMessage, pullDeliveries, streamState, tenantConsumerSpecs, tenantConsumers } from '@relay/bus';
+import { type Bus, applyRetention, openJsonBucket, publishMessage, pullDeliveries, streamState, tenantConsumerSpecs, tenantConsumers } from '@relay/bus';
 import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
-import { Audience, exampleMessage, NoticeKind, RelayType, StreamName, subjects } from '@relay/wire';
+import { archiveClosedCases, type CaseState, parseStoredCase } from '@relay/dispatcher';
+import { Audience, deriveId, exampleMessage, KvBucket, NoticeKind, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestAccounts, provisionAsAdmin, type TestAccounts } from '../e2e/harness/accounts.js';
 
@@ -61,5 +62,38 @@ describe('retention under the dispatcher’s generated user', () => {
     expect((await streamState(dispatcher, StreamName.Referrals))?.messages).toBe(0);
     expect((await streamState(dispatcher, StreamName.Notices))?.messages).toBe(1);
     expect((await streamState(dispatcher, StreamName.Archive))?.messages).toBe(2);
+  });
+
+  it('replaces a case closed past the period by its tombstone and later removes it, refused nothing (decision 0118)', async () => {
+    const dispatcher = await busAs('dispatcher');
+    const url = 'http://closed-long-ago.example.nl/gallery/1';
+    const id = deriveId('case', url);
+    const closedAt = Date.parse('2026-01-01T00:00:00Z');
+    const closed: CaseState = {
+      v: 1,
+      id,
+      url,
+      status: 'closed',
+      openedAt: closedAt - 1000,
+      sources: ['ncmec'],
+      reports: ['rpt_1'],
+      opening: { normalizedUrl: url },
+      hosting: { normalizedUrl: url, addresses: [{ ip: '185.107.56.1' }] },
+      resolvedAt: closedAt - 1000,
+      asn: 43350,
+      recheck: { seq: 2, nextAt: closedAt },
+      closed: { at: closedAt, action: 1, statusId: 'cr-1' },
+      statuses: [],
+      outbox: [],
+    };
+    const cases = await openJsonBucket(dispatcher, KvBucket.Cases, parseStoredCase);
+    await cases.put(id, closed);
+    const DAY = 86_400_000;
+    expect(await archiveClosedCases(dispatcher, { afterMs: DAY, now: closedAt + 2 * DAY })).toEqual({ tombstoned: 1, removed: 0 });
+    const history = await cases.history(id);
+    expect(history).toHaveLength(1);
+    expect(JSON.stringify(history[0]?.value)).not.toMatch(/closed-long-ago|185\.107/);
+    expect(await archiveClosedCases(dispatcher, { afterMs: DAY, now: closedAt + 200 * DAY })).toEqual({ tombstoned: 0, removed: 1 });
+    expect(await cases.get(id)).toBeUndefined();
   });
 });

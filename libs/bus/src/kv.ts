@@ -39,6 +39,8 @@ export interface JsonBucket<T> {
     known?: { readonly value: T | undefined; readonly revision: number },
   ): Promise<Versioned<T> | undefined>;
   delete(key: string): Promise<void>;
+  /** Deletes the key only while `revision` is its latest (compare-and-set); false when it has changed since. */
+  deleteIf(key: string, revision: number): Promise<boolean>;
   /** Every key (optionally matching a subject-style filter). */
   keys(filter?: string): AsyncIterable<string>;
   /**
@@ -120,6 +122,15 @@ export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: u
       throw new ConflictError(name, key, attempts);
     },
     delete: (key) => kv.delete(key),
+    deleteIf: async (key, revision) => {
+      try {
+        await kv.delete(key, { previousSeq: revision });
+        return true;
+      } catch (err) {
+        if (isCasConflict(err)) return false;
+        throw err;
+      }
+    },
     keys: async function* (filter) {
       for await (const k of await kv.keys(filter)) yield k;
     },

@@ -98,7 +98,53 @@ export const caseSchema = z.object({
   /** Recently applied status update ids, newest last (idempotency for redeliveries). */
   statuses: z.array(z.object({ id: z.string(), action: z.number().int(), at: ms })),
   outbox: z.array(outboxEntrySchema),
+  /** The epoch of the case's first routing: a case opened after its tombstone goes on from the archived case's (decision 0118). */
+  firstEpoch: z.number().int().nonnegative().optional(),
 });
+
+/**
+ * What stays of a case closed for longer than the retention period (decision
+ * 0118): no URL, host, IP or observation, only what keeps a later report of
+ * the same URL from reusing the archived case's referral ids and keeps old
+ * observations from opening it again. `status` and `outbox` let the schedules
+ * read it as a closed case with nothing to publish.
+ */
+export const tombstoneSchema = z.object({
+  v: z.literal(1),
+  id: z.string().min(1),
+  status: z.literal(CaseStatus.Closed),
+  tombstone: z.object({
+    /** When the case closed, ms: only reports received later open it again. */
+    closedAt: ms,
+    /** When the case was replaced by this tombstone, ms. */
+    at: ms,
+    /** The epoch the next routing of the URL takes. */
+    nextEpoch: z.number().int().nonnegative(),
+    /** The last recheck sequence: recheck ids (`deriveId('rck', caseId, seq)`) go on from it too. */
+    recheckSeq: z.number().int().nonnegative(),
+  }),
+  /** `resolvedAt` of the case's latest observation: no observation resolved before it opens the case again. */
+  resolvedAt: ms,
+  /** Relay ids of the reports the case applied (no URL in them): resent, they open nothing. */
+  reports: z.array(z.string()),
+  outbox: z.array(outboxEntrySchema).max(0),
+});
+
+/** A tombstone. */
+export type CaseTombstone = z.infer<typeof tombstoneSchema>;
+
+/** What KV `relay-cases` holds under a case id: a case or its tombstone. */
+export type StoredCase = CaseState | CaseTombstone;
+
+/** Parses a stored value as a tombstone when it says it is one, else as a case. */
+export function parseStoredCase(raw: unknown): StoredCase {
+  return typeof raw === 'object' && raw !== null && 'tombstone' in raw ? tombstoneSchema.parse(raw) : caseSchema.parse(raw);
+}
+
+/** True for a tombstone. */
+export function isTombstone(c: StoredCase): c is CaseTombstone {
+  return 'tombstone' in c;
+}
 
 /** One case. */
 export type CaseState = z.infer<typeof caseSchema>;

@@ -1,6 +1,6 @@
 import { type Bus, type JsonBucket, openJsonBucket, publishBytes, type Versioned } from '@relay/bus';
 import { decodeMessage, encodeMessage, Header, KvBucket, RelayType, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
-import { caseSchema, type CaseState, type OutboxEntry } from './case-state.js';
+import { type CaseState, type CaseTombstone, isTombstone, type OutboxEntry, parseStoredCase, type StoredCase } from './case-state.js';
 import type { Transition } from './decide-observation.js';
 import { type Emit, ORIGIN } from './messages.js';
 import { createReportHashes, type ReportHashes } from './report-hashes.js';
@@ -27,16 +27,18 @@ export interface CaseStore {
    * never rest on a stale cache); `likelyNew` tries to create the case
    * without reading first when it is not cached (a report of a new URL: a
    * read of a missing key costs more than a lost create).
+   * Where the case is a tombstone (decision 0118), `decide` gets no case and
+   * the tombstone; what it writes replaces the tombstone.
    */
   transact(
     caseId: string,
-    decide: (current: CaseState | undefined) => Transition | undefined,
+    decide: (current: CaseState | undefined, tombstone?: CaseTombstone) => Transition | undefined,
     options?: { fresh?: boolean; likelyNew?: boolean; traceparent?: string },
   ): Promise<Applied>;
-  /** Reads a case, from the cache unless `fresh`. */
+  /** Reads a case, from the cache unless `fresh` (undefined for a tombstone). */
   read(caseId: string, fresh?: boolean): Promise<CaseState | undefined>;
-  /** The cached case if the cache holds exactly `revision` of it (typically this process's own write), without touching LRU order. */
-  known(caseId: string, revision: number): CaseState | undefined;
+  /** The cached case or tombstone if the cache holds exactly `revision` of it (typically this process's own write), without touching LRU order. */
+  known(caseId: string, revision: number): StoredCase | undefined;
   /** Tells the cache about a change seen on the bucket's watch. */
   observed(caseId: string, revision: number, raw: unknown): void;
   /** Cache statistics. */
@@ -66,13 +68,13 @@ const ABSENT = { value: undefined, revision: 0 } as const;
 
 /** Opens the case bucket (created by `ensureTopology`). */
 export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promise<CaseStore> {
-  const bucket: JsonBucket<CaseState> = await openJsonBucket(bus, KvBucket.Cases, (raw) => caseSchema.parse(raw));
-  const cache = new Map<string, Versioned<CaseState>>();
+  const bucket: JsonBucket<StoredCase> = await openJsonBucket(bus, KvBucket.Cases, parseStoredCase);
+  const cache = new Map<string, Versioned<StoredCase>>();
   const locks = new Map<string, Promise<void>>();
   let hits = 0;
   let misses = 0;
 
-  const remember = (caseId: string, v: Versioned<CaseState> | undefined): void => {
+  const remember = (caseId: string, v: Versioned<StoredCase> | undefined): void => {
     cache.delete(caseId);
     if (!v) return;
     cache.set(caseId, v);
@@ -81,7 +83,7 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
       if (!oldest.done) cache.delete(oldest.value);
     }
   };
-  const cached = (caseId: string): Versioned<CaseState> | undefined => {
+  const cached = (caseId: string): Versioned<StoredCase> | undefined => {
     const v = cache.get(caseId);
     if (v) {
       hits++;
@@ -145,13 +147,13 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
     );
   };
 
-  const flush = async (caseId: string, state: Versioned<CaseState>): Promise<Versioned<CaseState>> => {
+  const flush = async (caseId: string, state: Versioned<CaseState>): Promise<Versioned<StoredCase>> => {
     const entries = state.value.outbox;
     await publishOutbox(entries);
     const done = new Set(entries.map((e) => e.msgId));
     const cleared = await bucket.update(
       caseId,
-      (cur) => (cur && cur.outbox.some((e) => done.has(e.msgId)) ? { ...cur, outbox: cur.outbox.filter((e) => !done.has(e.msgId)) } : undefined),
+      (cur) => (cur && !isTombstone(cur) && cur.outbox.some((e) => done.has(e.msgId)) ? { ...cur, outbox: cur.outbox.filter((e) => !done.has(e.msgId)) } : undefined),
       20,
       state,
     );
@@ -166,32 +168,31 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
         const result = await bucket.update(
           caseId,
           (cur) => {
-            wrote = decide(cur);
+            wrote = cur && isTombstone(cur) ? decide(undefined, cur) : decide(cur);
             if (!wrote) return undefined;
+            // A tombstone's outbox is always empty.
             return { ...wrote.next, outbox: [...(cur?.outbox ?? []), ...wrote.emits.map((e) => toOutbox(e, opts.traceparent))] };
           },
           20,
           known,
         );
         if (!result) return { transition: undefined, state: undefined, published: 0 };
-        if (result.value.outbox.length === 0) {
-          remember(caseId, result);
-          return { transition: wrote, state: result.value, published: 0 };
-        }
-        const published = result.value.outbox.length;
+        remember(caseId, result);
+        const stored = result.value;
+        if (isTombstone(stored)) return { transition: undefined, state: undefined, published: 0 };
+        if (stored.outbox.length === 0) return { transition: wrote, state: stored, published: 0 };
+        const published = stored.outbox.length;
         // Cached before publishing: the watch then knows this revision without parsing it,
         // and a failed publish leaves the pending outbox where the redelivery finds it.
-        remember(caseId, result);
-        const after = await flush(caseId, result);
+        const after = await flush(caseId, { value: stored, revision: result.revision });
         remember(caseId, after);
-        return { transition: wrote, state: after.value, published };
+        return { transition: wrote, state: isTombstone(after.value) ? undefined : after.value, published };
       }),
     read: async (caseId, fresh = false) => {
       const hit = fresh ? undefined : cached(caseId);
-      if (hit) return hit.value;
-      const got = await bucket.get(caseId);
-      remember(caseId, got);
-      return got?.value;
+      const got = hit ?? (await bucket.get(caseId));
+      if (!hit) remember(caseId, got);
+      return got && !isTombstone(got.value) ? got.value : undefined;
     },
     known: (caseId, revision) => {
       const have = cache.get(caseId);
@@ -200,8 +201,13 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
     observed: (caseId, revision, raw) => {
       const have = cache.get(caseId);
       if (!have || have.revision >= revision) return;
-      const parsed = raw === undefined ? undefined : caseSchema.safeParse(raw);
-      if (parsed?.success) cache.set(caseId, { value: parsed.data, revision });
+      let parsed: StoredCase | undefined;
+      try {
+        parsed = raw === undefined ? undefined : parseStoredCase(raw);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed) cache.set(caseId, { value: parsed, revision });
       else cache.delete(caseId);
     },
     cacheStats: () => ({ size: cache.size, hits, misses }),

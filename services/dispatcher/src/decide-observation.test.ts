@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { loadDirectoryFile, parseDirectory } from '@relay/directory';
-import { Audience, HostingStatus, type Notice, NoticeKind, type Referral, RoutingReason, StatusAction, type StatusUpdate } from '@relay/wire';
+import { Audience, deriveId, HostingStatus, type Notice, NoticeKind, type Referral, RoutingReason, StatusAction, type StatusUpdate } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
+import { tombstoneOf } from './closed-cases.js';
 import { HOSTERS, observation, SEED_URL } from './fixtures.js';
-import { type CaseState, CaseStatus, caseIdOf, type DecisionContext, decideObservation, decideStatus, type Emit, type Transition } from './index.js';
+import { type CaseState, CaseStatus, type CaseTombstone, caseIdOf, type DecisionContext, decideObservation, decideStatus, type Emit, type Transition } from './index.js';
 
 const directory = loadDirectoryFile(fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url)));
 const T0 = Date.parse('2026-11-02T09:15:00Z');
@@ -164,3 +165,32 @@ describe('decideObservation', () => {
 function status(c: CaseState, action: StatusAction, at: number, hotline = 'eokm'): StatusUpdate {
   return { id: `${hotline}-${action}-${at}`, hotline, referralId: c.routing?.referralId ?? '', caseId: c.id, action, occurredAt: new Date(at), note: '' };
 }
+
+describe('decideObservation on a tombstone (decision 0118)', () => {
+  const DAY = 86_400_000;
+  const closedAt = T0 + DAY;
+  /** The tombstone of the seed case, closed at `closedAt` after its first routing. */
+  const tombstone = (): CaseTombstone => {
+    const c = opened();
+    return tombstoneOf({ ...c, status: CaseStatus.Closed, closed: { at: closedAt, action: StatusAction.STATUS_ACTION_CR, statusId: 'cr-1' } }, closedAt + 200 * DAY);
+  };
+  const report = (reportId: string, at: number, receivedAt = at) => observation({ resolvedAt: at, cause: { source: 'iwf', reportId, receivedAt } });
+
+  it('opens nothing for a replayed observation, a report the case applied, or one received before the close', () => {
+    const t = tombstone();
+    const later = closedAt + 300 * DAY;
+    expect(decideObservation(undefined, observation({ resolvedAt: T0, cause: { source: 'ncmec' } }), ctx(later), t)).toBeUndefined();
+    expect(decideObservation(undefined, observation({ resolvedAt: later, cause: { source: 'ncmec', receivedAt: later } }), ctx(later), t)).toBeUndefined();
+    expect(decideObservation(undefined, report('rpt_early', later, closedAt - 1), ctx(later), t)).toBeUndefined();
+    expect(decideObservation(undefined, observation({ resolvedAt: T0, cause: { recheckId: 'rck_9', caseId: t.id } }), ctx(later), t)).toBeUndefined();
+  });
+
+  it('opens the case again for a new report, in the next epoch with the next recheck sequence', () => {
+    const t = tombstone();
+    const later = closedAt + 300 * DAY;
+    const again = decideObservation(undefined, report('rpt_new', later), ctx(later), t);
+    expect(referrals(again).map((r) => r.id)).toEqual([deriveId('ref', t.id, 1)]);
+    expect(again?.next).toMatchObject({ status: CaseStatus.Open, firstEpoch: 1, routing: { epoch: 1 }, recheck: { seq: t.tombstone.recheckSeq } });
+    expect(JSON.stringify(t)).not.toContain(SEED_URL);
+  });
+});

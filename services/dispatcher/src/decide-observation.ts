@@ -1,6 +1,6 @@
 import { type Directory, type NoticeTarget, type Route, routeObservation } from '@relay/directory';
 import { Audience, deriveId, type HostingObservation, HostingStatus, NoticeKind, type ReportSummary, RoutingReason } from '@relay/wire';
-import { type CaseFile, type CaseRouting, type CaseState, CaseStatus, FILE_MEMORY, nextRecheckAt, REPORT_MEMORY } from './case-state.js';
+import { type CaseFile, type CaseRouting, type CaseState, CaseStatus, type CaseTombstone, FILE_MEMORY, nextRecheckAt, REPORT_MEMORY } from './case-state.js';
 import { type Emit, fileNoticeEmit, noticeEmit, observationJson, observationOf, referralEmit, relocationReason } from './messages.js';
 
 /** What a decision needs besides the case and the message. */
@@ -31,10 +31,12 @@ export function caseIdOf(normalizedUrl: string): string {
  * change, notes a hoster change, reopens a closed case on a report it has
  * not applied before (by relay report id), or does nothing. An observation
  * resolved no later than the case's latest change never moves the case
- * (replays and late redeliveries yield nothing).
+ * (replays and late redeliveries yield nothing). Where the case is only a
+ * tombstone (closed past the retention period, decision 0118), it opens again
+ * as a closed case would reopen, with the next epoch's referral ids.
  */
-export function decideObservation(current: CaseState | undefined, o: HostingObservation, ctx: DecisionContext): Transition | undefined {
-  const t = decide(current, o, ctx);
+export function decideObservation(current: CaseState | undefined, o: HostingObservation, ctx: DecisionContext, tombstone?: CaseTombstone): Transition | undefined {
+  const t = decide(current, o, ctx, tombstone);
   const cause = o.cause?.cause;
   const report = cause?.$case === 'report' ? cause.value : undefined;
   if (!current || !t || !report?.supplements) return t;
@@ -59,7 +61,7 @@ function fileOf(report: ReportSummary): CaseFile | undefined {
   };
 }
 
-function decide(current: CaseState | undefined, o: HostingObservation, ctx: DecisionContext): Transition | undefined {
+function decide(current: CaseState | undefined, o: HostingObservation, ctx: DecisionContext, tombstone: CaseTombstone | undefined): Transition | undefined {
   const cause = o.cause?.cause;
   const report = cause?.$case === 'report' ? cause.value : undefined;
   const resolvedAt = o.resolvedAt?.getTime() ?? 0;
@@ -67,6 +69,8 @@ function decide(current: CaseState | undefined, o: HostingObservation, ctx: Deci
   if (!current) {
     // A recheck answer for a case that does not exist: nothing to route.
     if (!report) return undefined;
+    // The same rules as for reopening a closed case: a replay or redelivery of what the archived case saw opens nothing.
+    if (tombstone && (resolvedAt <= tombstone.resolvedAt || !reopens(report, tombstone.reports, tombstone.tombstone.closedAt))) return undefined;
     const id = caseIdOf(o.normalizedUrl);
     const json = observationJson(o);
     const opened: CaseState = {
@@ -81,9 +85,10 @@ function decide(current: CaseState | undefined, o: HostingObservation, ctx: Deci
       hosting: json,
       resolvedAt,
       asn: o.asn,
-      recheck: { seq: 0, nextAt: nextRecheckAt(id, ctx.now, ctx.recheckIntervalMs) },
+      recheck: { seq: tombstone?.tombstone.recheckSeq ?? 0, nextAt: nextRecheckAt(id, ctx.now, ctx.recheckIntervalMs) },
       statuses: [],
       outbox: [],
+      ...(tombstone ? { firstEpoch: tombstone.tombstone.nextEpoch } : {}),
     };
     return route(opened, o, ctx, true, { json, opening: o }) ?? { next: opened, emits: [] };
   }
@@ -102,16 +107,21 @@ function decide(current: CaseState | undefined, o: HostingObservation, ctx: Deci
   if (current.status === CaseStatus.Closed) {
     // Only a new report received after the case closed reopens it (the content may be back);
     // the same report resent after the duplicate window is one the case has applied (decision 0095).
-    const receivedAt = report?.receivedAt?.getTime() ?? 0;
-    if (!report || !newReport || file || !current.closed || receivedAt <= current.closed.at) return joined;
+    if (!report || !newReport || !current.closed || !reopens(report, applied, current.closed.at)) return joined;
     const { closed: _closed, deadline: _deadline, ...rest } = next;
     return route({ ...rest, status: CaseStatus.Held }, o, ctx, true) ?? joined;
   }
   return route(next, o, ctx, false) ?? joined;
 }
 
+/** A report opens a closed case again when it is new to it, received after the close, and not a file of it (decision 0095). */
+function reopens(report: ReportSummary, applied: readonly string[], closedAt: number): boolean {
+  const receivedAt = report.receivedAt?.getTime() ?? 0;
+  return report.reportId !== '' && !applied.includes(report.reportId) && !fileOf(report) && receivedAt > closedAt;
+}
+
 /** The report ids a case has applied; a case stored before they were kept knows its opening report. */
-function appliedReports(c: CaseState): readonly string[] {
+export function appliedReports(c: CaseState): readonly string[] {
   if (c.reports) return c.reports;
   const opening = c.opening as { cause?: { report?: { reportId?: unknown } } } | undefined;
   const id = opening?.cause?.report?.reportId;
@@ -146,7 +156,7 @@ function route(c: CaseState, o: HostingObservation, ctx: DecisionContext, fresh:
     return { next: rest, emits: [noticeEmit(target, { caseState: rest, referralId: old.referralId, event: o.id, now: ctx.now, before, after: o })] };
   }
 
-  const epoch = c.routing ? c.routing.epoch + 1 : 0;
+  const epoch = c.routing ? c.routing.epoch + 1 : (c.firstEpoch ?? 0);
   const routing: CaseRouting = {
     epoch,
     referralId: deriveId('ref', c.id, epoch),

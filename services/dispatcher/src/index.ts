@@ -1,5 +1,8 @@
 export { CaseStatus, caseSchema, DeadlineKind, nextRecheckAt, recheckPhase } from './case-state.js';
-export type { CaseDeadline, CaseRouting, CaseState, OutboxEntry } from './case-state.js';
+export type { CaseDeadline, CaseRouting, CaseState, CaseTombstone, OutboxEntry, StoredCase } from './case-state.js';
+export { isTombstone, parseStoredCase, tombstoneSchema } from './case-state.js';
+export { archiveClosedCases } from './closed-cases.js';
+export type { ClosedCaseOptions, ClosedCaseReport } from './closed-cases.js';
 export { createManualClock, systemClock } from './clock.js';
 export type { Clock, ManualClock } from './clock.js';
 export { dispatcherConfigFromEnv } from './config.js';

@@ -18,7 +18,7 @@ export function onObservation(store: CaseStore, context: () => DecisionContext) 
       throw new RefusedMessageError(DispatcherErrorCode.ObservationInvalid, `observation ${o.id || '(no id)'} lacks ${missing.join(', ')}`);
     }
     const ctx = context();
-    await store.transact(caseIdOf(o.normalizedUrl), (current) => decideObservation(current, o, ctx), {
+    await store.transact(caseIdOf(o.normalizedUrl), (current, tombstone) => decideObservation(current, o, ctx, tombstone), {
       traceparent: m.traceparent,
       likelyNew: o.cause?.cause?.$case === 'report',
     });

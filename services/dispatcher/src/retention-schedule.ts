@@ -1,4 +1,5 @@
 import { applyRetention, type Bus, type ConsumerSpec } from '@relay/bus';
+import { archiveClosedCases } from './closed-cases.js';
 import type { DispatcherLog } from './log.js';
 
 /** Settings of {@link scheduleRetention}. */
@@ -17,7 +18,9 @@ export interface RetentionSchedule {
  * Anonymises referrals, notices and statuses past their period at start and
  * then every `intervalMs` (decision 0106), never one a consumer has not
  * acknowledged: those wait, and each run logs "retention: waiting for
- * <consumer>". Runs are idempotent, so every dispatcher replica may run them.
+ * <consumer>". Then replaces cases closed for longer than the period by
+ * their tombstones, and removes old tombstones (decision 0118).
+ * Runs are idempotent, so every dispatcher replica may run them.
  * Returns a stop function that waits for a run in progress.
  */
 export function scheduleRetention(bus: Bus, s: RetentionSchedule): () => Promise<void> {
@@ -45,8 +48,12 @@ export function scheduleRetention(bus: Bus, s: RetentionSchedule): () => Promise
           for (const consumer of waitedFor) if (!now.has(consumer)) s.onWaiting?.(consumer, 0);
           waitedFor = now;
         },
-        (err: unknown) => s.log.error({ err }, 'retention run failed; next run retries'),
       )
+      .then(async () => {
+        const cases = await archiveClosedCases(bus, { afterMs: s.afterMs, now: Date.now() });
+        if (cases.tombstoned + cases.removed > 0) s.log.info({ ...cases }, 'retention: closed cases replaced by tombstones, old tombstones removed');
+      })
+      .catch((err: unknown) => s.log.error({ err }, 'retention run failed; next run retries'))
       .finally(() => (running = undefined));
   };
   run();

@@ -1,12 +1,13 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, pullDeliveries, readStream, streamState, tenantConsumers } from '@relay/bus';
+import { type Bus, openJsonBucket, pullDeliveries, readStream, streamState, tenantConsumers } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
-import { deriveId, type Notice, type Referral, RelayType, StreamName, type RelayTypeName } from '@relay/wire';
+import { deriveId, KvBucket, type Notice, type Referral, RelayType, StatusAction, type StatusUpdate, StreamName, type RelayTypeName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTombstone, parseStoredCase } from './case-state.js';
 import { observation } from './fixtures.js';
-import { type DispatcherProcess, publishObservation, readAll, type Relay, startDispatcherProcess, startRelay } from './harness.js';
+import { type DispatcherProcess, publishObservation, publishStatus, readAll, type Relay, startDispatcherProcess, startRelay } from './harness.js';
 
 let relay: Relay;
 let dispatcher: DispatcherProcess | undefined;
@@ -70,5 +71,23 @@ describe('a dispatcher with retention configured', () => {
     const ids = [caseId, referral!.id, referral!.reportId, o.id, ...notices.map((n) => n.id)];
     const bytes = archived.map((m) => [m.subject, ...Object.entries(m.headers).flat(), Buffer.from(m.data).toString('latin1')].join('\n')).join('\n');
     for (const secret of [url, o.host, o.addresses[0]!.ip, ...ids, ...ids.map((id) => id.slice(id.indexOf('_') + 1))]) expect(bytes).not.toContain(secret);
+  }, 60_000);
+
+  it('replaces the case, once closed for longer than the period, by a tombstone without URL or IP (decision 0118)', async () => {
+    const url = 'http://personal-site.example.nl/gallery/1';
+    const caseId = deriveId('case', url);
+    const cases = await openJsonBucket(relay.bus, KvBucket.Cases, parseStoredCase);
+    const c = (await cases.get(caseId))?.value;
+    if (!c || isTombstone(c)) throw new Error('the first test leaves an open case');
+    const u: StatusUpdate = { id: 'cr-1', hotline: 'eokm', referralId: c.routing!.referralId, caseId, action: StatusAction.STATUS_ACTION_CR, occurredAt: new Date(), note: '' };
+    await publishStatus(relay.bus, u);
+    const history = await waitFor(
+      async () => {
+        const h = await cases.history(caseId);
+        return h.length === 1 && isTombstone(h[0]!.value) ? h : undefined;
+      },
+      { timeoutMs: 20_000, what: `the case to become a tombstone (dispatcher output: ${dispatcher?.output()})` },
+    );
+    expect(JSON.stringify(history[0]!.value)).not.toMatch(/personal-site|185\.107\.56\.1/);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { type Bus, openJsonBucket, publishMessage, streamState } from '@relay/bus';
 import { loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
-import { caseIdOf, runDispatcher, createManualClock, type Dispatcher, Durable } from '@relay/dispatcher';
+import { archiveClosedCases, caseIdOf, runDispatcher, createManualClock, type Dispatcher, Durable } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
 import { Audience, KvBucket, NoticeKind, RelayType, RoutingReason, StatusAction, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +155,14 @@ describe('relay reroute', () => {
     expect(r.err).toContain('1 case(s) not rerouted yet');
     dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher-2'), settings: { recheckIntervalMs: 7 * 24 * 3_600_000, tickMs: 50 }, clock });
     await waitFor(async () => (await readCase(de.id))?.routing?.hotline === 'eco', { what: 'the restarted dispatcher to take the pending reroute' });
+  });
+
+  it('passes over a case closed past the retention period, of which only a tombstone is left (decision 0118)', async () => {
+    expect((await archiveClosedCases(bus, { afterMs: 1, now: clock.now() + 1_000 })).tombstoned).toBe(1);
+    const r = await relay.relay(['reroute', '--since', '2026-11-02T09:00:00Z', '--reason', 'after retention', '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(JSON.parse(r.out)).toMatchObject({ evaluated: 4, rerouted: [], pending: [], closed: [] });
   });
 
   it('refuses a bad country or duration with exit code 2', async () => {

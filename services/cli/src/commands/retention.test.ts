@@ -54,6 +54,8 @@ describe('relay retention apply', () => {
     expect(r.out).toMatch(/^Referrals archived\s+1$/m);
     expect(r.out).toMatch(/^Notices archived\s+1$/m);
     expect(r.out).toMatch(/^Key id\s+[0-9a-f]{12}$/m);
+    // Operators may not write relay-cases (0113): the verb says closed cases are the dispatcher's (0118).
+    expect(r.out).toMatch(/^Closed cases\s+left to the dispatcher .*decision 0118/m);
     expect((await streamState(bus, StreamName.Referrals))?.messages).toBe(0);
     expect((await streamState(bus, StreamName.Notices))?.messages).toBe(0);
 

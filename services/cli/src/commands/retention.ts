@@ -45,7 +45,12 @@ export interface RetentionResult extends RetentionReport {
   /** First 12 hex digits of the key's SHA-256: which key was used, without revealing it. */
   readonly keyId: string;
   readonly audit: string;
+  /** Closed cases in KV `relay-cases` are the dispatcher's to replace by tombstones (decision 0118): this verb leaves them. */
+  readonly closedCases: typeof CLOSED_CASES;
 }
+
+/** What `retention apply` says about closed cases: operators may not write `relay-cases` (decision 0113). */
+export const CLOSED_CASES = 'left to the dispatcher (RELAY_ANONYMISE_AFTER): it replaces cases closed past the period by tombstones (decision 0118)';
 
 /**
  * `relay retention apply --after <duration> --key-file <file> --reason`:
@@ -53,13 +58,15 @@ export interface RetentionResult extends RetentionReport {
  * with URLs, hosts, IPs and the ids derived from them replaced by keyed
  * hashes, then erases the originals (`applyRetention`, decisions 0006, 0106),
  * after writing an audit record. What a tenant has not acknowledged yet stays:
- * it is listed, and the exit code is 5 (run it again later).
+ * it is listed, and the exit code is 5 (run it again later). Closed cases in
+ * KV `relay-cases` are left to the dispatcher, which alone writes that bucket
+ * (decisions 0113, 0118); the output says so.
  */
 export function registerRetention(program: Command, ctx: CliContext): void {
   const retention = program.command('retention').description('apply the retention policy (anonymise old referrals and notices)');
   const apply = retention
     .command('apply')
-    .description('anonymise referrals, notices and statuses older than --after into ARCHIVE and erase the originals once acked (audited)')
+    .description('anonymise referrals, notices and statuses older than --after into ARCHIVE and erase the originals once acked (audited); closed cases are the dispatcher\'s (decision 0118)')
     .requiredOption('--after <duration>', 'the retention period, e.g. 180d')
     .requiredOption('--key-file <file>', 'the secret HMAC key (at least 32 bytes); keep it like a credential')
     .option('--json', 'print the result as JSON');
@@ -80,7 +87,7 @@ export function registerRetention(program: Command, ctx: CliContext): void {
       const stored = await readDirectory(bus);
       const readers = stored ? tenantConsumerSpecs(tenantsOf(stored.directory)) : [];
       const report = await applyRetention(bus, { anonymiseAfterMs: afterMs, key, now, readers });
-      return { ...report, cutoff, keyId, audit: `${audit.stream}:${audit.seq}` };
+      return { ...report, cutoff, keyId, audit: `${audit.stream}:${audit.seq}`, closedCases: CLOSED_CASES };
     });
     if (outputMode(options) === 'json') printJson(ctx, result);
     else
@@ -94,6 +101,7 @@ export function registerRetention(program: Command, ctx: CliContext): void {
           `Waiting for ${w.consumer}`,
           `${w.messages} on ${w.stream}, kept until it acks them${w.missing ? ' (its consumer does not exist yet: relay topology apply)' : ''}`,
         ]),
+        ['Closed cases', result.closedCases],
         ['Key id', result.keyId],
         ['Audit record', result.audit],
       ]);

@@ -11,6 +11,7 @@ import {
   type ReportEntry,
   type UndecodableEntry,
 } from './ledger.js';
+import { isCaseTombstone } from '../reroute/cases.js';
 
 /** Which part of the relay's history to reconcile. */
 export interface LedgerScope {
@@ -119,7 +120,10 @@ async function readCases(
   ids: readonly string[],
   concurrency: number,
 ): Promise<{ cases: Map<string, CaseView | undefined>; caseErrors: Map<string, string> }> {
-  const bucket = await openJsonBucket(bus, KvBucket.Cases, (raw) => caseViewSchema.parse(raw));
+  const bucket = await openJsonBucket(bus, KvBucket.Cases, (raw) => {
+    if (isCaseTombstone(raw)) throw new Error('closed for longer than the retention period: only its tombstone is left (decision 0118)');
+    return caseViewSchema.parse(raw);
+  });
   const cases = new Map<string, CaseView | undefined>();
   const caseErrors = new Map<string, string>();
   let next = 0;

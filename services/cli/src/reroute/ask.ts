@@ -24,7 +24,7 @@ export interface AskOptions {
 /** Attempts of one case read: a busy server can take longer than a request's timeout. */
 const READ_ATTEMPTS = 5;
 
-async function readCase(bucket: JsonBucket<CaseView>, caseId: string): Promise<CaseView | undefined> {
+async function readCase(bucket: JsonBucket<CaseView | undefined>, caseId: string): Promise<CaseView | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
       return (await bucket.get(caseId))?.value;

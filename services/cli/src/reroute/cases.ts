@@ -34,7 +34,15 @@ export const caseViewSchema = z
 /** A case as reroute sees it. */
 export type CaseView = z.infer<typeof caseViewSchema>;
 
-/** Opens the case bucket for reading through {@link caseViewSchema}. */
-export async function openCases(bus: Bus): Promise<JsonBucket<CaseView>> {
-  return openJsonBucket(bus, KvBucket.Cases, (raw) => caseViewSchema.parse(raw));
+/**
+ * True for the tombstone of a case closed for longer than the retention
+ * period (decision 0118): no URL, nothing to reroute or to audit.
+ */
+export function isCaseTombstone(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && 'tombstone' in raw;
+}
+
+/** Opens the case bucket for reading through {@link caseViewSchema}; a tombstone reads as no case. */
+export async function openCases(bus: Bus): Promise<JsonBucket<CaseView | undefined>> {
+  return openJsonBucket(bus, KvBucket.Cases, (raw) => (isCaseTombstone(raw) ? undefined : caseViewSchema.parse(raw)));
 }

@@ -38,7 +38,8 @@ export async function findReroutes(bus: Bus, directory: Directory, filter: CaseF
   try {
     for await (const { value: c } of values) {
       if (++read % PROGRESS_EVERY === 0) shown.update(read);
-      if (!isSelected(c, filter)) continue;
+      // A tombstone (decision 0118) has nothing to reroute.
+      if (!c || !isSelected(c, filter)) continue;
       const finding = findReroute(c, directory);
       // A later value of a case read before replaces what that one found.
       reroute.delete(c.id);

@@ -1,3 +1,4 @@
+import { deriveId } from '@relay/wire';
 import { z } from 'zod';
 
 /** Lifecycle of a case. `held`: no route yet (unroutable, unresolved); rechecked like an open case. */
@@ -100,6 +101,13 @@ export const caseSchema = z.object({
   outbox: z.array(outboxEntrySchema),
   /** The epoch of the case's first routing: a case opened after its tombstone goes on from the archived case's (decision 0118). */
   firstEpoch: z.number().int().nonnegative().optional(),
+  /**
+   * The relay id of the report that first opened the URL's case; part of every
+   * referral id ({@link referralIdOf}), so a case opened again after its
+   * tombstone left the bucket never reuses an archived referral's id (decision
+   * 0118). Cases stored before it lack it and keep their ids.
+   */
+  generation: z.string().min(1).optional(),
 });
 
 /**
@@ -122,6 +130,8 @@ export const tombstoneSchema = z.object({
     nextEpoch: z.number().int().nonnegative(),
     /** The last recheck sequence: recheck ids (`deriveId('rck', caseId, seq)`) go on from it too. */
     recheckSeq: z.number().int().nonnegative(),
+    /** The case's generation: a case opened after the tombstone keeps it, so its referral ids go on from the archived case's. */
+    generation: z.string().min(1).optional(),
   }),
   /** `resolvedAt` of the case's latest observation: no observation resolved before it opens the case again. */
   resolvedAt: ms,
@@ -148,6 +158,15 @@ export function isTombstone(c: StoredCase): c is CaseTombstone {
 
 /** One case. */
 export type CaseState = z.infer<typeof caseSchema>;
+
+/**
+ * The referral id of a case's routing in `epoch`: derived from the case, its
+ * generation and the epoch, so a redelivery or replay computes the same id
+ * (hard rule 2) while a later life of the URL's case gets new ones (0118).
+ */
+export function referralIdOf(c: Pick<CaseState, 'id' | 'generation'>, epoch: number): string {
+  return c.generation === undefined ? deriveId('ref', c.id, epoch) : deriveId('ref', c.id, c.generation, epoch);
+}
 /** Where a case is routed. */
 export type CaseRouting = z.infer<typeof routingSchema>;
 /** A removal deadline. */

@@ -7,7 +7,7 @@ import { archiveClosedCases } from './closed-cases.js';
 import { observation, HOSTERS } from './fixtures.js';
 import { isTombstone, parseStoredCase } from './case-state.js';
 import { drained, publishedFor, publishObservation, publishStatus, type Relay, startRelay } from './harness.js';
-import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
+import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher, referralIdOf } from './index.js';
 
 const DAY = 24 * 3_600_000;
 const PERIOD = 30 * DAY;
@@ -87,9 +87,9 @@ describe('closed cases past the retention period', () => {
     // A new report of the URL: the case opens in the next epoch, with a referral id the archived case never had.
     clock.advance(DAY);
     const again = await report(closedUrl, 'rpt_again');
-    expect(again.routing?.referralId).toBe(deriveId('ref', first.id, 1));
+    expect(again.routing?.referralId).toBe(referralIdOf(first, 1));
     const referrals = (await publishedFor(bus, first.id)).referrals.map((r) => r.id);
-    expect(referrals).toEqual([first.routing!.referralId, deriveId('ref', first.id, 1)]);
+    expect(referrals).toEqual([first.routing!.referralId, referralIdOf(first, 1)]);
     // Its redelivery yields nothing more.
     const resent = observation({ url: closedUrl, resolvedAt: clock.now(), cause: { source: 'ncmec', reportId: 'rpt_again' } });
     await publishObservation(bus, resent, `redelivered:${resent.id}`);

@@ -40,7 +40,7 @@ export function tombstoneOf(c: CaseState & { closed: NonNullable<CaseState['clos
     v: 1,
     id: c.id,
     status: CaseStatus.Closed,
-    tombstone: { closedAt: c.closed.at, at: now, nextEpoch: c.routing ? c.routing.epoch + 1 : (c.firstEpoch ?? 0), recheckSeq: c.recheck.seq },
+    tombstone: { closedAt: c.closed.at, at: now, nextEpoch: c.routing ? c.routing.epoch + 1 : (c.firstEpoch ?? 0), recheckSeq: c.recheck.seq, ...(c.generation === undefined ? {} : { generation: c.generation }) },
     resolvedAt: c.resolvedAt,
     reports: [...appliedReports(c)],
     outbox: [],

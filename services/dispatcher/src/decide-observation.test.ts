@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { loadDirectoryFile, parseDirectory } from '@relay/directory';
-import { Audience, deriveId, HostingStatus, type Notice, NoticeKind, type Referral, RoutingReason, StatusAction, type StatusUpdate } from '@relay/wire';
+import { Audience, HostingStatus, type Notice, NoticeKind, type Referral, RoutingReason, StatusAction, type StatusUpdate } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
 import { tombstoneOf } from './closed-cases.js';
 import { HOSTERS, observation, SEED_URL } from './fixtures.js';
-import { type CaseState, CaseStatus, type CaseTombstone, caseIdOf, type DecisionContext, decideObservation, decideStatus, type Emit, type Transition } from './index.js';
+import { type CaseState, CaseStatus, type CaseTombstone, caseIdOf, type DecisionContext, decideObservation, decideStatus, type Emit, referralIdOf, type Transition } from './index.js';
 
 const directory = loadDirectoryFile(fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url)));
 const T0 = Date.parse('2026-11-02T09:15:00Z');
@@ -189,8 +189,21 @@ describe('decideObservation on a tombstone (decision 0118)', () => {
     const t = tombstone();
     const later = closedAt + 300 * DAY;
     const again = decideObservation(undefined, report('rpt_new', later), ctx(later), t);
-    expect(referrals(again).map((r) => r.id)).toEqual([deriveId('ref', t.id, 1)]);
+    expect(t.tombstone.generation).toBeDefined();
+    expect(referrals(again).map((r) => r.id)).toEqual([referralIdOf({ id: t.id, generation: t.tombstone.generation }, 1)]);
     expect(again?.next).toMatchObject({ status: CaseStatus.Open, firstEpoch: 1, routing: { epoch: 1 }, recheck: { seq: t.tombstone.recheckSeq } });
     expect(JSON.stringify(t)).not.toContain(SEED_URL);
+  });
+
+  it('gives a URL reported again after its tombstone left the bucket referral ids its archived case never had', () => {
+    const first = opened();
+    const later = closedAt + 500 * DAY;
+    // No case and no tombstone any more: the new report starts a generation of its own.
+    const again = decideObservation(undefined, report('rpt_years_later', later), ctx(later));
+    const [referral] = referrals(again);
+    expect(again?.next.routing?.epoch).toBe(0);
+    expect(referral?.id).not.toBe(first.routing?.referralId);
+    // Its redelivery derives the same id (hard rule 2).
+    expect(referrals(decideObservation(undefined, report('rpt_years_later', later), ctx(later)))[0]?.id).toBe(referral?.id);
   });
 });

@@ -1,6 +1,6 @@
 import { type Directory, type NoticeTarget, type Route, routeObservation } from '@relay/directory';
 import { Audience, deriveId, type HostingObservation, HostingStatus, NoticeKind, type ReportSummary, RoutingReason } from '@relay/wire';
-import { type CaseFile, type CaseRouting, type CaseState, CaseStatus, type CaseTombstone, FILE_MEMORY, nextRecheckAt, REPORT_MEMORY } from './case-state.js';
+import { type CaseFile, type CaseRouting, type CaseState, CaseStatus, type CaseTombstone, FILE_MEMORY, nextRecheckAt, referralIdOf, REPORT_MEMORY } from './case-state.js';
 import { type Emit, fileNoticeEmit, noticeEmit, observationJson, observationOf, referralEmit, relocationReason } from './messages.js';
 
 /** What a decision needs besides the case and the message. */
@@ -88,7 +88,9 @@ function decide(current: CaseState | undefined, o: HostingObservation, ctx: Deci
       recheck: { seq: tombstone?.tombstone.recheckSeq ?? 0, nextAt: nextRecheckAt(id, ctx.now, ctx.recheckIntervalMs) },
       statuses: [],
       outbox: [],
+      // A later life of the URL goes on from its tombstone; a first one starts a generation of its own (decision 0118).
       ...(tombstone ? { firstEpoch: tombstone.tombstone.nextEpoch } : {}),
+      ...generationOf(tombstone, report.reportId || o.id),
     };
     return route(opened, o, ctx, true, { json, opening: o }) ?? { next: opened, emits: [] };
   }
@@ -112,6 +114,13 @@ function decide(current: CaseState | undefined, o: HostingObservation, ctx: Deci
     return route({ ...rest, status: CaseStatus.Held }, o, ctx, true) ?? joined;
   }
   return route(next, o, ctx, false) ?? joined;
+}
+
+/** The generation a new case takes: its tombstone's (a case stored before generations has none), else its opening report's id. */
+function generationOf(tombstone: CaseTombstone | undefined, opening: string): { generation?: string } {
+  if (!tombstone) return { generation: opening };
+  const kept = tombstone.tombstone.generation;
+  return kept === undefined ? {} : { generation: kept };
 }
 
 /** A report opens a closed case again when it is new to it, received after the close, and not a file of it (decision 0095). */
@@ -159,7 +168,7 @@ function route(c: CaseState, o: HostingObservation, ctx: DecisionContext, fresh:
   const epoch = c.routing ? c.routing.epoch + 1 : (c.firstEpoch ?? 0);
   const routing: CaseRouting = {
     epoch,
-    referralId: deriveId('ref', c.id, epoch),
+    referralId: referralIdOf(c, epoch),
     jurisdiction: r.jurisdiction,
     hotline: r.hotline,
     hotlineCountry: r.hotlineCountry,

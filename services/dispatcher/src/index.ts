@@ -1,4 +1,4 @@
-export { CaseStatus, caseSchema, DeadlineKind, nextRecheckAt, recheckPhase } from './case-state.js';
+export { CaseStatus, caseSchema, DeadlineKind, nextRecheckAt, recheckPhase, referralIdOf } from './case-state.js';
 export type { CaseDeadline, CaseRouting, CaseState, CaseTombstone, OutboxEntry, StoredCase } from './case-state.js';
 export { isTombstone, parseStoredCase, tombstoneSchema } from './case-state.js';
 export { archiveClosedCases } from './closed-cases.js';

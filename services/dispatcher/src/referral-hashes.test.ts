@@ -13,15 +13,15 @@ import {
   type Report,
   subjects,
 } from '@relay/wire';
+import { type HOSTERS, observation, publishedFor, publishObservation, startRecheckResponder, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HOSTERS, observation } from './fixtures.js';
-import { publishedFor, publishObservation, readCase, type Relay, startRecheckResponder, startRelay } from './harness.js';
+import { readCase } from '../test/dispatcher.js';
 import { caseIdOf, createDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const INTERVAL = 60_000;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
 const location = new Map<string, keyof typeof HOSTERS>();
-let relay: Relay;
+let relay: TestRelay;
 let bus: Bus;
 let dispatcher: Dispatcher;
 const url = (name: string): string => `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/gallery/1`;

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { readStream, streamState } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
+import { observation, publishObservation, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { observation } from './fixtures.js';
-import { type DispatcherProcess, publishObservation, type Relay, startDispatcherProcess, startRelay } from './harness.js';
+import { type DispatcherProcess, startDispatcherProcess } from '../test/dispatcher.js';
 
-let relay: Relay;
+let relay: TestRelay;
 let dispatcher: DispatcherProcess | undefined;
 beforeAll(async () => {
   relay = await startRelay();

@@ -2,15 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Bus, busConfigFromEnv, connectBus, ensureTopology, readStream } from '@relay/bus';
 import type { DirectoryFile } from '@relay/directory';
 import { freePort, type NatsServer, startNatsServer } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, runCli } from '../index.js';
 
-const DIRECTORY = fileURLToPath(new URL('../../../../deploy/dev/directory.json', import.meta.url));
 
 let server: NatsServer;
 let bus: Bus;
@@ -45,7 +44,7 @@ interface Generated {
 describe('relay accounts generate', () => {
   it('generates users for every tenant of the directory, records it in AUDIT, and nats-server -t accepts the result', async () => {
     const out = join(dir, 'first');
-    const r = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--operator', 'alice', '--reason', 'bootstrap the test broker', '--actor', 'carol', '--json');
+    const r = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--operator', 'alice', '--reason', 'bootstrap the test broker', '--actor', 'carol', '--json');
     expect(r.code, r.err).toBe(ExitCode.Ok);
     const result = JSON.parse(r.out) as Generated;
     const names = result.users.map((u) => u.name);
@@ -68,8 +67,8 @@ describe('relay accounts generate', () => {
 
   it('keeps every existing key when run again, adding only the new operator', async () => {
     const out = join(dir, 'again');
-    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
-    const second = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--operator', 'bob', '--reason', 'add bob');
+    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
+    const second = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--operator', 'bob', '--reason', 'add bob');
     expect(second.code, second.err).toBe(ExitCode.Ok);
     expect(second.out).toMatch(/^operator-bob +operator +new +U[A-Z2-7]{55}$/m);
     expect(second.out).toMatch(/^hotline-eokm +hotline +kept +/m);
@@ -81,13 +80,13 @@ describe('relay accounts generate', () => {
 
   it('gives a hotline whose INHOPE membership is not confirmed no user, until an operator confirms it in the directory', async () => {
     const out = join(dir, 'confirm');
-    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
+    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
     const names = first.users.map((u) => u.name);
     for (const unconfirmed of ['hotline-cybertip-ca', 'hotline-cy-hotline', 'hotline-apav-lis', 'hotline-isigurt-al']) expect(names).not.toContain(unconfirmed);
     expect(names).toEqual(expect.arrayContaining(['hotline-eco', 'hotline-fsm', 'hotline-jugendschutz-net']));
     expect(await readFile(join(out, 'accounts.conf'), 'utf8')).not.toContain('hotline-cybertip-ca');
 
-    const file = JSON.parse(await readFile(DIRECTORY, 'utf8')) as DirectoryFile;
+    const file = JSON.parse(await readFile(DEV_DIRECTORY_FILE, 'utf8')) as DirectoryFile;
     file.routing = { ...file.routing, CA: { hotline: 'cybertip-ca', note: 'Membership confirmed by the operator with INHOPE' } };
     const confirmed = join(dir, 'confirmed-directory.json');
     await writeFile(confirmed, JSON.stringify(file));
@@ -95,7 +94,7 @@ describe('relay accounts generate', () => {
     expect(second.users.filter((u) => u.keys === 'new').map((u) => u.name)).toEqual(['hotline-cybertip-ca']);
 
     // Back to the directory where it is not confirmed: the user is dropped, and the output says so.
-    const third = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'cybertip-ca not confirmed after all');
+    const third = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'cybertip-ca not confirmed after all');
     expect(third.code, third.err).toBe(ExitCode.Ok);
     expect(third.out).toMatch(/^Dropped +hotline-cybertip-ca: no longer in the directory's tenants/m);
     expect(await readFile(join(out, 'accounts.conf'), 'utf8')).not.toContain('hotline-cybertip-ca');
@@ -104,7 +103,7 @@ describe('relay accounts generate', () => {
   it('refuses to act unrecorded when NATS cannot be reached, and writes nothing', async () => {
     const out = join(dir, 'unreachable');
     const port = await freePort();
-    const r = await relay({ NATS_URL: `nats://127.0.0.1:${port}` }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'r');
+    const r = await relay({ NATS_URL: `nats://127.0.0.1:${port}` }, 'accounts', 'generate', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'r');
     expect(r.code).toBe(ExitCode.Unavailable);
     expect(r.err).toContain(`relay: cannot reach NATS at nats://127.0.0.1:${port}`);
     expect(existsSync(out)).toBe(false);
@@ -112,7 +111,7 @@ describe('relay accounts generate', () => {
 
   it('with --offline records the generation in <out>/audit.jsonl instead', async () => {
     const out = join(dir, 'offline');
-    const r = await relay({ NATS_URL: 'nats://127.0.0.1:1' }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'first bootstrap', '--actor', 'dave', '--offline');
+    const r = await relay({ NATS_URL: 'nats://127.0.0.1:1' }, 'accounts', 'generate', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'first bootstrap', '--actor', 'dave', '--offline');
     expect(r.code, r.err).toBe(ExitCode.Ok);
     expect(r.out).toMatch(/^Audit record +.*audit\.jsonl \(offline: not in AUDIT\)$/m);
     const [line] = (await readFile(join(out, 'audit.jsonl'), 'utf8')).trimEnd().split('\n');
@@ -121,7 +120,7 @@ describe('relay accounts generate', () => {
   });
 
   it('refuses an operator name that cannot be a subject token, and a directory that does not validate', async () => {
-    const name = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', join(dir, 'x'), '--operator', 'Alice Smith', '--reason', 'r');
+    const name = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DEV_DIRECTORY_FILE, '--out', join(dir, 'x'), '--operator', 'Alice Smith', '--reason', 'r');
     expect(name.code).toBe(ExitCode.Usage);
     expect(name.err).toContain('Alice Smith');
     const directory = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', join(dir, 'none.json'), '--out', join(dir, 'y'), '--reason', 'r');

@@ -1,14 +1,13 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { signatureHeaders, signerFromSeed } from '@relay/bus';
 import { directoryVerifier, loadDirectoryFile, parseDirectory } from '@relay/directory';
 import { Header, RelayType } from '@relay/wire';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode, runCli } from '../index.js';
 
-const DEV_DIRECTORY = fileURLToPath(new URL('../../../../deploy/dev/directory.json', import.meta.url));
 let dir: string;
 
 beforeEach(async () => {
@@ -37,7 +36,7 @@ describe('relay keys generate', () => {
     expect(entry).toEqual({ key: signer.publicKey, notBefore: '2026-12-01T00:00:00Z' });
     expect(r.out).not.toContain(seed);
 
-    const directory = parseDirectory({ ...loadDirectoryFile(DEV_DIRECTORY).file, signers: { eokm: [entry] } });
+    const directory = parseDirectory({ ...loadDirectoryFile(DEV_DIRECTORY_FILE).file, signers: { eokm: [entry] } });
     const verify = directoryVerifier(() => directory, () => 'eokm', () => Date.parse('2026-12-02T00:00:00Z'));
     const data = new Uint8Array([1]);
     const base = { [Header.MsgId]: 'eokm:s1', [Header.Origin]: 'eokm', [Header.Type]: RelayType.StatusUpdate };

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type Directory, loadDirectoryFile } from '@relay/directory';
+import { type Directory, type DirectoryFile, generateDirectoryKey, loadDirectoryFile, openDirectory, type SignedDirectory, signDirectory } from '@relay/directory';
 
 /** The one place tests learn where the demo data of `deploy/dev/` is. */
 const devFile = (name: string): string => fileURLToPath(new URL(`../../../deploy/dev/${name}`, import.meta.url));
@@ -23,4 +23,21 @@ export const DEMO_KEYS = {
 /** The dev directory, parsed and validated (unsigned). */
 export function devDirectory(): Directory {
   return loadDirectoryFile(DEV_DIRECTORY_FILE);
+}
+
+/** A directory signed by a fresh offline directory key, as services that pin `RELAY_DIRECTORY_KEY` require (decision 0105). */
+export interface SignedTestDirectory {
+  /** The opened directory, for `startRelay`'s `directory` (stores the signed form). */
+  readonly directory: Directory;
+  /** The signed document, to write to a `RELAY_DIRECTORY_FILE`. */
+  readonly signed: SignedDirectory;
+  /** The key: its public half goes into `RELAY_DIRECTORY_KEY`, its seed signs later revisions. */
+  readonly key: { readonly seed: string; readonly publicKey: string };
+}
+
+/** `file` (the dev directory by default) signed by a new directory key. */
+export function signedDirectory(file: DirectoryFile = devDirectory().file): SignedTestDirectory {
+  const key = generateDirectoryKey();
+  const signed = signDirectory(file, new TextEncoder().encode(key.seed));
+  return { directory: openDirectory(signed, key.publicKey), signed, key };
 }

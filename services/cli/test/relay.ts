@@ -17,16 +17,19 @@ export interface CliRun {
   readonly err: string;
 }
 
+/** Runs `relay <args>` in this process with exactly `env` as its environment, capturing what it prints. */
+export async function runRelay(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliRun> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env });
+  return { code, out, err };
+}
+
 /** Starts the shared fixture (server, topology with `topology` overrides, dev directory) and a way to run `relay` against it. */
 export async function startTestRelay(topology: Omit<TopologyOptions, 'replicas'> = {}): Promise<CliTestRelay> {
   const relay = await startRelay({ topology });
   return {
     ...relay,
-    relay: async (args, env = {}) => {
-      let out = '';
-      let err = '';
-      const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: relay.server.url, NATS_CLIENT_NAME: 'operator-test', ...env } });
-      return { code, out, err };
-    },
+    relay: (args, env = {}) => runRelay(args, { NATS_URL: relay.server.url, NATS_CLIENT_NAME: 'operator-test', ...env }),
   };
 }

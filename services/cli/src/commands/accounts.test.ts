@@ -2,37 +2,33 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, readStream } from '@relay/bus';
+import { type Bus, readStream } from '@relay/bus';
 import type { DirectoryFile } from '@relay/directory';
-import { freePort, type NatsServer, startNatsServer } from '@relay/testkit';
+import { freePort, type NatsServer } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
-import { DEV_DIRECTORY_FILE } from '@relay/testing';
+import { DEV_DIRECTORY_FILE, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
+import { runRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
-
+let testRelay: TestRelay;
 let server: NatsServer;
 let bus: Bus;
 let dir: string;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'accounts-test'));
-  await ensureTopology(bus, { replicas: 1 });
+  testRelay = await startRelay({ directory: false });
+  ({ server, bus } = testRelay);
   dir = await mkdtemp(join(tmpdir(), 'relay-accounts-'));
 });
 
 afterAll(async () => {
-  await bus?.close();
-  await server?.dispose();
+  await testRelay?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
 async function relay(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { PATH: process.env['PATH'] ?? '', ...env } });
-  return { code, out, err };
+  return runRelay(args, { PATH: process.env['PATH'] ?? '', ...env });
 }
 
 interface Generated {

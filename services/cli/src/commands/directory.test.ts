@@ -1,29 +1,28 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, readStream } from '@relay/bus';
+import { type Bus, readStream } from '@relay/bus';
 import { readDirectory, readSignerList } from '@relay/directory';
-import { type NatsServer, startNatsServer } from '@relay/testkit';
+import type { NatsServer } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
-import { DEV_DIRECTORY_FILE } from '@relay/testing';
+import { DEV_DIRECTORY_FILE, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
+import { runRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
-
+let testRelay: TestRelay;
 let server: NatsServer;
 let bus: Bus;
 let dir: string;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'directory-test'));
-  await ensureTopology(bus, { replicas: 1 });
+  testRelay = await startRelay({ directory: false });
+  ({ server, bus } = testRelay);
   dir = await mkdtemp(join(tmpdir(), 'relay-directory-'));
 });
 
 afterAll(async () => {
-  await bus?.close();
-  await server?.dispose();
+  await testRelay?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -32,10 +31,7 @@ async function relay(...args: string[]): Promise<{ code: number; out: string; er
 }
 
 async function relayWith(env: Readonly<Record<string, string>>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: server.url, NATS_CLIENT_NAME: 'alice', ...env } });
-  return { code, out, err };
+  return runRelay(args, { NATS_URL: server.url, NATS_CLIENT_NAME: 'alice', ...env });
 }
 
 /** The dev directory with `change` applied, written to a temp file. */

@@ -6,7 +6,8 @@ import { directoryVerifier, loadDirectoryFile, parseDirectory } from '@relay/dir
 import { Header, RelayType } from '@relay/wire';
 import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
+import { runRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
 let dir: string;
 
@@ -18,10 +19,7 @@ afterEach(async () => {
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: {} });
-  return { code, out, err };
+  return runRelay(args);
 }
 
 describe('relay keys generate', () => {

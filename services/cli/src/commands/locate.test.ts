@@ -3,15 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { messageFromJson } from '@relay/wire';
 import { DEV_ZONE_FILE } from '@relay/testing';
 import { describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
+import { runRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: {} });
-  return { code, out, err };
+  return runRelay(args);
 }
 
 describe('relay locate', () => {

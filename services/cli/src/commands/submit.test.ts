@@ -6,6 +6,7 @@ import { ReportFormat } from '@relay/client';
 import { type NatsServer, type ServiceProcess, startNatsServer, startService } from '@relay/testkit';
 import { DEV_SOURCES_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRelay } from '../../test/relay.js';
 import { DEMO_API_KEYS } from '../dev/demo-keys.js';
 import { ExitCode, runCli } from '../index.js';
 import { detectFormat } from './submit.js';
@@ -29,10 +30,7 @@ afterAll(async () => {
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: server.url } });
-  return { code, out, err };
+  return runRelay(args, { NATS_URL: server.url });
 }
 
 async function reportFile(name: string, body: object | string): Promise<string> {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createZoneResolver } from '@relay/geo';
 import { DEV_ZONE_FILE } from '@relay/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
-
+import { runRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
 let dir: string;
 let zone: string;
@@ -21,10 +21,7 @@ afterEach(async () => {
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: {} });
-  return { code, out, err };
+  return runRelay(args);
 }
 
 describe('relay zone', () => {

@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { busConfigFromEnv, connectBus, ensureTopology, openJsonBucket } from '@relay/bus';
-import { DIRECTORY_KEY, generateDirectoryKey, loadDirectoryFile, signDirectory } from '@relay/directory';
+import { DIRECTORY_KEY, generateDirectoryKey, signDirectory } from '@relay/directory';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { KvBucket } from '@relay/wire';
+import { DEV_ZONE_FILE, devDirectory } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const ZONE = fileURLToPath(new URL('../../../deploy/dev/zone.json', import.meta.url));
-const DIRECTORY = fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url));
 
 let server: NatsServer;
 beforeAll(async () => {
@@ -45,7 +44,7 @@ describe('the locator process', () => {
 
   it('becomes healthy on a real nats-server with the demo zone and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const r = run({ NATS_URL: server.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: ZONE, RELAY_OPS_PORT: String(port) });
+    const r = run({ NATS_URL: server.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: DEV_ZONE_FILE, RELAY_OPS_PORT: String(port) });
     try {
       const health = await waitFor(
         async () => {
@@ -67,11 +66,11 @@ describe('the locator process', () => {
     const own = await startNatsServer();
     const bus = await connectBus(busConfigFromEnv({ NATS_URL: own.url }, 'locator-test'));
     const port = await freePort();
-    const r = run({ NATS_URL: own.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: ZONE, RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: key.publicKey });
+    const r = run({ NATS_URL: own.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: DEV_ZONE_FILE, RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: key.publicKey });
     const status = async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status;
     try {
       await ensureTopology(bus, { replicas: 1 });
-      const file = loadDirectoryFile(DIRECTORY).file;
+      const file = devDirectory().file;
       const bucket = await openJsonBucket<unknown>(bus, KvBucket.Directory);
       await bucket.put(DIRECTORY_KEY, file);
       await bucket.put(DIRECTORY_KEY, signDirectory(file, new TextEncoder().encode(generateDirectoryKey().seed)));

@@ -1,8 +1,8 @@
 import { waitFor } from '@relay/testkit';
 import { type Bus, consumerLag, openJsonBucket, publishBytes, readStream, streamState, tenantConsumerSpecs } from '@relay/bus';
 import { parseDirectory, publishDirectory, tenantsOf } from '@relay/directory';
-import { Audience, deriveId, encodeMessage, Header, KvBucket, NoticeKind, RelayType, RoutingReason, StreamName } from '@relay/wire';
-import { devDirectory, HOSTERS, observation, publishedFor, publishObservation, readAll, startRecheckResponder, startRelay, type TestRelay } from '@relay/testing';
+import { Audience, encodeMessage, Header, KvBucket, NoticeKind, RelayType, RoutingReason, StreamName } from '@relay/wire';
+import { devDirectory, HOSTERS, observation, publishedFor, publishObservation, readAll, startRecheckResponder, startRelay, type TestRelay, testUrl } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drained, readCase } from '../test/dispatcher.js';
 import { caseIdOf, createDispatcher, createManualClock, decideObservation, type Dispatcher } from './index.js';
@@ -13,7 +13,6 @@ const location = new Map<string, keyof typeof HOSTERS>();
 let relay: TestRelay;
 let bus: Bus;
 let dispatcher: Dispatcher;
-const url = (name: string): string => `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/gallery/1`;
 
 beforeAll(async () => {
   relay = await startRelay();
@@ -37,7 +36,7 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('refers an ncmec report on a Dutch hoster to eokm and notifies the Dutch police, with the directory revision', async () => {
-    const u = url('seed');
+    const u = testUrl('seed');
     await publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
     const caseId = caseIdOf(u);
     const got = await waitFor(async () => {
@@ -53,7 +52,7 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('makes one referral for a URL reported by two sources, and the case lists both', async () => {
-    const u = url('twice');
+    const u = testUrl('twice');
     await Promise.all([
       publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } })),
       publishObservation(bus, observation({ url: u, resolvedAt: clock.now() + 1, cause: { source: 'iwf' } })),
@@ -67,7 +66,7 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('holds an unresolvable URL, rechecks it, and routes it once the locator finds it', async () => {
-    const u = url('held');
+    const u = testUrl('held');
     const caseId = caseIdOf(u);
     await publishObservation(bus, observation({ url: u, status: 4, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
     await waitFor(async () => (await readCase(bus, caseId))?.status === 'held' && dispatcher.isScheduled(caseId));
@@ -82,7 +81,7 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('relocates a case NL -> DE within one recheck interval: referral to eco, German police, case-moved to eokm and the Dutch police', async () => {
-    const u = url('moves');
+    const u = testUrl('moves');
     const caseId = caseIdOf(u);
     await publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
     await waitFor(async () => (await publishedFor(bus, caseId)).referrals.length === 1 && dispatcher.isScheduled(caseId));
@@ -105,7 +104,7 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('publishes the messages of a case whose writer crashed between writing and publishing', async () => {
-    const u = url('orphan');
+    const u = testUrl('orphan');
     const caseId = caseIdOf(u);
     const ctx = { directory: devDirectory(), directoryRevision: 1, now: clock.now(), recheckIntervalMs: INTERVAL };
     const t = decideObservation(undefined, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }), ctx)!;
@@ -140,7 +139,7 @@ describe('the dispatcher on a real nats-server', () => {
     file.routing = { ...file.routing, DE: { hotline: 'jugendschutz-net', note: 'test' } };
     const revision = await publishDirectory(bus, parseDirectory(file));
     await waitFor(() => dispatcher.stats().directoryRevision === revision);
-    const u = url('after-change');
+    const u = testUrl('after-change');
     await publishObservation(bus, observation({ url: u, hoster: HOSTERS.DE, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
     const p = await waitFor(async () => {
       const got = await publishedFor(bus, caseIdOf(u));
@@ -152,7 +151,7 @@ describe('the dispatcher on a real nats-server', () => {
   it('issues each recheck once and each referral once with two dispatchers on the same durable consumers', async () => {
     const second = await createDispatcher({ bus: await relay.connect('dispatcher-2'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64 }, clock });
     try {
-      const urls = Array.from({ length: 40 }, (_, i) => url(`pair${i}`));
+      const urls = Array.from({ length: 40 }, (_, i) => testUrl(`pair${i}`));
       await Promise.all(
         urls.flatMap((u) => [
           publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } })),

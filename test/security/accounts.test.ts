@@ -6,21 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
-import { exportSigners, loadDirectoryFile, Membership, parseDirectory, tenantsOf } from '@relay/directory';
+import { exportSigners, Membership, parseDirectory, tenantsOf } from '@relay/directory';
 import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTenantConsumers, ensureTopology, publishMessage, pullDeliveries, tenantConsumers } from '@relay/bus';
 import { hotlineClient, policeClient } from '@relay/client';
 import { DEFAULT_NATS_SERVER_BIN, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { connect, type NatsConnection, nkeyAuthenticator, PermissionViolationError } from '@nats-io/transport-node';
 import { Audience, exampleMessage, NoticeKind, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
+import { devDirectory } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Every tenant of the dev directory: its confirmed hotlines (DE has three; the six whose INHOPE
 // membership is unknown get no user), the fallback recipient, the police of every country with a
 // hotline, and the Dutch authority.
-const DIRECTORY_FILE = fileURLToPath(new URL('../../deploy/dev/directory.json', import.meta.url));
-const TENANTS: Tenants = { ...tenantsOf(loadDirectoryFile(DIRECTORY_FILE)), operators: ['alice'] };
+const TENANTS: Tenants = { ...tenantsOf(devDirectory()), operators: ['alice'] };
 const generated = generateAccounts(TENANTS);
 const user = (name: string): GeneratedUser => {
   const u = generated.users.find((x) => x.name === name);
@@ -95,7 +94,7 @@ beforeAll(async () => {
   // The public signer list tenants verify with (decision 0103), written by the dispatcher as it does from the directory.
   const signers: Record<string, string[]> = {};
   for (const u of generated.users) (signers[u.org] ??= []).push(u.publicKey);
-  await exportSigners(dispatcher, parseDirectory({ ...loadDirectoryFile(DIRECTORY_FILE).file, signers }));
+  await exportSigners(dispatcher, parseDirectory({ ...devDirectory().file, signers }));
   for (const h of TENANTS.hotlines) {
     const referral = { ...exampleMessage(RelayType.Referral), id: `ref-${h.id}`, hotline: h.id, jurisdiction: h.country };
     await publishMessage(dispatcher, subjects.referral(h.country, h.id), RelayType.Referral, referral, { msgId: `dispatcher:ref-${h.id}`, origin: 'dispatcher' });
@@ -178,7 +177,7 @@ describe('the generated accounts on a real nats-server', () => {
 
   it('give a hotline whose membership is not confirmed no user and no consumer', async () => {
     const operator = await busAs('operator-alice');
-    const unconfirmed = loadDirectoryFile(DIRECTORY_FILE).data.hotlines.filter((h) => h.membership === Membership.Unknown);
+    const unconfirmed = devDirectory().data.hotlines.filter((h) => h.membership === Membership.Unknown);
     expect(unconfirmed.map((h) => h.id)).toContain('cybertip-ca');
     for (const h of unconfirmed) {
       expect(generated.users.map((u) => u.name)).not.toContain(`hotline-${h.id}`);

@@ -4,9 +4,9 @@
 // buckets and tenant consumers, after which the service starts.
 import { runCli } from '@relay/cli';
 import { type NatsServer, startNatsServer, startService } from '@relay/testkit';
+import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_DIRECTORY_FILE, makeTestAccounts, type TestAccounts } from '../../e2e/harness/accounts.js';
-import { REPO_ROOT } from '../../e2e/harness/pipeline.js';
+import { makeTestAccounts, type TestAccounts } from '../../e2e/harness/accounts.js';
 
 let accounts: TestAccounts;
 let server: NatsServer;
@@ -30,7 +30,7 @@ async function relayAs(user: string, ...args: string[]): Promise<{ code: number;
 
 describe('provisioning under the generated accounts', () => {
   it('refuses a runtime service the streams it would create, and it says who must make them', async () => {
-    const started = startService('gateway', { natsUrl: server.url, env: { ...accounts.envOf('gateway', server.url), RELAY_SOURCES_FILE: `${REPO_ROOT}deploy/dev/sources.json` }, readyTimeoutMs: 15_000 });
+    const started = startService('gateway', { natsUrl: server.url, env: { ...accounts.envOf('gateway', server.url), RELAY_SOURCES_FILE: DEV_SOURCES_FILE }, readyTimeoutMs: 15_000 });
     const err = await started.then(
       async (p) => {
         await p.stop();
@@ -56,7 +56,7 @@ describe('provisioning under the generated accounts', () => {
     const again = await relayAs('admin', 'topology', 'apply', '--directory', DEV_DIRECTORY_FILE, '--json');
     expect(Object.values((JSON.parse(again.out) as { streams: Record<string, string> }).streams).every((o) => o === 'unchanged')).toBe(true);
 
-    const gateway = await startService('gateway', { natsUrl: server.url, env: { ...accounts.envOf('gateway', server.url), RELAY_SOURCES_FILE: `${REPO_ROOT}deploy/dev/sources.json` } });
+    const gateway = await startService('gateway', { natsUrl: server.url, env: { ...accounts.envOf('gateway', server.url), RELAY_SOURCES_FILE: DEV_SOURCES_FILE } });
     await gateway.stop();
   });
 });

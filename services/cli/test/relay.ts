@@ -1,5 +1,8 @@
 // Test support of this package (decision 0116): `relay` run in process against
 // the shared fixture's server. Outside src/, so never built into dist.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TopologyOptions } from '@relay/bus';
 import { startRelay, type TestRelay } from '@relay/testing';
 import { runCli } from '../src/index.js';
@@ -31,5 +34,25 @@ export async function startTestRelay(topology: Omit<TopologyOptions, 'replicas'>
   return {
     ...relay,
     relay: (args, env = {}) => runRelay(args, { NATS_URL: relay.server.url, NATS_CLIENT_NAME: 'operator-test', ...env }),
+  };
+}
+
+/** The shared fixture without a directory, as an operator meets a new broker, and a temporary folder. */
+export interface OperatorTestRelay extends TestRelay {
+  /** A temporary folder for the files a verb reads and writes; removed on dispose. */
+  readonly dir: string;
+}
+
+/** Starts {@link OperatorTestRelay}; `prefix` names the temporary folder. */
+export async function startOperatorRelay(prefix: string): Promise<OperatorTestRelay> {
+  const relay = await startRelay({ directory: false });
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return {
+    ...relay,
+    dir,
+    dispose: async () => {
+      await relay.dispose();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,30 +1,27 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Bus, readStream } from '@relay/bus';
 import type { DirectoryFile } from '@relay/directory';
 import { freePort, type NatsServer } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
-import { DEV_DIRECTORY_FILE, startRelay, type TestRelay } from '@relay/testing';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRelay } from '../../test/relay.js';
+import { type OperatorTestRelay, runRelay, startOperatorRelay } from '../../test/relay.js';
 import { ExitCode } from '../index.js';
 
-let testRelay: TestRelay;
+let testRelay: OperatorTestRelay;
 let server: NatsServer;
 let bus: Bus;
 let dir: string;
 
 beforeAll(async () => {
-  testRelay = await startRelay({ directory: false });
-  ({ server, bus } = testRelay);
-  dir = await mkdtemp(join(tmpdir(), 'relay-accounts-'));
+  testRelay = await startOperatorRelay('relay-accounts-');
+  ({ server, bus, dir } = testRelay);
 });
 
 afterAll(async () => {
   await testRelay?.dispose();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function relay(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -1,29 +1,26 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Bus, readStream } from '@relay/bus';
 import { readDirectory, readSignerList } from '@relay/directory';
 import type { NatsServer } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
-import { DEV_DIRECTORY_FILE, startRelay, type TestRelay } from '@relay/testing';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRelay } from '../../test/relay.js';
+import { type OperatorTestRelay, runRelay, startOperatorRelay } from '../../test/relay.js';
 import { ExitCode } from '../index.js';
 
-let testRelay: TestRelay;
+let testRelay: OperatorTestRelay;
 let server: NatsServer;
 let bus: Bus;
 let dir: string;
 
 beforeAll(async () => {
-  testRelay = await startRelay({ directory: false });
-  ({ server, bus } = testRelay);
-  dir = await mkdtemp(join(tmpdir(), 'relay-directory-'));
+  testRelay = await startOperatorRelay('relay-directory-');
+  ({ server, bus, dir } = testRelay);
 });
 
 afterAll(async () => {
   await testRelay?.dispose();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {

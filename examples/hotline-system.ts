@@ -2,8 +2,13 @@
 // to this hotline, read the notices addressed to it, and report progress in
 // ICCAM's vocabulary.
 //
-//   RELAY_DEV=1 RELAY_API_KEY=demo-eokm-237e4e35b7044668047a8c1f097f320e npx tsx examples/hotline-system.ts
-//   NATS_URL=tls://relay.example:4222 NATS_CREDS=eokm.creds HOTLINE=eokm ...
+//   RELAY_DEV=1 RELAY_DIRECTORY_KEY=<the key relay dev prints> RELAY_SIGNING_KEY_FILE=.relay/keys/eokm.nk \
+//     RELAY_API_KEY=demo-eokm-237e4e35b7044668047a8c1f097f320e npx tsx examples/hotline-system.ts
+//   NATS_URL=tls://relay.example:4222 NATS_CREDS=eokm.creds RELAY_SIGNING_KEY_FILE=eokm-signing.nk RELAY_DIRECTORY_KEY=O... HOTLINE=eokm ...
+//
+// RELAY_DIRECTORY_KEY is the relay operator's public directory key (several, comma-separated, while
+// they rotate it): the client is not built without it (DirectoryKeyRequiredError). Statuses are
+// signed with RELAY_SIGNING_KEY_FILE, a key the directory lists for this hotline.
 import { busConfigFromEnv, connectBus } from '@relay/bus';
 import { hotlineClient, isSubmitRefusedError } from '@relay/client';
 import { StatusAction } from '@relay/wire';
@@ -15,9 +20,9 @@ const hotline = hotlineClient(bus, {
   country: env['HOTLINE_COUNTRY'] ?? 'NL',
   ...(env['RELAY_API_KEY'] === undefined ? {} : { apiKey: env['RELAY_API_KEY'] }),
   createConsumer: env['RELAY_DEV'] === '1',
-  // The development stack signs nothing; everywhere else every referral and notice is verified.
+  // Every referral and notice is verified against the signer list the pinned directory key signed (the dev stack signs too).
   provenance: {
-    verify: env['RELAY_DEV'] !== '1',
+    directoryKey: env['RELAY_DIRECTORY_KEY']?.split(',') ?? [],
     onRefused: (r) => console.error(`refused ${r.subject} #${r.seq}: ${r.code}`),
   },
 });

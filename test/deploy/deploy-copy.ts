@@ -58,7 +58,7 @@ export async function prepareDeployCopy(): Promise<DeployCopy> {
   const base = await mkdtemp(join(tmpdir(), 'relay-deploy-'));
   await cp(REPO_DEPLOY, base, { recursive: true, filter: (src) => !relative(REPO_DEPLOY, src).startsWith('secrets') });
   await run('bash', [join(base, 'tls', 'make-dev-ca.sh'), join(base, 'secrets', 'tls')]);
-  const accounts = generateAccounts(TENANTS);
+  const accounts = generateAccounts(TENANTS, new Map(), { generateTenantKeys: true });
   await writeAccounts(join(base, 'secrets', 'accounts'), accounts, 'tls://n1.nats.relay.internal:4222');
   return {
     base,

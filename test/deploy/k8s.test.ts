@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { directoryKeysSchema } from '@relay/directory';
 import { parseAllDocuments } from 'yaml';
 import { filesUnder, REPO_DEPLOY } from './deploy-copy.js';
 
@@ -25,6 +26,7 @@ interface Container {
 interface Manifest {
   kind?: string;
   metadata?: { name?: string };
+  data?: Record<string, string>;
   spec?: {
     replicas?: number;
     template?: { spec?: { securityContext?: { runAsNonRoot?: boolean }; containers?: Container[] } };
@@ -92,5 +94,15 @@ describe('deploy/k8s', () => {
     expect(values.config.nats.tls.enabled).toBe(true);
     expect(values.config.jetstream).toMatchObject({ enabled: true, fileStore: { enabled: true, pvc: { enabled: true } } });
     expect(values.config.jetstream.merge).toMatchObject({ sync_interval: 'always', cipher: 'chachapoly' });
+  });
+
+  it('has the dispatcher and the locator pin a directory key from the shared config, a placeholder they refuse until it is replaced', () => {
+    const config = MANIFESTS.find((m) => m.doc.kind === 'ConfigMap' && m.doc.metadata?.name === 'relay-config')?.doc.data ?? {};
+    expect(config['RELAY_DIRECTORY_KEY']).toBeDefined();
+    expect(directoryKeysSchema.safeParse(config['RELAY_DIRECTORY_KEY']).success).toBe(false);
+    for (const name of ['relay-dispatcher', 'relay-locator']) {
+      const d = DEPLOYMENTS.find((m) => m.doc.metadata?.name === name)?.doc;
+      for (const c of d?.spec?.template?.spec?.containers ?? []) expect(c.envFrom?.some((e) => e.configMapRef?.name === 'relay-config'), name).toBe(true);
+    }
   });
 });

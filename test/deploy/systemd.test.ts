@@ -6,6 +6,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { directoryKeysSchema } from '@relay/directory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesUnder, REPO_DEPLOY } from './deploy-copy.js';
 
@@ -58,5 +59,12 @@ describe('deploy/systemd', () => {
     expect(s.get('PrivateTmp')).toEqual(['yes']);
     expect(s.get('CapabilityBoundingSet')).toEqual(['']);
     expect(s.get('EnvironmentFile')?.[0]).toMatch(/^\/etc\/relay\/env\/[a-z]+\.env$/);
+  });
+
+  it.each(['dispatcher', 'locator'])('has the %s pin a directory key, with a placeholder the service refuses until it is replaced', (service) => {
+    const env = readFileSync(join(SYSTEMD, `relay-${service}.env.example`), 'utf8');
+    const value = /^RELAY_DIRECTORY_KEY=(.*)$/m.exec(env)?.[1];
+    expect(value).toBeDefined();
+    expect(directoryKeysSchema.safeParse(value).success).toBe(false);
   });
 });

@@ -69,13 +69,13 @@ beforeAll(async () => {
   await writeZone(zoneFile, { ...devZone(), 'files.example.net': DUTCH_HOSTER });
   pipeline = await startPipeline({ natsUrl: server.url, zoneFile, recheckInterval: `${RECHECK_INTERVAL_MS / 1000}s`, serviceEnv: serviceAccountEnv(accounts, server.url) });
   operator = await busAs('operator-alice');
-  const eokm = hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL' });
+  const eokm = hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: accounts.directoryKey.publicKey } });
   eokmReferrals = await tenant(() => eokm.referrals());
   eokmNotices = await tenant(() => eokm.notices());
-  const eco = hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE' });
+  const eco = hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE', provenance: { directoryKey: accounts.directoryKey.publicKey } });
   ecoNotices = await tenant(() => eco.notices());
   ecoReferrals = await tenant(() => eco.referrals());
-  nlPolice = await tenant(async () => policeClient(await busAs('police-nl'), { country: 'NL' }).notices());
+  nlPolice = await tenant(async () => policeClient(await busAs('police-nl'), { country: 'NL', provenance: { directoryKey: accounts.directoryKey.publicKey } }).notices());
 });
 
 afterAll(async () => {

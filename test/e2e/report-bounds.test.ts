@@ -22,6 +22,7 @@ import {
   subjects,
 } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestAccounts, serviceSigningEnv, type TestAccounts } from './harness/accounts.js';
 import { devZone, postReport, writeZone } from './harness/intake.js';
 import { DEMO_KEYS, type Pipeline, startPipeline } from './harness/pipeline.js';
 import { settled } from './harness/settle.js';
@@ -31,7 +32,11 @@ const DUTCH_HOSTER = { a: ['185.107.56.1'] }; // AS43350 NForce, NL
 let server: NatsServer;
 let dir: string;
 let pipeline: Pipeline;
+let accounts: TestAccounts;
+/** Resends a report as the gateway would and reads the streams: it signs as the gateway. */
 let bus: Bus;
+/** Publishes eokm's status: it signs as eokm. */
+let eokmBus: Bus;
 
 /** `MAX_URLS` distinct URLs on one Dutch host that together spend the whole URL budget (dotted: no run looks like an encoded file). */
 function largestUrls(): string[] {
@@ -63,14 +68,19 @@ beforeAll(async () => {
   const zoneFile = join(dir, 'zone.json');
   await writeZone(zoneFile, { ...devZone(), 'big.example.nl': DUTCH_HOSTER, 'resent.example.nl': DUTCH_HOSTER });
   // The largest report is a JSON body above the 1 MiB default (PhotoDNA in hex doubles the hashes); what the pipeline carries is the limit that matters.
-  pipeline = await startPipeline({ natsUrl: server.url, zoneFile, env: { RELAY_BODY_LIMIT: String(4 * 1024 * 1024) } });
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'bounds-test'));
+  // Every service signs and verifies, pinning the directory key (decision 0111); no NATS accounts here.
+  accounts = await makeTestAccounts();
+  pipeline = await startPipeline({ natsUrl: server.url, zoneFile, env: { RELAY_BODY_LIMIT: String(4 * 1024 * 1024) }, serviceEnv: serviceSigningEnv(accounts) });
+  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url, RELAY_SIGNING_KEY_FILE: accounts.signingKeyFile('gateway') }, 'bounds-test'));
+  eokmBus = await connectBus(busConfigFromEnv({ NATS_URL: server.url, RELAY_SIGNING_KEY_FILE: accounts.signingKeyFile('hotline-eokm') }, 'bounds-eokm'));
 });
 
 afterAll(async () => {
   await bus?.close();
+  await eokmBus?.close();
   await pipeline?.stop();
   await server?.dispose();
+  await accounts?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -112,7 +122,7 @@ describe('report size and resends, end to end', () => {
     expect(referral).toBe(0);
     const cases = await openJsonBucket<{ status: string; routing?: { referralId: string } }>(bus, KvBucket.Cases);
     const routed = await waitFor(async () => (await cases.get(caseId))?.value.routing);
-    await hotlineClient(bus, { hotline: 'eokm', country: 'NL' }).publishStatus({
+    await hotlineClient(eokmBus, { hotline: 'eokm', country: 'NL', provenance: { directoryKey: accounts.directoryKey.publicKey } }).publishStatus({
       id: 'cr-resent-1',
       referralId: routed.referralId,
       caseId,

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type GeneratedUser, generateAccounts } from '@relay/accounts';
+import { type GeneratedUser, generateAccounts, signingKeysOf } from '@relay/accounts';
 import { type Bus, busConfigFromEnv, connectBus, type Deliveries, ensureTenantConsumers, ensureTopology, provenanceVerifier, publishMessage, readStream } from '@relay/bus';
 import { hotlineClient, policeClient, ReportFormat } from '@relay/client';
 import { generateDirectoryKey, signDirectory, tenantsOf } from '@relay/directory';
@@ -40,7 +40,8 @@ function envOf(name: string): Record<string, string> {
     NATS_URL: server.url,
     NATS_NKEY_SEED_FILE: join(dir, 'users', `${name}.nk`),
     NATS_INBOX_PREFIX: userNamed(name).inboxPrefix,
-    RELAY_SIGNING_KEY_FILE: join(dir, 'users', `${name}.nk`),
+    // The signing key is apart from the login (decision 0108); admin signs nothing.
+    ...(userNamed(name).signingKey ? { RELAY_SIGNING_KEY_FILE: join(dir, 'users', `${name}.signing.nk`) } : {}),
     NATS_TLS_CA: join(dir, 'tls', 'ca.pem'),
     NATS_TLS_CERT: join(dir, 'tls', 'client', `${client}.pem`),
     NATS_TLS_KEY: join(dir, 'tls', 'client', `${client}-key.pem`),
@@ -79,13 +80,15 @@ beforeAll(async () => {
   });
 
   const directory = devDirectory();
-  const generated = generateAccounts({ ...tenantsOf(directory), operators: ['e2e'] });
+  const generated = generateAccounts({ ...tenantsOf(directory), operators: ['e2e'] }, new Map(), { generateTenantKeys: true });
   users = generated.users;
   await mkdir(join(dir, 'users'), { recursive: true });
-  for (const u of users) await writeFile(join(dir, 'users', `${u.name}.nk`), u.seed, { mode: 0o600 });
-  // The directory names every organisation's signing key: verification is on.
-  const signers: Record<string, string[]> = {};
-  for (const u of users) (signers[u.org] ??= []).push(u.publicKey);
+  for (const u of users) {
+    await writeFile(join(dir, 'users', `${u.name}.nk`), u.seed, { mode: 0o600 });
+    if (u.signingKey) await writeFile(join(dir, 'users', `${u.name}.signing.nk`), u.signingKey.seed, { mode: 0o600 });
+  }
+  // The directory names every organisation's signing key (never a login key): verification is on.
+  const signers = signingKeysOf(generated);
   // Signed by the offline directory key that the services pin: nothing else is followed.
   await writeFile(join(dir, 'directory.json'), JSON.stringify(signDirectory({ ...directory.file, signers }, new TextEncoder().encode(directoryKey.seed))));
   await writeFile(join(dir, 'zone.json'), JSON.stringify({ records: { 'moving.example.net': { a: ['185.107.56.1'] } } }));
@@ -115,10 +118,10 @@ afterAll(async () => {
 
 describe('the seed scenario with accounts, mutual TLS and signatures on', () => {
   it('routes an NCMEC report to eokm and the Dutch police, then follows the site to Germany', async () => {
-    const signer = (org: string): string[] => users.filter((u) => u.org === org).map((u) => u.publicKey);
+    const signer = (org: string): string[] => users.filter((u) => u.org === org).flatMap((u) => (u.signingKey ? [u.signingKey.publicKey] : []));
     const fromDispatcher = provenanceVerifier({ expectedSigner: () => 'dispatcher', keysOf: signer });
 
-    const ncmec = hotlineClient(await busAs('hotline-ncmec'), { hotline: 'ncmec', country: 'US', apiKey: NCMEC_KEY });
+    const ncmec = hotlineClient(await busAs('hotline-ncmec'), { hotline: 'ncmec', country: 'US', apiKey: NCMEC_KEY, provenance: { directoryKey: directoryKey.publicKey } });
     const receipt = await ncmec.submitReport(
       `<?xml version="1.0" encoding="UTF-8"?>
 <report>
@@ -131,24 +134,24 @@ describe('the seed scenario with accounts, mutual TLS and signatures on', () => 
     );
     expect(receipt.stream).toBe('REPORTS');
 
-    const eokmReferrals = await hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL' }).referrals();
+    const eokmReferrals = await hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: directoryKey.publicKey } }).referrals();
     const nl = await next<Referral>(eokmReferrals, (r) => r.url === URL_UNDER_TEST, 'the referral to eokm');
     expect(nl.message).toMatchObject({ jurisdiction: 'NL', hotline: 'eokm', reason: RoutingReason.ROUTING_REASON_HOSTED_IN, source: 'ncmec' });
     // What the hotline receives provably comes from the relay's dispatcher.
     expect(signer('dispatcher')).toContain(nl.headers[Header.Signer]);
     expect(() => fromDispatcher({ data: encodeMessage(RelayType.Referral, nl.message), headers: nl.headers, subject: 'relay.referral.NL.eokm' })).not.toThrow();
 
-    const policeNl = await policeClient(await busAs('police-nl'), { country: 'NL' }).notices();
+    const policeNl = await policeClient(await busAs('police-nl'), { country: 'NL', provenance: { directoryKey: directoryKey.publicKey } }).notices();
     await next<Notice>(policeNl, (n) => n.url === URL_UNDER_TEST && n.kind === NoticeKind.NOTICE_KIND_POLICE_REFERRAL, 'the Dutch police notice');
 
     // The site moves to a German hoster; the locator re-reads the zone, a recheck finds it.
     await writeFile(join(dir, 'zone.json'), JSON.stringify({ records: { 'moving.example.net': { a: ['5.9.0.1'] } } }));
-    const ecoReferrals = await hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE' }).referrals();
+    const ecoReferrals = await hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE', provenance: { directoryKey: directoryKey.publicKey } }).referrals();
     const de = await next<Referral>(ecoReferrals, (r) => r.url === URL_UNDER_TEST, 'the referral to the German hotline');
     expect(de.message).toMatchObject({ jurisdiction: 'DE', reason: RoutingReason.ROUTING_REASON_RELOCATED, supersedes: nl.message.id });
-    const policeDe = await policeClient(await busAs('police-de'), { country: 'DE' }).notices();
+    const policeDe = await policeClient(await busAs('police-de'), { country: 'DE', provenance: { directoryKey: directoryKey.publicKey } }).notices();
     await next<Notice>(policeDe, (n) => n.url === URL_UNDER_TEST && n.kind === NoticeKind.NOTICE_KIND_RELOCATION_IN, 'the German police notice');
-    const eokmNotices = await hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL' }).notices();
+    const eokmNotices = await hotlineClient(await busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: directoryKey.publicKey } }).notices();
     await next<Notice>(eokmNotices, (n) => n.url === URL_UNDER_TEST && n.kind === NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, 'the case-moved notice for eokm');
 
     for (const d of [eokmReferrals, policeNl, ecoReferrals, policeDe, eokmNotices]) await d.close();

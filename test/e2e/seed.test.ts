@@ -63,15 +63,15 @@ beforeAll(async () => {
   await writeZone(zoneFile, { ...devZone(), 'moving.example.net': DUTCH_HOSTER });
   pipeline = await startPipeline({ natsUrl: server.url, zoneFile, recheckInterval: `${RECHECK_INTERVAL_MS / 1000}s`, serviceEnv: serviceAccountEnv(accounts, server.url) });
   bus = await accounts.busAs('operator-alice', server.url);
-  const eokm = hotlineClient(await tenantBus('hotline-eokm'), { hotline: 'eokm', country: 'NL' });
+  const eokm = hotlineClient(await tenantBus('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: accounts.directoryKey.publicKey } });
   eokmReferrals = await tenant(() => eokm.referrals());
   eokmNotices = await tenant(() => eokm.notices());
   const eco = await tenantBus('hotline-eco');
-  ecoReferrals = await tenant(() => hotlineClient(eco, { hotline: 'eco', country: 'DE' }).referrals());
+  ecoReferrals = await tenant(() => hotlineClient(eco, { hotline: 'eco', country: 'DE', provenance: { directoryKey: accounts.directoryKey.publicKey } }).referrals());
   const nl = await tenantBus('police-nl');
-  nlPolice = await tenant(() => policeClient(nl, { country: 'NL' }).notices());
+  nlPolice = await tenant(() => policeClient(nl, { country: 'NL', provenance: { directoryKey: accounts.directoryKey.publicKey } }).notices());
   const de = await tenantBus('police-de');
-  dePolice = await tenant(() => policeClient(de, { country: 'DE' }).notices());
+  dePolice = await tenant(() => policeClient(de, { country: 'DE', provenance: { directoryKey: accounts.directoryKey.publicKey } }).notices());
 });
 
 afterAll(async () => {

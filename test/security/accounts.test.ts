@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
-import { exportSigners, Membership, parseDirectory, tenantsOf } from '@relay/directory';
+import { type GeneratedUser, generateAccounts, signingKeysOf, type Tenants } from '@relay/accounts';
+import { exportSigners, generateDirectoryKey, Membership, openDirectory, signDirectory, tenantsOf } from '@relay/directory';
 import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTenantConsumers, ensureTopology, publishMessage, pullDeliveries, tenantConsumers } from '@relay/bus';
 import { hotlineClient, policeClient } from '@relay/client';
 import { DEFAULT_NATS_SERVER_BIN, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
@@ -20,7 +20,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // membership is unknown get no user), the fallback recipient, the police of every country with a
 // hotline, and the Dutch authority.
 const TENANTS: Tenants = { ...tenantsOf(devDirectory()), operators: ['alice'] };
-const generated = generateAccounts(TENANTS);
+const generated = generateAccounts(TENANTS, new Map(), { generateTenantKeys: true });
+// The operator's directory key: the signer list is signed by it, and every tenant client pins it (decision 0111).
+const DIRECTORY_KEY = generateDirectoryKey();
+const provenance = { directoryKey: DIRECTORY_KEY.publicKey };
 const user = (name: string): GeneratedUser => {
   const u = generated.users.find((x) => x.name === name);
   if (!u) throw new Error(`no user ${name}`);
@@ -36,10 +39,10 @@ async function busAs(name: string): Promise<Bus> {
   const dir = await mkdtemp(join(tmpdir(), 'relay-seed-'));
   await writeFile(join(dir, 'seed.nk'), u.seed, { mode: 0o600 });
   const seed = join(dir, 'seed.nk');
-  // Every user signs with its own key, as in production; the tenants' clients verify it.
-  const bus = await connectBus(
-    busConfigFromEnv({ NATS_URL: server.url, NATS_NKEY_SEED_FILE: seed, NATS_INBOX_PREFIX: u.inboxPrefix, RELAY_SIGNING_KEY_FILE: seed }, name),
-  );
+  // Every user signs with its own signing key, apart from its login, as in production; the tenants' clients verify it.
+  const signing = u.signingKey ? { RELAY_SIGNING_KEY_FILE: join(dir, 'signing.nk') } : {};
+  if (u.signingKey) await writeFile(join(dir, 'signing.nk'), u.signingKey.seed, { mode: 0o600 });
+  const bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url, NATS_NKEY_SEED_FILE: seed, NATS_INBOX_PREFIX: u.inboxPrefix, ...signing }, name));
   buses.push(bus);
   return bus;
 }
@@ -92,9 +95,9 @@ beforeAll(async () => {
 
   const dispatcher = await busAs('dispatcher');
   // The public signer list tenants verify with (decision 0103), written by the dispatcher as it does from the directory.
-  const signers: Record<string, string[]> = {};
-  for (const u of generated.users) (signers[u.org] ??= []).push(u.publicKey);
-  await exportSigners(dispatcher, parseDirectory({ ...devDirectory().file, signers }));
+  const signers = signingKeysOf(generated);
+  const signed = signDirectory({ ...devDirectory().file, signers }, new TextEncoder().encode(DIRECTORY_KEY.seed));
+  await exportSigners(dispatcher, openDirectory(signed, DIRECTORY_KEY.publicKey));
   for (const h of TENANTS.hotlines) {
     const referral = { ...exampleMessage(RelayType.Referral), id: `ref-${h.id}`, hotline: h.id, jurisdiction: h.country };
     await publishMessage(dispatcher, subjects.referral(h.country, h.id), RelayType.Referral, referral, { msgId: `dispatcher:ref-${h.id}`, origin: 'dispatcher' });
@@ -139,7 +142,7 @@ describe('the generated accounts on a real nats-server', () => {
   });
 
   it.each(TENANTS.hotlines)('let hotline $id read its own referrals and publish its own status', async ({ id, country }) => {
-    const client = hotlineClient(await busAs(`hotline-${id}`), { hotline: id, country });
+    const client = hotlineClient(await busAs(`hotline-${id}`), { hotline: id, country, provenance });
     const referrals = await client.referrals();
     for await (const d of referrals) {
       expect(d.message.id).toBe(`ref-${id}`);
@@ -153,7 +156,7 @@ describe('the generated accounts on a real nats-server', () => {
 
   it('in Germany, deliver a notice addressed to eco to eco alone, and the one addressed to fsm to fsm alone', async () => {
     const operator = await busAs('operator-alice');
-    const eco = await hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE' }).notices();
+    const eco = await hotlineClient(await busAs('hotline-eco'), { hotline: 'eco', country: 'DE', provenance }).notices();
     const got: string[] = [];
     for await (const d of eco) {
       got.push(d.message.id);
@@ -166,7 +169,7 @@ describe('the generated accounts on a real nats-server', () => {
     expect(await consumerLag(operator, StreamName.Notices, 'hotline-eco-notices')).toMatchObject({ pending: 0, ackPending: 0 });
     expect(await consumerLag(operator, StreamName.Notices, 'hotline-fsm-notices')).toMatchObject({ pending: 1 });
 
-    const fsm = await hotlineClient(await busAs('hotline-fsm'), { hotline: 'fsm', country: 'DE' }).notices();
+    const fsm = await hotlineClient(await busAs('hotline-fsm'), { hotline: 'fsm', country: 'DE', provenance }).notices();
     for await (const d of fsm) {
       expect(d.message).toMatchObject({ id: 'ntc-h-fsm', url: 'https://fsm.example/only-for-fsm' });
       await d.ack();
@@ -186,7 +189,7 @@ describe('the generated accounts on a real nats-server', () => {
       expect(await consumerLag(operator, StreamName.Notices, `hotline-${h.id}-notices`)).toBeUndefined();
     }
     // The fallback's notice about a Canadian URL waits for the fallback recipient, not for Cybertip.ca.
-    const interpol = await hotlineClient(await busAs('hotline-interpol'), { hotline: 'interpol' }).notices();
+    const interpol = await hotlineClient(await busAs('hotline-interpol'), { hotline: 'interpol', provenance }).notices();
     for await (const d of interpol) {
       expect(d.message).toMatchObject({ id: 'ntc-h-interpol', country: 'CA', hotline: 'interpol' });
       await d.ack();
@@ -214,7 +217,7 @@ describe('the generated accounts on a real nats-server', () => {
   });
 
   it.each(TENANTS.policeCountries)('let the %s police read its own notices and nothing of other countries', async (cc) => {
-    const notices = await policeClient(await busAs(`police-${cc.toLowerCase()}`), { country: cc }).notices();
+    const notices = await policeClient(await busAs(`police-${cc.toLowerCase()}`), { country: cc, provenance }).notices();
     for await (const d of notices) {
       expect(d.message.id).toBe(`ntc-${cc}`);
       await d.ack();

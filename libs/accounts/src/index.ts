@@ -1,5 +1,13 @@
-export { generateAccounts, UserRole } from './generate.js';
-export type { GeneratedAccounts, GeneratedUser, Tenants } from './generate.js';
+export {
+  AccountsErrorCode,
+  generateAccounts,
+  isTenantKeyError,
+  PublicKeyInvalidError,
+  signingKeyName,
+  TenantKeysMissingError,
+  UserRole,
+} from './generate.js';
+export type { GeneratedAccounts, GeneratedUser, KeyPair, SuppliedUser, TenantKeyOptions } from './generate.js';
 export {
   adminPermissions,
   authorityPermissions,
@@ -10,5 +18,6 @@ export {
   policePermissions,
   servicePermissions,
 } from './permissions.js';
-export type { InboxRole, Permissions, ServiceName } from './permissions.js';
-export { readExistingSeeds, writeAccounts } from './write.js';
+export type { InboxRole, Permissions, ServiceName, Tenants } from './permissions.js';
+export { readExistingSeeds, signingKeysOf, writeAccounts } from './write.js';
+export type { SignerKeys } from './write.js';

@@ -1,4 +1,5 @@
-import { countryToken, idToken, INBOX_ROOT, KvBucket, SIGNERS_DIRECT_GET, StreamName, SubjectRoot, subjects } from '@relay/wire';
+import { type TenantList, tenantConsumerSpecs } from '@relay/bus';
+import { countryToken, idToken, INBOX_ROOT, KvBucket, SIGNERS_DIRECT_GET, StreamName, SubjectRoot, subjectFilters, subjects } from '@relay/wire';
 
 /** Publish and subscribe rights of one NATS user. */
 export interface Permissions {
@@ -76,12 +77,8 @@ const SERVICE_BASE = [`${api}.INFO`, `${api}.STREAM.INFO.*`];
 /** The streams whose contents are the audit trail: nobody but break-glass may change them. */
 const AUDIT_STREAMS = [StreamName.Audit, StreamName.AuditMirror];
 
-/** Stream operations that destroy or rewrite history. */
-const DESTROY = (stream: string): string[] => [
-  `${api}.STREAM.DELETE.${stream}`,
-  `${api}.STREAM.PURGE.${stream}`,
-  `${api}.STREAM.MSG.DELETE.${stream}`,
-];
+/** The streams whose messages retention anonymises into ARCHIVE and then erases (decision 0106). */
+const RETAINED_STREAMS = [StreamName.Referrals, StreamName.Notices, StreamName.Status];
 
 /**
  * A hotline: submits reports only through `relay.intake.submit` (so the
@@ -196,6 +193,10 @@ export function servicePermissions(service: ServiceName): Permissions {
             // but only the admin identity creates or changes them.
             `${api}.CONSUMER.INFO.${StreamName.Referrals}.*`,
             `${api}.CONSUMER.INFO.${StreamName.Notices}.*`,
+            // Retention (decision 0106): read by sequence, find every consumer's ack floor, copy
+            // anonymised into ARCHIVE, erase the original. No consumer of its own on these streams.
+            `${SubjectRoot.Archive}.>`,
+            ...RETAINED_STREAMS.flatMap((s) => [`${api}.STREAM.MSG.GET.${s}`, `${api}.STREAM.MSG.DELETE.${s}`, `${api}.CONSUMER.LIST.${s}`]),
           ],
         },
         subscribe: { allow: [inbox] },
@@ -204,24 +205,99 @@ export function servicePermissions(service: ServiceName): Permissions {
 }
 
 /**
- * A day-to-day operator: replay, inspect, tail, redrive, reroute, directory
- * changes, statistics and retention. Broad rights, but the audit trail is out
- * of reach (no update, which could shrink or seal it, purge or delete of AUDIT
- * or its mirror); the services' own state is read-only (no write to the case,
- * hosting, report-id or rate-limit buckets); and the intake is not theirs to
- * listen to: requests there carry the reporters' API keys, and a subscriber in
- * the gateway's queue group could answer with forged receipts.
+ * Read a stream with the ephemeral ordered consumers of libs/bus `readStream`
+ * and KV watches: create one (always named, `oc_<nuid>_<n>`, so never the
+ * unnamed create), see its state, pull from it, and answer the flow control
+ * of a push one. No ack (ordered consumers take none), no delete (the server
+ * drops them after five idle minutes).
  */
-export function operatorPermissions(): Permissions {
+function orderedReads(stream: string): string[] {
+  return [
+    `${api}.CONSUMER.CREATE.${stream}.>`,
+    `${api}.CONSUMER.INFO.${stream}.>`,
+    `${api}.CONSUMER.MSG.NEXT.${stream}.>`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/** The subjects that would let a reader create over (a create with an existing name is an update), or pull from, a durable consumer. */
+function durableTakeover(stream: string, durable: string): string[] {
+  return [`${api}.CONSUMER.CREATE.${stream}.${durable}`, `${api}.CONSUMER.CREATE.${stream}.${durable}.>`, `${api}.CONSUMER.MSG.NEXT.${stream}.${durable}`];
+}
+
+/**
+ * Every durable consumer whose name is known when the accounts are
+ * generated: the tenants' (decision 0004), the locator's and the
+ * dispatcher's, one on STATUS per sender (decision 0090: hotlines,
+ * authorities, operators). The names are the services' (locator, dispatcher):
+ * keep them in step.
+ */
+function knownDurables(tenants: Tenants): { stream: string; durable: string }[] {
+  const senders = [...tenants.hotlines.map((h) => h.id), ...tenants.authorityCountries.map((cc) => `authority-${countryToken(cc).toLowerCase()}`), ...tenants.operators.map((o) => `operator-${o}`)];
+  return [
+    ...tenantConsumerSpecs(tenants).map((c) => ({ stream: c.stream, durable: c.durable })),
+    { stream: StreamName.Reports, durable: 'locator-reports' },
+    { stream: StreamName.Rechecks, durable: 'locator-rechecks' },
+    { stream: StreamName.Hosting, durable: 'dispatcher-hosting' },
+    { stream: StreamName.Status, durable: 'dispatcher-status' },
+    ...senders.map((id) => ({ stream: StreamName.Status, durable: `dispatcher-status-${id}` })),
+  ];
+}
+
+/** Who gets a NATS user: the tenants from the directory (`tenantsOf`), the services, the operators. */
+export interface Tenants extends TenantList {
+  /** Operator names (lower-case ids, without the `operator-` of their user names). */
+  readonly operators: readonly string[];
+}
+
+/** The contract subjects a replay or a DLQ redrive may publish to, and retention's archive (never the DLQ or AUDIT). */
+const REPUBLISHED = [SubjectRoot.Report, SubjectRoot.Hosting, SubjectRoot.Referral, SubjectRoot.Notice, SubjectRoot.Status, SubjectRoot.Recheck, SubjectRoot.Archive];
+
+/**
+ * A day-to-day operator `user` (`operator-alice`): exactly what the `relay`
+ * verbs use, each listed in decision 0113. It reads every relay stream (stream
+ * info, one message by sequence, ordered consumers: tail, inspect, stats,
+ * replay's selection, reconcile, audit) and the case and directory buckets;
+ * re-publishes on the contract's subjects (replay, DLQ redrive, reroute's
+ * manual rechecks, retention's archive); deletes single messages of DLQ
+ * (redrive) and of REFERRALS, NOTICES and STATUS (retention); writes the directory
+ * bucket (directory apply); submits on the intake; and appends audit records
+ * under its own name only, `relay.audit.<user>.*` (decision 0112). It may not
+ * change any stream or the audit trail, write the case, hosting, report-id or
+ * rate-limit buckets, touch a durable consumer (a create over one would
+ * widen a tenant's filter, a pull would steal its deliveries), subscribe
+ * anywhere but its own inbox (so not on the intake, where the reporters' API
+ * keys travel and a queue subscriber could forge receipts), or publish as
+ * another user. Break-glass does what this refuses.
+ */
+export function operatorPermissions(user: string, tenants: Tenants): Permissions {
+  const id = idToken('operator', user);
+  const streams = Object.values(StreamName);
   return {
     publish: {
-      allow: ['>'],
-      deny: [
-        ...AUDIT_STREAMS.flatMap((s) => [...DESTROY(s), `${api}.STREAM.UPDATE.${s}`]),
-        ...[KvBucket.Cases, KvBucket.HostingHistory, KvBucket.Intake, KvBucket.RateLimits].map((b) => `$KV.${b}.>`),
+      allow: [
+        `${api}.INFO`,
+        // What `nats stream report` and `nats stream ls` read (docs/operations.md): names, settings, states.
+        `${api}.STREAM.NAMES`,
+        `${api}.STREAM.LIST`,
+        ...streams.flatMap((s) => [
+          `${api}.STREAM.INFO.${s}`,
+          `${api}.STREAM.MSG.GET.${s}`,
+          `${api}.CONSUMER.NAMES.${s}`,
+          `${api}.CONSUMER.LIST.${s}`,
+          ...orderedReads(s),
+        ]),
+        ...[StreamName.Dlq, ...RETAINED_STREAMS].map((s) => `${api}.STREAM.MSG.DELETE.${s}`),
+        ...[KvBucket.Cases, KvBucket.Directory].map((b) => `${api}.STREAM.INFO.KV_${b}`),
+        ...readBucket(KvBucket.Cases),
+        ...ownBucket(KvBucket.Directory),
+        subjects.intakeSubmit(),
+        ...REPUBLISHED.map((root) => `${root}.>`),
+        subjectFilters.audit(id),
       ],
+      deny: knownDurables(tenants).flatMap((c) => durableTakeover(c.stream, c.durable)),
     },
-    subscribe: { allow: ['>'], deny: [`${SubjectRoot.IntakeSubmit}`, `${SubjectRoot.IntakeSubmit}.>`] },
+    subscribe: { allow: [`${inboxPrefixOf('operator', id)}.>`] },
   };
 }
 

@@ -40,6 +40,15 @@ async function freshTrail(connections = 1): Promise<Bus[]> {
   return buses;
 }
 
+/** The subject of audit records before they named their author (decision 0112). */
+const LEGACY_SUBJECT = 'relay.audit.replay';
+
+async function readAll(bus: Bus): Promise<{ seq: number; subject: string; data: Uint8Array }[]> {
+  const out = [];
+  for await (const m of readStream(bus, { stream: StreamName.Audit })) out.push(m);
+  return out;
+}
+
 async function audited(bus: Bus, n: number, actor = 'operator-alice'): Promise<void> {
   for (let i = 0; i < n; i++) await recordAudit(bus, { actor, action: 'replay', target: `REFERRALS #${i}`, reason: 'test' });
 }
@@ -100,12 +109,13 @@ describe('the audit hash chain', () => {
     if (!bus) throw new Error('no connection');
     // What recordAudit wrote before the chain: the same record, without prev_hash and prev_seq.
     const legacy = { ...exampleMessage(RelayType.AuditRecord), prevHash: Buffer.alloc(0), prevSeq: 0n };
-    await publishMessage(bus, subjects.audit('replay'), RelayType.AuditRecord, { ...legacy, id: 'aud_old1' }, { msgId: 'audit:aud_old1', origin: 'operator-alice' });
-    await publishMessage(bus, subjects.audit('replay'), RelayType.AuditRecord, { ...legacy, id: 'aud_old2' }, { msgId: 'audit:aud_old2', origin: 'operator-alice' });
+    // On its subject of then, too, which named no author (decision 0112).
+    await publishMessage(bus, LEGACY_SUBJECT, RelayType.AuditRecord, { ...legacy, id: 'aud_old1' }, { msgId: 'audit:aud_old1', origin: 'operator-alice' });
+    await publishMessage(bus, LEGACY_SUBJECT, RelayType.AuditRecord, { ...legacy, id: 'aud_old2' }, { msgId: 'audit:aud_old2', origin: 'operator-alice' });
     await audited(bus, 2);
 
     await mirrored(bus);
-    expect(await verifyAuditChain(bus)).toMatchObject({ records: 4, legacy: 2, chained: 2, breaks: [] });
+    expect(await verifyAuditChain(bus)).toMatchObject({ records: 4, legacy: 2, unbound: 2, chained: 2, breaks: [] });
   });
 
   it('reports a record deleted from the middle of AUDIT, which the mirror still holds', async () => {
@@ -135,10 +145,10 @@ describe('the audit hash chain', () => {
     if (!bus) throw new Error('no connection');
     await audited(bus, 3);
     const forged = { ...exampleMessage(RelayType.AuditRecord), id: 'aud_forged', prevSeq: 3n, prevHash: Buffer.alloc(32, 7) };
-    await publishMessage(bus, subjects.audit('replay'), RelayType.AuditRecord, forged, { msgId: 'audit:aud_forged', origin: 'mallory' });
+    await publishMessage(bus, subjects.audit('operator-alice', 'replay'), RelayType.AuditRecord, forged, { msgId: 'audit:aud_forged', origin: 'mallory' });
     const unchained = { ...exampleMessage(RelayType.AuditRecord), id: 'aud_bare', prevHash: Buffer.alloc(0), prevSeq: 0n };
-    await publishMessage(bus, subjects.audit('replay'), RelayType.AuditRecord, unchained, { msgId: 'audit:aud_bare', origin: 'mallory' });
-    await publishBytes(bus, subjects.audit('replay'), new Uint8Array([0xff, 0xff, 0xff]), { msgId: 'audit:junk', origin: 'mallory', headers: { [Header.Type]: RelayType.AuditRecord } });
+    await publishMessage(bus, subjects.audit('operator-alice', 'replay'), RelayType.AuditRecord, unchained, { msgId: 'audit:aud_bare', origin: 'mallory' });
+    await publishBytes(bus, subjects.audit('operator-alice', 'replay'), new Uint8Array([0xff, 0xff, 0xff]), { msgId: 'audit:junk', origin: 'mallory', headers: { [Header.Type]: RelayType.AuditRecord } });
     // An honest record after them chains to what is stored: the chain goes on.
     await audited(bus, 1);
 
@@ -149,6 +159,30 @@ describe('the audit hash chain', () => {
       [AuditBreakKind.Unchained, 5],
       [AuditBreakKind.Undecodable, 6],
     ]);
+  });
+
+  it('reports a record that claims another author than the user its subject names, and one that names none after records began to', async () => {
+    const [bus] = await freshTrail();
+    if (!bus) throw new Error('no connection');
+    await audited(bus, 3);
+    // Well linked, but the payload says bob while the subject, which only alice may publish on, says alice.
+    const stored = await readAll(bus);
+    const last = stored.at(-1);
+    if (!last) throw new Error('no record');
+    const impostor = { ...decodeMessage(RelayType.AuditRecord, last.data), id: 'aud_impostor', actor: 'operator-bob', prevSeq: BigInt(last.seq), prevHash: Buffer.from(auditLinkHash(last)) };
+    await publishMessage(bus, subjects.audit('operator-alice', 'replay'), RelayType.AuditRecord, impostor, { msgId: 'audit:aud_impostor', origin: 'operator-alice' });
+    const afterImpostor = (await readAll(bus)).at(-1);
+    if (!afterImpostor) throw new Error('no record');
+    const anonymous = { ...impostor, id: 'aud_anonymous', actor: 'operator-alice', prevSeq: BigInt(afterImpostor.seq), prevHash: Buffer.from(auditLinkHash(afterImpostor)) };
+    await publishMessage(bus, LEGACY_SUBJECT, RelayType.AuditRecord, anonymous, { msgId: 'audit:aud_anonymous', origin: 'operator-alice' });
+
+    await mirrored(bus);
+    const report = await verifyAuditChain(bus);
+    expect(report.breaks.map((b) => [b.kind, b.seq])).toEqual([
+      [AuditBreakKind.ActorMismatch, 4],
+      [AuditBreakKind.Unbound, 5],
+    ]);
+    expect(report.breaks[0]?.detail).toBe('relay.audit.operator-alice.replay: claims actor "operator-bob", but was written by operator-alice');
   });
 
   it('reports AUDIT truncated to one record, from the mirror, also after the limit is put back', async () => {

@@ -1,5 +1,5 @@
 import type { StreamConfig, StreamInfo } from '@nats-io/jetstream';
-import { decodeMessage, Header, RelayType, StreamName } from '@relay/wire';
+import { decodeMessage, Header, parseSubject, RelayType, StreamName } from '@relay/wire';
 import { AUDIT_GENESIS_HASH, auditLinkHash, sameHash } from './audit-chain.js';
 import { type Bus, internals } from './connection.js';
 import { isNotFoundError } from './errors.js';
@@ -24,6 +24,10 @@ export const AuditBreakKind = {
   Undecodable: 'undecodable',
   /** A record without a chain link after the chain began. */
   Unchained: 'unchained',
+  /** A record whose `actor` is not the user its subject names, the only user the broker let write there (decision 0112). */
+  ActorMismatch: 'actor-mismatch',
+  /** A record on `relay.audit.<action>`, which names no author, after records began to name theirs. */
+  Unbound: 'unbound',
   /** The mirror holds different bytes or a different subject at the same sequence. */
   MirrorDiffers: 'mirror-differs',
   /** The mirror has passed a sequence AUDIT holds but lacks it. */
@@ -56,6 +60,11 @@ export interface AuditChainReport {
   readonly chained: number;
   /** Records written before the chain existed (no link), before the first chained one: not breaks. */
   readonly legacy: number;
+  /**
+   * Records on `relay.audit.<action>`, written before records named their
+   * author in the subject (decision 0112), before the first that does: not breaks.
+   */
+  readonly unbound: number;
   /** First and last sequence stored in AUDIT (0 when empty). */
   readonly firstSeq: number;
   readonly lastSeq: number;
@@ -129,6 +138,7 @@ export async function verifyAuditChain(bus: Bus, options: VerifyAuditOptions = {
     records: records.length,
     chained: counts.chained,
     legacy: counts.legacy,
+    unbound: counts.unbound,
     firstSeq: auditInfo?.state.first_seq ?? 0,
     lastSeq,
     lastLink: lastRecord ? Buffer.from(auditLinkHash(lastRecord)).toString('hex') : '',
@@ -142,15 +152,17 @@ export async function verifyAuditChain(bus: Bus, options: VerifyAuditOptions = {
 interface Counts {
   chained: number;
   legacy: number;
+  unbound: number;
   mirrorBehind: number;
   agedOut: number;
 }
 
 /** Checks every AUDIT record's link against the record stored before it. */
 function walkChain(records: readonly StoredMessage[], lastSeq: number, breaks: AuditBreak[]): Counts {
-  const counts: Counts = { chained: 0, legacy: 0, mirrorBehind: 0, agedOut: 0 };
+  const counts: Counts = { chained: 0, legacy: 0, unbound: 0, mirrorBehind: 0, agedOut: 0 };
   let prev: { seq: number; link: Uint8Array } | undefined;
   let chainBegun = false;
+  let bindingBegun = false;
   for (const m of records) {
     if (prev && m.seq !== prev.seq + 1) breaks.push(missing(prev.seq + 1, m.seq - 1));
     const record = decodeAudit(m.headers[Header.Type], m.data);
@@ -164,6 +176,13 @@ function walkChain(records: readonly StoredMessage[], lastSeq: number, breaks: A
       counts.chained++;
       const linkBreak = checkLink(m.seq, m.subject, Number(record.prevSeq), record.prevHash, prev);
       if (linkBreak) breaks.push(linkBreak);
+    }
+    if (record) {
+      const author = authorOf(m.subject);
+      if (author !== undefined) bindingBegun = true;
+      const actorBreak = checkActor(m.seq, m.subject, record.actor, author, bindingBegun);
+      if (actorBreak) breaks.push(actorBreak);
+      else if (author === undefined) counts.unbound++;
     }
     prev = { seq: m.seq, link: auditLinkHash(m) };
   }
@@ -186,6 +205,31 @@ function checkLink(seq: number, subject: string, prevSeq: number, prevHash: Uint
   }
   if (prevSeq > prev.seq && prevSeq < seq) return undefined; // Points into a gap, reported as missing.
   return { kind: AuditBreakKind.LinkMismatch, ...at, detail: `${subject}: links to record ${prevSeq}, but the record before it is ${prev.seq}` };
+}
+
+/** The user an audit subject names (`relay.audit.<actor>.<action>`), or undefined for the legacy `relay.audit.<action>`. */
+function authorOf(subject: string): string | undefined {
+  try {
+    const parsed = parseSubject(subject);
+    return parsed.kind === 'audit' ? parsed.actor : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A record's `actor` must be the user its subject names: the broker lets each
+ * user publish audit records only under its own name, so the subject says who
+ * wrote it and the payload cannot claim someone else (decision 0112).
+ */
+function checkActor(seq: number, subject: string, actor: string, author: string | undefined, bindingBegun: boolean): AuditBreak | undefined {
+  const at = { stream: StreamName.Audit, seq };
+  if (author === undefined) {
+    if (!bindingBegun) return undefined;
+    return { kind: AuditBreakKind.Unbound, ...at, detail: `${subject}: names no author, after records began to name theirs` };
+  }
+  if (actor === author) return undefined;
+  return { kind: AuditBreakKind.ActorMismatch, ...at, detail: `${subject}: claims actor ${JSON.stringify(actor)}, but was written by ${author}` };
 }
 
 interface Comparison {

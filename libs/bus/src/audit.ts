@@ -11,7 +11,11 @@ const APPEND_ATTEMPTS = 12;
 
 /** What an operator did, for the AUDIT stream. */
 export interface AuditEntry {
-  /** The operator's user or login name. */
+  /**
+   * The NATS user writing the record (`operator-alice`), an id token: the
+   * record goes to `relay.audit.<actor>.<action>`, which the broker lets only
+   * that user publish (decision 0112).
+   */
   readonly actor: string;
   /** Lower-case action token: `replay`, `dlq-redrive`, `reroute`, `directory-apply`, ... */
   readonly action: string;
@@ -33,22 +37,23 @@ export class AuditReasonMissingError extends RelayError {
 }
 
 /**
- * Writes an audit record to `relay.audit.<action>` and waits until AUDIT stored
- * it. Call it before the action's effects, so no action goes unrecorded.
+ * Writes an audit record to `relay.audit.<actor>.<action>` and waits until
+ * AUDIT stored it. Call it before the action's effects, so no action goes unrecorded.
  * The record is chained to the last record in AUDIT (its sequence and
  * {@link auditLinkHash}) and stored only if that is still the last one
  * (`Nats-Expected-Last-Sequence`); when another writer came first it reads
  * the new last record and tries again, so concurrent writers all land, each
  * linked to the one before (decision 0096).
- * Needs, besides publishing on `relay.audit.>`: `$JS.API.STREAM.MSG.GET.AUDIT`.
+ * Needs, besides publishing on `relay.audit.<actor>.*`: `$JS.API.STREAM.MSG.GET.AUDIT`.
  * @throws AuditReasonMissingError when `reason` is blank.
+ * @throws InvalidSubjectTokenError when `actor` or `action` cannot be a subject token.
  * @throws PublishError when AUDIT did not acknowledge, or other writers kept
  * coming first (then do not act).
  */
 export async function recordAudit(bus: Bus, entry: AuditEntry, now: Date = new Date()): Promise<Stored> {
   if (entry.reason.trim() === '') throw new AuditReasonMissingError(entry.action);
   const id = `aud_${randomUUID()}`;
-  const subject = subjects.audit(entry.action);
+  const subject = subjects.audit(entry.actor, entry.action);
   let lastError: unknown;
   for (let attempt = 1; attempt <= APPEND_ATTEMPTS; attempt++) {
     const last = await lastAuditMessage(bus).catch((err: unknown) => {

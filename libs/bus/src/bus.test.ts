@@ -52,7 +52,7 @@ const SUBJECT_OF: Record<RelayTypeName, { stream: StreamName; subject: string }>
   },
   'relay.v1.StatusUpdate': { stream: StreamName.Status, subject: subjects.status('eokm') },
   'relay.v1.RecheckRequest': { stream: StreamName.Rechecks, subject: subjects.recheck('NL') },
-  'relay.v1.AuditRecord': { stream: StreamName.Audit, subject: subjects.audit('replay') },
+  'relay.v1.AuditRecord': { stream: StreamName.Audit, subject: subjects.audit('operator-alice', 'replay') },
 };
 
 /** Collects what a runner hands its handler until `done` says enough. */

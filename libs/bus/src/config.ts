@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { configIssues } from './settings.js';
 
 const natsUrl = z
   .string()
@@ -9,19 +10,6 @@ const natsUrl = z
     (v) => v.split(',').every((u) => /^(nats|tls|ws|wss):\/\/[^\s/]+(:\d+)?\/?$/.test(u.trim())),
     'must be one or more comma-separated nats:// or tls:// URLs',
   );
-
-/**
- * A TCP port setting: decimal digits, 0-65535 (0 picks a free port), or unset
- * for `defaultPort`. Set but empty (`RELAY_OPS_PORT=`) is refused, not read as 0.
- */
-export function portSetting(defaultPort: number): z.ZodType<number, string | undefined> {
-  return z
-    .string()
-    .regex(/^[0-9]{1,5}$/, 'must be a port number, 0-65535 (0 picks a free one)')
-    .transform(Number)
-    .pipe(z.number().max(65_535, 'must be a port number, 0-65535 (0 picks a free one)'))
-    .default(defaultPort);
-}
 
 /** The NATS settings every service and tool reads, from the environment. */
 export const busEnvSchema = z.object({
@@ -69,7 +57,7 @@ export interface BusConfig {
 export function busConfigFromEnv(env: Readonly<Record<string, string | undefined>>, defaultName: string): BusConfig {
   const parsed = busEnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+    throw new ConfigError(configIssues(parsed.error));
   }
   const e = parsed.data;
   const read = (variable: string, path: string | undefined): Uint8Array | undefined => {
@@ -104,4 +92,29 @@ export function busConfigFromEnv(env: Readonly<Record<string, string | undefined
     ...(tls === undefined ? {} : { tls: Object.freeze(tls) }),
     ...(e.NATS_INBOX_PREFIX === undefined ? {} : { inboxPrefix: e.NATS_INBOX_PREFIX }),
   });
+}
+
+/**
+ * Reads a service's settings: the NATS settings of {@link busConfigFromEnv}
+ * and the service's own `schema`, then the `checks` across its settings.
+ * Every service's `config.ts` starts here (decision 0114).
+ * @throws ConfigError naming every bad variable of both and the rule it broke.
+ */
+export function serviceEnv<T>(
+  env: Readonly<Record<string, string | undefined>>,
+  service: string,
+  schema: z.ZodType<T, unknown>,
+  checks: (settings: T) => readonly string[] = () => [],
+): { readonly bus: BusConfig; readonly settings: T } {
+  const parsed = schema.safeParse(env);
+  const issues = parsed.success ? [...checks(parsed.data)] : configIssues(parsed.error);
+  let bus: BusConfig | undefined;
+  try {
+    bus = busConfigFromEnv(env, service);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
+  }
+  if (!parsed.success || bus === undefined || issues.length > 0) throw new ConfigError(issues);
+  return { bus, settings: parsed.data };
 }

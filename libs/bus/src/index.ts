@@ -4,7 +4,7 @@ export { AUDIT_GENESIS_HASH, auditLinkHash } from './audit-chain.js';
 export type { AuditLinkInput } from './audit-chain.js';
 export { AuditBreakKind, verifyAuditChain } from './audit-verify.js';
 export type { AuditBreak, AuditChainReport, VerifyAuditOptions } from './audit-verify.js';
-export { busConfigFromEnv, busEnvSchema, portSetting } from './config.js';
+export { busConfigFromEnv, busEnvSchema, serviceEnv } from './config.js';
 export type { BusConfig } from './config.js';
 export { connectBus } from './connection.js';
 export type { Bus } from './connection.js';
@@ -36,7 +36,7 @@ export type { HeaderRecord } from './header-record.js';
 export { BucketValueError, openJsonBucket } from './kv.js';
 export type { JsonBucket, Versioned } from './kv.js';
 export type { BucketChange, BucketEntry, BucketValues } from './kv-consumer.js';
-export { stopOnSignals } from './lifecycle.js';
+export { configuredOrExit, stopOnSignals } from './lifecycle.js';
 export type { ShutdownLog, Stoppable } from './lifecycle.js';
 export { noMetrics } from './metrics.js';
 export type { BusMetrics, HandleOutcome, PublishOutcome } from './metrics.js';
@@ -50,6 +50,7 @@ export {
   signerFromSeed,
 } from './provenance.js';
 export type { ProvenancePolicy, Signer, SignerKey } from './provenance.js';
+export { readdressedHeaders, signingKeyOf } from './readdress.js';
 export { SIGNED_HEADERS_V2, signedBytesV1, signedBytesV2 } from './signed-form.js';
 export { readSignerListBytes } from './signer-list.js';
 export { nativeSigner, verifyNative } from './ed25519.js';
@@ -58,12 +59,23 @@ export type { PublishOptions, Stored } from './publish.js';
 export { pullDeliveries } from './pull.js';
 export type { Deliveries, Delivery, PullOptions, VerifyMessageAsync } from './pull.js';
 export { applyRetention } from './retention.js';
-export type { RetentionOptions, RetentionReport } from './retention.js';
-export { consumerLag, deleteStoredMessage, fetchStoredMessage, getStoredMessage, readStream, streamState } from './read.js';
+export type { RetentionOptions, RetentionReport, RetentionWait } from './retention.js';
+export { consumerLag, deleteStoredMessage, fetchStoredMessage, getStoredMessage, nextStoredMessage, readStream, streamState } from './read.js';
 export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
 export { request, serveRequests } from './service.js';
 export type { Envelope, Responder, ServeOptions } from './service.js';
+export {
+  choiceSetting,
+  configIssues,
+  durationSetting,
+  existingFileSetting,
+  hostSetting,
+  optionalDurationSetting,
+  pathSetting,
+  portSetting,
+  wholeNumberSetting,
+} from './settings.js';
 export { ensureTenantConsumers, tenantConsumerSpecs, tenantConsumers } from './tenants.js';
 export type { TenantList } from './tenants.js';
-export { ensureTopology, KV_SPECS, MIRROR_SPECS, STREAM_SPECS, TopologyError } from './topology.js';
+export { ensureTopology, KV_SPECS, MIRROR_SPECS, PERSONAL_DATA_MAX_AGE_MS, STREAM_SPECS, TopologyError } from './topology.js';
 export type { KvSpec, MirrorSpec, StreamSpec, TopologyOptions, TopologyReport } from './topology.js';

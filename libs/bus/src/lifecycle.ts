@@ -1,3 +1,5 @@
+import { isConfigError } from './errors.js';
+
 /** Anything with a stop: consumer runners, responders, HTTP servers, the bus. */
 export interface Stoppable {
   stop(): Promise<void>;
@@ -48,4 +50,24 @@ export function stopOnSignals(
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+}
+
+/**
+ * Runs a start-up step of a service's main.ts (reading its config, starting
+ * it: sync or async) and turns a bad setting into the refusal every service
+ * gives: the service name, each variable and the rule it broke on stderr,
+ * exit code 2 (decision 0114). Any other error is left to fail the process.
+ */
+export function configuredOrExit<T>(service: string, step: () => T): T {
+  const refuse = (err: unknown): never => {
+    if (!isConfigError(err)) throw err;
+    process.stderr.write(`${service}: ${err.message}\n`);
+    return process.exit(2);
+  };
+  try {
+    const result = step();
+    return (result instanceof Promise ? result.catch(refuse) : result) as T;
+  } catch (err) {
+    return refuse(err);
+  }
 }

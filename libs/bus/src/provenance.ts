@@ -47,6 +47,8 @@ export const ProvenanceErrorCode = {
   BadSignedAt: 'signed-at-invalid',
   /** A v1 signature (no subject, no time) on a message stored after the v1 cut-over (decision 0102). */
   V1Refused: 'signature-v1-refused',
+  /** A re-addressed copy (`Relay-Replay-Of-Subject`) where no organisation may re-address, or not signed by one that may (decision 0109). */
+  ReplayNotAllowed: 'replay-not-allowed',
 } as const;
 export type ProvenanceErrorCode = (typeof ProvenanceErrorCode)[keyof typeof ProvenanceErrorCode];
 
@@ -87,6 +89,15 @@ export interface ProvenancePolicy {
   readonly expectedSigner: (subject: string, headers: Readonly<Record<string, string>>) => string | readonly string[];
   /** The keys of an organisation; several during a rotation. A plain string is valid for ever. */
   readonly keysOf: (org: string) => readonly (string | SignerKey)[];
+  /**
+   * The organisations (operators) that may re-address a message to `subject`
+   * (decision 0109): a copy carrying `Relay-Replay-Of-*` is accepted only when
+   * signed, over its new subject, by one of them naming itself in
+   * `Relay-Origin`, and when the original signature verifies over the
+   * original subject by the organisation that must sign there. Absent or
+   * empty: copies are refused.
+   */
+  readonly replayers?: (subject: string) => readonly string[];
   /** A signing time later than now plus this is refused. Default {@link DEFAULT_MAX_SKEW_MS}. */
   readonly maxSkewMs?: number;
   /**
@@ -111,56 +122,115 @@ function checkSignature(signer: string, bytes: Uint8Array, signature: string, su
   if (!valid) throw new ProvenanceError(ProvenanceErrorCode.BadSignature, `signature by ${signer} does not match the message on ${subject}`);
 }
 
+/** What a signature check needs besides the message. */
+interface Check {
+  readonly policy: ProvenancePolicy;
+  readonly now: () => number;
+  readonly skew: number;
+}
+
+/**
+ * Checks the signature of `headers` over `subject` and `data` and returns its
+ * signing time (v1: the storage time, and only before the cut-over).
+ */
+function signedAt(c: Check, subject: string, data: Uint8Array, headers: Readonly<Record<string, string>>, storedAt: number | undefined): number {
+  const signer = headers[Header.Signer];
+  const signature = headers[Header.Signature];
+  if (signer === undefined || signature === undefined) {
+    throw new ProvenanceError(ProvenanceErrorCode.Unsigned, `message on ${subject} is not signed`);
+  }
+  const signedAtText = headers[Header.SignedAt];
+  if (signedAtText === undefined) {
+    if (c.policy.v1StoredBefore === undefined || storedAt === undefined || storedAt >= c.policy.v1StoredBefore) {
+      throw new ProvenanceError(ProvenanceErrorCode.V1Refused, `message on ${subject} has a v1 signature (no subject, no signing time) and was not stored before the v1 cut-over`);
+    }
+    checkSignature(signer, signedBytesV1(data, headers), signature, subject);
+    return storedAt;
+  }
+  if (!SIGNED_AT.test(signedAtText)) throw new ProvenanceError(ProvenanceErrorCode.BadSignedAt, `${Header.SignedAt} of the message on ${subject} is not Unix ms`);
+  let bytes: Uint8Array;
+  try {
+    bytes = signedBytesV2(subject, data, headers);
+  } catch {
+    throw new ProvenanceError(ProvenanceErrorCode.BadSignature, `the message on ${subject} has a signed header no signature can cover`);
+  }
+  checkSignature(signer, bytes, signature, subject);
+  const at = Number(signedAtText);
+  if (at > c.now() + c.skew) {
+    throw new ProvenanceError(ProvenanceErrorCode.SignedInFuture, `message on ${subject} is signed at ${new Date(at).toISOString()}, in the future`);
+  }
+  return at;
+}
+
+/** The one of `orgs` whose key `signer` was at `at`. */
+function signerOrg(c: Check, orgs: readonly string[], signer: string, at: number, subject: string): string {
+  const matching = orgs.flatMap((org) => c.policy.keysOf(org).map((k) => ({ org, key: keyOf(k) }))).filter((m) => m.key.key === signer);
+  if (matching.length === 0) {
+    throw new ProvenanceError(
+      ProvenanceErrorCode.UntrustedSigner,
+      `message on ${subject} must be signed by ${orgs.join(' or ')}; ${signer} is not one of their keys`,
+    );
+  }
+  const valid = matching.find((m) => validAt(m.key, at));
+  if (!valid) {
+    throw new ProvenanceError(ProvenanceErrorCode.KeyNotValid, `key ${signer} was not valid at the signing time ${new Date(at).toISOString()} of the message on ${subject}`);
+  }
+  return valid.org;
+}
+
+const orgsOf = (expected: string | readonly string[]): readonly string[] => (typeof expected === 'string' ? [expected] : expected);
+
+/** The headers of the original of a re-addressed copy: its origin and signature put back. */
+function originalHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const original: Record<string, string> = { ...headers };
+  const restore = [
+    [Header.Origin, Header.ReplayOfOrigin],
+    [Header.Signer, Header.ReplayOfSigner],
+    [Header.SignedAt, Header.ReplayOfSignedAt],
+    [Header.Signature, Header.ReplayOfSignature],
+  ] as const;
+  for (const [to, from] of restore) {
+    const value = headers[from];
+    if (value === undefined) delete original[to];
+    else original[to] = value;
+  }
+  return original;
+}
+
 /**
  * A `verify` hook for consumers: refuses a message that is unsigned, whose
  * signature does not match its subject, payload and contract headers, whose
  * signing time is in the future, or whose signer was not a key of the
  * organisation the policy expects at the signing time. v1-signed messages are
- * accepted only when stored before the policy's cut-over. The consumer runner
- * sends refused messages to the DLQ with this error's code.
+ * accepted only when stored before the policy's cut-over. A copy an operator
+ * re-addressed (`Relay-Replay-Of-Subject`, decision 0109) must carry two valid
+ * v2 signatures: the re-signer's (one of `policy.replayers`, named in
+ * `Relay-Origin`) over the new subject, and the original's over the original
+ * subject by the organisation that must sign there; so a re-signature can move
+ * what the right organisation sent, never make up a message. The consumer
+ * runner sends refused messages to the DLQ with this error's code.
  */
 export function provenanceVerifier(policy: ProvenancePolicy): VerifyMessage {
-  const now = policy.now ?? Date.now;
-  const skew = policy.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+  const c: Check = { policy, now: policy.now ?? Date.now, skew: policy.maxSkewMs ?? DEFAULT_MAX_SKEW_MS };
   return ({ data, headers, subject, storedAt }) => {
-    const signer = headers[Header.Signer];
-    const signature = headers[Header.Signature];
-    if (signer === undefined || signature === undefined) {
-      throw new ProvenanceError(ProvenanceErrorCode.Unsigned, `message on ${subject} is not signed`);
+    const originalSubject = headers[Header.ReplayOfSubject];
+    if (originalSubject === undefined) {
+      const at = signedAt(c, subject, data, headers, storedAt);
+      signerOrg(c, orgsOf(policy.expectedSigner(subject, headers)), headers[Header.Signer] ?? '', at, subject);
+      return;
     }
-    const signedAtText = headers[Header.SignedAt];
-    let at: number;
-    if (signedAtText === undefined) {
-      if (policy.v1StoredBefore === undefined || storedAt === undefined || storedAt >= policy.v1StoredBefore) {
-        throw new ProvenanceError(ProvenanceErrorCode.V1Refused, `message on ${subject} has a v1 signature (no subject, no signing time) and was not stored before the v1 cut-over`);
-      }
-      checkSignature(signer, signedBytesV1(data, headers), signature, subject);
-      at = storedAt;
-    } else {
-      if (!SIGNED_AT.test(signedAtText)) throw new ProvenanceError(ProvenanceErrorCode.BadSignedAt, `${Header.SignedAt} of the message on ${subject} is not Unix ms`);
-      let bytes: Uint8Array;
-      try {
-        bytes = signedBytesV2(subject, data, headers);
-      } catch {
-        throw new ProvenanceError(ProvenanceErrorCode.BadSignature, `the message on ${subject} has a signed header no signature can cover`);
-      }
-      checkSignature(signer, bytes, signature, subject);
-      at = Number(signedAtText);
-      if (at > now() + skew) {
-        throw new ProvenanceError(ProvenanceErrorCode.SignedInFuture, `message on ${subject} is signed at ${new Date(at).toISOString()}, in the future`);
-      }
+    const replayers = policy.replayers?.(subject) ?? [];
+    if (replayers.length === 0) {
+      throw new ProvenanceError(ProvenanceErrorCode.ReplayNotAllowed, `message on ${subject} is a copy re-addressed from ${originalSubject}, and nobody may re-address messages here`);
     }
-    const expected = policy.expectedSigner(subject, headers);
-    const orgs = typeof expected === 'string' ? [expected] : expected;
-    const matching = orgs.flatMap((org) => policy.keysOf(org).map(keyOf)).filter((k) => k.key === signer);
-    if (matching.length === 0) {
-      throw new ProvenanceError(
-        ProvenanceErrorCode.UntrustedSigner,
-        `message on ${subject} must be signed by ${orgs.join(' or ')}; ${signer} is not one of their keys`,
-      );
+    // Both signatures are v2: a re-addressed copy is never accepted on a v1 signature.
+    const at = signedAt(c, subject, data, headers, undefined);
+    const by = signerOrg(c, replayers, headers[Header.Signer] ?? '', at, subject);
+    if (headers[Header.Origin] !== by) {
+      throw new ProvenanceError(ProvenanceErrorCode.ReplayNotAllowed, `copy on ${subject} re-signed by ${by} must name it in ${Header.Origin}, not ${JSON.stringify(headers[Header.Origin] ?? '')}`);
     }
-    if (!matching.some((k) => validAt(k, at))) {
-      throw new ProvenanceError(ProvenanceErrorCode.KeyNotValid, `key ${signer} was not valid at the signing time ${new Date(at).toISOString()} of the message on ${subject}`);
-    }
+    const original = originalHeaders(headers);
+    const originalAt = signedAt(c, originalSubject, data, original, undefined);
+    signerOrg(c, orgsOf(policy.expectedSigner(originalSubject, original)), original[Header.Signer] ?? '', originalAt, originalSubject);
   };
 }

@@ -96,6 +96,21 @@ export async function fetchStoredMessage(bus: Bus, stream: StreamName, seq: numb
 }
 
 /**
+ * The first stored message at or after `seq` whose subject `filter` selects,
+ * or undefined when there is none: one direct read by sequence, which skips
+ * deleted messages without creating a consumer (a user may read a stream this
+ * way without any right on its consumers).
+ * @throws the server's or client's error (no permission, no stream, timeout).
+ */
+export async function nextStoredMessage(bus: Bus, stream: StreamName, seq: number, filter: string): Promise<StoredMessage | undefined> {
+  // STREAM.MSG.GET takes `next_by_subj` from nats-server 2.9 on (docs/nats-notes.md §2); the client types it for direct gets only.
+  const query = { seq, next_by_subj: filter } as { seq: number };
+  const m = await internals(bus).jsm.streams.getMessage(stream, query);
+  if (!m) return undefined;
+  return { stream, seq: m.seq, subject: m.subject, time: m.time, headers: readableHeaders(() => m.header), data: m.data };
+}
+
+/**
  * Deletes one stored message (a redriven DLQ entry), overwriting its bytes.
  * Returns false when there was no such message. Streams that deny deletes
  * (AUDIT) refuse.

@@ -2,7 +2,7 @@ import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { KvBucket, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { internals } from './connection.js';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology } from './index.js';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology, PERSONAL_DATA_MAX_AGE_MS } from './index.js';
 
 let server: NatsServer;
 let bus: Bus;
@@ -39,5 +39,23 @@ describe('ensureTopology', () => {
     const again = await ensureTopology(bus, { replicas: 1, maxAgeMs: { [StreamName.AuditMirror]: 60 * 60 * 1000 } });
     expect(again[StreamName.AuditMirror]).toBe('unchanged');
     expect((await jsm.streams.info(StreamName.AuditMirror)).config.max_age).toBe(made.max_age);
+  });
+});
+
+describe('the retention policy of every stream and bucket that keeps URLs, IPs or reporters’ contacts (decision 0107)', () => {
+  it('is applied on the server: each expires within the personal-data limit, or is anonymised by retention with a backstop', async () => {
+    const { jsm } = internals(bus);
+    await ensureTopology(bus, { replicas: 1 });
+    const days = async (stream: string): Promise<number> => (await jsm.streams.info(stream)).config.max_age / 1e6 / (24 * 60 * 60 * 1000);
+    const limit = PERSONAL_DATA_MAX_AGE_MS / (24 * 60 * 60 * 1000);
+    expect(limit).toBe(90);
+    // 0 would be "for ever".
+    for (const stream of [StreamName.Reports, StreamName.Hosting, StreamName.Dlq, StreamName.Rechecks, `KV_${KvBucket.HostingHistory}`]) {
+      const age = await days(stream);
+      expect(age, stream).toBeGreaterThan(0);
+      expect(age, stream).toBeLessThanOrEqual(limit);
+    }
+    // Anonymised into ARCHIVE after the period; the max age is the backstop for what a tenant never acks.
+    for (const stream of [StreamName.Referrals, StreamName.Notices, StreamName.Status]) expect(await days(stream)).toBe(365);
   });
 });

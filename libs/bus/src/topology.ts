@@ -22,19 +22,28 @@ export interface StreamSpec {
 }
 
 /**
+ * The longest a stream or bucket keeps URLs, IP addresses or reporters'
+ * contacts as they came in (decision 0107): REPORTS, HOSTING, the DLQ,
+ * RECHECKS and the `relay-hosting` bucket expire within it. REFERRALS,
+ * NOTICES and STATUS are anonymised into ARCHIVE by retention once their
+ * tenants acked (decision 0106); their max age is only the backstop.
+ */
+export const PERSONAL_DATA_MAX_AGE_MS = 90 * DAY;
+
+/**
  * Every stream of the wire contract (docs/architecture.md §4) with explicit retention. The duplicate window of
  * REPORTS is 24 h so a reporter can resend after a timeout for a day and get
  * the original receipt back; later resends are caught by the deterministic ids
  * downstream.
  */
 export const STREAM_SPECS: readonly StreamSpec[] = [
-  { name: StreamName.Reports, subjects: [`${SubjectRoot.Report}.>`], description: 'Accepted reports', maxAgeMs: 90 * DAY, duplicateWindowMs: DAY },
-  { name: StreamName.Hosting, subjects: [`${SubjectRoot.Hosting}.>`], description: 'Hosting observations', maxAgeMs: 90 * DAY, duplicateWindowMs: 2 * 60 * MINUTE },
+  { name: StreamName.Reports, subjects: [`${SubjectRoot.Report}.>`], description: 'Accepted reports', maxAgeMs: PERSONAL_DATA_MAX_AGE_MS, duplicateWindowMs: DAY },
+  { name: StreamName.Hosting, subjects: [`${SubjectRoot.Hosting}.>`], description: 'Hosting observations', maxAgeMs: PERSONAL_DATA_MAX_AGE_MS, duplicateWindowMs: 2 * 60 * MINUTE },
   { name: StreamName.Referrals, subjects: [`${SubjectRoot.Referral}.>`], description: 'Referrals to hotlines', maxAgeMs: 365 * DAY, duplicateWindowMs: DAY },
   { name: StreamName.Notices, subjects: [`${SubjectRoot.Notice}.>`], description: 'Notices to hotlines, police and authorities', maxAgeMs: 365 * DAY, duplicateWindowMs: DAY },
   { name: StreamName.Status, subjects: [`${SubjectRoot.Status}.>`], description: 'Status updates from hotlines', maxAgeMs: 365 * DAY, duplicateWindowMs: DAY },
   { name: StreamName.Rechecks, subjects: [`${SubjectRoot.Recheck}.>`], description: 'Recheck requests to the locator', maxAgeMs: 7 * DAY, duplicateWindowMs: 2 * 60 * MINUTE },
-  { name: StreamName.Dlq, subjects: [`${SubjectRoot.Dlq}.>`], description: 'Messages that could not be processed', maxAgeMs: 90 * DAY, duplicateWindowMs: DAY },
+  { name: StreamName.Dlq, subjects: [`${SubjectRoot.Dlq}.>`], description: 'Messages that could not be processed', maxAgeMs: PERSONAL_DATA_MAX_AGE_MS, duplicateWindowMs: DAY },
   { name: StreamName.Audit, subjects: [`${SubjectRoot.Audit}.>`], description: 'Operator actions; cannot be purged', maxAgeMs: 5 * 365 * DAY, duplicateWindowMs: 2 * MINUTE, immutable: true },
   { name: StreamName.Archive, subjects: [`${SubjectRoot.Archive}.>`], description: 'Anonymised referrals and notices, for statistics', maxAgeMs: 10 * 365 * DAY, duplicateWindowMs: DAY },
 ];
@@ -71,7 +80,8 @@ export interface KvSpec {
 /** Every KV bucket of the wire contract (docs/architecture.md §4). */
 export const KV_SPECS: readonly KvSpec[] = [
   { bucket: KvBucket.Cases, description: 'Case state per case id', history: 1 },
-  { bucket: KvBucket.HostingHistory, description: 'Latest hosting observation per case', history: 10 },
+  // Observations hold URLs and IPs: they expire like HOSTING's (decision 0107).
+  { bucket: KvBucket.HostingHistory, description: 'Latest hosting observation per case', history: 10, maxAgeMs: PERSONAL_DATA_MAX_AGE_MS },
   { bucket: KvBucket.Directory, description: 'Hotline directory', history: 20 },
   // Kept for ever: a report id stays one report for ever, after REPORTS (90 days) has let the report go (decision 0092).
   { bucket: KvBucket.Intake, description: 'Digest and REPORTS sequence per source report id', history: 1 },

@@ -8,6 +8,7 @@ import { type ProvenanceOptions, receiveCheck } from './provenance.js';
  * `create` is set (development servers). Every message is verified first
  * (signed by the dispatcher with a key valid when it signed, over this very
  * subject); a refused one is terminated and reported, never handed over.
+ * @throws DirectoryKeyRequiredError without `provenance.directoryKey` (nor a signer list, nor verification off).
  * @throws SignersUnavailableError when verifying and there is no signer list (fail closed).
  * @throws ConsumerMissingError when it does not exist or may not be read.
  */
@@ -16,7 +17,7 @@ export async function bindTenantConsumer<K extends RelayTypeName>(
   spec: ConsumerSpec,
   type: K,
   create: boolean,
-  provenance: ProvenanceOptions = {},
+  provenance: ProvenanceOptions,
 ): Promise<Deliveries<RelayMessageMap[K]>> {
   const check = await receiveCheck(bus, provenance);
   try {

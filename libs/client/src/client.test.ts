@@ -1,6 +1,6 @@
 import { type Bus, busConfigFromEnv, connectBus, ensureTopology, publishMessage, readStream, serveRequests } from '@relay/bus';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
-import { Audience, exampleMessage, Header, NoticeKind, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
+import { Audience, encodeIntakeReply, exampleMessage, Header, NoticeKind, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hotlineClient, isConsumerMissingError, policeClient, ReportFormat, submitReport } from './index.js';
 
@@ -57,7 +57,7 @@ describe('the hotline client', () => {
   });
 
   it('publishes a status once per update id', async () => {
-    const eokm = hotlineClient(bus, { hotline: 'eokm', country: 'NL' });
+    const eokm = hotlineClient(bus, { hotline: 'eokm', country: 'NL', provenance: unverified });
     const update = { id: 'st-1', referralId: 'ref_a', caseId: 'case_x', action: StatusAction.STATUS_ACTION_ISP, occurredAt: new Date(), note: '' };
     const a = await eokm.publishStatus(update);
     const b = await eokm.publishStatus(update);
@@ -121,7 +121,7 @@ describe('submitReport', () => {
     const seen: (string | undefined)[] = [];
     const responder = serveRequests(bus, subjects.intakeSubmit(), 'client-test', (request) => {
       seen.push(request.headers[Header.SourceReportId]);
-      return Promise.resolve({ data: new TextEncoder().encode(JSON.stringify({ reportId: 'rpt_x', stream: 'REPORTS', seq: 1, dropped: [] })), headers: { [Header.Status]: '202' } });
+      return Promise.resolve(encodeIntakeReply({ status: 202, receipt: { reportId: 'rpt_x', source: 'ncmec', sourceReportId: '171000123', stream: 'REPORTS', seq: 1, dropped: [] } }));
     });
     try {
       await submitReport(bus, 'key', '<report/>', ReportFormat.CyberTipline, { sourceReportId: '171000123' });

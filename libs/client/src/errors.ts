@@ -1,15 +1,4 @@
-import { RelayError } from '@relay/wire';
-
-/** An RFC 9457 problem document as the gateway returns it. */
-export interface Problem {
-  readonly type?: string;
-  readonly title?: string;
-  readonly status: number;
-  readonly detail?: string;
-  /** Field-level errors: JSON pointer and the rule it broke. */
-  readonly errors?: readonly { readonly pointer: string; readonly detail: string }[];
-  readonly [extension: string]: unknown;
-}
+import { type Problem, RelayError } from '@relay/wire';
 
 /**
  * The relay refused a report. `retryable` is true for 429 and 5xx: send the
@@ -72,4 +61,27 @@ export class SignersUnavailableError extends RelayError {
 /** True when `err` is a {@link SignersUnavailableError}. */
 export function isSignersUnavailableError(err: unknown): err is SignersUnavailableError {
   return err instanceof SignersUnavailableError;
+}
+
+/**
+ * A hotline or police client was built without the operator's public
+ * directory key (`provenance.directoryKey`), or with one that is not a public
+ * operator nkey. Without it the client would trust whatever signer list the
+ * broker serves, so it refuses to be built (fail closed, decision 0111).
+ */
+export class DirectoryKeyRequiredError extends RelayError {
+  override name = 'DirectoryKeyRequiredError';
+
+  constructor(detail: string) {
+    super(
+      'directory-key-required',
+      `${detail}: pass provenance.directoryKey, the relay operator's public directory key (O...; several while they rotate it), ` +
+        'or provenance.signers (a list handed over with the credentials), or provenance.verify: false against a development server',
+    );
+  }
+}
+
+/** True when `err` is a {@link DirectoryKeyRequiredError}. */
+export function isDirectoryKeyRequiredError(err: unknown): err is DirectoryKeyRequiredError {
+  return err instanceof DirectoryKeyRequiredError;
 }

@@ -1,8 +1,8 @@
 import { type Bus, type Deliveries, type Stored, publishMessage, tenantConsumers } from '@relay/bus';
-import { idToken, type Notice, RelayType, type Referral, type StatusUpdate, subjects } from '@relay/wire';
-import { type Receipt, type ReportFormat, type SubmitOptions, submitReport } from './submit.js';
+import { idToken, type Notice, type Receipt, RelayType, type Referral, type StatusUpdate, subjects } from '@relay/wire';
+import { type ReportFormat, type SubmitOptions, submitReport } from './submit.js';
 import { bindTenantConsumer } from './bind.js';
-import type { ProvenanceOptions } from './provenance.js';
+import { type ProvenanceOptions, requireDirectoryKey } from './provenance.js';
 
 /** Settings of a hotline client. */
 export interface HotlineClientOptions {
@@ -17,8 +17,11 @@ export interface HotlineClientOptions {
   readonly apiKey?: string;
   /** Create the tenant consumers if missing (development servers only). */
   readonly createConsumer?: boolean;
-  /** How referrals and notices are verified; by default against the relay's public signer list, failing closed. */
-  readonly provenance?: ProvenanceOptions;
+  /**
+   * How referrals and notices are verified: against the relay's public signer list signed by the pinned
+   * `directoryKey` (required: the client is not built without it), failing closed.
+   */
+  readonly provenance: ProvenanceOptions;
 }
 
 /**
@@ -48,8 +51,12 @@ export interface HotlineClient {
   publishStatus(update: Omit<StatusUpdate, 'hotline'>): Promise<Stored>;
 }
 
-/** A client for one hotline over an open connection (see `connectBus`). */
+/**
+ * A client for one hotline over an open connection (see `connectBus`).
+ * @throws DirectoryKeyRequiredError without `provenance.directoryKey` (or a signer list, or verification off).
+ */
 export function hotlineClient(bus: Bus, options: HotlineClientOptions): HotlineClient {
+  requireDirectoryKey(options.provenance);
   const hotline = idToken('hotline', options.hotline);
   const create = options.createConsumer ?? false;
   return {

@@ -1,7 +1,7 @@
 import { type Bus, type Deliveries, tenantConsumers } from '@relay/bus';
 import { countryToken, type Notice, RelayType } from '@relay/wire';
 import { bindTenantConsumer } from './bind.js';
-import type { ProvenanceOptions } from './provenance.js';
+import { type ProvenanceOptions, requireDirectoryKey } from './provenance.js';
 
 /** Settings of a police liaison client. */
 export interface PoliceClientOptions {
@@ -9,8 +9,11 @@ export interface PoliceClientOptions {
   readonly country: string;
   /** Create the consumer if missing (development servers only). */
   readonly createConsumer?: boolean;
-  /** How notices are verified; by default against the relay's public signer list, failing closed. */
-  readonly provenance?: ProvenanceOptions;
+  /**
+   * How notices are verified: against the relay's public signer list signed by the pinned `directoryKey`
+   * (required: the client is not built without it), failing closed.
+   */
+  readonly provenance: ProvenanceOptions;
 }
 
 /**
@@ -22,8 +25,12 @@ export interface PoliceClient {
   notices(): Promise<Deliveries<Notice>>;
 }
 
-/** A client for one country's police liaison over an open connection. */
+/**
+ * A client for one country's police liaison over an open connection.
+ * @throws DirectoryKeyRequiredError without `provenance.directoryKey` (or a signer list, or verification off).
+ */
 export function policeClient(bus: Bus, options: PoliceClientOptions): PoliceClient {
+  requireDirectoryKey(options.provenance);
   const spec = tenantConsumers.policeNotices(countryToken(options.country));
   return {
     notices: () => bindTenantConsumer(bus, spec, RelayType.Notice, options.createConsumer ?? false, options.provenance),

@@ -1,6 +1,7 @@
 import { type Bus, isProvenanceError, ProvenanceErrorCode, provenanceVerifier, type VerifyMessageAsync } from '@relay/bus';
-import { isEmptySignerList, policyOfList, readSignerList, type SignerList } from '@relay/directory';
-import { SignersUnavailableError } from './errors.js';
+import { type DirectoryKeys, directoryKeySchema, isEmptySignerList, policyOfList, readSignerList, type SignerList } from '@relay/directory';
+import { DirectoryKeyRequiredError, SignersUnavailableError } from './errors.js';
+import { Header } from '@relay/wire';
 
 /** The organisation that signs every referral and notice. */
 const SENDER = 'dispatcher';
@@ -19,16 +20,34 @@ export interface ProvenanceOptions {
   readonly signers?: SignerList;
   /**
    * The operator's public directory key (`O...`, as the services'
-   * RELAY_DIRECTORY_KEY): the signer list read from the relay is used only
-   * when signed by it, so neither the broker nor whoever can write KV can
-   * swap in their own keys (decision 0105). Without it the list is taken as
-   * the relay serves it.
+   * RELAY_DIRECTORY_KEY), or several while the operator rotates it: the
+   * signer list read from the relay is used only when signed by one of them,
+   * so neither the broker nor whoever can write KV can swap in their own keys
+   * (decisions 0105, 0110). Required unless `signers` is given or `verify`
+   * is false: a client without it is not built (`DirectoryKeyRequiredError`).
    */
-  readonly directoryKey?: string;
+  readonly directoryKey?: DirectoryKeys;
   /** False turns verification off: development servers only. Default true. */
   readonly verify?: boolean;
   /** Told about each refused message, which is terminated and never handed over. */
   readonly onRefused?: (refusal: Refusal) => void;
+}
+
+/**
+ * Checks, when a client is built, that it can verify what it will receive:
+ * a valid pinned directory key, or a signer list given, or verification
+ * explicitly off (development servers).
+ * @throws DirectoryKeyRequiredError otherwise.
+ */
+export function requireDirectoryKey(options: ProvenanceOptions | undefined): void {
+  if (options?.verify === false || options?.signers !== undefined) return;
+  const key = options?.directoryKey;
+  if (key === undefined) throw new DirectoryKeyRequiredError('no directory key');
+  const keys = typeof key === 'string' ? [key] : key;
+  if (keys.length === 0) throw new DirectoryKeyRequiredError('an empty list of directory keys');
+  for (const k of keys) {
+    if (!directoryKeySchema.safeParse(k).success) throw new DirectoryKeyRequiredError(`directory key ${JSON.stringify(k)} is not a public operator nkey`);
+  }
 }
 
 /** A referral or notice the client refused. */
@@ -41,6 +60,37 @@ export interface Refusal {
   readonly error: unknown;
 }
 
+/** Who re-addressed a delivered copy, and where the original came from (decision 0109). */
+export interface Readdressed {
+  /** The operator organisation that re-addressed and re-signed it (`operator-<name>`). */
+  readonly by: string;
+  /** Its signing key. */
+  readonly signer: string;
+  /** The subject the original was signed for. */
+  readonly originalSubject: string;
+  /** The original's `Relay-Origin` and signer (the dispatcher's key, for a referral or notice). */
+  readonly originalOrigin: string;
+  readonly originalSigner: string;
+}
+
+/**
+ * Tells a copy an operator re-addressed (`relay replay --to-subject`) from a
+ * message the dispatcher sent to you: undefined for the latter. For a
+ * delivery the client handed over, both signatures were verified: the
+ * operator's over this subject and the dispatcher's over the original one.
+ */
+export function readdressedBy(headers: Readonly<Record<string, string>>): Readdressed | undefined {
+  const originalSubject = headers[Header.ReplayOfSubject];
+  if (originalSubject === undefined) return undefined;
+  return {
+    by: headers[Header.Origin] ?? '',
+    signer: headers[Header.Signer] ?? '',
+    originalSubject,
+    originalOrigin: headers[Header.ReplayOfOrigin] ?? '',
+    originalSigner: headers[Header.ReplayOfSigner] ?? '',
+  };
+}
+
 /** The verify hook and refusal report for a tenant consumer, or none when verification is off. */
 export interface ReceiveCheck {
   readonly verify?: VerifyMessageAsync;
@@ -50,6 +100,7 @@ export interface ReceiveCheck {
 /**
  * Prepares verification of referrals and notices: reads the signer list
  * first and fails closed when there is none.
+ * @throws DirectoryKeyRequiredError without a pinned directory key (nor a signer list, nor verification off).
  * @throws SignersUnavailableError when verifying and no signer list (or an empty one) is available,
  *   or under a pinned directory key the list is unsigned, signed by another key or tampered with.
  */
@@ -58,6 +109,7 @@ export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promis
     const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'refused';
     options.onRefused?.({ subject, seq, code, error });
   };
+  requireDirectoryKey(options);
   if (options.verify === false) return { onRefused };
   const fixed = options.signers;
   const key = options.directoryKey;
@@ -98,7 +150,7 @@ export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promis
   };
 }
 
-async function fetchList(bus: Bus, key: string | undefined): Promise<SignerList | undefined> {
+async function fetchList(bus: Bus, key: DirectoryKeys | undefined): Promise<SignerList | undefined> {
   try {
     return await readSignerList(bus, key);
   } catch (err) {

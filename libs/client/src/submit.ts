@@ -1,31 +1,6 @@
 import { type Bus, request } from '@relay/bus';
-import { Header, subjects } from '@relay/wire';
-import { z } from 'zod';
+import { decodeIntakeReply, Header, type Receipt, subjects } from '@relay/wire';
 import { SubmitRefusedError } from './errors.js';
-
-/** The gateway's receipt: the report is stored and will not be lost. */
-export interface Receipt {
-  /** The relay's id for the report (the same for every resubmission). */
-  readonly reportId: string;
-  /** Stream and sequence where it is stored. */
-  readonly stream: string;
-  readonly seq: number;
-  /**
-   * JSON pointers of what the report held that the gateway validated and did
-   * not relay (personal data, free text, evidence, ...). Absent from gateways
-   * older than this field.
-   */
-  readonly dropped?: readonly string[] | undefined;
-  readonly [field: string]: unknown;
-}
-
-const receiptSchema = z.looseObject({
-  reportId: z.string().min(1),
-  stream: z.string(),
-  seq: z.number().int().positive(),
-  dropped: z.array(z.string()).optional(),
-});
-const problemSchema = z.looseObject({ status: z.number().int() });
 
 /** Formats a report body may have. */
 export const ReportFormat = {
@@ -71,9 +46,7 @@ export async function submitReport(
     headers,
     timeoutMs: 15_000,
   });
-  const status = Number(reply.headers['Relay-Status'] ?? 0);
-  const json: unknown = JSON.parse(new TextDecoder().decode(reply.data));
-  if (status >= 200 && status < 300) return receiptSchema.parse(json);
-  const problem = problemSchema.safeParse(json);
-  throw new SubmitRefusedError(problem.success ? (problem.data) : { status: status || 500, detail: 'unreadable reply' });
+  const answer = decodeIntakeReply(reply);
+  if ('receipt' in answer) return answer.receipt;
+  throw new SubmitRefusedError(answer.problem);
 }

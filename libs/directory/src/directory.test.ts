@@ -78,7 +78,7 @@ describe('parseDirectory', () => {
     ['an unknown source', (f: DirectoryFile) => (f.hotlines[1] = { ...f.hotlines[1]!, sources: ['S9'] }), 'hotlines.1.sources: unknown source "S9"'],
     ['a routing choice of another country', (f: DirectoryFile) => (f.routing = { DE: { hotline: 'eokm' } }), 'routing.DE.hotline: eokm is a hotline of NL'],
     ['no choice for a country with two member hotlines', (f: DirectoryFile) => (f.routing = {}), 'routing.DE: DE has several member hotlines (eco, fsm)'],
-    ['a malformed deadline', (f: DirectoryFile) => (f.deadlines.default.afterHosterNotice = '24 hours'), 'deadlines.default.afterHosterNotice: must be a positive duration'],
+    ['a malformed deadline', (f: DirectoryFile) => (f.deadlines.default.afterHosterNotice = '24 hours'), 'deadlines.default.afterHosterNotice: must be a duration like'],
     ['an unknown field', (f: DirectoryFile) => Object.assign(f, { hotline: [] }), 'Unrecognized key: "hotline"'],
   ])('refuses %s and says where', (_what, breakIt, message) => {
     const file = tiny();

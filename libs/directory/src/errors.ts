@@ -62,15 +62,17 @@ export const DirectorySignatureProblem = {
   BadSignature: 'bad-signature',
   Malformed: 'malformed',
   Rollback: 'rollback',
+  NoSigners: 'no-signers',
 } as const;
 export type DirectorySignatureProblem = (typeof DirectorySignatureProblem)[keyof typeof DirectorySignatureProblem];
 
 const problemText: Record<DirectorySignatureProblem, string> = {
   unsigned: 'not signed, but a directory key is pinned',
-  'wrong-key': 'signed by another key than the pinned directory key',
+  'wrong-key': 'signed by a key that is not pinned (RELAY_DIRECTORY_KEY)',
   'bad-signature': 'signature does not match its content (tampered)',
   malformed: 'malformed signed form',
   rollback: 'signed before the revision in force (an old revision put back)',
+  'no-signers': 'signed without any signers: no message could be verified against it (decision 0111)',
 };
 
 /** A directory or signer list that is unsigned under a pinned key, signed by another key, or tampered with. */

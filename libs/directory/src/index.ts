@@ -1,6 +1,5 @@
 export { parseDirectory } from './directory.js';
 export type { Directory } from './directory.js';
-export { durationSchema, parseDuration } from './duration.js';
 export {
   DirectoryErrorCode,
   DirectoryInvalidError,
@@ -32,5 +31,5 @@ export { isEmptySignerList, keysOfList, policyOfList, signerListOf, signerListSc
 export type { SignerList } from './signers.js';
 export type { DirectoryWatch, DirectoryWatchEvents, StoredDirectory } from './store.js';
 export { generateDirectoryKey, openDirectory, openSignerList, signDirectory } from './signed.js';
-export { directoryKeySchema, signedDirectorySchema, signedSignerListSchema } from './signed-form.js';
-export type { SignedDirectory, SignedSignerList } from './signed-form.js';
+export { directoryKeySchema, directoryKeysSchema, signedDirectorySchema, signedSignerListSchema } from './signed-form.js';
+export type { DirectoryKeys, SignedDirectory, SignedSignerList } from './signed-form.js';

@@ -17,11 +17,12 @@ export function operatorSigners(directory: Directory | undefined): string[] {
  * restart): signed form v2 over the subject, the key valid at the signing
  * time, the signing time not beyond the directory's clock skew.
  * `expectedSigner` names the organisation that must have signed a message on
- * a subject. A directory without a `signers` section turns verification
- * off (development stacks run unsigned); under a pinned key only a directory
- * the operator signed can say so. Without `strict` (no key pinned) no
- * directory at all turns it off too; with `strict` every message is retried
- * until a validly signed directory is in force (fail closed).
+ * a subject. With `strict` (a directory key pinned, as every service runs)
+ * nothing turns verification off: every message is retried until a validly
+ * signed directory is in force, and a directory without signers would refuse
+ * every message (openDirectory refuses such a one before; decision 0111).
+ * Only without `strict` (in-process tests) do an unsigned directory without
+ * `signers`, or no directory at all, leave messages unchecked.
  * @throws ProvenanceError (via the hook) for an unsigned, forged or wrong-organisation message.
  * @throws TransientError (via the hook) when strict and no valid directory is in force.
  */
@@ -40,7 +41,7 @@ export function directoryVerifier(
     }
     if (seen?.directory !== directory) {
       const list: SignerList = signerListOf(directory);
-      seen = { directory, off: isEmptySignerList(list), verify: provenanceVerifier({ expectedSigner, now, ...policyOfList(list) }) };
+      seen = { directory, off: !strict && directory.signed === undefined && isEmptySignerList(list), verify: provenanceVerifier({ expectedSigner, now, ...policyOfList(list) }) };
     }
     if (!seen.off) seen.verify(msg);
   };

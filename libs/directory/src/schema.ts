@@ -1,6 +1,5 @@
-import { COUNTRY_CODE, COUNTRY_CODE_RULE } from '@relay/wire';
+import { COUNTRY_CODE, COUNTRY_CODE_RULE, durationSchema } from '@relay/wire';
 import { z } from 'zod';
-import { durationSchema } from './duration.js';
 
 const ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 

@@ -6,6 +6,24 @@ import { z } from 'zod';
 /** A directory signing key: an operator nkey (`O...`), kept offline as its seed (`SO...`). */
 export const directoryKeySchema = z.string().regex(/^O[A-Z2-7]{55}$/, 'must be a public operator nkey (O...)');
 
+/**
+ * The pinned directory keys: one, or several while a key is rotated (decision 0110). A revision
+ * signed by any of them is followed; a key no longer pinned signs nothing that is followed.
+ */
+export type DirectoryKeys = string | readonly string[];
+
+/** RELAY_DIRECTORY_KEY: one public directory key, or several separated by commas (a rotation's overlap). */
+export const directoryKeysSchema = z
+  .string({ error: 'is required: the public directory key (O...) that signs the directory, or several separated by commas while rotating (decisions 0105, 0111)' })
+  .transform((text) => [...new Set(text.split(',').map((k) => k.trim()).filter((k) => k !== ''))])
+  .pipe(z.array(directoryKeySchema).min(1, 'must name at least one public directory key (O...), comma-separated when rotating'));
+
+/** The pinned keys as a list (undefined stays undefined: nothing pinned, development only). */
+export function pinnedKeysOf(keys: DirectoryKeys | undefined): readonly string[] | undefined {
+  if (keys === undefined) return undefined;
+  return typeof keys === 'string' ? [keys] : keys;
+}
+
 const instant = z.iso.datetime({ offset: true });
 const base64 = z.string().regex(/^[A-Za-z0-9+/]+=*$/);
 

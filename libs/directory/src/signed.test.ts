@@ -8,6 +8,7 @@ import {
   type DirectoryFile,
   DirectorySignatureError,
   DirectorySignatureProblem,
+  directoryKeysSchema,
   generateDirectoryKey,
   loadDirectoryFile,
   openDirectory,
@@ -60,6 +61,37 @@ describe('a signed directory', () => {
     // The directory's signature cannot pass for a signer list's (domain separation).
     const confused = { ...signed.signers, list: signed.directory, signature: signed.signature };
     expect(problemOf(() => openSignerList(confused, key.publicKey))).toBe(DirectorySignatureProblem.BadSignature);
+  });
+});
+
+describe('a signed directory and its keys (decisions 0110, 0111)', () => {
+  it('opens under a set of pinned keys when either signed it, and is refused once its key is no longer pinned', () => {
+    const next = generateDirectoryKey();
+    const byOld = signDirectory(withSigners, seedOf(key));
+    const byNew = signDirectory(withSigners, seedOf(next));
+    expect(openDirectory(byOld, [key.publicKey, next.publicKey]).signed?.key).toBe(key.publicKey);
+    expect(openDirectory(byNew, [key.publicKey, next.publicKey]).signed?.key).toBe(next.publicKey);
+    expect(openSignerList(byNew.signers, [key.publicKey, next.publicKey]).signers['dispatcher']).toHaveLength(1);
+    expect(problemOf(() => openDirectory(byOld, [next.publicKey]))).toBe(DirectorySignatureProblem.WrongKey);
+    expect(problemOf(() => openSignerList(byOld.signers, [next.publicKey]))).toBe(DirectorySignatureProblem.WrongKey);
+    // Both keys pinned: a directory of one key cannot carry the signer list the other key signed.
+    expect(problemOf(() => openDirectory({ ...byOld, signers: byNew.signers }, [key.publicKey, next.publicKey]))).toBe(DirectorySignatureProblem.Malformed);
+  });
+
+  it('is refused when it lists no signers, pinned or not: signing can never turn message checks off', () => {
+    const bare = signDirectory(dev.file, seedOf(key));
+    expect(problemOf(() => openDirectory(bare, key.publicKey))).toBe(DirectorySignatureProblem.NoSigners);
+    expect(problemOf(() => openDirectory(bare, undefined))).toBe(DirectorySignatureProblem.NoSigners);
+    expect(problemOf(() => openDirectory(signDirectory({ ...dev.file, signers: {} }, seedOf(key)), key.publicKey))).toBe(DirectorySignatureProblem.NoSigners);
+  });
+
+  it('reads RELAY_DIRECTORY_KEY as one key or several comma-separated, and names the rule when it is missing or malformed', () => {
+    const next = generateDirectoryKey();
+    expect(directoryKeysSchema.parse(key.publicKey)).toEqual([key.publicKey]);
+    expect(directoryKeysSchema.parse(` ${key.publicKey}, ${next.publicKey},${key.publicKey}`)).toEqual([key.publicKey, next.publicKey]);
+    expect(directoryKeysSchema.safeParse(undefined).error?.issues[0]?.message).toMatch(/^is required: the public directory key/);
+    expect(directoryKeysSchema.safeParse(' , ').error?.issues[0]?.message).toMatch(/at least one public directory key/);
+    expect(directoryKeysSchema.safeParse(`${key.publicKey},UABC`).error?.issues[0]?.message).toBe('must be a public operator nkey (O...)');
   });
 });
 

@@ -3,8 +3,8 @@ import { nativeSigner, verifyNative } from '@relay/bus';
 import { type Directory, parseDirectory } from './directory.js';
 import { DirectorySignatureError, DirectorySignatureProblem } from './errors.js';
 import type { DirectoryFile } from './schema.js';
-import { directoryKeySchema, type SignedDirectory, signedDirectorySchema, signedSignerListSchema } from './signed-form.js';
-import { type SignerList, signerListOf, signerListSchema } from './signers.js';
+import { type DirectoryKeys, directoryKeySchema, pinnedKeysOf, type SignedDirectory, signedDirectorySchema, signedSignerListSchema } from './signed-form.js';
+import { isEmptySignerList, type SignerList, signerListOf, signerListSchema } from './signers.js';
 
 // Domain separation: a directory signature can never pass for a signer-list one, nor the reverse.
 const DIRECTORY_CONTEXT = 'relay-directory/1';
@@ -51,21 +51,25 @@ export function signDirectory(file: DirectoryFile, seed: Uint8Array, signedAt = 
   };
 }
 
-function check(context: string, key: string, pinned: string | undefined, signedAt: string, text: string, signature: string, where: string): void {
-  if (pinned !== undefined && key !== pinned) throw new DirectorySignatureError(where, DirectorySignatureProblem.WrongKey);
+function check(context: string, key: string, pinned: readonly string[] | undefined, signedAt: string, text: string, signature: string, where: string): void {
+  if (pinned !== undefined && !pinned.includes(key)) throw new DirectorySignatureError(where, DirectorySignatureProblem.WrongKey);
   if (!verifyNative(key, signedBytes(context, signedAt, text), Buffer.from(signature, 'base64'))) {
     throw new DirectorySignatureError(where, DirectorySignatureProblem.BadSignature);
   }
 }
 
 /**
- * Opens a stored or filed directory value. With a pinned key only a directory
- * signed by that key is accepted; without one (development) an unsigned
- * directory is accepted and a signed one is still checked against its own key.
- * @throws DirectorySignatureError when unsigned under a pinned key, signed by another key, or tampered with.
+ * Opens a stored or filed directory value. With pinned keys (one, or several
+ * during a rotation) only a directory signed by one of them is accepted;
+ * without (in-process tests only: every service requires a key) an unsigned
+ * directory is accepted and a signed one is still checked against its own
+ * key. A signed directory must list signers: one without any is refused, so
+ * signing can never turn message verification off (decision 0111).
+ * @throws DirectorySignatureError when unsigned under a pinned key, signed by a key not pinned, tampered with, or without signers.
  * @throws DirectoryInvalidError when the (signed) content does not validate.
  */
-export function openDirectory(value: unknown, pinned: string | undefined, where = 'directory'): Directory {
+export function openDirectory(value: unknown, keys: DirectoryKeys | undefined, where = 'directory'): Directory {
+  const pinned = pinnedKeysOf(keys);
   if (!looksSigned(value)) {
     if (pinned !== undefined) throw new DirectorySignatureError(where, DirectorySignatureProblem.Unsigned);
     return parseDirectory(value, where);
@@ -74,22 +78,27 @@ export function openDirectory(value: unknown, pinned: string | undefined, where 
   if (!parsed.success) throw new DirectorySignatureError(where, DirectorySignatureProblem.Malformed);
   const signed = parsed.data;
   check(DIRECTORY_CONTEXT, signed.key, pinned, signed.signedAt, signed.directory, signed.signature, where);
-  openSignerList(signed.signers, pinned ?? signed.key, `${where} signers`);
+  // The list is signed with the directory, by the same key at the same time: no list of another revision passes.
+  if (signed.signers.key !== signed.key || signed.signers.signedAt !== signed.signedAt) throw new DirectorySignatureError(where, DirectorySignatureProblem.Malformed);
+  const list = openSignerList(signed.signers, signed.key, `${where} signers`);
   let raw: unknown;
   try {
     raw = JSON.parse(signed.directory);
   } catch {
     throw new DirectorySignatureError(where, DirectorySignatureProblem.Malformed);
   }
-  return { ...parseDirectory(raw, where), signed };
+  const directory = parseDirectory(raw, where);
+  if (isEmptySignerList(list) || isEmptySignerList(signerListOf(directory))) throw new DirectorySignatureError(where, DirectorySignatureProblem.NoSigners);
+  return { ...directory, signed };
 }
 
 /**
- * Opens a stored signer list. With a pinned key only a list signed by that
- * key is accepted; without one a plain list is accepted too (development).
- * @throws DirectorySignatureError when unsigned under a pinned key, signed by another key, or tampered with.
+ * Opens a stored signer list. With pinned keys only a list signed by one of
+ * them is accepted; without any a plain list is accepted too (in-process tests).
+ * @throws DirectorySignatureError when unsigned under a pinned key, signed by a key not pinned, or tampered with.
  */
-export function openSignerList(value: unknown, pinned: string | undefined, where = 'signer list'): SignerList {
+export function openSignerList(value: unknown, keys: DirectoryKeys | undefined, where = 'signer list'): SignerList {
+  const pinned = pinnedKeysOf(keys);
   const isSigned = typeof value === 'object' && value !== null && 'format' in value;
   if (!isSigned) {
     if (pinned !== undefined) throw new DirectorySignatureError(where, DirectorySignatureProblem.Unsigned);

@@ -48,4 +48,18 @@ describe('signer keys in the directory', () => {
     expect(() => verify({ data, subject, headers: by(retired, Date.parse('2025-12-31T23:59:59Z')) })).not.toThrow();
     expect(() => verify({ data, subject, headers: by(retired, Date.parse('2026-01-01T00:00:00Z')) })).toThrow(expect.objectContaining({ code: 'signer-key-not-valid' }));
   });
+
+  it('never turns verification off for a service pinning a directory key, even for a directory without signers (decision 0111)', () => {
+    const data = new Uint8Array([1, 2, 3]);
+    const subject = 'relay.hosting.NL';
+    const base = { [Header.MsgId]: 'locator:o2', [Header.Origin]: 'ncmec', [Header.Type]: RelayType.HostingObservation };
+    const signed = { data, subject, headers: { ...base, ...signatureHeaders(current, subject, data, base, Date.now()) } };
+    const unsigned = { data, subject, headers: base };
+    // Pinned (strict): no signers means every message is refused, signed or not.
+    const strict = directoryVerifier(() => dev, () => 'locator', Date.now, true);
+    expect(() => strict(signed)).toThrow(expect.objectContaining({ code: 'signer-not-of-org' }));
+    expect(() => strict(unsigned)).toThrow(expect.objectContaining({ code: 'unsigned' }));
+    // Only an in-process test without a pinned key and an unsigned directory without signers skips the check.
+    expect(() => directoryVerifier(() => dev, () => 'locator')(unsigned)).not.toThrow();
+  });
 });

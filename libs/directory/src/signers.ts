@@ -41,10 +41,21 @@ export function keysOfList(list: SignerList, org: string): SignerKey[] {
   }));
 }
 
-/** The parts of a {@link ProvenancePolicy} a signer list decides (keys, skew, v1 cut-over). */
-export function policyOfList(list: SignerList): Pick<ProvenancePolicy, 'keysOf' | 'maxSkewMs' | 'v1StoredBefore'> {
+/** The organisations that may re-address a message (decision 0109): the operators, `operator-<name>`. */
+export function operatorsOfList(list: SignerList): string[] {
+  return Object.keys(list.signers).filter((org) => org.startsWith('operator-'));
+}
+
+/**
+ * The parts of a {@link ProvenancePolicy} a signer list decides: keys, skew,
+ * v1 cut-over, and who may re-address a message (the listed operators, on
+ * any subject: the original's signature must still verify, decision 0109).
+ */
+export function policyOfList(list: SignerList): Pick<ProvenancePolicy, 'keysOf' | 'maxSkewMs' | 'v1StoredBefore' | 'replayers'> {
+  const operators = operatorsOfList(list);
   return {
     keysOf: (org) => keysOfList(list, org),
+    replayers: () => operators,
     maxSkewMs: list.maxClockSkewMs,
     ...(list.v1StoredBefore === undefined ? {} : { v1StoredBefore: Date.parse(list.v1StoredBefore) }),
   };

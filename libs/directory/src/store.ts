@@ -4,6 +4,7 @@ import { KvBucket, SIGNERS_KEY } from '@relay/wire';
 import type { Directory } from './directory.js';
 import { DirectorySignatureError, DirectorySignatureProblem, DirectoryUnreadableError } from './errors.js';
 import { openDirectory, openSignerList } from './signed.js';
+import type { DirectoryKeys } from './signed-form.js';
 import { type SignerList, signerListOf } from './signers.js';
 
 /** The key of the directory in {@link KvBucket.Directory}. */
@@ -24,7 +25,7 @@ export interface StoredDirectory {
  * @throws DirectoryInvalidError naming every problem.
  * @throws DirectorySignatureError when unsigned under a pinned key, wrongly signed or tampered with.
  */
-export function loadDirectoryFile(path: string, key?: string): Directory {
+export function loadDirectoryFile(path: string, key?: DirectoryKeys): Directory {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -44,7 +45,7 @@ async function bucketOf(bus: Bus): Promise<JsonBucket<unknown>> {
  * @throws DirectoryInvalidError
  * @throws DirectorySignatureError
  */
-export async function readDirectory(bus: Bus, key?: string): Promise<StoredDirectory | undefined> {
+export async function readDirectory(bus: Bus, key?: DirectoryKeys): Promise<StoredDirectory | undefined> {
   const got = await (await bucketOf(bus)).get(DIRECTORY_KEY);
   if (!got) return undefined;
   return { directory: openDirectory(got.value, key, `KV ${KvBucket.Directory}/${DIRECTORY_KEY} revision ${got.revision}`), revision: got.revision };
@@ -82,7 +83,7 @@ export async function exportSigners(bus: Bus, directory: Directory): Promise<boo
  * @throws DirectorySignatureError when unsigned under a pinned key, wrongly signed or tampered with.
  * @throws a zod error when the stored list is malformed; whatever the request throws.
  */
-export async function readSignerList(bus: Bus, key?: string): Promise<SignerList | undefined> {
+export async function readSignerList(bus: Bus, key?: DirectoryKeys): Promise<SignerList | undefined> {
   const bytes = await readSignerListBytes(bus);
   if (!bytes) return undefined;
   return openSignerList(JSON.parse(new TextDecoder().decode(bytes)), key);
@@ -116,8 +117,8 @@ export interface DirectoryWatchEvents {
   onChange?(stored: StoredDirectory): void;
   /** A stored value failed validation or its signature check; the previous directory stays in force. */
   onInvalid?(err: unknown, revision: number): void;
-  /** The pinned directory key: only revisions signed by it are followed. */
-  key?: string;
+  /** The pinned directory key(s): only revisions signed by one of them are followed. */
+  key?: DirectoryKeys;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anonymiseNotice, anonymiseReferral, exampleMessage, keyedHash, messageToJson, RelayType } from './index.js';
+import { anonymiseNotice, anonymiseReferral, anonymiseStatus, exampleMessage, keyedHash, messageToJson, RelayType } from './index.js';
 
 const KEY = new TextEncoder().encode('test-retention-key-of-32-bytes!!');
 const OTHER = new TextEncoder().encode('another-key-entirely-32-bytes!!!');
@@ -30,5 +30,27 @@ describe('anonymisation', () => {
     const n = anonymiseNotice(KEY, exampleMessage(RelayType.Notice));
     expect(JSON.stringify(messageToJson(RelayType.Notice, n))).not.toMatch(/example\.nl|185\.107\.56\.1|moved from/);
     expect(n.hostingAfter?.country).toBe('DE');
+  });
+
+  it('keys every id derived from the URL or the report, the same way in referral, notice and status, so they still join', () => {
+    const r = exampleMessage(RelayType.Referral);
+    const n = exampleMessage(RelayType.Notice);
+    const s = exampleMessage(RelayType.StatusUpdate);
+    const [ar, an, as] = [anonymiseReferral(KEY, r), anonymiseNotice(KEY, n), anonymiseStatus(KEY, s)];
+    const texts = [
+      JSON.stringify(messageToJson(RelayType.Referral, ar)),
+      JSON.stringify(messageToJson(RelayType.Notice, an)),
+      JSON.stringify(messageToJson(RelayType.StatusUpdate, as)),
+    ].join('\n');
+    for (const id of [r.id, r.caseId, r.reportId, r.hosting?.id, n.id, n.referralId, s.id]) {
+      expect(id).toBeTruthy();
+      expect(texts).not.toContain(id);
+    }
+    expect(ar.caseId).toBe(an.caseId);
+    expect(an.referralId).toBe(ar.id);
+    expect(as.referralId).toBe(ar.id);
+    expect(as.note).toBe('');
+    expect(ar.hashes.every((h) => h.value.length === 0)).toBe(true);
+    expect(ar.hashes.map((h) => h.algorithm)).toEqual(r.hashes.map((h) => h.algorithm));
   });
 });

@@ -44,6 +44,20 @@ export const Header = {
   Signature: 'Relay-Signature',
   /** When the message was signed: Unix time in milliseconds, decimal (signed form v2). */
   SignedAt: 'Relay-Signed-At',
+  /**
+   * On a copy an operator re-addressed (`relay replay --to-subject`, decision 0109): the subject the
+   * original was signed for. With the four below, the original's signature still verifies there,
+   * while `Relay-Signer`, `Relay-Signed-At` and `Relay-Signature` are the operator's, over the new subject.
+   */
+  ReplayOfSubject: 'Relay-Replay-Of-Subject',
+  /** On a re-addressed copy: the original `Relay-Origin` (the copy's names the operator). */
+  ReplayOfOrigin: 'Relay-Replay-Of-Origin',
+  /** On a re-addressed copy: the original `Relay-Signer`. */
+  ReplayOfSigner: 'Relay-Replay-Of-Signer',
+  /** On a re-addressed copy: the original `Relay-Signed-At`. */
+  ReplayOfSignedAt: 'Relay-Replay-Of-Signed-At',
+  /** On a re-addressed copy: the original `Relay-Signature`. */
+  ReplayOfSignature: 'Relay-Replay-Of-Signature',
   /** On replies of `relay.intake.submit`: the HTTP-equivalent status (`202`, `400`, `503`, ...). */
   Status: 'Relay-Status',
   /**

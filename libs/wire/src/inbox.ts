@@ -1,3 +1,5 @@
+import { isIdToken } from './subjects.js';
+
 /**
  * The root of every reply inbox: `_INBOX.<...>`. Generated users get
  * `_INBOX.<role>.<user>` (libs/accounts); clients without accounts use the
@@ -17,4 +19,16 @@ export function isInboxSubject(subject: string | undefined): subject is string {
   if (subject === undefined || subject.length > 512) return false;
   const tokens = subject.split('.');
   return tokens.length >= 2 && tokens[0] === INBOX_ROOT && tokens.every((t) => TOKEN.test(t));
+}
+
+/**
+ * The user a generated inbox prefix belongs to: `operator-alice` for
+ * `_INBOX.operator.operator-alice`; undefined for any other prefix (a client
+ * without accounts). The broker lets a user subscribe only to its own inbox,
+ * so a connection whose requests are answered is that user (decision 0097).
+ */
+export function inboxUser(prefix: string | undefined): string | undefined {
+  const t = prefix?.split('.') ?? [];
+  const [root, role = '', user = ''] = t;
+  return t.length === 3 && root === INBOX_ROOT && isIdToken(role) && isIdToken(user) ? user : undefined;
 }

@@ -27,9 +27,10 @@ export { Referral, RoutingReason } from './gen/relay/v1/referral.js';
 export { Report, Reporter } from './gen/relay/v1/report.js';
 export { StatusAction, StatusUpdate } from './gen/relay/v1/status.js';
 
-export { ANONYMISED_PREFIX, anonymiseNotice, anonymiseReferral, keyedHash } from './anonymise.js';
+export { ANONYMISED_PREFIX, anonymisationKey, anonymiseNotice, anonymiseReferral, anonymiseStatus, keyedHash } from './anonymise.js';
 export { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './codec.js';
 export { decodeToJsonByName, descriptorImagePath } from './descriptors.js';
+export { durationSchema, parseDuration } from './duration.js';
 export {
   DecodeError,
   InvalidSubjectError,
@@ -46,21 +47,36 @@ export {
 export { errorFromHeader, errorToHeader, Header } from './headers.js';
 export type { HeaderName, WireError } from './headers.js';
 export { deriveId } from './ids.js';
+export {
+  decodeIntakeAnswer,
+  decodeIntakeReply,
+  encodeIntakeReply,
+  IntakeRule,
+  MAX_PROBLEM_ERRORS,
+  PROBLEM_CONTENT_TYPE,
+  problemSchema,
+  problemType,
+  receiptSchema,
+  violationSchema,
+} from './intake-reply.js';
+export type { IntakeAnswer, IntakeReply, Problem, Receipt, Violation } from './intake-reply.js';
 export { codecs, isRelayType, RelayType } from './messages.js';
 export type { MessageCodec, RelayMessageMap, RelayTypeName } from './messages.js';
 export {
   audienceToken,
   countryToken,
   idToken,
+  isIdToken,
   noticeKindToken,
   parseSubject,
   SubjectRoot,
   subjectFilters,
+  subjectMatchesFilter,
   subjects,
 } from './subjects.js';
 export { COUNTRY_CODE, COUNTRY_CODE_RULE, isCountryCode, isKnownCountry, UNKNOWN_COUNTRY } from './country.js';
 export type { ParsedSubject } from './subjects.js';
-export { INBOX_ROOT, isInboxSubject } from './inbox.js';
+export { INBOX_ROOT, inboxUser, isInboxSubject } from './inbox.js';
 export { childTraceparent, newTraceparent, traceIdOf } from './trace.js';
 export { exampleMessage } from './examples.js';
 export { KvBucket, SIGNERS_DIRECT_GET, SIGNERS_KEY, StreamName } from './streams.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  subjectMatchesFilter,
   Audience,
   InvalidSubjectError,
   InvalidSubjectTokenError,
@@ -108,7 +109,17 @@ describe('parseSubject', () => {
     });
   });
 
+  it('reads an audit record’s author and action, and still reads one stored before records named their author, marked legacy', () => {
+    expect(subjects.audit('operator-alice', 'replay')).toBe('relay.audit.operator-alice.replay');
+    expect(parseSubject('relay.audit.operator-alice.replay')).toEqual({ kind: 'audit', actor: 'operator-alice', action: 'replay' });
+    expect(parseSubject('relay.audit.replay')).toEqual({ kind: 'audit', action: 'replay', legacy: true });
+    expect(() => subjects.audit('operator.bob', 'replay')).toThrow(InvalidSubjectTokenError);
+    expect(subjectFilters.audit('operator-alice')).toBe('relay.audit.operator-alice.*');
+  });
+
   it.each([
+    'relay.audit.operator-alice.replay.x',
+    'relay.audit.*.replay',
     'relay.referral.NL.*',
     'relay.referral.NL',
     'relay.notice.NL.police.unknown-kind',
@@ -126,4 +137,15 @@ describe('parseSubject', () => {
       expect(() => parseSubject(s)).toThrow(InvalidSubjectError);
     },
   );
+});
+
+describe('subjectMatchesFilter', () => {
+  it('selects what a consumer with that filter would be delivered, and nothing else', () => {
+    expect(subjectMatchesFilter('relay.referral.*.eokm', 'relay.referral.NL.eokm')).toBe(true);
+    expect(subjectMatchesFilter('relay.referral.*.eokm', 'relay.referral.NL.eco')).toBe(false);
+    expect(subjectMatchesFilter('relay.notice.NL.police.>', 'relay.notice.NL.police.case-moved-out')).toBe(true);
+    expect(subjectMatchesFilter('relay.notice.NL.police.>', 'relay.notice.NL.police')).toBe(false);
+    expect(subjectMatchesFilter('relay.referral.*', 'relay.referral.NL.eokm')).toBe(false);
+    expect(subjectMatchesFilter('', 'relay.status.eokm')).toBe(true);
+  });
 });

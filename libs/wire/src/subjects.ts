@@ -18,13 +18,18 @@ export const SubjectRoot = {
   Archive: 'relay.archive',
 } as const;
 
+/** Whether `value` can be an organisation, service or user id token (see {@link idToken}). */
+export function isIdToken(value: string): boolean {
+  return ID_TOKEN.test(value);
+}
+
 /**
  * Checks an organisation or service id for use as a subject token: lower-case
  * letters, digits and inner `-`, 1 to 64 characters.
  * @throws InvalidSubjectTokenError for anything else (`.`, `*`, `>`, spaces, ...).
  */
 export function idToken(role: string, value: string): string {
-  if (!ID_TOKEN.test(value)) {
+  if (!isIdToken(value)) {
     throw new InvalidSubjectTokenError(role, value, 'must be 1-64 characters of [a-z0-9-], starting and ending with a letter or digit');
   }
   return value;
@@ -97,9 +102,16 @@ export const subjects = {
   status: (hotline: string): string => `${SubjectRoot.Status}.${idToken('hotline', hotline)}`,
   recheck: (country: string): string => `${SubjectRoot.Recheck}.${countryToken(country)}`,
   dlq: (service: string): string => `${SubjectRoot.Dlq}.${idToken('service', service)}`,
-  audit: (action: string): string => `${SubjectRoot.Audit}.${idToken('audit action', action)}`,
+  /**
+   * An audit record: `relay.audit.<actor>.<action>`. `actor` is the NATS user
+   * that writes it, so the broker's permissions bind the record to its
+   * author (each user may publish only under its own name, decision 0112).
+   */
+  audit: (actor: string, action: string): string => `${SubjectRoot.Audit}.${idToken('audit actor', actor)}.${idToken('audit action', action)}`,
   /** Anonymised referrals and notices: `relay.archive.referral.<CC>`, `relay.archive.notice.<CC>`. */
   archive: (kind: 'referral' | 'notice', country: string): string => `${SubjectRoot.Archive}.${kind}.${countryToken(country)}`,
+  /** Anonymised status updates: `relay.archive.status.<hotline>`. */
+  archivedStatus: (hotline: string): string => `${SubjectRoot.Archive}.status.${idToken('hotline', hotline)}`,
 } as const;
 
 /**
@@ -143,6 +155,8 @@ export const subjectFilters = {
   status: (hotline?: string): string => `${SubjectRoot.Status}.${hotline === undefined ? '*' : idToken('hotline', hotline)}`,
   rechecks: (country?: string): string => `${SubjectRoot.Recheck}.${country === undefined ? '*' : countryToken(country)}`,
   dlq: (service?: string): string => `${SubjectRoot.Dlq}.${service === undefined ? '*' : idToken('service', service)}`,
+  /** Audit records written by one user (every action): `relay.audit.<actor>.*` (decision 0112). */
+  audit: (actor: string): string => `${SubjectRoot.Audit}.${idToken('audit actor', actor)}.*`,
 } as const;
 
 /** A subject of the contract, taken apart. */
@@ -168,7 +182,29 @@ export type ParsedSubject =
   | { readonly kind: 'status'; readonly hotline: string }
   | { readonly kind: 'recheck'; readonly country: string }
   | { readonly kind: 'dlq'; readonly service: string }
-  | { readonly kind: 'audit'; readonly action: string };
+  | {
+      readonly kind: 'audit';
+      readonly action: string;
+      /** The user that wrote it; absent for `legacy` records. */
+      readonly actor?: string;
+      /** `relay.audit.<action>`, as written before records were bound to their author (decision 0112): parsed, never built. */
+      readonly legacy?: true;
+    };
+
+/**
+ * True when a NATS subject filter selects `subject`: `*` matches one token,
+ * a final `>` one or more, an empty filter everything (a consumer without one).
+ */
+export function subjectMatchesFilter(filter: string, subject: string): boolean {
+  if (filter === '') return true;
+  const f = filter.split('.');
+  const s = subject.split('.');
+  for (const [i, token] of f.entries()) {
+    if (token === '>') return s.length > i;
+    if (i >= s.length || (token !== '*' && token !== s[i])) return false;
+  }
+  return f.length === s.length;
+}
 
 /**
  * Parses a concrete subject of the contract.
@@ -205,8 +241,9 @@ export function parseSubject(subject: string): ParsedSubject {
         arity(3);
         return { kind: 'dlq', service: idToken('service', a) };
       case 'audit':
-        arity(3);
-        return { kind: 'audit', action: idToken('audit action', a) };
+        if (t.length === 3) return { kind: 'audit', action: idToken('audit action', a), legacy: true };
+        arity(4);
+        return { kind: 'audit', actor: idToken('audit actor', a), action: idToken('audit action', b) };
       default:
         throw new InvalidSubjectError(subject, `has unknown root ${JSON.stringify(root)}`);
     }

@@ -1,56 +1,41 @@
 import { readFileSync } from 'node:fs';
-import { type BusConfig, busConfigFromEnv, ConfigError, portSetting } from '@relay/bus';
-import { directoryKeySchema, parseDuration } from '@relay/directory';
+import {
+  type BusConfig,
+  choiceSetting,
+  ConfigError,
+  durationSetting,
+  optionalDurationSetting,
+  pathSetting,
+  portSetting,
+  serviceEnv,
+  wholeNumberSetting,
+} from '@relay/bus';
+import { type Directory, directoryKeysSchema, isDirectoryInvalidError, isDirectorySignatureError, isDirectoryUnreadableError, loadDirectoryFile } from '@relay/directory';
 import { LogLevel } from '@relay/observability';
+import { anonymisationKey } from '@relay/wire';
 import { z } from 'zod';
 import type { DispatcherSettings } from './dispatcher.js';
 
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const value = parseDuration(text);
-      if (value === undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration like 2s, 15m or 1h (got ${JSON.stringify(text)})` });
-        return z.NEVER;
-      }
-      return value;
-    });
-const optionalDuration = z
-  .string()
-  .optional()
-  .transform((text, ctx) => {
-    if (text === undefined) return undefined;
-    const value = parseDuration(text);
-    if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration like 90d or 12h (got ${JSON.stringify(text)})` });
-      return z.NEVER;
-    }
-    return value;
-  });
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-
-/** The dispatcher's own settings, from the environment. */
+/** The dispatcher's own settings, from the environment (decision 0114). */
 const envSchema = z.object({
-  LOG_LEVEL: z.enum(LogLevel).default('info'),
+  LOG_LEVEL: choiceSetting(LogLevel, 'info'),
   RELAY_OPS_PORT: portSetting(9103),
   /** Seeds the directory bucket from this file when it is empty. */
-  RELAY_DIRECTORY_FILE: z.string().min(1).optional(),
-  /** The pinned directory key (public operator nkey): only directories it signed are followed (decision 0105). */
-  RELAY_DIRECTORY_KEY: directoryKeySchema.optional(),
-  RELAY_RECHECK_INTERVAL: duration('15m'),
-  RELAY_DISPATCHER_CONCURRENCY: positiveInt(64),
-  RELAY_DISPATCHER_CACHE_SIZE: positiveInt(2_000),
+  RELAY_DIRECTORY_FILE: pathSetting('the directory file').optional(),
+  /** The pinned directory key(s) (public operator nkeys, comma-separated): only directories one of them signed are followed (decisions 0105, 0110, 0111). */
+  RELAY_DIRECTORY_KEY: directoryKeysSchema,
+  RELAY_RECHECK_INTERVAL: durationSetting('15m'),
+  RELAY_DISPATCHER_CONCURRENCY: wholeNumberSetting(1, 1024, 64),
+  RELAY_DISPATCHER_CACHE_SIZE: wholeNumberSetting(1, 10_000_000, 2_000),
   /** How long NATS waits for an ack before redelivering to another replica (after a crash). */
-  RELAY_DISPATCHER_ACK_WAIT: duration('30s'),
+  RELAY_DISPATCHER_ACK_WAIT: durationSetting('30s'),
   /** Referrals and notices older than this are anonymised into ARCHIVE (decision 0006). */
-  RELAY_ANONYMISE_AFTER: optionalDuration,
+  RELAY_ANONYMISE_AFTER: optionalDurationSetting(),
   /** The HMAC key for anonymisation (at least 32 bytes). */
-  RELAY_ANONYMISE_KEY_FILE: z.string().min(1).optional(),
-  RELAY_RETENTION_INTERVAL: duration('1h'),
+  RELAY_ANONYMISE_KEY_FILE: pathSetting('the HMAC key file').optional(),
+  RELAY_RETENTION_INTERVAL: durationSetting('1h'),
   /** How far a status's `occurredAt` may lie ahead of now or before its referral (decision 0095). */
-  RELAY_STATUS_CLOCK_SKEW: duration('5m'),
+  RELAY_STATUS_CLOCK_SKEW: durationSetting('5m'),
 });
 
 /** Validated, frozen dispatcher configuration. */
@@ -59,8 +44,10 @@ export interface DispatcherConfig {
   readonly logLevel: LogLevel;
   readonly opsPort: number;
   readonly directoryFile: string | undefined;
-  /** The pinned directory key; undefined in development only (unsigned directories accepted, verification may be off). */
-  readonly directoryKey: string | undefined;
+  /** The directory read from `directoryFile`, stored at start when none is stored yet. */
+  readonly directorySeed: Directory | undefined;
+  /** The pinned directory keys (one; two while rotating): required, so the dispatcher fails closed (decision 0111). */
+  readonly directoryKey: readonly string[];
   readonly settings: DispatcherSettings;
   /** Anonymisation of old referrals and notices, when configured. */
   readonly retention: { readonly afterMs: number; readonly key: Uint8Array; readonly intervalMs: number } | undefined;
@@ -70,11 +57,8 @@ export interface DispatcherConfig {
  * Reads the dispatcher's configuration from an environment object.
  * @throws ConfigError naming every bad variable and its rule.
  */
-export function configFromEnv(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
-  const bus = busConfigFromEnv(env, 'dispatcher');
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  const e = parsed.data;
+export function dispatcherConfigFromEnv(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
+  const { bus, settings: e } = serviceEnv(env, 'dispatcher', envSchema);
   if ((e.RELAY_ANONYMISE_AFTER === undefined) !== (e.RELAY_ANONYMISE_KEY_FILE === undefined)) {
     throw new ConfigError(['RELAY_ANONYMISE_AFTER and RELAY_ANONYMISE_KEY_FILE: set both (to anonymise) or neither']);
   }
@@ -82,7 +66,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   if (e.RELAY_ANONYMISE_AFTER !== undefined && e.RELAY_ANONYMISE_KEY_FILE !== undefined) {
     let key: Uint8Array;
     try {
-      key = readFileSync(e.RELAY_ANONYMISE_KEY_FILE);
+      key = anonymisationKey(readFileSync(e.RELAY_ANONYMISE_KEY_FILE));
     } catch (err) {
       throw new ConfigError([`RELAY_ANONYMISE_KEY_FILE: cannot read ${e.RELAY_ANONYMISE_KEY_FILE}: ${(err as Error).message}`]);
     }
@@ -95,7 +79,8 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
     logLevel: e.LOG_LEVEL,
     opsPort: e.RELAY_OPS_PORT,
     directoryFile: e.RELAY_DIRECTORY_FILE,
-    directoryKey: e.RELAY_DIRECTORY_KEY,
+    directorySeed: e.RELAY_DIRECTORY_FILE === undefined ? undefined : directoryOf(e.RELAY_DIRECTORY_FILE, e.RELAY_DIRECTORY_KEY),
+    directoryKey: Object.freeze(e.RELAY_DIRECTORY_KEY),
     settings: Object.freeze({
       recheckIntervalMs: e.RELAY_RECHECK_INTERVAL,
       // Short intervals (tests, demo) need a finer tick to keep their promise.
@@ -106,4 +91,18 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
       statusClockSkewMs: e.RELAY_STATUS_CLOCK_SKEW,
     }),
   });
+}
+
+/**
+ * The directory file the dispatcher seeds the bucket with, checked against
+ * the pinned keys.
+ * @throws ConfigError naming `RELAY_DIRECTORY_FILE` when it is unreadable, invalid or not validly signed.
+ */
+function directoryOf(file: string, key: readonly string[]): Directory {
+  try {
+    return loadDirectoryFile(file, key);
+  } catch (err) {
+    if (!isDirectoryInvalidError(err) && !isDirectoryUnreadableError(err) && !isDirectorySignatureError(err)) throw err;
+    throw new ConfigError([`RELAY_DIRECTORY_FILE: ${err.message}`]);
+  }
 }

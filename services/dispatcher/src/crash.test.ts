@@ -1,19 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openJsonBucket, streamState } from '@relay/bus';
+import { generateDirectoryKey } from '@relay/directory';
 import { freePort, waitFor } from '@relay/testkit';
 import { Header, KvBucket, RelayType, StreamName } from '@relay/wire';
-import { HOSTERS, observation, publishObservation, readAll, startRelay, type TestRelay } from '@relay/testing';
+import { HOSTERS, observation, publishObservation, readAll } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISPATCHER_MAIN as MAIN, type DispatcherProcess, drained, startDispatcherProcess } from '../test/dispatcher.js';
+import { DISPATCHER_MAIN as MAIN, type DispatcherProcess, type DispatcherTestRelay, drained, startDispatcherProcess, startDispatcherRelay } from '../test/dispatcher.js';
 import { caseSchema } from './case-state.js';
 import { caseIdOf } from './index.js';
 
 const N = 1_500;
-let relay: TestRelay;
+let relay: DispatcherTestRelay;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  relay = await startRelay();
+  relay = await startDispatcherRelay();
 });
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
@@ -33,9 +34,14 @@ describe('the dispatcher process', () => {
   it.each([
     ['RELAY_RECHECK_INTERVAL', 'soon', /RELAY_RECHECK_INTERVAL: must be a duration/],
     ['RELAY_DIRECTORY_FILE', '/nonexistent/directory.json', /RELAY_DIRECTORY_FILE: .*cannot read directory/],
+    // Fail closed (decision 0111): no dispatcher runs without a pinned directory key.
+    ['RELAY_DIRECTORY_KEY', undefined, /RELAY_DIRECTORY_KEY: is required: the public directory key/],
+    ['RELAY_DIRECTORY_KEY', ' , ', /RELAY_DIRECTORY_KEY: must name at least one public directory key/],
   ])('exits with code 2 naming %s when it is bad', async (variable, value, message) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NATS_URL: relay.server.url, RELAY_OPS_PORT: String(await freePort()), RELAY_DIRECTORY_KEY: generateDirectoryKey().publicKey, [variable]: value };
+    if (value === undefined) delete env[variable];
     const child = spawn(process.execPath, ['--conditions=@relay/source', '--import', 'tsx', MAIN], {
-      env: { ...process.env, NATS_URL: relay.server.url, RELAY_OPS_PORT: String(await freePort()), [variable]: value },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -49,7 +55,8 @@ describe('the dispatcher process', () => {
 
 describe('a dispatcher process killed mid-run', () => {
   it('loses nothing and duplicates nothing after SIGKILL and a restart', async () => {
-    const bus = relay.bus;
+    // As the locator publishes: signed, since the dispatcher process verifies (decision 0111).
+    const bus = relay.locator;
     const urls = Array.from({ length: N }, (_, i) => `http://site${i}.example.org/p`);
     for (let i = 0; i < N; i += 100) {
       await Promise.all(

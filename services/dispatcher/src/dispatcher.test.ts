@@ -5,7 +5,7 @@ import { Audience, encodeMessage, Header, KvBucket, NoticeKind, RelayType, Routi
 import { devDirectory, HOSTERS, observation, publishedFor, publishObservation, readAll, startRecheckResponder, startRelay, type TestRelay, testUrl } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drained, readCase } from '../test/dispatcher.js';
-import { caseIdOf, createDispatcher, createManualClock, decideObservation, type Dispatcher } from './index.js';
+import { caseIdOf, runDispatcher, createManualClock, decideObservation, type Dispatcher } from './index.js';
 
 const INTERVAL = 60_000;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
@@ -17,7 +17,7 @@ let dispatcher: Dispatcher;
 beforeAll(async () => {
   relay = await startRelay();
   bus = relay.bus;
-  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher-1'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64, stuckOutboxMs: 200 }, clock });
+  dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher-1'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64, stuckOutboxMs: 200 }, clock });
   await startRecheckResponder(bus, (u) => location.get(u) ?? 'NL', () => clock.now());
 });
 afterAll(async () => {
@@ -149,7 +149,7 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('issues each recheck once and each referral once with two dispatchers on the same durable consumers', async () => {
-    const second = await createDispatcher({ bus: await relay.connect('dispatcher-2'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64 }, clock });
+    const second = await runDispatcher({ bus: await relay.connect('dispatcher-2'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64 }, clock });
     try {
       const urls = Array.from({ length: 40 }, (_, i) => testUrl(`pair${i}`));
       await Promise.all(

@@ -1,8 +1,8 @@
-import { type Bus, type ConsumerRunner, ensureTenantConsumers, runConsumer } from '@relay/bus';
+import { type Bus, type ConsumerRunner, type ConsumerSpec, ensureTenantConsumers, runConsumer, tenantConsumerSpecs } from '@relay/bus';
 import { dispatcherMetrics } from './metrics.js';
-import { type Directory, DirectoryNotLoadedError, type DirectoryWatch, directoryVerifier, exportSigners, operatorSigners, ServiceSigner, tenantsOf, watchDirectory } from '@relay/directory';
+import { type Directory, type DirectoryKeys, DirectoryNotLoadedError, type DirectoryWatch, exportSigners, operatorSigners, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
-import { parseSubject, RelayType, StreamName, subjectFilters } from '@relay/wire';
+import { RelayType, StreamName, subjectFilters } from '@relay/wire';
 import { type CaseWatch, watchCases } from './case-watch.js';
 import { type CaseStore, openCaseStore } from './case-store.js';
 import { type Clock, systemClock } from './clock.js';
@@ -15,6 +15,7 @@ import { createRecheckIndex, type RecheckIndex } from './recheck-index.js';
 import { createScheduler, type Scheduler, type TickReport } from './scheduler.js';
 import { authoritySender } from './decide-status.js';
 import { createStatusConsumers, type StatusConsumers } from './status-consumers.js';
+import { dispatcherVerifiers } from './verifiers.js';
 
 /** Durable consumer names of the contract; statuses are read per hotline, see {@link statusDurable}. */
 export const Durable = { Hosting: 'dispatcher-hosting' } as const;
@@ -39,18 +40,20 @@ export interface DispatcherSettings {
   readonly statusClockSkewMs?: number;
 }
 
-/** What a dispatcher needs: plug in a fake clock and a quiet log in tests. */
-export interface DispatcherDeps {
+/** What a running dispatcher is made of: plug in a fake clock and a quiet log in tests. */
+export interface DispatcherParts {
   readonly bus: Bus;
   readonly settings: DispatcherSettings;
   readonly clock?: Clock;
   readonly log?: DispatcherLog;
   readonly metrics?: Metrics;
   /**
-   * The pinned directory key: only revisions it signed are followed, and
-   * without one no message passes verification (decision 0105).
+   * The pinned directory key(s): only revisions one of them signed are
+   * followed, and without a valid one no message passes verification
+   * (decisions 0105, 0110). main.ts always passes it (RELAY_DIRECTORY_KEY is
+   * required, decision 0111); only in-process tests leave it out.
    */
-  readonly directoryKey?: string;
+  readonly directoryKey?: DirectoryKeys;
 }
 
 /** A running dispatcher. */
@@ -65,6 +68,8 @@ export interface Dispatcher {
   stats(): { scheduled: number; deadlines: number; cache: ReturnType<CaseStore['cacheStats']>; directoryRevision: number | undefined };
   /** The durable consumers this dispatcher reads now (hosting, and one per hotline for statuses). */
   consumers(): { stream: StreamName; durable: string }[];
+  /** The consumers of every tenant of the directory in force (retention waits for them); undefined before one is loaded. */
+  tenantReaders(): ConsumerSpec[] | undefined;
   /** Drains every consumer, stops the scheduler and the watches. The bus stays open. */
   stop(): Promise<void>;
 }
@@ -83,13 +88,14 @@ function statusSendersOf(d: Directory): string[] {
 }
 
 /**
- * Starts a dispatcher on `bus` (topology ensured, a directory stored or to
+ * Runs a dispatcher on `bus` (topology ensured, a directory stored or to
  * come): watches the directory and the case bucket, consumes
  * `dispatcher-hosting` and one `dispatcher-status-<hotline>` per hotline of
  * the directory (decision 0090), and runs the recheck and deadline
- * scheduler. Any number may run against the same server.
+ * scheduler. Any number may run against the same server. The process's
+ * `startDispatcher` runs it with its ops port; tests run it in-process.
  */
-export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher> {
+export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> {
   const { bus, settings } = deps;
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? silentLog;
@@ -165,7 +171,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     },
   });
 
-  const current = (): Directory | undefined => directory.current()?.directory;
+  const verify = dispatcherVerifiers(() => directory.current()?.directory, strict);
   const common = { service: 'dispatcher', concurrency, maxAckPending: concurrency * 4, ackWaitMs: settings.ackWaitMs ?? 30_000, log };
   const hosting: ConsumerRunner = await runConsumer(
     bus,
@@ -175,8 +181,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
       durable: Durable.Hosting,
       filterSubject: subjectFilters.hosting(),
       types: [RelayType.HostingObservation],
-      // The locator, or an operator: `relay reroute` re-sends a case's latest observation (decision 0063).
-      verify: directoryVerifier(current, () => [ServiceSigner.Locator, ...operatorSigners(current())], Date.now, strict),
+      verify: verify.hosting,
     },
     onObservation(store, requireContext),
   );
@@ -187,11 +192,7 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     concurrency: statusConcurrency,
     maxAckPending: statusConcurrency * 4,
     ackWaitMs: common.ackWaitMs,
-    // A status must be signed by the hotline whose subject it is on.
-    verify: directoryVerifier(current, (subject) => {
-      const parsed = parseSubject(subject);
-      return parsed.kind === 'status' ? parsed.hotline : '';
-    }, Date.now, strict),
+    verify: verify.statuses,
     handle: onStatus(store, requireContext),
   });
   later.followHotlines = (d, revision) => {
@@ -210,6 +211,10 @@ export async function createDispatcher(deps: DispatcherDeps): Promise<Dispatcher
     tick: () => scheduler.tick(),
     stats: () => ({ scheduled: index.size(), deadlines: deadlines.size(), cache: store.cacheStats(), directoryRevision: directory.current()?.revision }),
     consumers: () => [{ stream: StreamName.Hosting, durable: Durable.Hosting }, ...statuses.durables().map((durable) => ({ stream: StreamName.Status, durable }))],
+    tenantReaders: () => {
+      const d = directory.current()?.directory;
+      return d && tenantConsumerSpecs(tenantsOf(d));
+    },
     stop: async () => {
       await scheduler.stop();
       await Promise.all([hosting.stop(), statuses.stop()]);

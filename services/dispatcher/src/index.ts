@@ -2,7 +2,7 @@ export { CaseStatus, caseSchema, DeadlineKind, nextRecheckAt, recheckPhase } fro
 export type { CaseDeadline, CaseRouting, CaseState, OutboxEntry } from './case-state.js';
 export { createManualClock, systemClock } from './clock.js';
 export type { Clock, ManualClock } from './clock.js';
-export { configFromEnv } from './config.js';
+export { dispatcherConfigFromEnv } from './config.js';
 export type { DispatcherConfig } from './config.js';
 export { caseIdOf, decideObservation } from './decide-observation.js';
 export type { DecisionContext, Transition } from './decide-observation.js';
@@ -10,9 +10,11 @@ export { decideEscalation, decideRecheck, decideStatus } from './decide-status.j
 export type { StatusDecision } from './decide-status.js';
 export { createDeadlineQueue } from './deadline-queue.js';
 export type { DeadlineQueue } from './deadline-queue.js';
-export { createDispatcher, Durable } from './dispatcher.js';
+export { startDispatcher } from './service.js';
+export type { DispatcherDeps, DispatcherService } from './service.js';
+export { Durable, runDispatcher } from './dispatcher.js';
 export { LEGACY_STATUS_DURABLE, statusDurable } from './status-consumers.js';
-export type { Dispatcher, DispatcherDeps, DispatcherSettings } from './dispatcher.js';
+export type { Dispatcher, DispatcherParts, DispatcherSettings } from './dispatcher.js';
 export { DispatcherErrorCode, isRefusedMessageError, RefusedMessageError } from './errors.js';
 export { silentLog } from './log.js';
 export type { DispatcherLog } from './log.js';

@@ -1,63 +1,20 @@
-// The dispatcher process: env -> config -> connect -> topology -> directory seed -> dispatcher -> ops server; signals.
-import { connectBus, ensureTopology, isConfigError, stopOnSignals } from '@relay/bus';
-import { isDirectoryInvalidError, isDirectorySignatureError, isDirectoryUnreadableError, loadDirectoryFile, seedDirectory } from '@relay/directory';
-import { createLogger, createMetrics, keepHeapCompact, observeJetStream, startOpsServer } from '@relay/observability';
-import { StreamName } from '@relay/wire';
-import { configFromEnv } from './config.js';
-import { createDispatcher } from './dispatcher.js';
-import { scheduleRetention } from './retention-schedule.js';
+import { configuredOrExit, connectBus, ensureTopology, stopOnSignals } from '@relay/bus';
+import { createLogger, createMetrics, keepHeapCompact } from '@relay/observability';
+import { dispatcherConfigFromEnv } from './config.js';
+import { startDispatcher } from './service.js';
 
+// The service skeleton (decision 0114): heap -> config -> logger, metrics -> connect -> topology -> start -> signals.
 keepHeapCompact();
-
-let config;
-try {
-  config = configFromEnv(process.env);
-} catch (err) {
-  if (!isConfigError(err)) throw err;
-  process.stderr.write(`dispatcher: ${err.message}\n`);
-  process.exit(2);
-}
-const log = createLogger('dispatcher', config.logLevel);
-let seed;
-try {
-  seed = config.directoryFile === undefined ? undefined : loadDirectoryFile(config.directoryFile, config.directoryKey);
-} catch (err) {
-  if (!isDirectoryInvalidError(err) && !isDirectoryUnreadableError(err) && !isDirectorySignatureError(err)) throw err;
-  process.stderr.write(`dispatcher: RELAY_DIRECTORY_FILE: ${err.message}\n`);
-  process.exit(2);
-}
-
-if (config.directoryKey === undefined) {
-  log.warn('RELAY_DIRECTORY_KEY is not set: unsigned directories are accepted and provenance checks may be off (development only, decision 0105)');
-}
-
+const config = configuredOrExit('dispatcher', () => dispatcherConfigFromEnv(process.env));
+const logger = createLogger('dispatcher', config.logLevel);
 const metrics = createMetrics('dispatcher');
 const bus = await connectBus(config.bus, { metrics: metrics.bus });
 await ensureTopology(bus, { replicas: config.bus.replicas });
-if (seed) {
-  const { revision, seeded } = await seedDirectory(bus, seed);
-  log.info({ revision, seeded, file: config.directoryFile }, seeded ? 'directory seeded from file' : 'directory already stored: file not applied');
-}
-const dispatcher = await createDispatcher({ bus, settings: config.settings, log, metrics, ...(config.directoryKey === undefined ? {} : { directoryKey: config.directoryKey }) });
-const ops = await startOpsServer({
-  port: config.opsPort,
-  registry: metrics.registry,
-  checks: { nats: () => bus.isConnected(), directory: () => dispatcher.ready() },
-});
-const stopRetention = config.retention ? scheduleRetention(bus, { ...config.retention, log }) : () => Promise.resolve();
-// The dispatcher also exports the DLQ size: it is the service every operator dashboard has.
-const stopGauges = observeJetStream(bus, metrics, {
-  consumers: () => dispatcher.consumers(),
-  streams: [StreamName.Dlq, StreamName.Reports, StreamName.Referrals, StreamName.Notices],
-});
-log.info({ opsPort: ops.port, recheckIntervalMs: config.settings.recheckIntervalMs }, 'dispatcher running');
+const dispatcher = await configuredOrExit('dispatcher', () => startDispatcher({ config, bus, logger, metrics }));
 stopOnSignals(
   async () => {
-    stopGauges();
-    await stopRetention();
     await dispatcher.stop();
-    await ops.stop();
     await bus.close();
   },
-  { log },
+  { log: logger },
 );

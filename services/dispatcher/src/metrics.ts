@@ -54,3 +54,13 @@ export function dispatcherMetrics(metrics: Metrics): DispatcherMetrics {
     },
   };
 }
+
+/**
+ * `relay_retention_waiting_messages{consumer}`: referrals, notices and
+ * statuses past the retention period that stay because that consumer has not
+ * acknowledged them (decision 0106); 0 once it has.
+ */
+export function retentionMetrics(metrics: Metrics): { readonly waiting: (consumer: string, messages: number) => void } {
+  const waiting = metrics.gauge('relay_retention_waiting_messages', 'Messages past the retention period kept until this consumer acknowledges them', ['consumer']);
+  return { waiting: (consumer, messages) => waiting.set({ consumer }, messages) };
+}

@@ -4,7 +4,7 @@ import { deriveId, Header, RelayType, StatusAction, type StatusUpdate, StreamNam
 import { HOSTERS, observation, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCase } from '../test/dispatcher.js';
-import { type CaseState, caseIdOf, createDispatcher, createManualClock, type Dispatcher, statusDurable } from './index.js';
+import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher, statusDurable } from './index.js';
 
 const HOUR = 3_600_000;
 /** nats-server's default max_payload; the testkit server keeps it. */
@@ -19,7 +19,7 @@ let dispatcher: Dispatcher;
 beforeAll(async () => {
   relay = await startRelay();
   bus = relay.bus;
-  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 50 }, clock });
+  dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 50 }, clock });
 });
 afterAll(async () => {
   await dispatcher?.stop();

@@ -9,7 +9,7 @@ import { deriveId, errorFromHeader, Header, StatusAction, StreamName } from '@re
 import { devDirectory, observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCase } from '../test/dispatcher.js';
-import { caseIdOf, createDispatcher, createManualClock, type Dispatcher } from './index.js';
+import { caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const seed = (): string => new TextDecoder().decode(createUser().getSeed());
 const KEYS = { locator: seed(), locatorRotated: seed(), eokm: seed(), iwf: seed(), operator: seed() };
@@ -43,7 +43,7 @@ beforeAll(async () => {
   relay = await startRelay();
   for (const [name, key] of Object.entries(KEYS)) signed[name] = await signingBus(name, key);
   await applySigners({ locator: [pub(KEYS.locator)], eokm: [pub(KEYS.eokm)], iwf: [pub(KEYS.iwf)], 'operator-alice': [pub(KEYS.operator)] });
-  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 3_600_000, tickMs: 20 }, clock });
+  dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 3_600_000, tickMs: 20 }, clock });
   await waitFor(() => (dispatcher.stats().directoryRevision ?? 0) > 1);
 });
 afterAll(async () => {

@@ -16,7 +16,7 @@ import {
 import { type HOSTERS, observation, publishedFor, publishObservation, startRecheckResponder, startRelay, type TestRelay, testUrl } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCase } from '../test/dispatcher.js';
-import { caseIdOf, createDispatcher, createManualClock, type Dispatcher } from './index.js';
+import { caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const INTERVAL = 60_000;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
@@ -46,7 +46,7 @@ function observed(u: string, stored: { report: Report; seq: number }, patch: { r
 beforeAll(async () => {
   relay = await startRelay();
   bus = relay.bus;
-  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher-hashes'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20 }, clock });
+  dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher-hashes'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20 }, clock });
   await startRecheckResponder(bus, (u) => location.get(u) ?? 'NL', () => clock.now());
 });
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { deriveId, RelayType, StatusAction, StreamName } from '@relay/wire';
 import { devDirectory, observation, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCase } from '../test/dispatcher.js';
-import { type CaseState, caseIdOf, createDispatcher, createManualClock, LEGACY_STATUS_DURABLE, statusDurable } from './index.js';
+import { type CaseState, caseIdOf, runDispatcher, createManualClock, LEGACY_STATUS_DURABLE, statusDurable } from './index.js';
 
 const HOUR = 3_600_000;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
@@ -45,7 +45,7 @@ async function isp(c: CaseState): Promise<void> {
 describe('upgrading from the single dispatcher-status consumer', () => {
   it('applies what the old consumer had not acknowledged, not what it had, and leaves the old consumer as it was', async () => {
     // Cases made by a dispatcher that is then stopped and its per-hotline consumers removed: the state before the upgrade.
-    const before = await createDispatcher({ bus: await relay.connect('dispatcher-before'), settings, clock });
+    const before = await runDispatcher({ bus: await relay.connect('dispatcher-before'), settings, clock });
     const [applied, waiting] = [await dutchCase('applied'), await dutchCase('waiting')];
     const durables = before.consumers().filter((c) => c.stream === StreamName.Status);
     await before.stop();
@@ -68,7 +68,7 @@ describe('upgrading from the single dispatcher-status consumer', () => {
     expect(floor).toBeGreaterThan(0);
     await isp(waiting);
 
-    const after = await createDispatcher({ bus: await relay.connect('dispatcher-after'), settings, clock });
+    const after = await runDispatcher({ bus: await relay.connect('dispatcher-after'), settings, clock });
     try {
       await waitFor(async () => (await readCase(bus, waiting.id))?.deadline, { what: 'the status left on the old consumer to be applied' });
       await waitFor(async () => {
@@ -86,7 +86,7 @@ describe('upgrading from the single dispatcher-status consumer', () => {
   }, 60_000);
 
   it('follows the directory: a hotline added gets its status consumer at once, one removed is stopped once drained', async () => {
-    const dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher-follow'), settings, clock });
+    const dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher-follow'), settings, clock });
     try {
       const file = structuredClone(devDirectory().file);
       const eokmEntry = file.hotlines.find((h) => h.id === 'eokm');

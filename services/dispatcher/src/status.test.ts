@@ -5,7 +5,7 @@ import { createMetrics } from '@relay/observability';
 import { observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCase } from '../test/dispatcher.js';
-import { type CaseState, caseIdOf, createDispatcher, createManualClock, type Dispatcher } from './index.js';
+import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const HOUR = 3_600_000;
 const metrics = createMetrics('dispatcher-test');
@@ -19,7 +19,7 @@ beforeAll(async () => {
   relay = await startRelay();
   bus = relay.bus;
   // A long recheck interval: these tests move the clock by hours and are about statuses, not rechecks.
-  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 20 }, clock, metrics });
+  dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 20 }, clock, metrics });
 });
 afterAll(async () => {
   await dispatcher?.stop();
@@ -80,7 +80,7 @@ describe('hotline status on a real nats-server', () => {
     const deadline = await waitFor(async () => (await readCase(bus, c.id))?.deadline);
     await dispatcher.stop();
     // A new dispatcher knows the deadline only from KV.
-    dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher-restarted'), settings: { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 20 }, clock });
+    dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher-restarted'), settings: { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 20 }, clock });
     await waitFor(() => dispatcher.stats().deadlines >= 1, { what: 'the deadline to be reloaded' });
     clock.set(deadline.dueAt);
     const escalations = await waitFor(async () => {

@@ -1,10 +1,14 @@
 // Test support of this package (decision 0116): what only the dispatcher's
 // tests need on top of @relay/testing. Outside src/, so never built into dist.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Bus, openJsonBucket } from '@relay/bus';
-import { readDirectory, tenantsOf } from '@relay/directory';
-import { drainedConsumers, type TestRelay } from '@relay/testing';
+import { createUser } from '@nats-io/nkeys';
+import { type Bus, busConfigFromEnv, connectBus, openJsonBucket } from '@relay/bus';
+import { generateDirectoryKey, openDirectory, publishDirectory, readDirectory, signDirectory, tenantsOf } from '@relay/directory';
+import { devDirectory, drainedConsumers, startRelay, type TestRelay, type TestRelayOptions } from '@relay/testing';
 import { freePort } from '@relay/testkit';
 import { KvBucket, StreamName } from '@relay/wire';
 import { caseSchema, type CaseState, Durable, statusDurable } from '../src/index.js';
@@ -18,10 +22,52 @@ export interface DispatcherProcess {
   output(): string;
 }
 
-/** Runs `services/dispatcher` as its own process against `relay`, as production does; kill it when done. */
-export async function startDispatcherProcess(relay: Pick<TestRelay, 'server'>, env: Readonly<Record<string, string>>): Promise<DispatcherProcess> {
+/** The shared fixture's relay, with a connection that signs as the locator does. */
+export interface DispatcherTestRelay extends TestRelay {
+  /** Publishes as the locator does, signed with the locator key the directory of a dispatcher process lists. */
+  readonly locator: Bus;
+}
+
+/** The directory key dispatcher processes pin, and the locator key `locator` signs with (test only). */
+const PROCESS_DIRECTORY_KEY = generateDirectoryKey();
+const LOCATOR_KEY = createUser();
+const LOCATOR_SEED_FILE = join(mkdtempSync(join(tmpdir(), 'relay-dispatcher-test-')), 'locator.nk');
+writeFileSync(LOCATOR_SEED_FILE, LOCATOR_KEY.getSeed(), { mode: 0o600 });
+
+/** Starts the shared fixture (`options` as for `startRelay`) and connects {@link DispatcherTestRelay.locator}. */
+export async function startDispatcherRelay(options: TestRelayOptions = {}): Promise<DispatcherTestRelay> {
+  const relay = await startRelay(options);
+  try {
+    // Signs as the locator would: what dispatcher processes (which always verify) accept.
+    const locator = await connectBus(busConfigFromEnv({ NATS_URL: relay.server.url, RELAY_SIGNING_KEY_FILE: LOCATOR_SEED_FILE }, 'test-locator'));
+    return {
+      ...relay,
+      locator,
+      dispose: async () => {
+        await locator.close().catch(() => undefined);
+        await relay.dispose();
+      },
+    };
+  } catch (err) {
+    await relay.dispose();
+    throw err;
+  }
+}
+
+/**
+ * Starts the dispatcher as its own process, as production runs it: unless
+ * `env` pins a key of its own, the dev directory is stored signed by a test
+ * directory key (listing the locator key {@link DispatcherTestRelay.locator}
+ * signs with) and the process pins that key, since no dispatcher runs without
+ * one (decision 0111). Kill it when done.
+ */
+export async function startDispatcherProcess(relay: Pick<TestRelay, 'server'> & Partial<Pick<TestRelay, 'bus'>>, env: Readonly<Record<string, string>>): Promise<DispatcherProcess> {
+  if (env['RELAY_DIRECTORY_KEY'] === undefined && relay.bus) {
+    const signed = signDirectory({ ...devDirectory().file, signers: { locator: [LOCATOR_KEY.getPublicKey()] } }, new TextEncoder().encode(PROCESS_DIRECTORY_KEY.seed));
+    await publishDirectory(relay.bus, openDirectory(signed, PROCESS_DIRECTORY_KEY.publicKey));
+  }
   const child = spawn(process.execPath, ['--conditions=@relay/source', '--import', 'tsx', DISPATCHER_MAIN], {
-    env: { ...process.env, NATS_URL: relay.server.url, RELAY_OPS_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, NATS_URL: relay.server.url, RELAY_OPS_PORT: String(await freePort()), LOG_LEVEL: 'warn', RELAY_DIRECTORY_KEY: PROCESS_DIRECTORY_KEY.publicKey, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,31 +1,24 @@
-import { type BusConfig, busConfigFromEnv, ConfigError, portSetting } from '@relay/bus';
+import { type BusConfig, choiceSetting, hostSetting, pathSetting, portSetting, serviceEnv, wholeNumberSetting } from '@relay/bus';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
 import { loadSources, type SourcesFile } from './sources.js';
 
-const int = (min: number, max: number): z.ZodType<number> =>
-  z
-    .string()
-    .regex(/^[0-9]+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min).max(max));
-
-/** The gateway's own settings, from the environment (decision 0003). */
+/** The gateway's own settings, from the environment (decision 0114). */
 export const gatewayEnvSchema = z.object({
   RELAY_HTTP_PORT: portSetting(8080),
-  RELAY_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  RELAY_HTTP_HOST: hostSetting('127.0.0.1'),
   RELAY_OPS_PORT: portSetting(9101),
-  RELAY_OPS_HOST: z.string().min(1).default('127.0.0.1'),
-  RELAY_HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
-  RELAY_HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
-  RELAY_HTTP_IDLE_TIMEOUT_MS: int(100, 600_000).default(120_000),
-  RELAY_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(72_000),
-  RELAY_SOURCES_FILE: z.string({ error: 'is required: the JSON file of sources and their API key hashes' }).min(1),
-  RELAY_BODY_LIMIT: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
-  RELAY_RATE_LIMIT: int(1, 1_000_000).default(1200),
-  RELAY_PUBLISH_TIMEOUT_MS: int(100, 60_000).default(2000),
-  RELAY_PUBLISH_ATTEMPTS: int(1, 10).default(3),
-  LOG_LEVEL: z.enum(LogLevel).default('info'),
+  RELAY_OPS_HOST: hostSetting('127.0.0.1'),
+  RELAY_HTTP_HEADERS_TIMEOUT_MS: wholeNumberSetting(100, 600_000, 10_000),
+  RELAY_HTTP_REQUEST_TIMEOUT_MS: wholeNumberSetting(100, 600_000, 30_000),
+  RELAY_HTTP_IDLE_TIMEOUT_MS: wholeNumberSetting(100, 600_000, 120_000),
+  RELAY_HTTP_KEEP_ALIVE_TIMEOUT_MS: wholeNumberSetting(100, 600_000, 72_000),
+  RELAY_SOURCES_FILE: pathSetting('the JSON file of sources and their API key hashes'),
+  RELAY_BODY_LIMIT: wholeNumberSetting(1024, 64 * 1024 * 1024, 1024 * 1024),
+  RELAY_RATE_LIMIT: wholeNumberSetting(1, 1_000_000, 1200),
+  RELAY_PUBLISH_TIMEOUT_MS: wholeNumberSetting(100, 60_000, 2000),
+  RELAY_PUBLISH_ATTEMPTS: wholeNumberSetting(1, 10, 3),
+  LOG_LEVEL: choiceSetting(LogLevel, 'info'),
 });
 
 /** Validated, frozen gateway settings. */
@@ -71,20 +64,11 @@ export interface HttpTimeouts {
  * @throws ConfigError naming each bad variable and the rule it broke.
  */
 export function gatewayConfigFromEnv(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
-  const parsed = gatewayEnvSchema.safeParse(env);
-  const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
-  let bus: BusConfig | undefined;
-  try {
-    bus = busConfigFromEnv(env, 'gateway');
-  } catch (err) {
-    if (err instanceof ConfigError) issues.push(...err.issues);
-    else throw err;
-  }
-  if (parsed.success && parsed.data.RELAY_HTTP_HEADERS_TIMEOUT_MS > parsed.data.RELAY_HTTP_REQUEST_TIMEOUT_MS) {
-    issues.push('RELAY_HTTP_HEADERS_TIMEOUT_MS: must not exceed RELAY_HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
-  }
-  if (!parsed.success || bus === undefined || issues.length > 0) throw new ConfigError(issues);
-  const e = parsed.data;
+  const { bus, settings: e } = serviceEnv(env, 'gateway', gatewayEnvSchema, (e) =>
+    e.RELAY_HTTP_HEADERS_TIMEOUT_MS > e.RELAY_HTTP_REQUEST_TIMEOUT_MS
+      ? ['RELAY_HTTP_HEADERS_TIMEOUT_MS: must not exceed RELAY_HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)']
+      : [],
+  );
   return Object.freeze({
     bus,
     httpPort: e.RELAY_HTTP_PORT,

@@ -3,7 +3,7 @@ import { deriveId, IncidentType, Priority, StreamName } from '@relay/wire';
 import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctDigestId, fixture, startTestGateway, type TestGateway } from '../test/gateway.js';
-import { createIntake } from './accept.js';
+import { createIntake } from './intake.js';
 import { createReportLedger } from './report-ledger.js';
 import { createStoredReports } from './stored-reports.js';
 

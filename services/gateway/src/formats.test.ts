@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fixture } from '../test/gateway.js';
 import { decodeBody, Format } from './decode.js';
 import { readHash } from './fields.js';
-import { CLOCK_SKEW_MS, readReport } from './intake.js';
+import { CLOCK_SKEW_MS, readReport } from './read-report.js';
 
 const NOW = new Date('2026-11-02T10:00:00Z');
 const LIMIT = 1024 * 1024;

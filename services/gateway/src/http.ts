@@ -1,6 +1,6 @@
 import { checkHealth, type HealthChecks, type Logger } from '@relay/observability';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import type { Answer, Intake, IntakeMetrics } from './accept.js';
+import type { Answer, Intake, IntakeMetrics } from './intake.js';
 import type { Keyring } from './auth.js';
 import type { HttpTimeouts } from './config.js';
 import { admitSource, RETRY_AFTER_UNAVAILABLE_S, type SourceRateLimiter } from './limits.js';

@@ -2,5 +2,5 @@
 // Its front door is only what running it in-process takes, as the other services offer.
 export { gatewayConfigFromEnv } from './config.js';
 export type { GatewayConfig } from './config.js';
-export { startGateway } from './gateway.js';
-export type { Gateway, GatewayDeps } from './gateway.js';
+export { startGateway } from './service.js';
+export type { Gateway, GatewayDeps } from './service.js';

@@ -1,190 +1,210 @@
-import { deriveId, encodedUrlBytes, type Report } from '@relay/wire';
-import type { z } from 'zod';
-import { Format } from './decode.js';
-import { digestReportId, droppedParts } from './dropped.js';
-import { CONTENT_KEY, MAX_HASHES, MAX_URL_BYTES_TOTAL, MAX_URLS } from './fields.js';
-import { cyberTiplineFormat } from './formats/cybertipline.js';
-import type { IntakeFormat, ReportDraft } from './formats/format.js';
-import { nativeFormat } from './formats/native.js';
-import { xarfFormat } from './formats/xarf.js';
-import { invalid, type Problem, problem, Rule, toPointer, type Violation } from './problems.js';
-import { mismatch, type OutsideId } from './source-report-id.js';
+import { type Bus, isRetryable, publishMessage } from '@relay/bus';
+import { childTraceparent, deriveId, type IntakeAnswer, RelayType, type Report, StreamName, subjects } from '@relay/wire';
+import { decodeBody, Format } from './decode.js';
+import { readReport } from './read-report.js';
+import { type Problem, problem, Rule } from './problems.js';
+import { reportDigest, type ReportLedger } from './report-ledger.js';
+import { type OutsideId, outsideReportId, mismatch, SOURCE_REPORT_ID_HEADER } from './source-report-id.js';
+import { type FileDetails, readFileDetails } from './formats/file-details.js';
+import type { StoredReports } from './stored-reports.js';
 
-/** How far in the future an incident time may lie (clock skew between reporter and relay), ms. */
-export const CLOCK_SKEW_MS = 5 * 60_000;
+/** The outcome of one submission: a receipt (202) or a problem (4xx, 5xx); the contract is @relay/wire's. */
+export type Answer = IntakeAnswer;
 
-interface FormatEntry {
-  readonly format: IntakeFormat<unknown>;
-  readonly urlsPointer: string;
-  readonly hashesPointer: string;
-  /** Where the document holds its own source report id; absent when the format has none (CyberTipline). */
-  readonly idPointer?: string;
-}
-
-/** The formats whose documents are reports (a `fileDetails` adds to one: `accept.ts`). */
-export type ReportFormat = Exclude<Format, typeof Format.FileDetails>;
-
-const FORMATS: Readonly<Record<ReportFormat, FormatEntry>> = {
-  [Format.Native]: { format: nativeFormat, urlsPointer: '/urls', hashesPointer: '/hashes', idPointer: '/sourceReportId' },
-  [Format.CyberTipline]: {
-    format: cyberTiplineFormat,
-    urlsPointer: '/report/internetDetails',
-    hashesPointer: '/report',
-  },
-  [Format.Xarf]: { format: xarfFormat, urlsPointer: '/url', hashesPointer: '/hash_values', idPointer: '/report_id' },
-};
-
-/** What the gateway adds to a document: the source from the API key, the time, and an id given outside the body. */
-export interface ReadContext {
+/** One submission as either transport hands it over, after authentication. */
+export interface Submission {
+  /** Source id from the API key. */
   readonly source: string;
-  readonly now: Date;
-  /** A source report id from the header or path, already validated by `outsideReportId`. */
-  readonly outsideId?: OutsideId | undefined;
+  readonly contentType: string | undefined;
+  readonly body: Uint8Array;
+  /** W3C trace context sent by the reporter, if any. */
+  readonly traceparent?: string | undefined;
+  /**
+   * Source report ids given outside the body (the `Relay-Source-Report-Id`
+   * header, the path of `PUT /v1/reports/{id}`), unchecked: the intake
+   * validates them as it validates a body's id.
+   */
+  readonly outsideIds?: readonly OutsideId[] | undefined;
+}
+
+/** Counters the intake keeps (implemented with Prometheus by the gateway). */
+export interface IntakeMetrics {
+  accepted(source: string, format: Format, outcome: 'stored' | 'duplicate'): void;
+  refused(status: number, rule: string): void;
+  /** A NATS request was dropped because its reply subject is not a reply inbox. */
+  refusedReply(): void;
+}
+
+/** What the intake needs from outside. */
+export interface IntakeDeps {
+  readonly bus: Bus;
+  /** Which report each source report id names (decision 0092). */
+  readonly ledger: ReportLedger;
+  /** Finds a stored report by its source report id (a fileDetails names its report so). */
+  readonly reports: StoredReports;
+  readonly maxBodyBytes: number;
+  /** Wait for each JetStream ack, ms. */
+  readonly publishTimeoutMs: number;
+  /** Publish attempts (same msgId) before answering 503. */
+  readonly publishAttempts: number;
+  readonly now: () => Date;
+  readonly metrics: IntakeMetrics;
+  readonly log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+}
+
+/** The intake shared by `POST /v1/reports` and `relay.intake.submit`. */
+export interface Intake {
+  submit(submission: Submission): Promise<Answer>;
 }
 
 /**
- * A report ready to publish with the JSON pointers of what the document held
- * and the relay dropped (validated, never relayed), or why it was refused.
+ * Creates the intake: decode -> validate and map -> bind the id to the
+ * report's digest in the intake ledger (compare-and-set) -> publish on
+ * `relay.report.<source>` with `Nats-Msg-Id = <source>:<sourceReportId>` ->
+ * note the sequence -> receipt, only once JetStream acknowledged. An id
+ * already bound to the same digest gets the first receipt back and nothing
+ * is stored again, however late the resend; bound to a different digest, the
+ * answer is 409. When NATS is down or the ack does not come, the answer is
+ * 503 and the reporter resends; the ledger binds before the publish, so a
+ * crash between the two leaves a claim that the resend completes.
  */
-export type IntakeResult =
-  | { readonly ok: true; readonly report: Report; readonly dropped: readonly string[] }
-  | { readonly ok: false; readonly problem: Problem };
+export function createIntake(deps: IntakeDeps): Intake {
+  const refuse = (p: Problem): Answer => {
+    deps.metrics.refused(p.status, p.rule);
+    deps.log.debug({ status: p.status, rule: p.rule, pointer: p.pointer }, 'report refused');
+    return { status: p.status, problem: p };
+  };
+  const unavailable = (): Answer =>
+    refuse(
+      problem(503, Rule.Unavailable, 'JetStream did not acknowledge the report, so it may not be stored: resend the same report (a resend is never stored twice)'),
+    );
+  const failed = (err: unknown, source: string): Answer => {
+    if (isRetryable(err)) return unavailable();
+    deps.log.error({ err, source }, 'storing a report failed');
+    return refuse(problem(500, Rule.Internal, 'the report could not be stored'));
+  };
+  const receipt = (report: Report, seq: number, dropped: readonly string[]): Answer => ({
+    status: 202,
+    receipt: { reportId: report.id, source: report.source, sourceReportId: report.sourceReportId, stream: StreamName.Reports, seq, dropped },
+  });
+  /** Binds the report's id in the ledger, publishes it once, and answers with its receipt (decision 0092). */
+  const store = async (s: Submission, format: Format, report: Report, dropped: readonly string[]): Promise<Answer> => {
+    const digest = reportDigest(report);
+    let claim;
+    try {
+      claim = await deps.ledger.claim(report, digest);
+    } catch (err) {
+      return failed(err, s.source);
+    }
+    if (claim.kind === 'conflict') return refuse(conflict(report));
+    if (claim.kind === 'same' && claim.seq !== undefined) {
+      deps.metrics.accepted(s.source, format, 'duplicate');
+      return receipt(report, claim.seq, dropped);
+    }
+    let stored;
+    try {
+      stored = await publishMessage(deps.bus, subjects.report(s.source), RelayType.Report, report, {
+        msgId: `${s.source}:${report.sourceReportId}`,
+        origin: s.source,
+        traceparent: childTraceparent(s.traceparent),
+        attempts: deps.publishAttempts,
+        timeoutMs: deps.publishTimeoutMs,
+      });
+    } catch (err) {
+      return failed(err, s.source);
+    }
+    let seq = stored.seq;
+    try {
+      seq = await deps.ledger.recordStored(report, digest, stored.seq, claim.revision);
+    } catch (err) {
+      // The report is stored; without its sequence noted a later resend publishes again,
+      // which the duplicate window (or, after it, the dispatcher's applied-report check) absorbs.
+      deps.log.warn({ err, source: s.source }, 'noting the sequence of a stored report failed');
+    }
+    deps.metrics.accepted(s.source, format, stored.duplicate ? 'duplicate' : 'stored');
+    return receipt(report, seq, dropped);
+  };
 
-/**
- * Turns a decoded document into a `relay.v1.Report`: validates it by its
- * format's published schema (`check`) and the relay's own rules (`schema`),
- * lists and drops what the relay does not carry, maps it, checks what spans
- * fields (a URL to route, URL and hash counts, an incident time not in the
- * future), and adds what only the gateway sets: `source` (from the API key,
- * never the body), the derived `id` and `receivedAt`, and the source report
- * id: the body's own, else the one given outside the body (header or path),
- * else a digest of the canonical document. A body id and an outside id that
- * differ refuse the report (400 `source-report-id-mismatch`, naming both
- * places). A CyberTipline document's outside id is NCMEC's report number, so
- * it is also the report's `ncmecReportId` (decision 0100). Pure: the same
- * input and `now` give the same output.
- */
-export function readReport(format: Format, document: unknown, context: ReadContext): IntakeResult {
-  if (format === Format.FileDetails) {
-    return { ok: false, problem: problem(400, Rule.NotAllowedValue, 'a <fileDetails> is a file of a report, not a report: the intake adds it to its report', '/fileDetails') };
-  }
-  const { format: spec, urlsPointer, hashesPointer, idPointer } = FORMATS[format];
-  const checked = spec.check?.(document) ?? [];
-  if (checked.length > 0) return { ok: false, problem: invalid(checked) };
-  const parsed = spec.schema.safeParse(document);
-  if (!parsed.success) return { ok: false, problem: invalid(violationsOf(parsed.error.issues, document, spec.serverSetKeys)) };
-  const parts = spec.kept ? droppedParts(document, spec.kept(document), spec.unread) : { dropped: [], violations: [] };
-  if (parts.violations.length > 0) return { ok: false, problem: invalid(parts.violations) };
-  const draft = spec.toDraft(parsed.data);
-  const violations = crossFieldViolations(draft, context.now, urlsPointer, hashesPointer);
-  if (violations.length > 0) return { ok: false, problem: invalid(violations) };
-  const outside = context.outsideId;
-  if (outside !== undefined && draft.sourceReportId !== undefined && draft.sourceReportId !== outside.value) {
-    const pointer = idPointer ?? '';
-    return { ok: false, problem: mismatch(outside, draft.sourceReportId, `${pointer} in the body`, pointer) };
-  }
-  const sourceReportId = draft.sourceReportId ?? outside?.value ?? digestReportId(document);
-  const ncmec = format === Format.CyberTipline && outside !== undefined ? { ...draft, ncmecReportId: outside.value } : draft;
-  return { ok: true, report: toReport(ncmec, sourceReportId, context), dropped: parts.dropped };
-}
+  /**
+   * A `<fileDetails>`: found its report by the number it names (the ledger
+   * holds the report's sequence, REPORTS the report), and stores the file as
+   * a report that supplements it (decision 0101). A report the relay does
+   * not hold is refused (409 `report-not-known`): nothing is kept, and the
+   * sender resends once the report is in.
+   */
+  const storeFile = async (s: Submission, tree: unknown, outsideId: OutsideId | undefined): Promise<Answer> => {
+    const read = readFileDetails(tree);
+    if (!read.ok) return refuse(read.problem);
+    const file = read.file;
+    if (outsideId !== undefined && outsideId.value !== file.reportId) {
+      return refuse(mismatch(outsideId, file.reportId, '/fileDetails/reportId in the body', '/fileDetails/reportId'));
+    }
+    if (!deps.bus.isConnected()) return unavailable();
+    let parent;
+    try {
+      parent = await deps.reports.find(s.source, file.reportId);
+    } catch (err) {
+      return failed(err, s.source);
+    }
+    if (parent === undefined) return refuse(notKnown(s.source, file.reportId));
+    return store(s, Format.FileDetails, fileReport(parent, file, deps.now()), file.dropped);
+  };
 
-function crossFieldViolations(draft: ReportDraft, now: Date, urlsPointer: string, hashesPointer: string): Violation[] {
-  const out: Violation[] = [];
-  if (draft.urls.length === 0) {
-    out.push({
-      pointer: urlsPointer,
-      rule: Rule.NothingToRoute,
-      detail: 'the report names no web-page URL; the relay routes reports by URL, so there is nothing it can route',
-    });
-  }
-  if (draft.urls.length > MAX_URLS) {
-    out.push({ pointer: urlsPointer, rule: Rule.TooMany, detail: `the report names ${draft.urls.length} URLs; at most ${MAX_URLS} are accepted` });
-  }
-  const urlBytes = draft.urls.reduce((n, url) => n + encodedUrlBytes(url), 0);
-  if (draft.urls.length <= MAX_URLS && urlBytes > MAX_URL_BYTES_TOTAL) {
-    // What REPORTS and a referral can carry bounds the URLs together, not only one by one (decision 0094).
-    out.push({ pointer: urlsPointer, rule: Rule.TooLong, detail: `the report's URLs take ${urlBytes} bytes together; at most ${MAX_URL_BYTES_TOTAL} are accepted` });
-  }
-  if (draft.hashes.length > MAX_HASHES) {
-    out.push({ pointer: hashesPointer, rule: Rule.TooMany, detail: `the report has ${draft.hashes.length} hashes; at most ${MAX_HASHES} are accepted` });
-  }
-  const t = draft.incidentTime;
-  if (t !== undefined && Date.parse(t.value) > now.getTime() + CLOCK_SKEW_MS) {
-    out.push({ pointer: t.pointer, rule: Rule.IncidentTimeFuture, detail: `${t.value} lies in the future` });
-  }
-  return out;
-}
-
-function toReport(draft: ReportDraft, sourceReportId: string, context: { readonly source: string; readonly now: Date }): Report {
   return {
-    id: deriveId('rpt', context.source, sourceReportId),
-    source: context.source,
-    sourceReportId,
-    incidentType: draft.incidentType,
-    incidentTime: draft.incidentTime === undefined ? undefined : new Date(draft.incidentTime.value),
-    receivedAt: context.now,
-    urls: [...draft.urls],
-    hashes: draft.hashes.map((h) => ({ algorithm: h.algorithm, value: h.value })),
-    classification: draft.classification,
-    priority: draft.priority,
-    reporter: draft.reporter,
-    ...(draft.ncmecReportId === undefined ? {} : { ncmecReportId: draft.ncmecReportId }),
+    async submit(s) {
+      const decoded = decodeBody(s.body, s.contentType, deps.maxBodyBytes);
+      if (!decoded.ok) return refuse(decoded.problem);
+      const outside = outsideReportId(s.outsideIds ?? []);
+      if (!outside.ok) return refuse(outside.problem);
+      if (decoded.format === Format.FileDetails) return storeFile(s, decoded.tree, outside.id);
+      const read = readReport(decoded.format, decoded.tree, { source: s.source, now: deps.now(), outsideId: outside.id });
+      if (!read.ok) return refuse(read.problem);
+      if (!deps.bus.isConnected()) return unavailable();
+      return store(s, decoded.format, read.report, read.dropped);
+    },
   };
 }
 
-/** Translates zod issues into violations with JSON pointers and stable rule codes. */
-function violationsOf(issues: readonly z.core.$ZodIssue[], document: unknown, serverSet: ReadonlySet<string> | undefined): Violation[] {
-  const out: Violation[] = [];
-  for (const issue of issues) {
-    const pointer = toPointer(issue.path);
-    switch (issue.code) {
-      case 'unrecognized_keys':
-        for (const key of issue.keys) out.push(unknownKey([...issue.path, key], key, issue.path.length === 0 && serverSet?.has(key) === true));
-        break;
-      case 'invalid_type':
-        out.push(
-          isMissing(document, issue.path)
-            ? { pointer, rule: Rule.Required, detail: 'is required' }
-            : { pointer, rule: Rule.WrongType, detail: `must be ${issue.expected === 'int' ? 'an integer' : `of type ${issue.expected}`}` },
-        );
-        break;
-      case 'too_big':
-        out.push({ pointer, rule: issue.origin === 'array' ? Rule.TooMany : issue.origin === 'string' ? Rule.TooLong : Rule.NotAllowedValue, detail: issue.message });
-        break;
-      case 'too_small':
-        out.push({ pointer, rule: issue.origin === 'number' || issue.origin === 'int' ? Rule.NotAllowedValue : Rule.TooShort, detail: issue.message });
-        break;
-      case 'invalid_value':
-        out.push({ pointer, rule: Rule.NotAllowedValue, detail: issue.message });
-        break;
-      case 'invalid_union':
-        out.push(isMissing(document, issue.path) ? { pointer, rule: Rule.Required, detail: 'is required' } : { pointer, rule: Rule.NotAllowedValue, detail: issue.message });
-        break;
-      case 'custom': {
-        const rule = (issue.params as { rule?: Rule } | undefined)?.rule ?? Rule.Format;
-        out.push({ pointer, rule, detail: issue.message });
-        break;
-      }
-      default:
-        out.push({ pointer, rule: Rule.Format, detail: issue.message });
-    }
-  }
-  return out;
+/**
+ * The relay report of a file: the parent's URLs (so it reaches the cases
+ * the parent opened), incident and priority, the file's hashes and
+ * classification, NCMEC's number, and `supplements` naming the parent.
+ */
+function fileReport(parent: Report, file: FileDetails, now: Date): Report {
+  return {
+    id: deriveId('rpt', parent.source, file.sourceReportId),
+    source: parent.source,
+    sourceReportId: file.sourceReportId,
+    incidentType: parent.incidentType,
+    incidentTime: parent.incidentTime,
+    receivedAt: now,
+    urls: [...parent.urls],
+    hashes: [...file.hashes],
+    classification: file.classification,
+    priority: parent.priority,
+    reporter: undefined,
+    ncmecReportId: file.reportId,
+    supplements: parent.id,
+  };
 }
 
-function unknownKey(path: PropertyKey[], key: string, serverSet: boolean): Violation {
-  const pointer = toPointer(path);
-  const name = key.slice(0, 64);
-  if (serverSet) return { pointer, rule: Rule.ServerSetField, detail: `${name} is set by the gateway (the source comes from the API key), never by the reporter` };
-  if (CONTENT_KEY.test(key)) return { pointer, rule: Rule.ContentNotAccepted, detail: `${name} would carry content; only URLs, hashes and metadata are accepted` };
-  return { pointer, rule: Rule.UnknownField, detail: `${name} is not a field of this format` };
+/** The 409 for a file whose report the relay does not hold. */
+function notKnown(source: string, reportId: string): Problem {
+  return problem(
+    409,
+    Rule.ReportNotKnown,
+    `no report ${reportId} of ${source} is known to the relay, so the file cannot join it; nothing was stored: ` +
+      `send the report first with its number (${SOURCE_REPORT_ID_HEADER} header or PUT /v1/reports/${reportId}), then resend this fileDetails`,
+    '/fileDetails/reportId',
+  );
 }
 
-function isMissing(document: unknown, path: readonly PropertyKey[]): boolean {
-  let node: unknown = document;
-  for (const key of path) {
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return true;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node === undefined;
+/** The 409 for an id bound to another report: names the id and the rule, never either report's content. */
+function conflict(report: Report): Problem {
+  return problem(
+    409,
+    Rule.ReportIdConflict,
+    `source report id ${report.sourceReportId} of ${report.source} already names a different report (its content digest differs); ` +
+      'a source report id stays one report for ever: send a changed report under a new id',
+  );
 }

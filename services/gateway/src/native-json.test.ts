@@ -1,7 +1,7 @@
 import { CsamCategory, HashAlgorithm, IncidentType, Priority, SiteType } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
 import { Format } from './decode.js';
-import { readReport } from './intake.js';
+import { readReport } from './read-report.js';
 
 /** The native format reads relay.v1.Report in any form the proto3 JSON mapping allows (decision 0011). */
 

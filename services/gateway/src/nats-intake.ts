@@ -1,9 +1,9 @@
 import { type Bus, type Envelope, type Responder, serveRequests } from '@relay/bus';
-import { Header, subjects } from '@relay/wire';
-import type { Answer, Intake, IntakeMetrics } from './accept.js';
+import { encodeIntakeReply, subjects } from '@relay/wire';
+import type { Intake, IntakeMetrics } from './intake.js';
 import type { Keyring } from './auth.js';
 import { admitSource, type SourceRateLimiter } from './limits.js';
-import { type Problem, PROBLEM_CONTENT_TYPE } from './problems.js';
+import type { Problem } from './problems.js';
 import { IdPlace, type OutsideId, SOURCE_REPORT_ID_HEADER } from './source-report-id.js';
 
 /** Queue group of the NATS intake: every gateway copy shares `relay.intake.submit`. */
@@ -20,8 +20,6 @@ export interface NatsIntakeDeps {
   readonly metrics: IntakeMetrics;
 }
 
-const encoder = new TextEncoder();
-
 function header(headers: Readonly<Record<string, string>>, name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === lower) return v;
@@ -34,19 +32,6 @@ function outsideIdsOf(headers: Readonly<Record<string, string>>): OutsideId[] {
   return Object.entries(headers)
     .filter(([k]) => k.toLowerCase() === lower)
     .map(([, value]) => ({ value, place: IdPlace.Header }));
-}
-
-function reply(answer: Answer): Envelope {
-  if ('receipt' in answer) {
-    return { data: encoder.encode(JSON.stringify(answer.receipt)), headers: { [Header.Status]: '202', 'Content-Type': 'application/json' } };
-  }
-  return problemReply(answer.problem);
-}
-
-function problemReply(p: Problem, retryAfterSeconds?: number): Envelope {
-  const headers: Record<string, string> = { [Header.Status]: String(p.status), 'Content-Type': PROBLEM_CONTENT_TYPE };
-  if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
-  return { data: encoder.encode(JSON.stringify(p)), headers };
 }
 
 /**
@@ -62,7 +47,7 @@ export function serveNatsIntake(deps: NatsIntakeDeps): Responder {
   return serveRequests(deps.bus, subjects.intakeSubmit(), INTAKE_QUEUE, async (request) => {
     const refuse = (p: Problem, retryAfterSeconds?: number): Envelope => {
       deps.metrics.refused(p.status, p.rule);
-      return problemReply(p, retryAfterSeconds);
+      return encodeIntakeReply({ status: p.status, problem: p }, retryAfterSeconds);
     };
     const auth = deps.keyring.authenticate(header(request.headers, 'Authorization'));
     if (!auth.ok) return refuse(auth.problem);
@@ -75,6 +60,6 @@ export function serveNatsIntake(deps: NatsIntakeDeps): Responder {
       traceparent: header(request.headers, 'traceparent'),
       outsideIds: outsideIdsOf(request.headers),
     });
-    return reply(answer);
+    return encodeIntakeReply(answer);
   }, { onRefusedReply: () => deps.metrics.refusedReply() });
 }

@@ -1,10 +1,9 @@
+import { PROBLEM_CONTENT_TYPE, problemSchema, receiptSchema } from '@relay/wire';
 import { z } from 'zod';
-import { receiptSchema } from './accept.js';
 import { MediaType } from './decode.js';
 import { cyberTiplineSchema } from './formats/cybertipline.js';
 import { nativeReportSchema } from './formats/native.js';
 import { xarfSchema } from './formats/xarf.js';
-import { PROBLEM_CONTENT_TYPE, problemSchema } from './problems.js';
 import { SOURCE_REPORT_ID_HEADER, SOURCE_REPORT_ID_PATTERN } from './source-report-id.js';
 
 /** Components of the OpenAPI document, each generated from the zod schema the gateway validates with. */

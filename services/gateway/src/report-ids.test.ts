@@ -3,7 +3,7 @@ import { exampleMessage, Header, KvBucket, RelayType, StreamName, subjects } fro
 import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../test/gateway.js';
-import { readReport } from './intake.js';
+import { readReport } from './read-report.js';
 import { Format } from './decode.js';
 import { type LedgerEntry, reportDigest } from './report-ledger.js';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeMessage, MAX_HASHES, MAX_REPORT_BYTES, MAX_URL_BYTES_TOTAL, MAX_URLS, RelayType } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
 import { Format } from './decode.js';
-import { readReport } from './intake.js';
+import { readReport } from './read-report.js';
 
 const now = new Date('2026-11-02T09:15:00Z');
 const hashes = (n: number) => Array.from({ length: n }, () => ({ algorithm: 'HASH_ALGORITHM_PHOTODNA', value: randomBytes(144).toString('hex') }));

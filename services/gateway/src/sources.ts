@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@relay/bus';
+import { ConfigError, configIssues } from '@relay/bus';
 import { idToken } from '@relay/wire';
 import { z } from 'zod';
 
@@ -64,7 +64,7 @@ export function hashKey(key: string): string {
 export function parseSources(document: unknown, origin = 'RELAY_SOURCES_FILE'): SourcesFile {
   const parsed = sourcesFileSchema.safeParse(document);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${origin}: ${i.path.join('.') || '(file)'}: ${i.message}`));
+    throw new ConfigError(configIssues(parsed.error, origin));
   }
   return parsed.data;
 }

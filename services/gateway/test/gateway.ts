@@ -6,7 +6,7 @@ import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { decodeMessage, Header, type Report, RelayType, StreamName, subjects } from '@relay/wire';
 import { gatewayConfigFromEnv } from '../src/config.js';
 import { digestReportId } from '../src/dropped.js';
-import { type Gateway, startGateway } from '../src/gateway.js';
+import { type Gateway, startGateway } from '../src/service.js';
 import { readXml } from '../src/xml.js';
 
 /**

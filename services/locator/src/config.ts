@@ -1,32 +1,25 @@
-import { existsSync } from 'node:fs';
-import { ConfigError, portSetting } from '@relay/bus';
-import { directoryKeySchema } from '@relay/directory';
+import { type BusConfig, choiceSetting, durationSetting, existingFileSetting, portSetting, serviceEnv, wholeNumberSetting } from '@relay/bus';
+import { directoryKeysSchema } from '@relay/directory';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
 
-const file = z.string().min(1).refine((p) => existsSync(p), 'file does not exist');
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s)$/, 'must be a duration like 500ms or 2s')
-  .transform((v) => (v.endsWith('ms') ? Number(v.slice(0, -2)) : Number(v.slice(0, -1)) * 1000));
-
-/** The locator's own settings (NATS settings are libs/bus's `busConfigFromEnv`). */
+/** The locator's own settings, from the environment (decision 0114; NATS settings are libs/bus's `busConfigFromEnv`). */
 const locatorEnvSchema = z
   .object({
-    RELAY_DNS: z.enum(['system', 'zone']).default('system'),
-    RELAY_DNS_ZONE_FILE: file.optional(),
+    RELAY_DNS: choiceSetting(['system', 'zone'], 'system'),
+    RELAY_DNS_ZONE_FILE: existingFileSetting.optional(),
     RELAY_DNS_SERVERS: z
       .string()
       .regex(/^[\w.:[\]]+(,[\w.:[\]]+)*$/, 'must be comma-separated name servers (1.2.3.4, [::1]:53)')
       .optional(),
-    RELAY_DNS_TIMEOUT: duration.default(2000),
-    RELAY_GEO_COUNTRY_DB: file.optional(),
-    RELAY_GEO_ASN_DB: file.optional(),
+    RELAY_DNS_TIMEOUT: durationSetting('2s'),
+    RELAY_GEO_COUNTRY_DB: existingFileSetting.optional(),
+    RELAY_GEO_ASN_DB: existingFileSetting.optional(),
     RELAY_OPS_PORT: portSetting(9102),
-    /** The pinned directory key (public operator nkey): only directories it signed are followed (decision 0105). */
-    RELAY_DIRECTORY_KEY: directoryKeySchema.optional(),
-    RELAY_LOCATOR_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
-    LOG_LEVEL: z.enum(LogLevel).default('info'),
+    /** The pinned directory key(s) (public operator nkeys, comma-separated): only directories one of them signed are followed (decisions 0105, 0110, 0111). */
+    RELAY_DIRECTORY_KEY: directoryKeysSchema,
+    RELAY_LOCATOR_CONCURRENCY: wholeNumberSetting(1, 1024, 64),
+    LOG_LEVEL: choiceSetting(LogLevel, 'info'),
   })
   .refine((e) => e.RELAY_DNS !== 'zone' || e.RELAY_DNS_ZONE_FILE !== undefined, {
     path: ['RELAY_DNS_ZONE_FILE'],
@@ -40,6 +33,7 @@ export type DnsConfig =
 
 /** Validated, frozen settings of the locator. */
 export interface LocatorConfig {
+  readonly bus: BusConfig;
   readonly dns: DnsConfig;
   /** Licensed MaxMind-format databases replacing the embedded data. */
   readonly countryDb?: string;
@@ -49,8 +43,8 @@ export interface LocatorConfig {
   /** Reports (and rechecks) handled at once per consumer. */
   readonly concurrency: number;
   readonly logLevel: LogLevel;
-  /** The pinned directory key; absent in development only (unsigned directories accepted, verification may be off). */
-  readonly directoryKey?: string;
+  /** The pinned directory keys (one; two while rotating): required, so the locator fails closed (decision 0111). */
+  readonly directoryKey: readonly string[];
 }
 
 /**
@@ -58,22 +52,19 @@ export interface LocatorConfig {
  * @throws ConfigError naming each bad variable and the rule it broke.
  */
 export function locatorConfigFromEnv(env: Readonly<Record<string, string | undefined>>): LocatorConfig {
-  const parsed = locatorEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
-  }
-  const e = parsed.data;
+  const { bus, settings: e } = serviceEnv(env, 'locator', locatorEnvSchema);
   const dns: DnsConfig =
     e.RELAY_DNS === 'zone' && e.RELAY_DNS_ZONE_FILE !== undefined
       ? { kind: 'zone', zoneFile: e.RELAY_DNS_ZONE_FILE }
       : { kind: 'system', servers: e.RELAY_DNS_SERVERS?.split(',') ?? [], timeoutMs: e.RELAY_DNS_TIMEOUT };
   return Object.freeze({
+    bus,
     dns: Object.freeze(dns),
     opsPort: e.RELAY_OPS_PORT,
     concurrency: e.RELAY_LOCATOR_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
     ...(e.RELAY_GEO_COUNTRY_DB === undefined ? {} : { countryDb: e.RELAY_GEO_COUNTRY_DB }),
     ...(e.RELAY_GEO_ASN_DB === undefined ? {} : { asnDb: e.RELAY_GEO_ASN_DB }),
-    ...(e.RELAY_DIRECTORY_KEY === undefined ? {} : { directoryKey: e.RELAY_DIRECTORY_KEY }),
+    directoryKey: Object.freeze(e.RELAY_DIRECTORY_KEY),
   });
 }

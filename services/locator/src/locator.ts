@@ -6,7 +6,7 @@ import { onRecheck } from './on-recheck.js';
 import { onReport } from './on-report.js';
 
 /** Durable consumer names of the contract. */
-export const LocatorConsumer = { Reports: 'locator-reports', Rechecks: 'locator-rechecks' } as const;
+export const Durable = { Reports: 'locator-reports', Rechecks: 'locator-rechecks' } as const;
 
 /** Everything a running locator is made of. */
 export interface LocatorParts {
@@ -32,11 +32,13 @@ export function statusLabel(status: HostingStatus): string {
 }
 
 /**
- * Starts the locator's two durable consumers, `locator-reports` on REPORTS
+ * Runs the locator's two durable consumers, `locator-reports` on REPORTS
  * and `locator-rechecks` on RECHECKS, with the handlers of on-report.ts and
- * on-recheck.ts. `stop()` lets in-flight messages finish and ack.
+ * on-recheck.ts. `stop()` lets in-flight messages finish and ack. The
+ * process's `startLocator` runs them with its verifiers and ops port; tests
+ * run them in-process.
  */
-export async function startLocator(parts: LocatorParts): Promise<RunningLocator> {
+export async function runLocator(parts: LocatorParts): Promise<RunningLocator> {
   const deps = {
     bus: parts.bus,
     locate: (url: string) => locate(url, parts.locateDeps),
@@ -51,7 +53,7 @@ export async function startLocator(parts: LocatorParts): Promise<RunningLocator>
         {
           ...common,
           stream: StreamName.Reports,
-          durable: LocatorConsumer.Reports,
+          durable: Durable.Reports,
           filterSubject: subjectFilters.reports(),
           types: [RelayType.Report],
           ...(parts.verify ? { verify: parts.verify.reports } : {}),
@@ -65,7 +67,7 @@ export async function startLocator(parts: LocatorParts): Promise<RunningLocator>
         {
           ...common,
           stream: StreamName.Rechecks,
-          durable: LocatorConsumer.Rechecks,
+          durable: Durable.Rechecks,
           filterSubject: subjectFilters.rechecks(),
           types: [RelayType.RecheckRequest],
           ...(parts.verify ? { verify: parts.verify.rechecks } : {}),

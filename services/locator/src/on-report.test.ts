@@ -21,7 +21,7 @@ import {
   subjects,
 } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocatorConsumer, type RunningLocator, startLocator } from './index.js';
+import { Durable, type RunningLocator, runLocator } from './index.js';
 
 const ZONE = {
   records: {
@@ -48,7 +48,7 @@ beforeAll(async () => {
   bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'locator-test'), { metrics: metrics.bus });
   await ensureTopology(bus, { replicas: 1 });
   geo = await openGeo();
-  locator = await startLocator({
+  locator = await runLocator({
     bus,
     locateDeps: { resolver: createZoneResolver({ path: join(dir, 'zone.json') }), geo, cdn: createCdnCatalogue(), clock: () => new Date() },
   });
@@ -87,7 +87,7 @@ async function hostingDuplicates(): Promise<number> {
 
 async function handledReports(): Promise<number> {
   const metric = await metrics.registry.getSingleMetric('relay_handled_total')?.get();
-  return (metric?.values ?? []).filter((v) => v.labels['consumer'] === `REPORTS/${LocatorConsumer.Reports}` && v.labels['outcome'] === 'ack').reduce((n, v) => n + v.value, 0);
+  return (metric?.values ?? []).filter((v) => v.labels['consumer'] === `REPORTS/${Durable.Reports}` && v.labels['outcome'] === 'ack').reduce((n, v) => n + v.value, 0);
 }
 
 function report(sourceReportId: string, urls: string[]): Report {
@@ -134,7 +134,7 @@ describe('the locator on a real nats-server', () => {
     const replayed = await publishMessage(bus, subjects.report('ncmec'), RelayType.Report, r, { msgId: 'replay:pipeline-1', origin: 'ncmec' });
     expect(replayed.duplicate).toBe(false);
     await waitFor(async () => (await handledReports()) === handled + 1, { what: 'the replayed report to be handled' });
-    expect((await consumerLag(bus, StreamName.Reports, LocatorConsumer.Reports))?.pending).toBe(0);
+    expect((await consumerLag(bus, StreamName.Reports, Durable.Reports))?.pending).toBe(0);
     expect((await streamState(bus, StreamName.Hosting))?.messages).toBe(before);
     // The locator did publish all three again, and HOSTING recognised every one.
     expect(await hostingDuplicates()).toBe(duplicates + 3);

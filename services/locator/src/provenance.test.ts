@@ -10,7 +10,7 @@ import { errorFromHeader, exampleMessage, Header, RelayType, StreamName, subject
 import { readFileSync } from 'node:fs';
 import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningLocator, startLocator } from './index.js';
+import { type RunningLocator, runLocator } from './index.js';
 
 const GATEWAY_SEED = new TextDecoder().decode(createUser().getSeed());
 const DEV_DIRECTORY = JSON.parse(readFileSync(DEV_DIRECTORY_FILE, 'utf8')) as object;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   plain = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'plain'));
   gateway = await connectBus(busConfigFromEnv({ NATS_URL: server.url, RELAY_SIGNING_KEY_FILE: join(dir, 'gateway.nk') }, 'gateway'));
   await ensureTopology(plain, { replicas: 1 });
-  locator = await startLocator({
+  locator = await runLocator({
     bus: plain,
     locateDeps: { resolver: createZoneResolver({ path: join(dir, 'zone.json') }), geo: await openGeo(), cdn: createCdnCatalogue(), clock: () => new Date() },
     verify: {

@@ -1,7 +1,7 @@
 // The dispatcher's throughput as a process (new cases routed, recheck answers
 // absorbed) and the cost of its recheck scheduler for a million open cases.
 import { type Bus, consumerLag, publishMessage, streamState } from '@relay/bus';
-import { createDispatcher, createManualClock, createRecheckIndex, Durable } from '@relay/dispatcher';
+import { runDispatcher, createManualClock, createRecheckIndex, Durable } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
 import { deriveId, exampleMessage, type HostingObservation, RelayType, StreamName, subjects } from '@relay/wire';
 import { DEV_DIRECTORY_FILE } from '@relay/testing';
@@ -92,7 +92,7 @@ export const suite: BenchSuite = {
 
     // Recheck claims (read case, compare-and-set, publish RecheckRequest) in process, all due at once.
     const clock = createManualClock(Date.now());
-    const dispatcher = await createDispatcher({ bus: ctx.bus, settings: { recheckIntervalMs: 15 * MINUTE, tickMs: 3_600_000 }, clock });
+    const dispatcher = await runDispatcher({ bus: ctx.bus, settings: { recheckIntervalMs: 15 * MINUTE, tickMs: 3_600_000 }, clock });
     await until(async () => Promise.resolve(dispatcher.stats().scheduled >= n), 'the case index to fill');
     await dispatcher.tick();
     clock.advance(15 * MINUTE);

@@ -1,15 +1,16 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GeneratedAccounts, type GeneratedUser, generateAccounts, type Tenants } from '@relay/accounts';
+import { type GeneratedAccounts, type GeneratedUser, generateAccounts, signingKeyName, signingKeysOf, type Tenants } from '@relay/accounts';
 import { type Bus, busConfigFromEnv, connectBus, ensureTenantConsumers, ensureTopology } from '@relay/bus';
 import { devDirectory } from '@relay/testing';
 import { type Directory, type DirectoryFile, generateDirectoryKey, openDirectory, signDirectory, tenantsOf } from '@relay/directory';
 
 /**
  * The generated nkey accounts of the dev directory, written to a folder the
- * way `relay accounts generate` writes them for real: one seed file per user,
- * and a copy of the directory that lists every user's signing key, so every
+ * way `relay accounts generate --generate-tenant-keys` writes them: a login
+ * seed and a separate signing seed per user, and a copy of the directory that
+ * lists every user's signing key (never a login key, decision 0108), so every
  * service verifies provenance.
  */
 export interface TestAccounts {
@@ -25,8 +26,12 @@ export interface TestAccounts {
   signed(file: DirectoryFile): Directory;
   /** One generated user by name (`hotline-eokm`, `gateway`, `admin`, `break-glass`, `operator-alice`). */
   user(name: string): GeneratedUser;
-  /** The NATS settings a user's software runs with: its seed, inbox prefix and signing key. */
+  /** One generated user's signing key (apart from its login key), by user name. */
+  signingKey(name: string): { readonly publicKey: string; readonly seed: string };
+  /** The NATS settings a user's software runs with: its login seed, inbox prefix and signing key. */
   envOf(name: string, natsUrl: string): Record<string, string>;
+  /** Where a user's signing key seed is written (apart from its login seed, decision 0108). */
+  signingKeyFile(name: string): string;
   /** A libs/bus connection as `name`. */
   busAs(name: string, natsUrl: string): Promise<Bus>;
   /** Deletes the folder. */
@@ -38,11 +43,13 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
   const dir = await mkdtemp(join(tmpdir(), 'relay-accounts-'));
   const directory = devDirectory();
   const tenants: Tenants = { ...tenantsOf(directory), operators: [...(options.operators ?? ['alice'])] };
-  const generated = generateAccounts(tenants);
+  const generated = generateAccounts(tenants, new Map(), { generateTenantKeys: true });
   await mkdir(join(dir, 'users'), { recursive: true, mode: 0o700 });
-  for (const u of generated.users) await writeFile(join(dir, 'users', `${u.name}.nk`), u.seed, { mode: 0o600 });
-  const signers: Record<string, string[]> = {};
-  for (const u of generated.users) (signers[u.org] ??= []).push(u.publicKey);
+  for (const u of generated.users) {
+    await writeFile(join(dir, 'users', `${u.name}.nk`), u.seed, { mode: 0o600 });
+    if (u.signingKey) await writeFile(join(dir, 'users', `${signingKeyName(u.name)}.nk`), u.signingKey.seed, { mode: 0o600 });
+  }
+  const signers = signingKeysOf(generated);
   const directoryFile = join(dir, 'directory.json');
   const directoryKey = generateDirectoryKey();
   const signed = (file: DirectoryFile): Directory => openDirectory(signDirectory(file, new TextEncoder().encode(directoryKey.seed)), directoryKey.publicKey);
@@ -52,9 +59,16 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
     if (!u) throw new Error(`no generated user ${name}`);
     return u;
   };
+  const signingKey = (name: string): { publicKey: string; seed: string } => {
+    const key = user(name).signingKey;
+    if (!key) throw new Error(`generated user ${name} has no signing key`);
+    return key;
+  };
+  const signingKeyFile = (name: string): string => join(dir, 'users', `${signingKeyName(user(name).name)}.nk`);
   const envOf = (name: string, natsUrl: string): Record<string, string> => {
-    const seed = join(dir, 'users', `${user(name).name}.nk`);
-    return { NATS_URL: natsUrl, NATS_NKEY_SEED_FILE: seed, NATS_INBOX_PREFIX: user(name).inboxPrefix, RELAY_SIGNING_KEY_FILE: seed };
+    const u = user(name);
+    const signing = u.signingKey ? { RELAY_SIGNING_KEY_FILE: signingKeyFile(name) } : {};
+    return { NATS_URL: natsUrl, NATS_NKEY_SEED_FILE: join(dir, 'users', `${u.name}.nk`), NATS_INBOX_PREFIX: u.inboxPrefix, ...signing };
   };
   return {
     dir,
@@ -65,7 +79,9 @@ export async function makeTestAccounts(options: { operators?: readonly string[] 
     directoryKey,
     signed,
     user,
+    signingKey,
     envOf,
+    signingKeyFile,
     busAs: (name, natsUrl) => connectBus(busConfigFromEnv(envOf(name, natsUrl), name)),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
@@ -101,5 +117,19 @@ export function serviceAccountEnv(accounts: TestAccounts, natsUrl: string): Reco
     gateway: accounts.envOf('gateway', natsUrl),
     locator: { ...accounts.envOf('locator', natsUrl), ...key },
     dispatcher: { ...accounts.envOf('dispatcher', natsUrl), ...key, RELAY_DIRECTORY_FILE: accounts.directoryFile },
+  };
+}
+
+/**
+ * The same services on a server without accounts: no NATS users, but each service signs with its
+ * generated key and pins the directory key, as no dispatcher or locator runs without one (decision 0111).
+ */
+export function serviceSigningEnv(accounts: TestAccounts): Record<'gateway' | 'locator' | 'dispatcher', Record<string, string>> {
+  const signing = (name: string) => ({ RELAY_SIGNING_KEY_FILE: accounts.signingKeyFile(name) });
+  const key = { RELAY_DIRECTORY_KEY: accounts.directoryKey.publicKey };
+  return {
+    gateway: signing('gateway'),
+    locator: { ...signing('locator'), ...key },
+    dispatcher: { ...signing('dispatcher'), ...key, RELAY_DIRECTORY_FILE: accounts.directoryFile },
   };
 }

@@ -5,6 +5,8 @@ import { waitFor } from '@relay/testkit';
 export interface Received<T> {
   readonly subject: string;
   readonly message: T;
+  /** Its headers (signer, origin; `Relay-Replay-Of-*` on a copy an operator re-addressed). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly deliveryCount: number;
 }
 
@@ -24,7 +26,7 @@ export function inbox<T>(deliveries: Deliveries<T>): Inbox<T> {
   const received: Received<T>[] = [];
   const reading = (async () => {
     for await (const d of deliveries) {
-      received.push({ subject: d.subject, message: d.message, deliveryCount: d.deliveryCount });
+      received.push({ subject: d.subject, message: d.message, headers: d.headers, deliveryCount: d.deliveryCount });
       await d.ack();
     }
   })();

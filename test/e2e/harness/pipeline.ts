@@ -38,8 +38,8 @@ export interface Pipeline {
   gatewayUrl(index?: number): string;
   /** SIGKILLs copy `index` of `name`, as a crash would. */
   kill(name: ServiceName, index?: number): Promise<void>;
-  /** Starts copy `index` of `name` again (after a kill) and waits until it is healthy. */
-  restart(name: ServiceName, index?: number): Promise<void>;
+  /** Starts copy `index` of `name` again (after a kill), with `env` over its settings, and waits until it is healthy. */
+  restart(name: ServiceName, index?: number, env?: Readonly<Record<string, string>>): Promise<void>;
   /** Stops every process (SIGTERM, drain). */
   stop(): Promise<void>;
 }
@@ -63,8 +63,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     // Load tests send thousands of reports a minute from one source.
     gateway: { RELAY_SOURCES_FILE: DEV_SOURCES_FILE, RELAY_RATE_LIMIT: '1000000', ...common },
   };
-  const start = (name: ServiceName): Promise<ServiceProcess> =>
-    startService(name, { natsUrl: options.natsUrl, env: { ...envOf[name], ...options.serviceEnv?.[name] }, readyTimeoutMs: 60_000 });
+  const start = (name: ServiceName, env: Readonly<Record<string, string>> = {}): Promise<ServiceProcess> =>
+    startService(name, { natsUrl: options.natsUrl, env: { ...envOf[name], ...options.serviceEnv?.[name], ...env }, readyTimeoutMs: 60_000 });
   const running: Record<ServiceName, ServiceProcess[]> = { dispatcher: [], locator: [], gateway: [] };
   const copies = options.copies ?? 1;
   try {
@@ -84,9 +84,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     copies: (name) => running[name],
     gatewayUrl: (index = 0) => `http://127.0.0.1:${copy(ServiceName.Gateway, index).httpPort ?? 0}`,
     kill: (name, index = 0) => copy(name, index).kill(),
-    restart: async (name, index = 0) => {
+    restart: async (name, index = 0, env = {}) => {
       await copy(name, index).kill();
-      running[name][index] = await start(name);
+      running[name][index] = await start(name, env);
     },
     stop: async () => {
       await Promise.all(Object.values(running).flat().map((p) => p.stop()));

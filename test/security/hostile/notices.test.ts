@@ -33,7 +33,7 @@ beforeAll(async () => {
   stack = await startHostileStack({
     serviceEnv: { locator: { RELAY_DNS_ZONE_FILE: zoneFile }, dispatcher: { RELAY_RECHECK_INTERVAL: '2s' } },
   });
-  const eco = hotlineClient(await stack.busAs('hotline-eco'), { hotline: 'eco', country: 'DE' });
+  const eco = hotlineClient(await stack.busAs('hotline-eco'), { hotline: 'eco', country: 'DE', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } });
   ecoReferrals = inbox(await eco.referrals());
   ecoNotices = inbox(await eco.notices());
 }, 120_000);

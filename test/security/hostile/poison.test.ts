@@ -103,7 +103,7 @@ describe('a hotline publishing poison statuses (attack 3)', () => {
     await js.publish(subject, new Uint8Array(MAX_PAYLOAD - 300).fill(0xff), { headers: hostileHeaders('big-payload', {}) });
 
     // Then the German hotline reports the notice to the hoster, signed, as its system would.
-    const de = hotlineClient(await stack.busAs(`hotline-${victim.hotline}`), { hotline: victim.hotline, country: 'DE' });
+    const de = hotlineClient(await stack.busAs(`hotline-${victim.hotline}`), { hotline: victim.hotline, country: 'DE', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } });
     await de.publishStatus({ id: 'isp-victim', referralId: victim.id, caseId: victim.caseId, action: StatusAction.STATUS_ACTION_ISP, occurredAt: new Date(), note: '' });
     const cases = await openJsonBucket(admin, KvBucket.Cases, (raw) => caseSchema.parse(raw));
     await waitFor(async () => (await cases.get(victim.caseId))?.value.deadline, { timeoutMs: 30_000, what: `the status of ${victim.hotline} to be applied` });

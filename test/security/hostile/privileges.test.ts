@@ -31,7 +31,7 @@ async function referred(id: string): Promise<Referral> {
 
 beforeAll(async () => {
   stack = await startHostileStack();
-  eokm = inbox(await hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL' }).referrals());
+  eokm = inbox(await hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } }).referrals());
   await referred('IWF-HOSTILE-SEED');
 }, 120_000);
 
@@ -82,7 +82,7 @@ describe('a hotline steering the gateway’s reply (attack 1)', () => {
     expect(unchangedView(await stack.snapshot())).toEqual(before);
 
     // A well-formed request is still answered, into the requester's own inbox.
-    const client = hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', apiKey: 'demo-eokm-237e4e35b7044668047a8c1f097f320e' });
+    const client = hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', apiKey: 'demo-eokm-237e4e35b7044668047a8c1f097f320e', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } });
     const receipt = await client.submitReport(NATIVE('EOKM-AFTER-STEERING'));
     expect(receipt.stream).toBe('REPORTS');
   });
@@ -121,7 +121,10 @@ describe('identities that must not destroy or read what is not theirs (attack 2)
       ['$JS.API.STREAM.UPDATE.NOTICES', JSON.stringify({ name: 'NOTICES', subjects: ['relay.notice.>'], max_msgs: 1 })],
       ['$JS.API.CONSUMER.DELETE.REFERRALS.hotline-eokm', ''],
       ['$JS.API.CONSUMER.CREATE.REFERRALS.hotline-eokm.relay.referral.>', JSON.stringify({ stream_name: 'REFERRALS', config: { durable_name: 'hotline-eokm', filter_subject: 'relay.referral.>' } })],
-      ['$JS.API.STREAM.MSG.GET.REFERRALS', JSON.stringify({ seq: 1 })],
+      // Its retention reads and erases referrals one by one (decision 0106), never a whole stream at once.
+      ['$JS.API.STREAM.PURGE.REFERRALS', '{}'],
+      ['$JS.API.STREAM.MSG.DELETE.REPORTS', JSON.stringify({ seq: 1 })],
+      ['$JS.API.STREAM.MSG.GET.HOSTING', JSON.stringify({ seq: 1 })],
     ],
     'operator-alice': [
       ['$JS.API.STREAM.UPDATE.AUDIT', audit],
@@ -160,7 +163,7 @@ describe('identities that must not destroy or read what is not theirs (attack 2)
       expect((closed as PermissionViolationError).subject).toBe('relay.intake.submit');
     }
     // The NATS intake still answers its hotlines: nothing of the gateway's queue was taken over.
-    const client = hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', apiKey: 'demo-eokm-237e4e35b7044668047a8c1f097f320e' });
+    const client = hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', apiKey: 'demo-eokm-237e4e35b7044668047a8c1f097f320e', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } });
     expect((await client.submitReport(NATIVE('EOKM-AFTER-OPERATOR-SUBSCRIBE'))).stream).toBe('REPORTS');
   });
 });

@@ -1,11 +1,16 @@
-// Issue 16, items 3 and 4, on a real nats-server with the generated accounts
+// Issue 16, items 1, 3 and 4, on a real nats-server with the generated accounts
 // and every service as its own user: the signature covers the subject and a
 // signing time, signer keys have validity windows, and both the services and
 // @relay/client refuse what fails (the client terminates and reports it, never
-// hands it over). A rotation with overlapping keys loses no message.
+// hands it over). A rotation with overlapping keys loses no message. Login
+// keys sign nothing (decision 0108), and an operator's re-addressed replay
+// verifies as the operator's copy of the dispatcher's message (decision 0109).
+import { jetstreamManager } from '@nats-io/jetstream';
 import { createUser } from '@nats-io/nkeys';
+import { nanos } from '@nats-io/transport-node';
 import { type Bus, busConfigFromEnv, connectBus, publishBytes, readStream, signatureHeaders, signerFromSeed } from '@relay/bus';
-import { hotlineClient, type Refusal } from '@relay/client';
+import { runCli } from '@relay/cli';
+import { hotlineClient, readdressedBy, type Refusal } from '@relay/client';
 import { publishDirectory, readSignerList } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
 import { encodeMessage, exampleMessage, Header, type Referral, RelayType, StreamName, subjects } from '@relay/wire';
@@ -28,10 +33,10 @@ let eokm: Inbox<Referral>;
 let iwf: Inbox<Referral>;
 const unsignedAs: Record<string, Bus> = {};
 
-/** The organisations' generated keys (as the stack's directory lists them), with `extra` keys added. */
+/** The organisations' generated signing keys (as the stack's directory lists them), with `extra` keys added. */
 function signersWith(extra: Record<string, readonly (string | { key: string; notBefore?: string; notAfter?: string })[]>) {
   const signers: Record<string, (string | { key: string; notBefore?: string; notAfter?: string })[]> = {};
-  for (const u of stack.accounts.generated.users) (signers[u.org] ??= []).push(u.publicKey);
+  for (const u of stack.accounts.generated.users) if (u.signingKey) (signers[u.org] ??= []).push(u.signingKey.publicKey);
   for (const [org, keys] of Object.entries(extra)) signers[org] = [...keys];
   return signers;
 }
@@ -81,8 +86,8 @@ beforeAll(async () => {
   // An old dispatcher and locator key each, retired long ago, beside the keys in use.
   await applySigners(
     signersWith({
-      dispatcher: [stack.accounts.user('dispatcher').publicKey, { key: publicOf(EXPIRED_DISPATCHER), notAfter: LONG_AGO }],
-      locator: [stack.accounts.user('locator').publicKey, { key: publicOf(EXPIRED_LOCATOR), notAfter: LONG_AGO }],
+      dispatcher: [stack.accounts.signingKey('dispatcher').publicKey, { key: publicOf(EXPIRED_DISPATCHER), notAfter: LONG_AGO }],
+      locator: [stack.accounts.signingKey('locator').publicKey, { key: publicOf(EXPIRED_LOCATOR), notAfter: LONG_AGO }],
     }),
   );
   const open = async (name: 'eokm' | 'iwf', country: string) =>
@@ -90,7 +95,7 @@ beforeAll(async () => {
       await hotlineClient(await stack.busAs(`hotline-${name}`), {
         hotline: name,
         country,
-        provenance: { onRefused: (r) => refused[name]?.push(r) },
+        provenance: { directoryKey: stack.accounts.directoryKey.publicKey, onRefused: (r) => refused[name]?.push(r) },
       }).referrals(),
     );
   eokm = await open('eokm', 'NL');
@@ -106,7 +111,7 @@ afterAll(async () => {
 
 describe('provenance a receiver can check', () => {
   it("refuses, in @relay/client, a dispatcher-signed referral re-published on another hotline's subject", async () => {
-    const dispatcherSeed = stack.accounts.user('dispatcher').seed;
+    const dispatcherSeed = stack.accounts.signingKey('dispatcher').seed;
     const forger = await forgerAs('dispatcher');
     const genuine = referralTo('ref_genuine', 'NL', 'eokm');
     await publishAs(forger, subjects.referral('NL', 'eokm'), genuine, signedHeaders(dispatcherSeed, subjects.referral('NL', 'eokm'), genuine, 'dispatcher:ref_genuine', RelayType.Referral));
@@ -127,7 +132,7 @@ describe('provenance a receiver can check', () => {
       forger,
       subjects.hosting('DE'),
       observation,
-      signedHeaders(stack.accounts.user('locator').seed, subjects.hosting('NL'), observation, 'locator:obs_copied', RelayType.HostingObservation),
+      signedHeaders(stack.accounts.signingKey('locator').seed, subjects.hosting('NL'), observation, 'locator:obs_copied', RelayType.HostingObservation),
     );
     const codes = await waitFor(async () => ((await dlqCodes()).has('locator:obs_copied') ? dlqCodes() : undefined), { what: 'the DLQ entry' });
     expect(codes.get('locator:obs_copied')).toBe('signature-invalid');
@@ -156,8 +161,8 @@ describe('provenance a receiver can check', () => {
   });
 
   it('loses no message in a rotation with overlapping keys: old-key messages signed in their window still verify after the old key is retired', async () => {
-    const dispatcher = stack.accounts.user('dispatcher').publicKey;
-    const locator = stack.accounts.user('locator').publicKey;
+    const dispatcher = stack.accounts.signingKey('dispatcher').publicKey;
+    const locator = stack.accounts.signingKey('locator').publicKey;
     const toEokm = await forgerAs('dispatcher');
     const toDispatcher = await forgerAs('locator');
     const sendReferral = async (id: string, seed: string): Promise<void> => {
@@ -203,5 +208,73 @@ describe('provenance a receiver can check', () => {
     expect(refused['eokm']?.map((r) => r.code)).toEqual(['signer-key-not-valid']); // only the expired key's referral, above
     const codes = await waitFor(async () => ((await dlqCodes()).has('locator:obs_rot_after_retirement') ? dlqCodes() : undefined), { what: 'the DLQ entry' });
     expect([...codes].filter(([id]) => id.includes('rot'))).toEqual([['locator:obs_rot_after_retirement', 'signer-key-not-valid']]);
+  });
+});
+
+describe('signing keys apart from login keys, and re-addressed replays (decisions 0108, 0109)', () => {
+  it('refuses what is signed with a NATS login key, which no directory lists: in the dispatcher and in @relay/client', async () => {
+    const status = encodeMessage(RelayType.StatusUpdate, { ...exampleMessage(RelayType.StatusUpdate), id: 'status_login_key', hotline: 'eokm' });
+    const base = { [Header.MsgId]: 'eokm:status_login_key', [Header.Origin]: 'eokm', [Header.Type]: RelayType.StatusUpdate };
+    const eokmLogin = signerFromSeed(stack.accounts.user('hotline-eokm').seed);
+    await publishAs(await forgerAs('hotline-eokm'), subjects.status('eokm'), status, { ...base, ...signatureHeaders(eokmLogin, subjects.status('eokm'), status, base) });
+    const referral = referralTo('ref_login_key', 'NL', 'eokm');
+    await publishAs(
+      await forgerAs('dispatcher'),
+      subjects.referral('NL', 'eokm'),
+      referral,
+      signedHeaders(stack.accounts.user('dispatcher').seed, subjects.referral('NL', 'eokm'), referral, 'dispatcher:ref_login_key', RelayType.Referral),
+    );
+
+    const codes = await waitFor(async () => ((await dlqCodes()).has('eokm:status_login_key') ? dlqCodes() : undefined), { what: 'the DLQ entry' });
+    expect(codes.get('eokm:status_login_key')).toBe('signer-not-of-org');
+    await waitFor(() => refused['eokm']?.find((r) => r.code === 'signer-not-of-org'), { what: 'eokm to refuse the referral' });
+    expect(eokm.received.map((r) => r.message.id)).not.toContain('ref_login_key');
+  });
+
+  it('re-addresses a referral with relay replay: @relay/client verifies the copy and attributes it to the operator', async () => {
+    const { nc } = await stack.probeAs('break-glass');
+    const jsm = await jetstreamManager(nc);
+    const { config } = await jsm.streams.info(StreamName.Referrals);
+    // A copy keeps the original's Nats-Msg-Id, which REFERRALS drops for a day: shorten its window to get past it.
+    await jsm.streams.update(StreamName.Referrals, { ...config, duplicate_window: nanos(500) });
+    try {
+      const referral = referralTo('ref_readdressed', 'NL', 'eokm');
+      const from = subjects.referral('NL', 'eokm');
+      await publishAs(await forgerAs('dispatcher'), from, referral, signedHeaders(stack.accounts.signingKey('dispatcher').seed, from, referral, 'dispatcher:ref_readdressed', RelayType.Referral));
+      await eokm.next((r) => r.message.id === 'ref_readdressed', 'the referral at eokm');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+      const env = { ...stack.accounts.envOf('operator-alice', stack.url), RELAY_DIRECTORY_KEY: stack.accounts.directoryKey.publicKey };
+      const args = ['replay', '--stream', 'REFERRALS', '--referral', 'ref_readdressed', '--to-subject', 'relay.referral.GB.iwf', '--reason', 'eokm passed it to iwf', '--json'];
+      const run = async (e: Record<string, string>) => {
+        let out = '';
+        let err = '';
+        const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: e });
+        return { code, out, err };
+      };
+      // Without a signing key the operator cannot re-sign: refused before anything is published.
+      const unsigned: Record<string, string> = { ...env };
+      delete unsigned['RELAY_SIGNING_KEY_FILE'];
+      const refusedRun = await run(unsigned);
+      expect(refusedRun.code).toBe(2);
+      expect(refusedRun.err).toContain('RELAY_SIGNING_KEY_FILE');
+
+      const refusedBefore = refused['iwf']?.length ?? 0;
+      const r = await run(env);
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ read: 1, written: 1, resigned: 1, resignedBy: 'operator-alice' });
+      const copy = await iwf.next((m) => m.message.id === 'ref_readdressed', 'the copy at iwf');
+      expect(copy.subject).toBe('relay.referral.GB.iwf');
+      expect(readdressedBy(copy.headers)).toEqual({
+        by: 'operator-alice',
+        signer: stack.accounts.signingKey('operator-alice').publicKey,
+        originalSubject: from,
+        originalOrigin: 'ncmec',
+        originalSigner: stack.accounts.signingKey('dispatcher').publicKey,
+      });
+      expect(refused['iwf']?.slice(refusedBefore)).toEqual([]);
+    } finally {
+      await jsm.streams.update(StreamName.Referrals, config);
+    }
   });
 });

@@ -2,10 +2,10 @@
 // generated accounts, a runtime service cannot create a stream and says how to
 // provision; `relay topology apply` as the admin identity provisions streams,
 // buckets and tenant consumers, after which the service starts.
-import { runCli } from '@relay/cli';
 import { type NatsServer, startNatsServer, startService } from '@relay/testkit';
 import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, relayAs as runAs } from '../../e2e/harness/cli.js';
 import { makeTestAccounts, type TestAccounts } from '../../e2e/harness/accounts.js';
 
 let accounts: TestAccounts;
@@ -21,11 +21,8 @@ afterAll(async () => {
   await accounts?.dispose();
 });
 
-async function relayAs(user: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { ...accounts.envOf(user, server.url), NATS_CLIENT_NAME: user } });
-  return { code, out, err };
+async function relayAs(user: string, ...args: string[]): Promise<CliRun> {
+  return runAs(accounts, server.url, user, args);
 }
 
 describe('provisioning under the generated accounts', () => {

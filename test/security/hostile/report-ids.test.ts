@@ -27,7 +27,7 @@ afterAll(async () => {
 
 describe('a hotline reusing a source report id (attack 6)', () => {
   it('gets 409 naming the conflict over NATS and HTTP for a different report, the first receipt for the same one, and nothing is stored', async () => {
-    const iwf = hotlineClient(await stack.busAs('hotline-iwf'), { hotline: 'iwf', country: 'GB', apiKey: DEMO_KEYS.iwf });
+    const iwf = hotlineClient(await stack.busAs('hotline-iwf'), { hotline: 'iwf', country: 'GB', apiKey: DEMO_KEYS.iwf, provenance: { directoryKey: stack.accounts.directoryKey.publicKey } });
     const first = await iwf.submitReport(NATIVE('IWF-REUSED-1', 'http://images.example.nl/gallery/1'));
     expect(first.stream).toBe(StreamName.Reports);
     const before = await unchanged();

@@ -6,12 +6,13 @@ import { printFields, printTable } from '../output.js';
 export function trailSummary(t: AuditChainReport): string {
   const mirror = t.mirrorRecords === undefined ? 'no mirror' : `mirror ${t.mirrorRecords}${t.mirrorBehind > 0 ? ` (${t.mirrorBehind} not copied yet)` : ''}`;
   const aged = t.agedOut > 0 ? `, ${t.agedOut} aged out` : '';
-  return `${t.records} record(s) ${t.firstSeq}-${t.lastSeq}, ${t.chained} chained, ${t.legacy} unchained (legacy); ${mirror}${aged}`;
+  const unbound = t.unbound > 0 ? `, ${t.unbound} without author (legacy)` : '';
+  return `${t.records} record(s) ${t.firstSeq}-${t.lastSeq}, ${t.chained} chained, ${t.legacy} unchained (legacy)${unbound}; ${mirror}${aged}`;
 }
 
 /**
- * Prints the hash chain of AUDIT and its comparison with AUDIT_MIRROR
- * (decision 0096): a summary, then one row per break.
+ * Prints the hash chain of AUDIT, its authors (decision 0112) and its
+ * comparison with AUDIT_MIRROR (decision 0096): a summary, then one row per break.
  */
 export function printAuditTrail(ctx: CliContext, t: AuditChainReport): void {
   printFields(ctx, [

@@ -182,7 +182,7 @@ describe('relay audit and the audit trail', () => {
     const t = await trail();
     await audited(t.bus, 3);
     const forged = { ...exampleMessage(RelayType.AuditRecord), id: 'aud_forged', prevSeq: 3n, prevHash: Buffer.alloc(32, 1) };
-    await publishMessage(t.bus, subjects.audit('replay'), RelayType.AuditRecord, forged, { msgId: 'audit:aud_forged', origin: 'mallory' });
+    await publishMessage(t.bus, subjects.audit('operator-alice', 'replay'), RelayType.AuditRecord, forged, { msgId: 'audit:aud_forged', origin: 'mallory' });
     const r = await t.run('audit', '--json');
     expect(r.code).toBe(ExitCode.Findings);
     const json = JSON.parse(r.out) as { lost: number; auditTrail: { records: number; chained: number; breaks: { kind: string; stream: string; seq: number }[] } };

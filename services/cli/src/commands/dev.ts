@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { parseDuration } from '@relay/directory';
+import { parseDuration } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { DEV_RECHECK_INTERVAL, DEV_STATE_DIR, DevPort } from '../dev/defaults.js';
 import { runDevStack } from '../dev/stack.js';

@@ -1,7 +1,7 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { directoryKeySchema, generateDirectoryKey, isDirectoryInvalidError, parseDirectory, signDirectory } from '@relay/directory';
+import { directoryKeysSchema, generateDirectoryKey, isDirectoryInvalidError, parseDirectory, signDirectory } from '@relay/directory';
 import type { CliContext } from '../context.js';
 import { FileError, UsageError } from '../errors.js';
 import { outputMode, printFields, printJson } from '../output.js';
@@ -11,15 +11,16 @@ interface JsonOption {
 }
 
 /**
- * The pinned directory key: `--directory-key`, else `RELAY_DIRECTORY_KEY`;
- * undefined when neither is set (development: unsigned files accepted).
- * @throws UsageError when it is not a public operator nkey.
+ * The pinned directory key(s): `--directory-key`, else `RELAY_DIRECTORY_KEY`,
+ * one or several comma-separated (a rotation, decision 0110); undefined when
+ * neither is set (development: unsigned files accepted).
+ * @throws UsageError when one is not a public operator nkey.
  */
-export function pinnedDirectoryKey(ctx: CliContext, option: string | undefined): string | undefined {
+export function pinnedDirectoryKey(ctx: CliContext, option: string | undefined): readonly string[] | undefined {
   const value = option ?? ctx.env.RELAY_DIRECTORY_KEY;
   if (value === undefined || value === '') return undefined;
-  const parsed = directoryKeySchema.safeParse(value);
-  if (!parsed.success) throw new UsageError(`directory key ${JSON.stringify(value)}: must be a public operator nkey (O...)`);
+  const parsed = directoryKeysSchema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`directory key ${JSON.stringify(value)}: must be one or more public operator nkeys (O...), comma-separated`);
   return parsed.data;
 }
 
@@ -63,7 +64,10 @@ export async function signDirectoryFile(file: string, keyFile: string, out: stri
     throw new FileError(`cannot read the directory key ${keyFile}`, err);
   }
   if (!seed.startsWith('SO')) throw new FileError(`${keyFile}: not a directory key seed (SO...; made by "relay directory keygen")`);
-  const signed = signDirectory(parseDirectory(raw, file).file, new TextEncoder().encode(seed));
+  const directory = parseDirectory(raw, file);
+  // A signed directory without signers would be refused by every service and client (decision 0111): say so now.
+  if (Object.keys(directory.data.signers).length === 0) throw new FileError(`${file}: lists no signers: a signed directory must name the keys messages are verified with (decision 0111)`);
+  const signed = signDirectory(directory.file, new TextEncoder().encode(seed));
   try {
     await writeFile(out, `${JSON.stringify(signed, null, 2)}\n`);
   } catch (err) {

@@ -138,12 +138,19 @@ describe('relay directory', () => {
     await relay('directory', 'keygen', '--out', join(dir, 'other.nk'));
     const pinned = { RELAY_DIRECTORY_KEY: publicKey };
 
+    // A directory without signers is not signed: every service and client would refuse it (decision 0111).
+    const bare = await relay('directory', 'sign', DEV_DIRECTORY_FILE, '--key', join(dir, 'directory.nk'), '--out', join(dir, 'bare.json'));
+    expect(bare.code).toBe(ExitCode.Data);
+    expect(bare.err).toContain('lists no signers');
+    const withSigners = join(dir, 'with-signers.json');
+    await writeFile(withSigners, JSON.stringify({ ...JSON.parse(await readFile(DEV_DIRECTORY_FILE, 'utf8')), signers: { dispatcher: ['UCXWLZUOYIMPA5MC3SATFOC3GBRJOAFKZ3XGOUJKEUODZ7SCTDZ4HIYD'] } }));
+
     const signedFile = join(dir, 'signed.json');
-    const sign = await relay('directory', 'sign', DEV_DIRECTORY_FILE, '--key', join(dir, 'directory.nk'), '--out', signedFile);
+    const sign = await relay('directory', 'sign', withSigners, '--key', join(dir, 'directory.nk'), '--out', signedFile);
     expect(sign.code, sign.err).toBe(ExitCode.Ok);
     expect(sign.out).toMatch(new RegExp(`^Key +${publicKey}$`, 'm'));
     const foreignFile = join(dir, 'foreign.json');
-    await relay('directory', 'sign', DEV_DIRECTORY_FILE, '--key', join(dir, 'other.nk'), '--out', foreignFile);
+    await relay('directory', 'sign', withSigners, '--key', join(dir, 'other.nk'), '--out', foreignFile);
     const tamperedFile = join(dir, 'tampered.json');
     const signed = JSON.parse(await readFile(signedFile, 'utf8')) as { directory: string };
     await writeFile(tamperedFile, JSON.stringify({ ...signed, directory: signed.directory.replace('"eokm"', '"offlimits"') }));
@@ -152,7 +159,7 @@ describe('relay directory', () => {
     const audits = (await auditRecords()).length;
     for (const [file, why] of [
       [DEV_DIRECTORY_FILE, 'not signed, but a directory key is pinned'],
-      [foreignFile, 'signed by another key than the pinned directory key'],
+      [foreignFile, 'signed by a key that is not pinned'],
       [tamperedFile, 'signature does not match its content (tampered)'],
     ] as const) {
       const r = await relayWith(pinned, 'directory', 'apply', file, '--reason', 'should be refused');
@@ -162,6 +169,9 @@ describe('relay directory', () => {
     expect((await readDirectory(bus))?.revision).toBe(revision);
     expect(await auditRecords()).toHaveLength(audits);
 
+    // While a key is rotated both are pinned (decision 0110): either one's file is taken.
+    const otherKey = (JSON.parse(await readFile(foreignFile, 'utf8')) as { key: string }).key;
+    expect((await relay('directory', 'validate', foreignFile, '--directory-key', `${publicKey},${otherKey}`)).code).toBe(ExitCode.Ok);
     const applied = await relayWith(pinned, 'directory', 'apply', signedFile, '--reason', 'signed directory');
     expect(applied.code, applied.err).toBe(ExitCode.Ok);
     const stored = await readDirectory(bus, publicKey);

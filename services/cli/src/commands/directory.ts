@@ -31,7 +31,7 @@ interface ApplyOptions extends JsonOption {
 }
 
 /** Loads and validates a directory file; with `--json`, a failed validation is printed as JSON before it is thrown. */
-function loadChecked(ctx: CliContext, file: string, options: JsonOption, key: string | undefined): Directory {
+function loadChecked(ctx: CliContext, file: string, options: JsonOption, key: readonly string[] | undefined): Directory {
   try {
     return loadDirectoryFile(file, key);
   } catch (err) {
@@ -56,8 +56,8 @@ function sha256Of(file: string): string {
  */
 export function registerDirectory(program: Command, ctx: CliContext): void {
   const directory = program.command('directory').description('show, validate, sign or apply the hotline directory the dispatchers route with');
-  const KEY_OPTION = ['--directory-key <public key>', 'the pinned public directory key (default RELAY_DIRECTORY_KEY): only directories it signed are accepted'] as const;
-  const keyOf = (options: { readonly directoryKey?: string }): string | undefined => pinnedDirectoryKey(ctx, options.directoryKey);
+  const KEY_OPTION = ['--directory-key <public key>', 'the pinned public directory key(s), comma-separated while rotating (default RELAY_DIRECTORY_KEY): only directories one of them signed are accepted'] as const;
+  const keyOf = (options: { readonly directoryKey?: string }): readonly string[] | undefined => pinnedDirectoryKey(ctx, options.directoryKey);
 
   directory
     .command('show')
@@ -91,7 +91,7 @@ export function registerDirectory(program: Command, ctx: CliContext): void {
     .description('validate a directory file, record the change in the audit trail, and store it as the new revision')
     .argument('<file>', 'directory JSON')
     .requiredOption('--reason <text>', 'why the directory changes (kept in the AUDIT stream)')
-    .option('--actor <name>', 'who applies it (default: NATS_CLIENT_NAME, else the OS user)')
+    .option('--actor <name>', 'who applies it (default: your NATS user, else NATS_CLIENT_NAME, else the OS user)')
     .option('--json', 'print the previous and new revision and the audit record as JSON')
     .option(...KEY_OPTION)
     .action(async (file: string, options: ApplyOptions) => {

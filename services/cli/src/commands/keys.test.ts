@@ -53,4 +53,16 @@ describe('relay keys generate', () => {
     expect(await readFile(seedFile, 'utf8')).toBe(before);
     expect((await relay('keys', 'generate', '--org', 'eokm', '--out', join(dir, 'x.nk'), '--valid-from', 'tomorrow')).code).toBe(ExitCode.Usage);
   });
+
+  it('makes a tenant login key apart from signing keys: a user name is required, and the seed is never overwritten', async () => {
+    const seedFile = join(dir, 'login.nk');
+    const r = await relay('keys', 'login', '--user', 'police-nl', '--out', seedFile, '--json');
+    expect(r.code, r.err).toBe(ExitCode.Ok);
+    const { entry } = JSON.parse(r.out) as { entry: Record<string, string> };
+    expect(entry).toEqual({ 'police-nl': signerFromSeed((await readFile(seedFile, 'utf8')).trim()).publicKey });
+    expect((await relay('keys', 'login', '--user', 'police-nl', '--out', seedFile)).err).toMatch(/login key is never overwritten/);
+    const bad = await relay('keys', 'login', '--user', 'eokm', '--out', join(dir, 'other.nk'));
+    expect(bad.code).toBe(ExitCode.Usage);
+    expect(bad.err).toContain('hotline-eokm, police-nl or authority-nl');
+  });
 });

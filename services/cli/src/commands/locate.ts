@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { choiceSetting, configIssues, existingFileSetting } from '@relay/bus';
 import {
   createCdnCatalogue,
   createSystemResolver,
@@ -10,8 +11,28 @@ import {
   openGeo,
 } from '@relay/geo';
 import { type HostingObservation, HostingStatus, LocationConfidence, messageToJson, ResolutionErrorCode } from '@relay/wire';
+import { z } from 'zod';
 import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
+
+/** The locator's settings `relay locate` honours, read with the helpers the locator reads them with (decision 0114). */
+const locateEnvSchema = z.object({
+  RELAY_DNS: choiceSetting(['system', 'zone'], 'system'),
+  RELAY_DNS_ZONE_FILE: existingFileSetting.optional(),
+  RELAY_GEO_COUNTRY_DB: existingFileSetting.optional(),
+  RELAY_GEO_ASN_DB: existingFileSetting.optional(),
+});
+
+/**
+ * The locator settings of the environment; set but empty counts as unset.
+ * @throws UsageError naming each bad variable and its rule.
+ */
+function locateEnv(env: CliContext['env']): z.output<typeof locateEnvSchema> {
+  const parsed = locateEnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+  if (!parsed.success) throw new UsageError(`invalid setting: ${configIssues(parsed.error).join('; ')}`);
+  return parsed.data;
+}
 
 interface LocateOptions {
   readonly json?: boolean;
@@ -61,14 +82,13 @@ export function registerLocate(program: Command, ctx: CliContext): void {
     .action(async (input: string, options: LocateOptions) => {
       // Refuse what is not a URL before loading any data.
       normaliseUrl(input);
-      const zoneFile = options.zone ?? (ctx.env['RELAY_DNS'] === 'zone' ? ctx.env['RELAY_DNS_ZONE_FILE'] : undefined);
+      const env = locateEnv(ctx.env);
+      const zoneFile = options.zone ?? (env.RELAY_DNS === 'zone' ? env.RELAY_DNS_ZONE_FILE : undefined);
       const resolver = zoneFile === undefined ? createSystemResolver() : createZoneResolver({ path: zoneFile });
       try {
-        const countryDb = ctx.env['RELAY_GEO_COUNTRY_DB'];
-        const asnDb = ctx.env['RELAY_GEO_ASN_DB'];
         const geo = await openGeo({
-          ...(countryDb === undefined || countryDb === '' ? {} : { countryDbPath: countryDb }),
-          ...(asnDb === undefined || asnDb === '' ? {} : { asnDbPath: asnDb }),
+          ...(env.RELAY_GEO_COUNTRY_DB === undefined ? {} : { countryDbPath: env.RELAY_GEO_COUNTRY_DB }),
+          ...(env.RELAY_GEO_ASN_DB === undefined ? {} : { asnDbPath: env.RELAY_GEO_ASN_DB }),
         });
         const observation = await locate(input, { resolver, geo, cdn: createCdnCatalogue(), clock: () => new Date() });
         if (outputMode(options) === 'json') printJson(ctx, messageToJson('relay.v1.HostingObservation', observation));

@@ -1,5 +1,5 @@
 import { type Bus, streamState } from '@relay/bus';
-import { createDispatcher, createManualClock, type Dispatcher, Durable } from '@relay/dispatcher';
+import { runDispatcher, createManualClock, type Dispatcher, Durable } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
 import { Header, RelayType, StreamName } from '@relay/wire';
 import { drainedConsumer, HOSTERS, observation, publishObservation, readAll, testUrl } from '@relay/testing';
@@ -18,7 +18,7 @@ let dispatcher: Dispatcher;
 beforeAll(async () => {
   relay = await startTestRelay({ duplicateWindowMs: { [StreamName.Hosting]: WINDOW_MS } });
   bus = relay.bus;
-  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 3_600_000, tickMs: 50, concurrency: 64 }, clock });
+  dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 3_600_000, tickMs: 50, concurrency: 64 }, clock });
   await waitFor(() => dispatcher.ready(), { what: 'the dispatcher to load the directory' });
 });
 afterAll(async () => {

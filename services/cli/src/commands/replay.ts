@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type Bus, publishBytes, streamState } from '@relay/bus';
+import { type Bus, isProvenanceError, publishBytes, readdressedHeaders, streamState } from '@relay/bus';
 import { Header, StreamName } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -12,7 +12,8 @@ import { openJsonl } from '../replay/jsonl.js';
 import { createPacer } from '../replay/pace.js';
 import { startProgress } from '../progress.js';
 import { checkSubjectFilter, REFERRAL_STREAMS, type Selection, selectMessages, streamNamed } from '../replay/select.js';
-import { checkNoticeRecipient, checkTarget, noticeHotlineOf, parseTargetSubject, republishOf, type TargetSubject } from '../replay/target.js';
+import { findResigner, type Resigner } from '../replay/resign.js';
+import { checkNoticeRecipient, checkTarget, noticeHotlineOf, ORIGINAL, parseTargetSubject, type Republish, republishOf, type TargetSubject } from '../replay/target.js';
 
 interface ReplayOptions extends AuditedOptions {
   readonly stream: string;
@@ -44,6 +45,10 @@ export interface ReplayResult {
   readonly written: number;
   /** Re-published messages the stream dropped as duplicates (same `Nats-Msg-Id` inside its window). */
   readonly duplicates: number;
+  /** Copies put on another subject and re-signed by this operator (decision 0109). */
+  readonly resigned: number;
+  /** The operator organisation that re-signed them, when any was. */
+  readonly resignedBy?: string;
   /** Where the audit record is: `AUDIT:<seq>`. */
   readonly audit: string;
 }
@@ -97,6 +102,8 @@ async function replay(bus: Bus, ctx: CliContext, options: ReplayOptions, plan: P
   const state = await streamState(bus, selection.stream);
   if (!state) throw new UsageError(`stream ${selection.stream} does not exist on this server`);
   const destination = plan.out ?? `subject ${plan.toSubject?.text ?? ''}`;
+  // A signed message put on another subject no longer verifies: re-signed by the operator (decision 0109).
+  const resigner = plan.toSubject && plan.toSubject.text !== ORIGINAL ? await findResigner(bus, ctx.env['RELAY_DIRECTORY_KEY'] || undefined) : undefined;
   const audit = await auditBeforeActing(bus, ctx, options, {
     action: 'replay',
     target: `${describeRange(selection)} -> ${destination}`,
@@ -109,6 +116,7 @@ async function replay(bus: Bus, ctx: CliContext, options: ReplayOptions, plan: P
       ...(plan.out === undefined ? {} : { out: plan.out }),
       ...(plan.toSubject === undefined ? {} : { toSubject: plan.toSubject.text }),
       rate: plan.rate === undefined ? 'unlimited' : String(plan.rate),
+      ...(resigner === undefined ? {} : { resignAs: resigner.org }),
     },
   });
   const pace = createPacer(plan.rate);
@@ -117,6 +125,7 @@ async function replay(bus: Bus, ctx: CliContext, options: ReplayOptions, plan: P
   let read = 0;
   let written = 0;
   let duplicates = 0;
+  let resigned = 0;
   try {
     for await (const m of selectMessages(bus, selection)) {
       read++;
@@ -130,7 +139,9 @@ async function replay(bus: Bus, ctx: CliContext, options: ReplayOptions, plan: P
         checkTarget(subject, m.headers[Header.Type] ?? '');
         checkNoticeRecipient(subject, hotline);
         const again = republishOf(m.headers, `replay:${m.stream}:${m.seq}`);
-        const stored = await publishBytes(bus, subject, m.data, { ...again });
+        const copy = subject !== m.subject && resigner ? readdressed(again, m.subject, resigner, `${m.stream} #${m.seq}`) : again;
+        if (copy !== again) resigned++;
+        const stored = await publishBytes(bus, subject, m.data, { ...copy });
         if (stored.duplicate) duplicates++;
         else written++;
       }
@@ -154,8 +165,24 @@ async function replay(bus: Bus, ctx: CliContext, options: ReplayOptions, plan: P
     read,
     written,
     duplicates,
+    resigned,
+    ...(resigned > 0 && resigner ? { resignedBy: resigner.org } : {}),
     audit: `${audit.stream}:${audit.seq}`,
   };
+}
+
+/**
+ * A copy of `again` for another subject, re-signed by the operator on
+ * publishing: the original's origin and signature kept in `Relay-Replay-Of-*`.
+ * @throws UsageError for a message with no v2 signature to keep.
+ */
+function readdressed(again: Republish, originalSubject: string, by: Resigner, where: string): Republish {
+  try {
+    return { ...again, origin: by.org, headers: readdressedHeaders({ ...again.headers, [Header.Origin]: again.origin }, originalSubject) };
+  } catch (err) {
+    if (isProvenanceError(err)) throw new UsageError(`--to-subject: ${where}: ${err.message}; replay it with --to-subject original, or not at all`, err);
+    throw err;
+  }
 }
 
 function printResult(ctx: CliContext, r: ReplayResult): void {
@@ -171,6 +198,7 @@ function printResult(ctx: CliContext, r: ReplayResult): void {
           ['Read', String(r.read)],
           ['Stored anew', String(r.written)],
           ['Dropped as duplicates', String(r.duplicates)],
+          ['Re-signed', r.resigned === 0 ? '0' : `${r.resigned} (by ${r.resignedBy ?? ''}: re-addressed copies keep the original signature in Relay-Replay-Of-*)`],
         ] as const)
       : ([
           ['Written to', r.out],
@@ -185,7 +213,8 @@ function printResult(ctx: CliContext, r: ReplayResult): void {
  * (--out <file.jsonl> | --to-subject <subject|original>) [--rate] --reason`:
  * reads a range of a stream in order and writes it to a JSON Lines file or
  * publishes it again, unchanged (same `Nats-Msg-Id`, origin and signature),
- * after writing an audit record.
+ * after writing an audit record. A signed message put on another subject is
+ * re-signed by the operator, keeping the original signature beside (decision 0109).
  */
 export function registerReplay(program: Command, ctx: CliContext): void {
   const command = program

@@ -1,6 +1,6 @@
 import { type Bus, openJsonBucket, publishMessage, streamState } from '@relay/bus';
 import { loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
-import { caseIdOf, createDispatcher, createManualClock, type Dispatcher, Durable } from '@relay/dispatcher';
+import { caseIdOf, runDispatcher, createManualClock, type Dispatcher, Durable } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
 import { Audience, KvBucket, NoticeKind, RelayType, RoutingReason, StatusAction, StreamName, subjects } from '@relay/wire';
 import { auditRecords, DEV_DIRECTORY_FILE, drainedConsumer, type Hoster, HOSTERS, observation, publishObservation, publishStatus, readAll, testUrl } from '@relay/testing';
@@ -18,7 +18,7 @@ let dispatcher: Dispatcher;
 beforeAll(async () => {
   relay = await startTestRelay();
   bus = relay.bus;
-  dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 7 * 24 * 3_600_000, tickMs: 50 }, clock });
+  dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher'), settings: { recheckIntervalMs: 7 * 24 * 3_600_000, tickMs: 50 }, clock });
   await waitFor(() => dispatcher.ready(), { what: 'the dispatcher to load the directory' });
 });
 afterAll(async () => {
@@ -153,7 +153,7 @@ describe('relay reroute', () => {
     expect(r.code).toBe(ExitCode.Incomplete);
     expect(r.out).toMatch(new RegExp(`^pending\\s+${de.id}\\s+\\S+\\s+DE/jugendschutz-net\\s+DE/eco\\s*$`, 'm'));
     expect(r.err).toContain('1 case(s) not rerouted yet');
-    dispatcher = await createDispatcher({ bus: await relay.connect('dispatcher-2'), settings: { recheckIntervalMs: 7 * 24 * 3_600_000, tickMs: 50 }, clock });
+    dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher-2'), settings: { recheckIntervalMs: 7 * 24 * 3_600_000, tickMs: 50 }, clock });
     await waitFor(async () => (await readCase(de.id))?.routing?.hotline === 'eco', { what: 'the restarted dispatcher to take the pending reroute' });
   });
 

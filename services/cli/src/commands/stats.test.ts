@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, publishMessage, streamState } from '@relay/bus';
+import { type Bus, publishMessage, streamState, tenantConsumers } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
 import {
   anonymiseReferral,
@@ -15,7 +15,7 @@ import {
   StreamName,
   subjects,
 } from '@relay/wire';
-import { type Hoster, HOSTERS } from '@relay/testing';
+import { ackAsTenant, type Hoster, HOSTERS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliTestRelay, startTestRelay } from '../../test/relay.js';
 import { ExitCode } from '../errors.js';
@@ -92,17 +92,24 @@ describe('relay stats', () => {
     // Everything so far goes to ARCHIVE (URLs and IPs replaced), the originals are erased.
     const last = Date.now();
     await waitFor(() => Date.now() > last + 5, { what: 'the clock to move past the last message' });
+    // Once eokm and the Dutch police acked them (decision 0106).
+    await ackAsTenant(bus, tenantConsumers.hotlineReferrals('eokm'), RelayType.Referral, 5);
+    await ackAsTenant(bus, tenantConsumers.policeNotices('NL'), RelayType.Notice, 2);
     const retention = await relay.relay(['retention', 'apply', '--after', '1ms', '--key-file', keyFile, '--reason', 'stats test', '--json']);
     expect(retention.code).toBe(ExitCode.Ok);
-    expect(JSON.parse(retention.out)).toMatchObject({ referrals: 5, notices: 2, skipped: 0 });
+    expect(JSON.parse(retention.out)).toMatchObject({ referrals: 5, notices: 2, statuses: 6, skipped: 0 });
     expect((await streamState(bus, StreamName.Referrals))?.messages).toBe(0);
-    expect((await streamState(bus, StreamName.Archive))?.messages).toBe(7);
+    expect((await streamState(bus, StreamName.Archive))?.messages).toBe(13);
 
     // NL, NForce: removed after 100 h. A CR "for" r5 from another hotline is not its hotline's word.
     const r5 = referral('r5', 'eokm', 'NL', HOSTERS.NL, T0 + 24 * HOUR);
     await publishReferral(r5);
     // A retention run cut off between copy and erase leaves a referral in both streams: it counts once.
-    await publishMessage(bus, subjects.archive('referral', 'NL'), RelayType.Referral, anonymiseReferral(new TextEncoder().encode('k'.repeat(32)), r5), { msgId: 'archive:REFERRALS:crashed', origin: 'retention' });
+    const r5Seq = (await streamState(bus, StreamName.Referrals))?.lastSeq;
+    await publishMessage(bus, subjects.archive('referral', 'NL'), RelayType.Referral, anonymiseReferral(new TextEncoder().encode('k'.repeat(32)), r5), {
+      msgId: `archive:${StreamName.Referrals}:${r5Seq}`,
+      origin: 'retention',
+    });
     await publishStatus('eokm', 'r5', StatusAction.STATUS_ACTION_CR, T0 + 124 * HOUR);
     await publishReferral(referral('r6', 'eokm', 'NL', LEASEWEB, T0));
     await publishStatus('iwf', 'r6', StatusAction.STATUS_ACTION_CR, T0 + 2 * HOUR);

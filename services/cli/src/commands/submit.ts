@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isRetryable } from '@relay/bus';
 import { type Problem, type Receipt, ReportFormat, SubmitRefusedError, isSubmitRefusedError, submitReport } from '@relay/client';
-import { Header } from '@relay/wire';
+import { decodeIntakeAnswer, Header } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { FileError, UnavailableError, UsageError } from '../errors.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
@@ -52,9 +52,9 @@ async function submitOverHttp(base: string, key: string, body: string, format: R
   } catch (err) {
     throw new UnavailableError(`cannot reach the gateway at ${url} (${err instanceof Error ? err.message : String(err)}): is the relay running (npm start)?`, err);
   }
-  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (res.ok) return json as Receipt;
-  throw new SubmitRefusedError({ ...json, status: res.status });
+  const answer = decodeIntakeAnswer(res.status, new Uint8Array(await res.arrayBuffer()));
+  if ('receipt' in answer) return answer.receipt;
+  throw new SubmitRefusedError(answer.problem);
 }
 
 /** The problem document: as JSON on stdout with --json, else each field and rule on stderr. */
@@ -68,7 +68,7 @@ function printRefusal(ctx: CliContext, problem: Problem, json: boolean): void {
   printTable(
     { ...ctx, out: ctx.err },
     ['field', 'rule', 'problem'],
-    errors.map((e) => [e.pointer === '' ? '/' : e.pointer, typeof (e as { rule?: unknown }).rule === 'string' ? String((e as { rule?: unknown }).rule) : '', e.detail]),
+    errors.map((e) => [e.pointer === '' ? '/' : e.pointer, e.rule, e.detail]),
   );
 }
 

@@ -18,6 +18,10 @@ export interface StackAddresses {
   /** The zone file is not the default `./.relay/zone.json`: commands need `--zone`. */
   readonly zoneIsDefault: boolean;
   readonly directory: string;
+  /** The dev directory key's public half: what clients pin (RELAY_DIRECTORY_KEY, decision 0111). */
+  readonly directoryKey: string;
+  /** Where the dev signing keys of the services and demo tenants are. */
+  readonly signingKeys: string;
   readonly recheckInterval: string;
   readonly pids: Readonly<Record<string, number>>;
 }
@@ -47,6 +51,7 @@ export function printReadyBanner(ctx: CliContext, a: StackAddresses): void {
       `  NATS               ${a.natsUrl}   ${a.ownNats ? `(JetStream store in ${a.natsStore})` : '(joined from NATS_URL)'}`,
       `  Locator            ${a.locatorOpsUrl}/healthz   DNS from the static zone ${a.zoneFile}`,
       `  Dispatcher         ${a.dispatcherOpsUrl}/healthz   ${a.directory}; open cases rechecked every ${a.recheckInterval}`,
+      `  Directory key      ${a.directoryKey}   (clients pin it: RELAY_DIRECTORY_KEY; signing keys in ${a.signingKeys}, operator-dev.nk signs what relay verbs publish here)`,
       `  Processes          ${Object.entries(a.pids)
         .map(([name, pid]) => `${name} ${pid}`)
         .join(', ')}`,

@@ -5,6 +5,7 @@ import type { Bus } from '@relay/bus';
 import { type Directory, isDirectoryInvalidError, isDirectorySignatureError, loadDirectoryFile, openDirectory, publishDirectory, readDirectory, signDirectory } from '@relay/directory';
 import { generateDirectoryKeyFile } from '../commands/directory-signing.js';
 import { DevData } from './paths.js';
+import { type DevSigner, type DevSigningKey, prepareDevSigningKeys } from './signing-keys.js';
 
 /** The dev stack's directory key and the dev directory signed by it. */
 export interface DevDirectory {
@@ -12,36 +13,53 @@ export interface DevDirectory {
   readonly publicKey: string;
   /** Where its seed is kept (`.relay/directory.nk`). */
   readonly seedFile: string;
-  /** deploy/dev/directory.json signed, for RELAY_DIRECTORY_FILE. */
+  /** deploy/dev/directory.json with the dev signers listed, signed, for RELAY_DIRECTORY_FILE. */
   readonly signedFile: string;
   readonly directory: Directory;
+  /** The message-signing key of each service and demo tenant, listed in the directory's `signers`. */
+  readonly signingKeys: Readonly<Record<DevSigner, DevSigningKey>>;
 }
 
 /**
- * Reuses (or makes) the dev directory key in the state folder and signs the
- * dev directory with it, so the dev stack runs as production does: services
- * pin a key and follow only what it signed (decision 0105).
+ * Reuses (or makes) the dev directory key and the dev signing keys in the
+ * state folder, lists the signing keys as the dev directory's `signers` and
+ * signs it, so the dev stack runs as production does: services pin a key,
+ * follow only what it signed, and verify every message (decisions 0105, 0111).
  */
 export async function prepareDevDirectory(stateDir: string): Promise<DevDirectory> {
   const seedFile = join(stateDir, 'directory.nk');
   if (!existsSync(seedFile)) await generateDirectoryKeyFile(seedFile);
   const seed = new TextEncoder().encode((await readFile(seedFile, 'utf8')).trim());
-  const signed = signDirectory(loadDirectoryFile(DevData.directory).file, seed);
+  const signingKeys = await prepareDevSigningKeys(stateDir);
+  const file = loadDirectoryFile(DevData.directory).file;
+  const signers = Object.fromEntries(Object.entries(signingKeys).map(([org, k]) => [org, [k.publicKey]]));
+  const signed = signDirectory({ ...file, signers: { ...file.signers, ...signers } }, seed);
   const signedFile = join(stateDir, 'directory.signed.json');
   await writeFile(signedFile, `${JSON.stringify(signed, null, 2)}\n`);
-  return { publicKey: signed.key, seedFile, signedFile, directory: openDirectory(signed, signed.key) };
+  return { publicKey: signed.key, seedFile, signedFile, directory: openDirectory(signed, signed.key), signingKeys };
+}
+
+/** True when `directory` lists every dev signing key for its organisation. */
+function listsDevKeys(directory: Directory, dev: DevDirectory): boolean {
+  return Object.entries(dev.signingKeys).every(([org, k]) =>
+    (directory.data.signers[org] ?? []).some((entry) => (typeof entry === 'string' ? entry : entry.key) === k.publicKey),
+  );
 }
 
 /**
  * Stores the signed dev directory when what the dev server holds is not
  * signed by the dev key (a store from before directories were signed, or
- * from another key): otherwise the services would never get ready. Returns
- * true when it stored.
+ * from another key), has no signers (from before decision 0111), or does not
+ * list the dev signing keys (their files were deleted): otherwise the
+ * services would never get ready, or refuse every message. Returns true when
+ * it stored.
  */
 export async function replaceUnsignedDirectory(bus: Bus, dev: DevDirectory): Promise<boolean> {
   try {
-    await readDirectory(bus, dev.publicKey);
-    return false;
+    const stored = await readDirectory(bus, dev.publicKey);
+    if (!stored || listsDevKeys(stored.directory, dev)) return false;
+    await publishDirectory(bus, dev.directory);
+    return true;
   } catch (err) {
     // An invalid one is left alone, as before: the dispatcher reports it and an apply repairs it.
     if (isDirectoryInvalidError(err)) return false;

@@ -4,7 +4,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fromSeed } from '@nats-io/nkeys';
+import { type Bus, busConfigFromEnv, connectBus, publishMessage, readStream } from '@relay/bus';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { exampleMessage, Header, RelayType, StreamName, subjects } from '@relay/wire';
 import { DEV_SOURCES_FILE } from '@relay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRunning, type RelayProcess, spawnRelay } from '../../test/relay-process.js';
@@ -72,6 +75,13 @@ async function startStack(args: readonly string[], env: Record<string, string> =
   return { relay, ready, cwd };
 }
 
+/** Every message `stream` holds: subject and headers. */
+async function readAll(bus: Bus, stream: StreamName): Promise<{ subject: string; headers: Readonly<Record<string, string>> }[]> {
+  const out: { subject: string; headers: Readonly<Record<string, string>> }[] = [];
+  for await (const m of readStream(bus, { stream })) out.push({ subject: m.subject, headers: m.headers });
+  return out;
+}
+
 /** The quick start's curl in the README: its URL, key and body. */
 async function readmeCurl(): Promise<{ text: string; key: string; body: string }> {
   const readme = await readFile(README, 'utf8');
@@ -109,6 +119,25 @@ describe('relay dev', () => {
     const tail = await runCli(['tail', 'referrals', '--since', '10m', '--count', '1'], { out: (t) => (out += t), err: () => undefined, env: { NATS_URL: ready.natsUrl } });
     expect(tail).toBe(ExitCode.Ok);
     expect(out).toMatch(/relay\.referral\.NL\.eokm {2}referral ref_\w+ to eokm \(NL, hosted-in\): http:\/\/images\.example\.nl\/gallery\/1/);
+
+    // Verification is on (decision 0111): the referral is signed by the dev dispatcher key the signed dev directory lists,
+    // and an unsigned observation is refused into the DLQ, never routed.
+    const bus = await connectBus(busConfigFromEnv({ NATS_URL: ready.natsUrl }, 'stack-test'));
+    try {
+      const dispatcherKey = fromSeed(new TextEncoder().encode((await readFile(join(cwd, '.relay', 'keys', 'dispatcher.nk'), 'utf8')).trim())).getPublicKey();
+      const [referral] = await readAll(bus, StreamName.Referrals);
+      expect(referral?.headers[Header.Signer]).toBe(dispatcherKey);
+      const forged = { ...exampleMessage(RelayType.HostingObservation), id: 'obs_forged' };
+      await publishMessage(bus, subjects.hosting('NL'), RelayType.HostingObservation, forged, { msgId: 'locator:obs_forged', origin: 'locator' });
+      const [refused] = await waitFor(async () => {
+        const dlq = await readAll(bus, StreamName.Dlq);
+        return dlq.length > 0 ? dlq : undefined;
+      }, { timeoutMs: 30_000, what: 'the unsigned observation in the DLQ' });
+      expect(refused?.headers[Header.Error]).toMatch(/^unsigned: /);
+      expect((await readAll(bus, StreamName.Referrals)).map((m) => m.subject)).toEqual(['relay.referral.NL.eokm']);
+    } finally {
+      await bus.close();
+    }
 
     relay.child.kill('SIGINT');
     expect(await relay.exited).toBe(0);

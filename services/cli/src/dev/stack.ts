@@ -15,6 +15,7 @@ import { type DevNats, startDevNats } from './nats-launcher.js';
 import { DEV_SERVICES, type DevService, DevData, serviceMain } from './paths.js';
 import { ensurePortFree } from './ports.js';
 import { type DevDirectory, prepareDevDirectory, replaceUnsignedDirectory } from './directory-key.js';
+import { devSigningKeysDir } from './signing-keys.js';
 import { devZoneFile } from './zone-edit.js';
 
 /** Settings of {@link runDevStack}, from the flags of `relay dev`. */
@@ -53,17 +54,19 @@ function serviceEnvironments(
 ): Record<DevService, { env: Record<string, string | undefined>; healthPort: number }> {
   const common = { ...ctx.env, NATS_URL: natsUrl, LOG_LEVEL: s.logLevel };
   const key = { RELAY_DIRECTORY_KEY: dev.publicKey };
+  // Each service signs what it publishes with its own dev key, listed in the dev directory's signers (decision 0111).
+  const signing = (name: DevService) => ({ RELAY_SIGNING_KEY_FILE: dev.signingKeys[name].seedFile });
   return {
     gateway: {
-      env: { ...common, RELAY_HTTP_PORT: String(s.ports.http), RELAY_OPS_PORT: String(s.ports.gatewayOps), RELAY_SOURCES_FILE: DevData.sources },
+      env: { ...common, ...signing('gateway'), RELAY_HTTP_PORT: String(s.ports.http), RELAY_OPS_PORT: String(s.ports.gatewayOps), RELAY_SOURCES_FILE: DevData.sources },
       healthPort: s.ports.gatewayOps,
     },
     locator: {
-      env: { ...common, ...key, RELAY_OPS_PORT: String(s.ports.locatorOps), RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile },
+      env: { ...common, ...key, ...signing('locator'), RELAY_OPS_PORT: String(s.ports.locatorOps), RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile },
       healthPort: s.ports.locatorOps,
     },
     dispatcher: {
-      env: { ...common, ...key, RELAY_OPS_PORT: String(s.ports.dispatcherOps), RELAY_DIRECTORY_FILE: dev.signedFile, RELAY_RECHECK_INTERVAL: s.recheckInterval },
+      env: { ...common, ...key, ...signing('dispatcher'), RELAY_OPS_PORT: String(s.ports.dispatcherOps), RELAY_DIRECTORY_FILE: dev.signedFile, RELAY_RECHECK_INTERVAL: s.recheckInterval },
       healthPort: s.ports.dispatcherOps,
     },
   };
@@ -72,7 +75,7 @@ function serviceEnvironments(
 /** What the ready banner tells. */
 function stackAddresses(
   s: DevStackSettings,
-  r: { natsUrl: string; ownNats: boolean; zoneFile: string; directoryRevision: number | undefined; directoryKeyFile: string; pids: Record<string, number> },
+  r: { natsUrl: string; ownNats: boolean; zoneFile: string; directoryRevision: number | undefined; dev: DevDirectory; pids: Record<string, number> },
 ): StackAddresses {
   return {
     httpUrl: `http://127.0.0.1:${s.ports.http}`,
@@ -84,7 +87,9 @@ function stackAddresses(
     dispatcherOpsUrl: `http://127.0.0.1:${s.ports.dispatcherOps}`,
     zoneFile: relative(s.cwd, r.zoneFile),
     zoneIsDefault: r.zoneFile === devZoneFile(s.cwd),
-    directory: r.directoryRevision === undefined ? 'no directory' : `directory revision ${r.directoryRevision} (signed, key in ${relative(s.cwd, r.directoryKeyFile)})`,
+    directory: r.directoryRevision === undefined ? 'no directory' : `directory revision ${r.directoryRevision} (signed, key in ${relative(s.cwd, r.dev.seedFile)})`,
+    directoryKey: r.dev.publicKey,
+    signingKeys: relative(s.cwd, devSigningKeysDir(s.stateDir)),
     recheckInterval: s.recheckInterval,
     pids: r.pids,
   };
@@ -164,7 +169,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
       throw new UnavailableError(`cannot reach NATS at ${natsUrl}: ${err instanceof Error ? err.message : String(err)}`, err);
     });
     await ensureTopology(bus, { replicas: busConfig.replicas });
-    if (await replaceUnsignedDirectory(bus, dev)) note(`the stored directory was not signed by the dev key: stored deploy/dev/directory.json signed by ${dev.publicKey}`);
+    if (await replaceUnsignedDirectory(bus, dev)) note(`the stored directory was not signed by the dev key or did not list the dev signers: stored deploy/dev/directory.json signed by ${dev.publicKey}`);
 
     const envOf = serviceEnvironments(ctx, s, natsUrl, zoneFile, dev);
     const width = Math.max(...DEV_SERVICES.map((n) => n.length));
@@ -187,7 +192,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     if (ready !== undefined && signals === 0) {
       const stored = await readDirectory(bus, dev.publicKey);
       const pids = Object.fromEntries([...(nats ? [['nats-server', nats.pid] as const] : []), ...children.map((c) => [c.name, c.pid] as const)]);
-      const addresses = stackAddresses(s, { natsUrl, ownNats: !joining, zoneFile, directoryRevision: stored?.revision, directoryKeyFile: dev.seedFile, pids });
+      const addresses = stackAddresses(s, { natsUrl, ownNats: !joining, zoneFile, directoryRevision: stored?.revision, dev, pids });
       if (s.json) ctx.out(`${JSON.stringify(readyEvent(addresses))}\n`);
       else printReadyBanner(ctx, addresses);
 

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { type Bus, recordAudit, type Stored, streamState } from '@relay/bus';
-import { StreamName } from '@relay/wire';
+import { inboxUser, isIdToken, StreamName } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { UnavailableError, UsageError } from '../errors.js';
 
@@ -15,18 +15,46 @@ export interface AuditedOptions {
 export function auditedOptions(command: Command): Command {
   return command
     .requiredOption('--reason <text>', 'why you do this, for the audit trail (AUDIT stream)')
-    .option('--actor <name>', 'who you are, for the audit trail (default: NATS_CLIENT_NAME, else your OS user)');
+    .option('--actor <name>', 'who you are, for the audit trail (default: your NATS user, else NATS_CLIENT_NAME, else your OS user)');
 }
 
-/** The operator named in audit records: `--actor`, else `NATS_CLIENT_NAME`, else the OS user. */
+/**
+ * The operator named in audit records. With a generated NATS user (its inbox
+ * prefix `_INBOX.<role>.<user>` in `NATS_INBOX_PREFIX`) it is that user: the
+ * broker takes audit records only under the writer's own name (decision
+ * 0112), so `--actor` may name nobody else. Without accounts (the dev stack):
+ * `--actor`, else `NATS_CLIENT_NAME`, else the OS user, as a subject token
+ * (lower case; anything but letters, digits and `-` becomes `-`).
+ * @throws UsageError when `--actor` names someone other than the NATS user.
+ */
 export function actorOf(ctx: CliContext, given: string | undefined): string {
-  const named = given !== undefined && given.trim() !== '' ? given : ctx.env['NATS_CLIENT_NAME'];
-  if (named !== undefined && named.trim() !== '') return named.trim();
+  const named = given !== undefined && given.trim() !== '' ? given.trim() : undefined;
+  const user = inboxUser(ctx.env['NATS_INBOX_PREFIX']);
+  if (user !== undefined) {
+    if (named !== undefined && named !== user) throw new UsageError(`--actor ${named}: you are connected as ${user}, and audit records carry the name you are connected as`);
+    return user;
+  }
+  const client = ctx.env['NATS_CLIENT_NAME']?.trim();
+  return asToken(named ?? (client === undefined || client === '' ? osUser() : client));
+}
+
+function osUser(): string {
   try {
     return userInfo().username;
   } catch {
     return 'unknown';
   }
+}
+
+/** A name as a subject token: `Alice Smith` -> `alice-smith`. */
+function asToken(name: string): string {
+  const token = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+  return isIdToken(token) ? token : 'unknown';
 }
 
 /**

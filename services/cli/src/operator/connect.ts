@@ -1,12 +1,28 @@
 import { type Bus, busConfigFromEnv, connectBus, isConfigError } from '@relay/bus';
 import type { CliContext } from '../context.js';
-import { DEV_NATS_URL } from '../dev/defaults.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DEV_NATS_URL, DEV_STATE_DIR } from '../dev/defaults.js';
+import { devOperatorKeyFile } from '../dev/signing-keys.js';
 import { UnavailableError, UsageError } from '../errors.js';
 
 /** The NATS URL a verb connects to: `NATS_URL`, else the dev stack's. */
 export function natsUrlOf(ctx: CliContext): string {
   const url = ctx.env['NATS_URL'];
   return url === undefined || url === '' ? DEV_NATS_URL : url;
+}
+
+/**
+ * The environment a verb connects with: `ctx.env`, and against the dev stack
+ * (no `NATS_URL`) the dev operator's signing key when none is set and
+ * `relay dev` made one, so what the CLI publishes there is signed and
+ * verified as in production (decision 0111).
+ */
+function connectEnv(ctx: CliContext): Record<string, string | undefined> {
+  const env = { ...ctx.env, NATS_URL: natsUrlOf(ctx) };
+  if (ctx.env['NATS_URL'] || ctx.env['RELAY_SIGNING_KEY_FILE']) return env;
+  const devKey = devOperatorKeyFile(resolve(DEV_STATE_DIR));
+  return existsSync(devKey) ? { ...env, RELAY_SIGNING_KEY_FILE: devKey } : env;
 }
 
 /**
@@ -20,7 +36,7 @@ export async function connectCli(ctx: CliContext, name: string): Promise<Bus> {
   const url = natsUrlOf(ctx);
   let config;
   try {
-    config = busConfigFromEnv({ ...ctx.env, NATS_URL: url }, name);
+    config = busConfigFromEnv(connectEnv(ctx), name);
   } catch (err) {
     if (isConfigError(err)) throw new UsageError(`invalid NATS setting: ${err.issues.join('; ')}`, err);
     throw err;

@@ -1,4 +1,4 @@
-import { parseDuration } from '@relay/directory';
+import { parseDuration } from '@relay/wire';
 import { UsageError } from '../errors.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

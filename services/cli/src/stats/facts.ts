@@ -1,5 +1,5 @@
 import { type Bus, readStream } from '@relay/bus';
-import { decodeMessage, Header, parseSubject, RelayType, type StatusAction, StreamName } from '@relay/wire';
+import { decodeMessage, Header, parseSubject, RelayType, type StatusAction, StreamName, SubjectRoot } from '@relay/wire';
 
 /** What statistics need of a referral (none of it personal: it survives anonymisation). */
 export interface ReferralFact {
@@ -43,18 +43,31 @@ export interface Facts {
   readonly statuses: readonly StatusFact[];
 }
 
+/** The hotline whose subject carried a status: `relay.status.<hotline>`, or its archived copy's `relay.archive.status.<hotline>`. */
+function statusSender(subject: string): string | undefined {
+  const archived = `${SubjectRoot.Archive}.status.`;
+  if (subject.startsWith(archived)) return subject.slice(archived.length);
+  const parsed = parseSubject(subject);
+  return parsed.kind === 'status' ? parsed.hotline : undefined;
+}
+
 /**
- * Reads referrals and notices from REFERRALS, NOTICES and the anonymised
- * ARCHIVE (`relay.archive.>`, decision 0006), one per id (a retention run
- * interrupted between copy and erase leaves both), and every status update
- * from STATUS. Messages that do not decode are skipped (they are in the DLQ).
+ * Reads referrals, notices and status updates from REFERRALS, NOTICES, STATUS
+ * and the anonymised ARCHIVE (`relay.archive.>`, decisions 0006, 0106), whose
+ * keyed ids join among themselves as the originals do. An ARCHIVE copy of a
+ * message still stored (a retention run cut off between copy and erase) is
+ * not counted again: its msgId names the original's stream and sequence.
+ * Messages that do not decode are skipped (they are in the DLQ).
  */
 export async function readFacts(bus: Bus): Promise<Facts> {
   const referrals = new Map<string, ReferralFact>();
   const notices = new Map<string, NoticeFact>();
   const statuses: StatusFact[] = [];
-  for (const stream of [StreamName.Referrals, StreamName.Notices, StreamName.Archive] as const) {
+  const stored = new Set<string>();
+  for (const stream of [StreamName.Referrals, StreamName.Notices, StreamName.Status, StreamName.Archive] as const) {
     for await (const m of readStream(bus, { stream })) {
+      if (stream !== StreamName.Archive) stored.add(`archive:${stream}:${m.seq}`);
+      else if (stored.has(m.headers[Header.MsgId] ?? '')) continue;
       try {
         const type = m.headers[Header.Type];
         if (type === RelayType.Referral) {
@@ -74,20 +87,15 @@ export async function readFacts(bus: Bus): Promise<Facts> {
           if (!notices.has(n.id)) {
             notices.set(n.id, { id: n.id, country: n.country, hoster: n.hostingAfter?.asOrganisation ?? '', issuedAt: n.issuedAt?.getTime() ?? m.time.getTime() });
           }
+        } else if (type === RelayType.StatusUpdate) {
+          const sender = statusSender(m.subject);
+          if (sender === undefined) continue;
+          const u = decodeMessage(RelayType.StatusUpdate, m.data);
+          statuses.push({ sender, hotline: u.hotline, referralId: u.referralId, action: u.action, occurredAt: u.occurredAt?.getTime() ?? m.time.getTime() });
         }
       } catch {
         continue;
       }
-    }
-  }
-  for await (const m of readStream(bus, { stream: StreamName.Status })) {
-    try {
-      const subject = parseSubject(m.subject);
-      if (subject.kind !== 'status' || m.headers[Header.Type] !== RelayType.StatusUpdate) continue;
-      const u = decodeMessage(RelayType.StatusUpdate, m.data);
-      statuses.push({ sender: subject.hotline, hotline: u.hotline, referralId: u.referralId, action: u.action, occurredAt: u.occurredAt?.getTime() ?? m.time.getTime() });
-    } catch {
-      continue;
     }
   }
   return { referrals: [...referrals.values()], notices: [...notices.values()], statuses };

@@ -14,7 +14,7 @@ import type { IntakeFormat, ReportDraft } from './format.js';
  * The schema's `<report>` carries no report number (NCMEC assigns it) and no
  * files (`fileDetails` is a document of its own, `file-details.ts`), so the
  * relay report has no hashes, and its source report id is NCMEC's number
- * given outside the body or else derived from the document (`intake.ts`).
+ * given outside the body or else derived from the document (`read-report.ts`).
  */
 
 /** CyberTipline incident type texts (`incidentSummary/incidentType`). */

@@ -1,6 +1,6 @@
 import type { Bus, Stoppable } from '@relay/bus';
 import type { Logger, Metrics } from '@relay/observability';
-import { createIntake, type IntakeMetrics } from './accept.js';
+import { createIntake, type IntakeMetrics } from './intake.js';
 import { createKeyring } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import { buildHttpApp, type HttpApp } from './http.js';

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { createUser } from '@nats-io/nkeys';
 import { type Directory, type DirectoryFile, generateDirectoryKey, loadDirectoryFile, openDirectory, type SignedDirectory, signDirectory } from '@relay/directory';
 
 /** The one place tests learn where the demo data of `deploy/dev/` is. */
@@ -35,9 +36,14 @@ export interface SignedTestDirectory {
   readonly key: { readonly seed: string; readonly publicKey: string };
 }
 
-/** `file` (the dev directory by default) signed by a new directory key. */
+/**
+ * `file` (the dev directory by default) signed by a new directory key. A
+ * signed directory must list signers (decision 0111): a file without any gets
+ * a fresh test key listed for `locator`.
+ */
 export function signedDirectory(file: DirectoryFile = devDirectory().file): SignedTestDirectory {
   const key = generateDirectoryKey();
-  const signed = signDirectory(file, new TextEncoder().encode(key.seed));
+  const listed: DirectoryFile = Object.keys(file.signers ?? {}).length === 0 ? { ...file, signers: { locator: [createUser().getPublicKey()] } } : file;
+  const signed = signDirectory(listed, new TextEncoder().encode(key.seed));
   return { directory: openDirectory(signed, key.publicKey), signed, key };
 }

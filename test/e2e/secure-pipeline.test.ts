@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { type GeneratedUser, generateAccounts, signingKeysOf } from '@relay/accounts';
 import { type Bus, busConfigFromEnv, connectBus, type Deliveries, ensureTenantConsumers, ensureTopology, provenanceVerifier, publishMessage, readStream } from '@relay/bus';
 import { hotlineClient, policeClient, ReportFormat } from '@relay/client';
-import { generateDirectoryKey, loadDirectoryFile, signDirectory, tenantsOf } from '@relay/directory';
+import { generateDirectoryKey, signDirectory, tenantsOf } from '@relay/directory';
 import { type NatsServer, type ServiceProcess, startNatsServer, startService, waitFor } from '@relay/testkit';
 import { encodeMessage, errorFromHeader, exampleMessage, Header, type Notice, NoticeKind, type Referral, RelayType, RoutingReason, StreamName, subjects } from '@relay/wire';
+import { DEV_SOURCES_FILE, devDirectory } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -78,7 +79,7 @@ beforeAll(async () => {
     stdio: 'pipe',
   });
 
-  const directory = loadDirectoryFile(join(REPO, 'deploy/dev/directory.json'));
+  const directory = devDirectory();
   const generated = generateAccounts({ ...tenantsOf(directory), operators: ['e2e'] }, new Map(), { generateTenantKeys: true });
   users = generated.users;
   await mkdir(join(dir, 'users'), { recursive: true });
@@ -105,7 +106,7 @@ beforeAll(async () => {
   // The dispatcher first: it stores the directory (with its signers) and makes the tenants' consumers.
   services.push(await startService('dispatcher', { natsUrl: server.url, env: { ...envOf('dispatcher'), ...common, RELAY_RECHECK_INTERVAL: '2s' } }));
   services.push(await startService('locator', { natsUrl: server.url, env: { ...envOf('locator'), RELAY_DIRECTORY_KEY: directoryKey.publicKey, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: join(dir, 'zone.json') } }));
-  services.push(await startService('gateway', { natsUrl: server.url, env: { ...envOf('gateway'), RELAY_SOURCES_FILE: join(REPO, 'deploy/dev/sources.json') } }));
+  services.push(await startService('gateway', { natsUrl: server.url, env: { ...envOf('gateway'), RELAY_SOURCES_FILE: DEV_SOURCES_FILE } }));
 }, 120_000);
 
 afterAll(async () => {

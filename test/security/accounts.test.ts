@@ -6,21 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type GeneratedUser, generateAccounts, signingKeysOf, type Tenants } from '@relay/accounts';
-import { exportSigners, generateDirectoryKey, loadDirectoryFile, Membership, openDirectory, signDirectory, tenantsOf } from '@relay/directory';
+import { exportSigners, generateDirectoryKey, Membership, openDirectory, signDirectory, tenantsOf } from '@relay/directory';
 import { type Bus, busConfigFromEnv, connectBus, consumerLag, ensureTenantConsumers, ensureTopology, publishMessage, pullDeliveries, tenantConsumers } from '@relay/bus';
 import { hotlineClient, policeClient } from '@relay/client';
 import { DEFAULT_NATS_SERVER_BIN, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { connect, type NatsConnection, nkeyAuthenticator, PermissionViolationError } from '@nats-io/transport-node';
 import { Audience, exampleMessage, NoticeKind, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
+import { devDirectory } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Every tenant of the dev directory: its confirmed hotlines (DE has three; the six whose INHOPE
 // membership is unknown get no user), the fallback recipient, the police of every country with a
 // hotline, and the Dutch authority.
-const DIRECTORY_FILE = fileURLToPath(new URL('../../deploy/dev/directory.json', import.meta.url));
-const TENANTS: Tenants = { ...tenantsOf(loadDirectoryFile(DIRECTORY_FILE)), operators: ['alice'] };
+const TENANTS: Tenants = { ...tenantsOf(devDirectory()), operators: ['alice'] };
 const generated = generateAccounts(TENANTS, new Map(), { generateTenantKeys: true });
 // The operator's directory key: the signer list is signed by it, and every tenant client pins it (decision 0111).
 const DIRECTORY_KEY = generateDirectoryKey();
@@ -97,7 +96,7 @@ beforeAll(async () => {
   const dispatcher = await busAs('dispatcher');
   // The public signer list tenants verify with (decision 0103), written by the dispatcher as it does from the directory.
   const signers = signingKeysOf(generated);
-  const signed = signDirectory({ ...loadDirectoryFile(DIRECTORY_FILE).file, signers }, new TextEncoder().encode(DIRECTORY_KEY.seed));
+  const signed = signDirectory({ ...devDirectory().file, signers }, new TextEncoder().encode(DIRECTORY_KEY.seed));
   await exportSigners(dispatcher, openDirectory(signed, DIRECTORY_KEY.publicKey));
   for (const h of TENANTS.hotlines) {
     const referral = { ...exampleMessage(RelayType.Referral), id: `ref-${h.id}`, hotline: h.id, jurisdiction: h.country };
@@ -181,7 +180,7 @@ describe('the generated accounts on a real nats-server', () => {
 
   it('give a hotline whose membership is not confirmed no user and no consumer', async () => {
     const operator = await busAs('operator-alice');
-    const unconfirmed = loadDirectoryFile(DIRECTORY_FILE).data.hotlines.filter((h) => h.membership === Membership.Unknown);
+    const unconfirmed = devDirectory().data.hotlines.filter((h) => h.membership === Membership.Unknown);
     expect(unconfirmed.map((h) => h.id)).toContain('cybertip-ca');
     for (const h of unconfirmed) {
       expect(generated.users.map((u) => u.name)).not.toContain(`hotline-${h.id}`);

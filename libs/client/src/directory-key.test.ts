@@ -1,39 +1,35 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createUser } from '@nats-io/nkeys';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, openJsonBucket, publishMessage } from '@relay/bus';
-import { type DirectoryFile, exportSigners, generateDirectoryKey, loadDirectoryFile, openDirectory, signDirectory } from '@relay/directory';
-import { type NatsServer, startNatsServer } from '@relay/testkit';
+import { type Bus, busConfigFromEnv, connectBus, openJsonBucket, publishMessage } from '@relay/bus';
+import { type DirectoryFile, exportSigners, generateDirectoryKey, openDirectory, signDirectory } from '@relay/directory';
 import { exampleMessage, KvBucket, RelayType, SIGNERS_KEY, subjects } from '@relay/wire';
+import { devDirectory, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryKeyRequiredError, hotlineClient, isDirectoryKeyRequiredError, isSignersUnavailableError, policeClient } from './index.js';
 
-const DEV = fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url));
 const key = generateDirectoryKey();
 const other = generateDirectoryKey();
 const dispatcherKey = createUser();
-const file: DirectoryFile = { ...loadDirectoryFile(DEV).file, signers: { dispatcher: [dispatcherKey.getPublicKey()] } };
+const file: DirectoryFile = { ...devDirectory().file, signers: { dispatcher: [dispatcherKey.getPublicKey()] } };
 const signedWith = (k: { seed: string }) => signDirectory(file, new TextEncoder().encode(k.seed));
 
-let server: NatsServer;
+let relay: TestRelay;
 let bus: Bus;
 let dispatcher: Bus;
 let dir: string;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'client-directory-key-test'));
-  await ensureTopology(bus, { replicas: 1 });
+  relay = await startRelay({ directory: false });
+  bus = relay.bus;
   dir = await mkdtemp(join(tmpdir(), 'relay-client-key-'));
   await writeFile(join(dir, 'dispatcher.nk'), dispatcherKey.getSeed());
-  dispatcher = await connectBus(busConfigFromEnv({ NATS_URL: server.url, RELAY_SIGNING_KEY_FILE: join(dir, 'dispatcher.nk') }, 'dispatcher'));
+  dispatcher = await connectBus(busConfigFromEnv({ NATS_URL: relay.server.url, RELAY_SIGNING_KEY_FILE: join(dir, 'dispatcher.nk') }, 'dispatcher'));
 });
 afterAll(async () => {
   await dispatcher?.close();
-  await bus?.close();
-  await server?.dispose();
+  await relay?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 

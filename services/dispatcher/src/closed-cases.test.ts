@@ -4,16 +4,16 @@ import { deriveId, KvBucket, StatusAction, type StatusUpdate } from '@relay/wire
 import { createMetrics } from '@relay/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveClosedCases } from './closed-cases.js';
-import { observation, HOSTERS } from './fixtures.js';
+import { HOSTERS, observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { isTombstone, parseStoredCase } from './case-state.js';
-import { drained, publishedFor, publishObservation, publishStatus, type Relay, startRelay } from './harness.js';
+import { drained } from '../test/dispatcher.js';
 import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher, referralIdOf } from './index.js';
 
 const DAY = 24 * 3_600_000;
 const PERIOD = 30 * DAY;
 const metrics = createMetrics('dispatcher-closed-cases-test');
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
-let relay: Relay;
+let relay: TestRelay;
 let bus: Bus;
 let dispatcher: Dispatcher;
 const url = (name: string): string => `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/gallery/1`;

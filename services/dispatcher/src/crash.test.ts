@@ -2,19 +2,19 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { openJsonBucket, streamState } from '@relay/bus';
 import { generateDirectoryKey } from '@relay/directory';
 import { freePort, waitFor } from '@relay/testkit';
-import { Header, KvBucket, type Notice, type Referral, StreamName } from '@relay/wire';
+import { Header, KvBucket, RelayType, StreamName } from '@relay/wire';
+import { HOSTERS, observation, publishObservation, readAll } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DISPATCHER_MAIN as MAIN, type DispatcherProcess, type DispatcherTestRelay, drained, startDispatcherProcess, startDispatcherRelay } from '../test/dispatcher.js';
 import { caseSchema } from './case-state.js';
-import { HOSTERS, observation } from './fixtures.js';
-import { type DispatcherProcess, DISPATCHER_MAIN as MAIN, drained, publishObservation, readAll, type Relay, startDispatcherProcess, startRelay } from './harness.js';
 import { caseIdOf } from './index.js';
 
 const N = 1_500;
-let relay: Relay;
+let relay: DispatcherTestRelay;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  relay = await startRelay();
+  relay = await startDispatcherRelay();
 });
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
@@ -82,8 +82,8 @@ describe('a dispatcher process killed mid-run', () => {
     await waitFor(async () => ((await streamState(bus, StreamName.Referrals))?.messages ?? 0) >= N, { timeoutMs: 60_000, what: `every referral\n${second.output()}` });
     await drained(bus);
 
-    const referrals = await readAll<Referral>(bus, StreamName.Referrals, 'relay.referral.>');
-    const notices = await readAll<Notice>(bus, StreamName.Notices, 'relay.notice.>');
+    const referrals = await readAll(bus, StreamName.Referrals, RelayType.Referral, 'relay.referral.>');
+    const notices = await readAll(bus, StreamName.Notices, RelayType.Notice, 'relay.notice.>');
     expect(referrals).toHaveLength(N);
     expect(new Set(referrals.map((r) => r.message.caseId))).toEqual(new Set(urls.map(caseIdOf)));
     expect(new Set(referrals.map((r) => r.headers[Header.MsgId])).size).toBe(N);

@@ -1,13 +1,11 @@
-import { fileURLToPath } from 'node:url';
-import { loadDirectoryFile } from '@relay/directory';
 import { Audience, CsamCategory, type HostingObservation, HostingStatus, type Notice, NoticeKind, StatusAction } from '@relay/wire';
+import { devDirectory, HOSTERS, observation } from '@relay/testing';
 import { describe, expect, it } from 'vitest';
-import { HOSTERS, observation } from './fixtures.js';
 import { type CaseState, CaseStatus, type DecisionContext, decideObservation, decideStatus, type Transition } from './index.js';
 
 /** The files of a CyberTipline fileDetails reaching a case (decision 0101). */
 
-const directory = loadDirectoryFile(fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url)));
+const directory = devDirectory();
 const T0 = Date.parse('2026-11-02T09:15:00Z');
 const ctx = (now: number): DecisionContext => ({ directory, directoryRevision: 7, now, recheckIntervalMs: 60_000 });
 const subjectsOf = (t: Transition | undefined): string[] => (t?.emits ?? []).map((e) => e.subject);

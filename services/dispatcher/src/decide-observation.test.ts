@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
-import { loadDirectoryFile, parseDirectory } from '@relay/directory';
+import { parseDirectory } from '@relay/directory';
 import { Audience, HostingStatus, type Notice, NoticeKind, type Referral, RoutingReason, StatusAction, type StatusUpdate } from '@relay/wire';
+import { devDirectory, HOSTERS, observation, SEED_URL } from '@relay/testing';
 import { describe, expect, it } from 'vitest';
 import { tombstoneOf } from './closed-cases.js';
-import { HOSTERS, observation, SEED_URL } from './fixtures.js';
 import { type CaseState, CaseStatus, type CaseTombstone, caseIdOf, type DecisionContext, decideObservation, decideStatus, type Emit, referralIdOf, type Transition } from './index.js';
 
-const directory = loadDirectoryFile(fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url)));
+const directory = devDirectory();
 const T0 = Date.parse('2026-11-02T09:15:00Z');
 const ctx = (now: number, dir = directory, revision = 7): DecisionContext => ({ directory: dir, directoryRevision: revision, now, recheckIntervalMs: 60_000 });
 const referrals = (t: Transition | undefined): Referral[] => (t?.emits ?? []).filter((e) => e.type === 'relay.v1.Referral').map((e) => e.message as Referral);

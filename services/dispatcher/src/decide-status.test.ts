@@ -1,8 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { loadDirectoryFile } from '@relay/directory';
 import { Audience, type Notice, RecheckReason, type RecheckRequest, StatusAction, type StatusUpdate } from '@relay/wire';
+import { devDirectory, observation } from '@relay/testing';
 import { describe, expect, it } from 'vitest';
-import { observation } from './fixtures.js';
 import {
   type CaseState,
   CaseStatus,
@@ -16,7 +14,7 @@ import {
   type StatusDecision,
 } from './index.js';
 
-const directory = loadDirectoryFile(fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url)));
+const directory = devDirectory();
 const T0 = Date.parse('2026-11-02T09:15:00Z');
 const HOUR = 3_600_000;
 const ctx = (now: number): DecisionContext => ({ directory, directoryRevision: 1, now, recheckIntervalMs: 60_000 });

@@ -1,19 +1,18 @@
 import { waitFor } from '@relay/testkit';
 import { type Bus, consumerLag, openJsonBucket, publishBytes, readStream, streamState, tenantConsumerSpecs } from '@relay/bus';
-import { loadDirectoryFile, parseDirectory, publishDirectory, tenantsOf } from '@relay/directory';
-import { Audience, deriveId, encodeMessage, Header, KvBucket, NoticeKind, type Referral, RoutingReason, StreamName } from '@relay/wire';
+import { parseDirectory, publishDirectory, tenantsOf } from '@relay/directory';
+import { Audience, encodeMessage, Header, KvBucket, NoticeKind, RelayType, RoutingReason, StreamName } from '@relay/wire';
+import { devDirectory, HOSTERS, observation, publishedFor, publishObservation, readAll, startRecheckResponder, startRelay, type TestRelay, testUrl } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOSTERS, observation } from './fixtures.js';
-import { DIRECTORY_FILE, drained, publishedFor, publishObservation, readAll, readCase, type Relay, startRecheckResponder, startRelay } from './harness.js';
+import { drained, readCase } from '../test/dispatcher.js';
 import { caseIdOf, runDispatcher, createManualClock, decideObservation, type Dispatcher } from './index.js';
 
 const INTERVAL = 60_000;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
 const location = new Map<string, keyof typeof HOSTERS>();
-let relay: Relay;
+let relay: TestRelay;
 let bus: Bus;
 let dispatcher: Dispatcher;
-const url = (name: string): string => `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/gallery/1`;
 
 beforeAll(async () => {
   relay = await startRelay();
@@ -28,7 +27,7 @@ afterAll(async () => {
 
 describe('the dispatcher on a real nats-server', () => {
   it('creates the consumer of every tenant in the directory, so nothing waits on a tenant having connected', async () => {
-    const expected = tenantConsumerSpecs(tenantsOf(loadDirectoryFile(DIRECTORY_FILE)));
+    const expected = tenantConsumerSpecs(tenantsOf(devDirectory()));
     expect(expected.map((s) => s.durable)).toEqual(expect.arrayContaining(['hotline-eokm', 'hotline-eokm-notices', 'police-nl', 'authority-nl', 'hotline-interpol']));
     await waitFor(async () => {
       for (const spec of expected) if (!(await consumerLag(bus, spec.stream, spec.durable))) return false;
@@ -37,7 +36,7 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('refers an ncmec report on a Dutch hoster to eokm and notifies the Dutch police, with the directory revision', async () => {
-    const u = url('seed');
+    const u = testUrl('seed');
     await publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
     const caseId = caseIdOf(u);
     const got = await waitFor(async () => {
@@ -47,13 +46,13 @@ describe('the dispatcher on a real nats-server', () => {
     expect(got.referrals[0]).toMatchObject({ hotline: 'eokm', jurisdiction: 'NL', source: 'ncmec', reason: RoutingReason.ROUTING_REASON_HOSTED_IN });
     expect(got.referrals[0]?.directoryRevision).toBe(BigInt(dispatcher.stats().directoryRevision ?? -1));
     expect(got.notices[0]?.subject).toBe('relay.notice.NL.police.police-referral');
-    const [stored] = await readAll<Referral>(bus, StreamName.Referrals, 'relay.referral.NL.eokm').then((all) => all.filter((m) => m.message.caseId === caseId));
+    const [stored] = await readAll(bus, StreamName.Referrals, RelayType.Referral, 'relay.referral.NL.eokm').then((all) => all.filter((m) => m.message.caseId === caseId));
     expect(stored?.headers[Header.MsgId]).toBe(`dispatcher:${got.referrals[0]?.id}`);
     expect(stored?.headers[Header.Origin]).toBe('dispatcher');
   });
 
   it('makes one referral for a URL reported by two sources, and the case lists both', async () => {
-    const u = url('twice');
+    const u = testUrl('twice');
     await Promise.all([
       publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } })),
       publishObservation(bus, observation({ url: u, resolvedAt: clock.now() + 1, cause: { source: 'iwf' } })),
@@ -67,7 +66,7 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('holds an unresolvable URL, rechecks it, and routes it once the locator finds it', async () => {
-    const u = url('held');
+    const u = testUrl('held');
     const caseId = caseIdOf(u);
     await publishObservation(bus, observation({ url: u, status: 4, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
     await waitFor(async () => (await readCase(bus, caseId))?.status === 'held' && dispatcher.isScheduled(caseId));
@@ -82,7 +81,7 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('relocates a case NL -> DE within one recheck interval: referral to eco, German police, case-moved to eokm and the Dutch police', async () => {
-    const u = url('moves');
+    const u = testUrl('moves');
     const caseId = caseIdOf(u);
     await publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
     await waitFor(async () => (await publishedFor(bus, caseId)).referrals.length === 1 && dispatcher.isScheduled(caseId));
@@ -105,9 +104,9 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('publishes the messages of a case whose writer crashed between writing and publishing', async () => {
-    const u = url('orphan');
+    const u = testUrl('orphan');
     const caseId = caseIdOf(u);
-    const ctx = { directory: loadDirectoryFile(DIRECTORY_FILE), directoryRevision: 1, now: clock.now(), recheckIntervalMs: INTERVAL };
+    const ctx = { directory: devDirectory(), directoryRevision: 1, now: clock.now(), recheckIntervalMs: INTERVAL };
     const t = decideObservation(undefined, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }), ctx)!;
     const outbox = t.emits.map((e) => ({ msgId: e.msgId, subject: e.subject, type: e.type, data: Buffer.from(encodeMessage(e.type, e.message as never)).toString('base64') }));
     // What a dispatcher leaves behind when killed right after its compare-and-set.
@@ -136,11 +135,11 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('routes by an operator’s directory change without a restart, recording the new revision', async () => {
-    const file = structuredClone(loadDirectoryFile(DIRECTORY_FILE).file);
+    const file = structuredClone(devDirectory().file);
     file.routing = { ...file.routing, DE: { hotline: 'jugendschutz-net', note: 'test' } };
     const revision = await publishDirectory(bus, parseDirectory(file));
     await waitFor(() => dispatcher.stats().directoryRevision === revision);
-    const u = url('after-change');
+    const u = testUrl('after-change');
     await publishObservation(bus, observation({ url: u, hoster: HOSTERS.DE, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
     const p = await waitFor(async () => {
       const got = await publishedFor(bus, caseIdOf(u));
@@ -152,7 +151,7 @@ describe('the dispatcher on a real nats-server', () => {
   it('issues each recheck once and each referral once with two dispatchers on the same durable consumers', async () => {
     const second = await runDispatcher({ bus: await relay.connect('dispatcher-2'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64 }, clock });
     try {
-      const urls = Array.from({ length: 40 }, (_, i) => url(`pair${i}`));
+      const urls = Array.from({ length: 40 }, (_, i) => testUrl(`pair${i}`));
       await Promise.all(
         urls.flatMap((u) => [
           publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } })),
@@ -164,15 +163,15 @@ describe('the dispatcher on a real nats-server', () => {
       clock.advance(INTERVAL);
       const ids = new Set(urls.map(caseIdOf));
       const rechecks = await waitFor(async () => {
-        const all = (await readAll<{ caseId: string; sequence: bigint }>(bus, StreamName.Rechecks, 'relay.recheck.>')).filter((m) => ids.has(m.message.caseId));
+        const all = (await readAll(bus, StreamName.Rechecks, RelayType.RecheckRequest, 'relay.recheck.>')).filter((m) => ids.has(m.message.caseId));
         return all.length >= urls.length ? all : undefined;
       });
       await drained(bus);
       // Let both schedulers run again: a duplicate claim would show up now.
       await Promise.all([dispatcher.tick(), second.tick()]);
-      const again = (await readAll<{ caseId: string }>(bus, StreamName.Rechecks, 'relay.recheck.>')).filter((m) => ids.has(m.message.caseId));
+      const again = (await readAll(bus, StreamName.Rechecks, RelayType.RecheckRequest, 'relay.recheck.>')).filter((m) => ids.has(m.message.caseId));
       expect(again).toHaveLength(rechecks.length);
-      const referrals = (await readAll<Referral>(bus, StreamName.Referrals, 'relay.referral.>')).filter((m) => ids.has(m.message.caseId));
+      const referrals = (await readAll(bus, StreamName.Referrals, RelayType.Referral, 'relay.referral.>')).filter((m) => ids.has(m.message.caseId));
       expect(referrals).toHaveLength(urls.length);
       expect(new Set(rechecks.map((r) => r.message.caseId)).size).toBe(urls.length);
       expect(rechecks).toHaveLength(urls.length);

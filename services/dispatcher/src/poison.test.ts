@@ -1,9 +1,9 @@
 import { type Bus, consumerLag, headerValue, publishBytes, publishMessage, readStream, type StoredMessage } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
 import { deriveId, Header, RelayType, StatusAction, type StatusUpdate, StreamName, subjects } from '@relay/wire';
+import { HOSTERS, observation, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOSTERS, observation } from './fixtures.js';
-import { publishObservation, publishStatus, readCase, type Relay, startRelay } from './harness.js';
+import { readCase } from '../test/dispatcher.js';
 import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher, statusDurable } from './index.js';
 
 const HOUR = 3_600_000;
@@ -12,7 +12,7 @@ const MAX_PAYLOAD = 1024 * 1024;
 const HOSTILE = 'eokm';
 const NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'] as const;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
-let relay: Relay;
+let relay: TestRelay;
 let bus: Bus;
 let dispatcher: Dispatcher;
 

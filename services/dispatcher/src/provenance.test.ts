@@ -3,19 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@nats-io/nkeys';
 import { type Bus, busConfigFromEnv, connectBus, readStream, signerFromSeed } from '@relay/bus';
-import { loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
+import { parseDirectory, publishDirectory } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
 import { deriveId, errorFromHeader, Header, StatusAction, StreamName } from '@relay/wire';
+import { devDirectory, observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { observation } from './fixtures.js';
-import { DIRECTORY_FILE, publishedFor, publishObservation, publishStatus, readCase, type Relay, startRelay } from './harness.js';
+import { readCase } from '../test/dispatcher.js';
 import { caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const seed = (): string => new TextDecoder().decode(createUser().getSeed());
 const KEYS = { locator: seed(), locatorRotated: seed(), eokm: seed(), iwf: seed(), operator: seed() };
 const pub = (s: string): string => signerFromSeed(s).publicKey;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
-let relay: Relay;
+let relay: TestRelay;
 let dispatcher: Dispatcher;
 const signed: Record<string, Bus> = {};
 const url = (name: string): string => `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/x`;
@@ -27,7 +27,7 @@ async function signingBus(name: string, key: string): Promise<Bus> {
 }
 
 async function applySigners(signers: Record<string, string[]>): Promise<void> {
-  const file = loadDirectoryFile(DIRECTORY_FILE).file;
+  const file = devDirectory().file;
   await publishDirectory(relay.bus, parseDirectory({ ...file, signers }));
 }
 

@@ -13,18 +13,17 @@ import {
   type Report,
   subjects,
 } from '@relay/wire';
+import { type HOSTERS, observation, publishedFor, publishObservation, startRecheckResponder, startRelay, type TestRelay, testUrl } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HOSTERS, observation } from './fixtures.js';
-import { publishedFor, publishObservation, readCase, type Relay, startRecheckResponder, startRelay } from './harness.js';
+import { readCase } from '../test/dispatcher.js';
 import { caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const INTERVAL = 60_000;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
 const location = new Map<string, keyof typeof HOSTERS>();
-let relay: Relay;
+let relay: TestRelay;
 let bus: Bus;
 let dispatcher: Dispatcher;
-const url = (name: string): string => `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/gallery/1`;
 const photoDna = (n: number) => Array.from({ length: n }, () => ({ algorithm: HashAlgorithm.HASH_ALGORITHM_PHOTODNA, value: randomBytes(144) }));
 
 /** Stores a report on REPORTS as the gateway would; returns it and its stream sequence. */
@@ -57,7 +56,7 @@ afterAll(async () => {
 
 describe('referral hashes kept once, on the report', () => {
   it('refers every URL of a report with all its 1,000 PhotoDNA hashes, while the cases hold none', async () => {
-    const urls = [url('big-a'), url('big-b'), url('big-c')];
+    const urls = [testUrl('big-a'), testUrl('big-b'), testUrl('big-c')];
     const stored = await storeReport(urls);
     for (const u of urls) await publishObservation(bus, observed(u, stored));
     for (const u of urls) {
@@ -77,7 +76,7 @@ describe('referral hashes kept once, on the report', () => {
   });
 
   it('gives a relocation referral the report’s hashes too', async () => {
-    const u = url('moving');
+    const u = testUrl('moving');
     const stored = await storeReport([u], photoDna(3));
     await publishObservation(bus, observed(u, stored));
     await waitFor(async () => (await publishedFor(bus, caseIdOf(u))).referrals.length === 1 && dispatcher.isScheduled(caseIdOf(u)));
@@ -92,7 +91,7 @@ describe('referral hashes kept once, on the report', () => {
   });
 
   it('still refers, without hashes, when REPORTS no longer holds the report', async () => {
-    const u = url('expired');
+    const u = testUrl('expired');
     const stored = await storeReport([u], photoDna(2));
     await publishObservation(bus, observed(u, stored, { reportSeq: BigInt(stored.seq + 1_000_000) }));
     const [referral] = await waitFor(async () => {

@@ -1,33 +1,23 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, openJsonBucket, pullDeliveries, readStream, streamState, tenantConsumers } from '@relay/bus';
+import { openJsonBucket, readStream, streamState, tenantConsumers } from '@relay/bus';
+import { ackAsTenant, observation, publishObservation, publishStatus, readAll } from '@relay/testing';
 import { waitFor } from '@relay/testkit';
-import { deriveId, KvBucket, type Notice, type Referral, RelayType, StatusAction, type StatusUpdate, StreamName, type RelayTypeName } from '@relay/wire';
+import { deriveId, KvBucket, RelayType, StatusAction, type StatusUpdate, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DispatcherProcess, type DispatcherTestRelay, startDispatcherProcess, startDispatcherRelay } from '../test/dispatcher.js';
 import { isTombstone, parseStoredCase } from './case-state.js';
-import { observation } from './fixtures.js';
-import { type DispatcherProcess, publishObservation, publishStatus, readAll, type Relay, startDispatcherProcess, startRelay } from './harness.js';
 
-let relay: Relay;
+let relay: DispatcherTestRelay;
 let dispatcher: DispatcherProcess | undefined;
 beforeAll(async () => {
-  relay = await startRelay();
+  relay = await startDispatcherRelay();
 });
 afterAll(async () => {
   dispatcher?.child.kill('SIGKILL');
   await relay?.dispose();
 });
-
-/** Acknowledges one message on a tenant's consumer, as its system would. */
-async function ackOne(bus: Bus, stream: StreamName, durable: string, type: RelayTypeName): Promise<void> {
-  const deliveries = await pullDeliveries(bus, { stream, durable, types: [type] });
-  for await (const d of deliveries) {
-    await d.ack();
-    break;
-  }
-  await deliveries.close();
-}
 
 describe('a dispatcher with retention configured', () => {
   it('waits for the tenants to ack, then anonymises into ARCHIVE with no URL, IP or unkeyed id left', async () => {
@@ -38,10 +28,10 @@ describe('a dispatcher with retention configured', () => {
     const o = observation({ url, resolvedAt: Date.now(), cause: { source: 'ncmec' } });
     await publishObservation(relay.locator, o);
     const [referral] = await waitFor(async () => {
-      const r = await readAll<Referral>(relay.bus, StreamName.Referrals, 'relay.referral.>');
+      const r = await readAll(relay.bus, StreamName.Referrals, RelayType.Referral, 'relay.referral.>');
       return r.length > 0 ? r.map((x) => x.message) : undefined;
     }, { what: 'the referral' });
-    const notices = (await readAll<Notice>(relay.bus, StreamName.Notices, 'relay.notice.>')).map((n) => n.message);
+    const notices = (await readAll(relay.bus, StreamName.Notices, RelayType.Notice, 'relay.notice.>')).map((n) => n.message);
     expect(notices.map((n) => n.country)).toEqual(['NL']);
 
     // Neither eokm nor the Dutch police have acked: past the period, both stay, and the dispatcher says why.
@@ -52,8 +42,8 @@ describe('a dispatcher with retention configured', () => {
     expect((await streamState(relay.bus, StreamName.Referrals))?.messages).toBe(1);
     expect((await streamState(relay.bus, StreamName.Archive))?.messages).toBe(0);
 
-    await ackOne(relay.bus, StreamName.Referrals, tenantConsumers.hotlineReferrals('eokm').durable, RelayType.Referral);
-    await ackOne(relay.bus, StreamName.Notices, tenantConsumers.policeNotices('NL').durable, RelayType.Notice);
+    await ackAsTenant(relay.bus, tenantConsumers.hotlineReferrals('eokm'), RelayType.Referral);
+    await ackAsTenant(relay.bus, tenantConsumers.policeNotices('NL'), RelayType.Notice);
     const archived = await waitFor(
       async () => {
         const out = [];

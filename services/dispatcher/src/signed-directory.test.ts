@@ -1,33 +1,32 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, openJsonBucket } from '@relay/bus';
-import { DIRECTORY_KEY, type DirectoryFile, generateDirectoryKey, loadDirectoryFile, signDirectory } from '@relay/directory';
-import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { type Bus, openJsonBucket } from '@relay/bus';
+import { DIRECTORY_KEY, type DirectoryFile, generateDirectoryKey, signDirectory } from '@relay/directory';
+import { freePort, waitFor } from '@relay/testkit';
 import { KvBucket } from '@relay/wire';
+import { devDirectory, startRelay, type TestRelay } from '@relay/testing';
 import { createUser } from '@nats-io/nkeys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIRECTORY_FILE, startDispatcherProcess } from './harness.js';
+import { startDispatcherProcess } from '../test/dispatcher.js';
 import { runDispatcher, type Dispatcher } from './index.js';
 
 const key = generateDirectoryKey();
 const other = generateDirectoryKey();
 const seedOf = (k: { seed: string }) => new TextEncoder().encode(k.seed);
-const bare: DirectoryFile = loadDirectoryFile(DIRECTORY_FILE).file;
+const bare: DirectoryFile = devDirectory().file;
 // A signed directory lists signers (decision 0111).
 const dev: DirectoryFile = { ...bare, signers: { locator: [createUser().getPublicKey()] } };
 const routedTo = (file: DirectoryFile, hotline: string): DirectoryFile => ({ ...structuredClone(file), routing: { ...file.routing, DE: { hotline, note: 'test' } } });
 
-let server: NatsServer;
+let relay: TestRelay;
 let bus: Bus;
 beforeAll(async () => {
-  server = await startNatsServer();
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'signed-directory-test'));
-  await ensureTopology(bus, { replicas: 1 });
+  relay = await startRelay({ directory: false });
+  bus = relay.bus;
 });
 afterAll(async () => {
-  await bus?.close();
-  await server?.dispose();
+  await relay?.dispose();
 });
 
 /** Lets a KV change reach the watcher (a refusal has no event to wait for here). */
@@ -91,7 +90,7 @@ describe('a dispatcher with a pinned directory key', () => {
       [unsignedFile, 'not signed, but a directory key is pinned'],
       [noSignersFile, 'signed without any signers'],
     ] as const) {
-      const refused = await startDispatcherProcess({ server }, { RELAY_DIRECTORY_FILE: file, RELAY_DIRECTORY_KEY: key.publicKey });
+      const refused = await startDispatcherProcess({ server: relay.server }, { RELAY_DIRECTORY_FILE: file, RELAY_DIRECTORY_KEY: key.publicKey });
       const code = await new Promise<number | null>((resolve) => refused.child.on('exit', resolve));
       expect(code).toBe(2);
       expect(refused.output()).toContain(why);
@@ -100,7 +99,7 @@ describe('a dispatcher with a pinned directory key', () => {
     const raw = await openJsonBucket<unknown>(bus, KvBucket.Directory);
     await raw.put(DIRECTORY_KEY, dev);
     const port = await freePort();
-    const running = await startDispatcherProcess({ server }, { RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: key.publicKey });
+    const running = await startDispatcherProcess(relay, { RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: key.publicKey });
     try {
       await waitFor(async () => (await healthz(port)) === 503, { what: 'the dispatcher to answer not ready', timeoutMs: 20_000 });
       await raw.put(DIRECTORY_KEY, signDirectory(dev, seedOf(key)));

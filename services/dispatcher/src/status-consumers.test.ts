@@ -1,16 +1,16 @@
 import { type Bus, consumerAckFloor, consumerLag, deleteConsumer, runConsumer } from '@relay/bus';
-import { loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
+import { parseDirectory, publishDirectory } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
 import { deriveId, RelayType, StatusAction, StreamName } from '@relay/wire';
+import { devDirectory, observation, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { observation } from './fixtures.js';
-import { DIRECTORY_FILE, publishObservation, publishStatus, readCase, type Relay, startRelay } from './harness.js';
+import { readCase } from '../test/dispatcher.js';
 import { type CaseState, caseIdOf, runDispatcher, createManualClock, LEGACY_STATUS_DURABLE, statusDurable } from './index.js';
 
 const HOUR = 3_600_000;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
 const settings = { recheckIntervalMs: 7 * 24 * HOUR, tickMs: 50 };
-let relay: Relay;
+let relay: TestRelay;
 let bus: Bus;
 
 beforeAll(async () => {
@@ -88,7 +88,7 @@ describe('upgrading from the single dispatcher-status consumer', () => {
   it('follows the directory: a hotline added gets its status consumer at once, one removed is stopped once drained', async () => {
     const dispatcher = await runDispatcher({ bus: await relay.connect('dispatcher-follow'), settings, clock });
     try {
-      const file = structuredClone(loadDirectoryFile(DIRECTORY_FILE).file);
+      const file = structuredClone(devDirectory().file);
       const eokmEntry = file.hotlines.find((h) => h.id === 'eokm');
       if (!eokmEntry) throw new Error('no eokm in the dev directory');
       const durable = statusDurable('meldpunt-2');

@@ -2,15 +2,15 @@ import { type Bus, readStream } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
 import { deriveId, errorFromHeader, Header, NoticeKind, RecheckReason, StatusAction, type StatusUpdate, StreamName } from '@relay/wire';
 import { createMetrics } from '@relay/observability';
+import { observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { observation } from './fixtures.js';
-import { publishedFor, publishObservation, publishStatus, readCase, type Relay, startRelay } from './harness.js';
+import { readCase } from '../test/dispatcher.js';
 import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const HOUR = 3_600_000;
 const metrics = createMetrics('dispatcher-test');
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
-let relay: Relay;
+let relay: TestRelay;
 let bus: Bus;
 let dispatcher: Dispatcher;
 const url = (name: string): string => `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/x`;

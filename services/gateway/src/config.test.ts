@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isConfigError } from '@relay/bus';
+import { DEMO_KEYS, DEV_SOURCES_FILE } from '@relay/testing';
 import { describe, expect, it } from 'vitest';
 import { createKeyring } from './auth.js';
 import { gatewayConfigFromEnv } from './config.js';
 import { hashKey, loadSources, parseSources } from './sources.js';
-import { DEMO_KEYS, DEV_SOURCES_FILE } from './test-gateway.js';
 
 const NATS_URL = 'nats://127.0.0.1:4999';
 

@@ -1,10 +1,11 @@
 import { getStoredMessage } from '@relay/bus';
 import { deriveId, IncidentType, Priority, StreamName } from '@relay/wire';
+import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctDigestId, fixture, startTestGateway, type TestGateway } from '../test/gateway.js';
 import { createIntake } from './intake.js';
 import { createReportLedger } from './report-ledger.js';
 import { createStoredReports } from './stored-reports.js';
-import { ctDigestId, DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
 
 /**
  * A corpus of CyberTipline documents valid by NCMEC's schema, each submitted

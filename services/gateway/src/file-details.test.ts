@@ -1,6 +1,7 @@
 import { AgeGroup, CsamCategory, deriveId, Header, HashAlgorithm } from '@relay/wire';
+import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_KEYS, fixture, type IntakeReply, startTestGateway, type TestGateway } from './test-gateway.js';
+import { fixture, type IntakeReply, startTestGateway, type TestGateway } from '../test/gateway.js';
 
 /**
  * NCMEC's `<fileDetails>` at the intake (issue 15, item 3; decision 0101): a

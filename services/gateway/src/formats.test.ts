@@ -1,9 +1,9 @@
 import { AgeGroup, CsamCategory, HashAlgorithm, IncidentType, Priority } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../test/gateway.js';
 import { decodeBody, Format } from './decode.js';
 import { readHash } from './fields.js';
 import { CLOCK_SKEW_MS, readReport } from './read-report.js';
-import { fixture } from './test-gateway.js';
 
 const NOW = new Date('2026-11-02T10:00:00Z');
 const LIMIT = 1024 * 1024;

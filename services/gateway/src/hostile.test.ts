@@ -1,5 +1,6 @@
+import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
+import { fixture, startTestGateway, type TestGateway } from '../test/gateway.js';
 
 let t: TestGateway;
 let storedBefore: number;

@@ -1,5 +1,6 @@
+import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_KEYS, startTestGateway, type TestGateway } from './test-gateway.js';
+import { startTestGateway, type TestGateway } from '../test/gateway.js';
 
 let t: TestGateway;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { AgeGroup, CsamCategory, deriveId, HashAlgorithm, Header, IncidentType, LegalClassification, Priority, SiteType } from '@relay/wire';
+import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctDigestId, DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
+import { ctDigestId, fixture, startTestGateway, type TestGateway } from '../test/gateway.js';
 
 let t: TestGateway;
 beforeAll(async () => {

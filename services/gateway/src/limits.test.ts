@@ -1,7 +1,8 @@
 import { request } from '@relay/bus';
 import { Header, subjects } from '@relay/wire';
+import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_KEYS, startTestGateway, type TestGateway } from './test-gateway.js';
+import { startTestGateway, type TestGateway } from '../test/gateway.js';
 
 const LIMIT = 5;
 

@@ -1,8 +1,9 @@
 import { request } from '@relay/bus';
 import { isSubmitRefusedError, ReportFormat, submitReport } from '@relay/client';
 import { deriveId, Header, subjects } from '@relay/wire';
+import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctDigestId, DEMO_KEYS, fixture, startTestGateway, type TestGateway } from './test-gateway.js';
+import { ctDigestId, fixture, startTestGateway, type TestGateway } from '../test/gateway.js';
 
 let t: TestGateway;
 beforeAll(async () => {

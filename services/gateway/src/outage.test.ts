@@ -1,6 +1,7 @@
 import { waitFor } from '@relay/testkit';
+import { DEMO_KEYS } from '@relay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_KEYS, startTestGateway, type TestGateway } from './test-gateway.js';
+import { startTestGateway, type TestGateway } from '../test/gateway.js';
 
 let t: TestGateway | undefined;
 afterEach(async () => {

@@ -1,7 +1,8 @@
 import { isSubmitRefusedError, ReportFormat, submitReport } from '@relay/client';
 import { deriveId, Header } from '@relay/wire';
+import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctDigestId, DEMO_KEYS, fixture, type IntakeReply, startTestGateway, type TestGateway } from './test-gateway.js';
+import { ctDigestId, fixture, type IntakeReply, startTestGateway, type TestGateway } from '../test/gateway.js';
 
 /**
  * The source report id given outside the body (issue 15, item 2; decision

@@ -1,10 +1,11 @@
 import { openJsonBucket, publishMessage, request } from '@relay/bus';
 import { exampleMessage, Header, KvBucket, RelayType, StreamName, subjects } from '@relay/wire';
+import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../test/gateway.js';
 import { readReport } from './read-report.js';
 import { Format } from './decode.js';
 import { type LedgerEntry, reportDigest } from './report-ledger.js';
-import { DEMO_KEYS, startTestGateway, type TestGateway } from './test-gateway.js';
 
 /** REPORTS' duplicate window in these tests: short, so "after the window" comes quickly. */
 const WINDOW_MS = 1_000;

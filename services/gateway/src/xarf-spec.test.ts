@@ -1,8 +1,8 @@
 import { CsamCategory, HashAlgorithm, IncidentType } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../test/gateway.js';
 import { decodeBody } from './decode.js';
 import { readReport } from './read-report.js';
-import { fixture } from './test-gateway.js';
 
 /** X-ARF v4 as its spec defines it: the official samples, extension fields, evidence, `_internal`, `ncmec_report_id`. */
 

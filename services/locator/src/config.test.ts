@@ -1,4 +1,5 @@
 import { isConfigError } from '@relay/bus';
+import { DEV_ZONE_FILE } from '@relay/testing';
 import { describe, expect, it } from 'vitest';
 import { generateDirectoryKey } from '@relay/directory';
 import { locatorConfigFromEnv } from './index.js';
@@ -37,7 +38,7 @@ describe('locator settings', () => {
   });
 
   it('reads a static zone, name servers, a timeout and licensed databases', () => {
-    const zone = new URL('../../../deploy/dev/zone.json', import.meta.url).pathname;
+    const zone = DEV_ZONE_FILE;
     expect(locatorConfigFromEnv({ ...K, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zone, RELAY_GEO_ASN_DB: zone }).dns).toEqual({ kind: 'zone', zoneFile: zone });
     expect(locatorConfigFromEnv({ ...K, RELAY_DNS_SERVERS: '127.0.0.1:5353,[::1]:53', RELAY_DNS_TIMEOUT: '500ms' }).dns).toEqual({
       kind: 'system',

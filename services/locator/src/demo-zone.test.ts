@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { createCdnCatalogue, createZoneResolver, type LocateDeps, locate, openGeo } from '@relay/geo';
 import { HostingStatus, ResolutionErrorCode } from '@relay/wire';
+import { DEV_ZONE_FILE } from '@relay/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const ZONE = fileURLToPath(new URL('../../../deploy/dev/zone.json', import.meta.url));
 let deps: LocateDeps;
 beforeAll(async () => {
-  deps = { resolver: createZoneResolver({ path: ZONE }), geo: await openGeo(), cdn: createCdnCatalogue(), clock: () => new Date() };
+  deps = { resolver: createZoneResolver({ path: DEV_ZONE_FILE }), geo: await openGeo(), cdn: createCdnCatalogue(), clock: () => new Date() };
 });
 
 describe('the demo zone (deploy/dev/zone.json)', () => {

@@ -2,16 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { busConfigFromEnv, connectBus, ensureTopology, openJsonBucket } from '@relay/bus';
 import { createUser } from '@nats-io/nkeys';
-import { DIRECTORY_KEY, type DirectoryFile, generateDirectoryKey, loadDirectoryFile, signDirectory } from '@relay/directory';
+import { DIRECTORY_KEY, type DirectoryFile, generateDirectoryKey, signDirectory } from '@relay/directory';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { KvBucket } from '@relay/wire';
+import { DEV_ZONE_FILE, devDirectory } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const ZONE = fileURLToPath(new URL('../../../deploy/dev/zone.json', import.meta.url));
-const DIRECTORY = fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url));
 // A signed directory lists signers (decision 0111).
-const FILE: DirectoryFile = { ...loadDirectoryFile(DIRECTORY).file, signers: { gateway: [createUser().getPublicKey()] } };
+const FILE: DirectoryFile = { ...devDirectory().file, signers: { gateway: [createUser().getPublicKey()] } };
 const KEY = generateDirectoryKey();
 
 let server: NatsServer;
@@ -48,7 +47,7 @@ describe('the locator process', () => {
   });
 
   it('refuses to start without a pinned directory key (fail closed, decision 0111)', async () => {
-    const r = run({ NATS_URL: server.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: ZONE });
+    const r = run({ NATS_URL: server.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: DEV_ZONE_FILE });
     expect(await r.exited).toBe(2);
     expect(r.output()).toContain('RELAY_DIRECTORY_KEY: is required: the public directory key');
   });
@@ -59,7 +58,7 @@ describe('the locator process', () => {
     await ensureTopology(bus, { replicas: 1 });
     await (await openJsonBucket<unknown>(bus, KvBucket.Directory)).put(DIRECTORY_KEY, signDirectory(FILE, new TextEncoder().encode(KEY.seed)));
     await bus.close();
-    const r = run({ NATS_URL: server.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: ZONE, RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: KEY.publicKey });
+    const r = run({ NATS_URL: server.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: DEV_ZONE_FILE, RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: KEY.publicKey });
     try {
       const health = await waitFor(
         async () => {
@@ -81,7 +80,7 @@ describe('the locator process', () => {
     const own = await startNatsServer();
     const bus = await connectBus(busConfigFromEnv({ NATS_URL: own.url }, 'locator-test'));
     const port = await freePort();
-    const r = run({ NATS_URL: own.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: ZONE, RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: key.publicKey });
+    const r = run({ NATS_URL: own.url, RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: DEV_ZONE_FILE, RELAY_OPS_PORT: String(port), RELAY_DIRECTORY_KEY: key.publicKey });
     const status = async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status;
     try {
       await ensureTopology(bus, { replicas: 1 });
@@ -93,7 +92,7 @@ describe('the locator process', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await status()).toBe(503);
       // Signed by the pinned key but without signers: refused too, nothing would be verified against it.
-      await bucket.put(DIRECTORY_KEY, signDirectory(loadDirectoryFile(DIRECTORY).file, new TextEncoder().encode(key.seed)));
+      await bucket.put(DIRECTORY_KEY, signDirectory(devDirectory().file, new TextEncoder().encode(key.seed)));
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await status()).toBe(503);
       await bucket.put(DIRECTORY_KEY, signDirectory(file, new TextEncoder().encode(key.seed)));

@@ -8,12 +8,12 @@ import { createCdnCatalogue, createZoneResolver, openGeo } from '@relay/geo';
 import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { errorFromHeader, exampleMessage, Header, RelayType, StreamName, subjects } from '@relay/wire';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningLocator, runLocator } from './index.js';
 
 const GATEWAY_SEED = new TextDecoder().decode(createUser().getSeed());
-const DEV_DIRECTORY = JSON.parse(readFileSync(fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url)), 'utf8')) as object;
+const DEV_DIRECTORY = JSON.parse(readFileSync(DEV_DIRECTORY_FILE, 'utf8')) as object;
 const directory: Directory = parseDirectory({ ...DEV_DIRECTORY, signers: { gateway: [signerFromSeed(GATEWAY_SEED).publicKey] } });
 
 let server: NatsServer;

@@ -1,14 +1,13 @@
 // The dispatcher's throughput as a process (new cases routed, recheck answers
 // absorbed) and the cost of its recheck scheduler for a million open cases.
-import { fileURLToPath } from 'node:url';
 import { type Bus, consumerLag, publishMessage, streamState } from '@relay/bus';
 import { runDispatcher, createManualClock, createRecheckIndex, Durable } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
 import { deriveId, exampleMessage, type HostingObservation, RelayType, StreamName, subjects } from '@relay/wire';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import type { BenchSuite, Figure } from '../harness.js';
 import { versus } from '../harness.js';
 
-const DIRECTORY = fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url));
 const MINUTE = 60_000;
 const base = exampleMessage(RelayType.HostingObservation);
 const HOSTS = [
@@ -53,7 +52,7 @@ export const suite: BenchSuite = {
     // New cases: read case, create by compare-and-set, publish referral + police notice, clear the outbox.
     // Timed from the spawn: the process's start-up (about a second) is part of the figure.
     let started = performance.now();
-    const env = { RELAY_DIRECTORY_FILE: DIRECTORY, RELAY_RECHECK_INTERVAL: '15m', LOG_LEVEL: 'warn' };
+    const env = { RELAY_DIRECTORY_FILE: DEV_DIRECTORY_FILE, RELAY_RECHECK_INTERVAL: '15m', LOG_LEVEL: 'warn' };
     // Cache every case: in production an answer follows its claim within ms, so its case is cached.
     let svc = await ctx.startService('dispatcher', { ...env, RELAY_DISPATCHER_CACHE_SIZE: String(n) });
     const cpu0 = svc.cpuSeconds();

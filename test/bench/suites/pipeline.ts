@@ -6,17 +6,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadDirectoryFile } from '@relay/directory';
 import { processCpuSeconds, type ServiceProcess } from '@relay/testkit';
+import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
 import { type BenchSuite, type Figure, type LatencyFigures, versus } from '../harness.js';
 import { endToEndLatency, referralsOf, type Sent, submitPaced, submitWindowed } from '../pipeline/drive.js';
 import { benchHosts, findAddresses, zoneOf } from '../pipeline/hosts.js';
 import { startReferralSink } from '../pipeline/referral-sink.js';
 import { reportGenerator } from '../pipeline/reports.js';
 
-const DIRECTORY = fileURLToPath(new URL('../../../deploy/dev/directory.json', import.meta.url));
-const SOURCES = fileURLToPath(new URL('../../../deploy/dev/sources.json', import.meta.url));
 const WINDOW = 256;
 const DRAIN_MS = 600_000;
 
@@ -44,7 +42,7 @@ function latencyFigures(label: string, e2e: LatencyFigures, raw: LatencyFigures 
 export const suite: BenchSuite = {
   name: 'pipeline',
   async run(ctx) {
-    const directory = loadDirectoryFile(DIRECTORY);
+    const directory = loadDirectoryFile(DEV_DIRECTORY_FILE);
     const countries = [...new Set(directory.data.hotlines.map((h) => h.country))];
     const found = await findAddresses(countries);
     const hosts = benchHosts(found, 20);
@@ -54,9 +52,9 @@ export const suite: BenchSuite = {
       const zone = join(dir, 'zone.json');
       await writeFile(zone, JSON.stringify(zoneOf(hosts)));
       const services = [
-        await ctx.startService('gateway', { RELAY_SOURCES_FILE: SOURCES, RELAY_RATE_LIMIT: '1000000' }),
+        await ctx.startService('gateway', { RELAY_SOURCES_FILE: DEV_SOURCES_FILE, RELAY_RATE_LIMIT: '1000000' }),
         await ctx.startService('locator', { RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zone }),
-        await ctx.startService('dispatcher', { RELAY_DIRECTORY_FILE: DIRECTORY, RELAY_RECHECK_INTERVAL: '1h' }),
+        await ctx.startService('dispatcher', { RELAY_DIRECTORY_FILE: DEV_DIRECTORY_FILE, RELAY_RECHECK_INTERVAL: '1h' }),
       ];
       const rss = rssSampler(services);
       const sink = await startReferralSink(ctx.natsUrl, 'bench-hotlines');

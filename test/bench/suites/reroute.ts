@@ -11,6 +11,7 @@ import { type Bus, openJsonBucket, readStream, streamState } from '@relay/bus';
 import { type Directory, loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
 import { type CaseState, decideObservation, nextRecheckAt } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import {
   decodeMessage,
   deriveId,
@@ -27,7 +28,6 @@ import {
 import type { BenchContext, BenchSuite, Figure } from '../harness.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const DIRECTORY = `${REPO}deploy/dev/directory.json`;
 const CLI = `${REPO}services/cli/dist/main.js`;
 const DAY = 86_400_000;
 /** A year of NCMEC reports (the issue's sizing). */
@@ -40,7 +40,7 @@ const RECHECK_INTERVAL = '30d';
 
 /** ~50 hosting countries: every country of the dev directory with a hotline, and two without (fallback). */
 function hostingCountries(): string[] {
-  const file = JSON.parse(readFileSync(DIRECTORY, 'utf8')) as { hotlines: { country: string }[] };
+  const file = JSON.parse(readFileSync(DEV_DIRECTORY_FILE, 'utf8')) as { hotlines: { country: string }[] };
   return [...new Set(file.hotlines.map((h) => h.country)), 'SC', 'PA'];
 }
 
@@ -165,7 +165,7 @@ export const suite: BenchSuite = {
   async run(ctx) {
     const figures: Figure[] = [];
     const n = ctx.quick ? 100_000 : 1_000_000;
-    const before = loadDirectoryFile(DIRECTORY);
+    const before = loadDirectoryFile(DEV_DIRECTORY_FILE);
     const revision = await publishDirectory(ctx.bus, before);
     ctx.log(`seeding ${n} open routed cases over ${hostingCountries().length} countries`);
     let started = performance.now();

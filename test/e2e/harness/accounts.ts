@@ -3,11 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GeneratedAccounts, type GeneratedUser, generateAccounts, signingKeyName, signingKeysOf, type Tenants } from '@relay/accounts';
 import { type Bus, busConfigFromEnv, connectBus, ensureTenantConsumers, ensureTopology } from '@relay/bus';
-import { type Directory, type DirectoryFile, generateDirectoryKey, loadDirectoryFile, openDirectory, signDirectory, tenantsOf } from '@relay/directory';
-import { REPO_ROOT } from './pipeline.js';
-
-/** The dev directory: every INHOPE hotline, police and the Dutch authority. */
-export const DEV_DIRECTORY_FILE = join(REPO_ROOT, 'deploy/dev/directory.json');
+import { devDirectory } from '@relay/testing';
+import { type Directory, type DirectoryFile, generateDirectoryKey, openDirectory, signDirectory, tenantsOf } from '@relay/directory';
 
 /**
  * The generated nkey accounts of the dev directory, written to a folder the
@@ -44,7 +41,7 @@ export interface TestAccounts {
 /** Generates the accounts of the dev directory (operators: `alice`) into a temporary folder. */
 export async function makeTestAccounts(options: { operators?: readonly string[] } = {}): Promise<TestAccounts> {
   const dir = await mkdtemp(join(tmpdir(), 'relay-accounts-'));
-  const directory = loadDirectoryFile(DEV_DIRECTORY_FILE);
+  const directory = devDirectory();
   const tenants: Tenants = { ...tenantsOf(directory), operators: [...(options.operators ?? ['alice'])] };
   const generated = generateAccounts(tenants, new Map(), { generateTenantKeys: true });
   await mkdir(join(dir, 'users'), { recursive: true, mode: 0o700 });

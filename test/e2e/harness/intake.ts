@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { DEV_ZONE_FILE } from '@relay/testing';
 import { z } from 'zod';
-import { REPO_ROOT } from './pipeline.js';
 
 /** One host of a static zone (the format of `deploy/dev/zone.json`). */
 export interface ZoneRecord {
@@ -16,7 +15,7 @@ export interface ZoneRecord {
 
 /** The records of `deploy/dev/zone.json`. */
 export function devZone(): Record<string, ZoneRecord> {
-  const parsed = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy/dev/zone.json'), 'utf8')) as { records: Record<string, ZoneRecord> };
+  const parsed = JSON.parse(readFileSync(DEV_ZONE_FILE, 'utf8')) as { records: Record<string, ZoneRecord> };
   return parsed.records;
 }
 

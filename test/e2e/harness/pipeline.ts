@@ -1,15 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
 import { type ServiceProcess, startService } from '@relay/testkit';
 
 /** The repository root, where the services run from. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** The demo API keys of `deploy/dev/sources.json` (public, README). */
-export const DEMO_KEYS = {
-  ncmec: 'demo-ncmec-46736cfad86967225733f35e5d789c18',
-  eokm: 'demo-eokm-237e4e35b7044668047a8c1f097f320e',
-  iwf: 'demo-iwf-8b68404bc446f9ca31e62088e913f663',
-} as const;
+/** The demo API keys of `deploy/dev/sources.json`, from the shared fixture (decision 0116). */
+export { DEMO_KEYS } from '@relay/testing';
 
 /** The three services of the pipeline. */
 export const ServiceName = { Gateway: 'gateway', Locator: 'locator', Dispatcher: 'dispatcher' } as const;
@@ -57,14 +54,14 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const common: Record<string, string> = { RELAY_REPLICAS: String(options.replicas ?? 1), ...options.env };
   const envOf: Record<ServiceName, Record<string, string>> = {
     dispatcher: {
-      RELAY_DIRECTORY_FILE: 'deploy/dev/directory.json',
+      RELAY_DIRECTORY_FILE: DEV_DIRECTORY_FILE,
       RELAY_RECHECK_INTERVAL: options.recheckInterval ?? '1h',
       RELAY_DISPATCHER_ACK_WAIT: '10s',
       ...common,
     },
     locator: { RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: options.zoneFile, ...common },
     // Load tests send thousands of reports a minute from one source.
-    gateway: { RELAY_SOURCES_FILE: 'deploy/dev/sources.json', RELAY_RATE_LIMIT: '1000000', ...common },
+    gateway: { RELAY_SOURCES_FILE: DEV_SOURCES_FILE, RELAY_RATE_LIMIT: '1000000', ...common },
   };
   const start = (name: ServiceName, env: Readonly<Record<string, string>> = {}): Promise<ServiceProcess> =>
     startService(name, { natsUrl: options.natsUrl, env: { ...envOf[name], ...options.serviceEnv?.[name], ...env }, readyTimeoutMs: 60_000 });

@@ -3,10 +3,10 @@
 // provision; `relay topology apply` as the admin identity provisions streams,
 // buckets and tenant consumers, after which the service starts.
 import { type NatsServer, startNatsServer, startService } from '@relay/testkit';
+import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, relayAs as runAs } from '../../e2e/harness/cli.js';
-import { DEV_DIRECTORY_FILE, makeTestAccounts, type TestAccounts } from '../../e2e/harness/accounts.js';
-import { REPO_ROOT } from '../../e2e/harness/pipeline.js';
+import { makeTestAccounts, type TestAccounts } from '../../e2e/harness/accounts.js';
 
 let accounts: TestAccounts;
 let server: NatsServer;
@@ -27,7 +27,7 @@ async function relayAs(user: string, ...args: string[]): Promise<CliRun> {
 
 describe('provisioning under the generated accounts', () => {
   it('refuses a runtime service the streams it would create, and it says who must make them', async () => {
-    const started = startService('gateway', { natsUrl: server.url, env: { ...accounts.envOf('gateway', server.url), RELAY_SOURCES_FILE: `${REPO_ROOT}deploy/dev/sources.json` }, readyTimeoutMs: 15_000 });
+    const started = startService('gateway', { natsUrl: server.url, env: { ...accounts.envOf('gateway', server.url), RELAY_SOURCES_FILE: DEV_SOURCES_FILE }, readyTimeoutMs: 15_000 });
     const err = await started.then(
       async (p) => {
         await p.stop();
@@ -53,7 +53,7 @@ describe('provisioning under the generated accounts', () => {
     const again = await relayAs('admin', 'topology', 'apply', '--directory', DEV_DIRECTORY_FILE, '--json');
     expect(Object.values((JSON.parse(again.out) as { streams: Record<string, string> }).streams).every((o) => o === 'unchanged')).toBe(true);
 
-    const gateway = await startService('gateway', { natsUrl: server.url, env: { ...accounts.envOf('gateway', server.url), RELAY_SOURCES_FILE: `${REPO_ROOT}deploy/dev/sources.json` } });
+    const gateway = await startService('gateway', { natsUrl: server.url, env: { ...accounts.envOf('gateway', server.url), RELAY_SOURCES_FILE: DEV_SOURCES_FILE } });
     await gateway.stop();
   });
 });

@@ -10,14 +10,14 @@ import { DirectoryKeyRequiredError, hotlineClient, isSignersUnavailableError } f
 import { DIRECTORY_KEY, type DirectoryFile, type DirectoryKeys, generateDirectoryKey, openDirectory, publishDirectory, signDirectory } from '@relay/directory';
 import { startService, waitFor } from '@relay/testkit';
 import { KvBucket, SIGNERS_KEY } from '@relay/wire';
+import { DEV_ZONE_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceAccountEnv } from '../../e2e/harness/accounts.js';
 import { postReport } from '../../e2e/harness/intake.js';
-import { counterValue, DEMO_KEYS, REPO_ROOT, type ServiceName } from '../../e2e/harness/pipeline.js';
+import { counterValue, DEMO_KEYS, type ServiceName } from '../../e2e/harness/pipeline.js';
 import { type HostileStack, startHostileStack } from './stack.js';
 
 let stack: HostileStack;
-const ZONE = join(REPO_ROOT, 'deploy/dev/zone.json');
 let operator: Bus;
 const stranger = generateDirectoryKey();
 
@@ -105,7 +105,7 @@ describe('a service or client without a pinned key, and a directory without sign
     const env = serviceAccountEnv(stack.accounts, stack.url);
     for (const name of ['dispatcher', 'locator'] as const) {
       const unpinned = Object.fromEntries(Object.entries(env[name]).filter(([k]) => k !== 'RELAY_DIRECTORY_KEY'));
-      const started = startService(name, { natsUrl: stack.url, env: { ...unpinned, ...(name === 'locator' ? { RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: ZONE } : {}) }, readyTimeoutMs: 30_000 });
+      const started = startService(name, { natsUrl: stack.url, env: { ...unpinned, ...(name === 'locator' ? { RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: DEV_ZONE_FILE } : {}) }, readyTimeoutMs: 30_000 });
       await expect(started).rejects.toThrow(/RELAY_DIRECTORY_KEY: is required/);
     }
     const eokm = await stack.busAs('hotline-eokm');

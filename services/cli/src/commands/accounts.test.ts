@@ -3,38 +3,31 @@ import { createUser } from '@nats-io/nkeys';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, readStream } from '@relay/bus';
+import { type Bus, busConfigFromEnv, connectBus, readStream } from '@relay/bus';
 import type { DirectoryFile } from '@relay/directory';
 import { freePort, type NatsServer, startNatsServer } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
+import { type OperatorTestRelay, runRelay, startOperatorRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
-const DIRECTORY = fileURLToPath(new URL('../../../../deploy/dev/directory.json', import.meta.url));
-
+let testRelay: OperatorTestRelay;
 let server: NatsServer;
 let bus: Bus;
 let dir: string;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'accounts-test'));
-  await ensureTopology(bus, { replicas: 1 });
-  dir = await mkdtemp(join(tmpdir(), 'relay-accounts-'));
+  testRelay = await startOperatorRelay('relay-accounts-');
+  ({ server, bus, dir } = testRelay);
 });
 
 afterAll(async () => {
-  await bus?.close();
-  await server?.dispose();
-  await rm(dir, { recursive: true, force: true });
+  await testRelay?.dispose();
 });
 
 async function relay(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { PATH: process.env['PATH'] ?? '', ...env } });
-  return { code, out, err };
+  return runRelay(args, { PATH: process.env['PATH'] ?? '', ...env });
 }
 
 interface Generated {
@@ -47,7 +40,7 @@ interface Generated {
 describe('relay accounts generate', () => {
   it('generates users for every tenant of the directory, records it in AUDIT, and nats-server -t accepts the result', async () => {
     const out = join(dir, 'first');
-    const r = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DIRECTORY, '--out', out, '--operator', 'alice', '--reason', 'bootstrap the test broker', '--actor', 'carol', '--json');
+    const r = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--operator', 'alice', '--reason', 'bootstrap the test broker', '--actor', 'carol', '--json');
     expect(r.code, r.err).toBe(ExitCode.Ok);
     const result = JSON.parse(r.out) as Generated;
     const names = result.users.map((u) => u.name);
@@ -70,8 +63,8 @@ describe('relay accounts generate', () => {
 
   it('keeps every existing key when run again, adding only the new operator', async () => {
     const out = join(dir, 'again');
-    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DIRECTORY, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
-    const second = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DIRECTORY, '--out', out, '--operator', 'bob', '--reason', 'add bob');
+    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
+    const second = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--operator', 'bob', '--reason', 'add bob');
     expect(second.code, second.err).toBe(ExitCode.Ok);
     expect(second.out).toMatch(/^operator-bob +operator +new +U[A-Z2-7]{55}$/m);
     expect(second.out).toMatch(/^hotline-eokm +hotline +kept +/m);
@@ -83,13 +76,13 @@ describe('relay accounts generate', () => {
 
   it('gives a hotline whose INHOPE membership is not confirmed no user, until an operator confirms it in the directory', async () => {
     const out = join(dir, 'confirm');
-    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DIRECTORY, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
+    const first = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'r1', '--json')).out) as Generated;
     const names = first.users.map((u) => u.name);
     for (const unconfirmed of ['hotline-cybertip-ca', 'hotline-cy-hotline', 'hotline-apav-lis', 'hotline-isigurt-al']) expect(names).not.toContain(unconfirmed);
     expect(names).toEqual(expect.arrayContaining(['hotline-eco', 'hotline-fsm', 'hotline-jugendschutz-net']));
     expect(await readFile(join(out, 'accounts.conf'), 'utf8')).not.toContain('hotline-cybertip-ca');
 
-    const file = JSON.parse(await readFile(DIRECTORY, 'utf8')) as DirectoryFile;
+    const file = JSON.parse(await readFile(DEV_DIRECTORY_FILE, 'utf8')) as DirectoryFile;
     file.routing = { ...file.routing, CA: { hotline: 'cybertip-ca', note: 'Membership confirmed by the operator with INHOPE' } };
     const confirmed = join(dir, 'confirmed-directory.json');
     await writeFile(confirmed, JSON.stringify(file));
@@ -97,7 +90,7 @@ describe('relay accounts generate', () => {
     expect(second.users.filter((u) => u.keys === 'new').map((u) => u.name)).toEqual(['hotline-cybertip-ca']);
 
     // Back to the directory where it is not confirmed: the user is dropped, and the output says so.
-    const third = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DIRECTORY, '--out', out, '--reason', 'cybertip-ca not confirmed after all');
+    const third = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'cybertip-ca not confirmed after all');
     expect(third.code, third.err).toBe(ExitCode.Ok);
     expect(third.out).toMatch(/^Dropped +hotline-cybertip-ca: no longer in the directory's tenants/m);
     expect(await readFile(join(out, 'accounts.conf'), 'utf8')).not.toContain('hotline-cybertip-ca');
@@ -108,7 +101,7 @@ describe('relay accounts generate', () => {
     const tenant = await mkdtemp(join(tmpdir(), 'relay-tenant-'));
     try {
       // Before: the operator generated eokm's key (development); the tenant now makes its own.
-      expect((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DIRECTORY, '--out', out, '--reason', 'r1')).code).toBe(ExitCode.Ok);
+      expect((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'r1')).code).toBe(ExitCode.Ok);
       expect(existsSync(join(out, 'users', 'hotline-eokm.nk'))).toBe(true);
       const login = await relay({}, 'keys', 'login', '--user', 'hotline-eokm', '--out', join(tenant, 'login.nk'), '--json');
       expect(login.code, login.err).toBe(ExitCode.Ok);
@@ -118,7 +111,7 @@ describe('relay accounts generate', () => {
       expect(login.out).not.toContain(tenantSeed);
       await writeFile(join(dir, 'public-keys.json'), JSON.stringify(entry));
 
-      const r = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--public-keys', join(dir, 'public-keys.json'), '--directory', DIRECTORY, '--out', out, '--reason', 'eokm keeps its own key', '--json');
+      const r = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--public-keys', join(dir, 'public-keys.json'), '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'eokm keeps its own key', '--json');
       expect(r.code, r.err).toBe(ExitCode.Ok);
       const result = JSON.parse(r.out) as Generated;
       expect(result.users.find((u) => u.name === 'hotline-eokm')).toMatchObject({ keys: 'supplied', publicKey: entry['hotline-eokm'] });
@@ -162,12 +155,12 @@ describe('relay accounts generate', () => {
 
   it('refuses, writing nothing, a tenant without a public login key unless told --generate-tenant-keys, and a key that is a seed', async () => {
     const out = join(dir, 'refused');
-    const r = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DIRECTORY, '--out', out, '--reason', 'r');
+    const r = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'r');
     expect(r.code).toBe(ExitCode.Usage);
     expect(r.err).toMatch(/no public login key for hotline-[a-z0-9-]+, .*police-nl.*relay keys login/);
     const seed = new TextDecoder().decode(createUser().getSeed());
     await writeFile(join(dir, 'bad-keys.json'), JSON.stringify({ 'hotline-eokm': seed }));
-    const bad = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--public-keys', join(dir, 'bad-keys.json'), '--directory', DIRECTORY, '--out', out, '--reason', 'r');
+    const bad = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--public-keys', join(dir, 'bad-keys.json'), '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'r');
     expect(bad.code).toBe(ExitCode.Data);
     expect(bad.err).toContain('hotline-eokm: must be a NATS user public key');
     expect(bad.err).not.toContain(seed);
@@ -177,7 +170,7 @@ describe('relay accounts generate', () => {
   it('refuses to act unrecorded when NATS cannot be reached, and writes nothing', async () => {
     const out = join(dir, 'unreachable');
     const port = await freePort();
-    const r = await relay({ NATS_URL: `nats://127.0.0.1:${port}` }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DIRECTORY, '--out', out, '--reason', 'r');
+    const r = await relay({ NATS_URL: `nats://127.0.0.1:${port}` }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'r');
     expect(r.code).toBe(ExitCode.Unavailable);
     expect(r.err).toContain(`relay: cannot reach NATS at nats://127.0.0.1:${port}`);
     expect(existsSync(out)).toBe(false);
@@ -185,7 +178,7 @@ describe('relay accounts generate', () => {
 
   it('with --offline records the generation in <out>/audit.jsonl instead', async () => {
     const out = join(dir, 'offline');
-    const r = await relay({ NATS_URL: 'nats://127.0.0.1:1' }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DIRECTORY, '--out', out, '--reason', 'first bootstrap', '--actor', 'dave', '--offline');
+    const r = await relay({ NATS_URL: 'nats://127.0.0.1:1' }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'first bootstrap', '--actor', 'dave', '--offline');
     expect(r.code, r.err).toBe(ExitCode.Ok);
     expect(r.out).toMatch(/^Audit record +.*audit\.jsonl \(offline: not in AUDIT\)$/m);
     const [line] = (await readFile(join(out, 'audit.jsonl'), 'utf8')).trimEnd().split('\n');
@@ -194,7 +187,7 @@ describe('relay accounts generate', () => {
   });
 
   it('refuses an operator name that cannot be a subject token, and a directory that does not validate', async () => {
-    const name = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DIRECTORY, '--out', join(dir, 'x'), '--operator', 'Alice Smith', '--reason', 'r');
+    const name = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', join(dir, 'x'), '--operator', 'Alice Smith', '--reason', 'r');
     expect(name.code).toBe(ExitCode.Usage);
     expect(name.err).toContain('Alice Smith');
     const directory = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', join(dir, 'none.json'), '--out', join(dir, 'y'), '--reason', 'r');

@@ -6,6 +6,7 @@ import { type Bus, busConfigFromEnv, connectBus, ensureTopology, openJsonBucket,
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { Audience, deriveId, exampleMessage, KvBucket, NoticeKind, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runRelay } from '../../test/relay.js';
 import { ExitCode, runCli } from '../index.js';
 
 let server: NatsServer;
@@ -23,10 +24,7 @@ afterAll(async () => {
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: server.url } });
-  return { code, out, err };
+  return runRelay(args, { NATS_URL: server.url });
 }
 
 /** Stores one report of `url` and, unless cut off, what the pipeline would have made of it. */
@@ -150,10 +148,7 @@ describe('relay audit and the audit trail', () => {
     const run = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
       const audit = await streamState(b, StreamName.Audit);
       await waitFor(async () => (await streamState(b, StreamName.AuditMirror))?.lastSeq === audit?.lastSeq, { what: 'the mirror to catch up' });
-      let out = '';
-      let err = '';
-      const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: own.url } });
-      return { code, out, err };
+      return runRelay(args, { NATS_URL: own.url });
     };
     return { bus: b, jsm, run };
   }

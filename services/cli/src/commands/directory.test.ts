@@ -1,31 +1,26 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, readStream } from '@relay/bus';
+import { type Bus, readStream } from '@relay/bus';
 import { readDirectory, readSignerList } from '@relay/directory';
-import { type NatsServer, startNatsServer } from '@relay/testkit';
+import type { NatsServer } from '@relay/testkit';
 import { decodeMessage, RelayType, StreamName } from '@relay/wire';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
+import { type OperatorTestRelay, runRelay, startOperatorRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
-const DIRECTORY = fileURLToPath(new URL('../../../../deploy/dev/directory.json', import.meta.url));
-
+let testRelay: OperatorTestRelay;
 let server: NatsServer;
 let bus: Bus;
 let dir: string;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'directory-test'));
-  await ensureTopology(bus, { replicas: 1 });
-  dir = await mkdtemp(join(tmpdir(), 'relay-directory-'));
+  testRelay = await startOperatorRelay('relay-directory-');
+  ({ server, bus, dir } = testRelay);
 });
 
 afterAll(async () => {
-  await bus?.close();
-  await server?.dispose();
-  await rm(dir, { recursive: true, force: true });
+  await testRelay?.dispose();
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -33,15 +28,12 @@ async function relay(...args: string[]): Promise<{ code: number; out: string; er
 }
 
 async function relayWith(env: Readonly<Record<string, string>>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: server.url, NATS_CLIENT_NAME: 'alice', ...env } });
-  return { code, out, err };
+  return runRelay(args, { NATS_URL: server.url, NATS_CLIENT_NAME: 'alice', ...env });
 }
 
 /** The dev directory with `change` applied, written to a temp file. */
 async function variant(name: string, change: (d: Record<string, unknown> & { hotlines: Record<string, unknown>[] }) => void): Promise<string> {
-  const d = JSON.parse(await readFile(DIRECTORY, 'utf8')) as Record<string, unknown> & { hotlines: Record<string, unknown>[] };
+  const d = JSON.parse(await readFile(DEV_DIRECTORY_FILE, 'utf8')) as Record<string, unknown> & { hotlines: Record<string, unknown>[] };
   change(d);
   const path = join(dir, name);
   await writeFile(path, JSON.stringify(d));
@@ -56,7 +48,7 @@ async function auditRecords(): Promise<ReturnType<typeof decodeMessage<'relay.v1
 
 describe('relay directory', () => {
   it('validates a good file and lists every problem of a bad one with its path (exit 3)', async () => {
-    const good = await relay('directory', 'validate', DIRECTORY);
+    const good = await relay('directory', 'validate', DEV_DIRECTORY_FILE);
     expect(good.code).toBe(ExitCode.Ok);
     expect(good.out).toMatch(/is a valid directory: \d+ hotlines in \d+ countries \(\d+ routed\), \d+ authorities, \d+ police liaisons/);
 
@@ -80,11 +72,11 @@ describe('relay directory', () => {
   });
 
   it('applies a directory after recording why in AUDIT, then shows it with its revision', async () => {
-    const noReason = await relay('directory', 'apply', DIRECTORY);
+    const noReason = await relay('directory', 'apply', DEV_DIRECTORY_FILE);
     expect(noReason.code).toBe(ExitCode.Usage);
     expect(noReason.err).toContain("required option '--reason <text>' not specified");
 
-    const applied = await relay('directory', 'apply', DIRECTORY, '--reason', 'first directory for the test', '--json');
+    const applied = await relay('directory', 'apply', DEV_DIRECTORY_FILE, '--reason', 'first directory for the test', '--json');
     expect(applied.code, applied.err).toBe(ExitCode.Ok);
     const result = JSON.parse(applied.out) as { revision: number; previousRevision: number | null; audit: { stream: string; seq: number } };
     expect(result.previousRevision).toBeNull();
@@ -147,11 +139,11 @@ describe('relay directory', () => {
     const pinned = { RELAY_DIRECTORY_KEY: publicKey };
 
     // A directory without signers is not signed: every service and client would refuse it (decision 0111).
-    const bare = await relay('directory', 'sign', DIRECTORY, '--key', join(dir, 'directory.nk'), '--out', join(dir, 'bare.json'));
+    const bare = await relay('directory', 'sign', DEV_DIRECTORY_FILE, '--key', join(dir, 'directory.nk'), '--out', join(dir, 'bare.json'));
     expect(bare.code).toBe(ExitCode.Data);
     expect(bare.err).toContain('lists no signers');
     const withSigners = join(dir, 'with-signers.json');
-    await writeFile(withSigners, JSON.stringify({ ...JSON.parse(await readFile(DIRECTORY, 'utf8')), signers: { dispatcher: ['UCXWLZUOYIMPA5MC3SATFOC3GBRJOAFKZ3XGOUJKEUODZ7SCTDZ4HIYD'] } }));
+    await writeFile(withSigners, JSON.stringify({ ...JSON.parse(await readFile(DEV_DIRECTORY_FILE, 'utf8')), signers: { dispatcher: ['UCXWLZUOYIMPA5MC3SATFOC3GBRJOAFKZ3XGOUJKEUODZ7SCTDZ4HIYD'] } }));
 
     const signedFile = join(dir, 'signed.json');
     const sign = await relay('directory', 'sign', withSigners, '--key', join(dir, 'directory.nk'), '--out', signedFile);
@@ -166,7 +158,7 @@ describe('relay directory', () => {
     const revision = (await readDirectory(bus))?.revision;
     const audits = (await auditRecords()).length;
     for (const [file, why] of [
-      [DIRECTORY, 'not signed, but a directory key is pinned'],
+      [DEV_DIRECTORY_FILE, 'not signed, but a directory key is pinned'],
       [foreignFile, 'signed by a key that is not pinned'],
       [tamperedFile, 'signature does not match its content (tampered)'],
     ] as const) {
@@ -190,6 +182,6 @@ describe('relay directory', () => {
     const show = await relayWith(pinned, 'directory', 'show', '--json');
     expect(show.code, show.err).toBe(ExitCode.Ok);
     expect(JSON.parse(show.out)).toMatchObject({ signed: { key: publicKey } });
-    expect((await relay('directory', 'validate', DIRECTORY, '--directory-key', publicKey)).code).toBe(ExitCode.Data);
+    expect((await relay('directory', 'validate', DEV_DIRECTORY_FILE, '--directory-key', publicKey)).code).toBe(ExitCode.Data);
   });
 });

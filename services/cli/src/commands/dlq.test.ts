@@ -16,9 +16,10 @@ import {
 } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
 import { encodeMessage, exampleMessage, Header, parseSubject, RelayType, StreamName, subjects } from '@relay/wire';
+import { auditRecords, drainedConsumer, readAll } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliTestRelay, startTestRelay } from '../../test/relay.js';
 import { ExitCode } from '../errors.js';
-import { auditRecords, drainedConsumer, readAll, startTestRelay, type TestRelay } from '../testing/harness.js';
 
 const seed = (): string => new TextDecoder().decode(createUser().getSeed());
 const EOKM_SEED = seed();
@@ -26,7 +27,7 @@ const OPERATOR_SEED = seed();
 // STATUS forgets message ids after 1 s here, so a redrive can get past the duplicate window in a test.
 const STATUS_WINDOW_MS = 1_000;
 
-let relay: TestRelay;
+let relay: CliTestRelay;
 let bus: Bus;
 let eokm: Bus;
 let dir: string;

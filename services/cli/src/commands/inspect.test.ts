@@ -2,12 +2,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateAccounts } from '@relay/accounts';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, publishBytes, publishMessage } from '@relay/bus';
-import { type NatsServer, startNatsServer } from '@relay/testkit';
+import { type Bus, busConfigFromEnv, connectBus, publishBytes, publishMessage } from '@relay/bus';
+import type { NatsServer } from '@relay/testkit';
 import { Audience, encodeMessage, exampleMessage, Header, NoticeKind, RelayType, subjects } from '@relay/wire';
+import { startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
+import { runRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
+let testRelay: TestRelay;
 let server: NatsServer;
 let bus: Bus;
 let signed: Bus;
@@ -15,9 +18,8 @@ let dir: string;
 let signerKey: string;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'inspect-test'));
-  await ensureTopology(bus, { replicas: 1 });
+  testRelay = await startRelay({ directory: false });
+  ({ server, bus } = testRelay);
   // A signing service, as a generated account's nkey makes one.
   const user = generateAccounts({ hotlines: [], policeCountries: [], authorityCountries: [], operators: [] }).users.find((u) => u.name === 'dispatcher');
   if (!user) throw new Error('no dispatcher user generated');
@@ -29,16 +31,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await signed?.close();
-  await bus?.close();
-  await server?.dispose();
+  await testRelay?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: server.url } });
-  return { code, out, err };
+  return runRelay(args, { NATS_URL: server.url });
 }
 
 describe('relay inspect', () => {

@@ -1,14 +1,14 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { signatureHeaders, signerFromSeed } from '@relay/bus';
 import { directoryVerifier, loadDirectoryFile, parseDirectory } from '@relay/directory';
 import { Header, RelayType } from '@relay/wire';
+import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
+import { runRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
-const DEV_DIRECTORY = fileURLToPath(new URL('../../../../deploy/dev/directory.json', import.meta.url));
 let dir: string;
 
 beforeEach(async () => {
@@ -19,10 +19,7 @@ afterEach(async () => {
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: {} });
-  return { code, out, err };
+  return runRelay(args);
 }
 
 describe('relay keys generate', () => {
@@ -37,7 +34,7 @@ describe('relay keys generate', () => {
     expect(entry).toEqual({ key: signer.publicKey, notBefore: '2026-12-01T00:00:00Z' });
     expect(r.out).not.toContain(seed);
 
-    const directory = parseDirectory({ ...loadDirectoryFile(DEV_DIRECTORY).file, signers: { eokm: [entry] } });
+    const directory = parseDirectory({ ...loadDirectoryFile(DEV_DIRECTORY_FILE).file, signers: { eokm: [entry] } });
     const verify = directoryVerifier(() => directory, () => 'eokm', () => Date.parse('2026-12-02T00:00:00Z'));
     const data = new Uint8Array([1]);
     const base = { [Header.MsgId]: 'eokm:s1', [Header.Origin]: 'eokm', [Header.Type]: RelayType.StatusUpdate };

@@ -1,22 +1,20 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { messageFromJson } from '@relay/wire';
+import { DEV_ZONE_FILE } from '@relay/testing';
 import { describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
+import { runRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
-const ZONE = fileURLToPath(new URL('../../../../deploy/dev/zone.json', import.meta.url));
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: {} });
-  return { code, out, err };
+  return runRelay(args);
 }
 
 describe('relay locate', () => {
   it('prints where a URL is hosted, for people', async () => {
-    const r = await relay('locate', 'http://Images.Example.NL/gallery/1#x', '--zone', ZONE);
+    const r = await relay('locate', 'http://Images.Example.NL/gallery/1#x', '--zone', DEV_ZONE_FILE);
     expect(r.code).toBe(ExitCode.Ok);
     expect(r.out).toMatch(/^Normalised URL\s+http:\/\/images\.example\.nl\/gallery\/1$/m);
     expect(r.out).toMatch(/^Jurisdiction\s+NL$/m);
@@ -26,7 +24,7 @@ describe('relay locate', () => {
   });
 
   it('prints the observation in its proto3 JSON mapping with --json', async () => {
-    const r = await relay('locate', 'http://gallery.example.de/x', '--zone', ZONE, '--json');
+    const r = await relay('locate', 'http://gallery.example.de/x', '--zone', DEV_ZONE_FILE, '--json');
     expect(r.code).toBe(ExitCode.Ok);
     const json = JSON.parse(r.out) as Record<string, unknown>;
     expect(json).toMatchObject({
@@ -48,7 +46,7 @@ describe('relay locate', () => {
   });
 
   it('prints a DNS failure as an UNRESOLVED observation and succeeds', async () => {
-    const r = await relay('locate', 'gone.example.com', '--zone', ZONE);
+    const r = await relay('locate', 'gone.example.com', '--zone', DEV_ZONE_FILE);
     expect(r.code).toBe(ExitCode.Ok);
     expect(r.out).toMatch(/^Status\s+UNRESOLVED$/m);
     expect(r.out).toMatch(/^Error\s+NXDOMAIN: /m);

@@ -1,13 +1,14 @@
 import { type Bus, publishMessage } from '@relay/bus';
 import { Audience, exampleMessage, type Notice, NoticeKind, RelayType, StreamName } from '@relay/wire';
+import { readAll } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliTestRelay, startTestRelay } from '../../test/relay.js';
 import { ExitCode } from '../errors.js';
-import { readAll, startTestRelay, type TestRelay } from '../testing/harness.js';
 
 // A short duplicate window on NOTICES stands in for the 24 h an operator waits in production.
 const WINDOW_MS = 500;
 
-let relay: TestRelay;
+let relay: CliTestRelay;
 let bus: Bus;
 beforeAll(async () => {
   relay = await startTestRelay({ duplicateWindowMs: { [StreamName.Notices]: WINDOW_MS } });

@@ -2,17 +2,17 @@ import { type Bus, streamState } from '@relay/bus';
 import { runDispatcher, createManualClock, type Dispatcher, Durable } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
 import { Header, RelayType, StreamName } from '@relay/wire';
+import { drainedConsumer, HOSTERS, observation, publishObservation, readAll, testUrl } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliTestRelay, startTestRelay } from '../../test/relay.js';
 import { ExitCode } from '../errors.js';
-import { drainedConsumer, readAll, startTestRelay, type TestRelay } from '../testing/harness.js';
-import { HOSTERS, publishObservation, reportObservation, testUrl } from '../testing/observations.js';
 
 // A short duplicate window on HOSTING lets the test reach the case that matters:
 // a replay the stream no longer recognises, which only the dispatcher's derived
 // ids and its "not newer than the case" rule can absorb.
 const WINDOW_MS = 1_000;
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
-let relay: TestRelay;
+let relay: CliTestRelay;
 let bus: Bus;
 let dispatcher: Dispatcher;
 beforeAll(async () => {
@@ -30,10 +30,10 @@ describe('relay replay into the pipeline', () => {
   it('re-publishes HOSTING into relay.hosting.<CC> after the duplicate window and the dispatcher emits no second referral or notice', async () => {
     const t = clock.now();
     const urls = Array.from({ length: 12 }, (_, i) => testUrl(`replayed${i}`));
-    for (const [i, u] of urls.entries()) await publishObservation(bus, reportObservation(u, i % 3 === 0 ? HOSTERS.DE : HOSTERS.NL, t));
+    for (const [i, u] of urls.entries()) await publishObservation(bus, observation({ url: u, hoster: i % 3 === 0 ? HOSTERS.DE : HOSTERS.NL, resolvedAt: t, cause: { source: 'ncmec' } }));
     // A second source joins one case; another case moves NL -> DE (a relocation).
-    await publishObservation(bus, reportObservation(urls[1]!, HOSTERS.NL, t + 1, 'iwf'));
-    await publishObservation(bus, reportObservation(urls[2]!, HOSTERS.DE, t + 2, 'eokm'));
+    await publishObservation(bus, observation({ url: urls[1]!, hoster: HOSTERS.NL, resolvedAt: t + 1, cause: { source: 'iwf' } }));
+    await publishObservation(bus, observation({ url: urls[2]!, hoster: HOSTERS.DE, resolvedAt: t + 2, cause: { source: 'eokm' } }));
     await drainedConsumer(bus, StreamName.Hosting, Durable.Hosting);
     const referrals = await readAll(bus, StreamName.Referrals, RelayType.Referral);
     const notices = await readAll(bus, StreamName.Notices, RelayType.Notice);

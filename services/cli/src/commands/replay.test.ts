@@ -14,11 +14,12 @@ import {
   StreamName,
   subjects,
 } from '@relay/wire';
+import { auditRecords, readAll } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliTestRelay, startTestRelay } from '../../test/relay.js';
 import { ExitCode } from '../errors.js';
-import { auditRecords, readAll, startTestRelay, type TestRelay } from '../testing/harness.js';
 
-let relay: TestRelay;
+let relay: CliTestRelay;
 let bus: Bus;
 let dir: string;
 beforeAll(async () => {

@@ -3,16 +3,16 @@ import { loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/dire
 import { archiveClosedCases, caseIdOf, runDispatcher, createManualClock, type Dispatcher, Durable } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
 import { Audience, KvBucket, NoticeKind, RelayType, RoutingReason, StatusAction, StreamName, subjects } from '@relay/wire';
+import { auditRecords, DEV_DIRECTORY_FILE, drainedConsumer, type Hoster, HOSTERS, observation, publishObservation, publishStatus, readAll, testUrl } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliTestRelay, startTestRelay } from '../../test/relay.js';
 import { ExitCode } from '../errors.js';
 import type { RerouteResult } from './reroute.js';
 import { type CaseView, caseViewSchema } from '../reroute/cases.js';
 import { rerouteObservation } from '../reroute/plan.js';
-import { auditRecords, DIRECTORY_FILE, drainedConsumer, readAll, startTestRelay, type TestRelay } from '../testing/harness.js';
-import { HOSTERS, type Hoster, publishObservation, publishStatus, reportObservation, testUrl } from '../testing/observations.js';
 
 const clock = createManualClock(Date.parse('2026-11-02T09:15:00Z'));
-let relay: TestRelay;
+let relay: CliTestRelay;
 let bus: Bus;
 let dispatcher: Dispatcher;
 beforeAll(async () => {
@@ -32,7 +32,7 @@ async function readCase(caseId: string): Promise<CaseView | undefined> {
 
 async function openCase(name: string, hoster: Hoster): Promise<CaseView> {
   const u = testUrl(name);
-  await publishObservation(bus, reportObservation(u, hoster, clock.now()));
+  await publishObservation(bus, observation({ url: u, hoster, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
   return waitFor(async () => {
     const c = await readCase(caseIdOf(u));
     return c?.routing && (c['outbox'] as unknown[]).length === 0 ? c : undefined;
@@ -41,7 +41,7 @@ async function openCase(name: string, hoster: Hoster): Promise<CaseView> {
 
 /** Applies a directory changed by `edit`, and waits until the dispatcher has it. */
 async function applyDirectory(edit: (file: ReturnType<typeof loadDirectoryFile>['file']) => void): Promise<number> {
-  const file = structuredClone(loadDirectoryFile(DIRECTORY_FILE).file);
+  const file = structuredClone(loadDirectoryFile(DEV_DIRECTORY_FILE).file);
   edit(file);
   const revision = await publishDirectory(bus, parseDirectory(file));
   await waitFor(() => dispatcher.stats().directoryRevision === revision, { what: `the dispatcher to take directory revision ${revision}` });
@@ -145,7 +145,7 @@ describe('relay reroute', () => {
 
   it('says which cases are still pending when the dispatcher is not running, and they move once it is back', async () => {
     await dispatcher.stop();
-    const file = structuredClone(loadDirectoryFile(DIRECTORY_FILE).file);
+    const file = structuredClone(loadDirectoryFile(DEV_DIRECTORY_FILE).file);
     file.hotlines.find((h) => h.id === 'eokm')!.id = 'offlimits';
     file.routing = { ...file.routing, DE: { hotline: 'eco', note: 'back to eco' } };
     await publishDirectory(bus, parseDirectory(file));

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { type Bus, publishMessage, readStream, streamState, tenantConsumers } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
 import { Audience, decodeMessage, exampleMessage, keyedHash, NoticeKind, RelayType, StreamName, subjects } from '@relay/wire';
+import { ackAsTenant, auditRecords } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliTestRelay, startTestRelay } from '../../test/relay.js';
 import { ExitCode } from '../errors.js';
-import { ackAsTenant, auditRecords, startTestRelay, type TestRelay } from '../testing/harness.js';
 
 const KEY = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
-let relay: TestRelay;
+let relay: CliTestRelay;
 let bus: Bus;
 let dir: string;
 let keyFile: string;

@@ -15,16 +15,16 @@ import {
   StreamName,
   subjects,
 } from '@relay/wire';
+import { ackAsTenant, type Hoster, HOSTERS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliTestRelay, startTestRelay } from '../../test/relay.js';
 import { ExitCode } from '../errors.js';
 import type { Stats, StatsRow } from '../stats/compute.js';
-import { ackAsTenant, startTestRelay, type TestRelay } from '../testing/harness.js';
-import { HOSTERS, type Hoster } from '../testing/observations.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-10-01T00:00:00Z');
 const LEASEWEB = HOSTERS.NL2;
-let relay: TestRelay;
+let relay: CliTestRelay;
 let bus: Bus;
 let keyFile: string;
 let dir: string;

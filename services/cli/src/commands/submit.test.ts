@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReportFormat } from '@relay/client';
 import { type NatsServer, type ServiceProcess, startNatsServer, startService } from '@relay/testkit';
+import { DEV_SOURCES_FILE } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRelay } from '../../test/relay.js';
 import { DEMO_API_KEYS } from '../dev/demo-keys.js';
 import { ExitCode, runCli } from '../index.js';
 import { detectFormat } from './submit.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../gateway/test-fixtures/', import.meta.url));
-const SOURCES = fileURLToPath(new URL('../../../../deploy/dev/sources.json', import.meta.url));
 
 let server: NatsServer;
 let gateway: ServiceProcess;
@@ -18,7 +19,7 @@ let dir: string;
 
 beforeAll(async () => {
   server = await startNatsServer();
-  gateway = await startService('gateway', { natsUrl: server.url, env: { RELAY_SOURCES_FILE: SOURCES } });
+  gateway = await startService('gateway', { natsUrl: server.url, env: { RELAY_SOURCES_FILE: DEV_SOURCES_FILE } });
   dir = await mkdtemp(join(tmpdir(), 'relay-submit-'));
 });
 
@@ -29,10 +30,7 @@ afterAll(async () => {
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: { NATS_URL: server.url } });
-  return { code, out, err };
+  return runRelay(args, { NATS_URL: server.url });
 }
 
 async function reportFile(name: string, body: object | string): Promise<string> {

@@ -2,7 +2,7 @@ import { type Bus, busConfigFromEnv, connectBus, ensureTopology, publishMessage 
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { Audience, exampleMessage, messageFromJson, type Notice, NoticeKind, type Referral, RelayType, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRelay } from '../dev/test-relay.js';
+import { spawnRelay } from '../../test/relay-process.js';
 import { ExitCode, runCli } from '../index.js';
 
 let server: NatsServer;

@@ -1,12 +1,11 @@
 import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createZoneResolver } from '@relay/geo';
+import { DEV_ZONE_FILE } from '@relay/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode, runCli } from '../index.js';
-
-const DEV_ZONE = fileURLToPath(new URL('../../../../deploy/dev/zone.json', import.meta.url));
+import { runRelay } from '../../test/relay.js';
+import { ExitCode } from '../index.js';
 
 let dir: string;
 let zone: string;
@@ -14,7 +13,7 @@ let zone: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'relay-zone-'));
   zone = join(dir, 'zone.json');
-  await copyFile(DEV_ZONE, zone);
+  await copyFile(DEV_ZONE_FILE, zone);
 });
 
 afterEach(async () => {
@@ -22,10 +21,7 @@ afterEach(async () => {
 });
 
 async function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env: {} });
-  return { code, out, err };
+  return runRelay(args);
 }
 
 describe('relay zone', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@relay/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isRunning, type RelayProcess, spawnRelay } from './test-relay.js';
+import { isRunning, type RelayProcess, spawnRelay } from '../../test/relay-process.js';
 
 let cwd: string | undefined;
 let relay: RelayProcess | undefined;

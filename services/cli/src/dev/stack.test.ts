@@ -8,13 +8,13 @@ import { fromSeed } from '@nats-io/nkeys';
 import { type Bus, busConfigFromEnv, connectBus, publishMessage, readStream } from '@relay/bus';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { exampleMessage, Header, RelayType, StreamName, subjects } from '@relay/wire';
+import { DEV_SOURCES_FILE } from '@relay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isRunning, type RelayProcess, spawnRelay } from '../../test/relay-process.js';
 import { ExitCode, runCli } from '../index.js';
 import { DEMO_API_KEYS, exampleCurl } from './demo-keys.js';
-import { isRunning, type RelayProcess, spawnRelay } from './test-relay.js';
 
 const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
-const SOURCES = fileURLToPath(new URL('../../../../deploy/dev/sources.json', import.meta.url));
 
 interface ReadyEvent {
   readonly event: 'ready';
@@ -187,7 +187,7 @@ describe('relay dev', () => {
   it('prints the same example report as the README, with demo keys that sources.json accepts', async () => {
     const curl = await readmeCurl();
     expect(curl.text).toBe(exampleCurl('http://127.0.0.1:8080'));
-    const sources = JSON.parse(await readFile(SOURCES, 'utf8')) as { sources: { id: string; keySha256: string[] }[] };
+    const sources = JSON.parse(await readFile(DEV_SOURCES_FILE, 'utf8')) as { sources: { id: string; keySha256: string[] }[] };
     for (const [source, key] of Object.entries(DEMO_API_KEYS)) {
       const hash = createHash('sha256').update(key).digest('hex');
       expect(sources.sources.find((s) => s.id === source)?.keySha256).toContain(hash);

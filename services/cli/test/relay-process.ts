@@ -1,10 +1,10 @@
-// Test support for the dev stack suites: runs `relay` from its TypeScript
+// Test support (decision 0116) for the dev stack suites: runs `relay` from its TypeScript
 // sources as its own process, the way a person runs `npx relay`.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 // Absolute, so it loads from any working directory (tests run relay in a temp folder).
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 

@@ -1,29 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type Bus, busConfigFromEnv, connectBus, ensureTopology, getStoredMessage, request, streamState, type TopologyOptions } from '@relay/bus';
 import { createLogger, createMetrics } from '@relay/observability';
+import { DEV_SOURCES_FILE } from '@relay/testing';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { decodeMessage, Header, type Report, RelayType, StreamName, subjects } from '@relay/wire';
-import { gatewayConfigFromEnv } from './config.js';
-import { digestReportId } from './dropped.js';
-import { type Gateway, startGateway } from './service.js';
-import { readXml } from './xml.js';
+import { gatewayConfigFromEnv } from '../src/config.js';
+import { digestReportId } from '../src/dropped.js';
+import { type Gateway, startGateway } from '../src/service.js';
+import { readXml } from '../src/xml.js';
 
 /**
- * Test support: a real nats-server (testkit), a bus with the topology
- * ensured, and a gateway on a free port using the dev sources file. For this
- * package's tests only.
+ * Test support of this package (decision 0116): a real nats-server (testkit),
+ * a bus with the topology ensured, and a gateway on a free port using the dev
+ * sources file. Outside src/, so never built into dist.
  */
-
-/** The demo API keys of `deploy/dev/sources.json` (listed in the README). */
-export const DEMO_KEYS = {
-  ncmec: 'demo-ncmec-46736cfad86967225733f35e5d789c18',
-  eokm: 'demo-eokm-237e4e35b7044668047a8c1f097f320e',
-  iwf: 'demo-iwf-8b68404bc446f9ca31e62088e913f663',
-} as const;
-
-/** Path of the dev sources file. */
-export const DEV_SOURCES_FILE = fileURLToPath(new URL('../../../deploy/dev/sources.json', import.meta.url));
 
 /** Reads a file of `services/gateway/test-fixtures`. */
 export function fixture(name: string): string {

@@ -3,7 +3,7 @@ import { deriveId, exampleMessage, type HostingObservation, HostingStatus, Relay
 /** The seed scenario's URL. */
 export const SEED_URL = 'http://images.example.nl/gallery/1';
 
-/** Networks of the scenario, by country. */
+/** Networks used in tests, by country. */
 export const HOSTERS = {
   NL: { country: 'NL', asn: 43350, asOrganisation: 'NForce Entertainment B.V.', ip: '185.107.56.1' },
   NL2: { country: 'NL', asn: 60781, asOrganisation: 'LeaseWeb Netherlands B.V.', ip: '212.32.230.1' },
@@ -11,13 +11,25 @@ export const HOSTERS = {
   RU: { country: 'RU', asn: 197695, asOrganisation: 'Domain names registrar REG.RU', ip: '194.58.112.1' },
 } as const;
 
+/** One network of {@link HOSTERS}. */
+export type Hoster = (typeof HOSTERS)[keyof typeof HOSTERS];
+
+/** A unique URL for one test case. */
+export function testUrl(name: string): string {
+  return `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/gallery/1`;
+}
+
 /** What an observation is made of in tests. */
 export interface ObservationSpec {
+  /** Default {@link SEED_URL}. */
   readonly url?: string;
-  readonly hoster?: (typeof HOSTERS)[keyof typeof HOSTERS];
+  /** Default `HOSTERS.NL`. */
+  readonly hoster?: Hoster;
+  /** Default located. */
   readonly status?: HostingStatus;
   readonly cdn?: string;
   readonly country?: string;
+  /** Epoch ms. */
   readonly resolvedAt: number;
   /** A report by this source (received at `receivedAt`, default resolvedAt), or a recheck with this id. */
   readonly cause: { readonly source: string; readonly reportId?: string; readonly receivedAt?: number } | { readonly recheckId: string; readonly caseId: string };

@@ -70,7 +70,7 @@ describe('a dispatcher with retention configured', () => {
     const c = (await cases.get(caseId))?.value;
     if (!c || isTombstone(c)) throw new Error('the first test leaves an open case');
     const u: StatusUpdate = { id: 'cr-1', hotline: 'eokm', referralId: c.routing!.referralId, caseId, action: StatusAction.STATUS_ACTION_CR, occurredAt: new Date(), note: '' };
-    await publishStatus(relay.bus, u);
+    await publishStatus(relay.eokm, u);
     const history = await waitFor(
       async () => {
         const h = await cases.history(caseId);

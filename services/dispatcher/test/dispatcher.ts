@@ -22,29 +22,40 @@ export interface DispatcherProcess {
   output(): string;
 }
 
-/** The shared fixture's relay, with a connection that signs as the locator does. */
+/** The shared fixture's relay, with connections that sign as the locator and the Dutch hotline do. */
 export interface DispatcherTestRelay extends TestRelay {
   /** Publishes as the locator does, signed with the locator key the directory of a dispatcher process lists. */
   readonly locator: Bus;
+  /** Publishes as the hotline eokm does (its statuses), signed with the eokm key that directory lists. */
+  readonly eokm: Bus;
 }
 
-/** The directory key dispatcher processes pin, and the locator key `locator` signs with (test only). */
+/** The directory key dispatcher processes pin, and the signing keys of `locator` and `eokm` (test only). */
 const PROCESS_DIRECTORY_KEY = generateDirectoryKey();
-const LOCATOR_KEY = createUser();
-const LOCATOR_SEED_FILE = join(mkdtempSync(join(tmpdir(), 'relay-dispatcher-test-')), 'locator.nk');
-writeFileSync(LOCATOR_SEED_FILE, LOCATOR_KEY.getSeed(), { mode: 0o600 });
+const KEYS_DIR = mkdtempSync(join(tmpdir(), 'relay-dispatcher-test-'));
+const signingKey = (org: string): { readonly publicKey: string; readonly seedFile: string } => {
+  const key = createUser();
+  const seedFile = join(KEYS_DIR, `${org}.nk`);
+  writeFileSync(seedFile, key.getSeed(), { mode: 0o600 });
+  return { publicKey: key.getPublicKey(), seedFile };
+};
+const LOCATOR_KEY = signingKey('locator');
+const EOKM_KEY = signingKey('eokm');
 
 /** Starts the shared fixture (`options` as for `startRelay`) and connects {@link DispatcherTestRelay.locator}. */
 export async function startDispatcherRelay(options: TestRelayOptions = {}): Promise<DispatcherTestRelay> {
   const relay = await startRelay(options);
   try {
     // Signs as the locator would: what dispatcher processes (which always verify) accept.
-    const locator = await connectBus(busConfigFromEnv({ NATS_URL: relay.server.url, RELAY_SIGNING_KEY_FILE: LOCATOR_SEED_FILE }, 'test-locator'));
+    const locator = await connectBus(busConfigFromEnv({ NATS_URL: relay.server.url, RELAY_SIGNING_KEY_FILE: LOCATOR_KEY.seedFile }, 'test-locator'));
+    const eokm = await connectBus(busConfigFromEnv({ NATS_URL: relay.server.url, RELAY_SIGNING_KEY_FILE: EOKM_KEY.seedFile }, 'test-eokm'));
     return {
       ...relay,
       locator,
+      eokm,
       dispose: async () => {
         await locator.close().catch(() => undefined);
+        await eokm.close().catch(() => undefined);
         await relay.dispose();
       },
     };
@@ -57,13 +68,13 @@ export async function startDispatcherRelay(options: TestRelayOptions = {}): Prom
 /**
  * Starts the dispatcher as its own process, as production runs it: unless
  * `env` pins a key of its own, the dev directory is stored signed by a test
- * directory key (listing the locator key {@link DispatcherTestRelay.locator}
- * signs with) and the process pins that key, since no dispatcher runs without
+ * directory key (listing the keys {@link DispatcherTestRelay.locator} and
+ * {@link DispatcherTestRelay.eokm} sign with) and the process pins that key, since no dispatcher runs without
  * one (decision 0111). Kill it when done.
  */
 export async function startDispatcherProcess(relay: Pick<TestRelay, 'server'> & Partial<Pick<TestRelay, 'bus'>>, env: Readonly<Record<string, string>>): Promise<DispatcherProcess> {
   if (env['RELAY_DIRECTORY_KEY'] === undefined && relay.bus) {
-    const signed = signDirectory({ ...devDirectory().file, signers: { locator: [LOCATOR_KEY.getPublicKey()] } }, new TextEncoder().encode(PROCESS_DIRECTORY_KEY.seed));
+    const signed = signDirectory({ ...devDirectory().file, signers: { locator: [LOCATOR_KEY.publicKey], eokm: [EOKM_KEY.publicKey] } }, new TextEncoder().encode(PROCESS_DIRECTORY_KEY.seed));
     await publishDirectory(relay.bus, openDirectory(signed, PROCESS_DIRECTORY_KEY.publicKey));
   }
   const child = spawn(process.execPath, ['--conditions=@relay/source', '--import', 'tsx', DISPATCHER_MAIN], {

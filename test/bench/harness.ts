@@ -1,5 +1,6 @@
 import type { Bus } from '@relay/bus';
 import type { ServiceProcess } from '@relay/testkit';
+import type { BenchKeys } from './keys.js';
 
 /** The raw JetStream limits of this machine, measured at the start of the same run. */
 export interface Baseline {
@@ -31,14 +32,22 @@ export interface BenchContext {
   readonly natsUrl: string;
   /** Its process id, for its CPU time. */
   readonly natsServerPid: number;
-  /** A connection to it with the relay topology ensured. */
+  /** A connection to it with the relay topology ensured and the signed dev directory stored; it signs nothing. */
   readonly bus: Bus;
+  /** The run's signing keys and pinned directory key (services and publishers sign, decision 0111). */
+  readonly keys: BenchKeys;
+  /** A connection to the suite's server signing what it publishes as `user` (`locator`, `dispatcher`...); closed after the suite. */
+  connectAs(user: string): Promise<Bus>;
   /** Smaller sample sizes (a smoke run). */
   readonly quick: boolean;
   readonly baseline: Baseline;
   /** Progress for humans, on stderr. */
   log(line: string): void;
-  /** Spawns `services/<name>/dist/main.js` against the suite's server; stopped after the suite. */
+  /**
+   * Spawns `services/<name>/dist/main.js` against the suite's server, as production runs it: it
+   * signs with its own key, the locator and dispatcher pin the run's directory key, and a
+   * `RELAY_DIRECTORY_FILE` in `env` is given to it signed (see BenchKeys.serviceEnv). Stopped after the suite.
+   */
   startService(name: string, env?: Readonly<Record<string, string>>): Promise<ServiceProcess>;
 }
 

@@ -4,10 +4,13 @@
 // `--record` also writes the table into docs/performance.md.
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { busConfigFromEnv, connectBus, ensureTopology } from '@relay/bus';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology } from '@relay/bus';
+import { seedDirectory } from '@relay/directory';
 import { type ServiceProcess, startNatsServer, startService } from '@relay/testkit';
 import { measureBaseline } from './baseline.js';
 import type { BenchContext, Figure } from './harness.js';
+import { makeBenchKeys } from './keys.js';
+import { assertProvenanceOn } from './provenance-check.js';
 import { recordInDoc } from './record.js';
 import { formatTable } from './report.js';
 import { suites } from './suites/index.js';
@@ -27,6 +30,7 @@ async function serverVersion(url: string): Promise<string> {
 
 // Always the bench's own server, never NATS_URL's (the machine's shared one).
 const spawnServer = () => startNatsServer({}, { ...process.env, NATS_URL: '' });
+const keys = await makeBenchKeys();
 const server = await spawnServer();
 const machine = {
   cpus: cpus().length,
@@ -46,16 +50,25 @@ try {
     const suiteServer = await spawnServer();
     const bus = await connectBus(busConfigFromEnv({ NATS_URL: suiteServer.url }, `bench-${suite.name}`));
     await ensureTopology(bus, { replicas: 1 });
+    // As an operator applies it before the services start: the dev directory, signed, listing every signing key.
+    await seedDirectory(bus, keys.devDirectory);
     const started: ServiceProcess[] = [];
+    const connections: Bus[] = [];
     const ctx: BenchContext = {
       natsUrl: suiteServer.url,
       natsServerPid: suiteServer.pid ?? 0,
       bus,
       quick: values.quick,
       baseline,
+      keys,
       log: (line) => log(`${suite.name}: ${line}`),
+      connectAs: async (user) => {
+        const c = await keys.connectAs(user, suiteServer.url);
+        connections.push(c);
+        return c;
+      },
       startService: async (name, env = {}) => {
-        const p = await startService(name, { natsUrl: suiteServer.url, env });
+        const p = await startService(name, { natsUrl: suiteServer.url, env: await keys.serviceEnv(name, env) });
         started.push(p);
         return p;
       },
@@ -63,8 +76,10 @@ try {
     log(`== ${suite.name}`);
     try {
       results[suite.name] = await suite.run(ctx);
+      await assertProvenanceOn(bus);
     } finally {
       await Promise.all(started.map((p) => p.stop()));
+      await Promise.all(connections.map((c) => c.close()));
       await bus.close();
       await suiteServer.dispose();
     }
@@ -74,5 +89,6 @@ try {
   else process.stdout.write(table);
   if (values.record) recordInDoc(table, `npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
 } finally {
+  await keys.dispose();
   await server.dispose();
 }

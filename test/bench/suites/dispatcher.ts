@@ -46,8 +46,10 @@ export const suite: BenchSuite = {
     const reports = Array.from({ length: n }, (_, i) =>
       observationFor(i, { cause: { $case: 'report', value: { ...(base.cause?.cause?.$case === 'report' ? base.cause.cause.value : ({} as never)), reportId: `rpt_b${i}`, source: 'ncmec' } } }, t0),
     );
+    // Published as the locator publishes them: signed with its key, which the dispatcher verifies.
+    const locator = await ctx.connectAs('locator');
     ctx.log(`publishing ${n} report observations`);
-    await publishAll(ctx.bus, reports);
+    await publishAll(locator, reports);
 
     // New cases: read case, create by compare-and-set, publish referral + police notice, clear the outbox.
     // Timed from the spawn: the process's start-up (about a second) is part of the figure.
@@ -73,7 +75,7 @@ export const suite: BenchSuite = {
       // Timed from the first publish: the running dispatcher absorbs answers while they are published.
       const began = performance.now();
       const cpu = svc.cpuSeconds();
-      await publishAll(ctx.bus, answers);
+      await publishAll(locator, answers);
       await until(async () => {
         const lag = await consumerLag(ctx.bus, StreamName.Hosting, Durable.Hosting);
         return lag !== undefined && lag.pending === 0 && lag.ackPending === 0;
@@ -92,7 +94,13 @@ export const suite: BenchSuite = {
 
     // Recheck claims (read case, compare-and-set, publish RecheckRequest) in process, all due at once.
     const clock = createManualClock(Date.now());
-    const dispatcher = await runDispatcher({ bus: ctx.bus, settings: { recheckIntervalMs: 15 * MINUTE, tickMs: 3_600_000 }, clock });
+    // As the process runs it: signing what it publishes, following only a directory signed by the pinned key.
+    const dispatcher = await runDispatcher({
+      bus: await ctx.connectAs('dispatcher'),
+      settings: { recheckIntervalMs: 15 * MINUTE, tickMs: 3_600_000 },
+      clock,
+      directoryKey: ctx.keys.directoryKey,
+    });
     await until(async () => Promise.resolve(dispatcher.stats().scheduled >= n), 'the case index to fill');
     await dispatcher.tick();
     clock.advance(15 * MINUTE);

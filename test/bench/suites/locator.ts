@@ -97,6 +97,8 @@ async function serviceThroughput(ctx: BenchContext): Promise<Figure[]> {
     const before = (await streamState(ctx.bus, StreamName.Hosting))?.messages ?? 0;
     const cpuBefore = service.cpuSeconds();
     const base = exampleMessage(RelayType.Report);
+    // Published as the gateway publishes them: signed with its key, which the locator verifies.
+    const gateway = await ctx.connectAs('gateway');
     const started = performance.now();
     let next = 0;
     const publisher = async (): Promise<void> => {
@@ -104,7 +106,7 @@ async function serviceThroughput(ctx: BenchContext): Promise<Figure[]> {
         const i = next++;
         const urls = Array.from({ length: urlsPerReport }, (_, k) => `http://h${(i * urlsPerReport + k) % hosts}.bench.example/r${i}/${k}`);
         const report = { ...base, id: deriveId('rpt', 'bench', i), sourceReportId: `bench-${i}`, urls };
-        await publishMessage(ctx.bus, subjects.report('bench'), RelayType.Report, report, { msgId: `bench:${i}`, origin: 'bench' });
+        await publishMessage(gateway, subjects.report('bench'), RelayType.Report, report, { msgId: `bench:${i}`, origin: 'bench' });
       }
     };
     await Promise.all(Array.from({ length: 64 }, publisher));

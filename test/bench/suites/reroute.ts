@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Bus, openJsonBucket, readStream, streamState } from '@relay/bus';
-import { type Directory, loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/directory';
+import { type Directory, loadDirectoryFile, publishDirectory } from '@relay/directory';
 import { type CaseState, decideObservation, nextRecheckAt } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
 import { DEV_DIRECTORY_FILE } from '@relay/testing';
@@ -26,6 +26,7 @@ import {
   StreamName,
 } from '@relay/wire';
 import type { BenchContext, BenchSuite, Figure } from '../harness.js';
+import { BENCH_OPERATOR } from '../keys.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = `${REPO}services/cli/dist/main.js`;
@@ -119,7 +120,8 @@ interface CliRun {
 function runCli(ctx: BenchContext, args: readonly string[]): Promise<CliRun> {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, NATS_URL: ctx.natsUrl, NATS_CLIENT_NAME: 'bench-operator' },
+    // Signs its re-route observations as an operator the directory lists: the dispatcher refuses them otherwise (decision 0111).
+    env: { ...process.env, NATS_URL: ctx.natsUrl, NATS_CLIENT_NAME: 'bench-operator', RELAY_SIGNING_KEY_FILE: ctx.keys.signingKeyFile(BENCH_OPERATOR) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -166,7 +168,7 @@ export const suite: BenchSuite = {
     const figures: Figure[] = [];
     const n = ctx.quick ? 100_000 : 1_000_000;
     const before = loadDirectoryFile(DEV_DIRECTORY_FILE);
-    const revision = await publishDirectory(ctx.bus, before);
+    const revision = await publishDirectory(ctx.bus, ctx.keys.signed(before.file));
     ctx.log(`seeding ${n} open routed cases over ${hostingCountries().length} countries`);
     let started = performance.now();
     const moving = await seedCases(ctx, n, before, revision);
@@ -179,8 +181,8 @@ export const suite: BenchSuite = {
     const entry = changedFile.hotlines.find((h) => h.id === RENAMED.from);
     if (!entry) throw new Error(`the dev directory has no ${RENAMED.from}`);
     entry.id = RENAMED.to;
-    const changed = parseDirectory(changedFile);
-    const newRevision = await publishDirectory(ctx.bus, changed);
+    // Signed by the pinned directory key, as `relay directory sign` + `apply` store it.
+    const newRevision = await publishDirectory(ctx.bus, ctx.keys.signed(changedFile));
     const dir = await mkdtemp(join(tmpdir(), 'relay-bench-reroute-'));
     try {
       const file = join(dir, 'directory.json');

@@ -2,7 +2,7 @@ import { getStoredMessage } from '@relay/bus';
 import { deriveId, IncidentType, Priority, StreamName } from '@relay/wire';
 import { DEMO_KEYS } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctDigestId, fixture, startTestGateway, type TestGateway } from '../test/gateway.js';
+import { ctDigestId, CYBERTIPLINE_REPORT_DROPPED, fixture, startTestGateway, type TestGateway } from '../test/gateway.js';
 import { createIntake } from './intake.js';
 import { createReportLedger } from './report-ledger.js';
 import { createStoredReports } from './stored-reports.js';
@@ -55,14 +55,7 @@ const CORPUS: readonly Case[] = [
     incidentType: IncidentType.INCIDENT_TYPE_CHILD_PORNOGRAPHY,
     incidentTime: '2026-11-02T02:40:00.000Z',
     priority: Priority.PRIORITY_HIGH,
-    dropped: [
-      '/report/incidentSummary/platform',
-      '/report/incidentSummary/incidentDateTimeDescription',
-      '/report/internetDetails/0/webPageIncident/additionalInfo',
-      '/report/internetDetails/0/webPageIncident/@thirdPartyHostedContent',
-      '/report/reporter',
-      '/report/personOrUserReported',
-    ],
+    dropped: [...CYBERTIPLINE_REPORT_DROPPED],
   },
   {
     // Every optional element of <report>; an incidentDateTime without a zone is read as UTC.

@@ -20,6 +20,16 @@ export function fixture(name: string): string {
   return readFileSync(new URL(`../test-fixtures/${name}`, import.meta.url), 'utf8');
 }
 
+/** What the intake drops from the fixture `cybertipline-report.xml` (personal data and what it does not relay), as JSON pointers. */
+export const CYBERTIPLINE_REPORT_DROPPED = [
+  '/report/incidentSummary/platform',
+  '/report/incidentSummary/incidentDateTimeDescription',
+  '/report/internetDetails/0/webPageIncident/additionalInfo',
+  '/report/internetDetails/0/webPageIncident/@thirdPartyHostedContent',
+  '/report/reporter',
+  '/report/personOrUserReported',
+] as const;
+
 /** The source report id the gateway derives for a CyberTipline document (it carries none of its own). */
 export function ctDigestId(xml: string): string {
   const read = readXml(xml);

@@ -79,4 +79,19 @@ describe('POST /v1/status', () => {
     });
     expect(await post(DEMO_KEYS.iwf, '<status/>', 'application/xml')).toMatchObject({ status: 415, json: { rule: 'unsupported-media-type' } });
   });
+
+  it('is documented in the OpenAPI document by the schema it validates with', async () => {
+    const doc = (await t.gateway.ops.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { $ref: string } }> }; responses: Record<string, unknown> } }>;
+      components: { schemas: Record<string, { required?: string[]; additionalProperties?: boolean; properties: Record<string, { enum?: string[] }> }> };
+    }>();
+    const post = doc.paths['/v1/status']?.post;
+    expect(post?.requestBody.content['application/json']?.schema.$ref).toBe('#/components/schemas/StatusUpdate');
+    expect(Object.keys(post?.responses ?? {})).toEqual(['202', '400', '401', '403', '413', '415', '429', '503']);
+    const schema = doc.components.schemas['StatusUpdate'];
+    expect(schema?.required).toEqual(['id', 'referralId', 'caseId', 'action']);
+    expect(schema?.additionalProperties).toBe(false);
+    expect(schema?.properties['action']?.enum).toContain('STATUS_ACTION_CR');
+    expect(schema?.properties['action']?.enum).not.toContain('STATUS_ACTION_UNSPECIFIED');
+  });
 });

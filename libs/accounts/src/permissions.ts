@@ -132,9 +132,11 @@ export type ServiceName = 'gateway' | 'locator' | 'dispatcher';
  * A runtime service: exactly the subjects it publishes, its own consumers and
  * buckets, read-only stream info, and replies only into requesters' inboxes.
  * No service may create, update, purge or delete a stream, or create, change
- * or delete another identity's consumer.
+ * or delete another identity's consumer. The gateway also publishes the
+ * status updates of `statusHotlines` (`POST /v1/status`, decision 0130): each
+ * hotline's own subject, never an authority's or operator's.
  */
-export function servicePermissions(service: ServiceName): Permissions {
+export function servicePermissions(service: ServiceName, statusHotlines: readonly string[] = []): Permissions {
   const inbox = `${inboxPrefixOf('service', service)}.>`;
   switch (service) {
     case 'gateway':
@@ -144,6 +146,7 @@ export function servicePermissions(service: ServiceName): Permissions {
             ...SERVICE_BASE,
             `${SubjectRoot.Report}.>`,
             subjects.dlq('gateway'),
+            ...statusHotlines.map((h) => subjects.status(idToken('hotline', h))),
             // The report-id ledger (decision 0092) and the shared rate-limit counts (decision 0093): keys only.
             ...[KvBucket.Intake, KvBucket.RateLimits].flatMap((b) => [`$KV.${b}.>`, `${api}.DIRECT.GET.KV_${b}.>`, `${api}.STREAM.MSG.GET.KV_${b}`]),
             // A fileDetails joins its report, read by the sequence the ledger noted (decision 0101).

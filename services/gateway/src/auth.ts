@@ -10,6 +10,8 @@ export interface Keyring {
   authenticate(authorization: string | undefined): AuthResult;
   /** The source's own rate limit per minute, if its entry sets one. */
   rateLimitOf(source: string): number | undefined;
+  /** The hotline whose statuses the source may send (its entry's `hotline`), if any. */
+  hotlineOf(source: string): string | undefined;
 }
 
 // RFC 6750 b64token; length bounds keep absurd headers out of the hash.
@@ -43,6 +45,9 @@ export function createKeyring(sources: SourcesFile): Keyring {
     },
     rateLimitOf(source) {
       return byId.get(source)?.rateLimitPerMinute;
+    },
+    hotlineOf(source) {
+      return byId.get(source)?.hotline;
     },
   };
 }

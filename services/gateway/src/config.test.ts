@@ -80,6 +80,16 @@ describe('the sources file', () => {
     expect(bad({ sources: [{ id: 'a', keySha256: [k], admin: true }] })).toMatch(/Unrecognized key/);
   });
 
+  it('names the hotline a source may send statuses for: a hotline id, one source each (decision 0130)', () => {
+    const k = (s: string): string => hashKey(`a-key-of-sixteen-chars-${s}`);
+    const keyring = createKeyring(loadSources(DEV_SOURCES_FILE));
+    expect([keyring.hotlineOf('eokm'), keyring.hotlineOf('iwf'), keyring.hotlineOf('ncmec')]).toEqual(['eokm', 'iwf', undefined]);
+    expect(() => parseSources({ sources: [{ id: 'a', keySha256: [k('a')], hotline: 'relay.>' }] })).toThrow(/sources\.0\.hotline: /);
+    expect(() => parseSources({ sources: [{ id: 'a', keySha256: [k('a')], hotline: 'eokm' }, { id: 'b', keySha256: [k('b')], hotline: 'eokm' }] })).toThrow(
+      /sources\.1\.hotline: hotline eokm is already another source's/,
+    );
+  });
+
   it('answers 403 for a disabled source and 401 for anything that is not a known Bearer key', () => {
     const keyring = createKeyring(parseSources({ sources: [{ id: 'old-hotline', keySha256: [hashKey('retired-key-0123456789')], disabled: true }] }));
     expect(keyring.authenticate('Bearer retired-key-0123456789')).toMatchObject({ ok: false, problem: { status: 403, rule: 'forbidden' } });

@@ -20,7 +20,7 @@ describe('the HTTP API around the intake', () => {
       components: { schemas: Record<string, Record<string, unknown> & { properties: Record<string, Record<string, unknown>> }> };
     }>();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/reports', '/v1/reports/{id}']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/reports', '/v1/reports/{id}', '/v1/status']);
     // The id from outside the body: a header on both operations, the path on PUT, with the body id's rule.
     const put = (doc.paths['/v1/reports/{id}'] as unknown as { put: { parameters: { name: string; in: string; schema: { pattern: string } }[]; responses: Record<string, unknown> } }).put;
     expect(put.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id', 'header:Relay-Source-Report-Id']);

@@ -7,10 +7,13 @@ import { admitSource, RETRY_AFTER_UNAVAILABLE_S, type SourceRateLimiter } from '
 import { type Problem, PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
 import { IdPlace, type OutsideId, SOURCE_REPORT_ID_HEADER } from './source-report-id.js';
+import type { StatusAnswer, StatusIntake } from './status.js';
 
 /** What the HTTP API is made of. */
 export interface HttpDeps {
   readonly intake: Intake;
+  /** `POST /v1/status` (decision 0130). */
+  readonly statuses: StatusIntake;
   readonly keyring: Keyring;
   readonly bodyLimitBytes: number;
   /** Reports per minute per source unless the source sets its own. */
@@ -32,7 +35,7 @@ function sendProblem(reply: FastifyReply, p: Problem, retryAfterSeconds?: number
   return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p));
 }
 
-function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
+function sendAnswer(reply: FastifyReply, answer: Answer | StatusAnswer): FastifyReply {
   if ('receipt' in answer) return reply.code(202).type('application/json; charset=utf-8').send(JSON.stringify(answer.receipt));
   return sendProblem(reply, answer.problem);
 }
@@ -67,7 +70,8 @@ function problemOfError(err: unknown): Problem | undefined {
  * Builds the gateway's public HTTP API (not yet listening): `POST /v1/reports`
  * and `PUT /v1/reports/{id}` (the source report id in the path; also the
  * `Relay-Source-Report-Id` header on either) (authenticated, rate-limited per source across every gateway copy, body
- * read raw and handed to the intake) and `/healthz` for load balancers.
+ * read raw and handed to the intake), `POST /v1/status` (a hotline's status
+ * update, decision 0130) and `/healthz` for load balancers.
  * `/metrics`, `/openapi.json` and `/docs` are on the ops port (ops-http.ts).
  * A client that sends its headers or body too slowly, or idles, is cut off
  * (`timeouts`). Every refusal is an RFC 9457 problem document.
@@ -141,6 +145,20 @@ export async function buildHttpApp(deps: HttpDeps) {
   app.post('/v1/reports', { onRequest: admit }, async (req, reply) => submit(req, reply, undefined));
   // The same intake with the source report id in the path: idempotent, as every submission is.
   app.put<{ Params: { id: string } }>('/v1/reports/:id', { onRequest: admit }, async (req, reply) => submit(req, reply, req.params.id));
+
+  app.post('/v1/status', { onRequest: admit }, async (req, reply) => {
+    const source = sourceOf.get(req);
+    if (source === undefined) return sendProblem(reply, problem(401, Rule.Unauthenticated, 'not authenticated'));
+    const traceparent = req.headers.traceparent;
+    const answer = await deps.statuses.submit({
+      source,
+      hotline: deps.keyring.hotlineOf(source),
+      contentType: req.headers['content-type'],
+      body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+    });
+    return sendAnswer(reply, answer);
+  });
 
   app.get('/healthz', async (_req, reply) => {
     const report = checkHealth(deps.health);

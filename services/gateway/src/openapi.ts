@@ -5,6 +5,7 @@ import { cyberTiplineSchema } from './formats/cybertipline.js';
 import { nativeReportSchema } from './formats/native.js';
 import { xarfSchema } from './formats/xarf.js';
 import { SOURCE_REPORT_ID_HEADER, SOURCE_REPORT_ID_PATTERN } from './source-report-id.js';
+import { statusBodySchema, statusReceiptSchema } from './status.js';
 
 /** Components of the OpenAPI document, each generated from the zod schema the gateway validates with. */
 function components(): Record<string, unknown> {
@@ -14,6 +15,8 @@ function components(): Record<string, unknown> {
   registry.add(cyberTiplineSchema, { id: 'CyberTiplineReportTree' });
   registry.add(receiptSchema, { id: 'Receipt' });
   registry.add(problemSchema, { id: 'Problem' });
+  registry.add(statusBodySchema, { id: 'StatusUpdate' });
+  registry.add(statusReceiptSchema, { id: 'StatusReceipt' });
   const { schemas } = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
     io: 'input',
@@ -122,6 +125,27 @@ export function openApiDocument(options: { readonly version: string; readonly bo
           ],
           requestBody: body,
           responses: responses('Stored in JetStream (or already stored under this id: the first receipt)'),
+        },
+      },
+      '/v1/status': {
+        post: {
+          operationId: 'postStatus',
+          summary: "A hotline's status update on one of its referrals (ICCAM actions), for systems without a NATS connection",
+          description:
+            'Published on relay.status.<hotline> exactly as a hotline does over NATS (Nats-Msg-Id <hotline>:<id>), signed by the gateway on behalf of the hotline of the API key (the source\'s hotline in the sources file; decision 0130). ' +
+            'The 202 means stored, like a NATS publish ack: the dispatcher then applies it with the same rules as a status over NATS (only for a referral routed to this hotline and the case\'s current referral; occurredAt within bounds); a refused one goes to the DLQ, as over NATS. ' +
+            'Resending the same id is safe: it is stored once (duplicate: true) and applied once, whether it came over HTTP or NATS.',
+          requestBody: { required: true, content: { [MediaType.Json]: { schema: ref('StatusUpdate') } } },
+          responses: {
+            '202': { description: 'Stored in JetStream', content: { [MediaType.Json]: { schema: ref('StatusReceipt') } } },
+            '400': problemResponse('Invalid update; the problem names each field (JSON pointer) and the rule'),
+            '401': problemResponse('Missing or unknown API key'),
+            '403': problemResponse('The source is disabled, is not a hotline, or the body names another hotline (pointer /hotline)'),
+            '413': problemResponse('Body over the limit'),
+            '415': problemResponse('Not application/json in UTF-8'),
+            '429': problemResponse('Per-source rate limit (shared with reports) reached; see Retry-After'),
+            '503': problemResponse('Not acknowledged by JetStream; resend the same update after Retry-After'),
+          },
         },
       },
       '/healthz': {

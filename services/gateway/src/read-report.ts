@@ -133,7 +133,7 @@ function toReport(draft: ReportDraft, sourceReportId: string, context: { readonl
 }
 
 /** Translates zod issues into violations with JSON pointers and stable rule codes. */
-function violationsOf(issues: readonly z.core.$ZodIssue[], document: unknown, serverSet: ReadonlySet<string> | undefined): Violation[] {
+export function violationsOf(issues: readonly z.core.$ZodIssue[], document: unknown, serverSet: ReadonlySet<string> | undefined): Violation[] {
   const out: Violation[] = [];
   for (const issue of issues) {
     const pointer = toPointer(issue.path);

@@ -9,6 +9,7 @@ import { serveNatsIntake } from './nats-intake.js';
 import { buildOpsApp, type OpsApp } from './ops-http.js';
 import { createReportLedger } from './report-ledger.js';
 import { createStoredReports } from './stored-reports.js';
+import { createStatusIntake } from './status.js';
 
 /** Version shown in the OpenAPI document. */
 export const GATEWAY_VERSION = '0.1.0';
@@ -39,18 +40,20 @@ export interface GatewayDeps {
   readonly now?: () => Date;
 }
 
-function intakeMetrics(metrics: Metrics): IntakeMetrics {
+function intakeMetrics(metrics: Metrics): IntakeMetrics & { statusStored(hotline: string, outcome: 'stored' | 'duplicate'): void } {
   const reports = metrics.counter('relay_intake_reports_total', 'Reports acknowledged by JetStream, by source, format and outcome', [
     'source',
     'format',
     'outcome',
   ]);
   const refusals = metrics.counter('relay_gateway_refusals_total', 'Submissions refused, by status and rule', ['status', 'rule']);
+  const statuses = metrics.counter('relay_gateway_statuses_total', 'Status updates stored for hotlines over HTTP, by hotline and outcome', ['hotline', 'outcome']);
   const replies = metrics.counter('relay_gateway_refused_replies_total', 'NATS intake requests dropped unanswered: the reply subject was not a reply inbox', []);
   return {
     accepted: (source, format, outcome) => reports.inc({ source, format, outcome }),
     refused: (status, rule) => refusals.inc({ status: String(status), rule }),
     refusedReply: () => replies.inc(),
+    statusStored: (hotline, outcome) => statuses.inc({ hotline, outcome }),
   };
 }
 
@@ -79,8 +82,17 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
   // The gateway is wired only after ensureTopology succeeded (main.ts), so topology is ready for good.
   const health = { nats: () => bus.isConnected(), topology: () => true };
   const limiter = createSharedRateLimiter(bus);
+  const statuses = createStatusIntake({
+    bus,
+    maxBodyBytes: config.bodyLimitBytes,
+    publishTimeoutMs: config.publishTimeoutMs,
+    publishAttempts: config.publishAttempts,
+    metrics,
+    log: logger,
+  });
   const http = await buildHttpApp({
     intake,
+    statuses,
     keyring,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,

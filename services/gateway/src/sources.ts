@@ -19,6 +19,14 @@ const sourceId = z.string().superRefine((v, ctx) => {
   }
 });
 
+const hotlineId = z.string().superRefine((v, ctx) => {
+  try {
+    idToken('hotline', v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+  }
+});
+
 const sourceSchema = z.strictObject({
   id: sourceId.describe('Lower-case source id; the subject is relay.report.<id>'),
   name: z.string().max(200).optional(),
@@ -28,6 +36,9 @@ const sourceSchema = z.strictObject({
     .describe('SHA-256 (hex) of each API key of the source; several allow rotation'),
   rateLimitPerMinute: z.int().min(1).max(1_000_000).optional(),
   disabled: z.boolean().optional(),
+  hotline: hotlineId
+    .optional()
+    .describe('The hotline (directory id) whose status updates this source may send with POST /v1/status (decision 0130); absent: none'),
 });
 
 /** The zod schema of the sources file. */
@@ -36,7 +47,12 @@ export const sourcesFileSchema = z
   .superRefine((file, ctx) => {
     const ids = new Set<string>();
     const keys = new Set<string>();
+    const hotlines = new Set<string>();
     file.sources.forEach((s, i) => {
+      if (s.hotline !== undefined) {
+        if (hotlines.has(s.hotline)) ctx.addIssue({ code: 'custom', message: `hotline ${s.hotline} is already another source's`, path: ['sources', i, 'hotline'] });
+        hotlines.add(s.hotline);
+      }
       if (ids.has(s.id)) ctx.addIssue({ code: 'custom', message: `duplicate source id ${s.id}`, path: ['sources', i, 'id'] });
       ids.add(s.id);
       s.keySha256.forEach((k, j) => {

@@ -130,7 +130,7 @@ export async function startNatsCluster(
     },
     dispose: async () => {
       await Promise.all(nodes.map((n) => n.stop()));
-      await Promise.all(proxies.flat().map((p) => p?.close()));
+      await Promise.all(proxies.flat().flatMap((p) => (p === undefined ? [] : [p.close()])));
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -70,11 +70,22 @@ export async function startNatsCluster(
   const proxies: (FaultProxy | undefined)[][] = [];
   let advertisePort: number | undefined;
   if (options.faultProxies === true) {
+    // The nodes' ports are chosen but not yet bound: a proxy listening on "any free port" could take one.
+    const taken = new Set([...clientPorts, ...routePorts]);
+    const unusedPort = async (): Promise<number> => {
+      for (;;) {
+        const p = await freePort();
+        if (!taken.has(p)) {
+          taken.add(p);
+          return p;
+        }
+      }
+    };
     // Nothing listens here: a route learnt by gossip goes nowhere, only the configured (proxied) ones connect.
-    advertisePort = await freePort();
+    advertisePort = await unusedPort();
     for (let i = 0; i < size; i++) {
       const row: (FaultProxy | undefined)[] = [];
-      for (let j = 0; j < size; j++) row.push(i === j ? undefined : await startFaultProxy(routePorts[j] ?? 0));
+      for (let j = 0; j < size; j++) row.push(i === j ? undefined : await startFaultProxy(routePorts[j] ?? 0, { port: await unusedPort() }));
       proxies.push(row);
     }
   }

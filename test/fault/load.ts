@@ -38,7 +38,8 @@ export function loadUrl(prefix: string, i: number): string {
 /**
  * Sends `count` reports at `perSecond`, each until it gets its 202: a
  * resubmission of the same CyberTipline report id is idempotent at the
- * gateway, which is what a real sender does after a failure.
+ * gateway, which is what a real sender does after a failure, after the
+ * answer's Retry-After (with jitter, so retries do not come back in step).
  */
 export function startLoad(options: LoadOptions): Load {
   const receipts = new Set<string>();
@@ -60,7 +61,9 @@ export function startLoad(options: LoadOptions): Load {
       failed++;
       if (wasShed) shed++;
       if (Date.now() - started > giveUpAfter) throw new Error(`report ${options.prefix}-${i} got no receipt for ${giveUpAfter} ms: ${r.body}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // As a well-behaved sender: after the gateway's Retry-After (shed or unavailable), else soon.
+      const retryAfterMs = 'retryAfterSeconds' in r && r.retryAfterSeconds !== undefined ? r.retryAfterSeconds * 1000 : 100;
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs * (0.5 + Math.random())));
     }
   };
   const done = (async () => {

@@ -9,6 +9,8 @@ export interface Flood extends Load {
   offered(): number;
   /** Peak RSS of each watched process during the flood, bytes. */
   peakRss(): Readonly<Record<string, number>>;
+  /** Attempts that were neither a 202 nor shed, by answer: the status, or `no answer` (reset, timeout). */
+  failures(): Readonly<Record<string, number>>;
 }
 
 /** Settings of {@link startFlood}. */
@@ -20,7 +22,7 @@ export interface FloodOptions {
   readonly gatewayUrl: () => string;
   /** Processes whose RSS is sampled every 250 ms, by name. */
   readonly watch: Readonly<Record<string, ServiceProcess>>;
-  /** Requests open at once on the sender's side, at most (the sender's own bound). Default 2,000. */
+  /** Requests open at once on the sender's side, at most (the sender's own bound). Default 1,000. */
   readonly maxOpen?: number;
 }
 
@@ -35,10 +37,11 @@ export function startFlood(options: FloodOptions): Flood {
   const receipts = new Set<string>();
   let offered = 0;
   let failed = 0;
+  const failures: Record<string, number> = {};
   let shed = 0;
   let open = 0;
   const peaks: Record<string, number> = {};
-  const maxOpen = options.maxOpen ?? 2_000;
+  const maxOpen = options.maxOpen ?? 1_000;
   const sample = (): void => {
     for (const [name, p] of Object.entries(options.watch)) {
       let rss = 0;
@@ -58,7 +61,11 @@ export function startFlood(options: FloodOptions): Flood {
       const r = await postReport(options.gatewayUrl(), DEMO_KEYS.ncmec, body, 'application/xml').catch((err: unknown) => ({ ok: false as const, status: 0, body: String(err) }));
       if (r.ok) receipts.add(r.receipt.reportId);
       else if (r.status === 429 || (r.status === 503 && r.body.includes('"overloaded"'))) shed++;
-      else failed++;
+      else {
+        failed++;
+        const kind = r.status === 0 ? 'no answer' : String(r.status);
+        failures[kind] = (failures[kind] ?? 0) + 1;
+      }
     } finally {
       open--;
     }
@@ -86,6 +93,7 @@ export function startFlood(options: FloodOptions): Flood {
     shedAttempts: () => shed,
     offered: () => offered,
     peakRss: () => ({ ...peaks }),
+    failures: () => ({ ...failures }),
     accepted: async () => done,
     done,
   };

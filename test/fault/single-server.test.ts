@@ -77,19 +77,26 @@ describe('the pipeline under steady load on one nats-server', () => {
     const since = new Date();
     const watch = Object.fromEntries([ServiceName.Gateway, ServiceName.Locator, ServiceName.Dispatcher].map((n) => [n, pipeline.copies(n)[0]] as const).filter((e): e is [ServiceName, NonNullable<(typeof e)[1]>] => e[1] !== undefined));
     const flood = startFlood({ prefix: 'overload-10x', perSecond: 10 * CAPACITY_PER_SECOND, durationMs: OVERLOAD_MS, gatewayUrl: () => pipeline.gatewayUrl(), watch });
-    const { row, audit } = await judge(bus, 'overload-10x', since, flood);
+    const judged = await judge(bus, 'overload-10x', since, flood);
+    const audit = judged.audit;
+    // A report whose sender got no 202 (a 503 `unavailable` after the ack wait, or no answer) may
+    // still be stored: it is routed like any other, and the sender's resend is idempotent. So the
+    // referrals and notices expected are those of every stored report, and every 202 is among them.
+    const row = { ...judged.row, referralsExpected: audit.reports, noticesExpected: audit.reports };
     rows.push(row);
     const seconds = OVERLOAD_MS / 1000;
     console.log(
       `overload: offered ${flood.offered()} reports in ${seconds} s (${Math.round(flood.offered() / seconds)}/s, target ${10 * CAPACITY_PER_SECOND}/s), ` +
-        `accepted ${row.accepted}, shed ${row.shed}, other failures ${row.retried - row.shed}; peak RSS MB ` +
+        `accepted ${row.accepted}, shed ${row.shed}, other answers ${JSON.stringify(flood.failures())}, stored ${audit.reports}; peak RSS MB ` +
         Object.entries(flood.peakRss()).map(([n, b]) => `${n} ${(b / 1024 / 1024).toFixed(0)}`).join(', '),
     );
     expect(row.accepted).toBeGreaterThan(0);
     expect(row.shed).toBeGreaterThan(0);
+    // Every 202 is stored (no gap), every stored report is routed, once.
     expect(audit.gaps).toEqual([]);
     expect(audit.duplicates).toEqual([]);
-    expect(audit.accounted.routed).toBe(row.accepted);
+    expect(audit.reports).toBeGreaterThanOrEqual(row.accepted);
+    expect(audit.accounted.routed).toBe(audit.reports);
     expect(row).toMatchObject({ lost: 0, duplicated: 0, referralsFound: row.referralsExpected, noticesFound: row.noticesExpected });
     for (const [name, peak] of Object.entries(flood.peakRss())) expect(peak, `${name} peak RSS`).toBeLessThan(RSS_TARGET_BYTES);
   });

@@ -40,6 +40,8 @@ export interface BenchContext {
   connectAs(user: string): Promise<Bus>;
   /** Smaller sample sizes (a smoke run). */
   readonly quick: boolean;
+  /** `--soak-minutes`: the soak's length (default 30, or 3 with `--quick`). */
+  readonly soakMinutes?: number;
   readonly baseline: Baseline;
   /** Progress for humans, on stderr. */
   log(line: string): void;
@@ -66,6 +68,8 @@ export interface Figure {
 /** A benchmark suite: `test/bench/suites/<name>.ts` exports `suite`. */
 export interface BenchSuite {
   readonly name: string;
+  /** Runs only when named with `--only` (the soak: half an hour). */
+  readonly optIn?: boolean;
   run(ctx: BenchContext): Promise<Figure[]>;
 }
 

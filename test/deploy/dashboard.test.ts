@@ -19,6 +19,8 @@ const EXPORTED = [
   'relay_stream_messages',
   'relay_open_cases',
   'relay_missed_deadlines_total',
+  'relay_gateway_refusals_total',
+  'relay_gateway_in_flight',
 ] as const;
 
 const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset']);
@@ -95,5 +97,11 @@ describe('the Grafana dashboard', () => {
     expect(all).toMatch(/relay_stream_messages\{[^}]*stream="DLQ"/);
     expect(all).toContain('relay_open_cases');
     expect(all).toContain('relay_missed_deadlines_total');
+  });
+
+  it('shows when intake refuses because the store is full or the gateway sheds (issue 21)', () => {
+    const all = queries.map((q) => q.expr).join('\n');
+    expect(all).toMatch(/relay_gateway_refusals_total\{[^}]*rule="store-full"/);
+    expect(all).toContain('relay_gateway_in_flight');
   });
 });

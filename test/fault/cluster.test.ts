@@ -1,7 +1,10 @@
-// The fault suite in a 3-node JetStream cluster (issue 8, item 3): streams R3
-// (RELAY_REPLICAS=3), the services connected to every node. Under a steady
-// HTTP load, the leader of REPORTS is SIGKILLed and restarted, then a
-// follower. After each, reconciliation accounts for every 202 receipt.
+// The fault suite in a 3-node JetStream cluster (issue 8, item 3; issue 21):
+// streams R3 (RELAY_REPLICAS=3), the services connected to every node, every
+// route through a fault proxy of the testkit. Under a steady HTTP load, one
+// fault at a time: SIGKILL and restart of the leader of each stream and bucket
+// that matters and of a follower; a partition of a leader from the majority;
+// latency with jitter on one route; a flapping link. After each,
+// reconciliation accounts for every 202 receipt.
 // Streams are created once and never deleted and re-created under the same
 // name: on 2.9.10 that loses acknowledged messages after a node restart (docs/nats-notes.md §3.6).
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bus, KV_SPECS, STREAM_SPECS } from '@relay/bus';
 import { type NatsCluster, startNatsCluster } from '@relay/testkit';
-import { StreamName } from '@relay/wire';
+import { KvBucket, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from '../e2e/harness/accounts.js';
 import { devZone, writeZone } from '../e2e/harness/intake.js';
@@ -17,11 +20,17 @@ import { type Pipeline, startPipeline } from '../e2e/harness/pipeline.js';
 import { allCurrent, fullyHealthy, newLeader, streamLeader } from './cluster-state.js';
 import type { Load } from './load.js';
 import { type FaultRow, faultTable, runFault } from './verdict.js';
+import { LONG } from './long.js';
 
 const REPORTS_PER_FAULT = 1_500;
 const PER_SECOND = 100;
 /** Receipts the load must collect while a node is down, before it is restarted. */
 const WHILE_DOWN = 300;
+/** How long a leader stays partitioned from the majority (the issue's 30 s). */
+const PARTITION_MS = 30_000;
+/** How long one route carries 200 ms ± 50 ms latency: a minute, or 20 s in CI's run (`--long` for the minute). */
+const LATENCY_MS = LONG ? 60_000 : 20_000;
+const CASES = `KV_${KvBucket.Cases}`;
 const ALL_STREAMS = [...STREAM_SPECS.map((s) => s.name), ...KV_SPECS.map((k) => `KV_${k.bucket}`)];
 
 let cluster: NatsCluster;
@@ -37,7 +46,7 @@ beforeAll(async () => {
   // As production runs it: the generated accounts, provisioned by the admin identity, every
   // service as its own user; the reconciliation reads as an operator.
   accounts = await makeTestAccounts();
-  cluster = await startNatsCluster({ readyTimeoutMs: 60_000, healthQuery: '?js-enabled-only=true', extraConfig: accounts.generated.config });
+  cluster = await startNatsCluster({ readyTimeoutMs: 60_000, healthQuery: '?js-enabled-only=true', extraConfig: accounts.generated.config, faultProxies: true });
   await fullyHealthy(cluster);
   await provisionAsAdmin(accounts, cluster.url, 3);
   dir = await mkdtemp(join(tmpdir(), 'relay-fault-cluster-'));
@@ -57,9 +66,9 @@ afterAll(async () => {
 });
 
 /** Kills node `index`, lets the load run on the other two for a while, restarts it and waits until it caught up. */
-async function downAndBack(index: number, load: Load, elect: boolean): Promise<void> {
+async function downAndBack(index: number, load: Load, electFor?: string): Promise<void> {
   await cluster.kill(index);
-  if (elect) await newLeader(cluster, StreamName.Reports, index);
+  if (electFor !== undefined) await newLeader(cluster, electFor, index);
   await load.accepted(load.receipts.size + WHILE_DOWN);
   await cluster.restart(index);
   await allCurrent(cluster, ALL_STREAMS);
@@ -73,7 +82,7 @@ describe('the pipeline under steady load in a 3-node cluster', () => {
     await phase('sigkill-reports-leader', async (load) => {
       const leader = await streamLeader(cluster, StreamName.Reports);
       expect(leader).toBeDefined();
-      await downAndBack(leader?.index ?? -1, load, true);
+      await downAndBack(leader?.index ?? -1, load, StreamName.Reports);
     });
   });
 
@@ -82,7 +91,58 @@ describe('the pipeline under steady load in a 3-node cluster', () => {
       const leader = await streamLeader(cluster, StreamName.Reports);
       const follower = leader?.followers[0];
       expect(follower).toBeDefined();
-      await downAndBack(follower ?? -1, load, false);
+      await downAndBack(follower ?? -1, load);
+    });
+  });
+
+  it.each([StreamName.Hosting, StreamName.Referrals, StreamName.Notices, CASES])('loses and duplicates nothing when the %s leader is SIGKILLed and restarted', async (stream) => {
+    await phase(`sigkill-${stream.toLowerCase()}-leader`, async (load) => {
+      const leader = await streamLeader(cluster, stream);
+      expect(leader).toBeDefined();
+      await downAndBack(leader?.index ?? -1, load, stream);
+    });
+  });
+
+  it.each([StreamName.Reports, StreamName.Referrals, CASES])(
+    'loses and duplicates nothing when the %s leader is partitioned from the majority for 30 s',
+    async (stream) => {
+      await phase(`partition-${stream.toLowerCase()}-leader`, async () => {
+        const leader = (await streamLeader(cluster, stream))?.index ?? -1;
+        expect(leader).toBeGreaterThanOrEqual(0);
+        cluster.isolate(leader);
+        // The majority elects a leader of its own; the isolated node's clients get no acks meanwhile.
+        await newLeader(cluster, stream, leader);
+        await pause(PARTITION_MS);
+        cluster.healAll();
+        await allCurrent(cluster, ALL_STREAMS);
+      });
+    },
+  );
+
+  it('loses and duplicates nothing with 200 ms ± 50 ms latency on one route', async () => {
+    await phase('latency-200ms-one-route', async () => {
+      const leader = (await streamLeader(cluster, StreamName.Reports))?.index ?? 0;
+      const link = cluster.link(leader, (leader + 1) % 3);
+      link.delay(200, 50);
+      await pause(LATENCY_MS);
+      link.heal();
+      await allCurrent(cluster, ALL_STREAMS);
+    });
+  });
+
+  it('loses and duplicates nothing when one route flaps (cut 1 s, up 2 s, ten times)', async () => {
+    await phase('flapping-route', async () => {
+      const leader = (await streamLeader(cluster, StreamName.Reports))?.index ?? 0;
+      const link = cluster.link(leader, (leader + 1) % 3);
+      for (let i = 0; i < 10; i++) {
+        link.cut();
+        await pause(1_000);
+        link.heal();
+        await pause(2_000);
+      }
+      await allCurrent(cluster, ALL_STREAMS);
     });
   });
 });
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,6 +8,8 @@ export interface Load {
   readonly receipts: ReadonlySet<string>;
   /** Attempts that got no receipt (connection refused or reset, 503 while NATS was away); each was retried. */
   failedAttempts(): number;
+  /** Of those, the attempts the gateway shed (503 `overloaded`, 429): refused by design, not by a fault. */
+  shedAttempts(): number;
   /** Resolves once `n` reports are accepted. */
   accepted(n: number): Promise<void>;
   /** Resolves when every report of the load is accepted. */
@@ -36,11 +38,13 @@ export function loadUrl(prefix: string, i: number): string {
 /**
  * Sends `count` reports at `perSecond`, each until it gets its 202: a
  * resubmission of the same CyberTipline report id is idempotent at the
- * gateway, which is what a real sender does after a failure.
+ * gateway, which is what a real sender does after a failure, after the
+ * answer's Retry-After (with jitter, so retries do not come back in step).
  */
 export function startLoad(options: LoadOptions): Load {
   const receipts = new Set<string>();
   let failed = 0;
+  let shed = 0;
   const giveUpAfter = options.giveUpAfterMs ?? 120_000;
   const send = async (i: number): Promise<void> => {
     const body = cyberTiplineXml(`${options.prefix}-${i}`, [loadUrl(options.prefix, i)]);
@@ -51,11 +55,15 @@ export function startLoad(options: LoadOptions): Load {
         receipts.add(r.receipt.reportId);
         return;
       }
-      // A refusal other than "unavailable" is a bug in the load, not a fault to ride out.
-      if (r.status !== 0 && r.status < 500) throw new Error(`report ${options.prefix}-${i} refused with ${r.status}: ${r.body}`);
+      const wasShed = r.status === 429 || (r.status === 503 && r.body.includes('"overloaded"'));
+      // A refusal other than "unavailable" or shedding is a bug in the load, not a fault to ride out.
+      if (r.status !== 0 && r.status < 500 && !wasShed) throw new Error(`report ${options.prefix}-${i} refused with ${r.status}: ${r.body}`);
       failed++;
+      if (wasShed) shed++;
       if (Date.now() - started > giveUpAfter) throw new Error(`report ${options.prefix}-${i} got no receipt for ${giveUpAfter} ms: ${r.body}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // As a well-behaved sender: after the gateway's Retry-After (shed or unavailable), else soon.
+      const retryAfterMs = 'retryAfterSeconds' in r && r.retryAfterSeconds !== undefined ? r.retryAfterSeconds * 1000 : 100;
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs * (0.5 + Math.random())));
     }
   };
   const done = (async () => {
@@ -75,6 +83,7 @@ export function startLoad(options: LoadOptions): Load {
   return {
     receipts,
     failedAttempts: () => failed,
+    shedAttempts: () => shed,
     accepted: (n) =>
       Promise.race([
         waitFor(() => receipts.size >= n, { timeoutMs: 300_000, intervalMs: 20, what: `${n} receipts` }).then(() => undefined),

@@ -11,6 +11,8 @@ export interface FaultRow {
   readonly accepted: number;
   /** Attempts that got no receipt during the fault (retried until they did). */
   readonly retried: number;
+  /** Of those, attempts the gateway refused by shedding (503 `overloaded`, 429). */
+  readonly shed: number;
   readonly referralsExpected: number;
   readonly referralsFound: number;
   readonly noticesExpected: number;
@@ -36,6 +38,7 @@ export async function judge(bus: Bus, fault: string, since: Date, load: Load): P
       fault,
       accepted,
       retried: load.failedAttempts(),
+      shed: load.shedAttempts(),
       referralsExpected: accepted,
       referralsFound: audit.referrals,
       noticesExpected: accepted,
@@ -48,10 +51,10 @@ export async function judge(bus: Bus, fault: string, since: Date, load: Load): P
 
 /** The fault table, aligned, for the suite's output. */
 export function faultTable(title: string, rows: readonly FaultRow[]): string {
-  const headers = ['fault', 'accepted', 'retried', 'referrals exp.', 'referrals found', 'notices exp.', 'notices found', 'lost', 'duplicated'];
+  const headers = ['fault', 'accepted', 'refused (shed)', 'retried', 'referrals exp.', 'referrals found', 'notices exp.', 'notices found', 'lost', 'duplicated'];
   const cells = rows.map((r) => [
     r.fault,
-    ...[r.accepted, r.retried, r.referralsExpected, r.referralsFound, r.noticesExpected, r.noticesFound, r.lost, r.duplicated].map(String),
+    ...[r.accepted, r.shed, r.retried, r.referralsExpected, r.referralsFound, r.noticesExpected, r.noticesFound, r.lost, r.duplicated].map(String),
   ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');

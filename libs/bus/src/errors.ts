@@ -150,6 +150,23 @@ export function isNotFoundError(err: unknown): boolean {
   return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);
 }
 
+/**
+ * JetStream API error codes that mean the store has no room: the server's or
+ * account's storage limit is reached (`insufficient resources`, as 2.9.10
+ * answers a publish into a full store), or a stream's reservation cannot be met.
+ */
+const STORE_FULL_CODES: readonly number[] = [10023, 10047];
+
+/** The server refused a write because its store is full: nothing was stored, and a retry passes once space returns. */
+export function isStoreFullError(err: unknown): boolean {
+  let e = err;
+  // Our errors wrap the client's (PublishError's cause); a few levels are enough, and a cycle ends.
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++, e = e.cause) {
+    if (e instanceof JetStreamApiError) return STORE_FULL_CODES.includes(e.code);
+  }
+  return false;
+}
+
 /** A write with an expected last sequence (KV create or update with a revision) found another: someone wrote first. */
 export function isWrongLastSequenceError(err: unknown): boolean {
   return (

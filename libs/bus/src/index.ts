@@ -24,6 +24,7 @@ export {
   isPoisonMessageError,
   isPublishError,
   isRetryable,
+  isStoreFullError,
   isTransientError,
   isWrongLastSequenceError,
   LastSequenceMismatchError,

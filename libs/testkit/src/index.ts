@@ -1,5 +1,7 @@
 export { startNatsCluster } from './cluster.js';
-export type { NatsCluster } from './cluster.js';
+export type { LinkFaults, NatsCluster } from './cluster.js';
+export { startFaultProxy } from './fault-proxy.js';
+export type { FaultProxy } from './fault-proxy.js';
 export { isNatsServerMissingError, isNatsServerStartError, NatsServerMissingError, NatsServerStartError } from './errors.js';
 export { freePort } from './ports.js';
 export { DEFAULT_NATS_SERVER_BIN, natsServerBinary, startNatsServer } from './server.js';

@@ -28,7 +28,13 @@ export interface NatsServerOptions {
   /** Unique server name (required in a cluster). */
   readonly serverName?: string;
   /** Cluster block: name, route port and the route ports of the peers. */
-  readonly cluster?: { readonly name: string; readonly port: number; readonly routes: readonly number[] };
+  readonly cluster?: {
+    readonly name: string;
+    readonly port: number;
+    readonly routes: readonly number[];
+    /** The route port this node tells its peers about (gossip); default its own. */
+    readonly advertisePort?: number;
+  };
   /** More nats-server configuration, appended verbatim (accounts, TLS, limits). */
   readonly extraConfig?: string;
   /** Reuse this folder for config and store (restarts keep their data). */
@@ -212,7 +218,8 @@ class ServerProcess {
     }
     if (o.cluster) {
       const routes = o.cluster.routes.map((p) => JSON.stringify(`nats-route://127.0.0.1:${p}`)).join(', ');
-      lines.push(`cluster { name: ${JSON.stringify(o.cluster.name)}, listen: "127.0.0.1:${o.cluster.port}", routes: [${routes}] }`);
+      const advertise = o.cluster.advertisePort === undefined ? '' : `, advertise: "127.0.0.1:${o.cluster.advertisePort}"`;
+      lines.push(`cluster { name: ${JSON.stringify(o.cluster.name)}, listen: "127.0.0.1:${o.cluster.port}", routes: [${routes}]${advertise} }`);
     }
     if (o.extraConfig !== undefined) lines.push(o.extraConfig);
     return `${lines.join('\n')}\n`;

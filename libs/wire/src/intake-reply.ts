@@ -54,6 +54,10 @@ export const IntakeRule = {
   /** A fileDetails names a report the relay does not hold. */
   ReportNotKnown: 'report-not-known',
   Unavailable: 'unavailable',
+  /** JetStream's store is full: nothing was stored; resend once space returns (decision 0145). */
+  StoreFull: 'store-full',
+  /** The gateway has as many submissions in flight as it takes: shed before the body is read (decision 0145). */
+  Overloaded: 'overloaded',
   NotFound: 'not-found',
   Internal: 'internal',
 } as const;

@@ -18,6 +18,7 @@ export const gatewayEnvSchema = z.object({
   RELAY_RATE_LIMIT: wholeNumberSetting(1, 1_000_000, 1200),
   RELAY_PUBLISH_TIMEOUT_MS: wholeNumberSetting(100, 60_000, 2000),
   RELAY_PUBLISH_ATTEMPTS: wholeNumberSetting(1, 10, 3),
+  RELAY_MAX_IN_FLIGHT: wholeNumberSetting(1, 100_000, 256),
   LOG_LEVEL: choiceSetting(LogLevel, 'info'),
 });
 
@@ -44,6 +45,8 @@ export interface GatewayConfig {
   readonly publishTimeoutMs: number;
   /** Publish attempts before answering 503. */
   readonly publishAttempts: number;
+  /** Submissions held at once (HTTP and NATS together); above it, 503 `overloaded` (decision 0145). */
+  readonly maxInFlight: number;
   readonly logLevel: LogLevel;
 }
 
@@ -86,6 +89,7 @@ export function gatewayConfigFromEnv(env: Readonly<Record<string, string | undef
     rateLimitPerMinute: e.RELAY_RATE_LIMIT,
     publishTimeoutMs: e.RELAY_PUBLISH_TIMEOUT_MS,
     publishAttempts: e.RELAY_PUBLISH_ATTEMPTS,
+    maxInFlight: e.RELAY_MAX_IN_FLIGHT,
     logLevel: e.LOG_LEVEL,
   });
 }

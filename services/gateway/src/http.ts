@@ -4,6 +4,7 @@ import type { Answer, Intake, IntakeMetrics } from './intake.js';
 import type { Keyring } from './auth.js';
 import type { HttpTimeouts } from './config.js';
 import { admitSource, RETRY_AFTER_UNAVAILABLE_S, type SourceRateLimiter } from './limits.js';
+import { type LoadGate, overloadedProblem, RETRY_AFTER_OVERLOADED_S } from './load-gate.js';
 import { type Problem, PROBLEM_CONTENT_TYPE, problem, Rule } from './problems.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
 import { IdPlace, type OutsideId, SOURCE_REPORT_ID_HEADER } from './source-report-id.js';
@@ -20,6 +21,8 @@ export interface HttpDeps {
   readonly rateLimitPerMinute: number;
   /** The per-source limit shared by every gateway copy. */
   readonly limiter: SourceRateLimiter;
+  /** Bounds the submissions held at once, shared with the NATS intake. */
+  readonly gate: LoadGate;
   readonly timeouts: HttpTimeouts;
   readonly health: HealthChecks;
   readonly metrics: IntakeMetrics;
@@ -113,6 +116,14 @@ export async function buildHttpApp(deps: HttpDeps) {
   // Runs before the body is read: an unauthenticated or rate-limited request never gets its body parsed.
   // Returning the sent reply ends the request here (fastify's early-response rule for async hooks).
   const admit = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    // Shed first: a load far above capacity costs a refusal each, never a body in memory.
+    if (!deps.gate.tryEnter()) {
+      const shed = overloadedProblem();
+      deps.metrics.refused(shed.status, shed.rule);
+      return sendProblem(reply, shed, RETRY_AFTER_OVERLOADED_S);
+    }
+    // The place is given back when the response ends or the client goes away, whichever comes first.
+    reply.raw.once('close', () => deps.gate.leave());
     const auth = deps.keyring.authenticate(req.headers.authorization);
     if (!auth.ok) {
       deps.metrics.refused(auth.problem.status, auth.problem.rule);

@@ -1,8 +1,8 @@
-import { type Bus, isRetryable, publishMessage } from '@relay/bus';
+import { type Bus, isRetryable, isStoreFullError, publishMessage } from '@relay/bus';
 import { childTraceparent, deriveId, type IntakeAnswer, RelayType, type Report, StreamName, subjects } from '@relay/wire';
 import { decodeBody, Format } from './decode.js';
 import { readReport } from './read-report.js';
-import { type Problem, problem, Rule } from './problems.js';
+import { type Problem, problem, Rule, storeFullProblem } from './problems.js';
 import { reportDigest, type ReportLedger } from './report-ledger.js';
 import { type OutsideId, outsideReportId, mismatch, SOURCE_REPORT_ID_HEADER } from './source-report-id.js';
 import { type FileDetails, readFileDetails } from './formats/file-details.js';
@@ -79,6 +79,10 @@ export function createIntake(deps: IntakeDeps): Intake {
       problem(503, Rule.Unavailable, 'JetStream did not acknowledge the report, so it may not be stored: resend the same report (a resend is never stored twice)'),
     );
   const failed = (err: unknown, source: string): Answer => {
+    if (isStoreFullError(err)) {
+      deps.log.warn({ source }, 'JetStream store full: report refused, nothing stored');
+      return refuse(storeFullProblem());
+    }
     if (isRetryable(err)) return unavailable();
     deps.log.error({ err, source }, 'storing a report failed');
     return refuse(problem(500, Rule.Internal, 'the report could not be stored'));

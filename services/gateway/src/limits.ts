@@ -1,7 +1,7 @@
-import { type Bus, type JsonBucket, openJsonBucket, type Versioned } from '@relay/bus';
+import { type Bus, isStoreFullError, type JsonBucket, openJsonBucket, type Versioned } from '@relay/bus';
 import { KvBucket, RelayError } from '@relay/wire';
 import { z } from 'zod';
-import { type Problem, problem, Rule } from './problems.js';
+import { type Problem, problem, Rule, storeFullProblem } from './problems.js';
 
 /** Seconds a reporter should wait before resending after a 503. */
 export const RETRY_AFTER_UNAVAILABLE_S = 5;
@@ -143,6 +143,7 @@ export async function admitSource(limiter: SourceRateLimiter, source: string, li
     wait = await limiter.take(source, limitPerMinute);
   } catch (err) {
     if (!isRateLimitUnavailableError(err)) throw err;
+    if (isStoreFullError(err)) return { problem: storeFullProblem(), retryAfterSeconds: RETRY_AFTER_UNAVAILABLE_S };
     return { problem: problem(503, Rule.Unavailable, err.message), retryAfterSeconds: RETRY_AFTER_UNAVAILABLE_S };
   }
   if (wait === 0) return undefined;

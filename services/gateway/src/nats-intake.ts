@@ -3,6 +3,7 @@ import { encodeIntakeReply, subjects } from '@relay/wire';
 import type { Intake, IntakeMetrics } from './intake.js';
 import type { Keyring } from './auth.js';
 import { admitSource, type SourceRateLimiter } from './limits.js';
+import { type LoadGate, overloadedProblem, RETRY_AFTER_OVERLOADED_S } from './load-gate.js';
 import type { Problem } from './problems.js';
 import { IdPlace, type OutsideId, SOURCE_REPORT_ID_HEADER } from './source-report-id.js';
 
@@ -16,6 +17,8 @@ export interface NatsIntakeDeps {
   readonly keyring: Keyring;
   /** The per-source limit shared with HTTP and every gateway copy. */
   readonly limiter: SourceRateLimiter;
+  /** Bounds the submissions held at once, shared with HTTP. */
+  readonly gate: LoadGate;
   readonly rateLimitPerMinute: number;
   readonly metrics: IntakeMetrics;
 }
@@ -45,21 +48,34 @@ function outsideIdsOf(headers: Readonly<Record<string, string>>): OutsideId[] {
  */
 export function serveNatsIntake(deps: NatsIntakeDeps): Responder {
   return serveRequests(deps.bus, subjects.intakeSubmit(), INTAKE_QUEUE, async (request) => {
-    const refuse = (p: Problem, retryAfterSeconds?: number): Envelope => {
-      deps.metrics.refused(p.status, p.rule);
-      return encodeIntakeReply({ status: p.status, problem: p }, retryAfterSeconds);
-    };
-    const auth = deps.keyring.authenticate(header(request.headers, 'Authorization'));
-    if (!auth.ok) return refuse(auth.problem);
-    const refusal = await admitSource(deps.limiter, auth.source, deps.keyring.rateLimitOf(auth.source) ?? deps.rateLimitPerMinute);
-    if (refusal) return refuse(refusal.problem, refusal.retryAfterSeconds);
-    const answer = await deps.intake.submit({
-      source: auth.source,
-      contentType: header(request.headers, 'Content-Type'),
-      body: request.data,
-      traceparent: header(request.headers, 'traceparent'),
-      outsideIds: outsideIdsOf(request.headers),
-    });
-    return encodeIntakeReply(answer);
+    if (!deps.gate.tryEnter()) return refused(deps.metrics, overloadedProblem(), RETRY_AFTER_OVERLOADED_S);
+    try {
+      return await answer(deps, request);
+    } finally {
+      deps.gate.leave();
+    }
   }, { onRefusedReply: () => deps.metrics.refusedReply() });
+}
+
+/** Counts a refusal and encodes it as the reply. */
+function refused(metrics: IntakeMetrics, p: Problem, retryAfterSeconds?: number): Envelope {
+  metrics.refused(p.status, p.rule);
+  return encodeIntakeReply({ status: p.status, problem: p }, retryAfterSeconds);
+}
+
+/** Authenticates, admits by the source's rate limit, and hands the report to the intake. */
+async function answer(deps: NatsIntakeDeps, request: { readonly headers: Readonly<Record<string, string>>; readonly data: Uint8Array }): Promise<Envelope> {
+  const refuse = (p: Problem, retryAfterSeconds?: number): Envelope => refused(deps.metrics, p, retryAfterSeconds);
+  const auth = deps.keyring.authenticate(header(request.headers, 'Authorization'));
+  if (!auth.ok) return refuse(auth.problem);
+  const refusal = await admitSource(deps.limiter, auth.source, deps.keyring.rateLimitOf(auth.source) ?? deps.rateLimitPerMinute);
+  if (refusal) return refuse(refusal.problem, refusal.retryAfterSeconds);
+  const result = await deps.intake.submit({
+    source: auth.source,
+    contentType: header(request.headers, 'Content-Type'),
+    body: request.data,
+    traceparent: header(request.headers, 'traceparent'),
+    outsideIds: outsideIdsOf(request.headers),
+  });
+  return encodeIntakeReply(result);
 }

@@ -79,7 +79,9 @@ export function openApiDocument(options: { readonly version: string; readonly bo
     ),
     '415': problemResponse('Unsupported media type or charset'),
     '429': problemResponse('Per-source rate limit (shared by every gateway) reached; see Retry-After'),
-    '503': problemResponse('Not acknowledged by JetStream, or the rate limit could not be checked; resend the same report after Retry-After'),
+    '503': problemResponse(
+      'Not stored: not acknowledged by JetStream (`unavailable`), its store is full (`store-full`), the gateway is at its bound of submissions in flight (`overloaded`), or the rate limit could not be checked; resend the same report after Retry-After',
+    ),
   });
   return {
     openapi: '3.1.0',

@@ -31,6 +31,11 @@ export function problem(status: number, rule: Rule, detail: string, pointer?: st
   };
 }
 
+/** JetStream's store is full (decision 0145): nothing was stored, so the same report may be resent after Retry-After. */
+export function storeFullProblem(): Problem {
+  return problem(503, Rule.StoreFull, "the relay's store is full, so the report was not stored: resend the same report after Retry-After");
+}
+
 /** A 400 problem listing violations (the first one is summarised at the top). */
 export function invalid(violations: readonly Violation[]): Problem {
   const list = violations.slice(0, MAX_PROBLEM_ERRORS);

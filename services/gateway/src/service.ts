@@ -5,6 +5,7 @@ import { createKeyring } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import { buildHttpApp, type HttpApp } from './http.js';
 import { createSharedRateLimiter } from './limits.js';
+import { createLoadGate } from './load-gate.js';
 import { serveNatsIntake } from './nats-intake.js';
 import { buildOpsApp, type OpsApp } from './ops-http.js';
 import { createReportLedger } from './report-ledger.js';
@@ -90,6 +91,8 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     metrics,
     log: logger,
   });
+  const inFlight = deps.metrics.gauge('relay_gateway_in_flight', 'Submissions the gateway holds now (HTTP and NATS), bounded by RELAY_MAX_IN_FLIGHT');
+  const gate = createLoadGate(config.maxInFlight, (n) => inFlight.set(n));
   const http = await buildHttpApp({
     intake,
     statuses,
@@ -97,13 +100,14 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     limiter,
+    gate,
     timeouts: config.httpTimeouts,
     health,
     metrics,
     logger,
   });
   const ops = await buildOpsApp({ registry: deps.metrics.registry, health, logger, version: GATEWAY_VERSION, bodyLimitBytes: config.bodyLimitBytes });
-  const responder = serveNatsIntake({ bus, intake, keyring, limiter, rateLimitPerMinute: config.rateLimitPerMinute, metrics });
+  const responder = serveNatsIntake({ bus, intake, keyring, limiter, gate, rateLimitPerMinute: config.rateLimitPerMinute, metrics });
   try {
     await ops.listen({ host: config.opsHost, port: config.opsPort });
     await http.listen({ host: config.httpHost, port: config.httpPort });

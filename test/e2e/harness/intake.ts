@@ -69,7 +69,9 @@ export interface Receipt {
 const receiptSchema = z.object({ reportId: z.string().min(1), sourceReportId: z.string().min(1), seq: z.number().int().positive() });
 
 /** What a POST to `/v1/reports` came to: a receipt, or the status and body of a refusal. */
-export type Submission = { readonly ok: true; readonly receipt: Receipt } | { readonly ok: false; readonly status: number; readonly body: string };
+export type Submission =
+  | { readonly ok: true; readonly receipt: Receipt }
+  | { readonly ok: false; readonly status: number; readonly body: string; readonly retryAfterSeconds?: number };
 
 /** Sends one report to a gateway over HTTP; network failures throw (the caller retries). */
 export async function postReport(gatewayUrl: string, apiKey: string, body: string, contentType: string): Promise<Submission> {
@@ -80,6 +82,7 @@ export async function postReport(gatewayUrl: string, apiKey: string, body: strin
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();
-  if (res.status !== 202) return { ok: false, status: res.status, body: text };
+  const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
+  if (res.status !== 202) return { ok: false, status: res.status, body: text, ...(Number.isFinite(retryAfter) ? { retryAfterSeconds: retryAfter } : {}) };
   return { ok: true, receipt: receiptSchema.parse(JSON.parse(text)) };
 }

@@ -1,0 +1,170 @@
+// The soak (issue 21, item 5; opt-in: `npm run bench -- --only soak [--soak-minutes 30]`):
+// the whole pipeline at a steady 100 reports/s for half an hour, and every five minutes a wave
+// of relocations (the hosts of one country move to another and their URLs are reported again).
+// Per minute: each service's RSS, the p99 from submission to referral, and the consumers' lag.
+// The figures compare the last minute with the second (the first warms up): flat, or not.
+// At the end, `relay audit`'s reconciliation over every receipt: nothing lost, nothing twice.
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { reconcile } from '@relay/cli';
+import type { ServiceProcess } from '@relay/testkit';
+import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
+import { StreamName } from '@relay/wire';
+import { loadDirectoryFile } from '@relay/directory';
+import { type Bus, consumerLag } from '@relay/bus';
+import { Durable } from '@relay/dispatcher';
+import { type BenchSuite, type Figure, percentiles } from '../harness.js';
+import { paced } from '../baseline.js';
+import { EOKM_KEY } from '../pipeline/drive.js';
+import { submitReport } from '@relay/client';
+import { type BenchHost, benchHosts, findAddresses, zoneOf } from '../pipeline/hosts.js';
+import { startReferralSink } from '../pipeline/referral-sink.js';
+import { reportGenerator } from '../pipeline/reports.js';
+
+const RATE = 100;
+const WAVE_EVERY_MINUTES = 5;
+/** URLs reported again in each wave (all on the moved hosts). */
+const WAVE_URLS = 200;
+
+/** One report the soak sent: its URLs and when. */
+interface SoakSent {
+  readonly minute: number;
+  readonly reportId: string;
+  readonly urls: readonly string[];
+  readonly sentAt: number;
+}
+
+const urlsOf = (body: string): string[] => (JSON.parse(body) as { urls: string[] }).urls;
+const onCountry = (url: string, country: string): boolean => new URL(url).hostname.endsWith(`.${country.toLowerCase()}.bench.example`);
+
+interface Minute {
+  rss: Record<string, number>;
+  lag: number;
+  latencies: number[];
+}
+
+/** The services' consumers on the hot path (locator: decision 0114's `Durable`; dispatcher: its hosting consumer). */
+const HOT_CONSUMERS = [
+  { stream: StreamName.Reports, durable: 'locator-reports' },
+  { stream: StreamName.Rechecks, durable: 'locator-rechecks' },
+  { stream: StreamName.Hosting, durable: Durable.Hosting },
+] as const;
+
+/** Messages not yet delivered plus delivered and not acked, summed over the services' hot consumers. */
+async function hotLag(bus: Bus): Promise<number> {
+  let lag = 0;
+  for (const c of HOT_CONSUMERS) {
+    const l = await consumerLag(bus, c.stream, c.durable);
+    lag += (l?.pending ?? 0) + (l?.ackPending ?? 0);
+  }
+  return lag;
+}
+
+export const suite: BenchSuite = {
+  name: 'soak',
+  optIn: true,
+  async run(ctx) {
+    const minutes = ctx.soakMinutes ?? (ctx.quick ? 3 : 30);
+    const waveEvery = ctx.quick ? 1 : WAVE_EVERY_MINUTES;
+    const directory = loadDirectoryFile(DEV_DIRECTORY_FILE);
+    const countries = [...new Set(directory.data.hotlines.map((h) => h.country))];
+    const found = await findAddresses(countries);
+    const hosts = benchHosts({ byCountry: found.byCountry, byCdn: new Map() }, 20);
+    const dir = await mkdtemp(join(tmpdir(), 'relay-bench-soak-'));
+    const zoneFile = join(dir, 'zone.json');
+    const writeZone = async (list: readonly BenchHost[]): Promise<void> => {
+      await writeFile(`${zoneFile}.tmp`, JSON.stringify(zoneOf(list)));
+      await rename(`${zoneFile}.tmp`, zoneFile);
+    };
+    await writeZone(hosts);
+    const services: ServiceProcess[] = [
+      await ctx.startService('gateway', { RELAY_SOURCES_FILE: DEV_SOURCES_FILE, RELAY_RATE_LIMIT: '1000000' }),
+      await ctx.startService('locator', { RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile }),
+      await ctx.startService('dispatcher', { RELAY_DIRECTORY_FILE: DEV_DIRECTORY_FILE, RELAY_RECHECK_INTERVAL: '1h' }),
+    ];
+    const sink = await startReferralSink(ctx.natsUrl, 'bench-soak');
+    const make = reportGenerator('soak', hosts);
+    const perMinute: Minute[] = [];
+    const sent: SoakSent[] = [];
+    const since = new Date();
+    const startedAt = Date.now();
+    const minuteNow = (): number => Math.floor((Date.now() - startedAt) / 60_000);
+    const bucket = (m: number): Minute => (perMinute[m] ??= { rss: {}, lag: 0, latencies: [] });
+    const sampler = setInterval(() => {
+      const m = bucket(minuteNow());
+      for (const s of services) m.rss[s.name] = Math.max(m.rss[s.name] ?? 0, s.rssBytes());
+      void hotLag(ctx.bus).then(
+        (lag) => (m.lag = Math.max(m.lag, lag)),
+        () => undefined,
+      );
+    }, 5_000);
+    const movedBy = new Map<string, string>();
+    let waveNo = 0;
+    let reReported = 0;
+    /** Referrals the waves must yield: one per re-reported URL on a moved host (its case changes country). */
+    let relocations = 0;
+    const wave = async (): Promise<void> => {
+      // The hosts of one country move to the next country's address; their URLs already sent are reported again.
+      const byCountry = [...found.byCountry.entries()];
+      const [from] = byCountry[waveNo % byCountry.length] ?? [];
+      const [, toIp] = byCountry[(waveNo + 1) % byCountry.length] ?? [];
+      waveNo++;
+      if (from === undefined || toIp === undefined) return;
+      const moved = hosts.map((h) => (h.country === from && !movedBy.has(h.name) ? { ...h, ip: toIp } : h));
+      for (const h of moved) if (h.country === from) movedBy.set(h.name, toIp);
+      await writeZone(moved.map((h) => ({ ...h, ip: movedBy.get(h.name) ?? h.ip })));
+      const again = sent.filter((s) => s.urls.some((u) => onCountry(u, from))).slice(-WAVE_URLS);
+      for (const s of again) {
+        await submitReport(ctx.bus, EOKM_KEY, JSON.stringify({ sourceReportId: `soak-wave-${waveNo}-${s.reportId}`, urls: s.urls }));
+        reReported++;
+        relocations += s.urls.filter((u) => onCountry(u, from)).length;
+      }
+      ctx.log(`wave ${waveNo}: ${from} hosts moved, ${again.length} reports of their URLs sent again`);
+    };
+    let next = 0;
+    try {
+      for (let m = 0; m < minutes; m++) {
+        if (m > 0 && m % waveEvery === 0) await wave();
+        await paced(RATE, RATE * 60, async () => {
+          const i = next++;
+          const report = make(i);
+          const sentAt = performance.timeOrigin + performance.now();
+          const receipt = await submitReport(ctx.bus, EOKM_KEY, report.body);
+          sent.push({ minute: m, reportId: receipt.reportId, urls: urlsOf(report.body), sentAt });
+        });
+        ctx.log(`minute ${m + 1}/${minutes}: ${next} reports, lag ${perMinute[m]?.lag ?? 0}`);
+      }
+      const urls = sent.reduce((n, s) => n + s.urls.length, 0);
+      await sink.until(urls + relocations, 600_000);
+    } finally {
+      clearInterval(sampler);
+    }
+    for (const s of sent) bucket(s.minute).latencies.push(...sink.deliveredFor(s.reportId).map((at) => at - s.sentAt));
+    const audit = await reconcile(ctx.bus, { since, receipts: sent.map((s) => s.reportId) });
+    await sink.close();
+    await rm(dir, { recursive: true, force: true });
+
+    const first = perMinute[1] ?? perMinute[0];
+    const last = perMinute[minutes - 1];
+    const figures: Figure[] = [{ name: `minutes at ${RATE} reports/s, a relocation wave every ${waveEvery} min`, value: minutes, unit: 'min' }];
+    if (first && last) {
+      for (const s of services) {
+        const a = (first.rss[s.name] ?? 0) / 1e6;
+        const b = (last.rss[s.name] ?? 0) / 1e6;
+        figures.push({ name: `${s.name} RSS, minute 2 -> last`, value: b, unit: 'MB', target: `flat: <= 1.2x minute 2 (${a.toFixed(0)} MB)`, met: b <= a * 1.2 });
+      }
+      const p99a = percentiles(first.latencies, RATE).p99;
+      const p99b = percentiles(last.latencies, RATE).p99;
+      figures.push({ name: 'p99 submission -> referral, last minute', value: p99b, unit: 'ms', target: `flat: <= 2x minute 2 (${p99a.toFixed(1)} ms)`, met: p99b <= p99a * 2 });
+      figures.push({ name: "services' consumer lag, last minute (max)", value: last.lag, unit: 'msgs', target: `flat: <= max(100, 2x minute 2 (${first.lag}))`, met: last.lag <= Math.max(100, first.lag * 2) });
+    }
+    figures.push(
+      { name: 'reports sent again in waves', value: reReported, unit: '' },
+      { name: 'relocation referrals from the waves', value: relocations, unit: '' },
+      { name: 'relay audit: lost', value: audit.lost, unit: '', target: '0', met: audit.lost === 0 },
+      { name: 'relay audit: duplicated', value: audit.duplicated, unit: '', target: '0', met: audit.duplicated === 0 },
+    );
+    return figures;
+  },
+};

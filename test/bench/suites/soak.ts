@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { reconcile } from '@relay/cli';
 import type { ServiceProcess } from '@relay/testkit';
 import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
-import { StreamName } from '@relay/wire';
 import { loadDirectoryFile } from '@relay/directory';
 import { type Bus, consumerLag } from '@relay/bus';
-import { Durable } from '@relay/dispatcher';
+import { PIPELINE_CONSUMERS, settled } from '../../e2e/harness/settle.js';
 import { type BenchSuite, type Figure, percentiles } from '../harness.js';
 import { paced } from '../baseline.js';
 import { EOKM_KEY } from '../pipeline/drive.js';
@@ -44,17 +43,10 @@ interface Minute {
   latencies: number[];
 }
 
-/** The services' consumers on the hot path (locator: decision 0114's `Durable`; dispatcher: its hosting consumer). */
-const HOT_CONSUMERS = [
-  { stream: StreamName.Reports, durable: 'locator-reports' },
-  { stream: StreamName.Rechecks, durable: 'locator-rechecks' },
-  { stream: StreamName.Hosting, durable: Durable.Hosting },
-] as const;
-
-/** Messages not yet delivered plus delivered and not acked, summed over the services' hot consumers. */
+/** Messages not yet delivered plus delivered and not acked, summed over the pipeline's consumers. */
 async function hotLag(bus: Bus): Promise<number> {
   let lag = 0;
-  for (const c of HOT_CONSUMERS) {
+  for (const c of PIPELINE_CONSUMERS) {
     const l = await consumerLag(bus, c.stream, c.durable);
     lag += (l?.pending ?? 0) + (l?.ackPending ?? 0);
   }
@@ -137,6 +129,8 @@ export const suite: BenchSuite = {
       }
       const urls = sent.reduce((n, s) => n + s.urls.length, 0);
       await sink.until(urls + relocations, 600_000);
+      // Referrals are out; notices and acks may still be on their way: audit only what is settled.
+      await settled(ctx.bus, 600_000);
     } finally {
       clearInterval(sampler);
     }

@@ -156,6 +156,27 @@ describe('webhook delivery', () => {
     expect(rx.requests.length).toBeGreaterThan(1);
     expect(rx.requests.every((r) => r.id === 'ref_dlq_1' && r.status === 503)).toBe(true);
   });
+  it('never connects to an endpoint on a private address the operator did not allow, and dead-letters what it could not deliver', async () => {
+    const { dir, ref, secret } = secretsFolder('fsm-webhook');
+    await tenantConsumersOf(relay.bus, 'fsm', 'DE');
+    const rx = await startReceiver(secret);
+    const courier = startCourier(dir, 500);
+    // The receiver listens on loopback, but this endpoint has no allowPrivate.
+    await courier.apply([{ hotline: 'fsm', country: 'DE', delivery: { kind: 'webhook', url: rx.url.replace('http:', 'https:'), secretRef: ref } }]);
+    await publishReferral(dispatcher, 'ref_ssrf_1', 'case_ssrf_1', 'fsm', 'DE');
+
+    let entries: Awaited<ReturnType<typeof readDlq>> = [];
+    const end = Date.now() + 15_000;
+    while (!entries.some((e) => e.headers[Header.DlqMsgId] === 'dispatcher:ref_ssrf_1') && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 200));
+      entries = await readDlq();
+    }
+    await courier.stop();
+    await rx.close();
+    const entry = entries.find((e) => e.headers[Header.DlqMsgId] === 'dispatcher:ref_ssrf_1');
+    expect(errorFromHeader(entry?.headers[Header.Error] ?? '').code).toBe('webhook-address-refused');
+    expect(rx.connections()).toBe(0);
+  });
 });
 
 async function readDlq(): Promise<{ headers: Readonly<Record<string, string>>; data: Uint8Array }[]> {

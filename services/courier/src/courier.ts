@@ -8,6 +8,10 @@ import { type Endpoint, type Outcome, startEndpoint } from './endpoint.js';
 import type { HostLookup, OutboundLimits } from './outbound.js';
 import { readEndpointSecrets } from './secrets.js';
 
+/** First and longest wait before starting an endpoint that could not start, ms. */
+const RETRY_START_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
 /** The plain parts the courier runs on (decision 0114's `run<Name>`), for in-process tests too. */
 export interface CourierParts {
   readonly bus: Bus;
@@ -39,7 +43,11 @@ export function runCourier(parts: CourierParts): Courier {
   const running = new Map<string, { endpoint: Endpoint; spec: string }>();
   let wanted = 0;
   let queue: Promise<void> = Promise.resolve();
+  let retry: NodeJS.Timeout | undefined;
+  let retryMs = RETRY_START_MS;
+  let stopped = false;
   const apply = async (tenants: readonly WebhookTenant[]): Promise<void> => {
+    clearTimeout(retry);
     wanted = tenants.length;
     const next = new Map(tenants.map((t) => [t.hotline, t]));
     for (const [hotline, r] of [...running]) {
@@ -57,16 +65,27 @@ export function runCourier(parts: CourierParts): Courier {
         running.set(t.hotline, { endpoint, spec: JSON.stringify(t) });
       } catch (err) {
         // One hotline's missing secret or consumer must not stop the others; it stays undelivered (and unready) until fixed.
-        parts.log.error({ err, hotline: t.hotline }, 'webhook delivery cannot start for this hotline');
+        parts.log.warn({ err, hotline: t.hotline }, 'webhook delivery cannot start for this hotline yet; trying again');
       }
     }
+    // A consumer or signer list not there yet (the dispatcher makes them as the directory comes in), a secret file not yet in place: try again.
+    if (running.size < wanted && !stopped) {
+      retry = setTimeout(() => void enqueue(tenants), retryMs);
+      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+    } else {
+      retryMs = RETRY_START_MS;
+    }
   };
+  const enqueue = (tenants: readonly WebhookTenant[]): Promise<void> =>
+    (queue = queue.then(() => apply(tenants)).catch((err: unknown) => parts.log.error({ err }, 'webhook endpoints not brought up to date')));
   return {
     // Directory changes are applied one after another.
-    apply: (tenants) => (queue = queue.then(() => apply(tenants))),
+    apply: enqueue,
     hotlines: () => [...running.keys()],
     running: () => running.size === wanted,
     stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
       await queue;
       await Promise.all([...running.values()].map((r) => r.endpoint.stop()));
       running.clear();

@@ -100,7 +100,7 @@ describe('relay dev', () => {
   it('brings the stack up, takes the README example report, and Ctrl-C leaves nothing running', async () => {
     const { relay, ready, cwd } = await startStack(await ports());
     expect(ready.ownNats).toBe(true);
-    expect(Object.keys(ready.pids).sort()).toEqual(['dispatcher', 'gateway', 'locator', 'nats-server']);
+    expect(Object.keys(ready.pids).sort()).toEqual(['courier', 'dispatcher', 'gateway', 'locator', 'nats-server']);
 
     const curl = await readmeCurl();
     const res = await fetch(`${ready.httpUrl}/v1/reports`, {

@@ -177,6 +177,21 @@ describe('webhook delivery', () => {
     expect(errorFromHeader(entry?.headers[Header.Error] ?? '').code).toBe('webhook-address-refused');
     expect(rx.connections()).toBe(0);
   });
+  it('never POSTs a referral the dispatcher did not sign: it is refused and terminated, the signed one after it is delivered', async () => {
+    const { dir, ref, secret } = secretsFolder('eco-webhook');
+    await tenantConsumersOf(relay.bus, 'eco', 'DE');
+    const rx = await startReceiver(secret);
+    const courier = startCourier(dir, 60_000);
+    await courier.apply([{ hotline: 'eco', country: 'DE', delivery: { kind: 'webhook', url: rx.url, secretRef: ref, allowPrivate: true } }]);
+    // relay.bus signs nothing: a forgery as whoever could write the stream would send it.
+    await publishReferral(relay.bus, 'ref_forged_1', 'case_forged', 'eco', 'DE');
+    await publishReferral(dispatcher, 'ref_signed_1', 'case_forged', 'eco', 'DE');
+    await until(() => rx.requests.some((r) => r.id === 'ref_signed_1' && r.status < 300));
+    await courier.stop();
+    await rx.close();
+    expect(rx.requests.map((r) => r.id)).toEqual(['ref_signed_1']);
+    expect(await consumerLag(relay.bus, StreamName.Referrals, 'hotline-eco')).toMatchObject({ pending: 0, ackPending: 0 });
+  });
 });
 
 async function readDlq(): Promise<{ headers: Readonly<Record<string, string>>; data: Uint8Array }[]> {

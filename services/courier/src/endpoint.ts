@@ -85,7 +85,8 @@ export async function startEndpoint(deps: EndpointDeps): Promise<Endpoint> {
   const lanes = new Map<string, Promise<void>>();
   const held = new Set<string>();
 
-  const attempt = async (d: Carried): Promise<DeliveryError | undefined> => {
+  /** One POST: the endpoint's status when it answered, and the failure unless it was a 2xx. */
+  const attempt = async (d: Carried): Promise<{ status?: number; failure?: DeliveryError }> => {
     try {
       const req = webhookRequest(d, deps.secrets.key, now());
       const answer = await postWebhook(
@@ -93,10 +94,10 @@ export async function startEndpoint(deps: EndpointDeps): Promise<Endpoint> {
         deps.limits,
         deps.hostLookup,
       );
-      if (answer.status >= 200 && answer.status < 300) return undefined;
-      return new DeliveryError(DeliveryErrorCode.Status, `endpoint answered ${answer.status}`, { status: answer.status });
+      if (answer.status >= 200 && answer.status < 300) return { status: answer.status };
+      return { status: answer.status, failure: new DeliveryError(DeliveryErrorCode.Status, `endpoint answered ${answer.status}`, { status: answer.status }) };
     } catch (err) {
-      return isDeliveryError(err) ? err : new DeliveryError(DeliveryErrorCode.Unsendable, 'the request could not be made', { cause: err });
+      return { failure: isDeliveryError(err) ? err : new DeliveryError(DeliveryErrorCode.Unsendable, 'the request could not be made', { cause: err }) };
     }
   };
 
@@ -107,9 +108,9 @@ export async function startEndpoint(deps: EndpointDeps): Promise<Endpoint> {
       } catch {
         return;
       }
-      const failure = await attempt(d);
+      const { status, failure } = await attempt(d);
       breaker.record(failure === undefined);
-      deps.observe?.(tenant.hotline, failure === undefined ? 'delivered' : 'failed', failure?.status);
+      deps.observe?.(tenant.hotline, failure === undefined ? 'delivered' : 'failed', status);
       if (failure === undefined) {
         await d.ack();
         return;

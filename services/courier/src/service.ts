@@ -1,6 +1,6 @@
-import type { Bus, Stoppable } from '@relay/bus';
+import { type Bus, type Stoppable, tenantConsumers } from '@relay/bus';
 import { watchDirectory, webhookTenants } from '@relay/directory';
-import { type Logger, type Metrics, startOpsServer } from '@relay/observability';
+import { type Logger, type Metrics, observeJetStream, startOpsServer } from '@relay/observability';
 import type { CourierConfig } from './config.js';
 import { runCourier } from './courier.js';
 
@@ -16,6 +16,8 @@ export interface CourierDeps {
 export interface CourierService extends Stoppable {
   /** The port of `/metrics` and `/healthz` (useful with port 0). */
   readonly opsPort: number;
+  /** The hotlines being delivered to now. */
+  hotlines(): string[];
 }
 
 /**
@@ -53,10 +55,17 @@ export async function startCourier(deps: CourierDeps): Promise<CourierService> {
     registry: metrics.registry,
     checks: { nats: () => bus.isConnected(), directory: () => directory.current() !== undefined, endpoints: () => courier.running() },
   });
+  // What waits for each webhook hotline: the backlog of the consumers the courier reads for it.
+  const stopGauges = observeJetStream(bus, metrics, {
+    consumers: () =>
+      courier.hotlines().flatMap((h) => [tenantConsumers.hotlineReferrals(h), tenantConsumers.hotlineNotices(h, undefined)].map((c) => ({ stream: c.stream, durable: c.durable }))),
+  });
   log.info({ hotlines: courier.hotlines(), opsPort: ops.port, server: bus.serverVersion }, 'courier ready');
   return {
     opsPort: ops.port,
+    hotlines: () => courier.hotlines(),
     stop: async () => {
+      stopGauges();
       directory.stop();
       await courier.stop();
       await ops.stop();

@@ -80,6 +80,20 @@ describe('deploy/k8s', () => {
     }
   });
 
+  it('runs the courier as a single StatefulSet pod (order per case needs one reader), with the Deployments\' probes and limits', () => {
+    const courier = MANIFESTS.find((m) => m.doc.kind === 'StatefulSet' && m.doc.metadata?.name === 'relay-courier')?.doc;
+    expect(courier?.spec?.replicas).toBe(1);
+    expect(MANIFESTS.some((m) => m.doc.kind === 'Service' && m.doc.metadata?.name === 'relay-courier')).toBe(true);
+    for (const c of courier?.spec?.template?.spec?.containers ?? []) {
+      expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
+      expect(c.readinessProbe?.httpGet?.path).toBe('/healthz');
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      expect(Object.keys(c.resources?.limits ?? {}).sort()).toEqual(['cpu', 'memory']);
+      expect(c.envFrom?.some((e) => e.configMapRef?.name === 'relay-config')).toBe(true);
+    }
+    expect(courier?.spec?.template?.spec?.containers?.length).toBe(1);
+  });
+
   it('gives the NATS Helm chart a 3-node JetStream cluster with file storage and TLS on clients and routes', () => {
     const [values] = documents('nats/values.yaml') as [
       {

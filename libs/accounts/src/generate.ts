@@ -1,3 +1,4 @@
+import { courierPermissions } from './courier.js';
 import { createUser, fromPublic, fromSeed } from '@nats-io/nkeys';
 import { countryToken, idToken, RelayError } from '@relay/wire';
 import {
@@ -190,6 +191,7 @@ export function generateAccounts(tenants: Tenants, existingSeeds: ReadonlyMap<st
     add(`authority-${c.toLowerCase()}`, UserRole.Authority, `authority-${c.toLowerCase()}`, authorityPermissions(c));
   }
   for (const s of ['gateway', 'locator', 'dispatcher'] as const) add(s, UserRole.Service, s, servicePermissions(s, tenants.hotlines.map((h) => h.id)));
+  add('courier', UserRole.Service, 'courier', courierPermissions(tenants.webhookHotlines ?? []));
   for (const o of tenants.operators) {
     const id = idToken('operator', o);
     add(`operator-${id}`, UserRole.Operator, `operator-${id}`, operatorPermissions(`operator-${id}`, tenants));

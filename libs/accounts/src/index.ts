@@ -18,6 +18,7 @@ export {
   policePermissions,
   servicePermissions,
 } from './permissions.js';
+export { courierPermissions } from './courier.js';
 export type { InboxRole, Permissions, ServiceName, Tenants } from './permissions.js';
 export { readExistingSeeds, signingKeysOf, writeAccounts } from './write.js';
 export type { SignerKeys } from './write.js';

@@ -24,7 +24,7 @@ export function inboxPrefixOf(role: InboxRole, user: string): string {
 const api = '$JS.API';
 
 /** Rights to pull from and ack exactly one durable consumer, and nothing else in JetStream. */
-function pullOnly(stream: string, durable: string): string[] {
+export function pullOnly(stream: string, durable: string): string[] {
   return [`${api}.CONSUMER.INFO.${stream}.${durable}`, `${api}.CONSUMER.MSG.NEXT.${stream}.${durable}`, `$JS.ACK.${stream}.${durable}.>`];
 }
 
@@ -51,7 +51,7 @@ function ownBucket(bucket: KvBucket): string[] {
  * Read a KV bucket: get keys, and follow it with the ephemeral ordered
  * consumers that watches and key listings use (and their flow control).
  */
-function readBucket(bucket: KvBucket): string[] {
+export function readBucket(bucket: KvBucket): string[] {
   const stream = `KV_${bucket}`;
   return [
     `${api}.DIRECT.GET.${stream}`,
@@ -72,7 +72,7 @@ function readBucket(bucket: KvBucket): string[] {
  * and buckets: see that the streams it needs exist with the wanted settings
  * (read-only; the admin identity makes and changes them).
  */
-const SERVICE_BASE = [`${api}.INFO`, `${api}.STREAM.INFO.*`];
+export const SERVICE_BASE = [`${api}.INFO`, `${api}.STREAM.INFO.*`];
 
 /** The streams whose contents are the audit trail: nobody but break-glass may change them. */
 const AUDIT_STREAMS = [StreamName.Audit, StreamName.AuditMirror];
@@ -249,6 +249,8 @@ function knownDurables(tenants: Tenants): { stream: string; durable: string }[] 
 
 /** Who gets a NATS user: the tenants from the directory (`tenantsOf`), the services, the operators. */
 export interface Tenants extends TenantList {
+  /** Hotlines (ids) whose referrals and notices the courier POSTs by webhook (decision 0127); none when absent. */
+  readonly webhookHotlines?: readonly string[];
   /** Operator names (lower-case ids, without the `operator-` of their user names). */
   readonly operators: readonly string[];
 }

@@ -2,6 +2,7 @@ import type { RelayMessageMap, RelayTypeName, StreamName } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { type ConsumerSpec, ensureConsumer } from './consumer.js';
 import { type Consumed, decodeDelivery, type VerifyMessage } from './delivery.js';
+import { deadLetter } from './dlq.js';
 import { headersToRecord } from './header-record.js';
 
 /** A provenance check that may wait (e.g. to refresh a signer list); throws or rejects to refuse. */
@@ -21,6 +22,16 @@ export interface Delivery<T> extends Consumed<T> {
   term(reason?: string): void;
   /** Extends the ack deadline while a long task runs. */
   working(): void;
+  /** When the stream stored it, Unix ms (set by the server). */
+  readonly storedAt: number;
+  /** The payload as stored (the bytes its provenance signature covers). */
+  readonly data: Uint8Array;
+  /**
+   * Stores it on `relay.dlq.<service>` with `error` (see `deadLetter`), then
+   * terminates it here. Idempotent per message.
+   * @throws PublishError when the DLQ is unavailable: the message is kept.
+   */
+  deadLetter(service: string, error: unknown): Promise<void>;
 }
 
 /** Settings of {@link pullDeliveries}. */
@@ -78,6 +89,12 @@ export async function pullDeliveries<K extends RelayTypeName>(bus: Bus, options:
         nak: (delayMs) => m.nak(delayMs),
         term: () => m.term(),
         working: () => m.working(),
+        storedAt: Math.floor(m.info.timestampNanos / 1e6),
+        data: m.data,
+        deadLetter: async (service, error) => {
+          await deadLetter(bus, service, m, error);
+          m.term();
+        },
       };
     }
   };

@@ -23,9 +23,12 @@ export type {
   FallbackRoute,
   HotlineEntry,
   PoliceEntry,
+  WebhookDelivery,
 } from './schema.js';
 export { directoryVerifier, operatorSigners, ServiceSigner } from './provenance.js';
 export { tenantsOf } from './tenants.js';
+export { webhookTenants } from './webhook-tenants.js';
+export type { WebhookTenant } from './webhook-tenants.js';
 export { DIRECTORY_KEY, exportSigners, loadDirectoryFile, publishDirectory, readDirectory, readSignerList, seedDirectory, watchDirectory } from './store.js';
 export { isEmptySignerList, keysOfList, policyOfList, signerListOf, signerListSchema } from './signers.js';
 export type { SignerList } from './signers.js';

@@ -8,6 +8,25 @@ const country = z.string().regex(COUNTRY_CODE, COUNTRY_CODE_RULE);
 const sourceRefs = z.array(z.string().min(1)).describe('ids of provenance.sources');
 const text = z.string().min(1);
 
+const secretRef = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'must be a file name of [a-z0-9._-] (a reference into the courier\'s secrets folder)');
+
+/**
+ * Webhook delivery of a hotline's referrals and notices (decision 0125).
+ * Secrets travel by reference only: the names of files in the courier's
+ * secrets folder, never the secret itself.
+ */
+const webhookDeliverySchema = z.strictObject({
+  kind: z.literal('webhook'),
+  /** The endpoint: https, or http to a loopback address only with `allowPrivate` (the dev stack). */
+  url: z.url({ protocol: /^https?$/ }),
+  /** File holding the Standard Webhooks secret (`whsec_<base64>`). */
+  secretRef: secretRef,
+  /** File holding the client certificate and its key (PEM) for mutual TLS. */
+  clientCertRef: secretRef.optional(),
+  /** The operator allows a private, loopback or link-local address for this endpoint. Default false. */
+  allowPrivate: z.boolean().optional(),
+});
+
 /** Where a fact in the directory comes from. */
 const sourceSchema = z.strictObject({ id: text, where: text, what: text });
 
@@ -28,6 +47,8 @@ const hotlineSchema = z.strictObject({
   membership: z.enum([Membership.Member, Membership.Unknown]),
   sources: sourceRefs.min(1),
   note: text.optional(),
+  /** How the hotline receives referrals and notices when not over NATS (decision 0125): the courier POSTs them. */
+  delivery: webhookDeliverySchema.optional(),
 });
 
 const authoritySchema = z.strictObject({
@@ -113,6 +134,8 @@ export const directorySchema = z.strictObject({
 export type DirectoryFile = z.input<typeof directorySchema>;
 /** The validated directory, durations in ms. */
 export type DirectoryData = z.output<typeof directorySchema>;
+/** How a hotline wants its referrals and notices POSTed (decision 0125). */
+export type WebhookDelivery = z.output<typeof webhookDeliverySchema>;
 /** One hotline. */
 export type HotlineEntry = DirectoryData['hotlines'][number];
 /** A removal authority or regulator of a country. */

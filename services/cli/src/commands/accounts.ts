@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type GeneratedAccounts, generateAccounts, PublicKeyInvalidError, readExistingSeeds, signingKeyName, type Tenants, type TenantKeyOptions, TenantKeysMissingError, writeAccounts } from '@relay/accounts';
 import { type AuditEntry, recordAudit } from '@relay/bus';
-import { loadDirectoryFile, tenantsOf } from '@relay/directory';
+import { loadDirectoryFile, tenantsOf, webhookTenants } from '@relay/directory';
 import { idToken } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import { FileError, UsageError } from '../errors.js';
@@ -90,7 +90,7 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
       const out = resolve(options.out);
       const existing = await readExistingSeeds(out);
       const publicKeys = options.publicKeys === undefined ? undefined : await readPublicKeys(options.publicKeys);
-      const generated = generate({ ...tenantsOf(directory), operators }, existing, {
+      const generated = generate({ ...tenantsOf(directory), webhookHotlines: webhookTenants(directory).map((t) => t.hotline), operators }, existing, {
         ...(publicKeys === undefined ? {} : { publicKeys }),
         generateTenantKeys: options.generateTenantKeys === true,
       });

@@ -16,6 +16,8 @@ interface DevOptions {
   readonly gatewayOpsPort: string;
   readonly locatorOpsPort: string;
   readonly dispatcherOpsPort: string;
+  readonly courierOpsPort: string;
+  readonly webhookPort: string;
   readonly recheckInterval: string;
   readonly logLevel?: string;
 }
@@ -36,7 +38,7 @@ function portOf(flag: string, text: string): number {
 export function registerDev(program: Command, ctx: CliContext): void {
   program
     .command('dev')
-    .description('run the whole relay locally (nats-server, gateway, locator, dispatcher) with the demo data; Ctrl-C stops it')
+    .description('run the whole relay locally (nats-server, gateway, locator, dispatcher, courier) with the demo data; Ctrl-C stops it')
     .option('--demo', 'play the seed scenario once the stack is ready: a Dutch-hosted report, then the site moving to Germany')
     .option('--exit', 'with --demo: stop the stack after the scenario instead of running until Ctrl-C')
     .option('--json', 'print JSON lines (ready, demo messages, stopped) on stdout; service logs stay JSON on stderr')
@@ -46,6 +48,8 @@ export function registerDev(program: Command, ctx: CliContext): void {
     .option('--gateway-ops-port <port>', 'gateway /metrics, /healthz, /openapi.json and /docs port', String(DevPort.GatewayOps))
     .option('--locator-ops-port <port>', 'locator /healthz and /metrics port', String(DevPort.LocatorOps))
     .option('--dispatcher-ops-port <port>', 'dispatcher /healthz and /metrics port', String(DevPort.DispatcherOps))
+    .option('--courier-ops-port <port>', 'courier (webhook delivery) /healthz and /metrics port', String(DevPort.CourierOps))
+    .option('--webhook-port <port>', 'port of the demo webhook receiver that hotlines receiving by webhook (eco) are POSTed to', String(DevPort.Webhooks))
     .option('--recheck-interval <duration>', 'how often open cases are re-located (2s, 10s, 15m)', DEV_RECHECK_INTERVAL)
     .addOption(new Option('--log-level <level>', 'LOG_LEVEL of the services (default info; warn with --demo)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (options: DevOptions) => {
@@ -62,6 +66,8 @@ export function registerDev(program: Command, ctx: CliContext): void {
           gatewayOps: portOf('--gateway-ops-port', options.gatewayOpsPort),
           locatorOps: portOf('--locator-ops-port', options.locatorOpsPort),
           dispatcherOps: portOf('--dispatcher-ops-port', options.dispatcherOpsPort),
+          courierOps: portOf('--courier-ops-port', options.courierOpsPort),
+          webhooks: portOf('--webhook-port', options.webhookPort),
         },
         recheckInterval: options.recheckInterval,
         recheckIntervalMs,

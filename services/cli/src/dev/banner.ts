@@ -14,6 +14,9 @@ export interface StackAddresses {
   readonly natsStore: string;
   readonly locatorOpsUrl: string;
   readonly dispatcherOpsUrl: string;
+  readonly courierOpsUrl: string;
+  /** Where the demo webhook receiver listens (one path per hotline). */
+  readonly webhookUrl: string;
   readonly zoneFile: string;
   /** The zone file is not the default `./.relay/zone.json`: commands need `--zone`. */
   readonly zoneIsDefault: boolean;
@@ -51,6 +54,7 @@ export function printReadyBanner(ctx: CliContext, a: StackAddresses): void {
       `  NATS               ${a.natsUrl}   ${a.ownNats ? `(JetStream store in ${a.natsStore})` : '(joined from NATS_URL)'}`,
       `  Locator            ${a.locatorOpsUrl}/healthz   DNS from the static zone ${a.zoneFile}`,
       `  Dispatcher         ${a.dispatcherOpsUrl}/healthz   ${a.directory}; open cases rechecked every ${a.recheckInterval}`,
+      `  Courier            ${a.courierOpsUrl}/healthz   POSTs eco's referrals and notices to the demo webhook receiver ${a.webhookUrl}`,
       `  Directory key      ${a.directoryKey}   (clients pin it: RELAY_DIRECTORY_KEY; signing keys in ${a.signingKeys}, operator-dev.nk signs what relay verbs publish here)`,
       `  Processes          ${Object.entries(a.pids)
         .map(([name, pid]) => `${name} ${pid}`)

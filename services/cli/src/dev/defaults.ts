@@ -14,6 +14,10 @@ export const DevPort = {
   LocatorOps: 9102,
   /** The dispatcher's `/metrics` and `/healthz`. */
   DispatcherOps: 9103,
+  /** The courier's `/metrics` and `/healthz`. */
+  CourierOps: 9104,
+  /** The demo webhook receiver the courier POSTs to (eco receives by webhook in the dev directory). */
+  Webhooks: 9180,
 } as const;
 export type DevPort = (typeof DevPort)[keyof typeof DevPort];
 

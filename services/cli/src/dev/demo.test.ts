@@ -22,7 +22,7 @@ const linesWith = (out: string, text: RegExp): string[] => out.split('\n').filte
 describe('relay dev --demo --exit', () => {
   it('plays the seed scenario: a Dutch-hosted report, then the site relocating to Germany, each message once', async () => {
     cwd = await mkdtemp(join(tmpdir(), 'relay-demo-'));
-    const ports = { nats: await freePort(), http: await freePort(), gatewayOps: await freePort(), locator: await freePort(), dispatcher: await freePort() };
+    const ports = { nats: await freePort(), http: await freePort(), gatewayOps: await freePort(), locator: await freePort(), dispatcher: await freePort(), courier: await freePort(), webhooks: await freePort() };
     relay = spawnRelay(
       [
         'dev',
@@ -40,6 +40,10 @@ describe('relay dev --demo --exit', () => {
         String(ports.locator),
         '--dispatcher-ops-port',
         String(ports.dispatcher),
+        '--courier-ops-port',
+        String(ports.courier),
+        '--webhook-port',
+        String(ports.webhooks),
       ],
       { cwd },
     );
@@ -70,10 +74,14 @@ describe('relay dev --demo --exit', () => {
     expect(linesWith(out, /NOTICES +notice case-moved-out to hotline eokm \(NL\)/)).toHaveLength(1);
     expect(linesWith(out, /NOTICES +notice case-moved-out to police \(NL\)/)).toHaveLength(1);
     expect(out).toContain('the German hotline eco had the case');
+    // eco receives by webhook: the courier POSTs its referral (and its notices) to the demo receiver, signed.
+    const id = /referral (ref_\w+) to eco/.exec(out)?.[1] ?? '';
+    expect(linesWith(out, new RegExp(`WEBHOOK +eco's case system received referral ${id} over HTTP .*Standard Webhooks signature verified`))).toHaveLength(1);
+    expect(out).not.toContain('signature INVALID');
 
     // --exit: the stack is stopped, nothing is left running.
-    expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, nats-server stopped');
-    expect(pids).toHaveLength(4);
+    expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, nats-server stopped');
+    expect(pids).toHaveLength(5);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
   }, 120_000);
 });

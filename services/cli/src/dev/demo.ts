@@ -4,9 +4,11 @@ import { ReportFormat, submitReport } from '@relay/client';
 import { normaliseUrl } from '@relay/geo';
 import { Audience, deriveId, type HostingObservation, type Notice, NoticeKind, type Referral, RoutingReason } from '@relay/wire';
 import type { CliContext } from '../context.js';
+import { UnavailableError } from '../errors.js';
 import { type DecodedMessage, hostingWords, messageJson, messageSummary } from '../commands/message-lines.js';
 import { type Expectation, followCase, waitForAll } from './case-feed.js';
 import { DEMO_API_KEYS } from './demo-keys.js';
+import type { DevWebhookReceiver } from './webhook-receiver.js';
 import { setZoneRecord } from './zone-edit.js';
 
 /** A Dutch hoster's address (AS43350 NForce Entertainment) and a German one's (AS24940 Hetzner). */
@@ -69,6 +71,8 @@ export interface DemoDeps {
   readonly zoneFile: string;
   readonly recheckIntervalMs: number;
   readonly json: boolean;
+  /** The demo webhook receiver: the German hotline (eco) receives by webhook in the dev directory. */
+  readonly webhooks?: DevWebhookReceiver;
 }
 
 const isReferral = (d: DecodedMessage, hotline: string, reason: RoutingReason): boolean =>
@@ -157,6 +161,14 @@ export async function playDemo(deps: DemoDeps, plan: DemoPlan): Promise<void> {
     const seconds = ((moved?.stored.time.getTime() ?? movedAt) - movedAt) / 1000;
     say(`\n      -> ${seconds.toFixed(1)} s after the move the German hotline ${germanHotline} had the case, the German police knew,`);
     say(`         and EOKM and the Dutch police were told it left their jurisdiction. No one had to notice by hand.\n`);
+    const referralId = (moved?.message as Referral | undefined)?.id;
+    if (deps.webhooks && referralId !== undefined) {
+      // eco holds no NATS connection in the demo: the courier POSTs its referral to the demo receiver (decision 0125).
+      const arrived = await deps.webhooks.received(referralId, 30_000);
+      event({ event: 'webhook-delivered', step: 2, hotline: germanHotline, id: referralId, arrived });
+      if (!arrived) throw new UnavailableError(`the courier did not POST referral ${referralId} to ${germanHotline}'s webhook within 30 s`);
+      say(`      -> ${germanHotline}'s case system speaks no NATS: the courier POSTed the referral to its webhook, signed (Standard Webhooks).\n`);
+    }
     say(`Look closer: npx relay inspect REFERRALS ${moved?.stored.seq ?? '<seq>'}   |   npx relay tail notices   |   npx relay directory show`);
     event({ event: 'demo-done', caseId, secondsToRelocation: seconds });
   } finally {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Bus } from '@relay/bus';
-import { type Directory, isDirectoryInvalidError, isDirectorySignatureError, loadDirectoryFile, openDirectory, publishDirectory, readDirectory, signDirectory } from '@relay/directory';
+import { type Directory, type DirectoryFile, isDirectoryInvalidError, isDirectorySignatureError, loadDirectoryFile, openDirectory, publishDirectory, readDirectory, signDirectory } from '@relay/directory';
 import { generateDirectoryKeyFile } from '../commands/directory-signing.js';
 import { DevData } from './paths.js';
 import { type DevSigner, type DevSigningKey, prepareDevSigningKeys } from './signing-keys.js';
@@ -26,17 +26,32 @@ export interface DevDirectory {
  * signs it, so the dev stack runs as production does: services pin a key,
  * follow only what it signed, and verify every message (decisions 0105, 0111).
  */
-export async function prepareDevDirectory(stateDir: string): Promise<DevDirectory> {
+export async function prepareDevDirectory(stateDir: string, webhookPort?: number): Promise<DevDirectory> {
   const seedFile = join(stateDir, 'directory.nk');
   if (!existsSync(seedFile)) await generateDirectoryKeyFile(seedFile);
   const seed = new TextEncoder().encode((await readFile(seedFile, 'utf8')).trim());
   const signingKeys = await prepareDevSigningKeys(stateDir);
-  const file = loadDirectoryFile(DevData.directory).file;
+  const file = onWebhookPort(loadDirectoryFile(DevData.directory).file, webhookPort);
   const signers = Object.fromEntries(Object.entries(signingKeys).map(([org, k]) => [org, [k.publicKey]]));
   const signed = signDirectory({ ...file, signers: { ...file.signers, ...signers } }, seed);
   const signedFile = join(stateDir, 'directory.signed.json');
   await writeFile(signedFile, `${JSON.stringify(signed, null, 2)}\n`);
   return { publicKey: signed.key, seedFile, signedFile, directory: openDirectory(signed, signed.key), signingKeys };
+}
+
+/** The dev directory with its loopback webhook endpoints on the dev stack's receiver port (`--webhook-port`). */
+function onWebhookPort(file: DirectoryFile, port: number | undefined): DirectoryFile {
+  if (port === undefined) return file;
+  return {
+    ...file,
+    hotlines: file.hotlines.map((h) => {
+      if (h.delivery === undefined) return h;
+      const url = new URL(h.delivery.url);
+      if (url.hostname !== '127.0.0.1') return h;
+      url.port = String(port);
+      return { ...h, delivery: { ...h.delivery, url: url.toString() } };
+    }),
+  };
 }
 
 /** True when `directory` lists every dev signing key for its organisation. */

@@ -16,7 +16,15 @@ import { DEV_SERVICES, type DevService, DevData, serviceMain } from './paths.js'
 import { ensurePortFree } from './ports.js';
 import { type DevDirectory, prepareDevDirectory, replaceUnsignedDirectory } from './directory-key.js';
 import { devSigningKeysDir } from './signing-keys.js';
+import { type DevWebhook, type DevWebhookReceiver, devWebhookSecretsDir, prepareDevWebhookSecrets, startDevWebhookReceiver } from './webhook-receiver.js';
 import { devZoneFile } from './zone-edit.js';
+
+/** One line per webhook the demo receiver got, beside the demo's stream lines. */
+function webhookLine(w: DevWebhook): string {
+  const what = w.type.replace(/^relay\.v1\./, '').toLowerCase();
+  const about = [w.data['caseId'], w.data['jurisdiction'] ?? w.data['country'], w.data['url']].filter((x) => typeof x === 'string' && x !== '').join(', ');
+  return `    WEBHOOK   ${w.hotline}'s case system received ${what} ${w.id} over HTTP (${about}): Standard Webhooks signature ${w.verified ? 'verified' : 'INVALID'}`;
+}
 
 /** Settings of {@link runDevStack}, from the flags of `relay dev`. */
 export interface DevStackSettings {
@@ -30,6 +38,9 @@ export interface DevStackSettings {
     readonly gatewayOps: number;
     readonly locatorOps: number;
     readonly dispatcherOps: number;
+    readonly courierOps: number;
+    /** The demo webhook receiver (decision 0125). */
+    readonly webhooks: number;
   };
   /** `RELAY_RECHECK_INTERVAL` of the dispatcher, and the same in ms. */
   readonly recheckInterval: string;
@@ -69,6 +80,10 @@ function serviceEnvironments(
       env: { ...common, ...key, ...signing('dispatcher'), RELAY_OPS_PORT: String(s.ports.dispatcherOps), RELAY_DIRECTORY_FILE: dev.signedFile, RELAY_RECHECK_INTERVAL: s.recheckInterval },
       healthPort: s.ports.dispatcherOps,
     },
+    courier: {
+      env: { ...common, ...key, ...signing('courier'), RELAY_OPS_PORT: String(s.ports.courierOps), RELAY_COURIER_SECRETS_DIR: devWebhookSecretsDir(s.stateDir), RELAY_WEBHOOK_RETRY_INITIAL: '200ms', RELAY_WEBHOOK_RETRY_MAX: '5s' },
+      healthPort: s.ports.courierOps,
+    },
   };
 }
 
@@ -85,6 +100,8 @@ function stackAddresses(
     natsStore: relative(s.cwd, join(s.stateDir, 'nats')) || '.',
     locatorOpsUrl: `http://127.0.0.1:${s.ports.locatorOps}`,
     dispatcherOpsUrl: `http://127.0.0.1:${s.ports.dispatcherOps}`,
+    courierOpsUrl: `http://127.0.0.1:${s.ports.courierOps}`,
+    webhookUrl: `http://127.0.0.1:${s.ports.webhooks}/relay/<hotline>`,
     zoneFile: relative(s.cwd, r.zoneFile),
     zoneIsDefault: r.zoneFile === devZoneFile(s.cwd),
     directory: r.directoryRevision === undefined ? 'no directory' : `directory revision ${r.directoryRevision} (signed, key in ${relative(s.cwd, r.dev.seedFile)})`,
@@ -120,6 +137,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
   let nats: DevNats | undefined;
   let bus: Bus | undefined;
   let feedBus: Bus | undefined;
+  let webhooks: DevWebhookReceiver | undefined;
   let stopping = false;
   let signals = 0;
   const note = (text: string): void => ctx.err(`relay dev: ${text}\n`);
@@ -148,6 +166,8 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     await ensurePortFree(s.ports.gatewayOps, 'the gateway /metrics and /docs', '--gateway-ops-port');
     await ensurePortFree(s.ports.locatorOps, 'the locator /healthz', '--locator-ops-port');
     await ensurePortFree(s.ports.dispatcherOps, 'the dispatcher /healthz', '--dispatcher-ops-port');
+    await ensurePortFree(s.ports.courierOps, 'the courier /healthz', '--courier-ops-port');
+    await ensurePortFree(s.ports.webhooks, 'the demo webhook receiver', '--webhook-port');
 
     await mkdir(s.stateDir, { recursive: true });
     const zoneFile = join(s.stateDir, 'zone.json');
@@ -155,7 +175,10 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     if (!existsSync(zoneFile)) await copyFile(DevData.zone, zoneFile);
     const plan = s.demo ? planDemo() : undefined;
     if (plan) await prepareDemoZone(plan, zoneFile);
-    const dev = await prepareDevDirectory(s.stateDir);
+    const dev = await prepareDevDirectory(s.stateDir, s.ports.webhooks);
+    // The demo hotline that receives by webhook (eco) gets a receiver that prints what arrives, verified with its secret.
+    const webhookKeys = await prepareDevWebhookSecrets(s.stateDir, dev.directory);
+    webhooks = await startDevWebhookReceiver(s.ports.webhooks, webhookKeys, (w) => ctx.out(`${s.json ? JSON.stringify({ event: 'webhook', ...w }) : webhookLine(w)}\n`));
 
     if (!joining) {
       nats = await startDevNats({ bin: natsServerBinary(ctx.env), dir: join(s.stateDir, 'nats'), port: s.ports.nats });
@@ -198,7 +221,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
 
       if (plan) {
         feedBus = await connectBus(busConfig);
-        const played = await step(playDemo({ ctx, bus, feedBus, zoneFile, recheckIntervalMs: s.recheckIntervalMs, json: s.json }, plan));
+        const played = await step(playDemo({ ctx, bus, feedBus, zoneFile, recheckIntervalMs: s.recheckIntervalMs, json: s.json, webhooks }, plan));
         if (played && !s.exitAfterDemo) note('the scenario is over; the stack keeps running until Ctrl-C');
       }
       if (!(plan && s.exitAfterDemo)) await ending.promise;
@@ -211,6 +234,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     await bus?.close().catch(() => undefined);
     const exits = await Promise.all(children.map(async (c) => `${c.name} ${exitText(await c.stop())}`));
     await nats?.stop();
+    await webhooks?.close().catch(() => undefined);
     stopListening();
     if (children.length > 0 || nats) {
       note(`stopped: ${[...exits, ...(nats ? ['nats-server stopped'] : [])].join(', ')}`);

@@ -189,7 +189,7 @@ export function generateAccounts(tenants: Tenants, existingSeeds: ReadonlyMap<st
   for (const c of new Set(tenants.authorityCountries.map((cc) => countryToken(cc)))) {
     add(`authority-${c.toLowerCase()}`, UserRole.Authority, `authority-${c.toLowerCase()}`, authorityPermissions(c));
   }
-  for (const s of ['gateway', 'locator', 'dispatcher'] as const) add(s, UserRole.Service, s, servicePermissions(s));
+  for (const s of ['gateway', 'locator', 'dispatcher', 'watch'] as const) add(s, UserRole.Service, s, servicePermissions(s));
   for (const o of tenants.operators) {
     const id = idToken('operator', o);
     add(`operator-${id}`, UserRole.Operator, `operator-${id}`, operatorPermissions(`operator-${id}`, tenants));

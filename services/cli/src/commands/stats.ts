@@ -6,6 +6,7 @@ import { parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printJson, printTable } from '../output.js';
 import { computeStats, type Stats, type StatsGrouping, type StatsRow } from '../stats/compute.js';
 import { readFacts } from '../stats/facts.js';
+import { registerStatsHosters } from './stats-hosters.js';
 
 interface StatsOptions {
   readonly since?: string;
@@ -61,7 +62,7 @@ function printStats(ctx: CliContext, s: Stats): void {
  * outlive retention. Read-only.
  */
 export function registerStats(program: Command, ctx: CliContext): void {
-  program
+  const stats = program
     .command('stats')
     .description('referrals, notices and time to removal per country or hoster (INHOPE definitions)')
     .option('--since <time|duration>', 'only referrals and notices issued since then (2026-01-01, 30d)')
@@ -76,4 +77,5 @@ export function registerStats(program: Command, ctx: CliContext): void {
       if (outputMode(options) === 'json') printJson(ctx, { definition: TIME_TO_REMOVAL_DEFINITION, ...stats });
       else printStats(ctx, stats);
     });
+  registerStatsHosters(stats, ctx);
 }

@@ -16,6 +16,7 @@ interface DevOptions {
   readonly gatewayOpsPort: string;
   readonly locatorOpsPort: string;
   readonly dispatcherOpsPort: string;
+  readonly watchOpsPort: string;
   readonly recheckInterval: string;
   readonly logLevel?: string;
 }
@@ -46,6 +47,7 @@ export function registerDev(program: Command, ctx: CliContext): void {
     .option('--gateway-ops-port <port>', 'gateway /metrics, /healthz, /openapi.json and /docs port', String(DevPort.GatewayOps))
     .option('--locator-ops-port <port>', 'locator /healthz and /metrics port', String(DevPort.LocatorOps))
     .option('--dispatcher-ops-port <port>', 'dispatcher /healthz and /metrics port', String(DevPort.DispatcherOps))
+    .option('--watch-ops-port <port>', 'watch (relocation waves) /healthz and /metrics port', String(DevPort.WatchOps))
     .option('--recheck-interval <duration>', 'how often open cases are re-located (2s, 10s, 15m)', DEV_RECHECK_INTERVAL)
     .addOption(new Option('--log-level <level>', 'LOG_LEVEL of the services (default info; warn with --demo)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (options: DevOptions) => {
@@ -62,6 +64,7 @@ export function registerDev(program: Command, ctx: CliContext): void {
           gatewayOps: portOf('--gateway-ops-port', options.gatewayOpsPort),
           locatorOps: portOf('--locator-ops-port', options.locatorOpsPort),
           dispatcherOps: portOf('--dispatcher-ops-port', options.dispatcherOpsPort),
+          watchOps: portOf('--watch-ops-port', options.watchOpsPort),
         },
         recheckInterval: options.recheckInterval,
         recheckIntervalMs,

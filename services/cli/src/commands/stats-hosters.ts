@@ -6,7 +6,7 @@ import { withBus } from '../operator/connect.js';
 import { printJson, printTable } from '../output.js';
 import { readHosterFacts } from '../stats/hoster-facts.js';
 import { computeHosterStats, HOSTER_STATS_DEFINITION, type HosterMonth, type HosterStats, monthsBetween } from '../stats/hosters.js';
-import { formatDuration } from './stats.js';
+import { formatDuration } from '../stats/duration-text.js';
 
 interface HosterStatsOptions {
   readonly country: string;

@@ -14,6 +14,8 @@ export const DevPort = {
   LocatorOps: 9102,
   /** The dispatcher's `/metrics` and `/healthz`. */
   DispatcherOps: 9103,
+  /** The watch's (relocation waves, decision 0120) `/metrics` and `/healthz`. */
+  WatchOps: 9104,
 } as const;
 export type DevPort = (typeof DevPort)[keyof typeof DevPort];
 

@@ -22,7 +22,7 @@ const linesWith = (out: string, text: RegExp): string[] => out.split('\n').filte
 describe('relay dev --demo --exit', () => {
   it('plays the seed scenario: a Dutch-hosted report, then the site relocating to Germany, each message once', async () => {
     cwd = await mkdtemp(join(tmpdir(), 'relay-demo-'));
-    const ports = { nats: await freePort(), http: await freePort(), gatewayOps: await freePort(), locator: await freePort(), dispatcher: await freePort() };
+    const ports = { nats: await freePort(), http: await freePort(), gatewayOps: await freePort(), locator: await freePort(), dispatcher: await freePort(), watch: await freePort() };
     relay = spawnRelay(
       [
         'dev',
@@ -40,6 +40,8 @@ describe('relay dev --demo --exit', () => {
         String(ports.locator),
         '--dispatcher-ops-port',
         String(ports.dispatcher),
+        '--watch-ops-port',
+        String(ports.watch),
       ],
       { cwd },
     );
@@ -72,8 +74,8 @@ describe('relay dev --demo --exit', () => {
     expect(out).toContain('the German hotline eco had the case');
 
     // --exit: the stack is stopped, nothing is left running.
-    expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, nats-server stopped');
-    expect(pids).toHaveLength(4);
+    expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, watch exited with code 0, nats-server stopped');
+    expect(pids).toHaveLength(5);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
   }, 120_000);
 });

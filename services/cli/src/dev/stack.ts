@@ -17,6 +17,7 @@ import { ensurePortFree } from './ports.js';
 import { type DevDirectory, prepareDevDirectory, replaceUnsignedDirectory } from './directory-key.js';
 import { devSigningKeysDir } from './signing-keys.js';
 import { devZoneFile } from './zone-edit.js';
+import { DevPort } from './defaults.js';
 
 /** Settings of {@link runDevStack}, from the flags of `relay dev`. */
 export interface DevStackSettings {
@@ -30,6 +31,8 @@ export interface DevStackSettings {
     readonly gatewayOps: number;
     readonly locatorOps: number;
     readonly dispatcherOps: number;
+    /** Default {@link DevPort.WatchOps}. */
+    readonly watchOps?: number;
   };
   /** `RELAY_RECHECK_INTERVAL` of the dispatcher, and the same in ms. */
   readonly recheckInterval: string;
@@ -68,6 +71,11 @@ function serviceEnvironments(
     dispatcher: {
       env: { ...common, ...key, ...signing('dispatcher'), RELAY_OPS_PORT: String(s.ports.dispatcherOps), RELAY_DIRECTORY_FILE: dev.signedFile, RELAY_RECHECK_INTERVAL: s.recheckInterval },
       healthPort: s.ports.dispatcherOps,
+    },
+    watch: {
+      // Sweeps every few seconds, so a demo wave's final revision follows its window closely.
+      env: { ...common, ...key, ...signing('watch'), RELAY_OPS_PORT: String(s.ports.watchOps ?? DevPort.WatchOps), RELAY_WATCH_SWEEP_INTERVAL: '5s' },
+      healthPort: s.ports.watchOps ?? DevPort.WatchOps,
     },
   };
 }
@@ -148,6 +156,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     await ensurePortFree(s.ports.gatewayOps, 'the gateway /metrics and /docs', '--gateway-ops-port');
     await ensurePortFree(s.ports.locatorOps, 'the locator /healthz', '--locator-ops-port');
     await ensurePortFree(s.ports.dispatcherOps, 'the dispatcher /healthz', '--dispatcher-ops-port');
+    await ensurePortFree(s.ports.watchOps ?? DevPort.WatchOps, 'the watch /healthz', '--watch-ops-port');
 
     await mkdir(s.stateDir, { recursive: true });
     const zoneFile = join(s.stateDir, 'zone.json');

@@ -73,6 +73,14 @@ describe('relay dev --demo --exit', () => {
     expect(linesWith(out, /NOTICES +notice case-moved-out to police \(NL\)/)).toHaveLength(1);
     expect(out).toContain('the German hotline eco had the case');
 
+    // Then a reseller's 24 customer sites move together: one referral each to eco, and one relocation-wave notice
+    // (HOSTER_RELOCATED, revised as it grows) for eokm, eco, both police and ATKM (issue 18).
+    for (const recipient of [/hotline eokm \(NL\)/, /hotline eco \(DE\)/, /police \(NL\)/, /police \(DE\)/, /authority \(NL\)/]) {
+      expect(linesWith(out, new RegExp(`NOTICES +notice hoster-relocated to ${recipient.source}`)).length, recipient.source).toBeGreaterThanOrEqual(1);
+    }
+    expect(out).toMatch(/wave wave_\w+ revision 1: \d+ cases on \d+ domains left AS43350 NL -> DE/);
+    expect(out).toContain('-> 24 referrals to eco, one per case');
+
     // --exit: the stack is stopped, nothing is left running.
     expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, watch exited with code 0, nats-server stopped');
     expect(pids).toHaveLength(5);

@@ -9,6 +9,7 @@ import { onInterrupt } from '../commands/interrupt.js';
 import { printReadyBanner, readyEvent, type StackAddresses } from './banner.js';
 import { type DevChild, exitText, startChild, waitUntilReady } from './children.js';
 import { playDemo, planDemo, prepareDemoZone } from './demo.js';
+import { planWaveDemo, playWaveDemo, prepareWaveZone } from './demo-wave.js';
 import { formatLogLine } from './log-lines.js';
 import { natsServerBinary } from './nats-binary.js';
 import { type DevNats, startDevNats } from './nats-launcher.js';
@@ -128,6 +129,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
   let nats: DevNats | undefined;
   let bus: Bus | undefined;
   let feedBus: Bus | undefined;
+  let waveBus: Bus | undefined;
   let stopping = false;
   let signals = 0;
   const note = (text: string): void => ctx.err(`relay dev: ${text}\n`);
@@ -164,6 +166,8 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     if (!existsSync(zoneFile)) await copyFile(DevData.zone, zoneFile);
     const plan = s.demo ? planDemo() : undefined;
     if (plan) await prepareDemoZone(plan, zoneFile);
+    const wavePlan = s.demo ? planWaveDemo() : undefined;
+    if (wavePlan) await prepareWaveZone(wavePlan, zoneFile);
     const dev = await prepareDevDirectory(s.stateDir);
 
     if (!joining) {
@@ -207,7 +211,10 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
 
       if (plan) {
         feedBus = await connectBus(busConfig);
-        const played = await step(playDemo({ ctx, bus, feedBus, zoneFile, recheckIntervalMs: s.recheckIntervalMs, json: s.json }, plan));
+        const seed = await step(playDemo({ ctx, bus, feedBus, zoneFile, recheckIntervalMs: s.recheckIntervalMs, json: s.json }, plan));
+        // Issue 18: a hoster's customers moving together make one relocation wave.
+        waveBus = seed && wavePlan ? await connectBus(busConfig) : undefined;
+        const played = waveBus && wavePlan ? await step(playWaveDemo({ ctx, bus, feedBus: waveBus, zoneFile, recheckIntervalMs: s.recheckIntervalMs, json: s.json }, wavePlan)) : seed;
         if (played && !s.exitAfterDemo) note('the scenario is over; the stack keeps running until Ctrl-C');
       }
       if (!(plan && s.exitAfterDemo)) await ending.promise;
@@ -217,6 +224,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
   } finally {
     stopping = true;
     await feedBus?.close().catch(() => undefined);
+    await waveBus?.close().catch(() => undefined);
     await bus?.close().catch(() => undefined);
     const exits = await Promise.all(children.map(async (c) => `${c.name} ${exitText(await c.stop())}`));
     await nats?.stop();

@@ -164,6 +164,8 @@ export function servicePermissions(service: ServiceName): Permissions {
             subjects.dlq('locator'),
             // The directory's signers, to verify who published a report or recheck.
             ...readBucket(KvBucket.Directory),
+            // Open cases' last addresses, rechecked at once when the IP data moved them (decision 0120): read only.
+            ...readBucket(KvBucket.Cases),
             ...ownConsumer(StreamName.Reports, 'locator-reports'),
             ...ownConsumer(StreamName.Rechecks, 'locator-rechecks'),
           ],

@@ -50,7 +50,7 @@ describe('deploy/k8s', () => {
   });
 
   it('has a Deployment and a Service for each service', () => {
-    for (const service of ['gateway', 'locator', 'dispatcher']) {
+    for (const service of ['gateway', 'locator', 'dispatcher', 'watch']) {
       for (const kind of ['Deployment', 'Service']) {
         expect(MANIFESTS.some((m) => m.doc.kind === kind && m.doc.metadata?.name === `relay-${service}`), `${kind} relay-${service}`).toBe(true);
       }
@@ -114,7 +114,7 @@ describe('deploy/k8s', () => {
     const config = MANIFESTS.find((m) => m.doc.kind === 'ConfigMap' && m.doc.metadata?.name === 'relay-config')?.doc.data ?? {};
     expect(config['RELAY_DIRECTORY_KEY']).toBeDefined();
     expect(directoryKeysSchema.safeParse(config['RELAY_DIRECTORY_KEY']).success).toBe(false);
-    for (const name of ['relay-dispatcher', 'relay-locator']) {
+    for (const name of ['relay-dispatcher', 'relay-locator', 'relay-watch']) {
       const d = DEPLOYMENTS.find((m) => m.doc.metadata?.name === name)?.doc;
       for (const c of d?.spec?.template?.spec?.containers ?? []) expect(c.envFrom?.some((e) => e.configMapRef?.name === 'relay-config'), name).toBe(true);
     }

@@ -34,7 +34,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('deploy/systemd', () => {
   it('has a unit for nats-server and for each service', () => {
-    expect(UNITS).toEqual(['relay-courier.service', 'relay-dispatcher.service', 'relay-gateway.service', 'relay-locator.service', 'relay-nats@.service', 'relay-topology.service']);
+    expect(UNITS).toEqual(['relay-courier.service', 'relay-dispatcher.service', 'relay-gateway.service', 'relay-locator.service', 'relay-nats@.service', 'relay-topology.service', 'relay-watch.service']);
   });
 
   it.each(UNITS)('%s passes systemd-analyze verify without a warning', async (unit) => {
@@ -61,7 +61,7 @@ describe('deploy/systemd', () => {
     expect(s.get('EnvironmentFile')?.[0]).toMatch(/^\/etc\/relay\/env\/[a-z]+\.env$/);
   });
 
-  it.each(['courier', 'dispatcher', 'locator'])('has the %s pin a directory key, with a placeholder the service refuses until it is replaced', (service) => {
+  it.each(['courier', 'dispatcher', 'locator', 'watch'])('has the %s pin a directory key, with a placeholder the service refuses until it is replaced', (service) => {
     const env = readFileSync(join(SYSTEMD, `relay-${service}.env.example`), 'utf8');
     const value = /^RELAY_DIRECTORY_KEY=(.*)$/m.exec(env)?.[1];
     expect(value).toBeDefined();

@@ -192,6 +192,7 @@ export function generateAccounts(tenants: Tenants, existingSeeds: ReadonlyMap<st
   }
   for (const s of ['gateway', 'locator', 'dispatcher'] as const) add(s, UserRole.Service, s, servicePermissions(s, tenants.hotlines.map((h) => h.id)));
   add('courier', UserRole.Service, 'courier', courierPermissions(tenants.webhookHotlines ?? []));
+  add('watch', UserRole.Service, 'watch', servicePermissions('watch'));
   for (const o of tenants.operators) {
     const id = idToken('operator', o);
     add(`operator-${id}`, UserRole.Operator, `operator-${id}`, operatorPermissions(`operator-${id}`, tenants));

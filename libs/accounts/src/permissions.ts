@@ -126,7 +126,7 @@ export function authorityPermissions(country: string): Permissions {
 }
 
 /** The runtime services. */
-export type ServiceName = 'gateway' | 'locator' | 'dispatcher';
+export type ServiceName = 'gateway' | 'locator' | 'dispatcher' | 'watch';
 
 /**
  * A runtime service: exactly the subjects it publishes, its own consumers and
@@ -167,6 +167,8 @@ export function servicePermissions(service: ServiceName, statusHotlines: readonl
             subjects.dlq('locator'),
             // The directory's signers, to verify who published a report or recheck.
             ...readBucket(KvBucket.Directory),
+            // Open cases' last addresses, rechecked at once when the IP data moved them (decision 0120): read only.
+            ...readBucket(KvBucket.Cases),
             ...ownConsumer(StreamName.Reports, 'locator-reports'),
             ...ownConsumer(StreamName.Rechecks, 'locator-rechecks'),
           ],
@@ -204,8 +206,32 @@ export function servicePermissions(service: ServiceName, statusHotlines: readonl
         },
         subscribe: { allow: [inbox] },
       };
+    case 'watch':
+      return {
+        publish: {
+          allow: [
+            ...SERVICE_BASE,
+            // Relocation waves only (decision 0120): one kind of notice, to every audience, and nothing else.
+            ...WAVE_NOTICE_SUBJECTS,
+            subjects.dlq('watch'),
+            // It reads the relocations the dispatcher told, on its own consumer, and keeps its waves.
+            ...ownConsumer(StreamName.Notices, 'watch-notices'),
+            ...ownBucket(KvBucket.Waves),
+            // The directory: wave thresholds, hotlines, and the signers of the notices it reads.
+            ...readBucket(KvBucket.Directory),
+          ],
+        },
+        subscribe: { allow: [inbox] },
+      };
   }
 }
+
+/** The subjects of relocation-wave notices: `relay.notice.<CC>.police|authority.hoster-relocated`, `relay.notice.<CC>.hotline.<id>.hoster-relocated`. */
+const WAVE_NOTICE_SUBJECTS = [
+  `${SubjectRoot.Notice}.*.police.hoster-relocated`,
+  `${SubjectRoot.Notice}.*.authority.hoster-relocated`,
+  `${SubjectRoot.Notice}.*.hotline.*.hoster-relocated`,
+];
 
 /**
  * Read a stream with the ephemeral ordered consumers of libs/bus `readStream`
@@ -242,6 +268,7 @@ function knownDurables(tenants: Tenants): { stream: string; durable: string }[] 
     { stream: StreamName.Reports, durable: 'locator-reports' },
     { stream: StreamName.Rechecks, durable: 'locator-rechecks' },
     { stream: StreamName.Hosting, durable: 'dispatcher-hosting' },
+    { stream: StreamName.Notices, durable: 'watch-notices' },
     { stream: StreamName.Status, durable: 'dispatcher-status' },
     ...senders.map((id) => ({ stream: StreamName.Status, durable: `dispatcher-status-${id}` })),
   ];

@@ -87,6 +87,8 @@ export const KV_SPECS: readonly KvSpec[] = [
   { bucket: KvBucket.Intake, description: 'Digest and REPORTS sequence per source report id', history: 1 },
   // A window is one minute; two leave room for clock skew between gateway copies (decision 0093).
   { bucket: KvBucket.RateLimits, description: 'Reports per source per minute, shared by every gateway', history: 1, maxAgeMs: 2 * MINUTE },
+  // Waves list case ids and registrable domains: they expire like HOSTING's (decision 0107); a wave lasts hours, not months.
+  { bucket: KvBucket.Waves, description: 'Relocation waves per hoster and country pair', history: 1, maxAgeMs: PERSONAL_DATA_MAX_AGE_MS },
 ];
 
 /** Overrides of the default topology. */

@@ -3,8 +3,11 @@ import { type DirectoryKeys, directoryKeySchema, isEmptySignerList, policyOfList
 import { DirectoryKeyRequiredError, SignersUnavailableError } from './errors.js';
 import { Header } from '@relay/wire';
 
-/** The organisation that signs every referral and notice. */
+/** The organisation that signs every referral and notice but relocation waves. */
 const SENDER = 'dispatcher';
+/** The organisation that signs relocation-wave notices (`….hoster-relocated`, the watch service, decision 0120). */
+const WAVE_SENDER = 'watch';
+const WAVE_SUFFIX = '.hoster-relocated';
 /** A refused message makes the client read the signer list again, at most this often (a rotation just applied). */
 const REFRESH_MIN_MS = 2_000;
 /** A signer list read from the relay is read again after this long. */
@@ -116,7 +119,7 @@ export async function receiveCheck(bus: Bus, options: ProvenanceOptions): Promis
   let list = fixed ?? (await fetchList(bus, key));
   let readAt = Date.now();
   if (!list || isEmptySignerList(list)) throw new SignersUnavailableError();
-  const verifierOf = (l: SignerList) => provenanceVerifier({ expectedSigner: () => SENDER, ...policyOfList(l) });
+  const verifierOf = (l: SignerList) => provenanceVerifier({ expectedSigner: (subject) => (subject.endsWith(WAVE_SUFFIX) ? WAVE_SENDER : SENDER), ...policyOfList(l) });
   let verify = verifierOf(list);
   // A list read before the message was stored may lack the key a rotation added since: read it
   // again at once; otherwise after REFRESH_MIN_MS since the last read, so forgeries cannot flood the relay.

@@ -14,13 +14,15 @@ export {
 } from './errors.js';
 export { HoldReason, routeObservation } from './routing.js';
 export type { NoticeTarget, Route } from './routing.js';
-export { directorySchema, Membership } from './schema.js';
+export { DEFAULT_HOSTER_WAVE_POLICY, directorySchema, Membership } from './schema.js';
+export { hosterWavePolicy } from './waves.js';
 export type {
   AuthorityEntry,
   DeadlinePolicy,
   DirectoryData,
   DirectoryFile,
   FallbackRoute,
+  HosterWavePolicy,
   HotlineEntry,
   PoliceEntry,
   WebhookDelivery,

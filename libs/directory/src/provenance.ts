@@ -3,7 +3,7 @@ import type { Directory } from './directory.js';
 import { isEmptySignerList, policyOfList, type SignerList, signerListOf } from './signers.js';
 
 /** The organisations that sign what the relay's services publish (their NATS users' orgs). */
-export const ServiceSigner = { Gateway: 'gateway', Locator: 'locator', Dispatcher: 'dispatcher' } as const;
+export const ServiceSigner = { Gateway: 'gateway', Locator: 'locator', Dispatcher: 'dispatcher', Watch: 'watch' } as const;
 export type ServiceSigner = (typeof ServiceSigner)[keyof typeof ServiceSigner];
 
 /** Operator organisations in the directory's signers (`operator-<name>`, as `relay accounts generate` names them). */

@@ -74,6 +74,22 @@ const deadlinePolicySchema = z.strictObject({
   sources: sourceRefs,
 });
 
+/**
+ * When relocations of one hoster's open cases from one country to another are
+ * a wave (issue 18, decision 0120): at least `minCases` cases, or cases on at
+ * least `minDomains` registrable domains, whose moves follow each other within
+ * `window`.
+ */
+const hosterWavePolicySchema = z.strictObject({
+  minCases: z.number().int().min(2).max(1_000_000),
+  minDomains: z.number().int().min(2).max(1_000_000),
+  window: durationSchema,
+  note: text.optional(),
+});
+
+/** The policy in force where the directory names none (decision 0120). */
+export const DEFAULT_HOSTER_WAVE_POLICY = Object.freeze({ minCases: 20, minDomains: 10, window: 6 * 60 * 60 * 1000 });
+
 const nkey = z.string().regex(/^U[A-Z2-7]{55}$/, 'must be a public user nkey (U...)');
 const instant = z.iso.datetime({ offset: true });
 
@@ -124,6 +140,10 @@ export const directorySchema = z.strictObject({
    * when they were signed.
    */
   signers: z.record(id, z.array(signerKeySchema).min(1)).default({}),
+  /** Relocation-wave thresholds per country the cases leave, and their default (decision 0120). */
+  hosterWaves: z
+    .strictObject({ default: hosterWavePolicySchema, byCountry: z.record(country, hosterWavePolicySchema).default({}) })
+    .default({ default: DEFAULT_HOSTER_WAVE_POLICY, byCountry: {} }),
   /** Provenance settings (signed form v2, decision 0102). */
   signing: signingSchema.optional(),
   /** Where cases go when the hosting country has no routable hotline. */
@@ -144,5 +164,7 @@ export type AuthorityEntry = DirectoryData['authorities'][number];
 export type PoliceEntry = DirectoryData['police'][number];
 /** Removal deadlines of a country, ms. */
 export type DeadlinePolicy = DirectoryData['deadlines']['default'];
+/** Relocation-wave thresholds of a country, `window` in ms. */
+export type HosterWavePolicy = DirectoryData['hosterWaves']['default'];
 /** The route for countries without a routable hotline. */
 export type FallbackRoute = DirectoryData['fallback'];

@@ -118,6 +118,8 @@ export function anonymiseNotice(key: Uint8Array, n: Notice): Notice {
     hostingAfter: anonymiseHosting(key, n.hostingAfter),
     summary: '',
     files: anonymiseFiles(key, n.files),
+    // A relocation wave keeps its hosters, countries, counts and times; its cases and domains are keyed.
+    ...(n.wave ? { wave: { ...n.wave, caseIds: n.wave.caseIds.map((c) => keyedHash(key, c)), domains: n.wave.domains.map((d) => keyedHash(key, d)) } } : {}),
   };
 }
 

@@ -21,7 +21,7 @@ export {
   ResolutionErrorCode,
   ResolvedAddress,
 } from './gen/relay/v1/hosting.js';
-export { Audience, Notice, NoticeKind } from './gen/relay/v1/notice.js';
+export { Audience, HosterWave, Notice, NoticeKind, WaveHoster } from './gen/relay/v1/notice.js';
 export { RecheckReason, RecheckRequest } from './gen/relay/v1/recheck.js';
 export { Referral, RoutingReason } from './gen/relay/v1/referral.js';
 export { Report, Reporter } from './gen/relay/v1/report.js';

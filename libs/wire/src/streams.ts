@@ -30,6 +30,8 @@ export const KvBucket = {
   Intake: 'relay-intake',
   /** Per-source intake counts per minute, shared by every gateway copy (decision 0093). */
   RateLimits: 'relay-rate-limits',
+  /** Relocation waves per hoster and country pair, with their outbox (issue 18, decision 0120); changed only by compare-and-set. */
+  Waves: 'relay-waves',
 } as const;
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket];
 

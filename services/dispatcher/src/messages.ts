@@ -179,6 +179,8 @@ function summaryOf(kind: NoticeKind, ctx: NoticeContext): string {
       return `The site moved from ${where(ctx.before)} to ${where(ctx.after)} within the same country.`;
     case NoticeKind.NOTICE_KIND_FILE_DETAILS:
       return `The reporter added a file to the report of referral ${ctx.referralId}: its hashes are in files.`;
+    // Issued by the watch service (services/watch), never by the dispatcher.
+    case NoticeKind.NOTICE_KIND_HOSTER_RELOCATED:
     case NoticeKind.NOTICE_KIND_UNSPECIFIED:
     case NoticeKind.UNRECOGNIZED:
       return '';

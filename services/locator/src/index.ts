@@ -1,5 +1,7 @@
 export { locatorConfigFromEnv } from './config.js';
 export type { DnsConfig, LocatorConfig } from './config.js';
+export { recheckRemapped } from './data-update.js';
+export type { DataUpdateDeps, DataUpdateResult } from './data-update.js';
 export { emitObservation } from './emit.js';
 export type { Emitted } from './emit.js';
 export { startLocator } from './service.js';

@@ -1,9 +1,10 @@
 import { type Bus, ConfigError, type Stoppable } from '@relay/bus';
 import { watchDirectory } from '@relay/directory';
-import { createCdnCatalogue, createSystemResolver, createZoneResolver, type HostResolver, isGeoDataError, isZoneFileError, openGeo } from '@relay/geo';
+import { createCdnCatalogue, createSystemResolver, createZoneResolver, type HostResolver, isGeoDataError, isZoneFileError, locate, openGeo } from '@relay/geo';
 import { type Logger, type Metrics, observeJetStream, startOpsServer } from '@relay/observability';
 import { StreamName } from '@relay/wire';
 import type { LocatorConfig } from './config.js';
+import { recheckRemapped } from './data-update.js';
 import { Durable, runLocator, statusLabel } from './locator.js';
 import { locatorVerifiers } from './verifiers.js';
 
@@ -89,6 +90,10 @@ export async function startLocator(deps: LocatorDeps): Promise<LocatorService> {
     ],
   });
   log.info({ dns: resolver.description, geo: geo.sources, opsPort: ops.port, server: bus.serverVersion }, 'locator ready');
+  // New IP data may put open cases' addresses in another country: look at those now (issue 18, item 3).
+  void recheckRemapped({ bus, geo, locate: (url) => locate(url, { resolver, geo, cdn: createCdnCatalogue(), clock: () => new Date() }), log })
+    .then((r) => log.info(r, 'open cases checked against the IP data in force'))
+    .catch((err: unknown) => log.warn({ err }, 'could not check open cases against the IP data; their scheduled rechecks will'));
   return {
     opsPort: ops.port,
     stop: async () => {

@@ -18,6 +18,7 @@ interface DevOptions {
   readonly dispatcherOpsPort: string;
   readonly courierOpsPort: string;
   readonly webhookPort: string;
+  readonly watchOpsPort: string;
   readonly recheckInterval: string;
   readonly logLevel?: string;
 }
@@ -50,6 +51,7 @@ export function registerDev(program: Command, ctx: CliContext): void {
     .option('--dispatcher-ops-port <port>', 'dispatcher /healthz and /metrics port', String(DevPort.DispatcherOps))
     .option('--courier-ops-port <port>', 'courier (webhook delivery) /healthz and /metrics port', String(DevPort.CourierOps))
     .option('--webhook-port <port>', 'port of the demo webhook receiver that hotlines receiving by webhook (eco) are POSTed to', String(DevPort.Webhooks))
+    .option('--watch-ops-port <port>', 'watch (relocation waves) /healthz and /metrics port', String(DevPort.WatchOps))
     .option('--recheck-interval <duration>', 'how often open cases are re-located (2s, 10s, 15m)', DEV_RECHECK_INTERVAL)
     .addOption(new Option('--log-level <level>', 'LOG_LEVEL of the services (default info; warn with --demo)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (options: DevOptions) => {
@@ -68,6 +70,7 @@ export function registerDev(program: Command, ctx: CliContext): void {
           dispatcherOps: portOf('--dispatcher-ops-port', options.dispatcherOpsPort),
           courierOps: portOf('--courier-ops-port', options.courierOpsPort),
           webhooks: portOf('--webhook-port', options.webhookPort),
+          watchOps: portOf('--watch-ops-port', options.watchOpsPort),
         },
         recheckInterval: options.recheckInterval,
         recheckIntervalMs,

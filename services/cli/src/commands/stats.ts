@@ -6,6 +6,10 @@ import { parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printJson, printTable } from '../output.js';
 import { computeStats, type Stats, type StatsGrouping, type StatsRow } from '../stats/compute.js';
 import { readFacts } from '../stats/facts.js';
+import { formatDuration } from '../stats/duration-text.js';
+import { registerStatsHosters } from './stats-hosters.js';
+
+export { formatDuration } from '../stats/duration-text.js';
 
 interface StatsOptions {
   readonly since?: string;
@@ -16,17 +20,6 @@ interface StatsOptions {
 /** The definition the figures follow, printed with them (decision 0062). */
 export const TIME_TO_REMOVAL_DEFINITION =
   "INHOPE notice-and-takedown time: from the referral being issued to the hotline of the hosting country until that hotline's first CR (content removed) or CU (content unavailable) status";
-
-/** `1d 4h`, `10h 5m`, `3m 20s`, `45s`. */
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return '-';
-  const s = Math.round(ms / 1000);
-  const [d, h, m] = [Math.floor(s / 86_400), Math.floor((s % 86_400) / 3_600), Math.floor((s % 3_600) / 60)];
-  if (d > 0) return `${d}d ${h}h`;
-  if (h > 0) return `${h}h ${m}m`;
-  if (m > 0) return `${m}m ${s % 60}s`;
-  return `${s}s`;
-}
 
 function cells(r: StatsRow): string[] {
   const t = r.timeToRemoval;
@@ -61,7 +54,7 @@ function printStats(ctx: CliContext, s: Stats): void {
  * outlive retention. Read-only.
  */
 export function registerStats(program: Command, ctx: CliContext): void {
-  program
+  const stats = program
     .command('stats')
     .description('referrals, notices and time to removal per country or hoster (INHOPE definitions)')
     .option('--since <time|duration>', 'only referrals and notices issued since then (2026-01-01, 30d)')
@@ -76,4 +69,5 @@ export function registerStats(program: Command, ctx: CliContext): void {
       if (outputMode(options) === 'json') printJson(ctx, { definition: TIME_TO_REMOVAL_DEFINITION, ...stats });
       else printStats(ctx, stats);
     });
+  registerStatsHosters(stats, ctx);
 }

@@ -18,6 +18,8 @@ export const DevPort = {
   CourierOps: 9104,
   /** The demo webhook receiver the courier POSTs to (eco receives by webhook in the dev directory). */
   Webhooks: 9180,
+  /** The watch's (relocation waves, decision 0120) `/metrics` and `/healthz`. */
+  WatchOps: 9105,
 } as const;
 export type DevPort = (typeof DevPort)[keyof typeof DevPort];
 

@@ -22,7 +22,7 @@ const linesWith = (out: string, text: RegExp): string[] => out.split('\n').filte
 describe('relay dev --demo --exit', () => {
   it('plays the seed scenario: a Dutch-hosted report, then the site relocating to Germany, each message once', async () => {
     cwd = await mkdtemp(join(tmpdir(), 'relay-demo-'));
-    const ports = { nats: await freePort(), http: await freePort(), gatewayOps: await freePort(), locator: await freePort(), dispatcher: await freePort(), courier: await freePort(), webhooks: await freePort() };
+    const ports = { nats: await freePort(), http: await freePort(), gatewayOps: await freePort(), locator: await freePort(), dispatcher: await freePort(), courier: await freePort(), webhooks: await freePort(), watch: await freePort() };
     relay = spawnRelay(
       [
         'dev',
@@ -44,6 +44,8 @@ describe('relay dev --demo --exit', () => {
         String(ports.courier),
         '--webhook-port',
         String(ports.webhooks),
+        '--watch-ops-port',
+        String(ports.watch),
       ],
       { cwd },
     );
@@ -79,8 +81,16 @@ describe('relay dev --demo --exit', () => {
     expect(linesWith(out, new RegExp(`WEBHOOK +eco's case system received referral ${id} over HTTP .*Standard Webhooks signature verified`))).toHaveLength(1);
     expect(out).not.toContain('signature INVALID');
 
+    // Then a reseller's 24 customer sites move together: one referral each to eco, and one relocation-wave notice
+    // (HOSTER_RELOCATED, revised as it grows) for eokm, eco, both police and ATKM (issue 18).
+    for (const recipient of [/hotline eokm \(NL\)/, /hotline eco \(DE\)/, /police \(NL\)/, /police \(DE\)/, /authority \(NL\)/]) {
+      expect(linesWith(out, new RegExp(`NOTICES +notice hoster-relocated to ${recipient.source}`)).length, recipient.source).toBeGreaterThanOrEqual(1);
+    }
+    expect(out).toMatch(/wave wave_\w+ revision 1: \d+ cases on \d+ domains left AS43350 NL -> DE/);
+    expect(out).toContain('-> 24 referrals to eco, one per case');
+
     // --exit: the stack is stopped, nothing is left running.
-    expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, nats-server stopped');
+    expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, watch exited with code 0, nats-server stopped');
     expect(pids).toHaveLength(5);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
   }, 120_000);

@@ -58,6 +58,8 @@ async function ports(): Promise<string[]> {
     String(await freePort()),
     '--webhook-port',
     String(await freePort()),
+    '--watch-ops-port',
+    String(await freePort()),
   ];
 }
 
@@ -100,7 +102,7 @@ describe('relay dev', () => {
   it('brings the stack up, takes the README example report, and Ctrl-C leaves nothing running', async () => {
     const { relay, ready, cwd } = await startStack(await ports());
     expect(ready.ownNats).toBe(true);
-    expect(Object.keys(ready.pids).sort()).toEqual(['courier', 'dispatcher', 'gateway', 'locator', 'nats-server']);
+    expect(Object.keys(ready.pids).sort()).toEqual(['courier', 'dispatcher', 'gateway', 'locator', 'nats-server', 'watch']);
 
     const curl = await readmeCurl();
     const res = await fetch(`${ready.httpUrl}/v1/reports`, {
@@ -145,7 +147,7 @@ describe('relay dev', () => {
 
     relay.child.kill('SIGINT');
     expect(await relay.exited).toBe(0);
-    expect(relay.err()).toMatch(/stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, nats-server stopped/);
+    expect(relay.err()).toMatch(/stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, watch exited with code 0, nats-server stopped/);
     expect(relay.out()).toContain('"event":"stopped"');
     for (const pid of Object.values(ready.pids)) expect(isRunning(pid)).toBe(false);
     // The state stays for the next start: the store and the zone copy.

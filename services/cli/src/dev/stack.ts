@@ -9,6 +9,7 @@ import { onInterrupt } from '../commands/interrupt.js';
 import { printReadyBanner, readyEvent, type StackAddresses } from './banner.js';
 import { type DevChild, exitText, startChild, waitUntilReady } from './children.js';
 import { playDemo, planDemo, prepareDemoZone } from './demo.js';
+import { planWaveDemo, playWaveDemo, prepareWaveZone } from './demo-wave.js';
 import { formatLogLine } from './log-lines.js';
 import { natsServerBinary } from './nats-binary.js';
 import { type DevNats, startDevNats } from './nats-launcher.js';
@@ -18,6 +19,7 @@ import { type DevDirectory, prepareDevDirectory, replaceUnsignedDirectory } from
 import { devSigningKeysDir } from './signing-keys.js';
 import { type DevWebhook, type DevWebhookReceiver, devWebhookSecretsDir, prepareDevWebhookSecrets, startDevWebhookReceiver } from './webhook-receiver.js';
 import { devZoneFile } from './zone-edit.js';
+import { DevPort } from './defaults.js';
 
 /** One line per webhook the demo receiver got, beside the demo's stream lines. */
 function webhookLine(w: DevWebhook): string {
@@ -41,6 +43,8 @@ export interface DevStackSettings {
     readonly courierOps: number;
     /** The demo webhook receiver (decision 0125). */
     readonly webhooks: number;
+    /** Default {@link DevPort.WatchOps}. */
+    readonly watchOps?: number;
   };
   /** `RELAY_RECHECK_INTERVAL` of the dispatcher, and the same in ms. */
   readonly recheckInterval: string;
@@ -83,6 +87,11 @@ function serviceEnvironments(
     courier: {
       env: { ...common, ...key, ...signing('courier'), RELAY_OPS_PORT: String(s.ports.courierOps), RELAY_COURIER_SECRETS_DIR: devWebhookSecretsDir(s.stateDir), RELAY_WEBHOOK_RETRY_INITIAL: '200ms', RELAY_WEBHOOK_RETRY_MAX: '5s' },
       healthPort: s.ports.courierOps,
+    },
+    watch: {
+      // Sweeps every few seconds, so a demo wave's final revision follows its window closely.
+      env: { ...common, ...key, ...signing('watch'), RELAY_OPS_PORT: String(s.ports.watchOps ?? DevPort.WatchOps), RELAY_WATCH_SWEEP_INTERVAL: '5s' },
+      healthPort: s.ports.watchOps ?? DevPort.WatchOps,
     },
   };
 }
@@ -138,6 +147,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
   let bus: Bus | undefined;
   let feedBus: Bus | undefined;
   let webhooks: DevWebhookReceiver | undefined;
+  let waveBus: Bus | undefined;
   let stopping = false;
   let signals = 0;
   const note = (text: string): void => ctx.err(`relay dev: ${text}\n`);
@@ -168,6 +178,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     await ensurePortFree(s.ports.dispatcherOps, 'the dispatcher /healthz', '--dispatcher-ops-port');
     await ensurePortFree(s.ports.courierOps, 'the courier /healthz', '--courier-ops-port');
     await ensurePortFree(s.ports.webhooks, 'the demo webhook receiver', '--webhook-port');
+    await ensurePortFree(s.ports.watchOps ?? DevPort.WatchOps, 'the watch /healthz', '--watch-ops-port');
 
     await mkdir(s.stateDir, { recursive: true });
     const zoneFile = join(s.stateDir, 'zone.json');
@@ -175,6 +186,8 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     if (!existsSync(zoneFile)) await copyFile(DevData.zone, zoneFile);
     const plan = s.demo ? planDemo() : undefined;
     if (plan) await prepareDemoZone(plan, zoneFile);
+    const wavePlan = s.demo ? planWaveDemo() : undefined;
+    if (wavePlan) await prepareWaveZone(wavePlan, zoneFile);
     const dev = await prepareDevDirectory(s.stateDir, s.ports.webhooks);
     // The demo hotline that receives by webhook (eco) gets a receiver that prints what arrives, verified with its secret.
     const webhookKeys = await prepareDevWebhookSecrets(s.stateDir, dev.directory);
@@ -221,7 +234,10 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
 
       if (plan) {
         feedBus = await connectBus(busConfig);
-        const played = await step(playDemo({ ctx, bus, feedBus, zoneFile, recheckIntervalMs: s.recheckIntervalMs, json: s.json, webhooks }, plan));
+        const seed = await step(playDemo({ ctx, bus, feedBus, zoneFile, recheckIntervalMs: s.recheckIntervalMs, json: s.json, webhooks }, plan));
+        // Issue 18: a hoster's customers moving together make one relocation wave.
+        waveBus = seed && wavePlan ? await connectBus(busConfig) : undefined;
+        const played = waveBus && wavePlan ? await step(playWaveDemo({ ctx, bus, feedBus: waveBus, zoneFile, recheckIntervalMs: s.recheckIntervalMs, json: s.json }, wavePlan)) : seed;
         if (played && !s.exitAfterDemo) note('the scenario is over; the stack keeps running until Ctrl-C');
       }
       if (!(plan && s.exitAfterDemo)) await ending.promise;
@@ -231,6 +247,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
   } finally {
     stopping = true;
     await feedBus?.close().catch(() => undefined);
+    await waveBus?.close().catch(() => undefined);
     await bus?.close().catch(() => undefined);
     const exits = await Promise.all(children.map(async (c) => `${c.name} ${exitText(await c.stop())}`));
     await nats?.stop();

@@ -36,6 +36,12 @@ export enum NoticeKind {
    * the case's report; only to the hotline the case is routed to.
    */
   NOTICE_KIND_FILE_DETAILS = 8,
+  /**
+   * NOTICE_KIND_HOSTER_RELOCATED - Many open cases of one hoster moved to another country within the
+   * directory's window (a relocation wave); `wave` says which. Each case
+   * still gets its own referral and notices.
+   */
+  NOTICE_KIND_HOSTER_RELOCATED = 9,
   UNRECOGNIZED = -1,
 }
 
@@ -68,6 +74,9 @@ export function noticeKindFromJSON(object: any): NoticeKind {
     case 8:
     case "NOTICE_KIND_FILE_DETAILS":
       return NoticeKind.NOTICE_KIND_FILE_DETAILS;
+    case 9:
+    case "NOTICE_KIND_HOSTER_RELOCATED":
+      return NoticeKind.NOTICE_KIND_HOSTER_RELOCATED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -95,6 +104,8 @@ export function noticeKindToJSON(object: NoticeKind): string {
       return "NOTICE_KIND_HOSTER_CHANGED";
     case NoticeKind.NOTICE_KIND_FILE_DETAILS:
       return "NOTICE_KIND_FILE_DETAILS";
+    case NoticeKind.NOTICE_KIND_HOSTER_RELOCATED:
+      return "NOTICE_KIND_HOSTER_RELOCATED";
     case NoticeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -197,7 +208,68 @@ export interface Notice {
    * FILE_DETAILS: the files a later `fileDetails` added to the case's
    * report. Unset for every other kind.
    */
-  files?: NoticeFiles | undefined;
+  files?:
+    | NoticeFiles
+    | undefined;
+  /**
+   * HOSTER_RELOCATED: the relocation wave this notice is a revision of.
+   * `referral_id`, `case_id` and `url` are empty then: a wave is about many
+   * cases, listed in `wave.case_ids` as far as the recipient may know them.
+   * Unset for every other kind.
+   */
+  wave?: HosterWave | undefined;
+}
+
+/**
+ * A relocation wave: open cases of one hoster (AS number and organisation)
+ * that moved from one country to another within the directory's window
+ * (`hosterWaves`). A wave is told once it reaches the directory's threshold;
+ * as it grows, revisions with the same `wave_id` and a higher `revision`
+ * replace the earlier ones, and the last one is `final`.
+ */
+export interface HosterWave {
+  /**
+   * Deterministic id derived from the hoster left, the two countries and the
+   * wave's first move, the same for every recipient.
+   */
+  waveId: string;
+  /** 1 for the first notice of the wave to this recipient, then 2, 3, ... */
+  revision: number;
+  /** True when the window passed without a further move: the wave is complete. */
+  final: boolean;
+  /** The country the cases left, ISO 3166-1 alpha-2, upper case. */
+  countryFrom: string;
+  /** The country they moved to. */
+  countryTo: string;
+  /** The hoster they left, with the number of the wave's cases it hosted. */
+  hosterBefore?:
+    | WaveHoster
+    | undefined;
+  /** The hosters they moved to, with the number of cases each took. */
+  hostersAfter: WaveHoster[];
+  /** Cases in the wave, all recipients together. */
+  caseCount: number;
+  /** Distinct registrable domains of those cases (customers on the move). */
+  domainCount: number;
+  /** The wave's cases this recipient may know about (need to know): ids only. */
+  caseIds: string[];
+  /** The registrable domains of those cases. */
+  domains: string[];
+  /** When the first and the latest move of the wave were observed. */
+  firstMoveAt?: Date | undefined;
+  lastMoveAt?: Date | undefined;
+}
+
+/** A hoster in a relocation wave. */
+export interface WaveHoster {
+  /** Autonomous system number. */
+  asn: number;
+  /** Name of the autonomous system's organisation. */
+  asOrganisation: string;
+  /** Country of the hoster's network, upper case. */
+  country: string;
+  /** Cases of the wave this hoster hosted (before) or took (after). */
+  cases: number;
 }
 
 /**
@@ -232,6 +304,7 @@ function createBaseNotice(): Notice {
     hotline: "",
     summary: "",
     files: undefined,
+    wave: undefined,
   };
 }
 
@@ -278,6 +351,9 @@ export const Notice: MessageFns<Notice> = {
     }
     if (message.files !== undefined) {
       NoticeFiles.encode(message.files, writer.uint32(114).fork()).join();
+    }
+    if (message.wave !== undefined) {
+      HosterWave.encode(message.wave, writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -407,6 +483,14 @@ export const Notice: MessageFns<Notice> = {
             message.files = NoticeFiles.decode(reader, reader.uint32());
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.wave = HosterWave.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -455,6 +539,7 @@ export const Notice: MessageFns<Notice> = {
       hotline: isSet(object.hotline) ? globalThis.String(object.hotline) : "",
       summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
       files: isSet(object.files) ? NoticeFiles.fromJSON(object.files) : undefined,
+      wave: isSet(object.wave) ? HosterWave.fromJSON(object.wave) : undefined,
     };
   },
 
@@ -502,6 +587,9 @@ export const Notice: MessageFns<Notice> = {
     if (message.files !== undefined) {
       obj.files = NoticeFiles.toJSON(message.files);
     }
+    if (message.wave !== undefined) {
+      obj.wave = HosterWave.toJSON(message.wave);
+    }
     return obj;
   },
 
@@ -530,6 +618,447 @@ export const Notice: MessageFns<Notice> = {
     message.files = (object.files !== undefined && object.files !== null)
       ? NoticeFiles.fromPartial(object.files)
       : undefined;
+    message.wave = (object.wave !== undefined && object.wave !== null)
+      ? HosterWave.fromPartial(object.wave)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseHosterWave(): HosterWave {
+  return {
+    waveId: "",
+    revision: 0,
+    final: false,
+    countryFrom: "",
+    countryTo: "",
+    hosterBefore: undefined,
+    hostersAfter: [],
+    caseCount: 0,
+    domainCount: 0,
+    caseIds: [],
+    domains: [],
+    firstMoveAt: undefined,
+    lastMoveAt: undefined,
+  };
+}
+
+export const HosterWave: MessageFns<HosterWave> = {
+  encode(message: HosterWave, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.waveId !== "") {
+      writer.uint32(10).string(message.waveId);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(16).uint32(message.revision);
+    }
+    if (message.final !== false) {
+      writer.uint32(24).bool(message.final);
+    }
+    if (message.countryFrom !== "") {
+      writer.uint32(34).string(message.countryFrom);
+    }
+    if (message.countryTo !== "") {
+      writer.uint32(42).string(message.countryTo);
+    }
+    if (message.hosterBefore !== undefined) {
+      WaveHoster.encode(message.hosterBefore, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.hostersAfter) {
+      WaveHoster.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.caseCount !== 0) {
+      writer.uint32(64).uint32(message.caseCount);
+    }
+    if (message.domainCount !== 0) {
+      writer.uint32(72).uint32(message.domainCount);
+    }
+    for (const v of message.caseIds) {
+      writer.uint32(82).string(v!);
+    }
+    for (const v of message.domains) {
+      writer.uint32(90).string(v!);
+    }
+    if (message.firstMoveAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstMoveAt), writer.uint32(98).fork()).join();
+    }
+    if (message.lastMoveAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastMoveAt), writer.uint32(106).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HosterWave {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHosterWave();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.waveId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.revision = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.final = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.countryFrom = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.countryTo = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.hosterBefore = WaveHoster.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.hostersAfter.push(WaveHoster.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.caseCount = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.domainCount = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.caseIds.push(reader.string());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.domains.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.firstMoveAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.lastMoveAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HosterWave {
+    return {
+      waveId: isSet(object.waveId)
+        ? globalThis.String(object.waveId)
+        : isSet(object.wave_id)
+        ? globalThis.String(object.wave_id)
+        : "",
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      final: isSet(object.final) ? globalThis.Boolean(object.final) : false,
+      countryFrom: isSet(object.countryFrom)
+        ? globalThis.String(object.countryFrom)
+        : isSet(object.country_from)
+        ? globalThis.String(object.country_from)
+        : "",
+      countryTo: isSet(object.countryTo)
+        ? globalThis.String(object.countryTo)
+        : isSet(object.country_to)
+        ? globalThis.String(object.country_to)
+        : "",
+      hosterBefore: isSet(object.hosterBefore)
+        ? WaveHoster.fromJSON(object.hosterBefore)
+        : isSet(object.hoster_before)
+        ? WaveHoster.fromJSON(object.hoster_before)
+        : undefined,
+      hostersAfter: globalThis.Array.isArray(object?.hostersAfter)
+        ? object.hostersAfter.map((e: any) => WaveHoster.fromJSON(e))
+        : globalThis.Array.isArray(object?.hosters_after)
+        ? object.hosters_after.map((e: any) => WaveHoster.fromJSON(e))
+        : [],
+      caseCount: isSet(object.caseCount)
+        ? globalThis.Number(object.caseCount)
+        : isSet(object.case_count)
+        ? globalThis.Number(object.case_count)
+        : 0,
+      domainCount: isSet(object.domainCount)
+        ? globalThis.Number(object.domainCount)
+        : isSet(object.domain_count)
+        ? globalThis.Number(object.domain_count)
+        : 0,
+      caseIds: globalThis.Array.isArray(object?.caseIds)
+        ? object.caseIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.case_ids)
+        ? object.case_ids.map((e: any) => globalThis.String(e))
+        : [],
+      domains: globalThis.Array.isArray(object?.domains) ? object.domains.map((e: any) => globalThis.String(e)) : [],
+      firstMoveAt: isSet(object.firstMoveAt)
+        ? fromJsonTimestamp(object.firstMoveAt)
+        : isSet(object.first_move_at)
+        ? fromJsonTimestamp(object.first_move_at)
+        : undefined,
+      lastMoveAt: isSet(object.lastMoveAt)
+        ? fromJsonTimestamp(object.lastMoveAt)
+        : isSet(object.last_move_at)
+        ? fromJsonTimestamp(object.last_move_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: HosterWave): unknown {
+    const obj: any = {};
+    if (message.waveId !== "") {
+      obj.waveId = message.waveId;
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.final !== false) {
+      obj.final = message.final;
+    }
+    if (message.countryFrom !== "") {
+      obj.countryFrom = message.countryFrom;
+    }
+    if (message.countryTo !== "") {
+      obj.countryTo = message.countryTo;
+    }
+    if (message.hosterBefore !== undefined) {
+      obj.hosterBefore = WaveHoster.toJSON(message.hosterBefore);
+    }
+    if (message.hostersAfter?.length) {
+      obj.hostersAfter = message.hostersAfter.map((e) => WaveHoster.toJSON(e));
+    }
+    if (message.caseCount !== 0) {
+      obj.caseCount = Math.round(message.caseCount);
+    }
+    if (message.domainCount !== 0) {
+      obj.domainCount = Math.round(message.domainCount);
+    }
+    if (message.caseIds?.length) {
+      obj.caseIds = message.caseIds;
+    }
+    if (message.domains?.length) {
+      obj.domains = message.domains;
+    }
+    if (message.firstMoveAt !== undefined) {
+      obj.firstMoveAt = message.firstMoveAt.toISOString();
+    }
+    if (message.lastMoveAt !== undefined) {
+      obj.lastMoveAt = message.lastMoveAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HosterWave>, I>>(base?: I): HosterWave {
+    return HosterWave.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HosterWave>, I>>(object: I): HosterWave {
+    const message = createBaseHosterWave();
+    message.waveId = object.waveId ?? "";
+    message.revision = object.revision ?? 0;
+    message.final = object.final ?? false;
+    message.countryFrom = object.countryFrom ?? "";
+    message.countryTo = object.countryTo ?? "";
+    message.hosterBefore = (object.hosterBefore !== undefined && object.hosterBefore !== null)
+      ? WaveHoster.fromPartial(object.hosterBefore)
+      : undefined;
+    message.hostersAfter = object.hostersAfter?.map((e) => WaveHoster.fromPartial(e)) || [];
+    message.caseCount = object.caseCount ?? 0;
+    message.domainCount = object.domainCount ?? 0;
+    message.caseIds = object.caseIds?.map((e) => e) || [];
+    message.domains = object.domains?.map((e) => e) || [];
+    message.firstMoveAt = object.firstMoveAt ?? undefined;
+    message.lastMoveAt = object.lastMoveAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseWaveHoster(): WaveHoster {
+  return { asn: 0, asOrganisation: "", country: "", cases: 0 };
+}
+
+export const WaveHoster: MessageFns<WaveHoster> = {
+  encode(message: WaveHoster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.asn !== 0) {
+      writer.uint32(8).uint32(message.asn);
+    }
+    if (message.asOrganisation !== "") {
+      writer.uint32(18).string(message.asOrganisation);
+    }
+    if (message.country !== "") {
+      writer.uint32(26).string(message.country);
+    }
+    if (message.cases !== 0) {
+      writer.uint32(32).uint32(message.cases);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WaveHoster {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWaveHoster();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.asn = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.asOrganisation = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.country = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cases = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WaveHoster {
+    return {
+      asn: isSet(object.asn) ? globalThis.Number(object.asn) : 0,
+      asOrganisation: isSet(object.asOrganisation)
+        ? globalThis.String(object.asOrganisation)
+        : isSet(object.as_organisation)
+        ? globalThis.String(object.as_organisation)
+        : "",
+      country: isSet(object.country) ? globalThis.String(object.country) : "",
+      cases: isSet(object.cases) ? globalThis.Number(object.cases) : 0,
+    };
+  },
+
+  toJSON(message: WaveHoster): unknown {
+    const obj: any = {};
+    if (message.asn !== 0) {
+      obj.asn = Math.round(message.asn);
+    }
+    if (message.asOrganisation !== "") {
+      obj.asOrganisation = message.asOrganisation;
+    }
+    if (message.country !== "") {
+      obj.country = message.country;
+    }
+    if (message.cases !== 0) {
+      obj.cases = Math.round(message.cases);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WaveHoster>, I>>(base?: I): WaveHoster {
+    return WaveHoster.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WaveHoster>, I>>(object: I): WaveHoster {
+    const message = createBaseWaveHoster();
+    message.asn = object.asn ?? 0;
+    message.asOrganisation = object.asOrganisation ?? "";
+    message.country = object.country ?? "";
+    message.cases = object.cases ?? 0;
     return message;
   },
 };

@@ -21,6 +21,11 @@ export enum RecheckReason {
   RECHECK_REASON_MOVED_STATUS = 2,
   /** RECHECK_REASON_MANUAL - An operator asked for it. */
   RECHECK_REASON_MANUAL = 3,
+  /**
+   * RECHECK_REASON_DATA_UPDATE - The locator's IP data changed the country of the case's last known
+   * address (issue 18, item 3): looked again at once, not at the next interval.
+   */
+  RECHECK_REASON_DATA_UPDATE = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -38,6 +43,9 @@ export function recheckReasonFromJSON(object: any): RecheckReason {
     case 3:
     case "RECHECK_REASON_MANUAL":
       return RecheckReason.RECHECK_REASON_MANUAL;
+    case 4:
+    case "RECHECK_REASON_DATA_UPDATE":
+      return RecheckReason.RECHECK_REASON_DATA_UPDATE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -55,6 +63,8 @@ export function recheckReasonToJSON(object: RecheckReason): string {
       return "RECHECK_REASON_MOVED_STATUS";
     case RecheckReason.RECHECK_REASON_MANUAL:
       return "RECHECK_REASON_MANUAL";
+    case RecheckReason.RECHECK_REASON_DATA_UPDATE:
+      return "RECHECK_REASON_DATA_UPDATE";
     case RecheckReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -1,0 +1,14 @@
+export { watchConfigFromEnv } from './config.js';
+export type { WatchConfig } from './config.js';
+export { audienceKey, moveOf, waveKeyOf } from './move.js';
+export type { AudienceKey, Move } from './move.js';
+export { startWatch } from './service.js';
+export type { WatchDeps, WatchService } from './service.js';
+export { watchVerifiers } from './verifiers.js';
+export type { WatchVerifiers } from './verifiers.js';
+export { applyMove, audiencesOf, closeIfQuiet, sizeOf, waveIdOf, waveSlotSchema } from './wave.js';
+export type { PendingRevision, Wave, WaveCase, WaveSlot } from './wave.js';
+export { MAX_LISTED, ORIGIN, waveNotices } from './wave-notices.js';
+export type { WaveNotice } from './wave-notices.js';
+export { Durable, runWatch } from './watch.js';
+export type { RunningWatch, WatchParts } from './watch.js';

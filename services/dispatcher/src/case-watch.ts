@@ -1,7 +1,7 @@
 import { type Bus, openJsonBucket } from '@relay/bus';
-import { KvBucket } from '@relay/wire';
+import { KvBucket, RelayType } from '@relay/wire';
 import { z } from 'zod';
-import { CaseStatus } from './case-state.js';
+import { CaseStatus } from '@relay/cases';
 import type { CaseStore } from './case-store.js';
 import type { DeadlineQueue } from './deadline-queue.js';
 import type { DispatcherLog } from './log.js';
@@ -11,7 +11,7 @@ import type { RecheckIndex } from './recheck-index.js';
 const scheduleView = z.object({
   status: z.enum([CaseStatus.Open, CaseStatus.Held, CaseStatus.Closed]),
   deadline: z.object({ dueAt: z.number(), escalated: z.boolean() }).optional(),
-  outbox: z.array(z.unknown()),
+  outbox: z.array(z.object({ type: z.string(), cause: z.unknown().optional() }).loose()),
 });
 
 type ScheduleView = z.infer<typeof scheduleView>;
@@ -62,7 +62,10 @@ export async function watchCases(
         if (c.deadline && !c.deadline.escalated) parts.deadlines.set(key, c.deadline.dueAt);
         else parts.deadlines.delete(key);
       }
-      if (c && c.outbox.length > 0) {
+      // Entries written on a consumed message come back with its redelivery if their writer crashes,
+      // a recheck request with the case's next claim; they stay until the case's next write (decision 0140).
+      // Only the others (escalations, entries stored before 0140) can be stuck.
+      if (c && c.outbox.some((e) => e.cause === undefined && e.type !== RelayType.RecheckRequest)) {
         if (!pending.has(key)) pending.set(key, performance.now());
       } else {
         pending.delete(key);

@@ -1,7 +1,7 @@
 import { BucketValueError, type Bus, type JsonBucket, openJsonBucket, PERSONAL_DATA_MAX_AGE_MS } from '@relay/bus';
 import { KvBucket } from '@relay/wire';
 import { z } from 'zod';
-import { type CaseState, CaseStatus, type CaseTombstone, isTombstone, parseStoredCase, type StoredCase } from './case-state.js';
+import { type CaseState, CaseStatus, type CaseTombstone, isTombstone, parseStoredCase, type StoredCase } from '@relay/cases';
 import { appliedReports } from './decide-observation.js';
 
 /** Settings of {@link archiveClosedCases}. */

@@ -5,6 +5,10 @@ import type { Metrics } from '@relay/observability';
 import { RelayType, StreamName, subjectFilters } from '@relay/wire';
 import { type CaseWatch, watchCases } from './case-watch.js';
 import { type CaseStore, openCaseStore } from './case-store.js';
+import { type Apply, applier } from './apply.js';
+import { crashHook, type CrashPoint } from './crash-points.js';
+import { createOutbox, type Outbox } from './outbox.js';
+import { createReportHashes } from './report-hashes.js';
 import { type Clock, systemClock } from './clock.js';
 import { createDeadlineQueue, type DeadlineQueue } from './deadline-queue.js';
 import type { DecisionContext } from './decide-observation.js';
@@ -38,6 +42,8 @@ export interface DispatcherSettings {
   readonly statusConcurrency?: number;
   /** How far a status's `occurredAt` may lie ahead of now or before its referral. Default 5 min. */
   readonly statusClockSkewMs?: number;
+  /** Kill the process with SIGKILL at this point (the crash-point suite only, decision 0142). */
+  readonly crashAt?: CrashPoint;
 }
 
 /** What a running dispatcher is made of: plug in a fake clock and a quiet log in tests. */
@@ -131,15 +137,22 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const openingCases = (async () => {
-    const store = await openCaseStore(bus, {
-      cacheSize: settings.cacheSize ?? 2_000,
+    // 1. The store stores: a decision and the messages it calls for, in one compare-and-set.
+    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000 });
+    // 2. The outbox publishes them, and recovers what a crashed writer left (decision 0140).
+    const outbox: Outbox = createOutbox({
+      bus,
+      store,
+      reportHashes: createReportHashes(bus),
       onPublished: (entry, message) => recorded?.published(entry, Date.now(), message),
       onHashesMissing: (entry) => log.warn({ msgId: entry.msgId, report: entry.hashesFrom }, 'referral published without hashes: REPORTS no longer holds its report'),
     });
     const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
-    return { store, watch };
+    return { store, outbox, watch };
   })();
-  const [directory, { store, watch }] = await Promise.all([watchingDirectory, openingCases]);
+  const [directory, { store, outbox, watch }] = await Promise.all([watchingDirectory, openingCases]);
+  // Every change of a case: decide and store (store.transact), then publish (outbox.publish).
+  const apply: Apply = applier(store, outbox, crashHook(settings.crashAt));
   const context = (): DecisionContext | undefined => {
     const d = directory.current();
     if (!d) return undefined;
@@ -158,7 +171,8 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
   };
 
   const scheduler: Scheduler = createScheduler({
-    store,
+    apply,
+    recover: (caseId) => outbox.recover(caseId),
     index,
     deadlines,
     watch,
@@ -183,7 +197,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
       types: [RelayType.HostingObservation],
       verify: verify.hosting,
     },
-    onObservation(store, requireContext),
+    onObservation(apply, requireContext, Durable.Hosting),
   );
   const statusConcurrency = settings.statusConcurrency ?? 8;
   const statuses: StatusConsumers = createStatusConsumers({
@@ -193,7 +207,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
     maxAckPending: statusConcurrency * 4,
     ackWaitMs: common.ackWaitMs,
     verify: verify.statuses,
-    handle: onStatus(store, requireContext),
+    handle: onStatus(apply, requireContext),
   });
   later.followHotlines = (d, revision) => {
     const hotlines = statusSendersOf(d);

@@ -62,8 +62,10 @@ export interface CaseStore {
   read(caseId: string, fresh?: boolean): Promise<CaseState | undefined>;
   /** The cached case or tombstone if the cache holds exactly `revision` of it (typically this process's own write), without touching LRU order. */
   known(caseId: string, revision: number): StoredCase | undefined;
-  /** Tells the cache about a change seen on the bucket's watch. */
+  /** Tells the cache about a value read from the bucket (the resync, case-watch.ts). */
   observed(caseId: string, revision: number, raw: unknown): void;
+  /** The revision the cache holds of a case, 0 when none. */
+  cachedRevision(caseId: string): number;
   /** Cache statistics. */
   cacheStats(): { size: number; hits: number; misses: number };
 }
@@ -72,6 +74,8 @@ export interface CaseStore {
 export interface CaseStoreOptions {
   /** Cases kept in memory (least recently used are dropped). */
   readonly cacheSize: number;
+  /** Called with every value this process stores (the schedules follow its own writes without a watch, decision 0141). */
+  readonly onWrite?: (caseId: string, value: StoredCase) => void;
 }
 
 const ABSENT = { value: undefined, revision: 0 } as const;
@@ -131,6 +135,7 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
       );
       if (!result) return { transition: undefined, state: undefined, revision: 0, unpublished: [] };
       remember(caseId, result);
+      if (wrote) options.onWrite?.(caseId, result.value);
       const stored = result.value;
       if (isTombstone(stored)) return { transition: undefined, state: undefined, revision: result.revision, unpublished: [] };
       return { transition: wrote, state: stored, revision: result.revision, unpublished: stored.outbox.filter((e) => !isPublished(e)) };
@@ -142,7 +147,10 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
         20,
         from,
       );
-      if (cleared) remember(caseId, cleared);
+      if (cleared) {
+        remember(caseId, cleared);
+        options.onWrite?.(caseId, cleared.value);
+      }
     },
     read: async (caseId, fresh = false) => {
       const hit = fresh ? undefined : cached(caseId);
@@ -166,6 +174,7 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
       if (parsed) cache.set(caseId, { value: parsed, revision });
       else cache.delete(caseId);
     },
+    cachedRevision: (caseId) => cache.get(caseId)?.revision ?? 0,
     cacheStats: () => ({ size: cache.size, hits, misses }),
   };
 }

@@ -3,7 +3,7 @@ import { dispatcherMetrics } from './metrics.js';
 import { type Directory, type DirectoryKeys, DirectoryNotLoadedError, type DirectoryWatch, exportSigners, operatorSigners, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
 import { RelayType, StreamName, subjectFilters } from '@relay/wire';
-import { type CaseWatch, watchCases } from './case-watch.js';
+import { createCaseWatch, type FollowedCases, followCases } from './case-watch.js';
 import { type CaseStore, openCaseStore } from './case-store.js';
 import { type Apply, applier } from './apply.js';
 import { crashHook, type CrashPoint } from './crash-points.js';
@@ -42,6 +42,8 @@ export interface DispatcherSettings {
   readonly statusConcurrency?: number;
   /** How far a status's `occurredAt` may lie ahead of now or before its referral. Default 5 min. */
   readonly statusClockSkewMs?: number;
+  /** How often every stored case is read again, for the cases other replicas wrote (decision 0141). Default 1 h. */
+  readonly caseResyncMs?: number;
   /** Kill the process with SIGKILL at this point (the crash-point suite only, decision 0142). */
   readonly crashAt?: CrashPoint;
 }
@@ -70,6 +72,8 @@ export interface Dispatcher {
   isScheduled(caseId: string): boolean;
   /** Runs the scheduler once now (tests use it with a fake clock instead of waiting for the timer). */
   tick(): Promise<TickReport>;
+  /** Reads every stored case into the schedules now, as at start and every `caseResyncMs` (decision 0141). */
+  resync(): Promise<void>;
   /** Open and held cases scheduled, deadlines pending, cache use. */
   stats(): { scheduled: number; deadlines: number; cache: ReturnType<CaseStore['cacheStats']>; directoryRevision: number | undefined };
   /** The durable consumers this dispatcher reads now (hosting, and one per hotline for statuses). */
@@ -138,7 +142,9 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const openingCases = (async () => {
     // 1. The store stores: a decision and the messages it calls for, in one compare-and-set.
-    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000 });
+    // The schedules follow this process's writes as it makes them, the others' at start and each resync (decision 0141).
+    const schedules = createCaseWatch({ index, deadlines, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
+    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000, onWrite: (caseId, value) => schedules.track(caseId, value) });
     // 2. The outbox publishes them, and recovers what a crashed writer left (decision 0140).
     const outbox: Outbox = createOutbox({
       bus,
@@ -147,7 +153,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
       onPublished: (entry, message) => recorded?.published(entry, Date.now(), message),
       onHashesMissing: (entry) => log.warn({ msgId: entry.msgId, report: entry.hashesFrom }, 'referral published without hashes: REPORTS no longer holds its report'),
     });
-    const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
+    const watch: FollowedCases = await followCases(bus, store, schedules, { log, resyncMs: settings.caseResyncMs ?? 3_600_000 });
     return { store, outbox, watch };
   })();
   const [directory, { store, outbox, watch }] = await Promise.all([watchingDirectory, openingCases]);
@@ -223,6 +229,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
     ready: () => directory.current() !== undefined,
     isScheduled: (caseId) => index.has(caseId),
     tick: () => scheduler.tick(),
+    resync: () => watch.resync(),
     stats: () => ({ scheduled: index.size(), deadlines: deadlines.size(), cache: store.cacheStats(), directoryRevision: directory.current()?.revision }),
     consumers: () => [{ stream: StreamName.Hosting, durable: Durable.Hosting }, ...statuses.durables().map((durable) => ({ stream: StreamName.Status, durable }))],
     tenantReaders: () => {

@@ -149,6 +149,9 @@ describe('reconciliation of reports', () => {
     const withOutbox = (ids: string[]): CaseView => ({ ...routedCase(NL_URL, ref), outbox: ids.map((id) => ({ msgId: `dispatcher:${id}`, subject: 'relay.referral.NL.eokm', type: 'relay.v1.Referral', data: '' })) });
     expect(checkLedger(ledger({ ...h, cases: [withOutbox([ref.id])] })).gaps).toEqual([]);
     expect(checkLedger(ledger({ ...h, cases: [withOutbox([ref.id, 'ntc_missing'])] })).gaps.map((g) => g.missing)).toEqual([GapKind.Outbox]);
+    // A recheck request left in the outbox (RECHECKS is not read) is no gap: it goes out with the next claim.
+    const rck = { msgId: 'dispatcher:rck_1', subject: 'relay.recheck.NL', type: 'relay.v1.RecheckRequest', data: '' };
+    expect(checkLedger(ledger({ ...h, cases: [{ ...withOutbox([ref.id]), outbox: [...withOutbox([ref.id]).outbox, rck] }] })).gaps).toEqual([]);
   });
 
   it('counts a receipt whose report is not in REPORTS as lost', () => {

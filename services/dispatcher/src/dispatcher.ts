@@ -68,7 +68,7 @@ export interface DispatcherParts {
 export interface Dispatcher {
   /** True once a directory is loaded (routing possible). */
   ready(): boolean;
-  /** True when the case is in this replica's recheck index (open or held, seen on the case watch). */
+  /** True when the case is in this replica's recheck index (open or held, from its own writes or a read of the bucket, decision 0141). */
   isScheduled(caseId: string): boolean;
   /** Runs the scheduler once now (tests use it with a fake clock instead of waiting for the timer). */
   tick(): Promise<TickReport>;
@@ -114,7 +114,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
 
   // Set once the status handler can run; a directory seen before that is followed then.
   const later: { followHotlines?: (d: Directory, revision: number) => void } = {};
-  // Independent start-up steps run concurrently: the directory watch beside the case store and case watch (start-up time).
+  // Independent start-up steps run concurrently: the directory watch beside the case store and the first read of the case bucket (start-up time).
   const strict = deps.directoryKey !== undefined;
   const watchingDirectory: Promise<DirectoryWatch> = watchDirectory(bus, {
     ...(strict ? { key: deps.directoryKey } : {}),

@@ -5,8 +5,8 @@ import { createMetrics } from '@relay/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveClosedCases } from './closed-cases.js';
 import { HOSTERS, observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
-import { isTombstone, parseStoredCase } from './case-state.js';
-import { drained } from '../test/dispatcher.js';
+import { isTombstone, parseStoredCase } from '@relay/cases';
+import { drained, outboxPublished } from '../test/dispatcher.js';
 import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher, referralIdOf } from './index.js';
 
 const DAY = 24 * 3_600_000;
@@ -39,7 +39,7 @@ async function report(u: string, reportId: string): Promise<CaseState> {
   await publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec', reportId } }));
   return waitFor(async () => {
     const c = await readCase(caseIdOf(u));
-    return c?.status === 'open' && c.routing && c.outbox.length === 0 ? c : undefined;
+    return c?.status === 'open' && c.routing && (await outboxPublished(bus, c)) ? c : undefined;
   });
 }
 

@@ -1,7 +1,7 @@
 import { BucketValueError, type Bus, type JsonBucket, openJsonBucket, PERSONAL_DATA_MAX_AGE_MS } from '@relay/bus';
 import { KvBucket } from '@relay/wire';
 import { z } from 'zod';
-import { type CaseState, CaseStatus, type CaseTombstone, isTombstone, parseStoredCase, type StoredCase } from './case-state.js';
+import { type CaseState, CaseStatus, type CaseTombstone, isTombstone, parseStoredCase, type StoredCase } from '@relay/cases';
 import { appliedReports } from './decide-observation.js';
 
 /** Settings of {@link archiveClosedCases}. */
@@ -25,7 +25,7 @@ export interface ClosedCaseReport {
   readonly removed: number;
 }
 
-/** The few fields the scan needs; a value that does not parse is left alone (the case watch warns about it). */
+/** The few fields the scan needs; a value that does not parse is left alone (the read of the case bucket warns about it). */
 const scanView = z
   .object({
     status: z.string(),
@@ -86,7 +86,7 @@ async function replaceByTombstone(cases: JsonBucket<StoredCase>, key: string, cl
       return tombstoneOf({ ...cur, closed: cur.closed }, now);
     });
   } catch (err) {
-    // A value that is not a case is left as it is (the case watch warns about it).
+    // A value that is not a case is left as it is (the read of the case bucket warns about it).
     if (err instanceof BucketValueError) return false;
     throw err;
   }

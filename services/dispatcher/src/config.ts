@@ -14,6 +14,7 @@ import { type Directory, directoryKeysSchema, isDirectoryInvalidError, isDirecto
 import { LogLevel } from '@relay/observability';
 import { anonymisationKey } from '@relay/wire';
 import { z } from 'zod';
+import { CRASH_POINTS } from './crash-points.js';
 import type { DispatcherSettings } from './dispatcher.js';
 
 /** The dispatcher's own settings, from the environment (decision 0114). */
@@ -36,6 +37,10 @@ const envSchema = z.object({
   RELAY_RETENTION_INTERVAL: durationSetting('1h'),
   /** How far a status's `occurredAt` may lie ahead of now or before its referral (decision 0095). */
   RELAY_STATUS_CLOCK_SKEW: durationSetting('5m'),
+  /** How often every stored case is read again: other replicas' cases (decision 0141). */
+  RELAY_CASE_RESYNC: durationSetting('1h'),
+  /** Only the crash-point suite sets it: SIGKILL at `<event>:<stage>` (decision 0142). */
+  RELAY_CRASH_AT: z.enum(CRASH_POINTS).optional(),
 });
 
 /** Validated, frozen dispatcher configuration. */
@@ -89,6 +94,8 @@ export function dispatcherConfigFromEnv(env: Readonly<Record<string, string | un
       cacheSize: e.RELAY_DISPATCHER_CACHE_SIZE,
       ackWaitMs: e.RELAY_DISPATCHER_ACK_WAIT,
       statusClockSkewMs: e.RELAY_STATUS_CLOCK_SKEW,
+      caseResyncMs: e.RELAY_CASE_RESYNC,
+      ...(e.RELAY_CRASH_AT === undefined ? {} : { crashAt: e.RELAY_CRASH_AT }),
     }),
   });
 }

@@ -1,6 +1,6 @@
 import { type Directory, type NoticeTarget, type Route, routeObservation } from '@relay/directory';
-import { Audience, deriveId, type HostingObservation, HostingStatus, NoticeKind, type ReportSummary, RoutingReason } from '@relay/wire';
-import { type CaseFile, type CaseRouting, type CaseState, CaseStatus, type CaseTombstone, FILE_MEMORY, nextRecheckAt, referralIdOf, REPORT_MEMORY } from './case-state.js';
+import { Audience, type HostingObservation, HostingStatus, NoticeKind, type ReportSummary, RoutingReason } from '@relay/wire';
+import { type CaseFile, type CaseRouting, type CaseState, CaseStatus, type CaseTombstone, caseIdOf, FILE_MEMORY, nextRecheckAt, referralIdOf, REPORT_MEMORY } from '@relay/cases';
 import { type Emit, fileNoticeEmit, noticeEmit, observationJson, observationOf, referralEmit, relocationReason } from './messages.js';
 
 /** What a decision needs besides the case and the message. */
@@ -20,10 +20,7 @@ export interface Transition {
   readonly emits: readonly Emit[];
 }
 
-/** The case id of a normalised URL (contract: `deriveId('case', normalizedUrl)`). */
-export function caseIdOf(normalizedUrl: string): string {
-  return deriveId('case', normalizedUrl);
-}
+export { caseIdOf } from '@relay/cases';
 
 /**
  * The dispatcher's policy for one observation, pure: opens a case, joins a

@@ -1,5 +1,5 @@
 import { Audience, NoticeKind, RecheckReason, StatusAction, type StatusUpdate } from '@relay/wire';
-import { type CaseState, CaseStatus, DeadlineKind, nextRecheckAt, STATUS_MEMORY } from './case-state.js';
+import { type CaseState, CaseStatus, DeadlineKind, nextRecheckAt, STATUS_MEMORY } from '@relay/cases';
 import type { DecisionContext, Transition } from './decide-observation.js';
 import { DispatcherErrorCode } from './errors.js';
 import { type Emit, noticeEmit, observationOf, recheckEmit } from './messages.js';

@@ -111,6 +111,8 @@ describe('the dispatcher on a real nats-server', () => {
     const outbox = t.emits.map((e) => ({ msgId: e.msgId, subject: e.subject, type: e.type, data: Buffer.from(encodeMessage(e.type, e.message as never)).toString('base64') }));
     // What a dispatcher leaves behind when killed right after its compare-and-set.
     await (await openJsonBucket(bus, KvBucket.Cases)).put(caseId, { ...t.next, outbox });
+    // Another process's write: this dispatcher learns of it when it next reads the bucket (decision 0141).
+    await dispatcher.resync();
     const p = await waitFor(async () => {
       const got = await publishedFor(bus, caseId);
       return got.referrals.length === 1 && got.notices.length === 1 ? got : undefined;
@@ -149,7 +151,8 @@ describe('the dispatcher on a real nats-server', () => {
   });
 
   it('issues each recheck once and each referral once with two dispatchers on the same durable consumers', async () => {
-    const second = await runDispatcher({ bus: await relay.connect('dispatcher-2'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64 }, clock });
+    // The second reads every case again often: it schedules the cases the first wrote too, so both claim them (decision 0141).
+    const second = await runDispatcher({ bus: await relay.connect('dispatcher-2'), settings: { recheckIntervalMs: INTERVAL, tickMs: 20, concurrency: 64, caseResyncMs: 200 }, clock });
     try {
       const urls = Array.from({ length: 40 }, (_, i) => testUrl(`pair${i}`));
       await Promise.all(
@@ -159,7 +162,7 @@ describe('the dispatcher on a real nats-server', () => {
         ]),
       );
       await drained(bus);
-      await waitFor(() => urls.every((u) => dispatcher.isScheduled(caseIdOf(u)) && second.isScheduled(caseIdOf(u))));
+      await waitFor(() => urls.every((u) => second.isScheduled(caseIdOf(u))) && urls.some((u) => dispatcher.isScheduled(caseIdOf(u))));
       clock.advance(INTERVAL);
       const ids = new Set(urls.map(caseIdOf));
       const rechecks = await waitFor(async () => {

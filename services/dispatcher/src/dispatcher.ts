@@ -3,8 +3,12 @@ import { dispatcherMetrics } from './metrics.js';
 import { type Directory, type DirectoryKeys, DirectoryNotLoadedError, type DirectoryWatch, exportSigners, operatorSigners, tenantsOf, watchDirectory } from '@relay/directory';
 import type { Metrics } from '@relay/observability';
 import { RelayType, StreamName, subjectFilters } from '@relay/wire';
-import { type CaseWatch, watchCases } from './case-watch.js';
+import { createCaseWatch, type FollowedCases, followCases } from './case-watch.js';
 import { type CaseStore, openCaseStore } from './case-store.js';
+import { type Apply, applier } from './apply.js';
+import { crashHook, type CrashPoint } from './crash-points.js';
+import { createOutbox, type Outbox } from './outbox.js';
+import { createReportHashes } from './report-hashes.js';
 import { type Clock, systemClock } from './clock.js';
 import { createDeadlineQueue, type DeadlineQueue } from './deadline-queue.js';
 import type { DecisionContext } from './decide-observation.js';
@@ -38,6 +42,10 @@ export interface DispatcherSettings {
   readonly statusConcurrency?: number;
   /** How far a status's `occurredAt` may lie ahead of now or before its referral. Default 5 min. */
   readonly statusClockSkewMs?: number;
+  /** How often every stored case is read again, for the cases other replicas wrote (decision 0141). Default 1 h. */
+  readonly caseResyncMs?: number;
+  /** Kill the process with SIGKILL at this point (the crash-point suite only, decision 0142). */
+  readonly crashAt?: CrashPoint;
 }
 
 /** What a running dispatcher is made of: plug in a fake clock and a quiet log in tests. */
@@ -60,10 +68,12 @@ export interface DispatcherParts {
 export interface Dispatcher {
   /** True once a directory is loaded (routing possible). */
   ready(): boolean;
-  /** True when the case is in this replica's recheck index (open or held, seen on the case watch). */
+  /** True when the case is in this replica's recheck index (open or held, from its own writes or a read of the bucket, decision 0141). */
   isScheduled(caseId: string): boolean;
   /** Runs the scheduler once now (tests use it with a fake clock instead of waiting for the timer). */
   tick(): Promise<TickReport>;
+  /** Reads every stored case into the schedules now, as at start and every `caseResyncMs` (decision 0141). */
+  resync(): Promise<void>;
   /** Open and held cases scheduled, deadlines pending, cache use. */
   stats(): { scheduled: number; deadlines: number; cache: ReturnType<CaseStore['cacheStats']>; directoryRevision: number | undefined };
   /** The durable consumers this dispatcher reads now (hosting, and one per hotline for statuses). */
@@ -104,7 +114,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
 
   // Set once the status handler can run; a directory seen before that is followed then.
   const later: { followHotlines?: (d: Directory, revision: number) => void } = {};
-  // Independent start-up steps run concurrently: the directory watch beside the case store and case watch (start-up time).
+  // Independent start-up steps run concurrently: the directory watch beside the case store and the first read of the case bucket (start-up time).
   const strict = deps.directoryKey !== undefined;
   const watchingDirectory: Promise<DirectoryWatch> = watchDirectory(bus, {
     ...(strict ? { key: deps.directoryKey } : {}),
@@ -131,15 +141,24 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
   const index: RecheckIndex = createRecheckIndex(settings.recheckIntervalMs);
   const deadlines: DeadlineQueue = createDeadlineQueue();
   const openingCases = (async () => {
-    const store = await openCaseStore(bus, {
-      cacheSize: settings.cacheSize ?? 2_000,
+    // 1. The store stores: a decision and the messages it calls for, in one compare-and-set.
+    // The schedules follow this process's writes as it makes them, the others' at start and each resync (decision 0141).
+    const schedules = createCaseWatch({ index, deadlines, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
+    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000, onWrite: (caseId, value) => schedules.track(caseId, value) });
+    // 2. The outbox publishes them, and recovers what a crashed writer left (decision 0140).
+    const outbox: Outbox = createOutbox({
+      bus,
+      store,
+      reportHashes: createReportHashes(bus),
       onPublished: (entry, message) => recorded?.published(entry, Date.now(), message),
       onHashesMissing: (entry) => log.warn({ msgId: entry.msgId, report: entry.hashesFrom }, 'referral published without hashes: REPORTS no longer holds its report'),
     });
-    const watch: CaseWatch = await watchCases(bus, { index, deadlines, store, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
-    return { store, watch };
+    const watch: FollowedCases = await followCases(bus, store, schedules, { log, resyncMs: settings.caseResyncMs ?? 3_600_000 });
+    return { store, outbox, watch };
   })();
-  const [directory, { store, watch }] = await Promise.all([watchingDirectory, openingCases]);
+  const [directory, { store, outbox, watch }] = await Promise.all([watchingDirectory, openingCases]);
+  // Every change of a case: decide and store (store.transact), then publish (outbox.publish).
+  const apply: Apply = applier(store, outbox, crashHook(settings.crashAt));
   const context = (): DecisionContext | undefined => {
     const d = directory.current();
     if (!d) return undefined;
@@ -158,7 +177,8 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
   };
 
   const scheduler: Scheduler = createScheduler({
-    store,
+    apply,
+    recover: (caseId) => outbox.recover(caseId),
     index,
     deadlines,
     watch,
@@ -183,7 +203,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
       types: [RelayType.HostingObservation],
       verify: verify.hosting,
     },
-    onObservation(store, requireContext),
+    onObservation(apply, requireContext, Durable.Hosting),
   );
   const statusConcurrency = settings.statusConcurrency ?? 8;
   const statuses: StatusConsumers = createStatusConsumers({
@@ -193,7 +213,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
     maxAckPending: statusConcurrency * 4,
     ackWaitMs: common.ackWaitMs,
     verify: verify.statuses,
-    handle: onStatus(store, requireContext),
+    handle: onStatus(apply, requireContext),
   });
   later.followHotlines = (d, revision) => {
     const hotlines = statusSendersOf(d);
@@ -209,6 +229,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
     ready: () => directory.current() !== undefined,
     isScheduled: (caseId) => index.has(caseId),
     tick: () => scheduler.tick(),
+    resync: () => watch.resync(),
     stats: () => ({ scheduled: index.size(), deadlines: deadlines.size(), cache: store.cacheStats(), directoryRevision: directory.current()?.revision }),
     consumers: () => [{ stream: StreamName.Hosting, durable: Durable.Hosting }, ...statuses.durables().map((durable) => ({ stream: StreamName.Status, durable }))],
     tenantReaders: () => {

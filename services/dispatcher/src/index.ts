@@ -1,6 +1,9 @@
-export { CaseStatus, caseSchema, DeadlineKind, nextRecheckAt, recheckPhase, referralIdOf } from './case-state.js';
-export type { CaseDeadline, CaseRouting, CaseState, CaseTombstone, OutboxEntry, StoredCase } from './case-state.js';
-export { isTombstone, parseStoredCase, tombstoneSchema } from './case-state.js';
+// The case record itself is @relay/cases (decision 0140); these re-exports keep older imports working.
+export { CaseStatus, caseSchema, DeadlineKind, nextRecheckAt, recheckPhase, referralIdOf } from '@relay/cases';
+export type { CaseDeadline, CaseRouting, CaseState, CaseTombstone, OutboxEntry, StoredCase } from '@relay/cases';
+export { isTombstone, parseStoredCase, tombstoneSchema } from '@relay/cases';
+export { CRASH_POINTS, CrashEvent, CrashStage } from './crash-points.js';
+export type { CrashPoint } from './crash-points.js';
 export { archiveClosedCases } from './closed-cases.js';
 export type { ClosedCaseOptions, ClosedCaseReport } from './closed-cases.js';
 export { createManualClock, systemClock } from './clock.js';

@@ -10,28 +10,18 @@ import {
   type RecheckReason,
   type Referral,
   RelayType,
-  type RelayMessageMap,
   type RelayTypeName,
   RoutingReason,
   subjects,
   UNKNOWN_COUNTRY,
 } from '@relay/wire';
-import type { CaseFile, CaseRouting, CaseState } from './case-state.js';
-import type { HashesRef } from './report-hashes.js';
+import type { CaseFile, CaseRouting, CaseState, HashesRef, OutboxMessage } from '@relay/cases';
 
 /** The `Relay-Origin` and msgId prefix of everything the dispatcher publishes. */
 export const ORIGIN = 'dispatcher';
 
-/** A message a decision calls for, not yet published. */
-export interface Emit<K extends RelayTypeName = RelayTypeName> {
-  readonly subject: string;
-  readonly type: K;
-  readonly message: RelayMessageMap[K];
-  /** `dispatcher:<message id>`. */
-  readonly msgId: string;
-  /** A referral's hashes, read from its report when it is published (decision 0094). */
-  readonly hashesFrom?: HashesRef;
-}
+/** A message a decision calls for, not yet published (the case record's outbox message, @relay/cases). */
+export type Emit<K extends RelayTypeName = RelayTypeName> = OutboxMessage<K>;
 
 /** An observation stored in a case (proto3 JSON) read back. */
 export function observationOf(json: unknown): HostingObservation {

@@ -1,6 +1,6 @@
 import type { Metrics } from '@relay/observability';
 import { Audience, decodeMessage, NoticeKind, parseSubject, type Referral, RelayType, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
-import type { OutboxEntry } from './case-state.js';
+import type { OutboxEntry } from '@relay/cases';
 
 /** What the dispatcher records about the messages it publishes. */
 export interface DispatcherMetrics {

@@ -1,16 +1,18 @@
 import type { Consumed } from '@relay/bus';
+import type { CaseState } from '@relay/cases';
 import type { HostingObservation } from '@relay/wire';
-import type { CaseStore } from './case-store.js';
+import type { Apply } from './apply.js';
+import { CrashEvent } from './crash-points.js';
 import { caseIdOf, type DecisionContext, decideObservation } from './decide-observation.js';
 import { DispatcherErrorCode, RefusedMessageError } from './errors.js';
 
 /**
  * The consumer handler for `relay.hosting.<CC>`: checks the observation,
- * then decides and applies on its case (keyed on the normalised URL).
+ * then decides, stores and publishes on its case (keyed on the normalised URL).
  * @throws RefusedMessageError for an observation without URL, id or time (DLQ).
  * @throws DirectoryNotLoadedError (retryable) before a directory is stored.
  */
-export function onObservation(store: CaseStore, context: () => DecisionContext) {
+export function onObservation(apply: Apply, context: () => DecisionContext, consumer: string) {
   return async (m: Consumed<HostingObservation>): Promise<void> => {
     const o = m.message;
     const missing = [!o.id && 'id', !o.normalizedUrl && 'normalized_url', !o.resolvedAt && 'resolved_at', !o.cause?.cause && 'cause'].filter(Boolean);
@@ -18,9 +20,25 @@ export function onObservation(store: CaseStore, context: () => DecisionContext) 
       throw new RefusedMessageError(DispatcherErrorCode.ObservationInvalid, `observation ${o.id || '(no id)'} lacks ${missing.join(', ')}`);
     }
     const ctx = context();
-    await store.transact(caseIdOf(o.normalizedUrl), (current, tombstone) => decideObservation(current, o, ctx, tombstone), {
-      traceparent: m.traceparent,
-      likelyNew: o.cause?.cause?.$case === 'report',
-    });
+    let prior: CaseState | undefined;
+    await apply(
+      caseIdOf(o.normalizedUrl),
+      (current, tombstone) => {
+        prior = current;
+        return decideObservation(current, o, ctx, tombstone);
+      },
+      {
+        traceparent: m.traceparent,
+        likelyNew: o.cause?.cause?.$case === 'report',
+        cause: { consumer, seq: m.seq },
+        event: (c) => {
+          const before = prior?.routing;
+          const after = c.state?.routing;
+          if (!after) return undefined;
+          if (!prior) return CrashEvent.NewCase;
+          return before && before.epoch !== after.epoch ? CrashEvent.Relocation : undefined;
+        },
+      },
+    );
   };
 }

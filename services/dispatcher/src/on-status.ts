@@ -1,11 +1,13 @@
 import type { Consumed } from '@relay/bus';
+import { CASE_ID } from '@relay/cases';
 import { parseSubject, type StatusUpdate } from '@relay/wire';
-import type { CaseStore } from './case-store.js';
+import type { Apply } from './apply.js';
+import { CrashEvent } from './crash-points.js';
+import { statusDurable } from './status-consumers.js';
 import type { DecisionContext } from './decide-observation.js';
 import { decideStatus, type StatusDecision } from './decide-status.js';
 import { DispatcherErrorCode, RefusedMessageError } from './errors.js';
 
-const CASE_ID = /^case_[0-9a-f]{32}$/;
 
 /**
  * The consumer handler for `relay.status.<hotline>`. The subject names the
@@ -14,7 +16,7 @@ const CASE_ID = /^case_[0-9a-f]{32}$/;
  * refusal must never rest on a stale cache.
  * @throws RefusedMessageError with a stable code (DLQ) for a status the dispatcher refuses.
  */
-export function onStatus(store: CaseStore, context: () => DecisionContext) {
+export function onStatus(apply: Apply, context: () => DecisionContext) {
   return async (m: Consumed<StatusUpdate>): Promise<void> => {
     const u = m.message;
     const subject = parseSubject(m.subject);
@@ -27,13 +29,13 @@ export function onStatus(store: CaseStore, context: () => DecisionContext) {
     }
     const ctx = context();
     let decision: StatusDecision | undefined;
-    await store.transact(
+    await apply(
       u.caseId,
       (current) => {
         decision = decideStatus(current, u, ctx);
         return decision.kind === 'accept' ? decision.transition : undefined;
       },
-      { fresh: true, traceparent: m.traceparent },
+      { fresh: true, traceparent: m.traceparent, cause: { consumer: statusDurable(sender), seq: m.seq }, event: () => CrashEvent.Status },
     );
     if (decision?.kind === 'refuse') throw new RefusedMessageError(decision.code, decision.message);
   };

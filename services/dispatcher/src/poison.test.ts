@@ -3,7 +3,7 @@ import { waitFor } from '@relay/testkit';
 import { deriveId, Header, RelayType, StatusAction, type StatusUpdate, StreamName, subjects } from '@relay/wire';
 import { HOSTERS, observation, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCase } from '../test/dispatcher.js';
+import { outboxPublished, readCase } from '../test/dispatcher.js';
 import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher, statusDurable } from './index.js';
 
 const HOUR = 3_600_000;
@@ -32,7 +32,7 @@ async function germanCase(): Promise<CaseState> {
   await publishObservation(bus, observation({ url: u, hoster: HOSTERS.DE, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
   return waitFor(async () => {
     const c = await readCase(bus, caseIdOf(u));
-    return c?.routing && c.outbox.length === 0 ? c : undefined;
+    return c?.routing && (await outboxPublished(bus, c)) ? c : undefined;
   });
 }
 

@@ -8,7 +8,7 @@ import { waitFor } from '@relay/testkit';
 import { deriveId, errorFromHeader, Header, StatusAction, StreamName } from '@relay/wire';
 import { devDirectory, observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCase } from '../test/dispatcher.js';
+import { outboxPublished, readCase } from '../test/dispatcher.js';
 import { caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const seed = (): string => new TextDecoder().decode(createUser().getSeed());
@@ -78,7 +78,7 @@ describe('provenance with a directory that names signers', () => {
     await publishObservation(signed['locator'] as Bus, o);
     const c = await waitFor(async () => {
       const k = await readCase(relay.bus, caseIdOf(o.url));
-      return k?.routing && k.outbox.length === 0 ? k : undefined;
+      return k?.routing && (await outboxPublished(relay.bus, k)) ? k : undefined;
     });
     const update = (id: string) => ({ id, hotline: 'eokm', referralId: c.routing?.referralId ?? '', caseId: c.id, action: StatusAction.STATUS_ACTION_ISP, occurredAt: new Date(clock.now()), note: '' });
     // iwf signs a status and puts it on eokm's subject: a valid signature by the wrong organisation.

@@ -15,7 +15,7 @@ import {
 } from '@relay/wire';
 import { type HOSTERS, observation, publishedFor, publishObservation, startRecheckResponder, startRelay, type TestRelay, testUrl } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCase } from '../test/dispatcher.js';
+import { outboxPublished, readCase } from '../test/dispatcher.js';
 import { caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const INTERVAL = 60_000;
@@ -67,7 +67,7 @@ describe('referral hashes kept once, on the report', () => {
       expect(referral?.hashes.map((h) => Buffer.from(h.value).toString('hex'))).toEqual(stored.report.hashes.map((h) => Buffer.from(h.value).toString('hex')));
       const c = await waitFor(async () => {
         const got = await readCase(bus, caseIdOf(u));
-        return got?.outbox.length === 0 ? got : undefined;
+        return got && (await outboxPublished(bus, got)) ? got : undefined;
       });
       const raw = await (await openJsonBucket(bus, KvBucket.Cases)).get(c.id);
       // A case of this report is a few kB, not the 150 kB of hashes (nor the 1 MB that broke it).
@@ -99,6 +99,12 @@ describe('referral hashes kept once, on the report', () => {
       return p.referrals.length === 1 ? p.referrals : undefined;
     });
     expect(referral).toMatchObject({ reportId: stored.report.id, hashes: [] });
-    await waitFor(async () => (await readCase(bus, caseIdOf(u)))?.outbox.length === 0, { what: 'the outbox to be cleared' });
+    await waitFor(
+      async () => {
+        const c = await readCase(bus, caseIdOf(u));
+        return c !== undefined && (await outboxPublished(bus, c));
+      },
+      { what: 'the outbox to be published' },
+    );
   });
 });

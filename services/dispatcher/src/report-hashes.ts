@@ -1,14 +1,8 @@
 import { type Bus, fetchStoredMessage } from '@relay/bus';
+import type { HashesRef } from '@relay/cases';
 import { decodeMessage, type Hash, Header, RelayType, StreamName } from '@relay/wire';
 
-/** Where a referral's hashes are: the report that opened its case, on REPORTS (decision 0094). */
-export interface HashesRef {
-  readonly reportId: string;
-  /** Stream sequence of the report on REPORTS. */
-  readonly seq: number;
-  /** How many hashes the report carries. */
-  readonly count: number;
-}
+export type { HashesRef } from '@relay/cases';
 
 /** Reads reports' hashes from REPORTS, once per report however many of its URLs are referred at once. */
 export interface ReportHashes {

@@ -7,7 +7,7 @@ import { waitFor } from '@relay/testkit';
 import { deriveId, KvBucket, RelayType, StatusAction, type StatusUpdate, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DispatcherProcess, type DispatcherTestRelay, startDispatcherProcess, startDispatcherRelay } from '../test/dispatcher.js';
-import { isTombstone, parseStoredCase } from './case-state.js';
+import { isTombstone, parseStoredCase } from '@relay/cases';
 
 let relay: DispatcherTestRelay;
 let dispatcher: DispatcherProcess | undefined;

@@ -1,5 +1,5 @@
 import type { CaseWatch } from './case-watch.js';
-import type { CaseStore } from './case-store.js';
+import type { Apply } from './apply.js';
 import type { Clock } from './clock.js';
 import type { DeadlineQueue } from './deadline-queue.js';
 import { type DecisionContext } from './decide-observation.js';
@@ -27,7 +27,10 @@ export interface Scheduler {
 
 /** The parts a scheduler drives. */
 export interface SchedulerParts {
-  readonly store: CaseStore;
+  /** Decides, stores and publishes on a case (apply.ts). */
+  readonly apply: Apply;
+  /** Publishes and clears an outbox its writer left (outbox.ts). */
+  readonly recover: (caseId: string) => Promise<number>;
   readonly index: RecheckIndex;
   readonly deadlines: DeadlineQueue;
   readonly watch: CaseWatch;
@@ -87,9 +90,11 @@ export function createScheduler(parts: SchedulerParts): Scheduler {
     const failedRechecks = new Set<string>();
     const failedDeadlines = new Set<string>();
     const failedStuck = new Set<string>();
-    const escalated = await pool(deadlines, async (id) => (await parts.store.transact(id, (c) => decideEscalation(c, ctx))).transition !== undefined, failedDeadlines);
-    const rechecked = await pool(rechecks, async (id) => (await parts.store.transact(id, (c) => decideRecheck(c, ctx))).transition !== undefined, failedRechecks);
-    const recovered = await pool(stuck, async (id) => (await parts.store.transact(id, () => undefined, { fresh: true })).published > 0, failedStuck);
+    // Nothing redelivers what a scheduler wrote: its escalation notices are cleared at once after publishing.
+    const escalated = await pool(deadlines, async (id) => (await parts.apply(id, (c) => decideEscalation(c, ctx), { clear: true })).transition !== undefined, failedDeadlines);
+    // A claim's write also drops what this process published of the case's outbox, and publishes what a crashed writer left.
+    const rechecked = await pool(rechecks, async (id) => (await parts.apply(id, (c) => decideRecheck(c, ctx))).transition !== undefined, failedRechecks);
+    const recovered = await pool(stuck, async (id) => (await parts.recover(id)) > 0, failedStuck);
     retryRechecks = failedRechecks;
     retryDeadlines = failedDeadlines;
     retryStuck = failedStuck;

@@ -4,7 +4,7 @@ import { deriveId, errorFromHeader, Header, NoticeKind, RecheckReason, StatusAct
 import { createMetrics } from '@relay/observability';
 import { observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCase } from '../test/dispatcher.js';
+import { outboxPublished, readCase } from '../test/dispatcher.js';
 import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const HOUR = 3_600_000;
@@ -32,7 +32,7 @@ async function dutchCase(name: string): Promise<CaseState> {
   await publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
   return waitFor(async () => {
     const c = await readCase(bus, caseIdOf(u));
-    return c?.routing && c.outbox.length === 0 ? c : undefined;
+    return c?.routing && (await outboxPublished(bus, c)) ? c : undefined;
   });
 }
 

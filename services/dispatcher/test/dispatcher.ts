@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createUser } from '@nats-io/nkeys';
 import { type Bus, busConfigFromEnv, connectBus, openJsonBucket } from '@relay/bus';
 import { generateDirectoryKey, openDirectory, publishDirectory, readDirectory, signDirectory, tenantsOf } from '@relay/directory';
-import { devDirectory, drainedConsumers, startRelay, type TestRelay, type TestRelayOptions } from '@relay/testing';
+import { devDirectory, drainedConsumers, publishedFor, startRelay, type TestRelay, type TestRelayOptions } from '@relay/testing';
 import { freePort } from '@relay/testkit';
 import { KvBucket, StreamName } from '@relay/wire';
 import { caseSchema, type CaseState, Durable, statusDurable } from '../src/index.js';
@@ -103,4 +103,16 @@ export async function drained(bus: Bus): Promise<void> {
     },
     20_000,
   );
+}
+
+/**
+ * True when every message in the case's outbox is stored on its stream: the
+ * outbox stays in the case until its next write drops it (decision 0140), so
+ * "routed and published" is this, not an empty outbox.
+ */
+export async function outboxPublished(bus: Bus, c: CaseState): Promise<boolean> {
+  if (c.outbox.length === 0) return true;
+  const { referrals, notices } = await publishedFor(bus, c.id);
+  const stored = new Set([...referrals.map((r) => `dispatcher:${r.id}`), ...notices.map((n) => `dispatcher:${n.notice.id}`)]);
+  return c.outbox.every((e) => stored.has(e.msgId));
 }

@@ -51,7 +51,7 @@ export const suite: BenchSuite = {
     ctx.log(`publishing ${n} report observations`);
     await publishAll(locator, reports);
 
-    // New cases: read case, create by compare-and-set, publish referral + police notice, clear the outbox.
+    // New cases: read case, create by compare-and-set, publish referral + police notice (the outbox stays until the next write, decision 0140).
     // Timed from the spawn: the process's start-up (about a second) is part of the figure.
     let started = performance.now();
     const env = { RELAY_DIRECTORY_FILE: DEV_DIRECTORY_FILE, RELAY_RECHECK_INTERVAL: '15m', LOG_LEVEL: 'warn' };

@@ -147,7 +147,7 @@ function runCli(ctx: BenchContext, args: readonly string[]): Promise<CliRun> {
   });
 }
 
-/** The relay's open-case gauge of a service's /metrics: how many cases its case watch has taken in. */
+/** The relay's open-case gauge of a service's /metrics: how many cases it has scheduled (its own writes and its reads of the case bucket, decision 0141). */
 async function openCasesSeen(opsPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
   const m = /^relay_open_cases(?:\{[^}]*\})?\s+(\d+)/m.exec(text);

@@ -60,7 +60,9 @@ async function processed(sourceReportId: string, url: string, upTo: 'report' | '
     origin: 'ncmec',
   });
   const cases = await openJsonBucket(bus, KvBucket.Cases);
-  await cases.put(caseId, { id: caseId, status: 'open', routing: { referralId: referral.id, jurisdiction: 'NL', hotline: 'eokm', policeTold: true }, outbox: [] });
+  // Only the fields the audit reads, but each as the case record (@relay/cases) types it.
+  const routing = { epoch: 0, referralId: referral.id, jurisdiction: 'NL', hotline: 'eokm', hotlineCountry: 'NL', reason: 1, fallback: false, policeTold: true, directoryRevision: 1, issuedAt: 0 };
+  await cases.put(caseId, { id: caseId, status: 'open', routing, outbox: [] });
   return { reportId, caseId };
 }
 

@@ -3,7 +3,7 @@ import { loadDirectoryFile, parseDirectory, publishDirectory } from '@relay/dire
 import { archiveClosedCases, caseIdOf, runDispatcher, createManualClock, type Dispatcher, Durable } from '@relay/dispatcher';
 import { waitFor } from '@relay/testkit';
 import { Audience, KvBucket, NoticeKind, RelayType, RoutingReason, StatusAction, StreamName, subjects } from '@relay/wire';
-import { auditRecords, DEV_DIRECTORY_FILE, drainedConsumer, type Hoster, HOSTERS, observation, publishObservation, publishStatus, readAll, testUrl } from '@relay/testing';
+import { auditRecords, DEV_DIRECTORY_FILE, drainedConsumer, type Hoster, HOSTERS, observation, publishedFor, publishObservation, publishStatus, readAll, testUrl } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliTestRelay, startTestRelay } from '../../test/relay.js';
 import { ExitCode } from '../errors.js';
@@ -35,7 +35,8 @@ async function openCase(name: string, hoster: Hoster): Promise<CaseView> {
   await publishObservation(bus, observation({ url: u, hoster, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
   return waitFor(async () => {
     const c = await readCase(caseIdOf(u));
-    return c?.routing && (c['outbox'] as unknown[]).length === 0 ? c : undefined;
+    // Routed and its referral stored (the outbox stays until the case's next write, decision 0140).
+    return c?.routing && (await publishedFor(bus, c.id)).referrals.some((r) => r.id === c.routing?.referralId) ? c : undefined;
   });
 }
 

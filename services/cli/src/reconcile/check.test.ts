@@ -24,7 +24,20 @@ function notice(ref: ReferralEntry, kind: NoticeKind, audience: Audience, countr
 }
 
 function routedCase(url: string, ref: ReferralEntry, policeTold = true): CaseView {
-  return { id: deriveId('case', url), status: 'open', routing: { referralId: ref.id, jurisdiction: ref.jurisdiction, hotline: ref.hotline, policeTold }, outbox: [] };
+  return { id: deriveId('case', url), status: 'open', routing: {
+      epoch: 0,
+      referralId: ref.id,
+      jurisdiction: ref.jurisdiction,
+      hotline: ref.hotline,
+      hotlineCountry: ref.jurisdiction,
+      reason: 1,
+      fallback: false,
+      policeTold,
+      directoryRevision: 1,
+      issuedAt: T0.getTime(),
+    },
+    outbox: [],
+  };
 }
 
 interface Parts {
@@ -133,9 +146,12 @@ describe('reconciliation of reports', () => {
   it('reports messages written with a case but never published, and accepts published ones not yet cleared', () => {
     const h = healthyNl();
     const ref = h.referrals[0] as ReferralEntry;
-    const withOutbox = (ids: string[]): CaseView => ({ ...routedCase(NL_URL, ref), outbox: ids.map((id) => ({ msgId: `dispatcher:${id}` })) });
+    const withOutbox = (ids: string[]): CaseView => ({ ...routedCase(NL_URL, ref), outbox: ids.map((id) => ({ msgId: `dispatcher:${id}`, subject: 'relay.referral.NL.eokm', type: 'relay.v1.Referral', data: '' })) });
     expect(checkLedger(ledger({ ...h, cases: [withOutbox([ref.id])] })).gaps).toEqual([]);
     expect(checkLedger(ledger({ ...h, cases: [withOutbox([ref.id, 'ntc_missing'])] })).gaps.map((g) => g.missing)).toEqual([GapKind.Outbox]);
+    // A recheck request left in the outbox (RECHECKS is not read) is no gap: it goes out with the next claim.
+    const rck = { msgId: 'dispatcher:rck_1', subject: 'relay.recheck.NL', type: 'relay.v1.RecheckRequest', data: '' };
+    expect(checkLedger(ledger({ ...h, cases: [{ ...withOutbox([ref.id]), outbox: [...withOutbox([ref.id]).outbox, rck] }] })).gaps).toEqual([]);
   });
 
   it('counts a receipt whose report is not in REPORTS as lost', () => {

@@ -1,5 +1,5 @@
 import { normaliseUrl } from '@relay/geo';
-import { Audience, deriveId, HostingStatus, NoticeKind, StreamName } from '@relay/wire';
+import { Audience, deriveId, HostingStatus, NoticeKind, RelayType, StreamName } from '@relay/wire';
 import type { CaseView, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
 
 /** What is missing for a report to be accounted for. */
@@ -207,7 +207,10 @@ function judgeCase(caseId: string, ledger: Ledger, ix: Indexes): Found {
   if (error !== undefined) return { missing: GapKind.CaseUnreadable, detail: `case ${caseId}: ${error}` };
   const c: CaseView | undefined = ledger.cases.get(caseId);
   if (!c) return { missing: GapKind.Case, detail: `no case ${caseId} in KV relay-cases` };
-  const pending = c.outbox.filter((e) => !ix.published.has(e.msgId.slice(e.msgId.indexOf(':') + 1)));
+  // A case keeps its outbox until its next write (decision 0140): what counts is whether each referral
+  // and notice in it is published. A recheck request is not read here (RECHECKS is not part of the ledger):
+  // one cut off by a crash goes out with the case's next claim (decision 0031).
+  const pending = c.outbox.filter((e) => e.type !== RelayType.RecheckRequest && !ix.published.has(e.msgId.slice(e.msgId.indexOf(':') + 1)));
   if (pending.length > 0) {
     return { missing: GapKind.Outbox, detail: `case ${caseId} holds ${pending.length} unpublished message(s): ${pending.map((e) => e.msgId).join(', ')}` };
   }

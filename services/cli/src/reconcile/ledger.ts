@@ -1,5 +1,5 @@
 import type { Audience, HostingStatus, NoticeKind } from '@relay/wire';
-import { z } from 'zod';
+import { type CaseAuditView, caseAuditViewSchema } from '@relay/cases';
 
 /** A report as read from REPORTS: what reconciliation needs of it. */
 export interface ReportEntry {
@@ -74,26 +74,13 @@ export interface UndecodableEntry {
 }
 
 /**
- * The few fields of a case (KV `relay-cases`) reconciliation reads; the full
- * schema belongs to the dispatcher, and everything else is ignored here.
+ * The few fields of a case (KV `relay-cases`) reconciliation reads: a view
+ * picked from the one case schema of @relay/cases (decision 0140).
  */
-export const caseViewSchema = z.object({
-  id: z.string().min(1),
-  status: z.enum(['open', 'held', 'closed']),
-  holdReason: z.string().optional(),
-  routing: z
-    .object({
-      referralId: z.string().min(1),
-      jurisdiction: z.string(),
-      hotline: z.string(),
-      policeTold: z.boolean(),
-    })
-    .optional(),
-  outbox: z.array(z.object({ msgId: z.string() })),
-});
+export const caseViewSchema = caseAuditViewSchema;
 
 /** What reconciliation knows of a case. */
-export type CaseView = z.infer<typeof caseViewSchema>;
+export type CaseView = CaseAuditView;
 
 /** Everything read from the streams and the case bucket, indexed for the checks. */
 export interface Ledger {

@@ -11,14 +11,21 @@ export type DeadlineKind = (typeof DeadlineKind)[keyof typeof DeadlineKind];
 
 const ms = z.number().int().nonnegative();
 
-/** A message written with the state change that caused it and published after it (decision 0031). */
-const outboxEntrySchema = z.object({
+/** A message written with the state change that caused it and published after it (decisions 0031, 0140). */
+export const outboxEntrySchema = z.object({
   msgId: z.string().min(1),
   subject: z.string().min(1),
   type: z.string().min(1),
   /** The encoded protobuf, base64. */
   data: z.string(),
   traceparent: z.string().optional(),
+  /**
+   * The consumed message whose handling wrote the entry (consumer and stream
+   * sequence): if its writer crashes before publishing, that message comes
+   * back and its handler publishes the entry (decision 0140). Absent for
+   * entries a scheduler wrote, which are cleared at once after publishing.
+   */
+  cause: z.object({ consumer: z.string(), seq: z.number().int().positive() }).optional(),
   /** A referral's hashes are added on publishing, from this report (decision 0094): the case never holds them. */
   hashesFrom: z.object({ reportId: z.string(), seq: z.number().int().positive(), count: z.number().int().nonnegative() }).optional(),
 });
@@ -146,16 +153,6 @@ export type CaseTombstone = z.infer<typeof tombstoneSchema>;
 /** What KV `relay-cases` holds under a case id: a case or its tombstone. */
 export type StoredCase = CaseState | CaseTombstone;
 
-/** Parses a stored value as a tombstone when it says it is one, else as a case. */
-export function parseStoredCase(raw: unknown): StoredCase {
-  return typeof raw === 'object' && raw !== null && 'tombstone' in raw ? tombstoneSchema.parse(raw) : caseSchema.parse(raw);
-}
-
-/** True for a tombstone. */
-export function isTombstone(c: StoredCase): c is CaseTombstone {
-  return 'tombstone' in c;
-}
-
 /** One case. */
 export type CaseState = z.infer<typeof caseSchema>;
 
@@ -202,3 +199,11 @@ export function nextRecheckAt(caseId: string, now: number, intervalMs: number): 
   const into = (((now - phase) % intervalMs) + intervalMs) % intervalMs;
   return now - into + intervalMs;
 }
+
+/** The id of the case of a normalised URL: the key in KV `relay-cases`, the same for every replica and every replay. */
+export function caseIdOf(normalizedUrl: string): string {
+  return deriveId('case', normalizedUrl);
+}
+
+/** Case ids as {@link caseIdOf} makes them. */
+export const CASE_ID = /^case_[0-9a-f]{32}$/;

@@ -1,0 +1,78 @@
+import { decodeMessage, encodeMessage, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
+import type { OutboxEntry } from './case-state.js';
+
+/** Where a referral's hashes are read when it is published (decision 0094): its report on REPORTS. */
+export interface HashesRef {
+  readonly reportId: string;
+  readonly seq: number;
+  readonly count: number;
+}
+
+/** A message a decision calls for, not yet written to the case's outbox. */
+export interface OutboxMessage<K extends RelayTypeName = RelayTypeName> {
+  readonly subject: string;
+  readonly type: K;
+  readonly message: RelayMessageMap[K];
+  /** `dispatcher:<message id>`, derived from the case and the event: a second publish is a duplicate. */
+  readonly msgId: string;
+  /** A referral's hashes, read from its report when it is published (decision 0094). */
+  readonly hashesFrom?: HashesRef;
+}
+
+/** What the writing process still holds of an entry: its bytes and message, not re-decoded from base64. */
+interface Written {
+  readonly bytes: Uint8Array;
+  readonly message: RelayMessageMap[RelayTypeName];
+}
+const written = new WeakMap<OutboxEntry, Written>();
+
+/** The consumed message a write answers (decision 0140): see `OutboxEntry.cause`. */
+export interface OutboxCause {
+  readonly consumer: string;
+  readonly seq: number;
+}
+
+/** Encodes a message for a case's outbox (base64 protobuf); the entry object remembers its bytes in this process. */
+export function toOutboxEntry(m: OutboxMessage, traceparent: string | undefined, cause?: OutboxCause): OutboxEntry {
+  const bytes = encodeMessage(m.type, m.message);
+  const entry: OutboxEntry = {
+    msgId: m.msgId,
+    subject: m.subject,
+    type: m.type,
+    data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+    ...(traceparent === undefined ? {} : { traceparent }),
+    ...(cause === undefined ? {} : { cause: { consumer: cause.consumer, seq: cause.seq } }),
+    ...(m.hashesFrom === undefined ? {} : { hashesFrom: { ...m.hashesFrom } }),
+  };
+  written.set(entry, { bytes, message: m.message });
+  return entry;
+}
+
+/** The entry's bytes, and its message when this process wrote it (else undefined: decode on demand with {@link outboxMessage}). */
+export function outboxBytes(e: OutboxEntry): { bytes: Uint8Array; message: RelayMessageMap[RelayTypeName] | undefined } {
+  const local = written.get(e);
+  return local ? { bytes: local.bytes, message: local.message } : { bytes: Buffer.from(e.data, 'base64'), message: undefined };
+}
+
+/** The entry's message, decoded. */
+export function outboxMessage<K extends RelayTypeName>(e: OutboxEntry, type: K): RelayMessageMap[K] {
+  const local = written.get(e);
+  return local ? (local.message as RelayMessageMap[K]) : decodeMessage(type, Buffer.from(e.data, 'base64'));
+}
+
+const published = new WeakSet<OutboxEntry>();
+
+/**
+ * Notes that this process published the entry (acknowledged by the stream):
+ * the next write of the case from the same value drops it without
+ * publishing it again (decision 0140). Process memory only: an entry read
+ * back from KV is a new object, not known to be published.
+ */
+export function markPublished(e: OutboxEntry): void {
+  published.add(e);
+}
+
+/** True when this process published this entry object. */
+export function isPublished(e: OutboxEntry): boolean {
+  return published.has(e);
+}

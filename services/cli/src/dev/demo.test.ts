@@ -91,7 +91,7 @@ describe('relay dev --demo --exit', () => {
 
     // --exit: the stack is stopped, nothing is left running.
     expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, watch exited with code 0, nats-server stopped');
-    expect(pids).toHaveLength(5);
+    expect(pids).toHaveLength(6);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
-  }, 120_000);
+  }, 240_000);
 });

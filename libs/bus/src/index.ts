@@ -60,6 +60,8 @@ export { pullDeliveries } from './pull.js';
 export type { Deliveries, Delivery, PullOptions, VerifyMessageAsync } from './pull.js';
 export { applyRetention } from './retention.js';
 export type { RetentionOptions, RetentionReport, RetentionWait } from './retention.js';
+export { followStream } from './follow.js';
+export type { FollowRange, Following } from './follow.js';
 export { consumerLag, deleteStoredMessage, fetchStoredMessage, getStoredMessage, nextStoredMessage, readStream, streamState } from './read.js';
 export type { ConsumerLag, ReadRange, StoredMessage, StreamState } from './read.js';
 export { request, serveRequests } from './service.js';

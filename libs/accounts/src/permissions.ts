@@ -202,10 +202,11 @@ export function servicePermissions(service: ServiceName): Permissions {
         subscribe: { allow: [inbox] },
       };
     case 'console':
-      // The web console's own connection (decision 0135): it sees that the streams exist and audits
-      // sign-ins under its own name. Everything a person sees goes through a tenant's console user.
+      // The web console's own connection (decision 0135): it sees that the streams exist, reads the
+      // directory (its deadline policy, for the countdowns) and audits sign-ins under its own name.
+      // Everything a person sees goes through a tenant's console user.
       return {
-        publish: { allow: [...SERVICE_BASE, subjectFilters.audit('console'), `${api}.STREAM.MSG.GET.${StreamName.Audit}`] },
+        publish: { allow: [...SERVICE_BASE, subjectFilters.audit('console'), `${api}.STREAM.MSG.GET.${StreamName.Audit}`, ...readBucket(KvBucket.Directory)] },
         subscribe: { allow: [inbox] },
       };
   }

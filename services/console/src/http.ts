@@ -8,6 +8,7 @@ import type { Logger } from '@relay/observability';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { SignInBackoff } from './backoff.js';
 import { registerCaseRoutes } from './routes-cases.js';
+import { registerDeadlineRoutes } from './routes-deadlines.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerSignInRoutes } from './routes-sign-in.js';
 import type { Session, SessionStore } from './sessions.js';
@@ -100,5 +101,6 @@ export async function createConsoleApp(deps: ConsoleAppDeps): Promise<FastifyIns
   registerSignInRoutes(routes);
   registerFeedRoutes(routes);
   registerCaseRoutes(routes);
+  registerDeadlineRoutes(routes);
   return app;
 }

@@ -12,14 +12,26 @@ const ACTIONS = [
 ];
 const CLOSING = new Set(['STATUS_ACTION_CR', 'STATUS_ACTION_CU', 'STATUS_ACTION_NI']);
 
+/**
+ * The removal deadline of a referral: the one it carries, else the country's term after the
+ * hotline's first notice to the hoster (ISP), as the dispatcher counts it (directory `deadlines`).
+ */
+export function deadlineOf(referral, statuses, terms) {
+  if (referral.deadline) return referral.deadline;
+  const isp = statuses.filter((s) => s.referralId === referral.id && s.action === 'STATUS_ACTION_ISP').map((s) => new Date(s.occurredAt ?? 0).getTime());
+  if (isp.length === 0 || !terms) return undefined;
+  const term = (terms.byCountry[referral.jurisdiction] ?? terms.default).afterHosterNoticeMs;
+  return new Date(Math.min(...isp) + term).toISOString();
+}
+
 /** Where a referral stands for the analyst. */
-export function referralState(referral, statuses, movedOut, now = Date.now()) {
+export function referralState(referral, statuses, movedOut, deadline, now = Date.now()) {
   const own = statuses.filter((s) => s.referralId === referral.id);
   if (own.some((s) => CLOSING.has(s.action))) return 'closed';
   if (movedOut) return 'moved out';
-  if (referral.deadline && new Date(referral.deadline).getTime() < now) return 'deadline missed';
+  if (deadline && new Date(deadline).getTime() < now) return 'deadline missed';
   if (own.length === 0) return 'new';
-  return referral.deadline ? 'deadline running' : 'in progress';
+  return deadline ? 'deadline running' : 'in progress';
 }
 
 export function hotlineView(store, session) {
@@ -31,19 +43,28 @@ export function hotlineView(store, session) {
     { id: 'state', 'aria-label': 'referral state' },
     ['', 'new', 'in progress', 'deadline running', 'deadline missed', 'moved out', 'closed'].map((s) => el('option', { value: s }, s === '' ? 'every state' : s)),
   );
-  let openCase;
+  let terms;
+  fetch('/api/deadlines', { credentials: 'same-origin' })
+    .then((res) => (res.ok ? res.json() : undefined))
+    .then((t) => {
+      terms = t;
+    })
+    .catch(() => undefined);
+  let lastResult = '';
   const actionsFor = (events) => {
     const referrals = events.filter((e) => e.type === 'relay.v1.Referral').map((e) => e.message);
+    const statuses = events.filter((e) => e.type === 'relay.v1.StatusUpdate').map((e) => e.message);
     const referral = referrals.at(-1);
     if (!referral) return null;
-    const clock = el('p', { class: 'countdown', id: 'countdown', 'aria-live': 'off' }, referral.deadline ? countdown(referral.deadline) : 'no deadline');
-    if (referral.deadline) {
+    const deadline = deadlineOf(referral, statuses, terms);
+    const clock = el('p', { class: 'countdown', id: 'countdown', 'aria-live': 'off' }, deadline ? countdown(deadline) : 'no deadline yet: it starts with the notice to the hoster (ISP)');
+    if (deadline) {
       const tick = setInterval(() => {
         if (!clock.isConnected) clearInterval(tick);
-        else clock.textContent = countdown(referral.deadline);
+        else clock.textContent = countdown(deadline);
       }, 1000);
     }
-    const result = el('p', { role: 'status', class: 'result' });
+    const result = el('p', { role: 'status', class: 'result' }, lastResult);
     const buttons = ACTIONS.map(([code, meaning]) =>
       el(
         'button',
@@ -52,14 +73,16 @@ export function hotlineView(store, session) {
           title: meaning,
           'data-action': code,
           onclick: async (e) => {
-            e.currentTarget.disabled = true;
+            const button = e.currentTarget;
+            button.disabled = true;
             try {
               await post(`/api/cases/${encodeURIComponent(referral.caseId)}/status`, { action: code, referralId: referral.id, requestId: crypto.randomUUID() }, session.csrf);
-              result.textContent = `${code} (${meaning}) sent for ${referral.id}`;
+              lastResult = `${code} (${meaning}) sent for ${referral.id}`;
+              // The case again, with the update in its timeline and the deadline it started.
+              await showCase(panel, referral.caseId, actionsFor);
             } catch (err) {
               result.textContent = err.message;
-            } finally {
-              e.currentTarget.disabled = false;
+              button.disabled = false;
             }
           },
         },
@@ -72,12 +95,15 @@ export function hotlineView(store, session) {
     const { referrals, statuses, notices: all } = store.state;
     const movedOut = new Set(all.filter((n) => n.kind === 'NOTICE_KIND_CASE_MOVED_OUT').map((n) => n.caseId));
     const rows = [...referrals.values()]
-      .map((r) => ({ r, state: referralState(r, statuses, movedOut.has(r.caseId) && r.reason !== 'ROUTING_REASON_RELOCATED') }))
+      .map((r) => {
+        const deadline = deadlineOf(r, statuses, terms);
+        return { r, deadline, state: referralState(r, statuses, movedOut.has(r.caseId) && r.reason !== 'ROUTING_REASON_RELOCATED', deadline) };
+      })
       .filter((x) => stateFilter.value === '' || x.state === stateFilter.value)
       .sort((a, b) => b.r._seq - a.r._seq);
     replace(
       body,
-      rows.map(({ r, state }) =>
+      rows.map(({ r, state, deadline }) =>
         el(
           'tr',
           { dataset: { case: r.caseId, referral: r.id, state } },
@@ -86,8 +112,8 @@ export function hotlineView(store, session) {
           el('td', {}, hostingText(r.hosting)),
           el('td', {}, label(r.reason, 'ROUTING_REASON_')),
           el('td', { class: 'state' }, state),
-          el('td', { class: 'deadline' }, r.deadline ? countdown(r.deadline) : ''),
-          el('td', {}, el('button', { type: 'button', onclick: () => { openCase = r.caseId; void showCase(panel, r.caseId, actionsFor); } }, 'Open')),
+          el('td', { class: 'deadline' }, deadline ? countdown(deadline) : ''),
+          el('td', {}, el('button', { type: 'button', onclick: () => { lastResult = ''; void showCase(panel, r.caseId, actionsFor); } }, 'Open')),
         ),
       ),
     );
@@ -98,7 +124,6 @@ export function hotlineView(store, session) {
         .sort((a, b) => b._seq - a._seq)
         .map((n) => el('li', { dataset: { kind: n.kind, case: n.caseId } }, el('time', {}, when(n.issuedAt ?? n._time)), ' ', el('strong', {}, label(n.kind, 'NOTICE_KIND_')), ' ', n.url, n.summary ? ` — ${n.summary}` : '')),
     );
-    void openCase;
   };
   stateFilter.addEventListener('change', render);
   store.subscribe(render);

@@ -81,3 +81,11 @@ export { ensureTenantConsumers, tenantConsumerSpecs, tenantConsumers } from './t
 export type { TenantList } from './tenants.js';
 export { ensureTopology, KV_SPECS, MIRROR_SPECS, PERSONAL_DATA_MAX_AGE_MS, STREAM_SPECS, TopologyError } from './topology.js';
 export type { KvSpec, MirrorSpec, StreamSpec, TopologyOptions, TopologyReport } from './topology.js';
+export { entryOf, getEntry, listEntries, originalHeaders, sourceOf } from './dlq-entries.js';
+export type { DlqEntry } from './dlq-entries.js';
+export { redrive } from './dlq-redrive.js';
+export type { RedriveOutcome } from './dlq-redrive.js';
+export { readFacts } from './stats-facts.js';
+export type { Facts, NoticeFact, ReferralFact, StatusFact } from './stats-facts.js';
+export { computeStats } from './stats-compute.js';
+export type { RemovalTimes, Stats, StatsGrouping, StatsRow } from './stats-compute.js';

@@ -8,7 +8,7 @@ import { PASSWORD, writeUsers } from '../test/console.js';
 import { createSignInBackoff } from './backoff.js';
 import { consoleConfigFromEnv } from './config.js';
 import { createConsoleApp } from './http.js';
-import { PUBLIC_DIR } from './service.js';
+import { PUBLIC_DIR, WEB_BUILD_DIR } from './service.js';
 import { createSessionStore } from './sessions.js';
 import { createTenantBuses } from './tenants.js';
 
@@ -42,6 +42,7 @@ describe('the session cookie outside loopback', () => {
       backoff: createSignInBackoff(),
       logger: createLogger('console', 'silent'),
       publicDir: PUBLIC_DIR,
+      webBuildDir: WEB_BUILD_DIR,
       healthy: () => true,
     });
     try {

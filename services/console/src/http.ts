@@ -10,6 +10,7 @@ import type { SignInBackoff } from './backoff.js';
 import { registerCaseRoutes } from './routes-cases.js';
 import { registerDeadlineRoutes } from './routes-deadlines.js';
 import { registerFeedRoutes } from './routes-feed.js';
+import { registerOperatorRoutes } from './routes-operator.js';
 import { registerSignInRoutes } from './routes-sign-in.js';
 import type { Session, SessionStore } from './sessions.js';
 import type { TenantBuses } from './tenants.js';
@@ -27,6 +28,8 @@ export interface ConsoleAppDeps {
   readonly logger: Logger;
   /** Folder with `pages/` (served only as routes) and `assets/` (scripts, styles, map data). */
   readonly publicDir: string;
+  /** Folder of the built assets (map code and data), served as `/assets/gen/`. */
+  readonly webBuildDir: string;
   /** Whether the console is ready (NATS connected). */
   readonly healthy: () => boolean;
 }
@@ -57,6 +60,7 @@ export async function createConsoleApp(deps: ConsoleAppDeps): Promise<FastifyIns
     cookieKey: deps.secureCookies ? '__Host-relay-csrf' : 'relay-csrf',
     cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: deps.secureCookies },
   });
+  await app.register(fastifyStatic, { root: deps.webBuildDir, prefix: '/assets/gen/', decorateReply: false, index: false });
   await app.register(fastifyStatic, { root: join(deps.publicDir, 'assets'), prefix: '/assets/', decorateReply: false, index: false });
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('content-security-policy', CSP);
@@ -102,5 +106,6 @@ export async function createConsoleApp(deps: ConsoleAppDeps): Promise<FastifyIns
   registerFeedRoutes(routes);
   registerCaseRoutes(routes);
   registerDeadlineRoutes(routes);
+  registerOperatorRoutes(routes);
   return app;
 }

@@ -19,4 +19,12 @@ export function registerDeadlineRoutes(r: ConsoleRoutes): void {
       byCountry: Object.fromEntries(Object.entries(deadlines.byCountry).map(([cc, p]) => [cc, terms(p)])),
     });
   });
+
+  /** `GET /api/hotlines`: each hotline's country, from the directory: where a referral's report came from, for the operator's map. */
+  r.app.get('/api/hotlines', async (req, reply) => {
+    if (r.session(req, reply) === undefined) return reply;
+    const stored = await readDirectory(r.bus);
+    if (stored === undefined) return reply.code(503).send({ error: 'no directory stored yet' });
+    return reply.send(Object.fromEntries(stored.directory.data.hotlines.map((h) => [h.id, h.country])));
+  });
 }

@@ -26,6 +26,9 @@ export interface ConsoleService extends Stoppable {
 /** The pages and assets shipped with the package (`public/`, beside `src/` and `dist/`). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
 
+/** What the build bundles for the pages (`build-assets.mjs`: the map code, the world, country numbers), served as `/assets/gen/`. */
+export const WEB_BUILD_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
+
 /**
  * Starts the console on a connected bus, as its main.ts does (decision 0114):
  * the web app on the HTTP port, tenant connections opened at each tenant's
@@ -46,6 +49,7 @@ export async function startConsole(deps: ConsoleDeps): Promise<ConsoleService> {
     backoff: createSignInBackoff(),
     logger,
     publicDir: PUBLIC_DIR,
+    webBuildDir: WEB_BUILD_DIR,
     healthy,
   });
   await app.listen({ port: config.httpPort, host: config.httpHost });

@@ -1,5 +1,7 @@
 // Must show of issue 20, in a real headless Chromium: what each person sees live, and only that.
-import { DEMO_KEYS } from '@relay/testing';
+import { publishMessage } from '@relay/bus';
+import { auditRecords, DEMO_KEYS } from '@relay/testing';
+import { exampleMessage, RelayType, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cyberTiplineXml, postReport } from '../harness/intake.js';
 import { type ConsolePage, type ConsoleStack, startConsoleStack } from './stack.js';
@@ -80,6 +82,35 @@ describe('the relay console in a browser', () => {
     await eokm.page.locator('#hotline-notices li[data-kind="NOTICE_KIND_CASE_MOVED_OUT"]', { hasText: URL_UNDER_TEST }).waitFor({ timeout: 30_000 });
     await eco.screenshot('analyst-eco');
     await eokm.screenshot('analyst-eokm-moved');
+  });
+
+  it('shows the operator the relocation arc and a DLQ entry, and redrives it with a reason, audited', async () => {
+    // A report smuggled past the gateway carries no gateway signature: the locator dead-letters it.
+    const alice = await stack.accounts.busAs('operator-alice', stack.server.url);
+    const smuggled = { ...exampleMessage(RelayType.Report), id: 'rpt_smuggled', sourceReportId: 'smuggled', urls: ['http://moving.example.net/smuggled'] };
+    await publishMessage(alice, subjects.report('ncmec'), RelayType.Report, smuggled, { msgId: 'ncmec:smuggled', origin: 'ncmec' });
+    await alice.close();
+    const operator = await open('relay-operator');
+    await operator.page.locator('#world-map path.arc.relocation[data-from="NL"][data-to="DE"]').waitFor();
+    await operator.page.locator('#world-map path.arc.flow[data-from="US"][data-to="NL"]').waitFor();
+    await operator.page.locator('#open-cases tr[data-key="DE"]').waitFor();
+    // The only entry is the smuggled report: eokm's ISP, signed by the console as eokm, was accepted.
+    const entry = operator.page.locator('#dlq tbody tr', { hasText: 'signer-not-of-org' });
+    await entry.waitFor();
+    await expect(operator.page.locator('#dlq tbody tr').count()).resolves.toBe(1);
+    await operator.screenshot('operator');
+    await entry.getByRole('button', { name: 'Redrive…' }).click();
+    await operator.page.keyboard.type('signer list fixed, try again');
+    await operator.page.keyboard.press('Enter');
+    // REPORTS still holds the original under its Nats-Msg-Id, so a republish now would be dropped:
+    // the redrive is held (decision 0064), the entry stays, and the page says until when.
+    await operator.page.locator('#dlq-result', { hasText: /^entry \d+: held until / }).waitFor();
+    await operator.screenshot('operator-redrive');
+    const breakGlass = await stack.accounts.busAs('break-glass', stack.server.url);
+    const records = await auditRecords(breakGlass);
+    await breakGlass.close();
+    expect(records.find((r) => r.action === 'console-dlq-redrive')).toMatchObject({ actor: 'console-operator', reason: 'signer list fixed, try again', details: { person: 'relay-operator' } });
+    expect(records.filter((r) => r.action === 'console-sign-in').map((r) => r.details['person'])).toEqual(expect.arrayContaining(['nl-liaison', 'de-liaison', 'eokm-analyst', 'eco-analyst', 'relay-operator']));
   });
 
   it('logged no console error on any page', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ConsoleRead, type ConsoleRole, consoleReads, consoleUserOf, tenantOfRole } from '@relay/accounts';
 import { type Bus, type BusConfig, ConfigError, connectBus } from '@relay/bus';
@@ -35,7 +35,9 @@ function readsOf(role: ConsoleRole): readonly ConsoleRead[] {
   return role.kind === 'operator' ? OPERATOR_READS : consoleReads(role);
 }
 
-function readSeed(file: string): Uint8Array {
+/** A seed file of the keys folder, or undefined when it is not there. */
+function readSeed(file: string): Uint8Array | undefined {
+  if (!existsSync(file)) return undefined;
   try {
     return readFileSync(file);
   } catch (err) {
@@ -45,17 +47,21 @@ function readSeed(file: string): Uint8Array {
 
 /**
  * The settings of a tenant's connection: with `keysDir`, the console user's own login
- * and signing seeds and its inbox; without (no accounts: the dev stack), the console's own settings.
+ * (`console-<tenant>.nk`, when the server runs the generated accounts) and signing key
+ * (`console-<tenant>.signing.nk`, listed in the directory under the tenant's organisation) and
+ * its inbox; without (no accounts), the console's own settings.
  */
 export function tenantBusConfig(base: BusConfig, keysDir: string | undefined, tenant: string): BusConfig {
   const user = consoleUserOf(tenant);
   if (keysDir === undefined) return { ...base, name: user };
   const { creds: _creds, nkeySeed: _seed, signingSeed: _signing, ...rest } = base;
+  const nkeySeed = readSeed(join(keysDir, `${user}.nk`));
+  const signingSeed = readSeed(join(keysDir, `${user}.signing.nk`));
   return {
     ...rest,
     name: user,
-    nkeySeed: readSeed(join(keysDir, `${user}.nk`)),
-    signingSeed: readSeed(join(keysDir, `${user}.signing.nk`)),
+    ...(nkeySeed === undefined ? {} : { nkeySeed }),
+    ...(signingSeed === undefined ? {} : { signingSeed }),
     inboxPrefix: tenant === 'operator' ? `_INBOX.operator.${user}` : `_INBOX.console.${user}`,
   };
 }

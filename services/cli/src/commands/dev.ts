@@ -16,6 +16,8 @@ interface DevOptions {
   readonly gatewayOpsPort: string;
   readonly locatorOpsPort: string;
   readonly dispatcherOpsPort: string;
+  readonly consolePort: string;
+  readonly consoleOpsPort: string;
   readonly recheckInterval: string;
   readonly logLevel?: string;
 }
@@ -46,6 +48,8 @@ export function registerDev(program: Command, ctx: CliContext): void {
     .option('--gateway-ops-port <port>', 'gateway /metrics, /healthz, /openapi.json and /docs port', String(DevPort.GatewayOps))
     .option('--locator-ops-port <port>', 'locator /healthz and /metrics port', String(DevPort.LocatorOps))
     .option('--dispatcher-ops-port <port>', 'dispatcher /healthz and /metrics port', String(DevPort.DispatcherOps))
+    .option('--console-port <port>', 'console web pages port', String(DevPort.Console))
+    .option('--console-ops-port <port>', 'console /healthz and /metrics port', String(DevPort.ConsoleOps))
     .option('--recheck-interval <duration>', 'how often open cases are re-located (2s, 10s, 15m)', DEV_RECHECK_INTERVAL)
     .addOption(new Option('--log-level <level>', 'LOG_LEVEL of the services (default info; warn with --demo)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (options: DevOptions) => {
@@ -62,6 +66,8 @@ export function registerDev(program: Command, ctx: CliContext): void {
           gatewayOps: portOf('--gateway-ops-port', options.gatewayOpsPort),
           locatorOps: portOf('--locator-ops-port', options.locatorOpsPort),
           dispatcherOps: portOf('--dispatcher-ops-port', options.dispatcherOpsPort),
+          console: portOf('--console-port', options.consolePort),
+          consoleOps: portOf('--console-ops-port', options.consoleOpsPort),
         },
         recheckInterval: options.recheckInterval,
         recheckIntervalMs,

@@ -1,6 +1,7 @@
 import type { CliContext } from '../context.js';
 import { printTable } from '../output.js';
 import { DEV_NATS_URL } from './defaults.js';
+import { DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USERS } from './console-users.js';
 import { DEMO_API_KEYS, exampleCurl } from './demo-keys.js';
 
 /** Where the running stack can be reached, for the ready banner. */
@@ -14,6 +15,8 @@ export interface StackAddresses {
   readonly natsStore: string;
   readonly locatorOpsUrl: string;
   readonly dispatcherOpsUrl: string;
+  /** The console's web pages. */
+  readonly consoleUrl: string;
   readonly zoneFile: string;
   /** The zone file is not the default `./.relay/zone.json`: commands need `--zone`. */
   readonly zoneIsDefault: boolean;
@@ -34,7 +37,7 @@ function commented(lines: readonly (readonly [string, string])[]): string[] {
 
 /** What the banner says as JSON (`relay dev --json`): one `ready` event line. */
 export function readyEvent(a: StackAddresses): Record<string, unknown> {
-  return { event: 'ready', ...a, apiKeys: DEMO_API_KEYS, curl: exampleCurl(a.httpUrl) };
+  return { event: 'ready', ...a, apiKeys: DEMO_API_KEYS, curl: exampleCurl(a.httpUrl), consoleSignIns: { users: Object.keys(DEMO_CONSOLE_USERS), password: DEMO_CONSOLE_PASSWORD } };
 }
 
 /** Prints where to send reports, the demo keys, a copy-paste curl and what to try next. */
@@ -51,6 +54,7 @@ export function printReadyBanner(ctx: CliContext, a: StackAddresses): void {
       `  NATS               ${a.natsUrl}   ${a.ownNats ? `(JetStream store in ${a.natsStore})` : '(joined from NATS_URL)'}`,
       `  Locator            ${a.locatorOpsUrl}/healthz   DNS from the static zone ${a.zoneFile}`,
       `  Dispatcher         ${a.dispatcherOpsUrl}/healthz   ${a.directory}; open cases rechecked every ${a.recheckInterval}`,
+      `  Console            ${a.consoleUrl}/   sign in as ${Object.keys(DEMO_CONSOLE_USERS).join(', ')} with the password ${DEMO_CONSOLE_PASSWORD}`,
       `  Directory key      ${a.directoryKey}   (clients pin it: RELAY_DIRECTORY_KEY; signing keys in ${a.signingKeys}, operator-dev.nk signs what relay verbs publish here)`,
       `  Processes          ${Object.entries(a.pids)
         .map(([name, pid]) => `${name} ${pid}`)

@@ -14,6 +14,10 @@ export const DevPort = {
   LocatorOps: 9102,
   /** The dispatcher's `/metrics` and `/healthz`. */
   DispatcherOps: 9103,
+  /** The console's web pages (`/`, `/sign-in`, `/healthz`). */
+  Console: 8090,
+  /** The console's `/metrics` and `/healthz`. */
+  ConsoleOps: 9104,
 } as const;
 export type DevPort = (typeof DevPort)[keyof typeof DevPort];
 

@@ -15,6 +15,7 @@ import { type DevNats, startDevNats } from './nats-launcher.js';
 import { DEV_SERVICES, type DevService, DevData, serviceMain } from './paths.js';
 import { ensurePortFree } from './ports.js';
 import { type DevDirectory, prepareDevDirectory, replaceUnsignedDirectory } from './directory-key.js';
+import { type DevConsoleFiles, prepareDevConsole } from './console-users.js';
 import { devSigningKeysDir } from './signing-keys.js';
 import { devZoneFile } from './zone-edit.js';
 
@@ -30,6 +31,8 @@ export interface DevStackSettings {
     readonly gatewayOps: number;
     readonly locatorOps: number;
     readonly dispatcherOps: number;
+    readonly console: number;
+    readonly consoleOps: number;
   };
   /** `RELAY_RECHECK_INTERVAL` of the dispatcher, and the same in ms. */
   readonly recheckInterval: string;
@@ -51,6 +54,7 @@ function serviceEnvironments(
   natsUrl: string,
   zoneFile: string,
   dev: DevDirectory,
+  consoleFiles: DevConsoleFiles,
 ): Record<DevService, { env: Record<string, string | undefined>; healthPort: number }> {
   const common = { ...ctx.env, NATS_URL: natsUrl, LOG_LEVEL: s.logLevel };
   const key = { RELAY_DIRECTORY_KEY: dev.publicKey };
@@ -69,6 +73,17 @@ function serviceEnvironments(
       env: { ...common, ...key, ...signing('dispatcher'), RELAY_OPS_PORT: String(s.ports.dispatcherOps), RELAY_DIRECTORY_FILE: dev.signedFile, RELAY_RECHECK_INTERVAL: s.recheckInterval },
       healthPort: s.ports.dispatcherOps,
     },
+    console: {
+      env: {
+        ...common,
+        ...signing('console'),
+        RELAY_HTTP_PORT: String(s.ports.console),
+        RELAY_OPS_PORT: String(s.ports.consoleOps),
+        RELAY_CONSOLE_USERS_FILE: consoleFiles.usersFile,
+        RELAY_CONSOLE_KEYS_DIR: consoleFiles.keysDir,
+      },
+      healthPort: s.ports.consoleOps,
+    },
   };
 }
 
@@ -85,6 +100,7 @@ function stackAddresses(
     natsStore: relative(s.cwd, join(s.stateDir, 'nats')) || '.',
     locatorOpsUrl: `http://127.0.0.1:${s.ports.locatorOps}`,
     dispatcherOpsUrl: `http://127.0.0.1:${s.ports.dispatcherOps}`,
+    consoleUrl: `http://127.0.0.1:${s.ports.console}`,
     zoneFile: relative(s.cwd, r.zoneFile),
     zoneIsDefault: r.zoneFile === devZoneFile(s.cwd),
     directory: r.directoryRevision === undefined ? 'no directory' : `directory revision ${r.directoryRevision} (signed, key in ${relative(s.cwd, r.dev.seedFile)})`,
@@ -148,6 +164,8 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     await ensurePortFree(s.ports.gatewayOps, 'the gateway /metrics and /docs', '--gateway-ops-port');
     await ensurePortFree(s.ports.locatorOps, 'the locator /healthz', '--locator-ops-port');
     await ensurePortFree(s.ports.dispatcherOps, 'the dispatcher /healthz', '--dispatcher-ops-port');
+    await ensurePortFree(s.ports.console, 'the console web pages', '--console-port');
+    await ensurePortFree(s.ports.consoleOps, 'the console /healthz', '--console-ops-port');
 
     await mkdir(s.stateDir, { recursive: true });
     const zoneFile = join(s.stateDir, 'zone.json');
@@ -156,6 +174,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     const plan = s.demo ? planDemo() : undefined;
     if (plan) await prepareDemoZone(plan, zoneFile);
     const dev = await prepareDevDirectory(s.stateDir);
+    const consoleFiles = await prepareDevConsole(s.stateDir, dev);
 
     if (!joining) {
       nats = await startDevNats({ bin: natsServerBinary(ctx.env), dir: join(s.stateDir, 'nats'), port: s.ports.nats });
@@ -171,7 +190,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     await ensureTopology(bus, { replicas: busConfig.replicas });
     if (await replaceUnsignedDirectory(bus, dev)) note(`the stored directory was not signed by the dev key or did not list the dev signers: stored deploy/dev/directory.json signed by ${dev.publicKey}`);
 
-    const envOf = serviceEnvironments(ctx, s, natsUrl, zoneFile, dev);
+    const envOf = serviceEnvironments(ctx, s, natsUrl, zoneFile, dev, consoleFiles);
     const width = Math.max(...DEV_SERVICES.map((n) => n.length));
     // A Ctrl-C while nats-server was starting: start no services.
     for (const name of signals === 0 ? DEV_SERVICES : []) {

@@ -3,46 +3,13 @@ import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyStatic from '@fastify/static';
-import type { Bus } from '@relay/bus';
-import type { Logger } from '@relay/observability';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { SignInBackoff } from './backoff.js';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { registerCaseRoutes } from './routes-cases.js';
 import { registerDeadlineRoutes } from './routes-deadlines.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerOperatorRoutes } from './routes-operator.js';
 import { registerSignInRoutes } from './routes-sign-in.js';
-import type { Session, SessionStore } from './sessions.js';
-import type { TenantBuses } from './tenants.js';
-
-/** What the console's HTTP app is built from. */
-export interface ConsoleAppDeps {
-  readonly usersFile: string;
-  readonly secureCookies: boolean;
-  readonly sessionTtlMs: number;
-  /** The console's own connection: health and the sign-in audit. */
-  readonly bus: Bus;
-  readonly tenants: TenantBuses;
-  readonly sessions: SessionStore;
-  readonly backoff: SignInBackoff;
-  readonly logger: Logger;
-  /** Folder with `pages/` (served only as routes) and `assets/` (scripts, styles, map data). */
-  readonly publicDir: string;
-  /** Folder of the built assets (map code and data), served as `/assets/gen/`. */
-  readonly webBuildDir: string;
-  /** Whether the console is ready (NATS connected). */
-  readonly healthy: () => boolean;
-}
-
-/** The routes' view of the app: its deps and the session helpers. */
-export interface ConsoleRoutes extends ConsoleAppDeps {
-  readonly app: FastifyInstance;
-  readonly cookieName: string;
-  /** The caller's session; answers 401 and returns undefined without one. */
-  session(req: FastifyRequest, reply: FastifyReply): Session | undefined;
-  /** Closes the live feeds of a session (sign-out). */
-  readonly feeds: Map<string, Set<() => void>>;
-}
+import type { ConsoleAppDeps, ConsoleRoutes } from './routes.js';
 
 /** The pages' Content-Security-Policy: nothing but the console itself, no inline script, no framing. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { auditConsole, ConsoleAction } from './audit.js';
 import { CASE_ID, caseHistory, streamHistory } from './cases.js';
 import { csvOf } from './csv.js';
-import type { ConsoleRoutes } from './http.js';
+import type { ConsoleRoutes } from './routes.js';
 
-/** The ICCAM actions an analyst may click (DESIGN §1). */
+/** The ICCAM actions an analyst may click (docs/architecture.md §1). */
 const ICCAM_ACTIONS = ['LEA', 'ISP', 'CR', 'CU', 'MO', 'NI'] as const;
 
 const statusBody = z

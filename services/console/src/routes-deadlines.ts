@@ -1,5 +1,5 @@
 import { readDirectory } from '@relay/directory';
-import type { ConsoleRoutes } from './http.js';
+import type { ConsoleRoutes } from './routes.js';
 
 /**
  * `GET /api/deadlines`: the removal terms of the stored directory, ms, by

@@ -1,5 +1,5 @@
 import { formatPosition, openFeed, parsePosition } from './feed.js';
-import type { ConsoleRoutes } from './http.js';
+import type { ConsoleRoutes } from './routes.js';
 
 /** A comment line every 15 s keeps proxies from closing an idle feed and notices an ended session. */
 const HEARTBEAT_MS = 15_000;

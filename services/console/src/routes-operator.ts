@@ -2,7 +2,7 @@ import { computeStats, consumerLag, readFacts, redrive, streamState } from '@rel
 import { StreamName } from '@relay/wire';
 import { z } from 'zod';
 import { auditConsole, ConsoleAction } from './audit.js';
-import type { ConsoleRoutes } from './http.js';
+import type { ConsoleRoutes } from './routes.js';
 import type { Session } from './sessions.js';
 
 const redriveBody = z.object({ reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }).strict();

@@ -1,7 +1,7 @@
 import { describeConsoleRole, readConsoleUsers, tenantOfRole, verifyConsolePassword } from '@relay/accounts';
 import { z } from 'zod';
 import { auditConsole, CONSOLE_ACTOR, ConsoleAction } from './audit.js';
-import type { ConsoleRoutes } from './http.js';
+import type { ConsoleRoutes } from './routes.js';
 
 const signInBody = z.object({ user: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
 

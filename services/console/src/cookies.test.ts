@@ -44,6 +44,7 @@ describe('the session cookie outside loopback', () => {
       publicDir: PUBLIC_DIR,
       webBuildDir: WEB_BUILD_DIR,
       healthy: () => true,
+      signIns: { inc: () => undefined },
     });
     try {
       const token = await app.inject({ method: 'GET', url: '/api/csrf' });

@@ -20,12 +20,14 @@ export function registerSignInRoutes(r: ConsoleRoutes): void {
     const keys = [`user:${user}`, `address:${req.ip}`];
     const wait = r.backoff.waitMs(keys);
     if (wait > 0) {
+      r.signIns.inc({ outcome: 'backoff' });
       r.logger.warn({ user, address: req.ip, waitMs: wait }, 'sign-in attempt during backoff: not checked');
       return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ error: `too many failed sign-ins: try again in ${Math.ceil(wait / 1000)} s` });
     }
     const account = (await readConsoleUsers(r.usersFile)).users.find((u) => u.name === user);
     const ok = await verifyConsolePassword(account?.password ?? DECOY, password);
     if (account === undefined || !ok) {
+      r.signIns.inc({ outcome: 'failed' });
       r.backoff.failed(keys);
       await auditConsole(r.bus, CONSOLE_ACTOR, { action: ConsoleAction.SignInFailed, person: user, target: `console-user:${user}`, reason: 'wrong user or password', address: req.ip });
       return reply.code(401).send({ error: 'wrong user or password' });
@@ -43,6 +45,7 @@ export function registerSignInRoutes(r: ConsoleRoutes): void {
       details: { role: describeConsoleRole(account.role), tenant },
     });
     const session = r.sessions.create(user, account.role, tenant);
+    r.signIns.inc({ outcome: 'ok' });
     void reply.setCookie(r.cookieName, session.id, { path: '/', httpOnly: true, sameSite: 'strict', secure: r.secureCookies, maxAge: Math.floor(r.sessionTtlMs / 1000) });
     return reply.send({ user, role: account.role, tenant });
   });

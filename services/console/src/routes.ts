@@ -20,6 +20,8 @@ export interface ConsoleAppDeps {
   readonly publicDir: string;
   /** Folder of the built assets (map code and data), served as `/assets/gen/`. */
   readonly webBuildDir: string;
+  /** Sign-in attempts by outcome (`ok`, `failed`, `backoff`): a rising `failed` is someone guessing. */
+  readonly signIns: { inc(labels: { outcome: 'ok' | 'failed' | 'backoff' }): void };
   /** Whether the console is ready (NATS connected). */
   readonly healthy: () => boolean;
 }

@@ -105,6 +105,9 @@ describe('the console lets nobody in without a session and refuses what a sessio
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     const failures = (await auditRecords(relay.bus)).filter((r) => r.action === 'console-sign-in-failed' && r.target === 'console-user:guessed');
     expect(failures).toHaveLength(3);
+    const metrics = await (await fetch(`http://127.0.0.1:${console.service.opsPort}/metrics`)).text();
+    expect(metrics).toMatch(/relay_console_sign_ins_total\{outcome="failed",service="console"\} [3-9]/);
+    expect(metrics).toMatch(/relay_console_sign_ins_total\{outcome="backoff",service="console"\} [1-9]/);
   });
 
   it('backs off per address too: guessing across accounts from one address is slowed', async () => {

@@ -51,6 +51,7 @@ export async function startConsole(deps: ConsoleDeps): Promise<ConsoleService> {
     publicDir: PUBLIC_DIR,
     webBuildDir: WEB_BUILD_DIR,
     healthy,
+    signIns: metrics.counter('relay_console_sign_ins_total', 'Console sign-in attempts by outcome', ['outcome']),
   });
   await app.listen({ port: config.httpPort, host: config.httpHost });
   const address = app.server.address();

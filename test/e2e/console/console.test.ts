@@ -113,6 +113,24 @@ describe('the relay console in a browser', () => {
     expect(records.filter((r) => r.action === 'console-sign-in').map((r) => r.details['person'])).toEqual(expect.arrayContaining(['nl-liaison', 'de-liaison', 'eokm-analyst', 'eco-analyst', 'relay-operator']));
   });
 
+  it('stays readable in a narrow window and usable with the keyboard', async () => {
+    const { page } = policeNl;
+    await page.setViewportSize({ width: 375, height: 800 });
+    // Nothing but the tables' own scroll boxes is wider than the window.
+    const wider = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((e) => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1)
+        .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`),
+    );
+    expect(wider).toEqual([]);
+    await page.locator('#search').focus();
+    await page.keyboard.type('moving.example');
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('kind');
+    await expect(page.locator('#notices tbody tr').count()).resolves.toBeGreaterThan(0);
+    await policeNl.screenshot('police-nl-narrow');
+  });
+
   it('logged no console error on any page', () => {
     expect(pages.flatMap((p) => p.errors)).toEqual([]);
   });

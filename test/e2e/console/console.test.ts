@@ -117,16 +117,15 @@ describe('the relay console in a browser', () => {
     const { page } = policeNl;
     await page.setViewportSize({ width: 375, height: 800 });
     // Nothing but the tables' own scroll boxes is wider than the window.
-    const wider = await page.evaluate(() =>
-      [...document.querySelectorAll('body *')]
-        .filter((e) => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1)
-        .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`),
+    // Run in the page (the test project has no DOM types, so the expression is given as text).
+    const wider = await page.evaluate<string[]>(
+      "[...document.querySelectorAll('body *')].filter((e) => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : ''))",
     );
     expect(wider).toEqual([]);
     await page.locator('#search').focus();
     await page.keyboard.type('moving.example');
     await page.keyboard.press('Tab');
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('kind');
+    await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('kind');
     await expect(page.locator('#notices tbody tr').count()).resolves.toBeGreaterThan(0);
     await policeNl.screenshot('police-nl-narrow');
   });

@@ -93,7 +93,7 @@ describe('relay accounts generate', () => {
     // Back to the directory where it is not confirmed: the user is dropped, and the output says so.
     const third = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'cybertip-ca not confirmed after all');
     expect(third.code, third.err).toBe(ExitCode.Ok);
-    expect(third.out).toMatch(/^Dropped +hotline-cybertip-ca: no longer in the directory's tenants/m);
+    expect(third.out).toMatch(/^Dropped +console-hotline-cybertip-ca, hotline-cybertip-ca: no longer in the directory's tenants/m);
     expect(await readFile(join(out, 'accounts.conf'), 'utf8')).not.toContain('hotline-cybertip-ca');
   });
 

@@ -50,7 +50,7 @@ describe('deploy/k8s', () => {
   });
 
   it('has a Deployment and a Service for each service', () => {
-    for (const service of ['gateway', 'locator', 'dispatcher', 'watch']) {
+    for (const service of ['gateway', 'locator', 'dispatcher', 'watch', 'console']) {
       for (const kind of ['Deployment', 'Service']) {
         expect(MANIFESTS.some((m) => m.doc.kind === kind && m.doc.metadata?.name === `relay-${service}`), `${kind} relay-${service}`).toBe(true);
       }

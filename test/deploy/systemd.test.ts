@@ -34,7 +34,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('deploy/systemd', () => {
   it('has a unit for nats-server and for each service', () => {
-    expect(UNITS).toEqual(['relay-courier.service', 'relay-dispatcher.service', 'relay-gateway.service', 'relay-locator.service', 'relay-nats@.service', 'relay-topology.service', 'relay-watch.service']);
+    expect(UNITS).toEqual(['relay-console.service', 'relay-courier.service', 'relay-dispatcher.service', 'relay-gateway.service', 'relay-locator.service', 'relay-nats@.service', 'relay-topology.service', 'relay-watch.service']);
   });
 
   it.each(UNITS)('%s passes systemd-analyze verify without a warning', async (unit) => {

@@ -13,6 +13,7 @@ import {
   servicePermissions,
   type Tenants,
 } from './permissions.js';
+import { consoleTenantPermissions } from './console-permissions.js';
 
 
 /** The role a user plays. */
@@ -26,6 +27,8 @@ export const UserRole = {
   Admin: 'admin',
   /** Everything; kept offline, for recovery only (decision 0097). */
   BreakGlass: 'break-glass',
+  /** The web console acting for one tenant, with no more rights than it (decision 0135). */
+  Console: 'console',
 } as const;
 export type UserRole = (typeof UserRole)[keyof typeof UserRole];
 
@@ -193,6 +196,18 @@ export function generateAccounts(tenants: Tenants, existingSeeds: ReadonlyMap<st
   for (const s of ['gateway', 'locator', 'dispatcher'] as const) add(s, UserRole.Service, s, servicePermissions(s, tenants.hotlines.map((h) => h.id)));
   add('courier', UserRole.Service, 'courier', courierPermissions(tenants.webhookHotlines ?? []));
   add('watch', UserRole.Service, 'watch', servicePermissions('watch'));
+  add('console', UserRole.Service, 'console', servicePermissions('console'));
+  // The console's user per tenant (decision 0135); a hotline's signs status updates as the hotline, so its key is listed under the hotline's org.
+  for (const h of tenants.hotlines) add(`console-hotline-${h.id}`, UserRole.Console, h.id, consoleTenantPermissions(`console-hotline-${h.id}`, { kind: 'hotline', hotline: h.id }, tenants));
+  for (const c of new Set(tenants.policeCountries.map((cc) => countryToken(cc)))) {
+    const user = `console-police-${c.toLowerCase()}`;
+    add(user, UserRole.Console, user, consoleTenantPermissions(user, { kind: 'police', country: c }, tenants));
+  }
+  for (const c of new Set(tenants.authorityCountries.map((cc) => countryToken(cc)))) {
+    const user = `console-authority-${c.toLowerCase()}`;
+    add(user, UserRole.Console, `authority-${c.toLowerCase()}`, consoleTenantPermissions(user, { kind: 'authority', country: c }, tenants));
+  }
+  add('console-operator', UserRole.Operator, 'console-operator', operatorPermissions('console-operator', tenants));
   for (const o of tenants.operators) {
     const id = idToken('operator', o);
     add(`operator-${id}`, UserRole.Operator, `operator-${id}`, operatorPermissions(`operator-${id}`, tenants));

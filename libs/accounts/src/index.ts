@@ -21,4 +21,22 @@ export {
 export { courierPermissions } from './courier.js';
 export type { InboxRole, Permissions, ServiceName, Tenants } from './permissions.js';
 export { readExistingSeeds, signingKeysOf, writeAccounts } from './write.js';
+export { consoleReads, consoleTenantPermissions } from './console-permissions.js';
+export type { ConsoleRead, ConsoleTenant } from './console-permissions.js';
+export {
+  ConsoleUsersError,
+  ConsoleUsersErrorCode,
+  consoleUserOf,
+  describeConsoleRole,
+  hashConsolePassword,
+  isConsoleUsersError,
+  parseConsoleRole,
+  readConsoleUsers,
+  tenantOfRole,
+  updateConsoleUser,
+  verifyConsolePassword,
+  withConsoleUser,
+  writeConsoleUsers,
+} from './console-users.js';
+export type { ConsoleRole, ConsoleUser, ConsoleUsersFile } from './console-users.js';
 export type { SignerKeys } from './write.js';

@@ -8,7 +8,7 @@ export interface Permissions {
 }
 
 /** The role token of an inbox, from the user's role. */
-export type InboxRole = 'hotline' | 'police' | 'authority' | 'service' | 'operator' | 'admin' | 'break-glass';
+export type InboxRole = 'hotline' | 'police' | 'authority' | 'service' | 'operator' | 'admin' | 'break-glass' | 'console';
 
 /**
  * Inbox prefix of a user, `_INBOX.<role>.<user>`: its replies arrive there and
@@ -126,7 +126,7 @@ export function authorityPermissions(country: string): Permissions {
 }
 
 /** The runtime services. */
-export type ServiceName = 'gateway' | 'locator' | 'dispatcher' | 'watch';
+export type ServiceName = 'gateway' | 'locator' | 'dispatcher' | 'watch' | 'console';
 
 /**
  * A runtime service: exactly the subjects it publishes, its own consumers and
@@ -223,6 +223,14 @@ export function servicePermissions(service: ServiceName, statusHotlines: readonl
         },
         subscribe: { allow: [inbox] },
       };
+    case 'console':
+      // The web console's own connection (decision 0135): it sees that the streams exist, reads the
+      // directory (its deadline policy, for the countdowns) and audits sign-ins under its own name.
+      // Everything a person sees goes through a tenant's console user.
+      return {
+        publish: { allow: [...SERVICE_BASE, subjectFilters.audit('console'), `${api}.STREAM.MSG.GET.${StreamName.Audit}`, ...readBucket(KvBucket.Directory)] },
+        subscribe: { allow: [inbox] },
+      };
   }
 }
 
@@ -250,7 +258,7 @@ function orderedReads(stream: string): string[] {
 }
 
 /** The subjects that would let a reader create over (a create with an existing name is an update), or pull from, a durable consumer. */
-function durableTakeover(stream: string, durable: string): string[] {
+export function durableTakeover(stream: string, durable: string): string[] {
   return [`${api}.CONSUMER.CREATE.${stream}.${durable}`, `${api}.CONSUMER.CREATE.${stream}.${durable}.>`, `${api}.CONSUMER.MSG.NEXT.${stream}.${durable}`];
 }
 
@@ -261,7 +269,7 @@ function durableTakeover(stream: string, durable: string): string[] {
  * authorities, operators). The names are the services' (locator, dispatcher):
  * keep them in step.
  */
-function knownDurables(tenants: Tenants): { stream: string; durable: string }[] {
+export function knownDurables(tenants: Tenants): { stream: string; durable: string }[] {
   const senders = [...tenants.hotlines.map((h) => h.id), ...tenants.authorityCountries.map((cc) => `authority-${countryToken(cc).toLowerCase()}`), ...tenants.operators.map((o) => `operator-${o}`)];
   return [
     ...tenantConsumerSpecs(tenants).map((c) => ({ stream: c.stream, durable: c.durable })),

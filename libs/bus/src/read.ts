@@ -162,6 +162,6 @@ async function nothingToRead(consumer: { info(cached?: boolean): Promise<{ num_p
   return info !== undefined && info.num_pending === 0;
 }
 
-function toStored(m: JsMsg): StoredMessage {
+export function toStored(m: JsMsg): StoredMessage {
   return { stream: m.info.stream, seq: m.seq, subject: m.subject, time: m.time, headers: readableHeaders(() => m.headers), data: m.data };
 }

@@ -60,7 +60,7 @@ export async function startService(name: string, options: ServiceOptions): Promi
   const main = `${REPO_ROOT}services/${name}/dist/main.js`;
   if (!existsSync(main)) throw new NatsServerStartError(`${main} does not exist: run npm run build first`);
   const opsPort = await freePort();
-  const httpPort = name === 'gateway' ? await freePort() : undefined;
+  const httpPort = name === 'gateway' || name === 'console' ? await freePort() : undefined;
   const spawnedAt = performance.now();
   // The young generation and malloc arenas as production runs them (decision 0085).
   const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', main], {

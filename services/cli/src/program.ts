@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAccounts } from './commands/accounts.js';
 import { registerAudit } from './commands/audit.js';
+import { registerConsoleUsers } from './commands/console-users.js';
 import { registerDev } from './commands/dev.js';
 import { registerDirectory } from './commands/directory.js';
 import { registerDlq } from './commands/dlq.js';
@@ -45,5 +46,6 @@ export function createProgram(ctx: CliContext): Command {
   registerStats(program, ctx);
   registerRetention(program, ctx);
   registerAudit(program, ctx);
+  registerConsoleUsers(program, ctx);
   return program;
 }

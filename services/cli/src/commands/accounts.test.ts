@@ -87,12 +87,13 @@ describe('relay accounts generate', () => {
     const confirmed = join(dir, 'confirmed-directory.json');
     await writeFile(confirmed, JSON.stringify(file));
     const second = JSON.parse((await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', confirmed, '--out', out, '--reason', 'confirm cybertip-ca', '--json')).out) as Generated;
-    expect(second.users.filter((u) => u.keys === 'new').map((u) => u.name)).toEqual(['hotline-cybertip-ca']);
+    // Its login, and the console's user that serves its analysts (decision 0135).
+    expect(second.users.filter((u) => u.keys === 'new').map((u) => u.name)).toEqual(['hotline-cybertip-ca', 'console-hotline-cybertip-ca']);
 
     // Back to the directory where it is not confirmed: the user is dropped, and the output says so.
     const third = await relay({ NATS_URL: server.url }, 'accounts', 'generate', '--generate-tenant-keys', '--directory', DEV_DIRECTORY_FILE, '--out', out, '--reason', 'cybertip-ca not confirmed after all');
     expect(third.code, third.err).toBe(ExitCode.Ok);
-    expect(third.out).toMatch(/^Dropped +hotline-cybertip-ca: no longer in the directory's tenants/m);
+    expect(third.out).toMatch(/^Dropped +console-hotline-cybertip-ca, hotline-cybertip-ca: no longer in the directory's tenants/m);
     expect(await readFile(join(out, 'accounts.conf'), 'utf8')).not.toContain('hotline-cybertip-ca');
   });
 

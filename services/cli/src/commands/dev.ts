@@ -19,6 +19,8 @@ interface DevOptions {
   readonly courierOpsPort: string;
   readonly webhookPort: string;
   readonly watchOpsPort: string;
+  readonly consolePort: string;
+  readonly consoleOpsPort: string;
   readonly recheckInterval: string;
   readonly logLevel?: string;
 }
@@ -52,6 +54,8 @@ export function registerDev(program: Command, ctx: CliContext): void {
     .option('--courier-ops-port <port>', 'courier (webhook delivery) /healthz and /metrics port', String(DevPort.CourierOps))
     .option('--webhook-port <port>', 'port of the demo webhook receiver that hotlines receiving by webhook (eco) are POSTed to', String(DevPort.Webhooks))
     .option('--watch-ops-port <port>', 'watch (relocation waves) /healthz and /metrics port', String(DevPort.WatchOps))
+    .option('--console-port <port>', 'console web pages port', String(DevPort.Console))
+    .option('--console-ops-port <port>', 'console /healthz and /metrics port', String(DevPort.ConsoleOps))
     .option('--recheck-interval <duration>', 'how often open cases are re-located (2s, 10s, 15m)', DEV_RECHECK_INTERVAL)
     .addOption(new Option('--log-level <level>', 'LOG_LEVEL of the services (default info; warn with --demo)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (options: DevOptions) => {
@@ -71,6 +75,8 @@ export function registerDev(program: Command, ctx: CliContext): void {
           courierOps: portOf('--courier-ops-port', options.courierOpsPort),
           webhooks: portOf('--webhook-port', options.webhookPort),
           watchOps: portOf('--watch-ops-port', options.watchOpsPort),
+          console: portOf('--console-port', options.consolePort),
+          consoleOps: portOf('--console-ops-port', options.consoleOpsPort),
         },
         recheckInterval: options.recheckInterval,
         recheckIntervalMs,

@@ -1,6 +1,7 @@
 import type { CliContext } from '../context.js';
 import { printTable } from '../output.js';
 import { DEV_NATS_URL } from './defaults.js';
+import { DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USERS } from './console-users.js';
 import { DEMO_API_KEYS, exampleCurl } from './demo-keys.js';
 
 /** Where the running stack can be reached, for the ready banner. */
@@ -17,6 +18,8 @@ export interface StackAddresses {
   readonly courierOpsUrl: string;
   /** Where the demo webhook receiver listens (one path per hotline). */
   readonly webhookUrl: string;
+  /** The console's web pages. */
+  readonly consoleUrl: string;
   readonly zoneFile: string;
   /** The zone file is not the default `./.relay/zone.json`: commands need `--zone`. */
   readonly zoneIsDefault: boolean;
@@ -37,7 +40,7 @@ function commented(lines: readonly (readonly [string, string])[]): string[] {
 
 /** What the banner says as JSON (`relay dev --json`): one `ready` event line. */
 export function readyEvent(a: StackAddresses): Record<string, unknown> {
-  return { event: 'ready', ...a, apiKeys: DEMO_API_KEYS, curl: exampleCurl(a.httpUrl) };
+  return { event: 'ready', ...a, apiKeys: DEMO_API_KEYS, curl: exampleCurl(a.httpUrl), consoleSignIns: { users: Object.keys(DEMO_CONSOLE_USERS), password: DEMO_CONSOLE_PASSWORD } };
 }
 
 /** Prints where to send reports, the demo keys, a copy-paste curl and what to try next. */
@@ -55,6 +58,7 @@ export function printReadyBanner(ctx: CliContext, a: StackAddresses): void {
       `  Locator            ${a.locatorOpsUrl}/healthz   DNS from the static zone ${a.zoneFile}`,
       `  Dispatcher         ${a.dispatcherOpsUrl}/healthz   ${a.directory}; open cases rechecked every ${a.recheckInterval}`,
       `  Courier            ${a.courierOpsUrl}/healthz   POSTs eco's referrals and notices to the demo webhook receiver ${a.webhookUrl}`,
+      `  Console            ${a.consoleUrl}/   sign in as ${Object.keys(DEMO_CONSOLE_USERS).join(', ')} with the password ${DEMO_CONSOLE_PASSWORD}`,
       `  Directory key      ${a.directoryKey}   (clients pin it: RELAY_DIRECTORY_KEY; signing keys in ${a.signingKeys}, operator-dev.nk signs what relay verbs publish here)`,
       `  Processes          ${Object.entries(a.pids)
         .map(([name, pid]) => `${name} ${pid}`)

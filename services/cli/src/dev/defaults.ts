@@ -20,6 +20,10 @@ export const DevPort = {
   Webhooks: 9180,
   /** The watch's (relocation waves, decision 0120) `/metrics` and `/healthz`. */
   WatchOps: 9105,
+  /** The console's web pages (`/`, `/sign-in`, `/healthz`). */
+  Console: 8090,
+  /** The console's `/metrics` and `/healthz`. */
+  ConsoleOps: 9106,
 } as const;
 export type DevPort = (typeof DevPort)[keyof typeof DevPort];
 

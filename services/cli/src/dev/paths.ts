@@ -6,7 +6,7 @@ import { FileError } from '../errors.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** The services `relay dev` runs, in start order. */
-export const DEV_SERVICES = ['gateway', 'locator', 'dispatcher', 'courier', 'watch'] as const;
+export const DEV_SERVICES = ['gateway', 'locator', 'dispatcher', 'courier', 'watch', 'console'] as const;
 export type DevService = (typeof DEV_SERVICES)[number];
 
 /** The demo data of deploy/dev/ (decision 0050). */

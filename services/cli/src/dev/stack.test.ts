@@ -22,6 +22,8 @@ interface ReadyEvent {
   readonly gatewayOpsUrl: string;
   readonly natsUrl: string;
   readonly ownNats: boolean;
+  readonly consoleUrl: string;
+  readonly consoleSignIns: { readonly users: readonly string[]; readonly password: string };
   readonly pids: Record<string, number>;
 }
 
@@ -59,6 +61,10 @@ async function ports(): Promise<string[]> {
     '--webhook-port',
     String(await freePort()),
     '--watch-ops-port',
+    String(await freePort()),
+    '--console-port',
+    String(await freePort()),
+    '--console-ops-port',
     String(await freePort()),
   ];
 }
@@ -102,7 +108,10 @@ describe('relay dev', () => {
   it('brings the stack up, takes the README example report, and Ctrl-C leaves nothing running', async () => {
     const { relay, ready, cwd } = await startStack(await ports());
     expect(ready.ownNats).toBe(true);
-    expect(Object.keys(ready.pids).sort()).toEqual(['courier', 'dispatcher', 'gateway', 'locator', 'nats-server', 'watch']);
+    expect(Object.keys(ready.pids).sort()).toEqual(['console', 'courier', 'dispatcher', 'gateway', 'locator', 'nats-server', 'watch']);
+    // The console runs beside the services, with the demo sign-ins the banner prints.
+    expect((await fetch(`${ready.consoleUrl}/sign-in`)).status).toBe(200);
+    expect(ready.consoleSignIns.users).toEqual(['police-nl', 'police-de', 'eokm', 'eco', 'operator']);
 
     const curl = await readmeCurl();
     const res = await fetch(`${ready.httpUrl}/v1/reports`, {
@@ -147,7 +156,7 @@ describe('relay dev', () => {
 
     relay.child.kill('SIGINT');
     expect(await relay.exited).toBe(0);
-    expect(relay.err()).toMatch(/stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, watch exited with code 0, nats-server stopped/);
+    expect(relay.err()).toMatch(/stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, watch exited with code 0, console exited with code 0, nats-server stopped/);
     expect(relay.out()).toContain('"event":"stopped"');
     for (const pid of Object.values(ready.pids)) expect(isRunning(pid)).toBe(false);
     // The state stays for the next start: the store and the zone copy.

@@ -16,6 +16,7 @@ import { type DevNats, startDevNats } from './nats-launcher.js';
 import { DEV_SERVICES, type DevService, DevData, serviceMain } from './paths.js';
 import { ensurePortFree } from './ports.js';
 import { type DevDirectory, prepareDevDirectory, replaceUnsignedDirectory } from './directory-key.js';
+import { type DevConsoleFiles, prepareDevConsole } from './console-users.js';
 import { devSigningKeysDir } from './signing-keys.js';
 import { type DevWebhook, type DevWebhookReceiver, devWebhookSecretsDir, prepareDevWebhookSecrets, startDevWebhookReceiver } from './webhook-receiver.js';
 import { devZoneFile } from './zone-edit.js';
@@ -45,6 +46,8 @@ export interface DevStackSettings {
     readonly webhooks: number;
     /** Default {@link DevPort.WatchOps}. */
     readonly watchOps?: number;
+    readonly console: number;
+    readonly consoleOps: number;
   };
   /** `RELAY_RECHECK_INTERVAL` of the dispatcher, and the same in ms. */
   readonly recheckInterval: string;
@@ -66,6 +69,7 @@ function serviceEnvironments(
   natsUrl: string,
   zoneFile: string,
   dev: DevDirectory,
+  consoleFiles: DevConsoleFiles,
 ): Record<DevService, { env: Record<string, string | undefined>; healthPort: number }> {
   const common = { ...ctx.env, NATS_URL: natsUrl, LOG_LEVEL: s.logLevel };
   const key = { RELAY_DIRECTORY_KEY: dev.publicKey };
@@ -93,6 +97,17 @@ function serviceEnvironments(
       env: { ...common, ...key, ...signing('watch'), RELAY_OPS_PORT: String(s.ports.watchOps ?? DevPort.WatchOps), RELAY_WATCH_SWEEP_INTERVAL: '5s' },
       healthPort: s.ports.watchOps ?? DevPort.WatchOps,
     },
+    console: {
+      env: {
+        ...common,
+        ...signing('console'),
+        RELAY_HTTP_PORT: String(s.ports.console),
+        RELAY_OPS_PORT: String(s.ports.consoleOps),
+        RELAY_CONSOLE_USERS_FILE: consoleFiles.usersFile,
+        RELAY_CONSOLE_KEYS_DIR: consoleFiles.keysDir,
+      },
+      healthPort: s.ports.consoleOps,
+    },
   };
 }
 
@@ -111,6 +126,7 @@ function stackAddresses(
     dispatcherOpsUrl: `http://127.0.0.1:${s.ports.dispatcherOps}`,
     courierOpsUrl: `http://127.0.0.1:${s.ports.courierOps}`,
     webhookUrl: `http://127.0.0.1:${s.ports.webhooks}/relay/<hotline>`,
+    consoleUrl: `http://127.0.0.1:${s.ports.console}`,
     zoneFile: relative(s.cwd, r.zoneFile),
     zoneIsDefault: r.zoneFile === devZoneFile(s.cwd),
     directory: r.directoryRevision === undefined ? 'no directory' : `directory revision ${r.directoryRevision} (signed, key in ${relative(s.cwd, r.dev.seedFile)})`,
@@ -179,6 +195,8 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     await ensurePortFree(s.ports.courierOps, 'the courier /healthz', '--courier-ops-port');
     await ensurePortFree(s.ports.webhooks, 'the demo webhook receiver', '--webhook-port');
     await ensurePortFree(s.ports.watchOps ?? DevPort.WatchOps, 'the watch /healthz', '--watch-ops-port');
+    await ensurePortFree(s.ports.console, 'the console web pages', '--console-port');
+    await ensurePortFree(s.ports.consoleOps, 'the console /healthz', '--console-ops-port');
 
     await mkdir(s.stateDir, { recursive: true });
     const zoneFile = join(s.stateDir, 'zone.json');
@@ -192,6 +210,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     // The demo hotline that receives by webhook (eco) gets a receiver that prints what arrives, verified with its secret.
     const webhookKeys = await prepareDevWebhookSecrets(s.stateDir, dev.directory);
     webhooks = await startDevWebhookReceiver(s.ports.webhooks, webhookKeys, (w) => ctx.out(`${s.json ? JSON.stringify({ event: 'webhook', ...w }) : webhookLine(w)}\n`));
+    const consoleFiles = await prepareDevConsole(s.stateDir, dev);
 
     if (!joining) {
       nats = await startDevNats({ bin: natsServerBinary(ctx.env), dir: join(s.stateDir, 'nats'), port: s.ports.nats });
@@ -207,7 +226,7 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     await ensureTopology(bus, { replicas: busConfig.replicas });
     if (await replaceUnsignedDirectory(bus, dev)) note(`the stored directory was not signed by the dev key or did not list the dev signers: stored deploy/dev/directory.json signed by ${dev.publicKey}`);
 
-    const envOf = serviceEnvironments(ctx, s, natsUrl, zoneFile, dev);
+    const envOf = serviceEnvironments(ctx, s, natsUrl, zoneFile, dev, consoleFiles);
     const width = Math.max(...DEV_SERVICES.map((n) => n.length));
     // A Ctrl-C while nats-server was starting: start no services.
     for (const name of signals === 0 ? DEV_SERVICES : []) {

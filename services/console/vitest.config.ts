@@ -1,0 +1,3 @@
+import { relayProject } from '../../vitest.shared.js';
+
+export default relayProject('console');

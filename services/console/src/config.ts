@@ -6,7 +6,7 @@ import { z } from 'zod';
 export const consoleEnvSchema = z.object({
   RELAY_HTTP_PORT: portSetting(8090),
   RELAY_HTTP_HOST: hostSetting('127.0.0.1'),
-  RELAY_OPS_PORT: portSetting(9104),
+  RELAY_OPS_PORT: portSetting(9106),
   RELAY_OPS_HOST: hostSetting('127.0.0.1'),
   RELAY_CONSOLE_USERS_FILE: pathSetting('the console users file that `relay console users add` writes'),
   RELAY_CONSOLE_KEYS_DIR: z.string().min(1, 'must be a folder').optional(),

@@ -118,6 +118,23 @@ describe('outbound webhook requests (SSRF rules)', () => {
     }
   });
 
+  it('gives up on an endpoint that takes the TCP connection but never completes TLS, within the connect timeout', async () => {
+    const held: net.Socket[] = [];
+    const silent = net.createServer((s) => held.push(s));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      await expect(
+        postWebhook({ url: new URL(`https://127.0.0.1:${port}/hook`), headers: {}, body: '{}', allowPrivate: true }, { ...limits, connectTimeoutMs: 200, totalTimeoutMs: 30_000 }),
+      ).rejects.toMatchObject({ code: DeliveryErrorCode.ConnectTimeout });
+      expect(held.length).toBe(1);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   it('reads the status of an answer with a huge body without reading the body', async () => {
     webAnswer = (res) => {
       res.writeHead(500);

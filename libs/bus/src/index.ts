@@ -87,6 +87,8 @@ export type { DlqEntry } from './dlq-entries.js';
 export { redrive } from './dlq-redrive.js';
 export type { RedriveOutcome } from './dlq-redrive.js';
 export { readFacts } from './stats-facts.js';
+export { readRelayMessages } from './relay-messages.js';
+export type { RelayMessageVisitor } from './relay-messages.js';
 export type { Facts, NoticeFact, ReferralFact, StatusFact } from './stats-facts.js';
 export { computeStats } from './stats-compute.js';
 export type { RemovalTimes, Stats, StatsGrouping, StatsRow } from './stats-compute.js';

@@ -22,7 +22,7 @@ const linesWith = (out: string, text: RegExp): string[] => out.split('\n').filte
 describe('relay dev --demo --exit', () => {
   it('plays the seed scenario: a Dutch-hosted report, then the site relocating to Germany, each message once', async () => {
     cwd = await mkdtemp(join(tmpdir(), 'relay-demo-'));
-    const ports = { nats: await freePort(), http: await freePort(), gatewayOps: await freePort(), locator: await freePort(), dispatcher: await freePort(), courier: await freePort(), webhooks: await freePort(), watch: await freePort() };
+    const ports = { nats: await freePort(), http: await freePort(), gatewayOps: await freePort(), locator: await freePort(), dispatcher: await freePort(), courier: await freePort(), webhooks: await freePort(), watch: await freePort(), console: await freePort(), consoleOps: await freePort() };
     relay = spawnRelay(
       [
         'dev',
@@ -46,6 +46,10 @@ describe('relay dev --demo --exit', () => {
         String(ports.webhooks),
         '--watch-ops-port',
         String(ports.watch),
+        '--console-port',
+        String(ports.console),
+        '--console-ops-port',
+        String(ports.consoleOps),
       ],
       { cwd },
     );
@@ -90,8 +94,8 @@ describe('relay dev --demo --exit', () => {
     expect(out).toContain('-> 24 referrals to eco, one per case');
 
     // --exit: the stack is stopped, nothing is left running.
-    expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, watch exited with code 0, nats-server stopped');
-    expect(pids).toHaveLength(6);
+    expect(relay.err()).toContain('stopped: gateway exited with code 0, locator exited with code 0, dispatcher exited with code 0, courier exited with code 0, watch exited with code 0, console exited with code 0, nats-server stopped');
+    expect(pids).toHaveLength(7);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
   }, 240_000);
 });

@@ -8,7 +8,7 @@ import { waitFor } from '@relay/testkit';
 import { deriveId, encodeMessage, errorFromHeader, Header, RelayType, StatusAction, type StatusUpdate, StreamName, subjects } from '@relay/wire';
 import { devDirectory, observation, publishObservation, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCase } from '../test/dispatcher.js';
+import { outboxPublished, readCase } from '../test/dispatcher.js';
 import { caseIdOf, createManualClock, type Dispatcher, runDispatcher } from './index.js';
 
 // Decision 0130: the gateway publishes a hotline's status (POST /v1/status) signed with its own key.
@@ -37,13 +37,13 @@ async function dlqCode(msgId: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** A case routed to eokm (an NL hoster), once its referral is out. */
+/** A case routed to eokm (an NL hoster), once its referral is out (decision 0140: the outbox stays until the next write). */
 async function routedCase(name: string) {
   const o = observation({ url: url(name), resolvedAt: clock.now(), cause: { source: 'ncmec' } });
   await publishObservation(signed['locator'] as Bus, o);
   return waitFor(async () => {
     const k = await readCase(relay.bus, caseIdOf(o.url));
-    return k?.routing && k.outbox.length === 0 ? k : undefined;
+    return k?.routing && (await outboxPublished(relay.bus, k)) ? k : undefined;
   });
 }
 

@@ -1,0 +1,71 @@
+// The 3-node cluster both cluster files of the fault suite run on: streams R3
+// (RELAY_REPLICAS=3), every route through a fault proxy of the testkit, the
+// generated accounts provisioned by the admin identity, every service as its
+// own user, the reconciliation reading as an operator. Streams are created
+// once and never deleted and re-created under the same name: on 2.9.10 that
+// loses acknowledged messages after a node restart (docs/nats-notes.md §3.6).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bus, KV_SPECS, STREAM_SPECS } from '@relay/bus';
+import { type NatsCluster, startNatsCluster } from '@relay/testkit';
+import { afterAll, beforeAll } from 'vitest';
+import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from '../e2e/harness/accounts.js';
+import { devZone, writeZone } from '../e2e/harness/intake.js';
+import { type Pipeline, startPipeline } from '../e2e/harness/pipeline.js';
+import { allCurrent, fullyHealthy } from './cluster-state.js';
+import type { Load } from './load.js';
+import { type FaultRow, faultTable, runFault } from './verdict.js';
+
+export const REPORTS_PER_FAULT = 1_500;
+export const PER_SECOND = 100;
+export const ALL_STREAMS = [...STREAM_SPECS.map((s) => s.name), ...KV_SPECS.map((k) => `KV_${k.bucket}`)];
+
+/** The cluster, pipeline and operator connection of one test file, and its phases. */
+export interface FaultCluster {
+  readonly cluster: NatsCluster;
+  /** Runs one fault under the steady load and records its row in the file's table. */
+  phase(fault: string, inject: (load: Load) => Promise<void>): Promise<void>;
+}
+
+/** Starts the cluster and pipeline before the file's tests and stops them after, printing the table `title`. */
+export function useFaultCluster(title: string): FaultCluster {
+  let cluster: NatsCluster | undefined;
+  let accounts: TestAccounts | undefined;
+  let dir: string | undefined;
+  let pipeline: Pipeline | undefined;
+  let bus: Bus | undefined;
+  const rows: FaultRow[] = [];
+  beforeAll(async () => {
+    // A restarted 2.9.10 node never reports idle R3 consumers (the tenants') current, so
+    // readiness is "JetStream up", and catching up is checked on the relay's streams.
+    accounts = await makeTestAccounts();
+    cluster = await startNatsCluster({ readyTimeoutMs: 60_000, healthQuery: '?js-enabled-only=true', extraConfig: accounts.generated.config, faultProxies: true });
+    await fullyHealthy(cluster);
+    await provisionAsAdmin(accounts, cluster.url, 3);
+    dir = await mkdtemp(join(tmpdir(), 'relay-fault-cluster-'));
+    await writeZone(join(dir, 'zone.json'), devZone());
+    pipeline = await startPipeline({ natsUrl: cluster.url, zoneFile: join(dir, 'zone.json'), replicas: 3, serviceEnv: serviceAccountEnv(accounts, cluster.url) });
+    bus = await accounts.busAs('operator-alice', cluster.url);
+    await allCurrent(cluster, ALL_STREAMS);
+  });
+  afterAll(async () => {
+    console.log(faultTable(`${title} (${REPORTS_PER_FAULT} reports per fault at ${PER_SECOND}/s over HTTP)`, rows));
+    await bus?.close();
+    await pipeline?.stop();
+    await cluster?.dispose();
+    await accounts?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the fault cluster is not started');
+    return value;
+  };
+  return {
+    get cluster() {
+      return started(cluster);
+    },
+    phase: (fault, inject) =>
+      runFault({ bus: started(bus), pipeline: started(pipeline), fault, reports: REPORTS_PER_FAULT, perSecond: PER_SECOND, inject, record: (row) => rows.push(row) }),
+  };
+}

@@ -5,7 +5,7 @@
 // escalate nothing; an authority order comes from no hotline, and a repeated
 // one escalates once.
 import { randomBytes } from 'node:crypto';
-import { type Bus, fetchStoredMessage, openJsonBucket, publishMessage, readStream, streamState } from '@relay/bus';
+import { type Bus, fetchStoredMessage, publishMessage, readStream, streamState } from '@relay/bus';
 import { hotlineClient } from '@relay/client';
 import { publishDirectory, readDirectory } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
@@ -14,7 +14,6 @@ import {
   deriveId,
   errorFromHeader,
   Header,
-  KvBucket,
   MAX_HASHES,
   MAX_URL_BYTES_TOTAL,
   MAX_URLS,
@@ -28,6 +27,7 @@ import {
 } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_KEYS } from '../../e2e/harness/pipeline.js';
+import { caseOf as caseOfAs, routedCase as routedCaseVia } from './cases.js';
 import { type HostileStack, startHostileStack } from './stack.js';
 
 const NL_HOST = ['185.107.56.1']; // AS43350 NForce, NL
@@ -42,23 +42,8 @@ interface CaseView {
 }
 
 /** Submits a small report as iwf over HTTP and returns its case once routed (read as an operator). */
-async function routedCase(host: string): Promise<{ caseId: string; routing: NonNullable<CaseView['routing']> }> {
-  const url = `http://${host}/gallery/1`;
-  const res = await fetch(`${stack.gatewayUrl}/v1/reports`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${DEMO_KEYS.iwf}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ sourceReportId: `IWF-${host.split('.')[0]}`, urls: [url] }),
-  });
-  expect(res.status).toBe(202);
-  const caseId = deriveId('case', url);
-  const cases = await openJsonBucket<CaseView>(operator, KvBucket.Cases);
-  const routing = await waitFor(async () => (await cases.get(caseId))?.value.routing, { what: `the case of ${url} to be routed` });
-  return { caseId, routing };
-}
-
-async function caseOf(caseId: string): Promise<CaseView | undefined> {
-  return (await (await openJsonBucket<CaseView>(operator, KvBucket.Cases)).get(caseId))?.value;
-}
+const routedCase = (host: string) => routedCaseVia<CaseView>(stack.gatewayUrl, operator, DEMO_KEYS.iwf, 'IWF', host);
+const caseOf = (caseId: string) => caseOfAs<CaseView>(operator, caseId);
 
 async function escalations(caseId: string): Promise<Notice[]> {
   const out: Notice[] = [];

@@ -5,12 +5,13 @@
 // (decision 0130). Another hotline's referral, a wrong key, a forged
 // on-behalf-of signature and the gateway user itself on an authority subject
 // must all change nothing.
-import { type Bus, fetchStoredMessage, openJsonBucket, publishBytes, readStream, signatureHeaders, signerFromSeed } from '@relay/bus';
+import { type Bus, fetchStoredMessage, publishBytes, readStream, signatureHeaders, signerFromSeed } from '@relay/bus';
 import { hotlineClient } from '@relay/client';
 import { waitFor } from '@relay/testkit';
-import { deriveId, encodeMessage, errorFromHeader, Header, KvBucket, RelayType, StatusAction, type StatusUpdate, StreamName, subjects } from '@relay/wire';
+import { encodeMessage, errorFromHeader, Header, RelayType, StatusAction, type StatusUpdate, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_KEYS } from '../../e2e/harness/pipeline.js';
+import { caseOf as caseOfAs, routedCase as routedCaseVia } from './cases.js';
 import { type HostileStack, startHostileStack } from './stack.js';
 
 let stack: HostileStack;
@@ -23,23 +24,8 @@ interface CaseView {
   readonly statuses: readonly { readonly id: string }[];
 }
 
-async function routedCase(host: string): Promise<{ caseId: string; routing: NonNullable<CaseView['routing']> }> {
-  const url = `http://${host}/gallery/1`;
-  const res = await fetch(`${stack.gatewayUrl}/v1/reports`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${DEMO_KEYS.ncmec}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ sourceReportId: `NCMEC-${host.split('.')[0]}`, urls: [url] }),
-  });
-  expect(res.status).toBe(202);
-  const caseId = deriveId('case', url);
-  const cases = await openJsonBucket<CaseView>(operator, KvBucket.Cases);
-  const routing = await waitFor(async () => (await cases.get(caseId))?.value.routing, { what: `the case of ${url} to be routed` });
-  return { caseId, routing };
-}
-
-async function caseOf(caseId: string): Promise<CaseView | undefined> {
-  return (await (await openJsonBucket<CaseView>(operator, KvBucket.Cases)).get(caseId))?.value;
-}
+const routedCase = (host: string) => routedCaseVia<CaseView>(stack.gatewayUrl, operator, DEMO_KEYS.ncmec, 'NCMEC', host);
+const caseOf = (caseId: string) => caseOfAs<CaseView>(operator, caseId);
 
 async function refusal(msgId: string): Promise<string> {
   return waitFor(

@@ -1,14 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createUser } from '@nats-io/nkeys';
-import { type Bus, busConfigFromEnv, connectBus, readStream, signerFromSeed } from '@relay/bus';
+import { type Bus, readStream, signerFromSeed } from '@relay/bus';
 import { parseDirectory, publishDirectory } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
 import { deriveId, errorFromHeader, Header, StatusAction, StreamName } from '@relay/wire';
 import { devDirectory, observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxPublished, readCase } from '../test/dispatcher.js';
+import { outboxPublished, readCase, signingBus as signingBusTo } from '../test/dispatcher.js';
 import { caseIdOf, runDispatcher, createManualClock, type Dispatcher } from './index.js';
 
 const seed = (): string => new TextDecoder().decode(createUser().getSeed());
@@ -20,11 +17,7 @@ let dispatcher: Dispatcher;
 const signed: Record<string, Bus> = {};
 const url = (name: string): string => `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/x`;
 
-async function signingBus(name: string, key: string): Promise<Bus> {
-  const dir = await mkdtemp(join(tmpdir(), 'relay-key-'));
-  await writeFile(join(dir, 'k.nk'), key);
-  return connectBus(busConfigFromEnv({ NATS_URL: relay.server.url, RELAY_SIGNING_KEY_FILE: join(dir, 'k.nk') }, name));
-}
+const signingBus = (name: string, key: string): Promise<Bus> => signingBusTo(relay.server.url, name, key);
 
 async function applySigners(signers: Record<string, string[]>): Promise<void> {
   const file = devDirectory().file;

@@ -1,14 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createUser } from '@nats-io/nkeys';
-import { type Bus, busConfigFromEnv, connectBus, getStoredMessage, publishBytes, publishMessage, readStream, signatureHeaders, signerFromSeed } from '@relay/bus';
+import { type Bus, getStoredMessage, publishBytes, publishMessage, readStream, signatureHeaders, signerFromSeed } from '@relay/bus';
 import { parseDirectory, publishDirectory } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
 import { deriveId, encodeMessage, errorFromHeader, Header, RelayType, StatusAction, type StatusUpdate, StreamName, subjects } from '@relay/wire';
 import { devDirectory, observation, publishObservation, startRelay, type TestRelay } from '@relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxPublished, readCase } from '../test/dispatcher.js';
+import { outboxPublished, readCase, signingBus as signingBusTo } from '../test/dispatcher.js';
 import { caseIdOf, createManualClock, type Dispatcher, runDispatcher } from './index.js';
 
 // Decision 0130: the gateway publishes a hotline's status (POST /v1/status) signed with its own key.
@@ -24,11 +21,7 @@ let dispatcher: Dispatcher;
 const signed: Record<string, Bus> = {};
 const url = (name: string): string => `http://${name}-${deriveId('u', Math.random()).slice(2, 10)}.example.nl/x`;
 
-async function signingBus(name: string, key: string): Promise<Bus> {
-  const dir = await mkdtemp(join(tmpdir(), 'relay-key-'));
-  await writeFile(join(dir, 'k.nk'), key);
-  return connectBus(busConfigFromEnv({ NATS_URL: relay.server.url, RELAY_SIGNING_KEY_FILE: join(dir, 'k.nk') }, name));
-}
+const signingBus = (name: string, key: string): Promise<Bus> => signingBusTo(relay.server.url, name, key);
 
 async function dlqCode(msgId: string): Promise<string | undefined> {
   for await (const m of readStream(relay.bus, { stream: StreamName.Dlq })) {

@@ -40,6 +40,13 @@ const signingKey = (org: string): { readonly publicKey: string; readonly seedFil
   return { publicKey: key.getPublicKey(), seedFile };
 };
 const LOCATOR_KEY = signingKey('locator');
+
+/** A connection to `serverUrl` that signs what it publishes with the nkey seed `seed`, named `name`. */
+export function signingBus(serverUrl: string, name: string, seed: string): Promise<Bus> {
+  const seedFile = join(KEYS_DIR, `${name}-${createUser().getPublicKey().slice(1, 9)}.nk`);
+  writeFileSync(seedFile, seed, { mode: 0o600 });
+  return connectBus(busConfigFromEnv({ NATS_URL: serverUrl, RELAY_SIGNING_KEY_FILE: seedFile }, name));
+}
 const EOKM_KEY = signingKey('eokm');
 
 /** Starts the shared fixture (`options` as for `startRelay`) and connects {@link DispatcherTestRelay.locator}. */

@@ -94,7 +94,11 @@ export function startFlood(options: FloodOptions): Flood {
     offered: () => offered,
     peakRss: () => ({ ...peaks }),
     failures: () => ({ ...failures }),
-    accepted: async () => done,
+    // A flood tries each report once: it has all the receipts it will get when it is done.
+    accepted: async (n) => {
+      await done;
+      if (receipts.size < n) throw new Error(`the flood ended with ${receipts.size} of ${n} receipts`);
+    },
     done,
   };
 }

@@ -62,6 +62,17 @@ async function referralsOf(caseIds: ReadonlySet<string>): Promise<Map<string, nu
   return out;
 }
 
+/** How many observations of `url` HOSTING stored after sequence `afterSeq`. */
+async function observationsOf(url: string, afterSeq: number): Promise<number> {
+  const state = await streamState(bus, StreamName.Hosting);
+  let found = 0;
+  for (let seq = afterSeq + 1; state && seq <= state.lastSeq; seq++) {
+    const m = await fetchStoredMessage(bus, StreamName.Hosting, seq);
+    if (m && decodeMessage(RelayType.HostingObservation, m.data).url === url) found++;
+  }
+  return found;
+}
+
 beforeAll(async () => {
   server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
   dir = await mkdtemp(join(tmpdir(), 'relay-bounds-'));
@@ -138,12 +149,13 @@ describe('report size and resends, end to end', () => {
     const stored = await fetchStoredMessage(bus, StreamName.Reports, submitted.receipt.seq);
     const report = decodeMessage(RelayType.Report, stored?.data ?? new Uint8Array());
     // The gateway stamps a resend with the time it arrives, after the case closed.
-    const observedBefore = (await streamState(bus, StreamName.Hosting))?.messages ?? 0;
+    const observedUpTo = (await streamState(bus, StreamName.Hosting))?.lastSeq ?? 0;
     const resent = await publishMessage(bus, subjects.report('iwf'), RelayType.Report, { ...report, receivedAt: new Date() }, { msgId: 'iwf:IWF-RESENT-1:again', origin: 'iwf' });
     expect(resent.duplicate).toBe(false);
     await settled(bus);
     // The locator looked again and the dispatcher had the observation: it is the case that refused to reopen.
-    expect((await streamState(bus, StreamName.Hosting))?.messages).toBe(observedBefore + 1);
+    // (At least one: on a loaded machine a redelivered report can be observed twice once the 500 ms window is past.)
+    expect(await observationsOf(url, observedUpTo)).toBeGreaterThanOrEqual(1);
     expect((await cases.get(caseId))?.value.status).toBe('closed');
     expect((await referralsOf(new Set([caseId]))).get(caseId)).toHaveLength(1);
 

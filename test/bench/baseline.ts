@@ -143,7 +143,12 @@ export async function paced(rate: number, total: number, send: (i: number) => Pr
   let sent = 0;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
-    while (sent < due) pending.push(send(sent++));
+    while (sent < due) {
+      const one = send(sent++);
+      // Handled now, reported by Promise.all below: a rejection mid-run must not end the process as unhandled.
+      one.catch(() => undefined);
+      pending.push(one);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await Promise.all(pending);

@@ -28,6 +28,11 @@ function rssSampler(services: readonly ServiceProcess[]): { peakMB(name: string)
   return { peakMB: (name) => (peak.get(name) ?? 0) / 1e6, stop: () => (sample(), clearInterval(timer)) };
 }
 
+/** `figure` with a target met when its ratio to the baseline passes `met`. */
+function withTarget(figure: Figure, target: string, met: (ratio: number) => boolean): Figure {
+  return { ...figure, target, met: met(figure.vsBaseline?.ratio ?? 0) };
+}
+
 function latencyFigures(label: string, e2e: LatencyFigures, raw: LatencyFigures | undefined): Figure[] {
   const rows: Figure[] = [
     { name: `${label}: referrals measured`, value: e2e.samples, unit: '' },
@@ -88,11 +93,10 @@ export const suite: BenchSuite = {
         const seconds = (routedBy - started) / 1000;
         const reportsPerSec = n / seconds;
         ctx.log(`saturation: ${n} reports (${urls} URLs) accepted in ${((acceptedBy - started) / 1000).toFixed(1)} s, all referrals delivered in ${seconds.toFixed(1)} s`);
-        const throughput = versus('reports/s end to end (accepted and every referral delivered)', reportsPerSec, 'reports/s', 'raw single hop', ctx.baseline.singleHopPerSec);
         figures.push(
           { ...versus('reports/s accepted (receipts, 256 in flight)', n / ((acceptedBy - started) / 1000), 'reports/s', 'raw publish', ctx.baseline.publishPerSec) },
-          { ...throughput, target: '>= 33% of the raw single hop', met: (throughput.vsBaseline?.ratio ?? 0) >= 0.33 },
-          versus('referrals/s delivered', urls / seconds, 'referrals/s', 'raw single hop', ctx.baseline.singleHopPerSec),
+          withTarget(versus('reports/s end to end (accepted and every referral delivered)', reportsPerSec, 'reports/s', 'raw single hop', ctx.baseline.singleHopPerSec), '>= 33% of the raw single hop', (r) => r >= 0.33),
+          withTarget(versus('referrals/s delivered', urls / seconds, 'referrals/s', 'raw single hop', ctx.baseline.singleHopPerSec), '>= 15% of the raw single hop (issue 22)', (r) => r >= 0.15),
           { name: 'URLs per report (mean)', value: urls / n, unit: '' },
         );
         const benchCpu = process.cpuUsage(benchCpu0);
@@ -106,7 +110,10 @@ export const suite: BenchSuite = {
         services.forEach((s, i) => {
           const cpu = serviceCpu[i] ?? 0;
           figures.push({ name: `${s.name} CPU per report`, value: (cpu / n) * 1e6, unit: 'us' });
-          if (s.name !== 'gateway') figures.push({ name: `${s.name} CPU per URL`, value: (cpu / urls) * 1e6, unit: 'us' });
+          if (s.name === 'dispatcher') {
+            const perUrl = (cpu / urls) * 1e6;
+            figures.push({ name: 'dispatcher CPU per URL', value: perUrl, unit: 'us', target: '<= 150 us (issue 22)', met: perUrl <= 150 });
+          } else if (s.name !== 'gateway') figures.push({ name: `${s.name} CPU per URL`, value: (cpu / urls) * 1e6, unit: 'us' });
         });
 
         // Latency at fixed rates: submission -> referral delivered.
@@ -117,10 +124,10 @@ export const suite: BenchSuite = {
           const e2e = endToEndLatency(paced, sink, rate);
           ctx.log(`at ${rate}/s: p50 ${e2e.p50.toFixed(1)} ms p99 ${e2e.p99.toFixed(1)} ms`);
           const rows = latencyFigures(`latency at ${rate} reports/s`, e2e, ctx.baseline.latency[`at${rate}`]);
-          if (rate === 1_000) {
-            const p99 = rows.find((r) => r.name.endsWith(': p99'));
-            if (p99?.vsBaseline) Object.assign(p99, { target: '<= 3x the raw single-hop p99', met: p99.vsBaseline.ratio <= 3 });
-          }
+          // Issue 14 asked for 3x at 1,000/s; issue 22 for 10x at 100/s.
+          const [limit, asked] = rate === 1_000 ? [3, 'issue 14'] : [10, 'issue 22'];
+          const p99 = rows.find((r) => r.name.endsWith(': p99'));
+          if (p99?.vsBaseline) Object.assign(p99, { target: `<= ${limit}x the raw single-hop p99 (${asked})`, met: p99.vsBaseline.ratio <= limit });
           figures.push(...rows);
         }
         rss.stop();

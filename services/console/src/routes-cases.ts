@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { auditConsole, ConsoleAction } from './audit.js';
 import { CASE_ID, caseHistory, streamHistory } from './cases.js';
 import { csvOf } from './csv.js';
+import { caseObservations } from './observations.js';
 import type { ConsoleRoutes } from './routes.js';
 
 /** The ICCAM actions an analyst may click (docs/architecture.md §1). */
@@ -45,7 +46,8 @@ export function registerCaseRoutes(r: ConsoleRoutes): void {
     const events = await caseHistory(tenant.bus, tenant.reads, params.data.caseId);
     // Another tenant's case is not among this tenant's messages: the same answer as no case at all.
     if (events.length === 0) return reply.code(404).send({ error: `no case ${params.data.caseId} for ${session.tenant}` });
-    return reply.send({ caseId: params.data.caseId, events });
+    // The observations are those the events carry, so they need no read beyond the tenant's own (decision 0149).
+    return reply.send({ caseId: params.data.caseId, events, observations: caseObservations(events) });
   });
 
   app.post('/api/cases/:caseId/status', async (req, reply) => {

@@ -43,6 +43,18 @@ describe('the relay console in a browser', () => {
     await row.waitFor();
     await row.getByRole('button', { name: 'Details' }).click();
     await policeNl.page.locator('#case .timeline li').first().waitFor();
+    // Issue 20: the timeline shows the observation the notice carries, with country, network, CDN and why.
+    const observed = policeNl.page.locator('#case .timeline li[data-type="observation"][data-country="NL"]');
+    await observed.waitFor();
+    const words = await observed.textContent();
+    expect(words).toMatch(/country NL · network AS\d+ \S.* · no CDN/);
+    expect(words).toContain('why: reported by ncmec');
+    expect(words).toContain('led to: notice police referral');
+    const caseId = (await row.getAttribute('data-case')) ?? '';
+    const answer = (await (await policeNl.page.context().request.get(`${stack.consoleUrl}/api/cases/${encodeURIComponent(caseId)}`)).json()) as { observations: unknown[] };
+    expect(answer.observations).toEqual([
+      expect.objectContaining({ country: 'NL', asn: expect.any(Number), asOrganisation: expect.stringMatching(/\S/), cdn: '', addresses: ['185.107.56.1'], cause: expect.objectContaining({ kind: 'report', source: 'ncmec' }) }),
+    ]);
     await policeNl.screenshot('police-nl');
   });
 
@@ -80,6 +92,11 @@ describe('the relay console in a browser', () => {
     await stack.zone({ 'moving.example.net': { a: ['5.9.0.1'] } });
     await eco.page.locator('#inbox tr', { hasText: URL_UNDER_TEST }).filter({ hasText: 'relocated' }).waitFor({ timeout: 60_000 });
     await eokm.page.locator('#hotline-notices li[data-kind="NOTICE_KIND_CASE_MOVED_OUT"]', { hasText: URL_UNDER_TEST }).waitFor({ timeout: 30_000 });
+    // eokm's timeline now holds both observations its messages carry: NL from the report, DE from the recheck that found the move.
+    await eokm.page.locator('#inbox tr', { hasText: URL_UNDER_TEST }).getByRole('button', { name: 'Open' }).click();
+    const timeline = eokm.page.locator('#case .timeline');
+    await timeline.locator('li[data-type="observation"][data-country="DE"]', { hasText: /network AS\d+ .*· no CDN/ }).filter({ hasText: 'why: scheduled recheck' }).filter({ hasText: 'notice case moved out' }).waitFor();
+    await timeline.locator('li[data-type="observation"][data-country="NL"]', { hasText: 'why: reported by ncmec' }).filter({ hasText: 'referral (hosted in)' }).waitFor();
     await eco.screenshot('analyst-eco');
     await eokm.screenshot('analyst-eokm-moved');
   });

@@ -1,6 +1,7 @@
 import { type BusConfig, choiceSetting, durationSetting, hostSetting, pathSetting, portSetting, serviceEnv } from '@relay/bus';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
+import { type WatchedService, watchedServicesSetting } from './watched-services.js';
 
 /** The console's own settings, from the environment (decision 0114). */
 export const consoleEnvSchema = z.object({
@@ -11,6 +12,7 @@ export const consoleEnvSchema = z.object({
   RELAY_CONSOLE_USERS_FILE: pathSetting('the console users file that `relay console users add` writes'),
   RELAY_CONSOLE_KEYS_DIR: z.string().min(1, 'must be a folder').optional(),
   RELAY_CONSOLE_SESSION_TTL: durationSetting('8h'),
+  RELAY_CONSOLE_SERVICES: watchedServicesSetting,
   LOG_LEVEL: choiceSetting(LogLevel, 'info'),
 });
 
@@ -36,6 +38,8 @@ export interface ConsoleConfig {
   readonly sessionTtlMs: number;
   /** Whether cookies carry `Secure` (and the `__Host-` prefix): whenever the console listens beyond loopback. */
   readonly secureCookies: boolean;
+  /** The services whose `/healthz` the operator page shows up or down (`RELAY_CONSOLE_SERVICES`); none when unset. */
+  readonly watchedServices: readonly WatchedService[];
   readonly logLevel: LogLevel;
 }
 
@@ -57,6 +61,7 @@ export function consoleConfigFromEnv(env: Readonly<Record<string, string | undef
     ...(e.RELAY_CONSOLE_KEYS_DIR === undefined ? {} : { keysDir: e.RELAY_CONSOLE_KEYS_DIR }),
     sessionTtlMs: e.RELAY_CONSOLE_SESSION_TTL,
     secureCookies: !LOOPBACK.test(e.RELAY_HTTP_HOST),
+    watchedServices: e.RELAY_CONSOLE_SERVICES,
     logLevel: e.LOG_LEVEL,
   });
 }

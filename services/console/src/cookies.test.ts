@@ -44,6 +44,7 @@ describe('the session cookie outside loopback', () => {
       publicDir: PUBLIC_DIR,
       webBuildDir: WEB_BUILD_DIR,
       healthy: () => true,
+      watchedServices: () => [],
       signIns: { inc: () => undefined },
     });
     try {

@@ -16,7 +16,7 @@ const PIPELINE_CONSUMERS = [
   { stream: StreamName.Hosting, durable: 'dispatcher-hosting' },
 ] as const;
 
-/** The operator's DLQ redrive (audited, with a reason), time-to-removal figures and the relay's health. */
+/** The operator's DLQ redrive (audited, with a reason), time-to-removal figures, the relay's health and its services' health. */
 export function registerOperatorRoutes(r: ConsoleRoutes): void {
   const operator = (session: Session | undefined, reply: { code(n: number): { send(b: unknown): unknown } }): boolean => {
     if (session === undefined) return false;
@@ -62,5 +62,12 @@ export function registerOperatorRoutes(r: ConsoleRoutes): void {
     const streams = await Promise.all(Object.values(StreamName).map(async (s) => ({ stream: s, state: (await streamState(tenant.bus, s).catch(() => undefined)) ?? null })));
     const consumers = await Promise.all(PIPELINE_CONSUMERS.map(async (c) => ({ ...c, lag: (await consumerLag(tenant.bus, c.stream, c.durable).catch(() => undefined)) ?? null })));
     return reply.send({ console: { nats: r.healthy() }, streams, consumers });
+  });
+
+  r.app.get('/api/operator/services', (req, reply) => {
+    const session = r.session(req, reply);
+    if (!operator(session, reply)) return;
+    // The last round of the console's own background checks (service-health.ts): a page asking never makes it fetch.
+    void reply.send({ services: r.watchedServices() });
   });
 }

@@ -2,6 +2,7 @@ import type { Bus } from '@relay/bus';
 import type { Logger } from '@relay/observability';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignInBackoff } from './backoff.js';
+import type { ServiceHealth } from './service-health.js';
 import type { Session, SessionStore } from './sessions.js';
 import type { TenantBuses } from './tenants.js';
 
@@ -24,6 +25,8 @@ export interface ConsoleAppDeps {
   readonly signIns: { inc(labels: { outcome: 'ok' | 'failed' | 'backoff' }): void };
   /** Whether the console is ready (NATS connected). */
   readonly healthy: () => boolean;
+  /** The last `/healthz` check of each service of `RELAY_CONSOLE_SERVICES`, for operators. */
+  readonly watchedServices: () => readonly ServiceHealth[];
 }
 
 /** The routes' view of the app: its deps and the session helpers. */

@@ -4,9 +4,27 @@ import { auditRecords, DEMO_KEYS } from '@relay/testing';
 import { exampleMessage, RelayType, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cyberTiplineXml, postReport } from '../harness/intake.js';
-import { type ConsolePage, type ConsoleStack, startConsoleStack } from './stack.js';
+import { type ConsolePage, type ConsoleStack, DOWN_SERVICE, startConsoleStack } from './stack.js';
 
 const URL_UNDER_TEST = 'http://moving.example.net/console/1';
+
+/**
+ * What Chart.js drew on the operator's time-to-removal canvases: each chart's categories and the
+ * length in pixels of each median bar, from the library's own chart (the page's module instance).
+ * Run in the page (the test project has no DOM types, so the expression is given as text).
+ */
+const DRAWN_CHARTS = `(async () => {
+  const { Chart } = await import('/assets/gen/chart-lib.js');
+  return Object.fromEntries(['ttr-country', 'ttr-hoster'].map((id) => {
+    const chart = Chart.getChart(document.getElementById(id));
+    return [id, chart ? { labels: chart.data.labels, medianBars: chart.getDatasetMeta(0).data.map((bar) => Math.round(Math.abs(bar.x - bar.base))) } : null];
+  }));
+})()`;
+type DrawnCharts = Record<'ttr-country' | 'ttr-hoster', { labels: string[]; medianBars: number[] } | null>;
+
+/** The elements, outside the tables' own scroll boxes, wider than the window. */
+const WIDER_THAN_WINDOW =
+  "[...document.querySelectorAll('body *')].filter((e) => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : ''))";
 
 describe('the relay console in a browser', () => {
   let stack: ConsoleStack;
@@ -18,6 +36,8 @@ describe('the relay console in a browser', () => {
   };
   let policeNl: ConsolePage;
   let eokm: ConsolePage;
+  let eco: ConsolePage;
+  let operator: ConsolePage;
 
   beforeAll(async () => {
     stack = await startConsoleStack(
@@ -88,7 +108,7 @@ describe('the relay console in a browser', () => {
   });
 
   it('follows the site to a German hoster: eco sees the relocated referral, eokm the case-moved notice', async () => {
-    const eco = await open('eco-analyst');
+    eco = await open('eco-analyst');
     await stack.zone({ 'moving.example.net': { a: ['5.9.0.1'] } });
     await eco.page.locator('#inbox tr', { hasText: URL_UNDER_TEST }).filter({ hasText: 'relocated' }).waitFor({ timeout: 60_000 });
     await eokm.page.locator('#hotline-notices li[data-kind="NOTICE_KIND_CASE_MOVED_OUT"]', { hasText: URL_UNDER_TEST }).waitFor({ timeout: 30_000 });
@@ -101,17 +121,39 @@ describe('the relay console in a browser', () => {
     await eokm.screenshot('analyst-eokm-moved');
   });
 
+  it('lets analyst eco report the content removed (CR) on the relocated referral', async () => {
+    const row = eco.page.locator('#inbox tr', { hasText: URL_UNDER_TEST }).filter({ hasText: 'relocated' });
+    await row.getByRole('button', { name: 'Open' }).click();
+    await eco.page.locator('button[data-action="CR"]').click();
+    await eco.page.locator('#case .result', { hasText: /^CR .* sent/ }).waitFor();
+    await eco.page.locator('#case .timeline li[data-type="relay.v1.StatusUpdate"]', { hasText: 'status cr by eco' }).waitFor();
+  });
+
   it('shows the operator the relocation arc and a DLQ entry, and redrives it with a reason, audited', async () => {
     // A report smuggled past the gateway carries no gateway signature: the locator dead-letters it.
     const alice = await stack.accounts.busAs('operator-alice', stack.server.url);
     const smuggled = { ...exampleMessage(RelayType.Report), id: 'rpt_smuggled', sourceReportId: 'smuggled', urls: ['http://moving.example.net/smuggled'] };
     await publishMessage(alice, subjects.report('ncmec'), RelayType.Report, smuggled, { msgId: 'ncmec:smuggled', origin: 'ncmec' });
     await alice.close();
-    const operator = await open('relay-operator');
+    operator = await open('relay-operator');
     await operator.page.locator('#world-map path.arc.relocation[data-from="NL"][data-to="DE"]').waitFor();
     await operator.page.locator('#world-map path.arc.flow[data-from="US"][data-to="NL"]').waitFor();
     await operator.page.locator('#open-cases tr[data-key="DE"]').waitFor();
-    // The only entry is the smuggled report: eokm's ISP, signed by the console as eokm, was accepted.
+    // eco's CR gave DE a time to removal: Chart.js drew a bar for it, per country and per hoster.
+    await expect
+      .poll(async () => (await operator.page.evaluate<DrawnCharts>(DRAWN_CHARTS))['ttr-country']?.labels, { timeout: 30_000 })
+      .toEqual(['DE']);
+    const drawn = await operator.page.evaluate<DrawnCharts>(DRAWN_CHARTS);
+    expect(drawn['ttr-country']?.medianBars[0]).toBeGreaterThan(10);
+    expect(drawn['ttr-hoster']?.labels).toHaveLength(1);
+    expect(drawn['ttr-hoster']?.medianBars[0]).toBeGreaterThan(10);
+    await expect(operator.page.locator('#ttr-country').getAttribute('aria-label')).resolves.toMatch(/DE: median \d+\.\d (s|min|h|d), 90th percentile .*, 1 removed/);
+    await expect(operator.page.locator('#open-cases tr[data-key="DE"] td').nth(3).textContent()).resolves.toBe('1');
+    // The services the console watches: the pipeline's up, the one that is not running down.
+    for (const name of stack.watched.filter((n) => n !== DOWN_SERVICE)) await operator.page.locator(`#services tr[data-service="${name}"][data-state="up"]`).waitFor();
+    await operator.page.locator(`#services tr[data-service="${DOWN_SERVICE}"][data-state="down"]`, { hasText: 'connection refused' }).waitFor();
+    await expect(operator.page.locator('#services caption').textContent()).resolves.toBe(`Services: 1 of ${stack.watched.length} not up`);
+    // The only entry is the smuggled report: eokm's ISP and eco's CR, signed by the console as each hotline, were accepted.
     const entry = operator.page.locator('#dlq tbody tr', { hasText: 'signer-not-of-org' });
     await entry.waitFor();
     await expect(operator.page.locator('#dlq tbody tr').count()).resolves.toBe(1);
@@ -134,17 +176,21 @@ describe('the relay console in a browser', () => {
     const { page } = policeNl;
     await page.setViewportSize({ width: 375, height: 800 });
     // Nothing but the tables' own scroll boxes is wider than the window.
-    // Run in the page (the test project has no DOM types, so the expression is given as text).
-    const wider = await page.evaluate<string[]>(
-      "[...document.querySelectorAll('body *')].filter((e) => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : ''))",
-    );
-    expect(wider).toEqual([]);
+    expect(await page.evaluate<string[]>(WIDER_THAN_WINDOW)).toEqual([]);
     await page.locator('#search').focus();
     await page.keyboard.type('moving.example');
     await page.keyboard.press('Tab');
     await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('kind');
     await expect(page.locator('#notices tbody tr').count()).resolves.toBeGreaterThan(0);
     await policeNl.screenshot('police-nl-narrow');
+  });
+
+  it("fits the operator's charts and tables in a narrow window too", async () => {
+    await operator.page.setViewportSize({ width: 375, height: 800 });
+    // Chart.js follows its box's size on the next frame: wait for the canvases to shrink.
+    await expect.poll(() => operator.page.evaluate<string[]>(WIDER_THAN_WINDOW)).toEqual([]);
+    await expect.poll(async () => (await operator.page.evaluate<DrawnCharts>(DRAWN_CHARTS))['ttr-country']?.medianBars[0]).toBeGreaterThan(10);
+    await operator.screenshot('operator-narrow');
   });
 
   it('logged no console error on any page', () => {

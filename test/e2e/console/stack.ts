@@ -5,14 +5,17 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConsoleRole, hashConsolePassword, writeConsoleUsers } from '@relay/accounts';
-import { type NatsServer, type ServiceProcess, startNatsServer, startService } from '@relay/testkit';
+import { freePort, type NatsServer, type ServiceProcess, startNatsServer, startService } from '@relay/testkit';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from '../harness/accounts.js';
 import { type ZoneRecord, writeZone } from '../harness/intake.js';
-import { type Pipeline, REPO_ROOT, startPipeline } from '../harness/pipeline.js';
+import { type Pipeline, REPO_ROOT, ServiceName, startPipeline } from '../harness/pipeline.js';
 
 /** Where the screenshots go (gitignored): CI keeps them as artefacts. */
 export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'console');
+
+/** A service the console is told to watch that does not run in this stack: its page must say down. */
+export const DOWN_SERVICE = 'courier';
 
 /** The password of every console user of the test. */
 export const PASSWORD = 'correct horse battery staple';
@@ -22,6 +25,8 @@ const CHROMIUM = { executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '
 
 export interface ConsoleStack {
   readonly accounts: TestAccounts;
+  /** The services the console watches (`RELAY_CONSOLE_SERVICES`): the pipeline's, up, and {@link DOWN_SERVICE}, which never runs. */
+  readonly watched: readonly string[];
   readonly server: NatsServer;
   readonly pipeline: Pipeline;
   readonly console: ServiceProcess;
@@ -68,9 +73,19 @@ export async function startConsoleStack(users: Readonly<Record<string, ConsoleRo
     const usersFile = join(dir, 'console-users.json');
     const password = await hashConsolePassword(PASSWORD);
     await writeConsoleUsers(usersFile, { version: 1, users: Object.entries(users).map(([name, role]) => ({ name, role, password, createdAt: new Date().toISOString() })) });
+    // Each pipeline service by its ops port, as production lists them, and one nobody listens for.
+    const watched = [
+      ...Object.values(ServiceName).map((name) => `${name}=http://127.0.0.1:${pipeline.copies(name)[0]?.opsPort ?? 0}`),
+      `${DOWN_SERVICE}=http://127.0.0.1:${await freePort()}`,
+    ];
     const console = await startService('console', {
       natsUrl: server.url,
-      env: { ...accounts.envOf('console', server.url), RELAY_CONSOLE_USERS_FILE: usersFile, RELAY_CONSOLE_KEYS_DIR: join(accounts.dir, 'users') },
+      env: {
+        ...accounts.envOf('console', server.url),
+        RELAY_CONSOLE_USERS_FILE: usersFile,
+        RELAY_CONSOLE_KEYS_DIR: join(accounts.dir, 'users'),
+        RELAY_CONSOLE_SERVICES: watched.join(','),
+      },
     });
     stops.push(() => console.stop());
     const consoleUrl = `http://127.0.0.1:${console.httpPort ?? 0}`;
@@ -79,6 +94,7 @@ export async function startConsoleStack(users: Readonly<Record<string, ConsoleRo
     await mkdir(ARTIFACTS, { recursive: true });
     return {
       accounts,
+      watched: watched.map((w) => w.slice(0, w.indexOf('='))),
       server,
       pipeline,
       console,

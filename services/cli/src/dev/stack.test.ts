@@ -87,6 +87,25 @@ async function startStack(args: readonly string[], env: Record<string, string> =
   return { relay, ready, cwd };
 }
 
+/**
+ * Signs in to the console as `user` as the sign-in page does (CSRF token, then the form) and
+ * returns a GET that carries the session.
+ */
+async function consoleSession(base: string, user: string, password: string): Promise<(path: string) => Promise<Response>> {
+  const csrf = await fetch(`${base}/api/csrf`);
+  const cookiesOf = (res: Response): string[] => res.headers.getSetCookie().map((c) => c.split(';')[0] ?? '');
+  const csrfCookies = cookiesOf(csrf);
+  const { token } = (await csrf.json()) as { token: string };
+  const signIn = await fetch(`${base}/api/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': token, cookie: csrfCookies.join('; ') },
+    body: JSON.stringify({ user, password }),
+  });
+  if (!signIn.ok) throw new Error(`console sign-in as ${user}: HTTP ${signIn.status}`);
+  const cookie = [...csrfCookies, ...cookiesOf(signIn)].join('; ');
+  return (path) => fetch(`${base}${path}`, { headers: { cookie } });
+}
+
 /** Every message `stream` holds: subject and headers. */
 async function readAll(bus: Bus, stream: StreamName): Promise<{ subject: string; headers: Readonly<Record<string, string>> }[]> {
   const out: { subject: string; headers: Readonly<Record<string, string>> }[] = [];
@@ -112,6 +131,16 @@ describe('relay dev', () => {
     // The console runs beside the services, with the demo sign-ins the banner prints.
     expect((await fetch(`${ready.consoleUrl}/sign-in`)).status).toBe(200);
     expect(ready.consoleSignIns.users).toEqual(['police-nl', 'police-de', 'eokm', 'eco', 'operator']);
+    // The operator page shows every other service of the stack up: relay dev gives the console their ops URLs.
+    const asOperator = await consoleSession(ready.consoleUrl, 'operator', ready.consoleSignIns.password);
+    const watched = await waitFor(
+      async () => {
+        const { services } = (await (await asOperator('/api/operator/services')).json()) as { services: { name: string; state: string }[] };
+        return services.every((s) => s.state === 'up') && services.map((s) => s.name);
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: "the console to see the stack's services up" },
+    );
+    expect(watched).toEqual(['gateway', 'locator', 'dispatcher', 'courier', 'watch']);
 
     const curl = await readmeCurl();
     const res = await fetch(`${ready.httpUrl}/v1/reports`, {

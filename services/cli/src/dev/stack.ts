@@ -75,6 +75,10 @@ function serviceEnvironments(
   const key = { RELAY_DIRECTORY_KEY: dev.publicKey };
   // Each service signs what it publishes with its own dev key, listed in the dev directory's signers (decision 0111).
   const signing = (name: DevService) => ({ RELAY_SIGNING_KEY_FILE: dev.signingKeys[name].seedFile });
+  const watchOps = s.ports.watchOps ?? DevPort.WatchOps;
+  // The console's operator page shows each of the others up or down from its /healthz on its ops port.
+  const watched: Record<Exclude<DevService, 'console'>, number> = { gateway: s.ports.gatewayOps, locator: s.ports.locatorOps, dispatcher: s.ports.dispatcherOps, courier: s.ports.courierOps, watch: watchOps };
+  const consoleServices = Object.entries(watched).map(([name, port]) => `${name}=http://127.0.0.1:${port}`).join(',');
   return {
     gateway: {
       env: { ...common, ...signing('gateway'), RELAY_HTTP_PORT: String(s.ports.http), RELAY_OPS_PORT: String(s.ports.gatewayOps), RELAY_SOURCES_FILE: DevData.sources },
@@ -94,8 +98,8 @@ function serviceEnvironments(
     },
     watch: {
       // Sweeps every few seconds, so a demo wave's final revision follows its window closely.
-      env: { ...common, ...key, ...signing('watch'), RELAY_OPS_PORT: String(s.ports.watchOps ?? DevPort.WatchOps), RELAY_WATCH_SWEEP_INTERVAL: '5s' },
-      healthPort: s.ports.watchOps ?? DevPort.WatchOps,
+      env: { ...common, ...key, ...signing('watch'), RELAY_OPS_PORT: String(watchOps), RELAY_WATCH_SWEEP_INTERVAL: '5s' },
+      healthPort: watchOps,
     },
     console: {
       env: {
@@ -105,6 +109,7 @@ function serviceEnvironments(
         RELAY_OPS_PORT: String(s.ports.consoleOps),
         RELAY_CONSOLE_USERS_FILE: consoleFiles.usersFile,
         RELAY_CONSOLE_KEYS_DIR: consoleFiles.keysDir,
+        RELAY_CONSOLE_SERVICES: consoleServices,
       },
       healthPort: s.ports.consoleOps,
     },

@@ -1,11 +1,12 @@
 // Operator: the whole relay at a glance. Flows and relocations on the map, open cases per country,
-// deadlines at risk and missed, the DLQ with an audited redrive, time to removal, health and lag.
+// deadlines at risk and missed, the DLQ with an audited redrive, time to removal (charts and tables),
+// the services up or down, NATS health and lag.
 import { countdown, el, post, replace, when } from './dom.js';
 import { deadlineOf } from './hotline.js';
+import { createRemovalChart, durationText } from './removal-chart.js';
 import { createWorldMap } from './world-map.js';
 
 const CLOSING = new Set(['STATUS_ACTION_CR', 'STATUS_ACTION_CU', 'STATUS_ACTION_NI']);
-const hours = (ms) => (ms === null || ms === undefined ? '–' : `${(ms / 3_600_000).toFixed(1)} h`);
 
 async function getJson(url) {
   const res = await fetch(url, { credentials: 'same-origin' });
@@ -20,6 +21,9 @@ export function operatorView(store, session) {
   const mapBox = el('figure', { class: 'map' }, el('figcaption', {}, 'Referral flows (reporting → hosting country); relocations move'));
   const openCases = el('div');
   const byHoster = el('div');
+  const countryChart = createRemovalChart({ id: 'ttr-country', what: 'country', tableId: 'open-cases' });
+  const hosterChart = createRemovalChart({ id: 'ttr-hoster', what: 'hoster', tableId: 'by-hoster' });
+  const services = el('div');
   const deadlines = el('div');
   const dlq = el('div');
   const dlqResult = el('p', { id: 'dlq-result', role: 'status' });
@@ -103,13 +107,21 @@ export function operatorView(store, session) {
 
   const statsRows = (stats) =>
     (stats?.rows ?? []).map((row) =>
-      el('tr', { dataset: { key: row.key } }, el('td', {}, row.key), el('td', {}, row.referrals), el('td', { class: 'open' }, row.open), el('td', {}, row.removed), el('td', {}, row.moved), el('td', {}, hours(row.timeToRemoval.medianMs)), el('td', {}, hours(row.timeToRemoval.p90Ms))),
+      el('tr', { dataset: { key: row.key } }, el('td', {}, row.key), el('td', {}, row.referrals), el('td', { class: 'open' }, row.open), el('td', {}, row.removed), el('td', {}, row.moved), el('td', {}, durationText(row.timeToRemoval.medianMs)), el('td', {}, durationText(row.timeToRemoval.p90Ms))),
     );
   const statsHeaders = ['', 'Referrals', 'Open', 'Removed', 'Moved', 'Median time to removal', 'p90'];
   const refreshStats = async () => {
-    const [country, hoster, h] = await Promise.all([getJson('/api/operator/stats?by=country'), getJson('/api/operator/stats?by=hoster'), getJson('/api/operator/health')]);
+    const [country, hoster, h, s] = await Promise.all([
+      getJson('/api/operator/stats?by=country'),
+      getJson('/api/operator/stats?by=hoster'),
+      getJson('/api/operator/health'),
+      getJson('/api/operator/services'),
+    ]);
     replace(openCases, table('open-cases', 'Open cases and time to removal per country (INHOPE definitions, as relay stats)', ['Country', ...statsHeaders.slice(1)], statsRows(country)));
     replace(byHoster, table('by-hoster', 'Per hoster', ['Hoster', ...statsHeaders.slice(1)], statsRows(hoster)));
+    if (s) renderServices(s.services);
+    countryChart.draw(country);
+    hosterChart.draw(hoster);
     if (h) {
       replace(
         health,
@@ -118,6 +130,17 @@ export function operatorView(store, session) {
         )),
       );
     }
+  };
+
+  const renderServices = (list) => {
+    const down = list.filter((x) => x.state !== 'up').length;
+    const caption = list.length === 0 ? 'Services: none watched (RELAY_CONSOLE_SERVICES is not set)' : down === 0 ? `Services: all ${list.length} up` : `Services: ${down} of ${list.length} not up`;
+    replace(
+      services,
+      table('services', caption, ['Service', 'State', 'Last checked', 'Detail'], list.map((x) =>
+        el('tr', { dataset: { service: x.name, state: x.state } }, el('td', {}, x.name), el('td', { class: 'state' }, x.state), el('td', {}, x.checkedAt ? when(x.checkedAt) : 'not yet'), el('td', { class: 'detail' }, x.detail)),
+      )),
+    );
   };
 
   let statsTimer;
@@ -138,5 +161,16 @@ export function operatorView(store, session) {
     setInterval(() => void refreshStats(), 15_000);
   })();
 
-  return el('div', { class: 'operator' }, el('h2', {}, 'The relay at a glance'), mapBox, el('div', { class: 'grid' }, openCases, deadlines), dlq, byHoster, health);
+  return el(
+    'div',
+    { class: 'operator' },
+    el('h2', {}, 'The relay at a glance'),
+    mapBox,
+    services,
+    el('div', { class: 'grid' }, el('div', {}, countryChart.element, openCases), deadlines),
+    dlq,
+    hosterChart.element,
+    byHoster,
+    health,
+  );
 }

@@ -1,6 +1,6 @@
 import { type Bus, recordAudit } from '@relay/bus';
 
-/** The console's own audit actor: sign-ins and sign-outs, written on its own connection (decision 0135). */
+/** The console's own audit actor: sign-ins, sign-outs and ended sessions, written on its own connection (decision 0135). */
 export const CONSOLE_ACTOR = 'console';
 
 /** Audit actions of the console; each record also names the person in `details.person`. */
@@ -8,6 +8,8 @@ export const ConsoleAction = {
   SignIn: 'console-sign-in',
   SignInFailed: 'console-sign-in-failed',
   SignOut: 'console-sign-out',
+  /** The users file no longer holds the session's account as it signed in (removed, new password or role). */
+  SessionEnded: 'console-session-ended',
   Status: 'console-status',
   Redrive: 'console-dlq-redrive',
 } as const;

@@ -4,12 +4,15 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { auditConsole, CONSOLE_ACTOR, ConsoleAction } from './audit.js';
 import { registerCaseRoutes } from './routes-cases.js';
 import { registerDeadlineRoutes } from './routes-deadlines.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerOperatorRoutes } from './routes-operator.js';
 import { registerSignInRoutes } from './routes-sign-in.js';
 import type { ConsoleAppDeps, ConsoleRoutes } from './routes.js';
+import { createSessionGuard } from './session-guard.js';
+import { createUsersFile } from './users-file.js';
 
 /** The pages' Content-Security-Policy: nothing but the console itself, no inline script, no framing. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
@@ -51,13 +54,29 @@ export async function createConsoleApp(deps: ConsoleAppDeps): Promise<FastifyIns
   });
 
   const page = (name: string): string => readFileSync(join(deps.publicDir, 'pages', name), 'utf8');
+  const users = createUsersFile(deps.usersFile, deps.logger);
+  // The CLI edits the users file while the console runs: a removed user, a new password or role ends the sessions (decision 0148).
+  const guard = createSessionGuard({
+    users,
+    sessions: deps.sessions,
+    logger: deps.logger,
+    onEnded: ({ session, reason }) => {
+      const entry = { action: ConsoleAction.SessionEnded, person: session.user, target: `console-user:${session.user}`, reason, address: session.address };
+      auditConsole(deps.bus, CONSOLE_ACTOR, entry).catch((err: unknown) => deps.logger.error({ err, user: session.user }, 'console session end not audited'));
+    },
+  });
+  const stopGuard = guard.start(deps.usersCheckMs);
+  app.addHook('onClose', (_app, done) => {
+    stopGuard();
+    done();
+  });
   const routes: ConsoleRoutes = {
     ...deps,
     app,
     cookieName,
-    feeds: new Map(),
-    session: (req, reply) => {
-      const s = deps.sessions.get(req.cookies[cookieName]);
+    users,
+    session: async (req, reply) => {
+      const s = await guard.session(req.cookies[cookieName]);
       if (s === undefined) void reply.code(401).send({ error: 'sign in first' });
       return s;
     },
@@ -65,8 +84,8 @@ export async function createConsoleApp(deps: ConsoleAppDeps): Promise<FastifyIns
 
   app.get('/healthz', (_req, reply) => reply.code(deps.healthy() ? 200 : 503).send({ status: deps.healthy() ? 'ok' : 'unavailable' }));
   app.get('/sign-in', (_req, reply) => reply.type('text/html; charset=utf-8').send(page('sign-in.html')));
-  app.get('/', (req, reply) => {
-    if (deps.sessions.get(req.cookies[cookieName]) === undefined) return reply.redirect('/sign-in');
+  app.get('/', async (req, reply) => {
+    if ((await guard.session(req.cookies[cookieName])) === undefined) return reply.redirect('/sign-in');
     return reply.type('text/html; charset=utf-8').send(page('console.html'));
   });
   registerSignInRoutes(routes);

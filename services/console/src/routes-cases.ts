@@ -38,7 +38,7 @@ interface NoticeJson {
 export function registerCaseRoutes(r: ConsoleRoutes): void {
   const { app } = r;
   app.get('/api/cases/:caseId', async (req, reply) => {
-    const session = r.session(req, reply);
+    const session = await r.session(req, reply);
     if (session === undefined) return reply;
     const params = caseParams.safeParse(req.params);
     if (!params.success) return reply.code(400).send({ error: 'not a case id' });
@@ -51,7 +51,7 @@ export function registerCaseRoutes(r: ConsoleRoutes): void {
   });
 
   app.post('/api/cases/:caseId/status', async (req, reply) => {
-    const session = r.session(req, reply);
+    const session = await r.session(req, reply);
     if (session === undefined) return reply;
     if (session.role.kind !== 'hotline') return reply.code(403).send({ error: 'only a hotline analyst reports ICCAM actions' });
     const hotline = session.role.hotline;
@@ -85,7 +85,7 @@ export function registerCaseRoutes(r: ConsoleRoutes): void {
   });
 
   app.get('/api/notices.csv', async (req, reply) => {
-    const session = r.session(req, reply);
+    const session = await r.session(req, reply);
     if (session === undefined) return reply;
     const tenant = await r.tenants.of(session.role);
     const rows: string[][] = [];

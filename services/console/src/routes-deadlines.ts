@@ -9,7 +9,7 @@ import type { ConsoleRoutes } from './routes.js';
  */
 export function registerDeadlineRoutes(r: ConsoleRoutes): void {
   r.app.get('/api/deadlines', async (req, reply) => {
-    if (r.session(req, reply) === undefined) return reply;
+    if ((await r.session(req, reply)) === undefined) return reply;
     const stored = await readDirectory(r.bus);
     const deadlines = stored?.directory.data.deadlines;
     if (deadlines === undefined) return reply.code(503).send({ error: 'no directory stored yet' });
@@ -22,7 +22,7 @@ export function registerDeadlineRoutes(r: ConsoleRoutes): void {
 
   /** `GET /api/hotlines`: each hotline's country, from the directory: where a referral's report came from, for the operator's map. */
   r.app.get('/api/hotlines', async (req, reply) => {
-    if (r.session(req, reply) === undefined) return reply;
+    if ((await r.session(req, reply)) === undefined) return reply;
     const stored = await readDirectory(r.bus);
     if (stored === undefined) return reply.code(503).send({ error: 'no directory stored yet' });
     return reply.send(Object.fromEntries(stored.directory.data.hotlines.map((h) => [h.id, h.country])));

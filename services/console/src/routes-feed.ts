@@ -12,7 +12,7 @@ const HEARTBEAT_MS = 15_000;
  */
 export function registerFeedRoutes(r: ConsoleRoutes): void {
   r.app.get('/api/events', async (req, reply) => {
-    const session = r.session(req, reply);
+    const session = await r.session(req, reply);
     if (session === undefined) return reply;
     const header = req.headers['last-event-id'];
     const from = parsePosition(Array.isArray(header) ? header[0] : header);
@@ -28,23 +28,28 @@ export function registerFeedRoutes(r: ConsoleRoutes): void {
     });
     res.write('retry: 1000\n\n');
     let closed = false;
-    const closers = r.feeds.get(session.id) ?? new Set<() => void>();
-    r.feeds.set(session.id, closers);
     let stopFeed: (() => Promise<void>) | undefined;
+    let stopListening: () => void = () => undefined;
     const close = (): void => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
-      closers.delete(close);
+      stopListening();
       void stopFeed?.();
       res.end();
     };
-    closers.add(close);
     const heartbeat = setInterval(() => {
       if (r.sessions.get(session.id) === undefined) close();
       else res.write(': heartbeat\n\n');
     }, HEARTBEAT_MS);
     req.raw.on('close', close);
+    // Sign-out, expiry, or the users file no longer holding the account: the page hears why, then the stream ends.
+    stopListening = r.sessions.onEnd(session.id, (reason) => {
+      if (!closed) res.write(`event: session-ended\ndata: ${JSON.stringify({ reason })}\n\n`);
+      close();
+    });
+    // Ended while the tenant's connection opened: nothing to follow.
+    if (closed) return;
     try {
       const feed = await openFeed(tenant.bus, tenant.reads, from ?? {}, (event, position) => {
         if (!closed) res.write(`id: ${formatPosition(position)}\ndata: ${JSON.stringify(event)}\n\n`);

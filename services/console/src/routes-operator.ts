@@ -26,7 +26,7 @@ export function registerOperatorRoutes(r: ConsoleRoutes): void {
   };
 
   r.app.post('/api/dlq/:seq/redrive', async (req, reply) => {
-    const session = r.session(req, reply);
+    const session = await r.session(req, reply);
     if (!operator(session, reply) || session === undefined) return reply;
     const params = seqParams.safeParse(req.params);
     const body = redriveBody.safeParse(req.body);
@@ -46,7 +46,7 @@ export function registerOperatorRoutes(r: ConsoleRoutes): void {
   });
 
   r.app.get('/api/operator/stats', async (req, reply) => {
-    const session = r.session(req, reply);
+    const session = await r.session(req, reply);
     if (!operator(session, reply) || session === undefined) return reply;
     const query = statsQuery.safeParse(req.query);
     if (!query.success) return reply.code(400).send({ error: 'by must be country or hoster' });
@@ -56,7 +56,7 @@ export function registerOperatorRoutes(r: ConsoleRoutes): void {
   });
 
   r.app.get('/api/operator/health', async (req, reply) => {
-    const session = r.session(req, reply);
+    const session = await r.session(req, reply);
     if (!operator(session, reply) || session === undefined) return reply;
     const tenant = await r.tenants.of(session.role);
     const streams = await Promise.all(Object.values(StreamName).map(async (s) => ({ stream: s, state: (await streamState(tenant.bus, s).catch(() => undefined)) ?? null })));
@@ -64,10 +64,10 @@ export function registerOperatorRoutes(r: ConsoleRoutes): void {
     return reply.send({ console: { nats: r.healthy() }, streams, consumers });
   });
 
-  r.app.get('/api/operator/services', (req, reply) => {
-    const session = r.session(req, reply);
-    if (!operator(session, reply)) return;
+  r.app.get('/api/operator/services', async (req, reply) => {
+    const session = await r.session(req, reply);
+    if (!operator(session, reply)) return reply;
     // The last round of the console's own background checks (service-health.ts): a page asking never makes it fetch.
-    void reply.send({ services: r.watchedServices() });
+    return reply.send({ services: r.watchedServices() });
   });
 }

@@ -1,7 +1,8 @@
-import { describeConsoleRole, readConsoleUsers, tenantOfRole, verifyConsolePassword } from '@relay/accounts';
+import { describeConsoleRole, tenantOfRole, verifyConsolePassword } from '@relay/accounts';
 import { z } from 'zod';
 import { auditConsole, CONSOLE_ACTOR, ConsoleAction } from './audit.js';
 import type { ConsoleRoutes } from './routes.js';
+import { accountFingerprint } from './users-file.js';
 
 const signInBody = z.object({ user: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
 
@@ -24,7 +25,10 @@ export function registerSignInRoutes(r: ConsoleRoutes): void {
       r.logger.warn({ user, address: req.ip, waitMs: wait }, 'sign-in attempt during backoff: not checked');
       return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ error: `too many failed sign-ins: try again in ${Math.ceil(wait / 1000)} s` });
     }
-    const account = (await readConsoleUsers(r.usersFile)).users.find((u) => u.name === user);
+    const users = await r.users.read();
+    // Fail closed: a users file that is not valid lets nobody in (the console logged why).
+    if (!users.ok) return reply.code(503).send({ error: 'sign-in is unavailable: the console users file is invalid' });
+    const account = users.users.get(user);
     const ok = await verifyConsolePassword(account?.password ?? DECOY, password);
     if (account === undefined || !ok) {
       r.signIns.inc({ outcome: 'failed' });
@@ -44,24 +48,24 @@ export function registerSignInRoutes(r: ConsoleRoutes): void {
       address: req.ip,
       details: { role: describeConsoleRole(account.role), tenant },
     });
-    const session = r.sessions.create(user, account.role, tenant);
+    const session = r.sessions.create({ user, role: account.role, tenant, account: accountFingerprint(account), address: req.ip });
     r.signIns.inc({ outcome: 'ok' });
     void reply.setCookie(r.cookieName, session.id, { path: '/', httpOnly: true, sameSite: 'strict', secure: r.secureCookies, maxAge: Math.floor(r.sessionTtlMs / 1000) });
     return reply.send({ user, role: account.role, tenant });
   });
 
   app.post('/api/sign-out', async (req, reply) => {
-    const session = r.session(req, reply);
+    const session = await r.session(req, reply);
     if (session === undefined) return reply;
     await auditConsole(r.bus, CONSOLE_ACTOR, { action: ConsoleAction.SignOut, person: session.user, target: `console-user:${session.user}`, reason: 'signed out', address: req.ip });
-    r.sessions.destroy(session.id);
-    for (const close of r.feeds.get(session.id) ?? []) close();
+    // Its live feeds hear the end and close.
+    r.sessions.destroy(session.id, 'signed out');
     void reply.clearCookie(r.cookieName, { path: '/' });
     return reply.send({ ok: true });
   });
 
-  app.get('/api/me', (req, reply) => {
-    const session = r.session(req, reply);
+  app.get('/api/me', async (req, reply) => {
+    const session = await r.session(req, reply);
     if (session === undefined) return reply;
     return reply.send({ user: session.user, role: session.role, tenant: session.tenant, csrf: reply.generateCsrf() });
   });

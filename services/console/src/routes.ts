@@ -5,6 +5,7 @@ import type { SignInBackoff } from './backoff.js';
 import type { ServiceHealth } from './service-health.js';
 import type { Session, SessionStore } from './sessions.js';
 import type { TenantBuses } from './tenants.js';
+import type { UsersFile } from './users-file.js';
 
 /** What the console's HTTP app is built from. */
 export interface ConsoleAppDeps {
@@ -27,14 +28,19 @@ export interface ConsoleAppDeps {
   readonly healthy: () => boolean;
   /** The last `/healthz` check of each service of `RELAY_CONSOLE_SERVICES`, for operators. */
   readonly watchedServices: () => readonly ServiceHealth[];
+  /** How often the users file is checked between requests, ms (default 2 s). */
+  readonly usersCheckMs?: number;
 }
 
 /** The routes' view of the app: its deps and the session helpers. */
 export interface ConsoleRoutes extends ConsoleAppDeps {
   readonly app: FastifyInstance;
   readonly cookieName: string;
-  /** The caller's session; answers 401 and returns undefined without one. */
-  session(req: FastifyRequest, reply: FastifyReply): Session | undefined;
-  /** Closes the live feeds of a session (sign-out). */
-  readonly feeds: Map<string, Set<() => void>>;
+  /** The users file, re-read when it changed: sign-in looks people up in it. */
+  readonly users: UsersFile;
+  /**
+   * The caller's session, if the users file still holds its account unchanged; answers 401 and
+   * returns undefined without one.
+   */
+  session(req: FastifyRequest, reply: FastifyReply): Promise<Session | undefined>;
 }

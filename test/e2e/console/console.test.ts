@@ -1,5 +1,6 @@
 // Must show of issue 20, in a real headless Chromium: what each person sees live, and only that.
 import { publishMessage } from '@relay/bus';
+import { ExitCode, runCli } from '@relay/cli';
 import { auditRecords, DEMO_KEYS } from '@relay/testing';
 import { exampleMessage, RelayType, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,7 @@ describe('the relay console in a browser', () => {
     return p;
   };
   let policeNl: ConsolePage;
+  let policeDe: ConsolePage;
   let eokm: ConsolePage;
   let eco: ConsolePage;
   let operator: ConsolePage;
@@ -80,6 +82,7 @@ describe('the relay console in a browser', () => {
 
   it('shows police DE nothing of it, and the server refuses the case when DE asks for it by URL', async () => {
     const de = await open('de-liaison');
+    policeDe = de;
     const caseId = await policeNl.page.locator('#notices tr[data-kind="NOTICE_KIND_POLICE_REFERRAL"]').first().getAttribute('data-case');
     expect(caseId).toBeTruthy();
     // With DE's session cookie, as a person editing the URL would (not from the page, which logs a 404).
@@ -191,6 +194,14 @@ describe('the relay console in a browser', () => {
     await expect.poll(() => operator.page.evaluate<string[]>(WIDER_THAN_WINDOW)).toEqual([]);
     await expect.poll(async () => (await operator.page.evaluate<DrawnCharts>(DRAWN_CHARTS))['ttr-country']?.medianBars[0]).toBeGreaterThan(10);
     await operator.screenshot('operator-narrow');
+  });
+
+  it("sends a removed person's open page back to the sign-in (decision 0148)", async () => {
+    const code = await runCli(['console', 'users', 'remove', 'de-liaison', '--file', stack.usersFile], { out: () => undefined, err: () => undefined, env: {} });
+    expect(code).toBe(ExitCode.Ok);
+    // Nobody clicks: the console notices the users file changed and ends the page's live feed.
+    await policeDe.page.waitForURL(/\/sign-in$/, { timeout: 15_000 });
+    expect((await policeDe.page.context().request.get(`${stack.consoleUrl}/api/me`)).status()).toBe(401);
   });
 
   it('logged no console error on any page', () => {

@@ -31,6 +31,8 @@ export interface ConsoleStack {
   readonly pipeline: Pipeline;
   readonly console: ServiceProcess;
   readonly consoleUrl: string;
+  /** The console's users file (`RELAY_CONSOLE_USERS_FILE`), for `relay console users --file`. */
+  readonly usersFile: string;
   readonly browser: Browser;
   /** Rewrites the locator's zone (a site moves). */
   zone(records: Readonly<Record<string, ZoneRecord>>): Promise<void>;
@@ -99,6 +101,7 @@ export async function startConsoleStack(users: Readonly<Record<string, ConsoleRo
       pipeline,
       console,
       consoleUrl,
+      usersFile,
       browser,
       zone: (records) => writeZone(zoneFile, records),
       signedIn: async (user) => {

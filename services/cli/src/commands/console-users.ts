@@ -63,7 +63,9 @@ async function change(ctx: CliContext, options: FileOptions, edit: (file: Consol
 /**
  * `relay console users add|list|remove|passwd`: the people who may sign in to
  * the console, each bound to one role, kept in the users file the console
- * reads (scrypt hashes with a salt each; never edited by hand). A password is
+ * reads (scrypt hashes with a salt each; never edited by hand). The running
+ * console notices each write: a removed person's or an old password's
+ * sessions end (decision 0148). A password is
  * read from `--password-file` (`/dev/stdin` to pipe it) or generated and
  * printed once.
  */
@@ -96,7 +98,7 @@ export function registerConsoleUsers(program: Command, ctx: CliContext): void {
     else ctx.out(rows.length === 0 ? 'no console users\n' : rows.map((r) => `${r.name}\t${r.role}\t${r.createdAt}\n`).join(''));
   });
 
-  fileOption(users.command('remove <name>').description('remove a person: they can no longer sign in')).action(async (name: string, options: FileOptions) => {
+  fileOption(users.command('remove <name>').description('remove a person: they can no longer sign in, and a running console ends their open sessions')).action(async (name: string, options: FileOptions) => {
     await change(ctx, options, (file) => Promise.resolve(updateConsoleUser(file, name)));
     if (outputMode(options) === 'json') printJson(ctx, { removed: name });
     else ctx.out(`removed ${name}\n`);
@@ -105,7 +107,7 @@ export function registerConsoleUsers(program: Command, ctx: CliContext): void {
   fileOption(
     users
       .command('passwd <name>')
-      .description("set a person's password")
+      .description("set a person's password (a running console ends the sessions signed in with the old one)")
       .option('--password-file <file>', 'read the password from the first line of this file (/dev/stdin to pipe it); else one is generated and printed'),
   ).action(async (name: string, options: PasswordOptions) => {
     const { password, generated } = await passwordOf(options);

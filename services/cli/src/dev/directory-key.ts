@@ -5,7 +5,7 @@ import type { Bus } from '@relay/bus';
 import { type Directory, type DirectoryFile, isDirectoryInvalidError, isDirectorySignatureError, loadDirectoryFile, openDirectory, publishDirectory, readDirectory, signDirectory } from '@relay/directory';
 import { generateDirectoryKeyFile } from '../commands/directory-signing.js';
 import { DevData } from './paths.js';
-import { type DevSigner, type DevSigningKey, prepareDevSigningKeys } from './signing-keys.js';
+import { type DevSigningKeys, prepareDevSigningKeys } from './signing-keys.js';
 
 /** The dev stack's directory key and the dev directory signed by it. */
 export interface DevDirectory {
@@ -16,21 +16,22 @@ export interface DevDirectory {
   /** deploy/dev/directory.json with the dev signers listed, signed, for RELAY_DIRECTORY_FILE. */
   readonly signedFile: string;
   readonly directory: Directory;
-  /** The message-signing key of each service and demo tenant, listed in the directory's `signers`. */
-  readonly signingKeys: Readonly<Record<DevSigner, DevSigningKey>>;
+  /** The message-signing key of each service, demo tenant and hotline with a console sign-in, listed in the directory's `signers`. */
+  readonly signingKeys: DevSigningKeys;
 }
 
 /**
  * Reuses (or makes) the dev directory key and the dev signing keys in the
- * state folder, lists the signing keys as the dev directory's `signers` and
- * signs it, so the dev stack runs as production does: services pin a key,
- * follow only what it signed, and verify every message (decisions 0105, 0111).
+ * state folder (also one for each of `consoleHotlines`), lists the signing
+ * keys as the dev directory's `signers` and signs it, so the dev stack runs as
+ * production does: services pin a key, follow only what it signed, and verify
+ * every message (decisions 0105, 0111).
  */
-export async function prepareDevDirectory(stateDir: string, webhookPort?: number): Promise<DevDirectory> {
+export async function prepareDevDirectory(stateDir: string, webhookPort?: number, consoleHotlines: readonly string[] = []): Promise<DevDirectory> {
   const seedFile = join(stateDir, 'directory.nk');
   if (!existsSync(seedFile)) await generateDirectoryKeyFile(seedFile);
   const seed = new TextEncoder().encode((await readFile(seedFile, 'utf8')).trim());
-  const signingKeys = await prepareDevSigningKeys(stateDir);
+  const signingKeys = await prepareDevSigningKeys(stateDir, consoleHotlines);
   const file = onWebhookPort(loadDirectoryFile(DevData.directory).file, webhookPort);
   const signers = Object.fromEntries(Object.entries(signingKeys).map(([org, k]) => [org, [k.publicKey]]));
   const signed = signDirectory({ ...file, signers: { ...file.signers, ...signers } }, seed);

@@ -19,6 +19,9 @@ export interface DevSigningKey {
   readonly publicKey: string;
 }
 
+/** The key of every dev signer, and of each hotline with a console sign-in (its ICCAM buttons sign as it). */
+export type DevSigningKeys = Readonly<Record<DevSigner, DevSigningKey>> & Readonly<Record<string, DevSigningKey>>;
+
 /** Where the dev signing keys are kept: `<stateDir>/keys`. */
 export function devSigningKeysDir(stateDir: string): string {
   return join(stateDir, 'keys');
@@ -30,21 +33,23 @@ export function devOperatorKeyFile(stateDir: string): string {
 }
 
 /**
- * Reuses (or makes) a message-signing key for every dev signer in
+ * Reuses (or makes) a message-signing key for every dev signer and each of
+ * `consoleHotlines` (the hotlines with a console sign-in, decision 0148) in
  * `<stateDir>/keys/<org>.nk` (0600, as `relay keys generate` writes them), so
  * the dev directory can list them as `signers` and every service verifies
  * provenance, as in production (decision 0111).
  */
-export async function prepareDevSigningKeys(stateDir: string): Promise<Record<DevSigner, DevSigningKey>> {
+export async function prepareDevSigningKeys(stateDir: string, consoleHotlines: readonly string[] = []): Promise<DevSigningKeys> {
   const dir = devSigningKeysDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const orgs = [...new Set<string>([...DEV_SIGNERS, ...consoleHotlines])];
   const entries = await Promise.all(
-    DEV_SIGNERS.map(async (org) => {
+    orgs.map(async (org) => {
       const seedFile = join(dir, `${org}.nk`);
       if (!existsSync(seedFile)) await generateSigningKey(seedFile);
       const publicKey = fromSeed(new TextEncoder().encode((await readFile(seedFile, 'utf8')).trim())).getPublicKey();
       return [org, { seedFile, publicKey }] as const;
     }),
   );
-  return Object.fromEntries(entries) as Record<DevSigner, DevSigningKey>;
+  return Object.fromEntries(entries) as DevSigningKeys;
 }

@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromSeed } from '@nats-io/nkeys';
 import { type Bus, busConfigFromEnv, connectBus, publishMessage, readStream } from '@relay/bus';
+import { caseSchema, openCaseView } from '@relay/cases';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
-import { exampleMessage, Header, RelayType, StreamName, subjects } from '@relay/wire';
-import { DEV_SOURCES_FILE } from '@relay/testing';
+import { exampleMessage, Header, RelayType, StatusAction, StreamName, subjects } from '@relay/wire';
+import { DEV_SOURCES_FILE, readAll as readDecoded } from '@relay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRunning, type RelayProcess, spawnRelay } from '../../test/relay-process.js';
 import { ExitCode, runCli } from '../index.js';
-import { DEMO_API_KEYS, exampleCurl } from './demo-keys.js';
+import { DEMO_CONSOLE_PASSWORD } from './console-users.js';
+import { DEMO_API_KEYS, EXAMPLE_REPORT, exampleCurl } from './demo-keys.js';
 
 const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 
@@ -113,6 +115,29 @@ async function readAll(bus: Bus, stream: StreamName): Promise<{ subject: string;
   return out;
 }
 
+/** Signs in to the console at `base` as `user` with the demo password: the cookies and the CSRF token a page would hold. */
+async function consoleSignIn(base: string, user: string): Promise<{ cookie: string; csrf: string }> {
+  const cookies = new Map<string, string>();
+  const keep = (res: Response): void => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair = ''] = c.split(';');
+      cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+    }
+  };
+  const cookie = (): string => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const tokenRes = await fetch(`${base}/api/csrf`);
+  keep(tokenRes);
+  const { token } = (await tokenRes.json()) as { token: string };
+  const res = await fetch(`${base}/api/sign-in`, {
+    method: 'POST',
+    headers: { cookie: cookie(), 'content-type': 'application/json', 'x-csrf-token': token },
+    body: JSON.stringify({ user, password: DEMO_CONSOLE_PASSWORD }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  keep(res);
+  return { cookie: cookie(), csrf: token };
+}
+
 /** The quick start's curl in the README: its URL, key and body. */
 async function readmeCurl(): Promise<{ text: string; key: string; body: string }> {
   const readme = await readFile(README, 'utf8');
@@ -190,6 +215,48 @@ describe('relay dev', () => {
     for (const pid of Object.values(ready.pids)) expect(isRunning(pid)).toBe(false);
     // The state stays for the next start: the store and the zone copy.
     await expect(readFile(join(cwd, '.relay', 'zone.json'), 'utf8')).resolves.toContain('images.example.nl');
+  }, 120_000);
+
+  it("gives eco's console sign-in a signing key: its ICCAM action is accepted and applied by the dispatcher", async () => {
+    const { relay, ready, cwd } = await startStack(await ports());
+    // A German-hosted URL of the dev zone: the case is referred to eco, the German hotline.
+    const report = { ...EXAMPLE_REPORT, sourceReportId: 'IWF-2026-ECO-1', urls: ['http://gallery.example.de/eco/1'] };
+    const res = await fetch(`${ready.httpUrl}/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${DEMO_API_KEYS.iwf}`, 'Content-Type': 'application/json' }, body: JSON.stringify(report) });
+    expect(res.status).toBe(202);
+    const bus = await connectBus(busConfigFromEnv({ NATS_URL: ready.natsUrl }, 'stack-test'));
+    try {
+      const [referral] = await waitFor(async () => {
+        const found = await readDecoded(bus, StreamName.Referrals, RelayType.Referral, 'relay.referral.DE.eco');
+        return found.length > 0 ? found : undefined;
+      }, { timeoutMs: 30_000, what: 'the referral to eco' });
+      const { id: referralId, caseId } = referral?.message ?? { id: '', caseId: '' };
+
+      // As eco's analyst clicks ISP on the case page.
+      const eco = await consoleSignIn(ready.consoleUrl, 'eco');
+      const requestId = crypto.randomUUID();
+      const status = await fetch(`${ready.consoleUrl}/api/cases/${encodeURIComponent(caseId)}/status`, {
+        method: 'POST',
+        headers: { cookie: eco.cookie, 'content-type': 'application/json', 'x-csrf-token': eco.csrf },
+        body: JSON.stringify({ action: 'ISP', referralId, requestId }),
+      });
+      expect(status.status, await status.clone().text()).toBe(200);
+
+      // The dispatcher verified eco's signature and applied the status to the case; nothing was dead-lettered.
+      const cases = await openCaseView(bus, caseSchema);
+      const applied = await waitFor(async () => {
+        const c = (await cases.get(caseId))?.value;
+        return c?.statuses.find((s) => s.id === `console-${requestId}`);
+      }, { timeoutMs: 30_000, what: "eco's ISP applied to the case" });
+      expect(applied.action).toBe(StatusAction.STATUS_ACTION_ISP);
+      const ecoKey = fromSeed(new TextEncoder().encode((await readFile(join(cwd, '.relay', 'keys', 'eco.nk'), 'utf8')).trim())).getPublicKey();
+      const [update] = await readDecoded(bus, StreamName.Status, RelayType.StatusUpdate, 'relay.status.eco');
+      expect(update?.headers[Header.Signer]).toBe(ecoKey);
+      expect(await readAll(bus, StreamName.Dlq)).toEqual([]);
+    } finally {
+      await bus.close();
+    }
+    relay.child.kill('SIGINT');
+    expect(await relay.exited).toBe(0);
   }, 120_000);
 
   it('reports a crashed service instead of restarting it, and stops the rest', async () => {

@@ -16,7 +16,7 @@ import { type DevNats, startDevNats } from './nats-launcher.js';
 import { DEV_SERVICES, type DevService, DevData, serviceMain } from './paths.js';
 import { ensurePortFree } from './ports.js';
 import { type DevDirectory, prepareDevDirectory, replaceUnsignedDirectory } from './directory-key.js';
-import { type DevConsoleFiles, prepareDevConsole } from './console-users.js';
+import { type DevConsoleFiles, prepareDevConsole, prepareDevConsoleUsers } from './console-users.js';
 import { devSigningKeysDir } from './signing-keys.js';
 import { type DevWebhook, type DevWebhookReceiver, devWebhookSecretsDir, prepareDevWebhookSecrets, startDevWebhookReceiver } from './webhook-receiver.js';
 import { devZoneFile } from './zone-edit.js';
@@ -211,11 +211,13 @@ export async function runDevStack(ctx: CliContext, s: DevStackSettings): Promise
     if (plan) await prepareDemoZone(plan, zoneFile);
     const wavePlan = s.demo ? planWaveDemo() : undefined;
     if (wavePlan) await prepareWaveZone(wavePlan, zoneFile);
-    const dev = await prepareDevDirectory(s.stateDir, s.ports.webhooks);
+    // Every hotline with a console sign-in gets a dev signing key the directory lists, so its ICCAM buttons are accepted.
+    const consoleUsers = await prepareDevConsoleUsers(s.stateDir);
+    const dev = await prepareDevDirectory(s.stateDir, s.ports.webhooks, consoleUsers.hotlines);
     // The demo hotline that receives by webhook (eco) gets a receiver that prints what arrives, verified with its secret.
     const webhookKeys = await prepareDevWebhookSecrets(s.stateDir, dev.directory);
     webhooks = await startDevWebhookReceiver(s.ports.webhooks, webhookKeys, (w) => ctx.out(`${s.json ? JSON.stringify({ event: 'webhook', ...w }) : webhookLine(w)}\n`));
-    const consoleFiles = await prepareDevConsole(s.stateDir, dev);
+    const consoleFiles = await prepareDevConsole(s.stateDir, dev, consoleUsers);
 
     if (!joining) {
       nats = await startDevNats({ bin: natsServerBinary(ctx.env), dir: join(s.stateDir, 'nats'), port: s.ports.nats });

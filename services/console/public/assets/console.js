@@ -37,4 +37,9 @@ feed.addEventListener('feed-error', () => {
   live.textContent = 'live feed refused';
   live.dataset.state = 'down';
 });
+// The session ended (signed out in another tab, or the account was removed or changed): sign in again.
+feed.addEventListener('session-ended', () => {
+  feed.close();
+  window.location.assign('/sign-in');
+});
 feed.addEventListener('message', (e) => store.add(JSON.parse(e.data)));

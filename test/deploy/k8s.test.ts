@@ -22,6 +22,7 @@ interface Container {
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  env?: { name: string; value?: string }[];
 }
 interface Manifest {
   kind?: string;
@@ -79,6 +80,15 @@ describe('deploy/k8s', () => {
       expect(c.envFrom?.some((e) => e.configMapRef?.name === 'relay-config')).toBe(true);
     }
   });
+
+  it.each(MANIFESTS.filter((m) => m.doc.kind === 'Deployment' || m.doc.kind === 'StatefulSet').map((d) => [d.doc.metadata?.name ?? d.file, d.doc] as const))(
+    '%s serves its probes beyond loopback: the kubelet connects to the pod address, not 127.0.0.1',
+    (_, d) => {
+      for (const c of d.spec?.template?.spec?.containers ?? []) {
+        expect(c.env?.find((e) => e.name === 'RELAY_OPS_HOST')?.value, c.name).toBe('0.0.0.0');
+      }
+    },
+  );
 
   it('runs the courier as a single StatefulSet pod (order per case needs one reader), with the Deployments\' probes and limits', () => {
     const courier = MANIFESTS.find((m) => m.doc.kind === 'StatefulSet' && m.doc.metadata?.name === 'relay-courier')?.doc;

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { type BusConfig, choiceSetting, durationSetting, pathSetting, portSetting, serviceEnv, wholeNumberSetting } from '@relay/bus';
+import { type BusConfig, choiceSetting, durationSetting, pathSetting, hostSetting, portSetting, serviceEnv, wholeNumberSetting } from '@relay/bus';
 import { directoryKeysSchema } from '@relay/directory';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
@@ -25,6 +25,7 @@ const courierEnvSchema = z.object({
   RELAY_WEBHOOK_BREAKER_FAILURES: wholeNumberSetting(1, 1_000, 5),
   RELAY_WEBHOOK_BREAKER_OPEN: durationSetting('30s'),
   RELAY_OPS_PORT: portSetting(9104),
+  RELAY_OPS_HOST: hostSetting('127.0.0.1'),
   LOG_LEVEL: choiceSetting(LogLevel, 'info'),
 });
 
@@ -38,6 +39,8 @@ export interface CourierConfig {
   readonly breaker: BreakerPolicy;
   /** Port of `/metrics` and `/healthz`. */
   readonly opsPort: number;
+  /** Interface of `/metrics` and `/healthz`: loopback unless a probe or scraper must reach it (`0.0.0.0` in a pod). */
+  readonly opsHost: string;
   readonly logLevel: LogLevel;
 }
 
@@ -57,6 +60,7 @@ export function courierConfigFromEnv(env: Readonly<Record<string, string | undef
     retry: Object.freeze({ initialMs: e.RELAY_WEBHOOK_RETRY_INITIAL, maxDelayMs: e.RELAY_WEBHOOK_RETRY_MAX, maxAgeMs: e.RELAY_WEBHOOK_MAX_AGE }),
     breaker: Object.freeze({ failures: e.RELAY_WEBHOOK_BREAKER_FAILURES, openMs: e.RELAY_WEBHOOK_BREAKER_OPEN }),
     opsPort: e.RELAY_OPS_PORT,
+    opsHost: e.RELAY_OPS_HOST,
     logLevel: e.LOG_LEVEL,
   });
 }

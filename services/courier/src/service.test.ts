@@ -69,11 +69,13 @@ describe('the courier service', () => {
       RELAY_DIRECTORY_KEY: key.publicKey,
       RELAY_COURIER_SECRETS_DIR: secrets.dir,
       RELAY_OPS_PORT: '0',
+      // Another loopback address than the default: the ops server must listen where it is told (a pod's probes, 0.0.0.0).
+      RELAY_OPS_HOST: '127.0.0.2',
       RELAY_WEBHOOK_RETRY_INITIAL: '50ms',
     });
     const bus = await relay.connect('courier');
     courier = await startCourier({ config, bus, logger: createLogger('courier', 'silent'), metrics: createMetrics('courier') });
-    const ops = `http://127.0.0.1:${courier.opsPort}`;
+    const ops = `http://127.0.0.2:${courier.opsPort}`;
     await waitFor(async () => (await fetch(`${ops}/healthz`)).status === 200, { what: 'the courier to be ready' });
 
     await publishReferral(dispatcher, 'ref_svc_1', 'case_svc_1', 'iwf', 'GB');

@@ -51,6 +51,7 @@ export async function startCourier(deps: CourierDeps): Promise<CourierService> {
   const first = directory.current();
   if (first !== undefined) await courier.apply(webhookTenants(first.directory));
   const ops = await startOpsServer({
+    host: config.opsHost,
     port: config.opsPort,
     registry: metrics.registry,
     checks: { nats: () => bus.isConnected(), directory: () => directory.current() !== undefined, endpoints: () => courier.running() },

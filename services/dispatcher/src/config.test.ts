@@ -22,6 +22,11 @@ describe('dispatcher configuration', () => {
     expect(() => dispatcherConfigFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_DIRECTORY_KEY: PINNED, RELAY_OPS_PORT: '' })).toThrow(/RELAY_OPS_PORT: must be a port number/);
     expect(dispatcherConfigFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_DIRECTORY_KEY: PINNED, RELAY_OPS_PORT: '9200' }).opsPort).toBe(9200);
   });
+
+  it('serves /healthz and /metrics on loopback unless RELAY_OPS_HOST says otherwise (a pod sets 0.0.0.0 for its probes)', () => {
+    expect(dispatcherConfigFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_DIRECTORY_KEY: PINNED }).opsHost).toBe('127.0.0.1');
+    expect(dispatcherConfigFromEnv({ NATS_URL: 'nats://127.0.0.1:4222', RELAY_DIRECTORY_KEY: PINNED, RELAY_OPS_HOST: '0.0.0.0' }).opsHost).toBe('0.0.0.0');
+  });
 });
 
 describe('the pinned directory key (decisions 0110, 0111)', () => {

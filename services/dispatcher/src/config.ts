@@ -6,6 +6,7 @@ import {
   durationSetting,
   optionalDurationSetting,
   pathSetting,
+  hostSetting,
   portSetting,
   serviceEnv,
   wholeNumberSetting,
@@ -21,6 +22,7 @@ import type { DispatcherSettings } from './dispatcher.js';
 const envSchema = z.object({
   LOG_LEVEL: choiceSetting(LogLevel, 'info'),
   RELAY_OPS_PORT: portSetting(9103),
+  RELAY_OPS_HOST: hostSetting('127.0.0.1'),
   /** Seeds the directory bucket from this file when it is empty. */
   RELAY_DIRECTORY_FILE: pathSetting('the directory file').optional(),
   /** The pinned directory key(s) (public operator nkeys, comma-separated): only directories one of them signed are followed (decisions 0105, 0110, 0111). */
@@ -48,6 +50,8 @@ export interface DispatcherConfig {
   readonly bus: BusConfig;
   readonly logLevel: LogLevel;
   readonly opsPort: number;
+  /** Interface of `/metrics` and `/healthz`: loopback unless a probe or scraper must reach it (`0.0.0.0` in a pod). */
+  readonly opsHost: string;
   readonly directoryFile: string | undefined;
   /** The directory read from `directoryFile`, stored at start when none is stored yet. */
   readonly directorySeed: Directory | undefined;
@@ -83,6 +87,7 @@ export function dispatcherConfigFromEnv(env: Readonly<Record<string, string | un
     bus,
     logLevel: e.LOG_LEVEL,
     opsPort: e.RELAY_OPS_PORT,
+    opsHost: e.RELAY_OPS_HOST,
     directoryFile: e.RELAY_DIRECTORY_FILE,
     directorySeed: e.RELAY_DIRECTORY_FILE === undefined ? undefined : directoryOf(e.RELAY_DIRECTORY_FILE, e.RELAY_DIRECTORY_KEY),
     directoryKey: Object.freeze(e.RELAY_DIRECTORY_KEY),

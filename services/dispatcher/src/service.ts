@@ -36,6 +36,7 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<DispatcherS
   }
   const dispatcher = await runDispatcher({ bus, settings: config.settings, log, metrics, directoryKey: config.directoryKey });
   const ops = await startOpsServer({
+    host: config.opsHost,
     port: config.opsPort,
     registry: metrics.registry,
     checks: { nats: () => bus.isConnected(), directory: () => dispatcher.ready() },

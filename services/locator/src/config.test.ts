@@ -24,10 +24,15 @@ describe('locator settings', () => {
       bus: { servers: [NATS_URL], name: 'locator', replicas: 1 },
       dns: { kind: 'system', servers: [], timeoutMs: 2000 },
       opsPort: 9102,
+      opsHost: '127.0.0.1',
       concurrency: 64,
       logLevel: 'info',
       directoryKey: [PINNED],
     });
+  });
+
+  it('serves /healthz and /metrics on RELAY_OPS_HOST (a pod sets 0.0.0.0 for its probes)', () => {
+    expect(locatorConfigFromEnv({ ...K, RELAY_OPS_HOST: '0.0.0.0' }).opsHost).toBe('0.0.0.0');
   });
 
   it('requires the pinned directory key, one or several while rotating (decisions 0110, 0111)', () => {

@@ -1,4 +1,4 @@
-import { type BusConfig, choiceSetting, durationSetting, existingFileSetting, portSetting, serviceEnv, wholeNumberSetting } from '@relay/bus';
+import { type BusConfig, choiceSetting, durationSetting, existingFileSetting, hostSetting, portSetting, serviceEnv, wholeNumberSetting } from '@relay/bus';
 import { directoryKeysSchema } from '@relay/directory';
 import { LogLevel } from '@relay/observability';
 import { z } from 'zod';
@@ -16,6 +16,7 @@ const locatorEnvSchema = z
     RELAY_GEO_COUNTRY_DB: existingFileSetting.optional(),
     RELAY_GEO_ASN_DB: existingFileSetting.optional(),
     RELAY_OPS_PORT: portSetting(9102),
+    RELAY_OPS_HOST: hostSetting('127.0.0.1'),
     /** The pinned directory key(s) (public operator nkeys, comma-separated): only directories one of them signed are followed (decisions 0105, 0110, 0111). */
     RELAY_DIRECTORY_KEY: directoryKeysSchema,
     RELAY_LOCATOR_CONCURRENCY: wholeNumberSetting(1, 1024, 64),
@@ -40,6 +41,8 @@ export interface LocatorConfig {
   readonly asnDb?: string;
   /** Port of `/metrics` and `/healthz`. */
   readonly opsPort: number;
+  /** Interface of `/metrics` and `/healthz`: loopback unless a probe or scraper must reach it (`0.0.0.0` in a pod). */
+  readonly opsHost: string;
   /** Reports (and rechecks) handled at once per consumer. */
   readonly concurrency: number;
   readonly logLevel: LogLevel;
@@ -61,6 +64,7 @@ export function locatorConfigFromEnv(env: Readonly<Record<string, string | undef
     bus,
     dns: Object.freeze(dns),
     opsPort: e.RELAY_OPS_PORT,
+    opsHost: e.RELAY_OPS_HOST,
     concurrency: e.RELAY_LOCATOR_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
     ...(e.RELAY_GEO_COUNTRY_DB === undefined ? {} : { countryDb: e.RELAY_GEO_COUNTRY_DB }),

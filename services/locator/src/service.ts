@@ -78,6 +78,7 @@ export async function startLocator(deps: LocatorDeps): Promise<LocatorService> {
     log,
   });
   const ops = await startOpsServer({
+    host: config.opsHost,
     port: config.opsPort,
     registry: metrics.registry,
     // Fail closed: under a pinned key a locator without a valid signed directory is not ready.

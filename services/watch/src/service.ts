@@ -51,6 +51,7 @@ export async function startWatch(deps: WatchDeps): Promise<WatchService> {
     log,
   });
   const ops = await startOpsServer({
+    host: config.opsHost,
     port: config.opsPort,
     registry: metrics.registry,
     checks: { nats: () => bus.isConnected(), consumers: () => watch.running(), directory: () => directory.current() !== undefined },

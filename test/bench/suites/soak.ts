@@ -169,7 +169,9 @@ export const suite: BenchSuite = {
       }
       const urls = sent.reduce((n, s) => n + s.urls.length, 0);
       // Referrals of reports whose submission went unanswered may or may not come: wait for the answered ones.
-      await sink.until(urls + relocations, 600_000);
+      // The waves' count is bookkeeping, not a check (a re-report located before the locator re-read the
+      // zone relocates nothing): after a quiet wait the audit, which reads every stream, is the judge.
+      await sink.until(urls + relocations, ctx.quick ? 120_000 : 600_000).catch((err: unknown) => ctx.log(`referrals: ${String(err)}; the audit decides`));
       logMinute(minutes - 1);
       // Referrals are out; notices and acks may still be on their way: audit only what is settled.
       await patiently('waiting for the pipeline to settle', () => settled(ctx.bus, 600_000), (line) => ctx.log(line));

@@ -1,5 +1,7 @@
 // The shared fixture of relay tests (decision 0116): never imported by code that ships.
 export { ackAsTenant } from './ack.js';
+export { consoleAgent } from './console-agent.js';
+export type { ConsoleAgent } from './console-agent.js';
 export { DEMO_KEYS, DEV_DIRECTORY_FILE, DEV_SOURCES_FILE, DEV_ZONE_FILE, devDirectory, signedDirectory } from './dev-data.js';
 export type { SignedTestDirectory } from './dev-data.js';
 export { HOSTERS, observation, SEED_URL, testUrl } from './observations.js';

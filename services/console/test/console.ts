@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type ConsoleRole, hashConsolePassword, writeConsoleUsers } from '@relay/accounts';
 import { type Bus, publishMessage } from '@relay/bus';
 import { createLogger, createMetrics } from '@relay/observability';
+import { type ConsoleAgent, consoleAgent } from '@relay/testing';
 import { messageFromJson, RelayType, subjects } from '@relay/wire';
 import { Audience, NoticeKind } from '@relay/wire';
 import { consoleConfigFromEnv } from '../src/config.js';
@@ -46,51 +47,11 @@ export async function startTestConsole(bus: Bus, natsUrl: string, users: Readonl
   };
 }
 
-/** A browser-like HTTP client: keeps the cookies the console sets, and sends the CSRF token it got. */
-export interface Agent {
-  readonly cookies: Map<string, string>;
-  /** The raw `Set-Cookie` headers of the last sign-in. */
-  setCookies: string[];
-  csrf: string;
-  fetch(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
-  /** Fetches a CSRF token (as the sign-in page does). */
-  token(): Promise<string>;
-  signIn(user: string, password?: string): Promise<Response>;
-}
+/** A browser-like HTTP client (@relay/testing's), signing in with {@link PASSWORD} unless told otherwise. */
+export type Agent = ConsoleAgent;
 
 export function agent(base: string): Agent {
-  const cookies = new Map<string, string>();
-  const self: Agent = {
-    cookies,
-    setCookies: [],
-    csrf: '',
-    fetch: async (path, init = {}) => {
-      const headers = new Headers(init.headers);
-      if (cookies.size > 0) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-      if (init.json !== undefined) headers.set('content-type', 'application/json');
-      const res = await fetch(`${base}${path}`, { ...init, headers, redirect: 'manual', ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }) });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair = ''] = c.split(';');
-        const at = pair.indexOf('=');
-        const value = pair.slice(at + 1);
-        if (value === '') cookies.delete(pair.slice(0, at));
-        else cookies.set(pair.slice(0, at), value);
-      }
-      return res;
-    },
-    token: async () => {
-      const res = await self.fetch('/api/csrf');
-      self.csrf = ((await res.json()) as { token: string }).token;
-      return self.csrf;
-    },
-    signIn: async (user, password = PASSWORD) => {
-      const csrf = await self.token();
-      const res = await self.fetch('/api/sign-in', { method: 'POST', headers: { 'x-csrf-token': csrf }, json: { user, password } });
-      self.setCookies = res.headers.getSetCookie();
-      return res;
-    },
-  };
-  return self;
+  return consoleAgent(base, { password: PASSWORD });
 }
 
 /** Publishes a referral of `caseId` to `hotline` in `country`, as the dispatcher would. */

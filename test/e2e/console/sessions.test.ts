@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConsoleUsers, updateConsoleUser, writeConsoleUsers } from '@relay/accounts';
 import { ExitCode, runCli } from '@relay/cli';
-import { auditRecords, startRelay, type TestRelay } from '@relay/testing';
+import { auditRecords, consoleAgent, startRelay, type TestRelay } from '@relay/testing';
 import { type ServiceProcess, startService, waitFor } from '@relay/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a whole new password here';
 
-/** One browser's cookies and CSRF token. */
+/** One browser (@relay/testing's console agent) with its live feed. */
 interface Person {
   fetch(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   signIn(user: string, password?: string): Promise<number>;
@@ -22,31 +22,17 @@ interface Person {
 }
 
 function person(base: string): Person {
-  const cookies = new Map<string, string>();
-  let csrf = '';
-  const self: Person = {
-    fetch: async (path, init = {}) => {
-      const headers = new Headers(init.headers);
-      headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-      if (init.json !== undefined) headers.set('content-type', 'application/json');
-      if (csrf !== '') headers.set('x-csrf-token', csrf);
-      const res = await fetch(`${base}${path}`, { ...init, headers, redirect: 'manual', ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }) });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair = ''] = c.split(';');
-        const at = pair.indexOf('=');
-        cookies.set(pair.slice(0, at), pair.slice(at + 1));
-      }
-      return res;
-    },
-    signIn: async (user, password = PASSWORD) => {
-      csrf = ((await (await self.fetch('/api/csrf')).json()) as { token: string }).token;
-      const res = await self.fetch('/api/sign-in', { method: 'POST', json: { user, password } });
+  const agent = consoleAgent(base, { password: PASSWORD });
+  return {
+    fetch: (path, init) => agent.fetch(path, init),
+    signIn: async (user, password) => {
+      const res = await agent.signIn(user, password);
       await res.arrayBuffer();
       return res.status;
     },
     openFeed: async () => {
       // Long enough for the console's own check of the users file; a feed that never ends fails the test.
-      const res = await self.fetch('/api/events', { signal: AbortSignal.timeout(20_000) });
+      const res = await agent.fetch('/api/events', { signal: AbortSignal.timeout(20_000) });
       return {
         status: res.status,
         rest: async () => {
@@ -57,7 +43,6 @@ function person(base: string): Person {
       };
     },
   };
-  return self;
 }
 
 // Two sign-ins below fail on purpose; a third failure from this address would be backed off.

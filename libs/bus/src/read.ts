@@ -131,7 +131,7 @@ export async function* readStream(bus: Bus, range: ReadRange): AsyncGenerator<St
   const { js } = internals(bus);
   const state = await streamState(bus, range.stream);
   if (!state) return;
-  if (!range.follow && state.messages === 0) return;
+  if (!range.follow && (state.messages === 0 || (range.startSeq !== undefined && range.startSeq > state.lastSeq))) return;
   const consumer = await js.consumers.get(range.stream, {
     ...(range.filterSubject === undefined ? {} : { filter_subjects: range.filterSubject }),
     ...(range.startSeq !== undefined

@@ -4,6 +4,7 @@ import { type JetStreamManager, jetstreamManager, StorageType } from '@nats-io/j
 import { connect } from '@nats-io/transport-node';
 import { type Bus, busConfigFromEnv, connectBus, ensureTopology, openJsonBucket, publishMessage, recordAudit, streamState } from '@relay/bus';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
+import { toOutboxEntry } from '@relay/cases';
 import { Audience, deriveId, exampleMessage, KvBucket, NoticeKind, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runRelay } from '../../test/relay.js';
@@ -27,13 +28,21 @@ async function relay(...args: string[]): Promise<{ code: number; out: string; er
   return runRelay(args, { NATS_URL: server.url });
 }
 
-/** Stores one report of `url` and, unless cut off, what the pipeline would have made of it. */
-async function processed(sourceReportId: string, url: string, upTo: 'report' | 'observation' | 'all'): Promise<{ reportId: string; caseId: string }> {
+/**
+ * Stores one report of `url` and, unless cut off, what the pipeline would have made of it.
+ * `decided`: the case is stored with its referral in its outbox, not yet published; `publish` publishes it.
+ */
+async function processed(
+  sourceReportId: string,
+  url: string,
+  upTo: 'report' | 'observation' | 'decided' | 'all',
+): Promise<{ reportId: string; caseId: string; publish: () => Promise<void> }> {
   const reportId = deriveId('rpt', 'ncmec', sourceReportId);
   const report = { ...exampleMessage(RelayType.Report), id: reportId, sourceReportId, urls: [url] };
   await publishMessage(bus, subjects.report('ncmec'), RelayType.Report, report, { msgId: `ncmec:${sourceReportId}`, origin: 'ncmec' });
   const caseId = deriveId('case', url);
-  if (upTo === 'report') return { reportId, caseId };
+  const done = { reportId, caseId, publish: () => Promise.resolve() };
+  if (upTo === 'report') return done;
   const base = exampleMessage(RelayType.HostingObservation);
   const observation = {
     ...base,
@@ -43,9 +52,12 @@ async function processed(sourceReportId: string, url: string, upTo: 'report' | '
     cause: { cause: { $case: 'report' as const, value: { ...exampleMessage(RelayType.HostingObservation).cause?.cause?.value, reportId, source: 'ncmec', sourceReportId } } },
   } as typeof base;
   await publishMessage(bus, subjects.hosting('NL'), RelayType.HostingObservation, observation, { msgId: `locator:${observation.id}`, origin: 'ncmec' });
-  if (upTo === 'observation') return { reportId, caseId };
+  if (upTo === 'observation') return done;
   const referral = { ...exampleMessage(RelayType.Referral), id: deriveId('ref', caseId, 0), caseId, reportId, supersedes: '', hosting: observation };
-  await publishMessage(bus, subjects.referral('NL', 'eokm'), RelayType.Referral, referral, { msgId: `dispatcher:${referral.id}`, origin: 'ncmec' });
+  const publish = async (): Promise<void> => {
+    await publishMessage(bus, subjects.referral('NL', 'eokm'), RelayType.Referral, referral, { msgId: `dispatcher:${referral.id}`, origin: 'ncmec' });
+  };
+  if (upTo === 'all') await publish();
   const notice = {
     ...exampleMessage(RelayType.Notice),
     id: deriveId('ntc', caseId, referral.id),
@@ -62,8 +74,9 @@ async function processed(sourceReportId: string, url: string, upTo: 'report' | '
   const cases = await openJsonBucket(bus, KvBucket.Cases);
   // Only the fields the audit reads, but each as the case record (@relay/cases) types it.
   const routing = { epoch: 0, referralId: referral.id, jurisdiction: 'NL', hotline: 'eokm', hotlineCountry: 'NL', reason: 1, fallback: false, policeTold: true, directoryRevision: 1, issuedAt: 0 };
-  await cases.put(caseId, { id: caseId, status: 'open', routing, outbox: [] });
-  return { reportId, caseId };
+  const outbox = upTo === 'decided' ? [toOutboxEntry({ subject: subjects.referral('NL', 'eokm'), type: RelayType.Referral, message: referral, msgId: `dispatcher:${referral.id}` }, undefined)] : [];
+  await cases.put(caseId, { id: caseId, status: 'open', routing, outbox });
+  return { reportId, caseId, publish };
 }
 
 describe('relay audit', () => {
@@ -104,6 +117,27 @@ describe('relay audit', () => {
     const r = await relay('audit', '--since', new Date(Date.now() + 60_000).toISOString(), '--json');
     expect(r.code).toBe(ExitCode.Ok);
     expect(JSON.parse(r.out)).toMatchObject({ reports: 0, lost: 0, duplicated: 0 });
+  });
+
+  it('waits for a decision whose referral is published after the streams were read (a running relay), and exits 0', async () => {
+    const since = new Date().toISOString();
+    const late = await processed('A-5', 'http://images.example.nl/a/5', 'decided');
+    const audit = relay('audit', '--since', since);
+    // Long after the audit read REFERRALS, while it waits for what the case says was decided.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await late.publish();
+    const r = await audit;
+    expect(r.out).toMatch(/^Lost\s+0$/m);
+    expect(r.code).toBe(ExitCode.Ok);
+  });
+
+  it('reports a decision never published as an outbox gap once --settle has passed', async () => {
+    const since = new Date().toISOString();
+    const stuck = await processed('A-6', 'http://images.example.nl/a/6', 'decided');
+    const r = await relay('audit', '--since', since, '--settle', '300ms');
+    expect(r.code).toBe(ExitCode.Findings);
+    expect(r.out).toMatch(new RegExp(`^${stuck.reportId}\\s+ncmec\\s+A-6\\s+http://images\\.example\\.nl/a/6\\s+outbox\\s+case ${stuck.caseId} holds 1 unpublished`, 'm'));
+    expect(await relay('audit', '--settle', 'soon')).toMatchObject({ code: ExitCode.Usage });
   });
 
   it('says what to do when NATS_URL is unset, invalid or unreachable', async () => {

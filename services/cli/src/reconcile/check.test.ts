@@ -63,6 +63,7 @@ function ledger(p: Parts): Ledger {
     caseErrors: new Map(),
     undecodable: [],
     since: p.since,
+    readTo: { referrals: 0, notices: 0 },
   };
 }
 

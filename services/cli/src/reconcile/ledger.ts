@@ -101,4 +101,6 @@ export interface Ledger {
   readonly undecodable: readonly UndecodableEntry[];
   /** Referrals and notices stored at or after this time are checked for duplicates; all when undefined. */
   readonly since: Date | undefined;
+  /** The last sequence read of REFERRALS and NOTICES (0 when empty): where a later read goes on. */
+  readonly readTo: { readonly referrals: number; readonly notices: number };
 }

@@ -76,19 +76,59 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
   }
 
   const referrals: ReferralEntry[] = [];
-  for await (const m of messagesOf(bus, StreamName.Referrals, undefined)) {
+  const notices: NoticeEntry[] = [];
+  const readTo = { referrals: await readReferrals(bus, 1, referrals), notices: await readNotices(bus, 1, notices) };
+
+  const dlq: DlqEntry[] = [];
+  for await (const m of messagesOf(bus, StreamName.Dlq, undefined)) {
+    dlq.push({ seq: m.seq, source: m.headers[Header.DlqSource] ?? '', msgId: m.headers[Header.DlqMsgId] ?? '', error: m.headers[Header.Error] ?? '' });
+  }
+
+  const caseIds = new Set<string>();
+  for (const list of observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') caseIds.add(deriveId('case', o.normalizedUrl));
+  const { cases, caseErrors } = await readCases(bus, [...caseIds], scope.concurrency ?? 64);
+
+  return { reports, observationsByReport, referrals, notices, dlq, cases, caseErrors, undecodable, since: scope.since, readTo };
+}
+
+/**
+ * The ledger with the referrals and notices stored since it was read. The
+ * streams are read before the cases, so on a running relay a case can show
+ * a decision (a recheck's relocation, say) whose messages were published
+ * after the streams were read: read on, and the gap closes if it was only late.
+ */
+export async function readLaterMessages(bus: Bus, ledger: Ledger): Promise<Ledger> {
+  const referrals = [...ledger.referrals];
+  const notices = [...ledger.notices];
+  const readTo = {
+    referrals: await readReferrals(bus, ledger.readTo.referrals + 1, referrals),
+    notices: await readNotices(bus, ledger.readTo.notices + 1, notices),
+  };
+  return { ...ledger, referrals, notices, readTo };
+}
+
+/** Appends REFERRALS' referrals from `startSeq` on; returns the last sequence read (startSeq - 1 when none). */
+async function readReferrals(bus: Bus, startSeq: number, into: ReferralEntry[]): Promise<number> {
+  let last = startSeq - 1;
+  for await (const m of readStream(bus, { stream: StreamName.Referrals, startSeq })) {
+    last = m.seq;
     const d = decodeStored(m, RelayType.Referral);
     if (!d.ok) continue;
     const r = d.message;
-    referrals.push({ seq: m.seq, time: m.time, id: r.id, caseId: r.caseId, supersedes: r.supersedes, jurisdiction: r.jurisdiction, hotline: r.hotline, hostingId: r.hosting?.id ?? '' });
+    into.push({ seq: m.seq, time: m.time, id: r.id, caseId: r.caseId, supersedes: r.supersedes, jurisdiction: r.jurisdiction, hotline: r.hotline, hostingId: r.hosting?.id ?? '' });
   }
+  return last;
+}
 
-  const notices: NoticeEntry[] = [];
-  for await (const m of messagesOf(bus, StreamName.Notices, undefined)) {
+/** Appends NOTICES' notices from `startSeq` on; returns the last sequence read (startSeq - 1 when none). */
+async function readNotices(bus: Bus, startSeq: number, into: NoticeEntry[]): Promise<number> {
+  let last = startSeq - 1;
+  for await (const m of readStream(bus, { stream: StreamName.Notices, startSeq })) {
+    last = m.seq;
     const d = decodeStored(m, RelayType.Notice);
     if (!d.ok) continue;
     const n = d.message;
-    notices.push({
+    into.push({
       seq: m.seq,
       time: m.time,
       id: n.id,
@@ -102,17 +142,7 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
       deadline: n.deadline?.getTime(),
     });
   }
-
-  const dlq: DlqEntry[] = [];
-  for await (const m of messagesOf(bus, StreamName.Dlq, undefined)) {
-    dlq.push({ seq: m.seq, source: m.headers[Header.DlqSource] ?? '', msgId: m.headers[Header.DlqMsgId] ?? '', error: m.headers[Header.Error] ?? '' });
-  }
-
-  const caseIds = new Set<string>();
-  for (const list of observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') caseIds.add(deriveId('case', o.normalizedUrl));
-  const { cases, caseErrors } = await readCases(bus, [...caseIds], scope.concurrency ?? 64);
-
-  return { reports, observationsByReport, referrals, notices, dlq, cases, caseErrors, undecodable, since: scope.since };
+  return last;
 }
 
 async function readCases(

@@ -3,7 +3,7 @@
 // referral of each report arrived.
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { decodeMessage, RelayType, StreamName, SubjectRoot } from '@relay/wire';
+import { decodeMessage, type Referral, RelayType, StreamName, SubjectRoot } from '@relay/wire';
 
 /** Referrals received so far, and the delivery time of each by report id. */
 export interface ReferralSink {
@@ -20,8 +20,8 @@ export interface ReferralSink {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-/** Starts delivering referrals published from now on, on its own connection (as a hotline has). */
-export async function startReferralSink(natsUrl: string, name: string): Promise<ReferralSink> {
+/** Starts delivering referrals published from now on, on its own connection (as a hotline has); `onReferral` sees each. */
+export async function startReferralSink(natsUrl: string, name: string, onReferral?: (referral: Referral, at: number) => void): Promise<ReferralSink> {
   const nc = await connect({ servers: natsUrl, noAsyncTraces: true, name });
   const jsm = await jetstreamManager(nc);
   await jsm.consumers.add(StreamName.Referrals, {
@@ -47,6 +47,7 @@ export async function startReferralSink(natsUrl: string, name: string): Promise<
       byReport.set(referral.reportId, list);
       count++;
       last = at;
+      onReferral?.(referral, at);
       for (let i = waiters.length - 1; i >= 0; i--) {
         if (count >= (waiters[i]?.n ?? Infinity)) waiters.splice(i, 1)[0]?.resolve();
       }

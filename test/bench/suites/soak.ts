@@ -1,23 +1,27 @@
 // The soak (issue 21, item 5; opt-in: `npm run bench -- --only soak [--soak-minutes 30]`):
 // the whole pipeline at a steady 100 reports/s for half an hour, and every five minutes a wave
 // of relocations (the hosts of one country move to another and their URLs are reported again).
-// Per minute: each service's RSS, the p99 from submission to referral, and the consumers' lag.
+// Hotlines close each case a few minutes after its referral (a removal status), so cases close at
+// the rate they open. Per minute: each service's and nats-server's RSS, the p99 from submission to
+// referral, the consumers' lag and the cases open.
 // The figures compare the last minute with the second (the first warms up): flat, or not.
 // At the end, `relay audit`'s reconciliation over every receipt: nothing lost, nothing twice.
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reconcile } from '@relay/cli';
-import type { ServiceProcess } from '@relay/testkit';
+import { processRssBytes, type ServiceProcess } from '@relay/testkit';
 import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
 import { loadDirectoryFile } from '@relay/directory';
-import { type Bus, consumerLag, isRetryable } from '@relay/bus';
+import { type Bus, consumerLag, isRetryable, streamState } from '@relay/bus';
+import { StreamName } from '@relay/wire';
 import { PIPELINE_CONSUMERS, settled } from '../../e2e/harness/settle.js';
 import { type BenchSuite, type Figure, percentiles } from '../harness.js';
 import { paced } from '../baseline.js';
 import { EOKM_KEY } from '../pipeline/drive.js';
 import { submitReport } from '@relay/client';
 import { type BenchHost, benchHosts, findAddresses, zoneOf } from '../pipeline/hosts.js';
+import { startCaseCloser } from '../pipeline/case-closer.js';
 import { startReferralSink } from '../pipeline/referral-sink.js';
 import { reportGenerator } from '../pipeline/reports.js';
 
@@ -25,6 +29,9 @@ const RATE = 100;
 const WAVE_EVERY_MINUTES = 5;
 /** URLs reported again in each wave (all on the moved hosts). */
 const WAVE_URLS = 200;
+/** How long after its referral a hotline reports a case's content removed (30 s with --quick). */
+const CLOSE_AFTER_MS = 5 * 60_000;
+const NATS = 'nats-server';
 
 /** One report the soak sent: its URLs and when. */
 interface SoakSent {
@@ -41,6 +48,8 @@ interface Minute {
   rss: Record<string, number>;
   lag: number;
   latencies: number[];
+  /** Cases referred and not closed, at the minute's end. */
+  open: number;
 }
 
 /** Messages not yet delivered plus delivered and not acked, summed over the pipeline's consumers. */
@@ -92,17 +101,20 @@ export const suite: BenchSuite = {
       await ctx.startService('locator', { RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile }),
       await ctx.startService('dispatcher', { RELAY_DIRECTORY_FILE: DEV_DIRECTORY_FILE, RELAY_RECHECK_INTERVAL: '1h' }),
     ];
-    const sink = await startReferralSink(ctx.natsUrl, 'bench-soak');
+    const closer = startCaseCloser((hotline) => ctx.connectAs(`hotline-${hotline}`), ctx.quick ? 30_000 : CLOSE_AFTER_MS);
+    const sink = await startReferralSink(ctx.natsUrl, 'bench-soak', (referral, at) => closer.referred(referral, at));
     const make = reportGenerator('soak', hosts);
     const perMinute: Minute[] = [];
     const sent: SoakSent[] = [];
     const since = new Date();
     const startedAt = Date.now();
     const minuteNow = (): number => Math.floor((Date.now() - startedAt) / 60_000);
-    const bucket = (m: number): Minute => (perMinute[m] ??= { rss: {}, lag: 0, latencies: [] });
+    const bucket = (m: number): Minute => (perMinute[m] ??= { rss: {}, lag: 0, latencies: [], open: 0 });
     const sampler = setInterval(() => {
       const m = bucket(minuteNow());
       for (const s of services) m.rss[s.name] = Math.max(m.rss[s.name] ?? 0, s.rssBytes());
+      m.rss[NATS] = Math.max(m.rss[NATS] ?? 0, processRssBytes(ctx.natsServerPid));
+      m.open = closer.open();
       void hotLag(ctx.bus).then(
         (lag) => (m.lag = Math.max(m.lag, lag)),
         () => undefined,
@@ -146,8 +158,8 @@ export const suite: BenchSuite = {
       const at = perMinute[m];
       if (!at) return;
       const latencies = sent.filter((s) => s.minute === m).flatMap((s) => firstReferrals(s).map((t) => t - s.sentAt));
-      const rss = services.map((s) => `${s.name} ${mb(at.rss[s.name])}`).join(', ');
-      ctx.log(`minute ${m + 1}: p99 ${percentiles(latencies, RATE).p99.toFixed(1)} ms over ${latencies.length} referrals, lag max ${at.lag}, RSS ${rss}`);
+      const rss = [...services.map((s) => s.name), NATS].map((name) => `${name} ${mb(at.rss[name])}`).join(', ');
+      ctx.log(`minute ${m + 1}: p99 ${percentiles(latencies, RATE).p99.toFixed(1)} ms over ${latencies.length} referrals, lag max ${at.lag}, cases open ${at.open}, RSS ${rss}`);
     };
     try {
       for (let m = 0; m < minutes; m++) {
@@ -177,11 +189,14 @@ export const suite: BenchSuite = {
       await patiently('waiting for the pipeline to settle', () => settled(ctx.bus, 600_000), (line) => ctx.log(line));
     } finally {
       clearInterval(sampler);
+      await closer.stop();
     }
     // A report's own referrals are its first deliveries; later ones for its cases are the waves' relocations.
     for (const s of sent) bucket(s.minute).latencies.push(...firstReferrals(s).map((at) => at - s.sentAt));
+    if (closer.mute().size > 0) ctx.log(`hotlines that cannot report (their cases stay open): ${[...closer.mute().keys()].join(', ')}`);
     const audit = await patiently('relay audit', () => reconcile(ctx.bus, { since, receipts: sent.map((s) => s.reportId) }), (line) => ctx.log(line));
     await sink.close();
+    const dlq = (await streamState(ctx.bus, StreamName.Dlq))?.messages ?? 0;
     await rm(dir, { recursive: true, force: true });
     if (audit.gaps.length > 0) {
       // What a reader needs to tell a real loss from a counting artefact, without the 30 minutes again.
@@ -195,10 +210,10 @@ export const suite: BenchSuite = {
     const last = perMinute[minutes - 1];
     const figures: Figure[] = [{ name: `minutes at ${RATE} reports/s, a relocation wave every ${waveEvery} min`, value: minutes, unit: 'min' }];
     if (first && last) {
-      for (const s of services) {
-        const a = (first.rss[s.name] ?? 0) / 1e6;
-        const b = (last.rss[s.name] ?? 0) / 1e6;
-        figures.push({ name: `${s.name} RSS, minute 2 -> last`, value: b, unit: 'MB', target: `flat: <= 1.2x minute 2 (${a.toFixed(0)} MB)`, met: b <= a * 1.2 });
+      for (const name of [...services.map((s) => s.name), NATS]) {
+        const a = (first.rss[name] ?? 0) / 1e6;
+        const b = (last.rss[name] ?? 0) / 1e6;
+        figures.push({ name: `${name} RSS, minute 2 -> last`, value: b, unit: 'MB', target: `flat: <= 1.2x minute 2 (${a.toFixed(0)} MB)`, met: b <= a * 1.2 });
       }
       const p99a = percentiles(first.latencies, RATE).p99;
       const p99b = percentiles(last.latencies, RATE).p99;
@@ -208,6 +223,9 @@ export const suite: BenchSuite = {
     figures.push(
       { name: 'submissions unanswered in time (not counted by the audit)', value: unanswered, unit: '' },
       { name: 'reports sent again in waves', value: reReported, unit: '' },
+      { name: 'removal statuses sent by the hotlines (closing cases)', value: closer.closed(), unit: '' },
+      { name: 'cases open at the end (referred, not closed)', value: closer.open(), unit: '' },
+      { name: 'DLQ entries (a status crossing a relocation is refused there)', value: dlq, unit: '' },
       { name: 'relocation referrals from the waves', value: relocations, unit: '' },
       { name: 'relay audit: lost', value: audit.lost, unit: '', target: '0', met: audit.lost === 0 },
       { name: 'relay audit: duplicated', value: audit.duplicated, unit: '', target: '0', met: audit.duplicated === 0 },

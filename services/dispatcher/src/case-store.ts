@@ -4,6 +4,7 @@ import {
   type CaseTombstone,
   isPublished,
   isTombstone,
+  markPublished,
   openCaseBucket,
   type OutboxCause,
   type OutboxEntry,
@@ -76,6 +77,8 @@ export interface CaseStoreOptions {
   readonly cacheSize: number;
   /** Called with every value this process stores (the schedules follow its own writes without a watch, decision 0141). */
   readonly onWrite?: (caseId: string, value: StoredCase) => void;
+  /** Revisions remembered as published after their case left the cache (decision 0151). Default 100,000 (a few MB). */
+  readonly publishedMemory?: number;
 }
 
 const ABSENT = { value: undefined, revision: 0 } as const;
@@ -84,17 +87,34 @@ const ABSENT = { value: undefined, revision: 0 } as const;
 export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promise<CaseStore> {
   const bucket: JsonBucket<StoredCase> = await openCaseBucket(bus);
   const cache = new Map<string, Versioned<StoredCase>>();
+  // Revisions (the bucket's stream sequences, unique to one write of one case) whose whole outbox this
+  // process published, kept after the case leaves the cache: read back at that revision, its entries are
+  // known to be out and are not published again (decision 0151). Oldest first.
+  const published = new Set<number>();
+  const publishedMemory = options.publishedMemory ?? 100_000;
   let hits = 0;
   let misses = 0;
 
+  const evict = (caseId: string): void => {
+    const v = cache.get(caseId);
+    cache.delete(caseId);
+    if (!v || isTombstone(v.value) || v.value.outbox.length === 0 || !v.value.outbox.every(isPublished)) return;
+    published.add(v.revision);
+    if (published.size > publishedMemory) published.delete(published.values().next().value as number);
+  };
   const remember = (caseId: string, v: Versioned<StoredCase> | undefined): void => {
     cache.delete(caseId);
     if (!v) return;
     cache.set(caseId, v);
     if (cache.size > options.cacheSize) {
       const oldest = cache.keys().next();
-      if (!oldest.done) cache.delete(oldest.value);
+      if (!oldest.done) evict(oldest.value);
     }
+  };
+  /** A value read from the bucket, its entries marked published when this process published that revision. */
+  const recalled = <T extends Versioned<StoredCase> | undefined>(got: T): T => {
+    if (got && published.delete(got.revision) && !isTombstone(got.value)) for (const e of got.value.outbox) markPublished(e);
+    return got;
   };
   const cached = (caseId: string): Versioned<StoredCase> | undefined => {
     const v = cache.get(caseId);
@@ -116,9 +136,10 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
         // Read KV, but keep the cached object when it is that revision: it knows which entries this process published.
         const got = await bucket.get(caseId);
         const have = cache.get(caseId);
-        known = got && have?.revision === got.revision ? have : (got ?? ABSENT);
+        known = got && have?.revision === got.revision ? have : (recalled(got) ?? ABSENT);
       } else {
-        known = cached(caseId) ?? (opts.likelyNew ? ABSENT : undefined);
+        // Not cached: read it first (and recall what was published of it), unless it is most likely new.
+        known = cached(caseId) ?? (opts.likelyNew ? ABSENT : (recalled(await bucket.get(caseId)) ?? ABSENT));
       }
       let wrote: Transition | undefined;
       const result = await bucket.update(
@@ -154,7 +175,7 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
     },
     read: async (caseId, fresh = false) => {
       const hit = fresh ? undefined : cached(caseId);
-      const got = hit ?? (await bucket.get(caseId));
+      const got = hit ?? recalled(await bucket.get(caseId));
       if (!hit) remember(caseId, got);
       return got && !isTombstone(got.value) ? got.value : undefined;
     },

@@ -2,10 +2,11 @@
 // counted, not timed. Per URL: one case write (no second write that clears
 // the outbox), one referral, one notice; and no watch on the case bucket that
 // would deliver the dispatcher's own writes back to it.
-import { type Bus, streamState } from '@relay/bus';
-import { observation, publishObservation, startRelay, type TestRelay, testUrl } from '@relay/testing';
+import { type Bus, busConfigFromEnv, type BusMetrics, connectBus, streamState } from '@relay/bus';
+import { CaseStatus } from '@relay/cases';
+import { observation, publishObservation, publishStatus, startRelay, type TestRelay, testUrl } from '@relay/testing';
 import { waitFor } from '@relay/testkit';
-import { StreamName } from '@relay/wire';
+import { StatusAction, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drained, outboxPublished, readCase } from '../test/dispatcher.js';
 import { caseIdOf, createManualClock, type Dispatcher, runDispatcher } from './index.js';
@@ -48,5 +49,44 @@ describe('a new case on the bus', () => {
     expect((await lastSeq(StreamName.Notices)) - before.notices).toBe(N);
     // No consumer follows the case bucket: nothing the dispatcher wrote is delivered back to it.
     await waitFor(async () => (await streamState(bus, CASES))?.consumers === 0, { what: 'no consumer on the case bucket', timeoutMs: 15_000 });
+  });
+});
+
+describe('a case its dispatcher no longer holds in memory', () => {
+  it('is closed without publishing its referral and notice again (decision 0151)', async () => {
+    // A dispatcher that keeps 2 cases in memory, counting what it publishes.
+    const outcomes = { stored: 0, duplicate: 0, failed: 0 };
+    const counting: BusMetrics = { published: (_subject, outcome) => void outcomes[outcome]++, handled: () => undefined };
+    const small = await runDispatcher({
+      bus: await connectBus(busConfigFromEnv({ NATS_URL: relay.server.url }, 'dispatcher-small'), { metrics: counting }),
+      settings: { recheckIntervalMs: 3_600_000, concurrency: 8, cacheSize: 2 },
+      clock,
+    });
+    try {
+      await dispatcher.stop();
+      const urls = Array.from({ length: 12 }, (_, i) => testUrl(`evicted${i}`));
+      for (const u of urls) await publishObservation(bus, observation({ url: u, resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
+      await drained(bus);
+      const cases = await Promise.all(urls.map((u) => waitFor(async () => readCase(bus, caseIdOf(u)))));
+      for (const c of cases) expect(await outboxPublished(bus, c)).toBe(true);
+      expect(outcomes).toEqual({ stored: 24, duplicate: 0, failed: 0 });
+
+      // Its hotline reports each removed, long after 10 of the 12 left the cache.
+      for (const c of cases) {
+        await publishStatus(bus, { id: `cr-${c.id}`, hotline: 'eokm', referralId: c.routing?.referralId ?? '', caseId: c.id, action: StatusAction.STATUS_ACTION_CR, occurredAt: new Date(clock.now()), note: '' });
+      }
+      await drained(bus);
+      for (const c of cases) {
+        const closed = await waitFor(async () => {
+          const now = await readCase(bus, c.id);
+          return now?.status === CaseStatus.Closed ? now : undefined;
+        });
+        // The referral and notice, known to be out, are dropped by the closing write, not published again.
+        expect(closed.outbox).toEqual([]);
+      }
+      expect(outcomes).toEqual({ stored: 24, duplicate: 0, failed: 0 });
+    } finally {
+      await small.stop();
+    }
   });
 });

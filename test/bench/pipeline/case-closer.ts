@@ -27,14 +27,13 @@ interface Due {
 }
 
 const TICK_MS = 250;
-/** Statuses published at once per tick. */
-const BATCH = 256;
 
 /**
  * Starts closing. A referral superseded by the time it is due (the case relocated) is not closed
  * by it: the relocation's referral is, later, as its new hotline would. `connectAs` connects signing as the given hotline.
  */
-export function startCaseCloser(connectAs: (user: string) => Promise<Bus>, afterMs: number): CaseCloser {
+export function startCaseCloser(connectAs: (user: string) => Promise<Bus>, afterMs: number, perSecond: number): CaseCloser {
+  const batch = Math.max(1, Math.round((perSecond * TICK_MS) / 1000));
   const queue: Due[] = [];
   /** Each case's latest referral, and whether a removal was stored for it. */
   const latest = new Map<string, { referralId: string; closed: boolean }>();
@@ -72,12 +71,12 @@ export function startCaseCloser(connectAs: (user: string) => Promise<Bus>, after
   };
   const tick = async (): Promise<void> => {
     const now = performance.timeOrigin + performance.now();
-    const batch: Due[] = [];
-    while (batch.length < BATCH && queue.length > 0 && (queue[0]?.dueAt ?? Infinity) <= now) {
+    const due: Due[] = [];
+    while (due.length < batch && queue.length > 0 && (queue[0]?.dueAt ?? Infinity) <= now) {
       const d = queue.shift() as Due;
-      if (latest.get(d.caseId)?.referralId === d.referralId) batch.push(d);
+      if (latest.get(d.caseId)?.referralId === d.referralId) due.push(d);
     }
-    await Promise.all(batch.map(close));
+    await Promise.all(due.map(close));
   };
   let failure: Error | undefined;
   const timer = setInterval(() => {

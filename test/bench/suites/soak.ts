@@ -4,7 +4,7 @@
 // Hotlines close each case a few minutes after its referral (a removal status), so cases close at
 // the rate they open. Per minute: each service's and nats-server's RSS, the p99 from submission to
 // referral, the consumers' lag and the cases open.
-// The figures compare the last minute with the second (the first warms up): flat, or not.
+// The figures compare the last minute with the first minute of steady state (cases closing): flat, or not.
 // At the end, `relay audit`'s reconciliation over every receipt: nothing lost, nothing twice.
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,8 @@ const WAVE_EVERY_MINUTES = 5;
 const WAVE_URLS = 200;
 /** How long after its referral a hotline reports a case's content removed (30 s with --quick). */
 const CLOSE_AFTER_MS = 5 * 60_000;
+/** The most cases the hotlines close a second: a third above the rate referrals arrive (~3 URLs a report). */
+const CLOSE_PER_SECOND = 400;
 const NATS = 'nats-server';
 
 /** One report the soak sent: its URLs and when. */
@@ -47,19 +49,21 @@ const onCountry = (url: string, country: string): boolean => new URL(url).hostna
 interface Minute {
   rss: Record<string, number>;
   lag: number;
+  /** The largest lag of each pipeline consumer. */
+  lags: Record<string, number>;
   latencies: number[];
   /** Cases referred and not closed, at the minute's end. */
   open: number;
 }
 
-/** Messages not yet delivered plus delivered and not acked, summed over the pipeline's consumers. */
-async function hotLag(bus: Bus): Promise<number> {
-  let lag = 0;
+/** Messages not yet delivered plus delivered and not acked, of each of the pipeline's consumers. */
+async function hotLags(bus: Bus): Promise<Record<string, number>> {
+  const lags: Record<string, number> = {};
   for (const c of PIPELINE_CONSUMERS) {
     const l = await consumerLag(bus, c.stream, c.durable);
-    lag += (l?.pending ?? 0) + (l?.ackPending ?? 0);
+    lags[c.durable] = (l?.pending ?? 0) + (l?.ackPending ?? 0);
   }
-  return lag;
+  return lags;
 }
 
 /**
@@ -84,6 +88,7 @@ export const suite: BenchSuite = {
   optIn: true,
   async run(ctx) {
     const minutes = ctx.soakMinutes ?? (ctx.quick ? 3 : 30);
+    const closeAfterMs = ctx.quick ? 30_000 : CLOSE_AFTER_MS;
     const waveEvery = ctx.quick ? 1 : WAVE_EVERY_MINUTES;
     const directory = loadDirectoryFile(DEV_DIRECTORY_FILE);
     const countries = [...new Set(directory.data.hotlines.map((h) => h.country))];
@@ -101,7 +106,7 @@ export const suite: BenchSuite = {
       await ctx.startService('locator', { RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile }),
       await ctx.startService('dispatcher', { RELAY_DIRECTORY_FILE: DEV_DIRECTORY_FILE, RELAY_RECHECK_INTERVAL: '1h' }),
     ];
-    const closer = startCaseCloser((hotline) => ctx.connectAs(`hotline-${hotline}`), ctx.quick ? 30_000 : CLOSE_AFTER_MS);
+    const closer = startCaseCloser((hotline) => ctx.connectAs(`hotline-${hotline}`), closeAfterMs, CLOSE_PER_SECOND);
     const sink = await startReferralSink(ctx.natsUrl, 'bench-soak', (referral, at) => closer.referred(referral, at));
     const make = reportGenerator('soak', hosts);
     const perMinute: Minute[] = [];
@@ -109,14 +114,17 @@ export const suite: BenchSuite = {
     const since = new Date();
     const startedAt = Date.now();
     const minuteNow = (): number => Math.floor((Date.now() - startedAt) / 60_000);
-    const bucket = (m: number): Minute => (perMinute[m] ??= { rss: {}, lag: 0, latencies: [], open: 0 });
+    const bucket = (m: number): Minute => (perMinute[m] ??= { rss: {}, lag: 0, lags: {}, latencies: [], open: 0 });
     const sampler = setInterval(() => {
       const m = bucket(minuteNow());
       for (const s of services) m.rss[s.name] = Math.max(m.rss[s.name] ?? 0, s.rssBytes());
       m.rss[NATS] = Math.max(m.rss[NATS] ?? 0, processRssBytes(ctx.natsServerPid));
       m.open = closer.open();
-      void hotLag(ctx.bus).then(
-        (lag) => (m.lag = Math.max(m.lag, lag)),
+      void hotLags(ctx.bus).then(
+        (lags) => {
+          m.lag = Math.max(m.lag, Object.values(lags).reduce((a, b) => a + b, 0));
+          for (const [name, lag] of Object.entries(lags)) m.lags[name] = Math.max(m.lags[name] ?? 0, lag);
+        },
         () => undefined,
       );
     }, 5_000);
@@ -159,7 +167,7 @@ export const suite: BenchSuite = {
       if (!at) return;
       const latencies = sent.filter((s) => s.minute === m).flatMap((s) => firstReferrals(s).map((t) => t - s.sentAt));
       const rss = [...services.map((s) => s.name), NATS].map((name) => `${name} ${mb(at.rss[name])}`).join(', ');
-      ctx.log(`minute ${m + 1}: p99 ${percentiles(latencies, RATE).p99.toFixed(1)} ms over ${latencies.length} referrals, lag max ${at.lag}, cases open ${at.open}, RSS ${rss}`);
+      ctx.log(`minute ${m + 1}: p99 ${percentiles(latencies, RATE).p99.toFixed(1)} ms over ${latencies.length} referrals, lag max ${at.lag} (${Object.entries(at.lags).map(([n, l]) => `${n} ${l}`).join(', ')}), cases open ${at.open}, RSS ${rss}`);
     };
     try {
       for (let m = 0; m < minutes; m++) {
@@ -206,19 +214,26 @@ export const suite: BenchSuite = {
       for (const g of audit.gaps.slice(0, 5)) ctx.log(`  gap: ${JSON.stringify(g)}`);
     }
 
-    const first = perMinute[1] ?? perMinute[0];
+    // Flat means against the steady state: the first minute with cases closing as they open (before
+    // that, open cases and the store grow by design), two minutes after the first closes.
+    const steady = Math.min(Math.ceil(closeAfterMs / 60_000) + 2, Math.max(0, minutes - 2));
+    const first = perMinute[steady];
     const last = perMinute[minutes - 1];
+    const ref = `minute ${steady + 1}`;
     const figures: Figure[] = [{ name: `minutes at ${RATE} reports/s, a relocation wave every ${waveEvery} min`, value: minutes, unit: 'min' }];
     if (first && last) {
-      for (const name of [...services.map((s) => s.name), NATS]) {
-        const a = (first.rss[name] ?? 0) / 1e6;
-        const b = (last.rss[name] ?? 0) / 1e6;
-        figures.push({ name: `${name} RSS, minute 2 -> last`, value: b, unit: 'MB', target: `flat: <= 1.2x minute 2 (${a.toFixed(0)} MB)`, met: b <= a * 1.2 });
+      for (const s of services) {
+        const a = (first.rss[s.name] ?? 0) / 1e6;
+        const b = (last.rss[s.name] ?? 0) / 1e6;
+        figures.push({ name: `${s.name} RSS, ${ref} -> last`, value: b, unit: 'MB', target: `flat: <= 1.2x ${ref} (${a.toFixed(0)} MB)`, met: b <= a * 1.2 });
       }
+      // No target: the streams keep every message (90 days to a year) and a day of message ids for
+      // their duplicate windows, so the store's memory grows for a day at any steady rate.
+      figures.push({ name: `${NATS} RSS, ${ref} -> last (was ${((first.rss[NATS] ?? 0) / 1e6).toFixed(0)} MB; grows with a day's duplicate windows)`, value: (last.rss[NATS] ?? 0) / 1e6, unit: 'MB' });
       const p99a = percentiles(first.latencies, RATE).p99;
       const p99b = percentiles(last.latencies, RATE).p99;
-      figures.push({ name: 'p99 submission -> referral, last minute', value: p99b, unit: 'ms', target: `flat: <= 2x minute 2 (${p99a.toFixed(1)} ms)`, met: p99b <= p99a * 2 });
-      figures.push({ name: "services' consumer lag, last minute (max)", value: last.lag, unit: 'msgs', target: `flat: <= max(100, 2x minute 2 (${first.lag}))`, met: last.lag <= Math.max(100, first.lag * 2) });
+      figures.push({ name: 'p99 submission -> referral, last minute', value: p99b, unit: 'ms', target: `flat: <= 2x ${ref} (${p99a.toFixed(1)} ms)`, met: p99b <= p99a * 2 });
+      figures.push({ name: "services' consumer lag, last minute (max)", value: last.lag, unit: 'msgs', target: `flat: <= max(100, 2x ${ref} (${first.lag}))`, met: last.lag <= Math.max(100, first.lag * 2) });
     }
     figures.push(
       { name: 'submissions unanswered in time (not counted by the audit)', value: unanswered, unit: '' },

@@ -10,7 +10,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reconcile } from '@relay/cli';
-import { processRssBytes, type ServiceProcess } from '@relay/testkit';
+import { processCpuSeconds, processRssBytes, type ServiceProcess } from '@relay/testkit';
 import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
 import { loadDirectoryFile } from '@relay/directory';
 import { type Bus, consumerLag, isRetryable, streamState } from '@relay/bus';
@@ -54,6 +54,8 @@ interface Minute {
   latencies: number[];
   /** Cases referred and not closed, at the minute's end. */
   open: number;
+  /** CPU used in the minute by each service, nats-server and the bench itself, % of one core. */
+  cpu: Record<string, number>;
 }
 
 /** Messages not yet delivered plus delivered and not acked, of each of the pipeline's consumers. */
@@ -114,7 +116,7 @@ export const suite: BenchSuite = {
     const since = new Date();
     const startedAt = Date.now();
     const minuteNow = (): number => Math.floor((Date.now() - startedAt) / 60_000);
-    const bucket = (m: number): Minute => (perMinute[m] ??= { rss: {}, lag: 0, lags: {}, latencies: [], open: 0 });
+    const bucket = (m: number): Minute => (perMinute[m] ??= { rss: {}, lag: 0, lags: {}, latencies: [], open: 0, cpu: {} });
     const sampler = setInterval(() => {
       const m = bucket(minuteNow());
       for (const s of services) m.rss[s.name] = Math.max(m.rss[s.name] ?? 0, s.rssBytes());
@@ -167,9 +169,17 @@ export const suite: BenchSuite = {
       if (!at) return;
       const latencies = sent.filter((s) => s.minute === m).flatMap((s) => firstReferrals(s).map((t) => t - s.sentAt));
       const rss = [...services.map((s) => s.name), NATS].map((name) => `${name} ${mb(at.rss[name])}`).join(', ');
-      ctx.log(`minute ${m + 1}: p99 ${percentiles(latencies, RATE).p99.toFixed(1)} ms over ${latencies.length} referrals, lag max ${at.lag} (${Object.entries(at.lags).map(([n, l]) => `${n} ${l}`).join(', ')}), cases open ${at.open}, RSS ${rss}`);
+      const cpu = Object.entries(at.cpu).map(([name, pct]) => `${name} ${pct.toFixed(0)}%`).join(', ');
+      ctx.log(`minute ${m + 1}: CPU ${cpu}; p99 ${percentiles(latencies, RATE).p99.toFixed(1)} ms over ${latencies.length} referrals, lag max ${at.lag} (${Object.entries(at.lags).map(([n, l]) => `${n} ${l}`).join(', ')}), cases open ${at.open}, RSS ${rss}`);
     };
     try {
+      const cpuNow = (): Record<string, number> => ({
+        ...Object.fromEntries(services.map((s) => [s.name, s.cpuSeconds()])),
+        [NATS]: processCpuSeconds(ctx.natsServerPid),
+        bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      });
+      let cpuBefore = cpuNow();
+      let minuteStarted = performance.now();
       for (let m = 0; m < minutes; m++) {
         if (m > 0 && m % waveEvery === 0) await wave();
         await paced(RATE, RATE * 60, async () => {
@@ -184,6 +194,10 @@ export const suite: BenchSuite = {
             unanswered++;
           }
         });
+        const cpuAfter = cpuNow();
+        const seconds = (performance.now() - minuteStarted) / 1000;
+        for (const [name, used] of Object.entries(cpuAfter)) bucket(m).cpu[name] = ((used - (cpuBefore[name] ?? 0)) / seconds) * 100;
+        [cpuBefore, minuteStarted] = [cpuAfter, performance.now()];
         ctx.log(`minute ${m + 1}/${minutes}: ${next} reports, lag ${perMinute[m]?.lag ?? 0}`);
         if (m > 0) logMinute(m - 1);
       }

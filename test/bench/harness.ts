@@ -70,6 +70,11 @@ export interface BenchSuite {
   readonly name: string;
   /** Runs only when named with `--only` (the soak: half an hour). */
   readonly optIn?: boolean;
+  /**
+   * DLQ error codes this suite's load produces by design (the soak's hotlines report on a case
+   * while it relocates: `status-wrong-referral`); any other DLQ entry fails the suite.
+   */
+  readonly expectedDlqCodes?: readonly string[];
   run(ctx: BenchContext): Promise<Figure[]>;
 }
 

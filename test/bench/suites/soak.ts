@@ -4,9 +4,10 @@
 // Hotlines close each case a few minutes after its referral (a removal status), so cases close at
 // the rate they open. Per minute: each service's and nats-server's RSS, the p99 from submission to
 // referral, the consumers' lag and the cases open.
-// The figures compare the last minute with the first minute of steady state (cases closing): flat, or not.
+// The figures compare the last minutes with the first minutes of steady state (cases closing): flat, or not.
 // At the end, `relay audit`'s reconciliation over every receipt: nothing lost, nothing twice.
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reconcile } from '@relay/cli';
@@ -83,11 +84,19 @@ async function patiently<T>(what: string, step: () => Promise<T>, log: (line: st
   }
 }
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
 const mb = (bytes: number | undefined): string => `${((bytes ?? 0) / 1e6).toFixed(0)} MB`;
 
 export const suite: BenchSuite = {
   name: 'soak',
   optIn: true,
+  // A removal status sent while its case relocates names the superseded referral: refused, as for a real hotline.
+  expectedDlqCodes: ['status-wrong-referral'],
   async run(ctx) {
     const minutes = ctx.soakMinutes ?? (ctx.quick ? 3 : 30);
     const closeAfterMs = ctx.quick ? 30_000 : CLOSE_AFTER_MS;
@@ -135,7 +144,7 @@ export const suite: BenchSuite = {
     const movedBy = new Map<string, string>();
     let waveNo = 0;
     let reReported = 0;
-    /** Referrals the waves must yield: one per re-reported URL on a moved host (its case changes country). */
+    /** URLs on moved hosts the waves reported again (each relocates its case, unless a recheck or the zone re-read came first). */
     let relocations = 0;
     const wave = async (): Promise<void> => {
       // The hosts of one country move to the next country's address; their URLs already sent are reported again.
@@ -202,10 +211,13 @@ export const suite: BenchSuite = {
         if (m > 0) logMinute(m - 1);
       }
       const urls = sent.reduce((n, s) => n + s.urls.length, 0);
-      // Referrals of reports whose submission went unanswered may or may not come: wait for the answered ones.
-      // The waves' count is bookkeeping, not a check (a re-report located before the locator re-read the
-      // zone relocates nothing): after a quiet wait the audit, which reads every stream, is the judge.
-      await sink.until(urls + relocations, ctx.quick ? 120_000 : 600_000).catch((err: unknown) => ctx.log(`referrals: ${String(err)}; the audit decides`));
+      // Each report's own referrals, then until none has come for 10 s: the waves' count is bookkeeping,
+      // not a check (a re-report located before the locator re-read the zone relocates nothing, and
+      // rechecks relocate more later), so waiting for it would wait out its timeout; the audit, which
+      // reads every stream, is the judge.
+      await sink.until(urls, ctx.quick ? 120_000 : 600_000).catch((err: unknown) => ctx.log(`referrals: ${String(err)}; the audit decides`));
+      const quietSince = (): number => performance.timeOrigin + performance.now() - sink.lastAt();
+      for (const started = performance.now(); quietSince() < 10_000 && performance.now() - started < 120_000; ) await sleep(1_000);
       logMinute(minutes - 1);
       // Referrals are out; notices and acks may still be on their way: audit only what is settled.
       await patiently('waiting for the pipeline to settle', () => settled(ctx.bus, 600_000), (line) => ctx.log(line));
@@ -228,26 +240,34 @@ export const suite: BenchSuite = {
       for (const g of audit.gaps.slice(0, 5)) ctx.log(`  gap: ${JSON.stringify(g)}`);
     }
 
-    // Flat means against the steady state: the first minute with cases closing as they open (before
-    // that, open cases and the store grow by design), two minutes after the first closes.
+    // Flat means the last minutes against the first minutes of steady state, with cases closing as
+    // they open (before that, open cases and the store grow by design): two minutes after the first
+    // closes. Windows of up to five minutes, each judged by its median minute, so one slow minute
+    // (a wave, a burst of rechecks) neither passes nor fails the run.
     const steady = Math.min(Math.ceil(closeAfterMs / 60_000) + 2, Math.max(0, minutes - 2));
-    const first = perMinute[steady];
-    const last = perMinute[minutes - 1];
-    const ref = `minute ${steady + 1}`;
+    const width = Math.max(1, Math.min(5, Math.floor((minutes - steady) / 2)));
+    const early = perMinute.slice(steady, steady + width);
+    const late = perMinute.slice(Math.max(steady + width, minutes - width), minutes);
+    const span = (from: number, count: number): string => (count === 1 ? `minute ${from + 1}` : `minutes ${from + 1}-${from + count}`);
+    const ref = span(steady, early.length);
+    const end = span(minutes - late.length, late.length);
     const figures: Figure[] = [{ name: `minutes at ${RATE} reports/s, a relocation wave every ${waveEvery} min`, value: minutes, unit: 'min' }];
-    if (first && last) {
+    if (early.length > 0 && late.length > 0) {
+      const peak = (window: readonly Minute[], name: string): number => Math.max(...window.map((m) => m.rss[name] ?? 0)) / 1e6;
       for (const s of services) {
-        const a = (first.rss[s.name] ?? 0) / 1e6;
-        const b = (last.rss[s.name] ?? 0) / 1e6;
-        figures.push({ name: `${s.name} RSS, ${ref} -> last`, value: b, unit: 'MB', target: `flat: <= 1.2x ${ref} (${a.toFixed(0)} MB)`, met: b <= a * 1.2 });
+        const a = peak(early, s.name);
+        const b = peak(late, s.name);
+        figures.push({ name: `${s.name} peak RSS, ${end}`, value: b, unit: 'MB', target: `flat: <= 1.2x ${ref} (${a.toFixed(0)} MB)`, met: b <= a * 1.2 });
       }
       // No target: the streams keep every message (90 days to a year) and a day of message ids for
       // their duplicate windows, so the store's memory grows for a day at any steady rate.
-      figures.push({ name: `${NATS} RSS, ${ref} -> last (was ${((first.rss[NATS] ?? 0) / 1e6).toFixed(0)} MB; grows with a day's duplicate windows)`, value: (last.rss[NATS] ?? 0) / 1e6, unit: 'MB' });
-      const p99a = percentiles(first.latencies, RATE).p99;
-      const p99b = percentiles(last.latencies, RATE).p99;
-      figures.push({ name: 'p99 submission -> referral, last minute', value: p99b, unit: 'ms', target: `flat: <= 2x ${ref} (${p99a.toFixed(1)} ms)`, met: p99b <= p99a * 2 });
-      figures.push({ name: "services' consumer lag, last minute (max)", value: last.lag, unit: 'msgs', target: `flat: <= max(100, 2x ${ref} (${first.lag}))`, met: last.lag <= Math.max(100, first.lag * 2) });
+      figures.push({ name: `${NATS} peak RSS, ${end} (${ref}: ${peak(early, NATS).toFixed(0)} MB; grows with a day's duplicate windows)`, value: peak(late, NATS), unit: 'MB' });
+      const p99a = median(early.map((m) => percentiles(m.latencies, RATE).p99));
+      const p99b = median(late.map((m) => percentiles(m.latencies, RATE).p99));
+      figures.push({ name: `p99 submission -> referral, median minute of ${end}`, value: p99b, unit: 'ms', target: `flat: <= 2x ${ref} (${p99a.toFixed(1)} ms)`, met: p99b <= p99a * 2 });
+      const lagA = median(early.map((m) => m.lag));
+      const lagB = median(late.map((m) => m.lag));
+      figures.push({ name: `services' consumer lag, median minute of ${end} (each minute's max)`, value: lagB, unit: 'msgs', target: `flat: <= max(100, 2x ${ref} (${lagA}))`, met: lagB <= Math.max(100, lagA * 2) });
     }
     figures.push(
       { name: 'submissions unanswered in time (not counted by the audit)', value: unanswered, unit: '' },
@@ -255,7 +275,7 @@ export const suite: BenchSuite = {
       { name: 'removal statuses sent by the hotlines (closing cases)', value: closer.closed(), unit: '' },
       { name: 'cases open at the end (referred, not closed)', value: closer.open(), unit: '' },
       { name: 'DLQ entries (a status crossing a relocation is refused there)', value: dlq, unit: '' },
-      { name: 'relocation referrals from the waves', value: relocations, unit: '' },
+      { name: 'URLs on moved hosts reported again in the waves', value: relocations, unit: '' },
       { name: 'relay audit: lost', value: audit.lost, unit: '', target: '0', met: audit.lost === 0 },
       { name: 'relay audit: duplicated', value: audit.duplicated, unit: '', target: '0', met: audit.duplicated === 0 },
     );

@@ -229,6 +229,9 @@ async function ensureMirror(jsm: JetStreamManager, spec: MirrorSpec, options: To
   }
 }
 
+/** Tries of a new bucket's create and first read (a cluster can answer "stream not found" just after the create). */
+const NEW_STREAM_ATTEMPTS = 5;
+
 async function ensureBucket(jsm: JetStreamManager, kvm: Kvm, spec: KvSpec, options: TopologyOptions): Promise<Outcome> {
   const stream = `KV_${spec.bucket}`;
   try {
@@ -239,8 +242,18 @@ async function ensureBucket(jsm: JetStreamManager, kvm: Kvm, spec: KvSpec, optio
     const created = info === undefined;
     if (!info) {
       // The client makes the bucket's stream (subjects, rollups, discard policy) as every other client expects it.
-      await kvm.create(spec.bucket, { history: spec.history, replicas: options.replicas, description: spec.description, ttl: spec.maxAgeMs ?? 0 });
-      info = await jsm.streams.info(stream);
+      // In a cluster the new stream can be briefly unknown to the server that answers next ("stream not
+      // found" from the create's own info, or ours): both are idempotent, so they are tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await kvm.create(spec.bucket, { history: spec.history, replicas: options.replicas, description: spec.description, ttl: spec.maxAgeMs ?? 0 });
+          info = await jsm.streams.info(stream);
+          break;
+        } catch (err) {
+          if (!isNotFoundError(err) || attempt >= NEW_STREAM_ATTEMPTS) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+      }
     }
     const maxAge = ns(spec.maxAgeMs ?? 0);
     if (info.config.num_replicas !== options.replicas || info.config.max_msgs_per_subject !== spec.history || info.config.max_age !== maxAge) {

@@ -67,6 +67,11 @@ export interface CaseStore {
   observed(caseId: string, revision: number, raw: unknown): void;
   /** The revision the cache holds of a case, 0 when none. */
   cachedRevision(caseId: string): number;
+  /**
+   * Notes that every entry of the case's outbox at `revision` is published (the outbox calls it):
+   * remembered past the cache when the case left it before its publishes were acknowledged (decision 0151).
+   */
+  outboxPublished(caseId: string, revision: number): void;
   /** Cache statistics. */
   cacheStats(): { size: number; hits: number; misses: number };
 }
@@ -95,12 +100,14 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
   let hits = 0;
   let misses = 0;
 
+  const keep = (revision: number): void => {
+    published.add(revision);
+    if (published.size > publishedMemory) published.delete(published.values().next().value as number);
+  };
   const evict = (caseId: string): void => {
     const v = cache.get(caseId);
     cache.delete(caseId);
-    if (!v || isTombstone(v.value) || v.value.outbox.length === 0 || !v.value.outbox.every(isPublished)) return;
-    published.add(v.revision);
-    if (published.size > publishedMemory) published.delete(published.values().next().value as number);
+    if (v && !isTombstone(v.value) && v.value.outbox.length > 0 && v.value.outbox.every(isPublished)) keep(v.revision);
   };
   const remember = (caseId: string, v: Versioned<StoredCase> | undefined): void => {
     cache.delete(caseId);
@@ -196,6 +203,12 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
       else cache.delete(caseId);
     },
     cachedRevision: (caseId) => cache.get(caseId)?.revision ?? 0,
+    outboxPublished: (caseId, revision) => {
+      // Cached at that revision: its entries say so (a copy read back meanwhile is marked too); evicted meanwhile: the note.
+      const have = cache.get(caseId);
+      if (have?.revision !== revision) keep(revision);
+      else if (!isTombstone(have.value)) for (const e of have.value.outbox) markPublished(e);
+    },
     cacheStats: () => ({ size: cache.size, hits, misses }),
   };
 }

@@ -85,6 +85,7 @@ export function createOutbox(parts: OutboxParts): Outbox {
     const entries = committed.unpublished;
     if (entries.length === 0 || !committed.state) return 0;
     await publishEntries(entries);
+    store.outboxPublished(caseId, committed.revision);
     parts.afterPublish?.(committed);
     if (options.clear || committed.state.status === CaseStatus.Closed) {
       await store.clear(caseId, { value: committed.state, revision: committed.revision }, new Set(entries.map((e) => e.msgId)));

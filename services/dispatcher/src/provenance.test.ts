@@ -89,10 +89,11 @@ describe('provenance with a directory that names signers', () => {
     await waitFor(async () => (await dlqCodes()).get(`locator:${before.id}`) === 'signer-not-of-org');
 
     await applySigners({ locator: [pub(KEYS.locator), pub(KEYS.locatorRotated)], eokm: [pub(KEYS.eokm)], iwf: [pub(KEYS.iwf)], 'operator-alice': [pub(KEYS.operator)] });
-    await waitFor(() => (dispatcher.stats().directoryRevision ?? 0) > 2);
+    await waitFor(() => (dispatcher.stats().directoryRevision ?? 0) > 2, { timeoutMs: 30_000 });
     const after = observation({ url: url('rotated-after'), resolvedAt: clock.now(), cause: { source: 'ncmec' } });
     await publishObservation(signed['locatorRotated'] as Bus, after);
     await publishObservation(signed['locator'] as Bus, observation({ url: url('old-key'), resolvedAt: clock.now(), cause: { source: 'ncmec' } }));
-    await waitFor(async () => (await publishedFor(relay.bus, caseIdOf(after.url))).referrals.length === 1);
-  });
+    // Under a full CI run (every package's tests at once) the directory's revision and the referral can take longer than 10 s.
+    await waitFor(async () => (await publishedFor(relay.bus, caseIdOf(after.url))).referrals.length === 1, { timeoutMs: 30_000 });
+  }, 60_000);
 });

@@ -78,6 +78,14 @@ export interface BenchSuite {
   run(ctx: BenchContext): Promise<Figure[]>;
 }
 
+/** The median of `values` (the mean of the two middle ones for an even count; NaN for none). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /** Percentiles of a sample of ms values. */
 export function percentiles(samplesMs: number[], ratePerSec: number): LatencyFigures {
   const s = [...samplesMs].sort((a, b) => a - b);

@@ -46,10 +46,11 @@ export function startCaseCloser(connectAs: (user: string) => Promise<Bus>, after
 
   const close = async (d: Due): Promise<void> => {
     if (mute.has(d.hotline)) return;
-    let bus = hotlines.get(d.hotline);
-    if (!bus) hotlines.set(d.hotline, (bus = connectAs(d.hotline)));
+    let connecting = hotlines.get(d.hotline);
+    if (!connecting) hotlines.set(d.hotline, (connecting = connectAs(d.hotline)));
+    let bus: Bus;
     try {
-      await bus;
+      bus = await connecting;
     } catch (err) {
       // A hotline the relay routes to without a user of its own (not confirmed): it cannot report, as in production.
       mute.set(d.hotline, err instanceof Error ? err.message : String(err));
@@ -57,7 +58,7 @@ export function startCaseCloser(connectAs: (user: string) => Promise<Bus>, after
     }
     const update = { id: `soak-close-${d.referralId}`, hotline: d.hotline, referralId: d.referralId, caseId: d.caseId, action: StatusAction.STATUS_ACTION_CR, occurredAt: new Date(), note: '' };
     try {
-      await publishStatus(await bus, update);
+      await publishStatus(bus, update);
       closed++;
       const now = latest.get(d.caseId);
       if (now?.referralId === d.referralId && !now.closed) {

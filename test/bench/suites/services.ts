@@ -4,7 +4,7 @@
 // Runs first, on a server holding only the topology: a restart beside a million
 // stored cases is the dispatcher suite's question, not this one's.
 import type { ServiceProcess } from '@relay/testkit';
-import type { BenchContext, BenchSuite, Figure } from '../harness.js';
+import { type BenchContext, type BenchSuite, type Figure, median } from '../harness.js';
 
 const STARTS = 5;
 const START_TARGET_MS = 500;
@@ -24,11 +24,6 @@ interface Start {
   readonly cpuMs: number;
   readonly idleRssMb: number;
 }
-
-const median = (values: readonly number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
 /** Starts `name`, reads its start-up time and CPU at ready and its RSS after idling, and stops it. */
 async function startOnce(ctx: BenchContext, name: string): Promise<Start> {

@@ -17,7 +17,7 @@ import { loadDirectoryFile } from '@relay/directory';
 import { type Bus, consumerLag, isRetryable, streamState } from '@relay/bus';
 import { StreamName } from '@relay/wire';
 import { PIPELINE_CONSUMERS, settled } from '../../e2e/harness/settle.js';
-import { type BenchSuite, type Figure, percentiles } from '../harness.js';
+import { type BenchSuite, type Figure, median, percentiles } from '../harness.js';
 import { paced } from '../baseline.js';
 import { EOKM_KEY } from '../pipeline/drive.js';
 import { submitReport } from '@relay/client';
@@ -83,12 +83,6 @@ async function patiently<T>(what: string, step: () => Promise<T>, log: (line: st
     }
   }
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 const mb = (bytes: number | undefined): string => `${((bytes ?? 0) / 1e6).toFixed(0)} MB`;
 

@@ -107,27 +107,37 @@ export async function readLaterMessages(bus: Bus, ledger: Ledger): Promise<Ledge
   return { ...ledger, referrals, notices, readTo };
 }
 
-/** Appends REFERRALS' referrals from `startSeq` on; returns the last sequence read (startSeq - 1 when none). */
-async function readReferrals(bus: Bus, startSeq: number, into: ReferralEntry[]): Promise<number> {
+/**
+ * Decodes `stream`'s messages of `type` from `startSeq` on, handing each to `add` (one that does not
+ * decode is skipped: REPORTS and HOSTING are where undecodable messages count); returns the last
+ * sequence read (startSeq - 1 when none).
+ */
+async function readFrom<K extends RelayTypeName>(
+  bus: Bus,
+  stream: StreamName,
+  type: K,
+  startSeq: number,
+  add: (m: StoredMessage, message: RelayMessageMap[K]) => void,
+): Promise<number> {
   let last = startSeq - 1;
-  for await (const m of readStream(bus, { stream: StreamName.Referrals, startSeq })) {
+  for await (const m of readStream(bus, { stream, startSeq })) {
     last = m.seq;
-    const d = decodeStored(m, RelayType.Referral);
-    if (!d.ok) continue;
-    const r = d.message;
-    into.push({ seq: m.seq, time: m.time, id: r.id, caseId: r.caseId, supersedes: r.supersedes, jurisdiction: r.jurisdiction, hotline: r.hotline, hostingId: r.hosting?.id ?? '' });
+    const d = decodeStored(m, type);
+    if (d.ok) add(m, d.message);
   }
   return last;
 }
 
-/** Appends NOTICES' notices from `startSeq` on; returns the last sequence read (startSeq - 1 when none). */
-async function readNotices(bus: Bus, startSeq: number, into: NoticeEntry[]): Promise<number> {
-  let last = startSeq - 1;
-  for await (const m of readStream(bus, { stream: StreamName.Notices, startSeq })) {
-    last = m.seq;
-    const d = decodeStored(m, RelayType.Notice);
-    if (!d.ok) continue;
-    const n = d.message;
+/** Appends REFERRALS' referrals from `startSeq` on; returns the last sequence read. */
+function readReferrals(bus: Bus, startSeq: number, into: ReferralEntry[]): Promise<number> {
+  return readFrom(bus, StreamName.Referrals, RelayType.Referral, startSeq, (m, r) => {
+    into.push({ seq: m.seq, time: m.time, id: r.id, caseId: r.caseId, supersedes: r.supersedes, jurisdiction: r.jurisdiction, hotline: r.hotline, hostingId: r.hosting?.id ?? '' });
+  });
+}
+
+/** Appends NOTICES' notices from `startSeq` on; returns the last sequence read. */
+function readNotices(bus: Bus, startSeq: number, into: NoticeEntry[]): Promise<number> {
+  return readFrom(bus, StreamName.Notices, RelayType.Notice, startSeq, (m, n) => {
     into.push({
       seq: m.seq,
       time: m.time,
@@ -141,8 +151,7 @@ async function readNotices(bus: Bus, startSeq: number, into: NoticeEntry[]): Pro
       hostingAfterId: n.hostingAfter?.id ?? '',
       deadline: n.deadline?.getTime(),
     });
-  }
-  return last;
+  });
 }
 
 async function readCases(

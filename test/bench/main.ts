@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--quick] [--only <suite>] [--record] [--soak-minutes N]`: spawns its own
+// `npm run bench [-- --json] [--quick] [--only <suite>] [--record] [--soak-minutes N] [--nats-prof-port P]`: spawns its own
 // nats-server, measures the raw JetStream baseline, then every suite on a fresh server, and
 // prints the figures beside the baseline (a table, or one JSON object);
 // `--record` also writes the table into docs/performance.md.
@@ -16,7 +16,7 @@ import { formatTable } from './report.js';
 import { suites } from './suites/index.js';
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true }, record: { type: 'boolean', default: false }, 'soak-minutes': { type: 'string' } },
+  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true }, record: { type: 'boolean', default: false }, 'soak-minutes': { type: 'string' }, 'nats-prof-port': { type: 'string' } },
 });
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -28,8 +28,11 @@ async function serverVersion(url: string): Promise<string> {
   return bus.serverVersion;
 }
 
-// Always the bench's own server, never NATS_URL's (the machine's shared one).
-const spawnServer = () => startNatsServer({}, { ...process.env, NATS_URL: '' });
+// Always the bench's own server, never NATS_URL's (the machine's shared one). With --nats-prof-port,
+// each suite's server serves Go's pprof there (`/debug/pprof/profile`, `/debug/pprof/heap`).
+const profPort = values['nats-prof-port'] === undefined ? undefined : Number(values['nats-prof-port']);
+if (profPort !== undefined && !(Number.isInteger(profPort) && profPort > 1024 && profPort < 65536)) throw new Error(`--nats-prof-port: a port number above 1024, not ${values['nats-prof-port']}`);
+const spawnServer = (profile = false) => startNatsServer(profile && profPort !== undefined ? { extraConfig: `prof_port: ${profPort}` } : {}, { ...process.env, NATS_URL: '' });
 const keys = await makeBenchKeys();
 const server = await spawnServer();
 const machine = {
@@ -49,7 +52,7 @@ try {
   for (const suite of selected) {
     // Every suite gets a server of its own (same settings, empty store): one suite's streams and
     // unconsumed messages must neither slow the next nor be counted in its figures.
-    const suiteServer = await spawnServer();
+    const suiteServer = await spawnServer(true);
     const bus = await connectBus(busConfigFromEnv({ NATS_URL: suiteServer.url }, `bench-${suite.name}`));
     await ensureTopology(bus, { replicas: 1 });
     // As an operator applies it before the services start: the dev directory, signed, listing every signing key.

@@ -5,8 +5,19 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/
 import { connect } from '@nats-io/transport-node';
 import { decodeMessage, type Referral, RelayType, StreamName, SubjectRoot } from '@relay/wire';
 
+/** One referral's way out: when REFERRALS stored it and when the sink got it (epoch ms). */
+export interface ReferralTiming {
+  readonly reportId: string;
+  /** The observation it was decided on (HOSTING), for the hops before it. */
+  readonly observationId: string;
+  readonly storedAt: number;
+  readonly deliveredAt: number;
+}
+
 /** Referrals received so far, and the delivery time of each by report id. */
 export interface ReferralSink {
+  /** Every referral delivered, in order, with its stored time (the pipeline suite's hops). */
+  timings(): readonly ReferralTiming[];
   /** Referrals delivered since the sink started. */
   count(): number;
   /** Delivery times (performance.now() + timeOrigin, ms) of the referrals of report `reportId`. */
@@ -33,6 +44,7 @@ export async function startReferralSink(natsUrl: string, name: string, onReferra
   });
   const consumer = await jetstream(nc).consumers.get(StreamName.Referrals, name);
   const byReport = new Map<string, number[]>();
+  const timings: ReferralTiming[] = [];
   let count = 0;
   let last = 0;
   const waiters: { n: number; resolve: () => void }[] = [];
@@ -45,6 +57,7 @@ export async function startReferralSink(natsUrl: string, name: string, onReferra
       const list = byReport.get(referral.reportId) ?? [];
       list.push(at);
       byReport.set(referral.reportId, list);
+      timings.push({ reportId: referral.reportId, observationId: referral.hosting?.id ?? '', storedAt: m.info.timestampNanos / 1e6, deliveredAt: at });
       count++;
       last = at;
       onReferral?.(referral, at);
@@ -54,6 +67,7 @@ export async function startReferralSink(natsUrl: string, name: string, onReferra
     }
   })();
   return {
+    timings: () => timings,
     count: () => count,
     deliveredFor: (reportId) => byReport.get(reportId) ?? [],
     lastAt: () => last,

@@ -12,6 +12,7 @@ import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
 import { type BenchSuite, type Figure, type LatencyFigures, versus } from '../harness.js';
 import { endToEndLatency, referralsOf, type Sent, submitPaced, submitWindowed } from '../pipeline/drive.js';
 import { benchHosts, findAddresses, zoneOf } from '../pipeline/hosts.js';
+import { hopLatencies, streamMarks } from '../pipeline/hops.js';
 import { startReferralSink } from '../pipeline/referral-sink.js';
 import { reportGenerator } from '../pipeline/reports.js';
 
@@ -119,6 +120,8 @@ export const suite: BenchSuite = {
         // Latency at fixed rates: submission -> referral delivered.
         for (const rate of [100, 1_000]) {
           const count = rate * (ctx.quick ? 3 : 10);
+          const marks = await streamMarks(ctx.bus);
+          const timingsBefore = sink.timings().length;
           const paced = await run(await submitPaced(ctx.bus, make, next, count, rate));
           next += count;
           const e2e = endToEndLatency(paced, sink, rate);
@@ -129,6 +132,11 @@ export const suite: BenchSuite = {
           const p99 = rows.find((r) => r.name.endsWith(': p99'));
           if (p99?.vsBaseline) Object.assign(p99, { target: `<= ${limit}x the raw single-hop p99 (${asked})`, met: p99.vsBaseline.ratio <= limit });
           figures.push(...rows);
+          if (rate === 100) {
+            // Where the time goes, hop by hop (each message's stored time in its stream).
+            const hops = await hopLatencies(ctx.bus, marks, paced, sink.timings().slice(timingsBefore), rate);
+            for (const [hop, l] of Object.entries(hops)) figures.push({ name: `at ${rate}/s, ${hop}: p50 ${l.p50.toFixed(1)} ms, p99`, value: l.p99, unit: 'ms' });
+          }
         }
         rss.stop();
         // In MB (10^6 bytes), as the target and the services suite's idle RSS.

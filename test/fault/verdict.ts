@@ -1,4 +1,4 @@
-import type { Bus } from '@relay/bus';
+import { type Bus, listEntries } from '@relay/bus';
 import { type Reconciliation, reconcile } from '@relay/cli';
 import { expect } from 'vitest';
 import type { Pipeline } from '../e2e/harness/pipeline.js';
@@ -87,9 +87,26 @@ export async function runFault(phase: FaultPhase): Promise<void> {
   await phase.inject(load);
   const { row, audit } = await judge(phase.bus, phase.fault, since, load);
   phase.record(row);
+  if (audit.gaps.length > 0 || audit.duplicates.length > 0) console.log(await diagnosis(phase, since));
   expect(audit.gaps).toEqual([]);
   expect(audit.duplicates).toEqual([]);
   expect(audit.reports).toBe(row.accepted);
   expect(audit.accounted.routed).toBe(row.accepted);
   expect(row).toMatchObject({ accepted: phase.reports, lost: 0, duplicated: 0, referralsFound: row.referralsExpected, noticesFound: row.noticesExpected });
+}
+
+/** What a failing phase leaves to read without running it again: its DLQ entries and the services' warnings. */
+async function diagnosis(phase: FaultPhase, since: Date): Promise<string> {
+  const lines = [`${phase.fault}: diagnosis`];
+  const entries = (await listEntries(phase.bus).catch(() => [])).filter((e) => e.time >= since);
+  lines.push(`DLQ entries since the phase began: ${entries.length}`);
+  for (const e of entries.slice(0, 10)) lines.push(`  ${e.service} ${e.source} ${e.error.code}: ${e.error.message}`);
+  for (const name of ['gateway', 'locator', 'dispatcher'] as const) {
+    for (const [i, copy] of phase.pipeline.copies(name).entries()) {
+      const warnings = copy.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l));
+      lines.push(`${name}[${i}]: ${warnings.length} warnings or errors in its output${warnings.length ? ', the last:' : ''}`);
+      for (const w of warnings.slice(-8)) lines.push(`  ${w.slice(0, 400)}`);
+    }
+  }
+  return lines.join('\n');
 }

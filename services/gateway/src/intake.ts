@@ -101,14 +101,25 @@ export function createIntake(deps: IntakeDeps): Intake {
       return failed(err, s.source);
     }
     if (claim.kind === 'conflict') return refuse(conflict(report));
+    const msgId = `${s.source}:${report.sourceReportId}`;
+    let lostSeq: number | undefined;
     if (claim.kind === 'same' && claim.seq !== undefined) {
-      deps.metrics.accepted(s.source, format, 'duplicate');
-      return receipt(report, claim.seq, dropped);
+      try {
+        // Acknowledged, then lost (decision 0153): the resend stores it again instead of a receipt for nothing.
+        if (await deps.reports.givenToAnother(claim.seq, msgId)) lostSeq = claim.seq;
+      } catch (err) {
+        return failed(err, s.source);
+      }
+      if (lostSeq === undefined) {
+        deps.metrics.accepted(s.source, format, 'duplicate');
+        return receipt(report, claim.seq, dropped);
+      }
+      deps.log.warn({ source: s.source, seq: lostSeq }, 'REPORTS holds another message at the sequence this report was acknowledged with: storing it again');
     }
     let stored;
     try {
       stored = await publishMessage(deps.bus, subjects.report(s.source), RelayType.Report, report, {
-        msgId: `${s.source}:${report.sourceReportId}`,
+        msgId,
         origin: s.source,
         traceparent: childTraceparent(s.traceparent),
         attempts: deps.publishAttempts,
@@ -119,7 +130,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     }
     let seq = stored.seq;
     try {
-      seq = await deps.ledger.recordStored(report, digest, stored.seq, claim.revision);
+      seq = await deps.ledger.recordStored(report, digest, stored.seq, claim.revision, lostSeq);
     } catch (err) {
       // The report is stored; without its sequence noted a later resend publishes again,
       // which the duplicate window (or, after it, the dispatcher's applied-report check) absorbs.

@@ -139,6 +139,32 @@ describe('a source report id stays one report for ever', () => {
     expect((await overHttp(DEMO_KEYS.ncmec, native('crashed-1', 'https://example.org/changed'))).status).toBe(409);
   });
 
+  it('stores a resent report again when the sequence its first write was acknowledged with now holds another report (decision 0153)', async () => {
+    // A leader partition on nats-server 2.9 acknowledged a write with a sequence it then gave to
+    // another message. Reproduced here by pointing the ledger at another report's sequence.
+    const other = await overHttp(DEMO_KEYS.iwf, native('taken-seq-other', 'https://example.org/other'));
+    expect(other.status).toBe(202);
+    const body = native('lost-write-1', 'https://example.org/lost-write');
+    const read = readReport(Format.Native, JSON.parse(body), { source: 'ncmec', now: new Date() });
+    if (!read.ok) throw new Error('the test report is invalid');
+    const ledger = await openJsonBucket<LedgerEntry>(t.bus, KvBucket.Intake);
+    const takenSeq = other.json['seq'] as number;
+    await ledger.create('ncmec.lost-write-1', { digest: reportDigest(read.report), seq: takenSeq });
+    const before = await t.reportCount();
+
+    const resend = await overHttp(DEMO_KEYS.ncmec, body);
+    expect(resend.status).toBe(202);
+    expect(resend.json['seq']).not.toBe(takenSeq);
+    expect(await t.reportCount()).toBe(before + 1);
+    expect((await t.storedReport(resend.json['seq'] as number)).report.sourceReportId).toBe('lost-write-1');
+    expect((await ledger.get('ncmec.lost-write-1'))?.value).toEqual({ digest: reportDigest(read.report), seq: resend.json['seq'] });
+    // The other report is untouched, and a second resend is a plain duplicate again.
+    expect((await t.storedReport(takenSeq)).report.sourceReportId).toBe('taken-seq-other');
+    const again = await overHttp(DEMO_KEYS.ncmec, body);
+    expect(again).toMatchObject({ status: 202, json: { seq: resend.json['seq'] } });
+    expect(await t.reportCount()).toBe(before + 1);
+  });
+
   it('lets exactly one of two gateways on one NATS store a report when both get the same id with different content at once', async () => {
     const other = await startTestGateway({}, { server: t.server });
     try {

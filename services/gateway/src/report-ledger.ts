@@ -37,8 +37,9 @@ export interface ReportLedger {
   /**
    * Notes the REPORTS sequence of a stored report and returns the sequence
    * the ledger keeps: the first one recorded, should two copies race.
+   * `replacing` is a sequence noted before whose write was lost: it is overwritten.
    */
-  recordStored(report: Report, digest: string, seq: number, claimed: number): Promise<number>;
+  recordStored(report: Report, digest: string, seq: number, claimed: number, replacing?: number): Promise<number>;
   /**
    * What the ledger holds for a source report id, undefined when the id was never used.
    * @throws what the bus throws when NATS or the bucket is unreachable (retryable).
@@ -100,13 +101,13 @@ export function createReportLedger(bus: Bus): ReportLedger {
       if (held.value.digest !== digest) return { kind: 'conflict' };
       return { kind: 'same', seq: held.value.seq, revision: held.revision };
     },
-    async recordStored(report, digest, seq, claimed) {
+    async recordStored(report, digest, seq, claimed, replacing) {
       const b = await bucket();
       const kept = await b.update(
         ledgerKey(report),
-        (current) => (current === undefined || (current.digest === digest && current.seq === undefined) ? { digest, seq } : undefined),
+        (current) => (current === undefined || (current.digest === digest && current.seq === replacing) ? { digest, seq } : undefined),
         5,
-        { value: { digest }, revision: claimed },
+        { value: replacing === undefined ? { digest } : { digest, seq: replacing }, revision: claimed },
       );
       return kept?.value.seq ?? seq;
     },

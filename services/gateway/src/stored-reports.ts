@@ -11,6 +11,14 @@ export interface StoredReports {
    * @throws what the bus throws when NATS, the ledger or REPORTS is unreachable (retryable).
    */
   find(source: string, sourceReportId: string): Promise<Report | undefined>;
+  /**
+   * True when REPORTS holds another message at `seq`, the sequence a publish
+   * with `msgId` was acknowledged with: that write was lost and the sequence
+   * given to another (a leader partition on nats-server 2.9, decision 0153).
+   * False when the report is there, or nothing is (expired or erased).
+   * @throws what the bus throws when REPORTS is unreachable (retryable).
+   */
+  givenToAnother(seq: number, msgId: string): Promise<boolean>;
 }
 
 /**
@@ -28,6 +36,10 @@ export function createStoredReports(bus: Bus, ledger: ReportLedger): StoredRepor
       if (!stored || stored.headers[Header.Type] !== RelayType.Report) return undefined;
       const report = decodeMessage(RelayType.Report, stored.data);
       return report.source === source && report.sourceReportId === sourceReportId ? report : undefined;
+    },
+    async givenToAnother(seq, msgId) {
+      const stored = await fetchStoredMessage(bus, StreamName.Reports, seq);
+      return stored !== undefined && stored.headers[Header.MsgId] !== msgId;
     },
   };
 }

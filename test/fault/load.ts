@@ -6,6 +6,8 @@ import { DEMO_KEYS } from '../e2e/harness/pipeline.js';
 export interface Load {
   /** Report id of every 202 receipt so far. */
   readonly receipts: ReadonlySet<string>;
+  /** The REPORTS sequence each receipt named, by report id (what a lost report's diagnosis reads). */
+  readonly receiptSeqs: ReadonlyMap<string, number>;
   /** Attempts that got no receipt (connection refused or reset, 503 while NATS was away); each was retried. */
   failedAttempts(): number;
   /** Of those, the attempts the gateway shed (503 `overloaded`, 429): refused by design, not by a fault. */
@@ -14,6 +16,12 @@ export interface Load {
   accepted(n: number): Promise<void>;
   /** Resolves when every report of the load is accepted. */
   readonly done: Promise<void>;
+}
+
+/** A steady load whose sender can resend what an audit says was lost, as a real sender would. */
+export interface SteadyLoad extends Load {
+  /** Sends these reports again (by the report ids of their receipts), each until a 202. */
+  resend(reportIds: readonly string[]): Promise<void>;
 }
 
 /** Settings of {@link startLoad}. */
@@ -41,8 +49,11 @@ export function loadUrl(prefix: string, i: number): string {
  * gateway, which is what a real sender does after a failure, after the
  * answer's Retry-After (with jitter, so retries do not come back in step).
  */
-export function startLoad(options: LoadOptions): Load {
+export function startLoad(options: LoadOptions): SteadyLoad {
   const receipts = new Set<string>();
+  const receiptSeqs = new Map<string, number>();
+  /** Which report of the load each receipt is for. */
+  const indexOf = new Map<string, number>();
   let failed = 0;
   let shed = 0;
   const giveUpAfter = options.giveUpAfterMs ?? 120_000;
@@ -53,6 +64,8 @@ export function startLoad(options: LoadOptions): Load {
       const r = await postReport(options.gatewayUrl(), DEMO_KEYS.ncmec, body, 'application/xml').catch((err: unknown) => ({ ok: false as const, status: 0, body: String(err) }));
       if (r.ok) {
         receipts.add(r.receipt.reportId);
+        receiptSeqs.set(r.receipt.reportId, r.receipt.seq);
+        indexOf.set(r.receipt.reportId, i);
         return;
       }
       const wasShed = r.status === 429 || (r.status === 503 && r.body.includes('"overloaded"'));
@@ -82,6 +95,13 @@ export function startLoad(options: LoadOptions): Load {
   done.catch(() => undefined);
   return {
     receipts,
+    receiptSeqs,
+    resend: async (reportIds) => {
+      await Promise.all(reportIds.flatMap((id) => {
+        const i = indexOf.get(id);
+        return i === undefined ? [] : [send(i)];
+      }));
+    },
     failedAttempts: () => failed,
     shedAttempts: () => shed,
     accepted: (n) =>

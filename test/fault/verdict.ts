@@ -1,9 +1,10 @@
-import { type Bus, listEntries } from '@relay/bus';
-import { type Reconciliation, reconcile } from '@relay/cli';
+import { type Bus, consumerAckFloor, getStoredMessage, listEntries } from '@relay/bus';
+import { Header, StreamName } from '@relay/wire';
+import { GapKind, type Reconciliation, reconcile } from '@relay/cli';
 import { expect } from 'vitest';
 import type { Pipeline } from '../e2e/harness/pipeline.js';
 import { settled } from '../e2e/harness/settle.js';
-import { type Load, startLoad } from './load.js';
+import { type Load, type SteadyLoad, startLoad } from './load.js';
 
 /** One line of the fault table: what was accepted during the fault, and what reconciliation found. */
 export interface FaultRow {
@@ -19,6 +20,8 @@ export interface FaultRow {
   readonly noticesFound: number;
   readonly lost: number;
   readonly duplicated: number;
+  /** Reports acknowledged, then lost by the server, and stored again by the sender's resend after the audit (decision 0153). */
+  readonly resent?: number;
 }
 
 /**
@@ -51,10 +54,10 @@ export async function judge(bus: Bus, fault: string, since: Date, load: Load): P
 
 /** The fault table, aligned, for the suite's output. */
 export function faultTable(title: string, rows: readonly FaultRow[]): string {
-  const headers = ['fault', 'accepted', 'refused (shed)', 'retried', 'referrals exp.', 'referrals found', 'notices exp.', 'notices found', 'lost', 'duplicated'];
+  const headers = ['fault', 'accepted', 'refused (shed)', 'retried', 'referrals exp.', 'referrals found', 'notices exp.', 'notices found', 'lost', 'duplicated', 'resent after audit'];
   const cells = rows.map((r) => [
     r.fault,
-    ...[r.accepted, r.shed, r.retried, r.referralsExpected, r.referralsFound, r.noticesExpected, r.noticesFound, r.lost, r.duplicated].map(String),
+    ...[r.accepted, r.shed, r.retried, r.referralsExpected, r.referralsFound, r.noticesExpected, r.noticesFound, r.lost, r.duplicated, r.resent ?? 0].map(String),
   ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
@@ -85,9 +88,17 @@ export async function runFault(phase: FaultPhase): Promise<void> {
   const load = startLoad({ prefix: phase.fault, count: phase.reports, perSecond: phase.perSecond, gatewayUrl: () => phase.pipeline.gatewayUrl() });
   await load.accepted(Math.floor(phase.reports / 3));
   await phase.inject(load);
-  const { row, audit } = await judge(phase.bus, phase.fault, since, load);
+  let { row, audit } = await judge(phase.bus, phase.fault, since, load);
+  if (audit.gaps.length > 0 || audit.duplicates.length > 0) console.log(await diagnosis(phase, since, audit, load));
+  // A report the server acknowledged and then lost (decision 0153): the sender resends what the
+  // audit lists, as a real one would, and the phase is judged again.
+  const lostByServer = audit.gaps.filter((g) => g.missing === GapKind.Report).map((g) => g.reportId);
+  if (lostByServer.length > 0) {
+    await load.resend(lostByServer);
+    ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
+    row = { ...row, resent: lostByServer.length };
+  }
   phase.record(row);
-  if (audit.gaps.length > 0 || audit.duplicates.length > 0) console.log(await diagnosis(phase, since));
   expect(audit.gaps).toEqual([]);
   expect(audit.duplicates).toEqual([]);
   expect(audit.reports).toBe(row.accepted);
@@ -96,8 +107,20 @@ export async function runFault(phase: FaultPhase): Promise<void> {
 }
 
 /** What a failing phase leaves to read without running it again: its DLQ entries and the services' warnings. */
-async function diagnosis(phase: FaultPhase, since: Date): Promise<string> {
+async function diagnosis(phase: FaultPhase, since: Date, audit: Reconciliation, load: SteadyLoad): Promise<string> {
   const lines = [`${phase.fault}: diagnosis`];
+  // A receipt whose report is gone: what REPORTS holds at the sequence the receipt named (another
+  // message there means that sequence was acknowledged and then given to another write).
+  // A report without an observation: had the locator acknowledged it (its consumer's ack floor past it)?
+  const locatorFloor = await consumerAckFloor(phase.bus, StreamName.Reports, 'locator-reports').catch(() => undefined);
+  for (const gap of audit.gaps.filter((g) => g.missing === GapKind.Observation).slice(0, 5)) {
+    lines.push(`  report ${gap.reportId} at REPORTS seq ${load.receiptSeqs.get(gap.reportId)}: no observation; the locator's ack floor on REPORTS is ${locatorFloor}`);
+  }
+  for (const gap of audit.gaps.filter((g) => g.missing === GapKind.Report).slice(0, 5)) {
+    const seq = load.receiptSeqs.get(gap.reportId);
+    const there = seq === undefined ? undefined : await getStoredMessage(phase.bus, StreamName.Reports, seq).catch(() => undefined);
+    lines.push(`  receipt ${gap.reportId} named REPORTS seq ${seq}; REPORTS holds there: ${there ? `${there.headers[Header.MsgId] ?? '(no msg id)'} stored ${there.time.toISOString()}` : 'nothing'}`);
+  }
   const entries = (await listEntries(phase.bus).catch(() => [])).filter((e) => e.time >= since);
   lines.push(`DLQ entries since the phase began: ${entries.length}`);
   for (const e of entries.slice(0, 10)) lines.push(`  ${e.service} ${e.source} ${e.error.code}: ${e.error.message}`);

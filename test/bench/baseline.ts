@@ -56,17 +56,8 @@ function payload(i: number): Uint8Array {
 }
 
 async function publishRate(js: JetStreamClient, count: number): Promise<number> {
-  const window = 256;
   const started = performance.now();
-  let inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < count; i++) {
-    inFlight.push(js.publish('bench.raw.pub', payload(i), { msgID: `b:${i}` }));
-    if (inFlight.length >= window) {
-      await Promise.all(inFlight);
-      inFlight = [];
-    }
-  }
-  await Promise.all(inFlight);
+  await windowed(count, (i) => js.publish('bench.raw.pub', payload(i), { msgID: `b:${i}` }));
   return count / ((performance.now() - started) / 1000);
 }
 
@@ -99,16 +90,7 @@ async function singleHopRate(js: JetStreamClient, nc: NatsConnection, count: num
       if (++got >= count) break;
     }
   })();
-  const window = 256;
-  let inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < count; i++) {
-    inFlight.push(js.publish('bench.raw.hop', payload(i), { msgID: `h:${i}` }));
-    if (inFlight.length >= window) {
-      await Promise.all(inFlight);
-      inFlight = [];
-    }
-  }
-  await Promise.all(inFlight);
+  await windowed(count, (i) => js.publish('bench.raw.hop', payload(i), { msgID: `h:${i}` }));
   await reading;
   const rate = count / ((performance.now() - started) / 1000);
   await messages.close();
@@ -134,6 +116,19 @@ async function singleHopLatency(js: JetStreamClient, nc: NatsConnection, rate: n
   await reading;
   await messages.close();
   return percentiles(samples, rate);
+}
+
+/** Calls `send(i)` `total` times, `window` at once: each batch is awaited before the next starts. */
+export async function windowed(total: number, send: (i: number) => Promise<unknown>, window = 256): Promise<void> {
+  let inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    inFlight.push(send(i));
+    if (inFlight.length >= window) {
+      await Promise.all(inFlight);
+      inFlight = [];
+    }
+  }
+  await Promise.all(inFlight);
 }
 
 /** Calls `send(i)` `total` times at `rate` per second, in 10 ms ticks, without awaiting each. */

@@ -35,7 +35,6 @@ export interface FloodOptions {
  */
 export function startFlood(options: FloodOptions): Flood {
   const receipts = new Set<string>();
-  const receiptSeqs = new Map<string, number>();
   let offered = 0;
   let failed = 0;
   const failures: Record<string, number> = {};
@@ -60,10 +59,7 @@ export function startFlood(options: FloodOptions): Flood {
     try {
       const body = cyberTiplineXml(`${options.prefix}-${i}`, [loadUrl(options.prefix, i)]);
       const r = await postReport(options.gatewayUrl(), DEMO_KEYS.ncmec, body, 'application/xml').catch((err: unknown) => ({ ok: false as const, status: 0, body: String(err) }));
-      if (r.ok) {
-        receipts.add(r.receipt.reportId);
-        receiptSeqs.set(r.receipt.reportId, r.receipt.seq);
-      }
+      if (r.ok) receipts.add(r.receipt.reportId);
       else if (r.status === 429 || (r.status === 503 && r.body.includes('"overloaded"'))) shed++;
       else {
         failed++;
@@ -93,7 +89,6 @@ export function startFlood(options: FloodOptions): Flood {
   done.catch(() => clearInterval(sampler));
   return {
     receipts,
-    receiptSeqs,
     failedAttempts: () => failed + shed,
     shedAttempts: () => shed,
     offered: () => offered,

@@ -6,8 +6,6 @@ import { DEMO_KEYS } from '../e2e/harness/pipeline.js';
 export interface Load {
   /** Report id of every 202 receipt so far. */
   readonly receipts: ReadonlySet<string>;
-  /** The REPORTS sequence each receipt named, by report id (what a lost report's diagnosis reads). */
-  readonly receiptSeqs: ReadonlyMap<string, number>;
   /** Attempts that got no receipt (connection refused or reset, 503 while NATS was away); each was retried. */
   failedAttempts(): number;
   /** Of those, the attempts the gateway shed (503 `overloaded`, 429): refused by design, not by a fault. */
@@ -20,6 +18,8 @@ export interface Load {
 
 /** A steady load whose sender can resend what an audit says was lost, as a real sender would. */
 export interface SteadyLoad extends Load {
+  /** The REPORTS sequence each receipt named, by report id (what a lost report's diagnosis reads). */
+  readonly receiptSeqs: ReadonlyMap<string, number>;
   /** Sends these reports again (by the report ids of their receipts), each until a 202. */
   resend(reportIds: readonly string[]): Promise<void>;
 }

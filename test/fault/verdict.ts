@@ -3,7 +3,7 @@ import { Header, StreamName } from '@relay/wire';
 import { GapKind, type Reconciliation, reconcile } from '@relay/cli';
 import { expect } from 'vitest';
 import type { Pipeline } from '../e2e/harness/pipeline.js';
-import { settled } from '../e2e/harness/settle.js';
+import { PIPELINE_CONSUMERS, settled } from '../e2e/harness/settle.js';
 import { type Load, type SteadyLoad, startLoad } from './load.js';
 
 /** One line of the fault table: what was accepted during the fault, and what reconciliation found. */
@@ -109,13 +109,14 @@ export async function runFault(phase: FaultPhase): Promise<void> {
 /** What a failing phase leaves to read without running it again: its DLQ entries and the services' warnings. */
 async function diagnosis(phase: FaultPhase, since: Date, audit: Reconciliation, load: SteadyLoad): Promise<string> {
   const lines = [`${phase.fault}: diagnosis`];
-  // A receipt whose report is gone: what REPORTS holds at the sequence the receipt named (another
-  // message there means that sequence was acknowledged and then given to another write).
   // A report without an observation: had the locator acknowledged it (its consumer's ack floor past it)?
-  const locatorFloor = await consumerAckFloor(phase.bus, StreamName.Reports, 'locator-reports').catch(() => undefined);
+  const locator = PIPELINE_CONSUMERS.find((c) => c.stream === StreamName.Reports);
+  const locatorFloor = locator && (await consumerAckFloor(phase.bus, locator.stream, locator.durable).catch(() => undefined));
   for (const gap of audit.gaps.filter((g) => g.missing === GapKind.Observation).slice(0, 5)) {
     lines.push(`  report ${gap.reportId} at REPORTS seq ${load.receiptSeqs.get(gap.reportId)}: no observation; the locator's ack floor on REPORTS is ${locatorFloor}`);
   }
+  // A receipt whose report is gone: what REPORTS holds at the sequence the receipt named (another
+  // message there means that sequence was acknowledged and then given to another write).
   for (const gap of audit.gaps.filter((g) => g.missing === GapKind.Report).slice(0, 5)) {
     const seq = load.receiptSeqs.get(gap.reportId);
     const there = seq === undefined ? undefined : await getStoredMessage(phase.bus, StreamName.Reports, seq).catch(() => undefined);

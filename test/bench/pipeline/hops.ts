@@ -33,17 +33,21 @@ export async function hopLatencies(bus: Bus, marks: StreamMarks, sent: readonly 
   const sentAt = new Map(sent.map((s) => [s.reportId, s.sentAt]));
   const reportAt = await storedTimes(bus, StreamName.Reports, marks.reports, RelayType.Report);
   const observedAt = await storedTimes(bus, StreamName.Hosting, marks.hosting, RelayType.HostingObservation);
-  const hops: Record<string, number[]> = { 'gateway (submitted -> report stored)': [], 'locator (report -> observation stored)': [], 'dispatcher (observation -> referral stored)': [], 'delivery (referral stored -> delivered)': [] };
-  const [intake, locator, dispatcher, delivery] = Object.values(hops);
+  const [intake, locator, dispatcher, delivery]: [number[], number[], number[], number[]] = [[], [], [], []];
   for (const t of timings) {
     const submitted = sentAt.get(t.reportId);
     const reported = reportAt.get(t.reportId);
     const observed = observedAt.get(t.observationId);
     if (submitted === undefined || reported === undefined || observed === undefined) continue;
-    intake?.push(reported - submitted);
-    locator?.push(observed - reported);
-    dispatcher?.push(t.storedAt - observed);
-    delivery?.push(t.deliveredAt - t.storedAt);
+    intake.push(reported - submitted);
+    locator.push(observed - reported);
+    dispatcher.push(t.storedAt - observed);
+    delivery.push(t.deliveredAt - t.storedAt);
   }
-  return Object.fromEntries(Object.entries(hops).map(([hop, samples]) => [hop, percentiles(samples, rate)]));
+  return {
+    'gateway (submitted -> report stored)': percentiles(intake, rate),
+    'locator (report -> observation stored)': percentiles(locator, rate),
+    'dispatcher (observation -> referral stored)': percentiles(dispatcher, rate),
+    'delivery (referral stored -> delivered)': percentiles(delivery, rate),
+  };
 }

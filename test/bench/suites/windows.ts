@@ -5,11 +5,11 @@
 // servers that differ in one thing: one holds a large number of ids in a window, the other was
 // filled with the same messages without ids. Both then take the same steady load, ids included.
 // It deliberately uses the NATS client directly, not libs/bus: it measures NATS itself.
-import { jetstream, jetstreamManager, type JetStreamClient, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { processCpuSeconds, processRssBytes, startNatsServer } from '@relay/testkit';
 import type { BenchSuite, Figure } from '../harness.js';
-import { paced } from '../baseline.js';
+import { paced, windowed } from '../baseline.js';
 
 const STREAM = 'BENCH_WINDOW';
 const DAY_NS = 24 * 3600 * 1e9;
@@ -23,19 +23,6 @@ interface Measured {
   readonly steadyCpuPct: number;
 }
 
-/** Publishes `count` messages, 256 in flight; each with a unique id when `ids`. */
-async function fill(js: JetStreamClient, count: number, ids: boolean): Promise<void> {
-  let inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < count; i++) {
-    inFlight.push(js.publish(`bench.window.fill`, PAYLOAD, ids ? { msgID: `fill-${i}-0123456789abcdef` } : {}));
-    if (inFlight.length >= 256) {
-      await Promise.all(inFlight);
-      inFlight = [];
-    }
-  }
-  await Promise.all(inFlight);
-}
-
 /** A fresh server, its stream filled with `held` messages (with ids or without), then the steady load. */
 async function measure(held: number, ids: boolean, steadySeconds: number): Promise<Measured> {
   const server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
@@ -45,7 +32,8 @@ async function measure(held: number, ids: boolean, steadySeconds: number): Promi
     // Few messages kept (the ids outlive their messages, as in a stream whose limits drop messages before the window passes them).
     await jsm.streams.add({ name: STREAM, subjects: ['bench.window.>'], retention: RetentionPolicy.Limits, storage: StorageType.File, num_replicas: 1, duplicate_window: DAY_NS, max_msgs: 10_000 });
     const js = jetstream(nc);
-    await fill(js, held, ids);
+    // Each with a unique id, or none.
+    await windowed(held, (i) => js.publish('bench.window.fill', PAYLOAD, ids ? { msgID: `fill-${i}-0123456789abcdef` } : {}));
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const pid = server.pid ?? 0;
     const rssAfterFillMb = processRssBytes(pid) / 1e6;

@@ -1,6 +1,6 @@
 import { type Bus, consumerAckFloor, getStoredMessage, listEntries } from '@relay/bus';
 import { Header, StreamName } from '@relay/wire';
-import { GapKind, type Reconciliation, reconcile } from '@relay/cli';
+import { GapKind, publishRepairs, type Reconciliation, reconcile, repairable, repairRequests } from '@relay/cli';
 import { expect } from 'vitest';
 import type { Pipeline } from '../e2e/harness/pipeline.js';
 import { PIPELINE_CONSUMERS, settled } from '../e2e/harness/settle.js';
@@ -22,6 +22,8 @@ export interface FaultRow {
   readonly duplicated: number;
   /** Reports acknowledged, then lost by the server, and stored again by the sender's resend after the audit (decision 0153). */
   readonly resent?: number;
+  /** Observations (or a case's referral and notices) acknowledged, then lost by the server, and made again by the audit's repair (decision 0154). */
+  readonly repaired?: number;
 }
 
 /**
@@ -54,10 +56,10 @@ export async function judge(bus: Bus, fault: string, since: Date, load: Load): P
 
 /** The fault table, aligned, for the suite's output. */
 export function faultTable(title: string, rows: readonly FaultRow[]): string {
-  const headers = ['fault', 'accepted', 'refused (shed)', 'retried', 'referrals exp.', 'referrals found', 'notices exp.', 'notices found', 'lost', 'duplicated', 'resent after audit'];
+  const headers = ['fault', 'accepted', 'refused (shed)', 'retried', 'referrals exp.', 'referrals found', 'notices exp.', 'notices found', 'lost', 'duplicated', 'resent after audit', 'repaired after audit'];
   const cells = rows.map((r) => [
     r.fault,
-    ...[r.accepted, r.shed, r.retried, r.referralsExpected, r.referralsFound, r.noticesExpected, r.noticesFound, r.lost, r.duplicated, r.resent ?? 0].map(String),
+    ...[r.accepted, r.shed, r.retried, r.referralsExpected, r.referralsFound, r.noticesExpected, r.noticesFound, r.lost, r.duplicated, r.resent ?? 0, r.repaired ?? 0].map(String),
   ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
@@ -97,6 +99,14 @@ export async function runFault(phase: FaultPhase): Promise<void> {
     await load.resend(lostByServer);
     ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
     row = { ...row, resent: lostByServer.length };
+  }
+  // An observation, referral or notice the server acknowledged and then lost (decision 0154): the
+  // operator's `relay audit --repair` asks for it again, and the phase is judged again.
+  const lostWrites = repairable(audit.gaps);
+  if (lostWrites.length > 0) {
+    await publishRepairs(phase.bus, repairRequests(lostWrites, Date.now(), new Date()));
+    ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
+    row = { ...row, resent: lostByServer.length, repaired: lostWrites.length };
   }
   phase.record(row);
   expect(audit.gaps).toEqual([]);

@@ -171,6 +171,8 @@ export function servicePermissions(service: ServiceName, statusHotlines: readonl
             ...readBucket(KvBucket.Cases),
             ...ownConsumer(StreamName.Reports, 'locator-reports'),
             ...ownConsumer(StreamName.Rechecks, 'locator-rechecks'),
+            // A repair request names a report whose observation was lost: read once by sequence (decision 0154).
+            `${api}.STREAM.MSG.GET.${StreamName.Reports}`,
           ],
         },
         subscribe: { allow: [inbox] },

@@ -154,6 +154,8 @@ export function exampleMessage<K extends RelayTypeName>(type: K): RelayMessageMa
       reason: RecheckReason.RECHECK_REASON_SCHEDULED,
       sequence: 3n,
       requestedAt: AT,
+      reportId: '',
+      reportSeq: 0n,
     },
   };
   return examples[type];

@@ -203,7 +203,11 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
       types: [RelayType.HostingObservation],
       verify: verify.hosting,
     },
-    onObservation(apply, requireContext, Durable.Hosting),
+    onObservation(apply, requireContext, Durable.Hosting, async (caseId) => {
+      // A repair (decision 0154): what the case's outbox holds goes out again; each stream drops what it still has.
+      const stored = await outbox.republish(caseId);
+      if (stored > 0) log.warn({ caseId, stored }, 'repair: republished messages a stream had lost after acknowledging them');
+    }),
   );
   const statusConcurrency = settings.statusConcurrency ?? 8;
   const statuses: StatusConsumers = createStatusConsumers({

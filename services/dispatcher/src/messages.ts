@@ -139,7 +139,7 @@ export function recheckEmit(c: CaseState, seq: number, reason: RecheckReason, no
   return {
     subject: subjects.recheck(country),
     type: RelayType.RecheckRequest,
-    message: { id, caseId: c.id, url: c.url, reason, sequence: BigInt(seq), requestedAt: new Date(now) },
+    message: { id, caseId: c.id, url: c.url, reason, sequence: BigInt(seq), requestedAt: new Date(now), reportId: '', reportSeq: 0n },
     msgId: `${ORIGIN}:${id}`,
   };
 }

@@ -1,6 +1,6 @@
 import type { Consumed } from '@relay/bus';
 import type { CaseState } from '@relay/cases';
-import type { HostingObservation } from '@relay/wire';
+import { type HostingObservation, RecheckReason } from '@relay/wire';
 import type { Apply } from './apply.js';
 import { CrashEvent } from './crash-points.js';
 import { caseIdOf, type DecisionContext, decideObservation } from './decide-observation.js';
@@ -9,10 +9,12 @@ import { DispatcherErrorCode, RefusedMessageError } from './errors.js';
 /**
  * The consumer handler for `relay.hosting.<CC>`: checks the observation,
  * then decides, stores and publishes on its case (keyed on the normalised URL).
+ * The answer to a repair request (`relay audit --repair`, decision 0154) then
+ * has `repair` publish again what the case's outbox holds.
  * @throws RefusedMessageError for an observation without URL, id or time (DLQ).
  * @throws DirectoryNotLoadedError (retryable) before a directory is stored.
  */
-export function onObservation(apply: Apply, context: () => DecisionContext, consumer: string) {
+export function onObservation(apply: Apply, context: () => DecisionContext, consumer: string, repair?: (caseId: string) => Promise<void>) {
   return async (m: Consumed<HostingObservation>): Promise<void> => {
     const o = m.message;
     const missing = [!o.id && 'id', !o.normalizedUrl && 'normalized_url', !o.resolvedAt && 'resolved_at', !o.cause?.cause && 'cause'].filter(Boolean);
@@ -20,9 +22,10 @@ export function onObservation(apply: Apply, context: () => DecisionContext, cons
       throw new RefusedMessageError(DispatcherErrorCode.ObservationInvalid, `observation ${o.id || '(no id)'} lacks ${missing.join(', ')}`);
     }
     const ctx = context();
+    const caseId = caseIdOf(o.normalizedUrl);
     let prior: CaseState | undefined;
     await apply(
-      caseIdOf(o.normalizedUrl),
+      caseId,
       (current, tombstone) => {
         prior = current;
         return decideObservation(current, o, ctx, tombstone);
@@ -40,5 +43,7 @@ export function onObservation(apply: Apply, context: () => DecisionContext, cons
         },
       },
     );
+    const cause = o.cause?.cause;
+    if (repair && cause?.$case === 'recheck' && cause.value.reason === RecheckReason.RECHECK_REASON_REPAIR) await repair(caseId);
   };
 }

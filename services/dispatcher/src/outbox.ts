@@ -26,6 +26,13 @@ export interface Outbox {
    * Returns how many it published.
    */
   recover(caseId: string): Promise<number>;
+  /**
+   * A repair (decision 0154): publishes again every entry the case's stored
+   * outbox holds, whatever this process knows of them, because a server can
+   * lose a message after acknowledging it. Each stream drops by its id what
+   * it still holds. Returns how many were stored anew (had been lost).
+   */
+  republish(caseId: string): Promise<number>;
 }
 
 /** What the outbox needs. */
@@ -65,11 +72,12 @@ export function createOutbox(parts: OutboxParts): Outbox {
     return { bytes: encodeMessage(RelayType.Referral, message), message };
   };
 
-  const publishEntries = async (entries: readonly OutboxEntry[]): Promise<void> => {
-    await Promise.all(
+  /** Publishes the entries; returns how many the streams stored (the rest were duplicates). */
+  const publishEntries = async (entries: readonly OutboxEntry[]): Promise<number> => {
+    const stored = await Promise.all(
       entries.map(async (e) => {
         const { bytes, message } = await complete(e);
-        await publishBytes(bus, e.subject, bytes, {
+        const ack = await publishBytes(bus, e.subject, bytes, {
           msgId: e.msgId,
           origin: ORIGIN,
           ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent }),
@@ -77,8 +85,10 @@ export function createOutbox(parts: OutboxParts): Outbox {
         });
         markPublished(e);
         parts.onPublished?.(e, message);
+        return ack.duplicate ? 0 : 1;
       }),
     );
+    return stored.reduce<number>((a, b) => a + b, 0);
   };
 
   const publish = async (caseId: string, committed: Committed, options: { clear?: boolean } = {}): Promise<number> => {
@@ -96,5 +106,12 @@ export function createOutbox(parts: OutboxParts): Outbox {
   return {
     publish,
     recover: async (caseId) => publish(caseId, await store.transact(caseId, () => undefined, { fresh: true }), { clear: true }),
+    republish: async (caseId) => {
+      const current = await store.transact(caseId, () => undefined, { fresh: true });
+      if (!current.state || current.state.outbox.length === 0) return 0;
+      const stored = await publishEntries(current.state.outbox);
+      store.outboxPublished(caseId, current.revision);
+      return stored;
+    },
   };
 }

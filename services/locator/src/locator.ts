@@ -15,7 +15,7 @@ export interface LocatorParts {
   /** Messages handled at once per consumer. Default 64. */
   readonly concurrency?: number;
   readonly observed?: (observation: HostingObservation, emitted: Emitted) => void;
-  /** Provenance checks: reports must be signed by the gateway, rechecks by the dispatcher. */
+  /** Provenance checks: reports must be signed by the gateway, rechecks by the dispatcher or an operator. */
   readonly verify?: { readonly reports: VerifyMessage; readonly rechecks: VerifyMessage };
   readonly log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
@@ -43,6 +43,8 @@ export async function runLocator(parts: LocatorParts): Promise<RunningLocator> {
     bus: parts.bus,
     locate: (url: string) => locate(url, parts.locateDeps),
     ...(parts.observed === undefined ? {} : { observed: parts.observed }),
+    // A repair request reads its report from REPORTS by sequence (decision 0154): it passes the same check.
+    ...(parts.verify ? { verifyReport: parts.verify.reports } : {}),
   };
   const common = { service: 'locator', concurrency: parts.concurrency ?? 64, ...(parts.log === undefined ? {} : { log: parts.log }) };
   const runners: ConsumerRunner[] = [];

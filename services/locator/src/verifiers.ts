@@ -1,11 +1,11 @@
 import type { VerifyMessage } from '@relay/bus';
-import { type Directory, directoryVerifier, ServiceSigner } from '@relay/directory';
+import { type Directory, directoryVerifier, operatorSigners, ServiceSigner } from '@relay/directory';
 
 /** Who may have published what the locator consumes, by the directory in force. */
 export interface LocatorVerifiers {
   /** Reports: the gateway. */
   readonly reports: VerifyMessage;
-  /** Recheck requests: the dispatcher. */
+  /** Recheck requests: the dispatcher, or an operator (`relay audit --repair`, decision 0154). */
   readonly rechecks: VerifyMessage;
 }
 
@@ -17,6 +17,6 @@ export interface LocatorVerifiers {
 export function locatorVerifiers(current: () => Directory | undefined, strict: boolean): LocatorVerifiers {
   return {
     reports: directoryVerifier(current, () => ServiceSigner.Gateway, Date.now, strict),
-    rechecks: directoryVerifier(current, () => ServiceSigner.Dispatcher, Date.now, strict),
+    rechecks: directoryVerifier(current, () => [ServiceSigner.Dispatcher, ...operatorSigners(current())], Date.now, strict),
   };
 }

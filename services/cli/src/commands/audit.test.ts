@@ -2,10 +2,10 @@
 // written by hand here; test/e2e/audit.test.ts runs it on the real pipeline.
 import { type JetStreamManager, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { type Bus, busConfigFromEnv, connectBus, ensureTopology, openJsonBucket, publishMessage, recordAudit, streamState } from '@relay/bus';
+import { type Bus, busConfigFromEnv, connectBus, ensureTopology, getStoredMessage, openJsonBucket, publishMessage, readStream, recordAudit, streamState } from '@relay/bus';
 import { freePort, type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { toOutboxEntry } from '@relay/cases';
-import { Audience, deriveId, exampleMessage, KvBucket, NoticeKind, RelayType, StreamName, subjects } from '@relay/wire';
+import { Audience, decodeMessage, deriveId, exampleMessage, Header, KvBucket, NoticeKind, RecheckReason, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runRelay } from '../../test/relay.js';
 import { ExitCode, runCli } from '../index.js';
@@ -138,6 +138,33 @@ describe('relay audit', () => {
     expect(r.code).toBe(ExitCode.Findings);
     expect(r.out).toMatch(new RegExp(`^${stuck.reportId}\\s+ncmec\\s+A-6\\s+http://images\\.example\\.nl/a/6\\s+outbox\\s+case ${stuck.caseId} holds 1 unpublished`, 'm'));
     expect(await relay('audit', '--settle', 'soon')).toMatchObject({ code: ExitCode.Usage });
+  });
+
+  it('with --repair asks the locator, on RECHECKS under an audit record, for each URL HOSTING has no observation of', async () => {
+    expect(await relay('audit', '--repair')).toMatchObject({ code: ExitCode.Usage, err: expect.stringContaining('--repair needs --reason') });
+    expect(await relay('audit', '--reason', 'why not')).toMatchObject({ code: ExitCode.Usage, err: expect.stringContaining('go with --repair') });
+    const since = new Date().toISOString();
+    const lost = await processed('A-7', 'http://images.example.nl/a/7', 'report');
+
+    // No locator runs here: the request is stored, the gap stays, and the output says so.
+    const r = await relay('audit', '--since', since, '--repair', '--reason', 'HOSTING lost observations in a partition', '--wait', '0', '--json');
+    expect(r.code).toBe(ExitCode.Findings);
+    const json = JSON.parse(r.out) as { lost: number; repair: { audit: string; asked: number; repaired: number; left: { reportId: string }[] } };
+    expect(json).toMatchObject({ lost: 1, repair: { asked: 1, repaired: 0, left: [expect.objectContaining({ reportId: lost.reportId })] } });
+
+    const requests = [];
+    for await (const m of readStream(bus, { stream: StreamName.Rechecks })) requests.push({ subject: m.subject, origin: m.headers[Header.Origin], request: decodeMessage(RelayType.RecheckRequest, m.data) });
+    expect(requests).toEqual([
+      {
+        subject: 'relay.recheck.XX',
+        origin: 'operator',
+        request: expect.objectContaining({ url: 'http://images.example.nl/a/7', reason: RecheckReason.RECHECK_REASON_REPAIR, reportId: lost.reportId }),
+      },
+    ]);
+    const at = await getStoredMessage(bus, StreamName.Reports, Number(requests[0]?.request.reportSeq));
+    expect(at && decodeMessage(RelayType.Report, at.data).id).toBe(lost.reportId);
+    const record = await getStoredMessage(bus, StreamName.Audit, Number(json.repair.audit.split(':')[1]));
+    expect(record && decodeMessage(RelayType.AuditRecord, record.data)).toMatchObject({ action: 'audit-repair', reason: 'HOSTING lost observations in a partition', details: { observations: '1', cases: '0' } });
   });
 
   it('says what to do when NATS_URL is unset, invalid or unreachable', async () => {

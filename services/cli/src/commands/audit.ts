@@ -1,18 +1,36 @@
 import type { Command } from 'commander';
 import { verifyAuditChain } from '@relay/bus';
 import type { CliContext } from '../context.js';
-import { FindingsError } from '../errors.js';
+import { FindingsError, UsageError } from '../errors.js';
+import { requireReason } from '../operator/audit.js';
 import { withBus } from '../operator/connect.js';
 import { parseDurationOption, parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
 import type { Reconciliation } from '../reconcile/check.js';
 import { reconcile } from '../reconcile/reconcile.js';
+import { printRepair, repairGaps, type RepairSummary } from './audit-repair.js';
 import { printAuditTrail } from './audit-trail.js';
 
 interface AuditOptions {
   readonly json?: boolean;
   readonly since?: string;
   readonly settle: string;
+  readonly repair?: boolean;
+  readonly reason?: string;
+  readonly actor?: string;
+  readonly wait: string;
+}
+
+/** `--repair` needs a reason for the audit trail; `--reason` and `--actor` mean nothing without it. */
+function repairOptionsOf(options: AuditOptions): { reason: string; actor?: string } | undefined {
+  if (options.repair !== true) {
+    if (options.reason !== undefined || options.actor !== undefined) throw new UsageError('--reason and --actor go with --repair (a plain audit only reads)');
+    return undefined;
+  }
+  if (options.reason === undefined) throw new UsageError('--repair needs --reason <text>: why you re-drive what the audit found missing, for the audit trail');
+  const audited = { reason: options.reason, ...(options.actor === undefined ? {} : { actor: options.actor }) };
+  requireReason(audited);
+  return audited;
 }
 
 function printReconciliation(ctx: CliContext, r: Reconciliation, since: Date | undefined): void {
@@ -68,19 +86,28 @@ function findings(r: Reconciliation, trailBreaks: number): string | undefined {
 export function registerAudit(program: Command, ctx: CliContext): void {
   program
     .command('audit')
-    .description('reconcile: every report accounted for by observations, a case and its referrals or notices, or a DLQ entry; duplicates counted; the audit trail\'s hash chain and mirror verified')
+    .description('reconcile: every report accounted for by observations, a case and its referrals or notices, or a DLQ entry; duplicates counted; the audit trail\'s hash chain and mirror verified; --repair re-drives observations, referrals and notices the broker lost')
     .option('--json', 'print the reconciliation and the audit trail as JSON')
     .option('--settle <duration>', 'how long a decision stored in a case may take to reach REFERRALS and NOTICES before it counts as a gap (a running relay keeps deciding while the audit reads)', '5s')
     .option('--since <time|duration>', 'only reports stored since this time (ISO 8601) or this long ago (15m, 24h, 7d); the audit trail is always checked whole')
+    .option('--repair', 're-drive what the broker acknowledged and lost (gaps `observation` and `outbox`), then audit again (audited; decision 0154)')
+    .option('--reason <text>', 'with --repair: why, for the audit trail (AUDIT stream)')
+    .option('--actor <name>', 'with --repair: who you are, for the audit trail (default: your NATS user, else NATS_CLIENT_NAME, else your OS user)')
+    .option('--wait <duration>', 'with --repair: how long to wait until what was re-driven is accounted for; 0 = do not wait', '30s')
     .action(async (options: AuditOptions) => {
       const since = options.since === undefined ? undefined : parseTimeOrDuration('--since', options.since, new Date());
       const settleMs = parseDurationOption('--settle', options.settle, true);
-      const { result, trail } = await withBus(ctx, 'relay-audit', async (bus) => ({
-        result: await reconcile(bus, { settleMs, ...(since === undefined ? {} : { since }) }),
-        trail: await verifyAuditChain(bus),
-      }));
-      if (outputMode(options) === 'json') printJson(ctx, { ...(since ? { since: since.toISOString() } : {}), ...result, auditTrail: trail });
+      const repair = repairOptionsOf(options);
+      const waitMs = parseDurationOption('--wait', options.wait, true);
+      const scope = { settleMs, ...(since === undefined ? {} : { since }) };
+      const { result, repaired, trail } = await withBus(ctx, 'relay-audit', async (bus) => {
+        const first = await reconcile(bus, scope);
+        const done: { after: Reconciliation; summary?: RepairSummary } = repair ? await repairGaps(bus, ctx, repair, first, scope, waitMs) : { after: first };
+        return { result: done.after, repaired: done.summary, trail: await verifyAuditChain(bus) };
+      });
+      if (outputMode(options) === 'json') printJson(ctx, { ...(since ? { since: since.toISOString() } : {}), ...result, ...(repaired ? { repair: repaired } : {}), auditTrail: trail });
       else {
+        if (repaired) printRepair(ctx, repaired);
         printReconciliation(ctx, result, since);
         ctx.out('\n');
         printAuditTrail(ctx, trail);

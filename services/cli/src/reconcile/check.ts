@@ -28,6 +28,8 @@ export type GapKind = (typeof GapKind)[keyof typeof GapKind];
 /** One report (URL) not accounted for, and what is missing. */
 export interface Gap {
   readonly reportId: string;
+  /** The report's sequence in REPORTS; 0 when REPORTS does not hold it (a receipt's gap) or none applies. */
+  readonly reportSeq: number;
   readonly source: string;
   readonly sourceReportId: string;
   readonly url: string;
@@ -138,6 +140,7 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
       const observed = observations.find((o) => (o.normalizedUrl || o.url) === key);
       gaps.push({
         reportId: report.id,
+        reportSeq: report.seq,
         source: report.source,
         sourceReportId: report.sourceReportId,
         url: key,
@@ -152,12 +155,12 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
   for (const id of new Set(receipts)) {
     if (inReports.has(id)) continue;
     lostReports.add(id);
-    gaps.push({ reportId: id, source: '', sourceReportId: '', url: '', caseId: '', missing: GapKind.Report, detail: 'a receipt was given but REPORTS does not hold the report' });
+    gaps.push({ reportId: id, reportSeq: 0, source: '', sourceReportId: '', url: '', caseId: '', missing: GapKind.Report, detail: 'a receipt was given but REPORTS does not hold the report' });
   }
   for (const u of ledger.undecodable) {
     if (dlqSources.has(`${u.stream}:${u.seq}`)) continue;
     lostReports.add(`${u.stream}:${u.seq}`);
-    gaps.push({ reportId: '', source: '', sourceReportId: '', url: '', caseId: '', missing: GapKind.Undecodable, detail: `${u.stream}:${u.seq} (${u.msgId}) does not decode and is not in the DLQ: ${u.error}` });
+    gaps.push({ reportId: '', reportSeq: 0, source: '', sourceReportId: '', url: '', caseId: '', missing: GapKind.Undecodable, detail: `${u.stream}:${u.seq} (${u.msgId}) does not decode and is not in the DLQ: ${u.error}` });
   }
 
   const duplicates = [

@@ -26,6 +26,11 @@ export enum RecheckReason {
    * address (issue 18, item 3): looked again at once, not at the next interval.
    */
   RECHECK_REASON_DATA_UPDATE = 4,
+  /**
+   * RECHECK_REASON_REPAIR - An operator re-drives a report whose observation was lost
+   * (`relay audit --repair`, decision 0154): `report_id` and `report_seq` say which.
+   */
+  RECHECK_REASON_REPAIR = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -46,6 +51,9 @@ export function recheckReasonFromJSON(object: any): RecheckReason {
     case 4:
     case "RECHECK_REASON_DATA_UPDATE":
       return RecheckReason.RECHECK_REASON_DATA_UPDATE;
+    case 5:
+    case "RECHECK_REASON_REPAIR":
+      return RecheckReason.RECHECK_REASON_REPAIR;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -65,6 +73,8 @@ export function recheckReasonToJSON(object: RecheckReason): string {
       return "RECHECK_REASON_MANUAL";
     case RecheckReason.RECHECK_REASON_DATA_UPDATE:
       return "RECHECK_REASON_DATA_UPDATE";
+    case RecheckReason.RECHECK_REASON_REPAIR:
+      return "RECHECK_REASON_REPAIR";
     case RecheckReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -87,12 +97,22 @@ export interface RecheckRequest {
   reason: RecheckReason;
   /** Sequence number of this recheck within the case, from 1. */
   sequence: bigint;
-  /** When the dispatcher asked. */
-  requestedAt?: Date | undefined;
+  /** When the dispatcher (or operator) asked. */
+  requestedAt?:
+    | Date
+    | undefined;
+  /**
+   * With RECHECK_REASON_REPAIR only: the report whose observation of `url`
+   * `relay audit` found missing (decision 0154), and its sequence in REPORTS.
+   * The locator reads the report there and observes `url` as that report's
+   * own observation (the same id), not as a recheck of a case.
+   */
+  reportId: string;
+  reportSeq: bigint;
 }
 
 function createBaseRecheckRequest(): RecheckRequest {
-  return { id: "", caseId: "", url: "", reason: 0, sequence: 0n, requestedAt: undefined };
+  return { id: "", caseId: "", url: "", reason: 0, sequence: 0n, requestedAt: undefined, reportId: "", reportSeq: 0n };
 }
 
 export const RecheckRequest: MessageFns<RecheckRequest> = {
@@ -117,6 +137,15 @@ export const RecheckRequest: MessageFns<RecheckRequest> = {
     }
     if (message.requestedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.reportId !== "") {
+      writer.uint32(58).string(message.reportId);
+    }
+    if (message.reportSeq !== 0n) {
+      if (BigInt.asUintN(64, message.reportSeq) !== message.reportSeq) {
+        throw new globalThis.Error("value provided for field message.reportSeq of type uint64 too large");
+      }
+      writer.uint32(64).uint64(message.reportSeq);
     }
     return writer;
   },
@@ -182,6 +211,22 @@ export const RecheckRequest: MessageFns<RecheckRequest> = {
             message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reportId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.reportSeq = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -210,6 +255,16 @@ export const RecheckRequest: MessageFns<RecheckRequest> = {
         : isSet(object.requested_at)
         ? fromJsonTimestamp(object.requested_at)
         : undefined,
+      reportId: isSet(object.reportId)
+        ? globalThis.String(object.reportId)
+        : isSet(object.report_id)
+        ? globalThis.String(object.report_id)
+        : "",
+      reportSeq: isSet(object.reportSeq)
+        ? BigInt(object.reportSeq)
+        : isSet(object.report_seq)
+        ? BigInt(object.report_seq)
+        : 0n,
     };
   },
 
@@ -233,6 +288,12 @@ export const RecheckRequest: MessageFns<RecheckRequest> = {
     if (message.requestedAt !== undefined) {
       obj.requestedAt = message.requestedAt.toISOString();
     }
+    if (message.reportId !== "") {
+      obj.reportId = message.reportId;
+    }
+    if (message.reportSeq !== 0n) {
+      obj.reportSeq = message.reportSeq.toString();
+    }
     return obj;
   },
 
@@ -247,6 +308,8 @@ export const RecheckRequest: MessageFns<RecheckRequest> = {
     message.reason = object.reason ?? 0;
     message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
     message.requestedAt = object.requestedAt ?? undefined;
+    message.reportId = object.reportId ?? "";
+    message.reportSeq = (object.reportSeq !== undefined && object.reportSeq !== null) ? BigInt(object.reportSeq) : 0n;
     return message;
   },
 };

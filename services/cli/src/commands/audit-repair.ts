@@ -1,0 +1,79 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Bus } from '@relay/bus';
+import type { CliContext } from '../context.js';
+import { type AuditedOptions, auditBeforeActing } from '../operator/audit.js';
+import { printTable } from '../output.js';
+import { type Gap, GapKind, type Reconciliation } from '../reconcile/check.js';
+import { reconcile, type ReconcileOptions } from '../reconcile/reconcile.js';
+import { publishRepairs, repairable, repairRequests, repairTarget, targetsOf } from '../reconcile/repair.js';
+
+/** What `relay audit --repair` did. */
+export interface RepairSummary {
+  /** Where the audit record is (`AUDIT:<seq>`); absent when there was nothing to repair. */
+  readonly audit?: string;
+  /** Repair requests sent: one per report URL without an observation, one per case with unpublished messages. */
+  readonly asked: number;
+  /** Of those, how many are accounted for now. */
+  readonly repaired: number;
+  /** Gaps of what was asked for, still there when the wait ended. */
+  readonly left: readonly Gap[];
+  /** Gaps `--repair` does not re-drive (a lost report, a referral or notice no outbox holds any more). */
+  readonly notRepairable: number;
+}
+
+const POLL_MS = 500;
+
+/**
+ * Re-drives what the audit found missing and can be made again (decision
+ * 0154): writes the audit record, sends the locator a repair request per
+ * report URL without an observation and per case holding unpublished
+ * messages, then audits again until what was asked for is accounted for
+ * (observation, case, referral and notices) or `waitMs` has passed. Returns
+ * the last reconciliation and what the repair did.
+ */
+export async function repairGaps(
+  bus: Bus,
+  ctx: CliContext,
+  options: AuditedOptions,
+  before: Reconciliation,
+  scope: ReconcileOptions,
+  waitMs: number,
+): Promise<{ readonly after: Reconciliation; readonly summary: RepairSummary }> {
+  const notRepairable = before.gaps.filter((g) => repairTarget(g) === undefined).length;
+  const gaps = repairable(before.gaps);
+  if (gaps.length === 0) return { after: before, summary: { asked: 0, repaired: 0, left: [], notRepairable } };
+  const observations = gaps.filter((g) => g.missing === GapKind.Observation).length;
+  const audit = await auditBeforeActing(bus, ctx, options, {
+    action: 'audit-repair',
+    target: 'observations missing from HOSTING, messages missing from cases\' outboxes',
+    details: { observations: String(observations), cases: String(gaps.length - observations) },
+  });
+  const requests = repairRequests(gaps, audit.seq, new Date());
+  await publishRepairs(bus, requests);
+  const asked = new Set(requests.map((r) => r.target));
+  const stillMissing = (r: Reconciliation): Gap[] => r.gaps.filter((g) => targetsOf(g).some((t) => asked.has(t)));
+  let after = before;
+  const until = performance.now() + waitMs;
+  do {
+    if (waitMs > 0) await sleep(POLL_MS);
+    after = await reconcile(bus, scope);
+  } while (stillMissing(after).length > 0 && performance.now() < until);
+  const left = stillMissing(after);
+  const open = new Set(left.flatMap(targetsOf));
+  return {
+    after,
+    summary: { audit: `${audit.stream}:${audit.seq}`, asked: asked.size, repaired: [...asked].filter((t) => !open.has(t)).length, left, notRepairable },
+  };
+}
+
+/** Prints what the repair did, before the reconciliation after it. */
+export function printRepair(ctx: CliContext, s: RepairSummary): void {
+  const others = s.notRepairable > 0 ? ` ${s.notRepairable} gap(s) of other kinds: docs/operations.md, "Repairing what the audit finds".` : '';
+  if (s.asked === 0) {
+    ctx.out(`Repair: nothing --repair re-drives was missing.${others}\n\n`);
+    return;
+  }
+  ctx.out(`Repair: sent ${s.asked} repair request(s); ${s.repaired} accounted for now, ${s.asked - s.repaired} not yet. Audit record ${s.audit}.${others}\n`);
+  if (s.left.length > 0) printTable(ctx, ['report', 'url', 'missing', 'detail'], s.left.map((g) => [g.reportId, g.url, g.missing, g.detail]));
+  ctx.out('\n');
+}

@@ -7,7 +7,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consumerLag, openJsonBucket } from '@relay/bus';
-import { hotlineClient } from '@relay/client';
 import { waitFor } from '@relay/testkit';
 import { KvBucket, type Notice, NoticeKind, type Referral, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +32,7 @@ beforeAll(async () => {
   stack = await startHostileStack({
     serviceEnv: { locator: { RELAY_DNS_ZONE_FILE: zoneFile }, dispatcher: { RELAY_RECHECK_INTERVAL: '2s' } },
   });
-  const eco = hotlineClient(await stack.busAs('hotline-eco'), { hotline: 'eco', country: 'DE', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } });
+  const eco = (await stack.hotline('eco', 'DE'));
   ecoReferrals = inbox(await eco.referrals());
   ecoNotices = inbox(await eco.notices());
 }, 120_000);

@@ -31,7 +31,7 @@ async function referred(id: string): Promise<Referral> {
 
 beforeAll(async () => {
   stack = await startHostileStack();
-  eokm = inbox(await hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } }).referrals());
+  eokm = inbox(await (await stack.hotline('eokm', 'NL')).referrals());
   await referred('IWF-HOSTILE-SEED');
 }, 120_000);
 

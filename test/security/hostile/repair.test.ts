@@ -6,12 +6,10 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
-import { hotlineClient } from '@relay/client';
 import { readStream } from '@relay/bus';
 import { ExitCode } from '@relay/cli';
 import { decodeMessage, type Referral, RelayType, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relayAs } from '../../e2e/harness/cli.js';
 import { type Inbox, inbox } from '../../e2e/harness/collect.js';
 import { DEMO_KEYS, ServiceName } from '../../e2e/harness/pipeline.js';
 import { type HostileStack, startHostileStack } from './stack.js';
@@ -22,7 +20,7 @@ let dir: string;
 
 beforeAll(async () => {
   stack = await startHostileStack();
-  eokm = inbox(await hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } }).referrals());
+  eokm = inbox(await (await stack.hotline('eokm', 'NL')).referrals());
   dir = await mkdtemp(join(stack.accounts.dir, 'repair-'));
 }, 120_000);
 
@@ -31,9 +29,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function asOperator(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return relayAs(stack.accounts, stack.url, 'operator-alice', args, { RELAY_DIRECTORY_KEY: stack.accounts.directoryKey.publicKey });
-}
+const asOperator = (...args: string[]) => stack.relayAs('operator-alice', ...args);
 
 interface AuditJson {
   readonly lost: number;

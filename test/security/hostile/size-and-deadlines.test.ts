@@ -6,7 +6,6 @@
 // one escalates once.
 import { randomBytes } from 'node:crypto';
 import { type Bus, fetchStoredMessage, publishMessage, readStream, streamState } from '@relay/bus';
-import { hotlineClient } from '@relay/client';
 import { publishDirectory, readDirectory } from '@relay/directory';
 import { waitFor } from '@relay/testkit';
 import {
@@ -113,7 +112,7 @@ describe('a report as large as the gateway allows (attack 5)', () => {
 describe('deadline games (attack 7)', () => {
   it('refuses a status backdated before its referral, from the routed hotline itself, and escalates nothing', async () => {
     const { caseId, routing } = await routedCase('backdated.example.nl');
-    const eokm = hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } });
+    const eokm = (await stack.hotline('eokm', 'NL'));
     // An ISP two days before the referral: the Dutch 24 h deadline would have passed already.
     await eokm.publishStatus({ id: 'isp-backdated', referralId: routing.referralId, caseId, action: StatusAction.STATUS_ACTION_ISP, occurredAt: new Date(routing.issuedAt - 48 * 3_600_000), note: '' });
     expect(await refusal('eokm:isp-backdated')).toBe('status-time-out-of-bounds');
@@ -135,7 +134,7 @@ describe('deadline games (attack 7)', () => {
     const { caseId, routing } = await routedCase('ordered.example.nl');
     const order = (id: string): Omit<StatusUpdate, 'hotline'> => ({ id, referralId: routing.referralId, caseId, action: StatusAction.STATUS_ACTION_AUTHORITY_ORDER, occurredAt: new Date(), note: '' });
 
-    const eokm = hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } });
+    const eokm = (await stack.hotline('eokm', 'NL'));
     await eokm.publishStatus(order('order-by-hotline'));
     expect(await refusal('eokm:order-by-hotline')).toBe('status-not-authority');
     expect((await caseOf(caseId))?.deadline).toBeUndefined();

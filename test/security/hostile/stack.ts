@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection, nkeyAuthenticator, PermissionViolationError } from '@nats-io/transport-node';
 import type { Bus } from '@relay/bus';
+import { type HotlineClient, hotlineClient } from '@relay/client';
 import { type NatsServer, startNatsServer, waitFor } from '@relay/testkit';
 import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccounts } from '../../e2e/harness/accounts.js';
+import { type CliRun, relayAs } from '../../e2e/harness/cli.js';
 import { writeZone } from '../../e2e/harness/intake.js';
 import { type Pipeline, type ServiceName, startPipeline } from '../../e2e/harness/pipeline.js';
 
@@ -64,6 +66,10 @@ export interface HostileStack {
   busAs(name: string): Promise<Bus>;
   /** A raw connection as a generated user (closed by `stop`). */
   probeAs(name: string): Promise<Probe>;
+  /** A hotline's `@relay/client` as its generated user, verifying with the pinned directory key. */
+  hotline(id: string, country: string): Promise<HotlineClient>;
+  /** `relay <args>` as a generated user (`operator-alice`), with the pinned directory key. */
+  relayAs(user: string, ...args: string[]): Promise<CliRun>;
   /** The broker's state, read as break-glass. */
   snapshot(): Promise<BrokerState>;
   /** `view` of the broker's state once it has not changed for half a second (the pipeline finished its work). */
@@ -166,6 +172,12 @@ export async function startHostileStack(options: HostileStackOptions = {}): Prom
       return bus;
     },
     probeAs,
+    hotline: async (id, country) => {
+      const bus = await accounts.busAs(`hotline-${id}`, server.url);
+      closers.push(() => bus.close());
+      return hotlineClient(bus, { hotline: id, country, provenance: { directoryKey: accounts.directoryKey.publicKey } });
+    },
+    relayAs: (user, ...args) => relayAs(accounts, server.url, user, args, { RELAY_DIRECTORY_KEY: accounts.directoryKey.publicKey }),
     snapshot,
     settled: async (view = unchangedView) => {
       let last = JSON.stringify(view(await snapshot()));

@@ -6,7 +6,6 @@
 // on-behalf-of signature and the gateway user itself on an authority subject
 // must all change nothing.
 import { type Bus, fetchStoredMessage, publishBytes, readStream, signatureHeaders, signerFromSeed } from '@relay/bus';
-import { hotlineClient } from '@relay/client';
 import { waitFor } from '@relay/testkit';
 import { encodeMessage, errorFromHeader, Header, RelayType, StatusAction, type StatusUpdate, StreamName, subjects } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +77,7 @@ describe('POST /v1/status on the relay as production runs it', () => {
     const again = await postStatus(DEMO_KEYS.eokm, body);
     expect(again).toMatchObject({ status: 202, json: { seq: first.json['seq'], duplicate: true } });
     // The same id from eokm's own NATS client is the same message.
-    const eokm = hotlineClient(await stack.busAs('hotline-eokm'), { hotline: 'eokm', country: 'NL', provenance: { directoryKey: stack.accounts.directoryKey.publicKey } });
+    const eokm = (await stack.hotline('eokm', 'NL'));
     const overNats = await eokm.publishStatus({ id: 'eokm-isp-1', referralId: routing.referralId, caseId, action: StatusAction.STATUS_ACTION_ISP, note: '' });
     expect(overNats).toMatchObject({ seq: first.json['seq'], duplicate: true });
     await pause(1_000);

@@ -1,7 +1,8 @@
 // Sending reports into the pipeline the way a hotline does (libs/client's
 // submitReport over `relay.intake.submit`) and timing what comes out.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus } from '@relay/bus';
-import { submitReport } from '@relay/client';
+import { isSubmitRefusedError, submitReport } from '@relay/client';
 import { paced } from '../baseline.js';
 import { type LatencyFigures, percentiles } from '../harness.js';
 import type { ReferralSink } from './referral-sink.js';
@@ -20,10 +21,25 @@ export interface Sent {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** What the gateway's `Retry-After` says when it sheds (503 `overloaded`). */
+const RETRY_AFTER_MS = 1_000;
+
+/**
+ * Submits one report as a hotline does: a shed (429, 503) is resent after
+ * `Retry-After`, the same report, which the gateway stores once. Latency
+ * counts from the first attempt.
+ */
 async function submit(bus: Bus, report: BenchReport): Promise<Sent> {
   const sentAt = now();
-  const receipt = await submitReport(bus, EOKM_KEY, report.body);
-  return { reportId: receipt.reportId, urls: report.urls, sentAt, acceptedAt: now() };
+  for (;;) {
+    try {
+      const receipt = await submitReport(bus, EOKM_KEY, report.body);
+      return { reportId: receipt.reportId, urls: report.urls, sentAt, acceptedAt: now() };
+    } catch (err) {
+      if (!isSubmitRefusedError(err) || !err.retryable) throw err;
+      await sleep(RETRY_AFTER_MS);
+    }
+  }
 }
 
 /** Submits reports `from`..`from+count-1` with `window` requests in flight (saturation). */

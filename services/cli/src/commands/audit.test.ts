@@ -165,6 +165,13 @@ describe('relay audit', () => {
     expect(at && decodeMessage(RelayType.Report, at.data).id).toBe(lost.reportId);
     const record = await getStoredMessage(bus, StreamName.Audit, Number(json.repair.audit.split(':')[1]));
     expect(record && decodeMessage(RelayType.AuditRecord, record.data)).toMatchObject({ action: 'audit-repair', reason: 'HOSTING lost observations in a partition', details: { observations: '1', cases: '0' } });
+
+    // As text: what was asked, what is still missing, then the audit as usual.
+    const text = await relay('audit', '--since', since, '--repair', '--reason', 'still missing?', '--wait', '0');
+    expect(text.code).toBe(ExitCode.Findings);
+    expect(text.out).toMatch(/^Repair: sent 1 repair request\(s\); 0 accounted for now, 1 not yet\. Audit record AUDIT:\d+\.$/m);
+    expect(text.out).toMatch(new RegExp(`^${lost.reportId}\\s+http://images\\.example\\.nl/a/7\\s+observation\\s`, 'm'));
+    expect(text.out).toMatch(/^Lost\s+1$/m);
   });
 
   it('says what to do when NATS_URL is unset, invalid or unreachable', async () => {

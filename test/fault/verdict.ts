@@ -132,6 +132,9 @@ async function diagnosis(phase: FaultPhase, since: Date, audit: Reconciliation, 
     const there = seq === undefined ? undefined : await getStoredMessage(phase.bus, StreamName.Reports, seq).catch(() => undefined);
     lines.push(`  receipt ${gap.reportId} named REPORTS seq ${seq}; REPORTS holds there: ${there ? `${there.headers[Header.MsgId] ?? '(no msg id)'} stored ${there.time.toISOString()}` : 'nothing'}`);
   }
+  for (const gap of audit.gaps.filter((g) => g.missing !== GapKind.Observation && g.missing !== GapKind.Report).slice(0, 5)) {
+    lines.push(`  report ${gap.reportId}: ${gap.missing}: ${gap.detail}`);
+  }
   const entries = (await listEntries(phase.bus).catch(() => [])).filter((e) => e.time >= since);
   lines.push(`DLQ entries since the phase began: ${entries.length}`);
   for (const e of entries.slice(0, 10)) lines.push(`  ${e.service} ${e.source} ${e.error.code}: ${e.error.message}`);

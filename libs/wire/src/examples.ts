@@ -50,6 +50,7 @@ const HOSTING: HostingObservation = {
   confidence: LocationConfidence.LOCATION_CONFIDENCE_AGREE,
   status: HostingStatus.HOSTING_STATUS_LOCATED,
   resolvedAt: AT,
+  repair: false,
   cause: {
     cause: {
       $case: 'report',

@@ -9,8 +9,10 @@ import { DispatcherErrorCode, RefusedMessageError } from './errors.js';
 /**
  * The consumer handler for `relay.hosting.<CC>`: checks the observation,
  * then decides, stores and publishes on its case (keyed on the normalised URL).
- * The answer to a repair request (`relay audit --repair`, decision 0154) then
- * has `repair` publish again what the case's outbox holds.
+ * An observation made for a repair request (`relay audit --repair`, decision
+ * 0154) is decided on the case as stored, not as cached, and the answer to a
+ * repair request naming a case then has `repair` publish again what the
+ * case's outbox holds.
  * @throws RefusedMessageError for an observation without URL, id or time (DLQ).
  * @throws DirectoryNotLoadedError (retryable) before a directory is stored.
  */
@@ -32,7 +34,9 @@ export function onObservation(apply: Apply, context: () => DecisionContext, cons
       },
       {
         traceparent: m.traceparent,
-        likelyNew: o.cause?.cause?.$case === 'report',
+        // A repair's observation is decided on the case as stored: the store may have lost what the cache holds (decision 0154).
+        fresh: o.repair,
+        likelyNew: o.cause?.cause?.$case === 'report' && !o.repair,
         cause: { consumer, seq: m.seq },
         event: (c) => {
           const before = prior?.routing;

@@ -13,7 +13,6 @@ import { DEV_DIRECTORY_FILE } from '@relay/testing';
 import { decodeMessage, deriveId, exampleMessage, Header, type HostingObservation, type RecheckRequest, RecheckReason, RelayType, type Report, StreamName, subjects } from '@relay/wire';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onReport } from './on-report.js';
 import { type RepairDeps, repairObservation } from './on-repair.js';
 
 const NL_URL = 'http://images.example.nl/a/1';
@@ -76,23 +75,21 @@ async function refusal(fn: () => Promise<unknown>): Promise<string> {
 }
 
 describe('a repair request for a report whose observation was lost', () => {
-  it('observes only the URL asked for, as the report’s own observation, and stores it once however often it is asked', async () => {
+  it('observes only the URL asked for, with the report as cause, and stores a redelivered request once', async () => {
     const r = report('repair-1', [NL_URL, DE_URL]);
     const seq = await store(r);
+    const asked = repair(r.id, seq, NL_URL);
 
-    await repairObservation(deps, repair(r.id, seq, NL_URL));
-    await repairObservation(deps, repair(r.id, seq, NL_URL));
+    await repairObservation(deps, asked);
+    await repairObservation(deps, asked);
     const seen = await hosting();
     expect(seen).toHaveLength(1);
     expect(seen[0]?.origin).toBe('ncmec');
-    expect(seen[0]?.observation).toMatchObject({ id: deriveId('obs', NL_URL, r.id), normalizedUrl: NL_URL, country: 'NL' });
+    // Its own id, derived from the request: HOSTING stores it even while it remembers the lost observation's id.
+    expect(seen[0]?.observation).toMatchObject({ id: deriveId('obs', NL_URL, asked.id), normalizedUrl: NL_URL, country: 'NL' });
+    expect(seen[0]?.msgId).toBe(`locator:${deriveId('obs', NL_URL, asked.id)}`);
     const cause = seen[0]?.observation.cause?.cause;
     expect(cause?.$case === 'report' ? cause.value : undefined).toMatchObject({ reportId: r.id, sourceReportId: 'repair-1', reportSeq: BigInt(seq), hashCount: r.hashes.length });
-
-    // What the REPORTS handler makes of the same report is the same message: HOSTING drops it and stores the other URL.
-    await onReport(deps)({ message: r, type: RelayType.Report, subject: subjects.report('ncmec'), stream: StreamName.Reports, seq, deliveryCount: 1, headers: {}, origin: 'ncmec', traceparent: '' });
-    const after = await hosting();
-    expect(after.map((s) => s.observation.normalizedUrl).sort()).toEqual([DE_URL, NL_URL]);
   });
 
   it('refuses a request whose report is not at the sequence named, or does not name the URL, and stores nothing', async () => {

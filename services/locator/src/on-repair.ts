@@ -12,12 +12,16 @@ export interface RepairDeps extends HandlerDeps {
 
 /**
  * A repair request (decision 0154): `relay audit --repair` found a report in
- * REPORTS without the observation of one of its URLs, which the server lost
- * after acknowledging it. Reads the report at the sequence named, checks it
- * is that report and signed as every report must be, and observes the URL
- * exactly as the REPORTS handler would have: the same cause and so the same
- * id, which HOSTING drops as a duplicate while it still holds the original.
- * A request naming a report or URL REPORTS does not hold is refused (DLQ).
+ * REPORTS whose URL has no observation, or an observation but no case (a
+ * write the server acknowledged and lost). Reads the report at the sequence
+ * named, checks it is that report and signed as every report must be, and
+ * observes the URL as the REPORTS handler would, with the report as cause,
+ * under an id derived from the request: HOSTING stores it even where it still
+ * remembers the lost id, and a redelivered request is dropped. The dispatcher
+ * decides on it as on any observation of the report: a case that has the
+ * report changes nothing, a missing case is opened with its derived referral
+ * ids (a referral still held is not stored twice). A request naming a report
+ * or URL REPORTS does not hold is refused (DLQ).
  * @throws PoisonMessageError for a request that cannot be honoured.
  * @throws the bus's error (retryable) when REPORTS cannot be read or HOSTING does not acknowledge.
  */
@@ -37,7 +41,7 @@ export async function repairObservation(deps: RepairDeps, recheck: RecheckReques
   const url = distinctUrls(report.urls).find((u) => observedUrl(u) === wanted);
   if (url === undefined) throw new PoisonMessageError('repair-url-not-in-report', `report ${report.id} does not name ${recheck.url}`);
   const cause = { cause: { $case: 'report' as const, value: reportSummary(report, seq) } };
-  const observation = withCause(await deps.locate(url), report.id, cause);
+  const observation = { ...withCause(await deps.locate(url), recheck.id, cause), repair: true };
   const origin = headerValue(stored.headers, Header.Origin) ?? report.source;
   const emitted = await emitObservation(deps.bus, observation, { origin, traceparent: childTraceparent(headerValue(stored.headers, Header.TraceParent)) });
   deps.observed?.(observation, emitted);

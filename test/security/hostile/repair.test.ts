@@ -1,14 +1,15 @@
-// Decision 0154: `relay audit --repair` re-drives a report whose observation
-// the server lost, against the relay as production runs it (generated
-// accounts, every service as its own user). The loss is made as nats-server
-// 2.9.10 made it in a partition (docs/operations.md): the locator's consumer
-// is past the report, acknowledged, and HOSTING holds nothing for it.
+// Decision 0154: `relay audit --repair` re-drives a report whose observation,
+// then whose case, the server lost, against the relay as production runs it
+// (generated accounts, every service as its own user). The losses are made as
+// nats-server 2.9.10 made them in partitions (docs/operations.md): the
+// locator's consumer is past the report, acknowledged, and HOSTING holds
+// nothing for it; later the case is gone from relay-cases.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
-import { readStream } from '@relay/bus';
+import { openJsonBucket, readStream } from '@relay/bus';
 import { ExitCode } from '@relay/cli';
-import { decodeMessage, type Referral, RelayType, StreamName } from '@relay/wire';
+import { decodeMessage, deriveId, KvBucket, type Referral, RelayType, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Inbox, inbox } from '../../e2e/harness/collect.js';
 import { DEMO_KEYS, ServiceName } from '../../e2e/harness/pipeline.js';
@@ -38,8 +39,8 @@ interface AuditJson {
   readonly repair?: { asked: number; repaired: number; left: readonly unknown[] };
 }
 
-describe('an observation the server lost after acknowledging it', () => {
-  it('is found by the audit, re-driven by the operator’s --repair, and routed once however often the repair runs', async () => {
+describe('an observation and a case the server lost after acknowledging them', () => {
+  it('are found by the audit, re-driven by the operator’s --repair, and routed once however often the repair runs', async () => {
     await stack.pipeline.kill(ServiceName.Locator);
     const file = join(dir, 'report.json');
     await writeFile(file, JSON.stringify({ sourceReportId: 'IWF-REPAIR-1', urls: ['http://images.example.nl/gallery/lost'] }));
@@ -72,11 +73,22 @@ describe('an observation the server lost after acknowledging it', () => {
     await stack.settled();
     expect(eokm.received.filter((r) => r.message.reportId === reportId)).toHaveLength(1);
 
-    // The repair is on the audit trail in the operator's name, once (the second run did nothing).
+    // A case the server lost (deleted here, as break-glass): the repair opens it again under the same
+    // referral and notice ids, which their streams drop, so the hotline gets nothing twice.
+    const caseId = deriveId('case', 'http://images.example.nl/gallery/lost');
+    await (await openJsonBucket(await stack.busAs('break-glass'), KvBucket.Cases)).delete(caseId);
+    const noCase = await asOperator('audit', '--json');
+    expect((JSON.parse(noCase.out) as AuditJson).gaps).toEqual([expect.objectContaining({ reportId, caseId, missing: 'case' })]);
+    const reopened = await asOperator('audit', '--repair', '--reason', 'relay-cases lost a case in a leader partition', '--json');
+    expect(JSON.parse(reopened.out) as AuditJson).toMatchObject({ lost: 0, duplicated: 0, gaps: [], repair: { asked: 1, repaired: 1, left: [] } });
+    await stack.settled();
+    expect(eokm.received.filter((r) => r.message.reportId === reportId)).toHaveLength(1);
+
+    // Each repair is on the audit trail in the operator's name (the run with nothing to do wrote none).
     const operator = await stack.busAs('operator-alice');
     const actions: string[] = [];
     for await (const m of readStream(operator, { stream: StreamName.Audit })) actions.push(decodeMessage(RelayType.AuditRecord, m.data).action);
-    expect(actions.filter((a) => a === 'audit-repair')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'audit-repair')).toHaveLength(2);
 
     // Under least privilege: the operator's request and the locator's read of REPORTS were refused nothing.
     expect(stack.violations()).toEqual([]);

@@ -11,7 +11,7 @@ import { publishRepairs, repairable, repairRequests, repairTarget, targetsOf } f
 export interface RepairSummary {
   /** Where the audit record is (`AUDIT:<seq>`); absent when there was nothing to repair. */
   readonly audit?: string;
-  /** Repair requests sent: one per report URL without an observation, one per case with unpublished messages. */
+  /** Repair requests sent: one per report URL without an observation or case, one per case with unpublished messages. */
   readonly asked: number;
   /** Of those, how many are accounted for now. */
   readonly repaired: number;
@@ -26,8 +26,8 @@ const POLL_MS = 500;
 /**
  * Re-drives what the audit found missing and can be made again (decision
  * 0154): writes the audit record, sends the locator a repair request per
- * report URL without an observation and per case holding unpublished
- * messages, then audits again until what was asked for is accounted for
+ * report URL without an observation or case and per case holding
+ * unpublished messages, then audits again until what was asked for is accounted for
  * (observation, case, referral and notices) or `waitMs` has passed. Returns
  * the last reconciliation and what the repair did.
  */
@@ -42,11 +42,11 @@ export async function repairGaps(
   const notRepairable = before.gaps.filter((g) => repairTarget(g) === undefined).length;
   const gaps = repairable(before.gaps);
   if (gaps.length === 0) return { after: before, summary: { asked: 0, repaired: 0, left: [], notRepairable } };
-  const observations = gaps.filter((g) => g.missing === GapKind.Observation).length;
+  const count = (kind: GapKind): string => String(gaps.filter((g) => g.missing === kind).length);
   const audit = await auditBeforeActing(bus, ctx, options, {
     action: 'audit-repair',
-    target: 'observations missing from HOSTING, messages missing from cases\' outboxes',
-    details: { observations: String(observations), cases: String(gaps.length - observations) },
+    target: 'observations and cases missing, messages missing from cases\' outboxes',
+    details: { observations: count(GapKind.Observation), cases: count(GapKind.Case), outboxes: count(GapKind.Outbox) },
   });
   const requests = repairRequests(gaps, audit.seq, new Date());
   await publishRepairs(bus, requests);

@@ -164,7 +164,7 @@ describe('relay audit', () => {
     const at = await getStoredMessage(bus, StreamName.Reports, Number(requests[0]?.request.reportSeq));
     expect(at && decodeMessage(RelayType.Report, at.data).id).toBe(lost.reportId);
     const record = await getStoredMessage(bus, StreamName.Audit, Number(json.repair.audit.split(':')[1]));
-    expect(record && decodeMessage(RelayType.AuditRecord, record.data)).toMatchObject({ action: 'audit-repair', reason: 'HOSTING lost observations in a partition', details: { observations: '1', cases: '0' } });
+    expect(record && decodeMessage(RelayType.AuditRecord, record.data)).toMatchObject({ action: 'audit-repair', reason: 'HOSTING lost observations in a partition', details: { observations: '1', cases: '0', outboxes: '0' } });
 
     // As text: what was asked, what is still missing, then the audit as usual.
     const text = await relay('audit', '--since', since, '--repair', '--reason', 'still missing?', '--wait', '0');

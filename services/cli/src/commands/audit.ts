@@ -90,7 +90,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--json', 'print the reconciliation and the audit trail as JSON')
     .option('--settle <duration>', 'how long a decision stored in a case may take to reach REFERRALS and NOTICES before it counts as a gap (a running relay keeps deciding while the audit reads)', '5s')
     .option('--since <time|duration>', 'only reports stored since this time (ISO 8601) or this long ago (15m, 24h, 7d); the audit trail is always checked whole')
-    .option('--repair', 're-drive what the broker acknowledged and lost (gaps `observation` and `outbox`), then audit again (audited; decision 0154)')
+    .option('--repair', 're-drive what the broker acknowledged and lost (gaps `observation`, `case` and `outbox`), then audit again (audited; decision 0154)')
     .option('--reason <text>', 'with --repair: why, for the audit trail (AUDIT stream)')
     .option('--actor <name>', 'with --repair: who you are, for the audit trail (default: your NATS user, else NATS_CLIENT_NAME, else your OS user)')
     .option('--wait <duration>', 'with --repair: how long to wait until what was re-driven is accounted for; 0 = do not wait', '30s')

@@ -5,18 +5,22 @@ import { type Gap, GapKind } from './check.js';
 
 /**
  * The gaps `relay audit --repair` re-drives (decision 0154), by a repair
- * request to the locator: a report REPORTS holds whose observation of one URL
- * HOSTING does not (the locator observes it again as that report's), and a
- * case holding referrals or notices its streams do not (the locator observes
- * the case's URL; the dispatcher then publishes the outbox again). A report
- * a sender holds a receipt for is resent by the sender (decision 0153); the
+ * request to the locator: a report REPORTS holds whose URL has no observation
+ * in HOSTING, or an observation but no case (the locator observes the URL
+ * again for that report, and the dispatcher decides on it), and a case
+ * holding referrals or notices its streams do not (the locator observes the
+ * case's URL; the dispatcher then publishes the outbox again). A report a
+ * sender holds a receipt for is resent by the sender (decision 0153); the
  * other kinds are for the operator (docs/operations.md).
  */
-export const REPAIRABLE: ReadonlySet<GapKind> = new Set([GapKind.Observation, GapKind.Outbox]);
+export const REPAIRABLE: ReadonlySet<GapKind> = new Set([GapKind.Observation, GapKind.Case, GapKind.Outbox]);
+
+/** Gaps re-driven through their report (the rest through their case). */
+const THROUGH_REPORT: ReadonlySet<GapKind> = new Set([GapKind.Observation, GapKind.Case]);
 
 /** What one repair request is about: `report:<id>:<url>` or `case:<id>`; undefined when `--repair` cannot re-drive the gap. */
 export function repairTarget(g: Gap): string | undefined {
-  if (g.missing === GapKind.Observation && g.reportSeq > 0) return `report:${g.reportId}:${g.url}`;
+  if (THROUGH_REPORT.has(g.missing) && g.reportSeq > 0) return `report:${g.reportId}:${g.url}`;
   if (g.missing === GapKind.Outbox && g.caseId !== '') return `case:${g.caseId}`;
   return undefined;
 }
@@ -56,7 +60,7 @@ export function repairRequests(gaps: readonly Gap[], run: number, now: Date): Re
   return repairable(gaps).map((gap) => {
     const target = repairTarget(gap) as string;
     const id = deriveId('rck', target, 'repair', run);
-    const ofReport = gap.missing === GapKind.Observation;
+    const ofReport = THROUGH_REPORT.has(gap.missing);
     return {
       target,
       gap,

@@ -255,7 +255,15 @@ export interface HostingObservation {
     | ResolutionError
     | undefined;
   /** What made the locator look. */
-  cause?: ObservationCause | undefined;
+  cause?:
+    | ObservationCause
+    | undefined;
+  /**
+   * True when it answers an operator's repair request (`relay audit --repair`,
+   * decision 0154): the dispatcher decides on the case as stored, not as its
+   * cache remembers it (the store may have lost what the cache holds).
+   */
+  repair: boolean;
 }
 
 /** One A or AAAA answer and its geolocation. */
@@ -370,6 +378,7 @@ function createBaseHostingObservation(): HostingObservation {
     resolvedAt: undefined,
     error: undefined,
     cause: undefined,
+    repair: false,
   };
 }
 
@@ -422,6 +431,9 @@ export const HostingObservation: MessageFns<HostingObservation> = {
     }
     if (message.cause !== undefined) {
       ObservationCause.encode(message.cause, writer.uint32(130).fork()).join();
+    }
+    if (message.repair !== false) {
+      writer.uint32(136).bool(message.repair);
     }
     return writer;
   },
@@ -567,6 +579,14 @@ export const HostingObservation: MessageFns<HostingObservation> = {
             message.cause = ObservationCause.decode(reader, reader.uint32());
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.repair = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -619,6 +639,7 @@ export const HostingObservation: MessageFns<HostingObservation> = {
         : undefined,
       error: isSet(object.error) ? ResolutionError.fromJSON(object.error) : undefined,
       cause: isSet(object.cause) ? ObservationCause.fromJSON(object.cause) : undefined,
+      repair: isSet(object.repair) ? globalThis.Boolean(object.repair) : false,
     };
   },
 
@@ -672,6 +693,9 @@ export const HostingObservation: MessageFns<HostingObservation> = {
     if (message.cause !== undefined) {
       obj.cause = ObservationCause.toJSON(message.cause);
     }
+    if (message.repair !== false) {
+      obj.repair = message.repair;
+    }
     return obj;
   },
 
@@ -700,6 +724,7 @@ export const HostingObservation: MessageFns<HostingObservation> = {
     message.cause = (object.cause !== undefined && object.cause !== null)
       ? ObservationCause.fromPartial(object.cause)
       : undefined;
+    message.repair = object.repair ?? false;
     return message;
   },
 };

@@ -102,10 +102,11 @@ export interface RecheckRequest {
     | Date
     | undefined;
   /**
-   * With RECHECK_REASON_REPAIR only: the report whose observation of `url`
-   * `relay audit` found missing (decision 0154), and its sequence in REPORTS.
-   * The locator reads the report there and observes `url` as that report's
-   * own observation (the same id), not as a recheck of a case.
+   * With RECHECK_REASON_REPAIR only: the report whose observation of `url`,
+   * or whose case, `relay audit` found missing (decision 0154), and its
+   * sequence in REPORTS. The locator reads the report there and observes
+   * `url` with the report as cause (id derived from this request's id), not
+   * as a recheck of a case.
    */
   reportId: string;
   reportSeq: bigint;

@@ -35,5 +35,5 @@ export { locate } from './locate.js';
 export type { LocateDeps } from './locate.js';
 export { asnOfRecord, countryOfRecord, openAsnDatabase, openCountryDatabase } from './mmdb.js';
 export type { AsnRecord, AsnSource, CountrySource } from './sources.js';
-export { HostKind, normaliseUrl } from './url.js';
+export { HostKind, normaliseUrl, urlKey } from './url.js';
 export type { NormalisedUrl } from './url.js';

@@ -70,3 +70,15 @@ export function normaliseUrl(input: string): NormalisedUrl {
   const registrableDomain = getDomain(u.hostname, { allowPrivateDomains: true }) ?? '';
   return { url: input, normalizedUrl: u.href, host: u.hostname, hostKind: HostKind.Domain, registrableDomain };
 }
+
+/**
+ * The key a URL is observed and audited under: its normalised form, or the
+ * URL as reported when it has none (decision 0070).
+ */
+export function urlKey(url: string): string {
+  try {
+    return normaliseUrl(url).normalizedUrl;
+  } catch {
+    return url;
+  }
+}

@@ -9,5 +9,4 @@ export { GapKind, Outcome, urlKey } from './reconcile/check.js';
 export type { Duplicate, Gap, Reconciliation } from './reconcile/check.js';
 export { reconcile } from './reconcile/reconcile.js';
 export type { ReconcileOptions } from './reconcile/reconcile.js';
-export { publishRepairs, REPAIRABLE, repairable, repairRequests, repairTarget } from './reconcile/repair.js';
-export type { RepairRequest } from './reconcile/repair.js';
+export { publishRepairs, repairable, repairRequests } from './reconcile/repair.js';

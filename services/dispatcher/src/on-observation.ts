@@ -36,7 +36,7 @@ export function onObservation(apply: Apply, context: () => DecisionContext, cons
         traceparent: m.traceparent,
         // A repair's observation is decided on the case as stored: the store may have lost what the cache holds (decision 0154).
         fresh: o.repair,
-        likelyNew: o.cause?.cause?.$case === 'report' && !o.repair,
+        likelyNew: o.cause?.cause?.$case === 'report',
         cause: { consumer, seq: m.seq },
         event: (c) => {
           const before = prior?.routing;

@@ -35,15 +35,6 @@ export function distinctUrls(urls: readonly string[]): string[] {
   return out;
 }
 
-/** The URL an observation is made under: its normalised form, or the URL as reported when it has none. */
-export function observedUrl(url: string): string {
-  try {
-    return normaliseUrl(url).normalizedUrl;
-  } catch {
-    return url;
-  }
-}
-
 /**
  * The routing-relevant part of a report, carried on every observation it
  * causes. The hashes stay on the report (stream sequence `seq` of REPORTS):

@@ -13,9 +13,9 @@ import { type RepairDeps, repairObservation } from './on-repair.js';
 export function onRecheck(deps: RepairDeps): (consumed: Consumed<RecheckRequest>) => Promise<void> {
   return async ({ message: recheck, origin, traceparent }) => {
     if (recheck.id === '' || recheck.url === '') throw new PoisonMessageError('recheck-invalid', 'recheck request has no id or no url');
-    // A repair naming a report makes that report's lost observation; one naming only a case is answered as any recheck.
-    if (recheck.reason === RecheckReason.RECHECK_REASON_REPAIR && recheck.reportId !== '') return repairObservation(deps, recheck);
     const repair = recheck.reason === RecheckReason.RECHECK_REASON_REPAIR;
+    // A repair naming a report makes that report's lost observation; one naming only a case is answered as any recheck.
+    if (repair && recheck.reportId !== '') return repairObservation(deps, recheck);
     const observation = { ...withCause(await deps.locate(recheck.url), recheck.id, recheckCause(recheck)), repair };
     const emitted = await emitObservation(deps.bus, observation, { origin: origin ?? 'dispatcher', traceparent });
     deps.observed?.(observation, emitted);

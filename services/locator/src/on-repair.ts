@@ -1,7 +1,8 @@
 import { fetchStoredMessage, headerValue, PoisonMessageError, type VerifyMessage } from '@relay/bus';
+import { urlKey } from '@relay/geo';
 import { childTraceparent, decodeMessage, Header, type RecheckRequest, RelayType, StreamName } from '@relay/wire';
 import { emitObservation } from './emit.js';
-import { distinctUrls, observedUrl, reportSummary, withCause } from './observation.js';
+import { distinctUrls, reportSummary, withCause } from './observation.js';
 import type { HandlerDeps } from './on-report.js';
 
 /** What a repair needs besides the handler's usual parts. */
@@ -37,8 +38,8 @@ export async function repairObservation(deps: RepairDeps, recheck: RecheckReques
   if (report.id !== recheck.reportId) {
     throw new PoisonMessageError('repair-report-missing', `REPORTS:${seq} holds report ${report.id}, not ${recheck.reportId}`);
   }
-  const wanted = observedUrl(recheck.url);
-  const url = distinctUrls(report.urls).find((u) => observedUrl(u) === wanted);
+  const wanted = urlKey(recheck.url);
+  const url = distinctUrls(report.urls).find((u) => urlKey(u) === wanted);
   if (url === undefined) throw new PoisonMessageError('repair-url-not-in-report', `report ${report.id} does not name ${recheck.url}`);
   const cause = { cause: { $case: 'report' as const, value: reportSummary(report, seq) } };
   const observation = { ...withCause(await deps.locate(url), recheck.id, cause), repair: true };

@@ -1,4 +1,4 @@
-import { normaliseUrl } from '@relay/geo';
+import { urlKey } from '@relay/geo';
 import { Audience, deriveId, HostingStatus, NoticeKind, RelayType, StreamName } from '@relay/wire';
 import type { CaseView, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
 
@@ -82,14 +82,7 @@ export interface Reconciliation {
   readonly duplicated: number;
 }
 
-/** The key a URL is observed under: its normalised form, or itself when it has none (decision 0070). */
-export function urlKey(url: string): string {
-  try {
-    return normaliseUrl(url).normalizedUrl;
-  } catch {
-    return url;
-  }
-}
+export { urlKey };
 
 type Found = { outcome: Outcome } | { missing: GapKind; detail: string };
 

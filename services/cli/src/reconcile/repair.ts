@@ -3,22 +3,20 @@ import { deriveId, type RecheckRequest, RecheckReason, RelayType, subjects, UNKN
 import { OPERATOR_ORIGIN } from '../reroute/ask.js';
 import { type Gap, GapKind } from './check.js';
 
-/**
- * The gaps `relay audit --repair` re-drives (decision 0154), by a repair
- * request to the locator: a report REPORTS holds whose URL has no observation
- * in HOSTING, or an observation but no case (the locator observes the URL
- * again for that report, and the dispatcher decides on it), and a case
- * holding referrals or notices its streams do not (the locator observes the
- * case's URL; the dispatcher then publishes the outbox again). A report a
- * sender holds a receipt for is resent by the sender (decision 0153); the
- * other kinds are for the operator (docs/operations.md).
- */
-export const REPAIRABLE: ReadonlySet<GapKind> = new Set([GapKind.Observation, GapKind.Case, GapKind.Outbox]);
-
-/** Gaps re-driven through their report (the rest through their case). */
+/** Gaps re-driven through their report (an `outbox` gap through its case). */
 const THROUGH_REPORT: ReadonlySet<GapKind> = new Set([GapKind.Observation, GapKind.Case]);
 
-/** What one repair request is about: `report:<id>:<url>` or `case:<id>`; undefined when `--repair` cannot re-drive the gap. */
+/**
+ * What one repair request is about (decision 0154): `report:<id>:<url>` for a
+ * report REPORTS holds whose URL has no observation in HOSTING, or an
+ * observation but no case (the locator observes the URL again for that
+ * report, and the dispatcher decides on it); `case:<id>` for a case holding
+ * referrals or notices its streams do not (the locator observes the case's
+ * URL; the dispatcher then publishes the outbox again). Undefined when
+ * `--repair` cannot re-drive the gap: a report a sender holds a receipt for
+ * is resent by the sender (decision 0153); the other kinds are for the
+ * operator (docs/operations.md).
+ */
 export function repairTarget(g: Gap): string | undefined {
   if (THROUGH_REPORT.has(g.missing) && g.reportSeq > 0) return `report:${g.reportId}:${g.url}`;
   if (g.missing === GapKind.Outbox && g.caseId !== '') return `case:${g.caseId}`;

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { openJsonBucket, readStream } from '@relay/bus';
 import { ExitCode } from '@relay/cli';
-import { decodeMessage, deriveId, KvBucket, type Referral, RelayType, StreamName } from '@relay/wire';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { decodeMessage, deriveId, encodeMessage, exampleMessage, Header, KvBucket, RecheckReason, type Referral, RelayType, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Inbox, inbox } from '../../e2e/harness/collect.js';
 import { DEMO_KEYS, ServiceName } from '../../e2e/harness/pipeline.js';
-import { type HostileStack, startHostileStack } from './stack.js';
+import { type HostileStack, startHostileStack, unchangedView } from './stack.js';
 
 let stack: HostileStack;
 let eokm: Inbox<Referral>;
@@ -93,4 +94,20 @@ describe('an observation and a case the server lost after acknowledging them', (
     // Under least privilege: the operator's request and the locator's read of REPORTS were refused nothing.
     expect(stack.violations()).toEqual([]);
   });
+
+  it('cannot be asked for by a hotline: the server refuses its repair request on relay.recheck, and the broker is unchanged', async () => {
+    const before = await stack.settled();
+    const p = await stack.probeAs('hotline-eokm');
+    const request = { ...exampleMessage(RelayType.RecheckRequest), reason: RecheckReason.RECHECK_REASON_REPAIR, reportId: 'rpt_forged', reportSeq: 1n };
+    const headers = natsHeaders();
+    // Dressed as an operator's request: the subject is refused before any header is read.
+    headers.set(Header.Type, RelayType.RecheckRequest);
+    headers.set(Header.Origin, 'operator');
+    headers.set(Header.MsgId, 'operator:rck_forged');
+    for (const subject of ['relay.recheck.XX', 'relay.recheck.NL']) p.nc.publish(subject, encodeMessage(RelayType.RecheckRequest, request), { headers });
+    await p.denied('publish', 'relay.recheck.XX');
+    await p.denied('publish', 'relay.recheck.NL');
+    expect(unchangedView(await stack.snapshot())).toEqual(before);
+  });
 });
+

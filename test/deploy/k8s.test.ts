@@ -104,6 +104,19 @@ describe('deploy/k8s', () => {
     expect(courier?.spec?.template?.spec?.containers?.length).toBe(1);
   });
 
+  it('runs `relay audit --repair --follow` as one operator pod with probes and limits (decision 0155)', () => {
+    const follower = MANIFESTS.find((m) => m.doc.kind === 'StatefulSet' && m.doc.metadata?.name === 'relay-audit-follow')?.doc as (Manifest & { spec?: { template?: { spec?: { containers?: (Container & { command?: string[] })[] } } } }) | undefined;
+    expect(follower?.spec?.replicas).toBe(1);
+    const [c] = follower?.spec?.template?.spec?.containers ?? [];
+    expect(c?.command?.slice(0, 6)).toEqual(['node', 'services/cli/bin/relay.js', 'audit', '--follow', '--repair', '--reason']);
+    expect(c?.env?.find((e) => e.name === 'NATS_INBOX_PREFIX')?.value).toMatch(/^_INBOX\.operator\.operator-[a-z0-9-]+$/);
+    expect(c?.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(c?.readinessProbe?.httpGet?.path).toBe('/healthz');
+    expect(c?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(Object.keys(c?.resources?.limits ?? {}).sort()).toEqual(['cpu', 'memory']);
+    expect(c?.envFrom?.some((e) => e.configMapRef?.name === 'relay-config')).toBe(true);
+  });
+
   it('gives the NATS Helm chart a 3-node JetStream cluster with file storage and TLS on clients and routes', () => {
     const [values] = documents('nats/values.yaml') as [
       {

@@ -34,7 +34,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('deploy/systemd', () => {
   it('has a unit for nats-server and for each service', () => {
-    expect(UNITS).toEqual(['relay-console.service', 'relay-courier.service', 'relay-dispatcher.service', 'relay-gateway.service', 'relay-locator.service', 'relay-nats@.service', 'relay-topology.service', 'relay-watch.service']);
+    expect(UNITS).toEqual(['relay-audit-follow.service', 'relay-console.service', 'relay-courier.service', 'relay-dispatcher.service', 'relay-gateway.service', 'relay-locator.service', 'relay-nats@.service', 'relay-topology.service', 'relay-watch.service']);
   });
 
   it.each(UNITS)('%s passes systemd-analyze verify without a warning', async (unit) => {
@@ -58,7 +58,7 @@ describe('deploy/systemd', () => {
     expect(s.get('ProtectHome')).toEqual(['yes']);
     expect(s.get('PrivateTmp')).toEqual(['yes']);
     expect(s.get('CapabilityBoundingSet')).toEqual(['']);
-    expect(s.get('EnvironmentFile')?.[0]).toMatch(/^\/etc\/relay\/env\/[a-z]+\.env$/);
+    expect(s.get('EnvironmentFile')?.[0]).toMatch(/^\/etc\/relay\/env\/[a-z-]+\.env$/);
   });
 
   it.each(['courier', 'dispatcher', 'locator', 'watch'])('has the %s pin a directory key, with a placeholder the service refuses until it is replaced', (service) => {

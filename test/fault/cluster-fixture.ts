@@ -14,6 +14,7 @@ import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccount
 import { devZone, writeZone } from '../e2e/harness/intake.js';
 import { type Pipeline, startPipeline } from '../e2e/harness/pipeline.js';
 import { allCurrent, fullyHealthy } from './cluster-state.js';
+import { type Healer, startHealer } from './healer.js';
 import type { Load } from './load.js';
 import { type FaultRow, faultTable, runFault } from './verdict.js';
 
@@ -24,6 +25,8 @@ export const ALL_STREAMS = [...STREAM_SPECS.map((s) => s.name), ...KV_SPECS.map(
 /** The cluster, pipeline and operator connection of one test file, and its phases. */
 export interface FaultCluster {
   readonly cluster: NatsCluster;
+  /** `relay audit --repair --follow` beside the pipeline, as the operator `operator-alice`. */
+  readonly healer: Healer;
   /** Runs one fault under the steady load and records its row in the file's table. */
   phase(fault: string, inject: (load: Load) => Promise<void>): Promise<void>;
 }
@@ -35,6 +38,7 @@ export function useFaultCluster(title: string): FaultCluster {
   let dir: string | undefined;
   let pipeline: Pipeline | undefined;
   let bus: Bus | undefined;
+  let healer: Healer | undefined;
   const rows: FaultRow[] = [];
   beforeAll(async () => {
     // A restarted 2.9.10 node never reports idle R3 consumers (the tenants') current, so
@@ -48,9 +52,12 @@ export function useFaultCluster(title: string): FaultCluster {
     pipeline = await startPipeline({ natsUrl: cluster.url, zoneFile: join(dir, 'zone.json'), replicas: 3, serviceEnv: serviceAccountEnv(accounts, cluster.url) });
     bus = await accounts.busAs('operator-alice', cluster.url);
     await allCurrent(cluster, ALL_STREAMS);
+    // As a deployment runs it (deploy/k8s/audit-follow.yaml): a round after each leader election and every 20 s here.
+    healer = startHealer(accounts.envOf('operator-alice', cluster.url), { every: '20s', since: '30m' });
   });
   afterAll(async () => {
     console.log(faultTable(`${title} (${REPORTS_PER_FAULT} reports per fault at ${PER_SECOND}/s over HTTP)`, rows));
+    await healer?.stop();
     await bus?.close();
     await pipeline?.stop();
     await cluster?.dispose();
@@ -65,7 +72,10 @@ export function useFaultCluster(title: string): FaultCluster {
     get cluster() {
       return started(cluster);
     },
+    get healer() {
+      return started(healer);
+    },
     phase: (fault, inject) =>
-      runFault({ bus: started(bus), pipeline: started(pipeline), fault, reports: REPORTS_PER_FAULT, perSecond: PER_SECOND, inject, record: (row) => rows.push(row) }),
+      runFault({ bus: started(bus), pipeline: started(pipeline), fault, reports: REPORTS_PER_FAULT, perSecond: PER_SECOND, inject, record: (row) => rows.push(row), healer: started(healer) }),
   };
 }

@@ -3,6 +3,7 @@
 // leader of REPORTS, of a REPORTS follower, and of the leaders of HOSTING,
 // REFERRALS, NOTICES and the case bucket. After each, reconciliation accounts
 // for every 202 receipt. The network faults are in cluster-network.test.ts.
+import { waitFor } from '@relay/testkit';
 import { KvBucket, StreamName } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
 import { ALL_STREAMS, REPORTS_PER_FAULT, useFaultCluster } from './cluster-fixture.js';
@@ -38,6 +39,13 @@ describe('the pipeline under steady load in a 3-node cluster', () => {
       expect(leader).toBeDefined();
       await downAndBack(leader?.index ?? -1, load, StreamName.Reports);
     });
+    // The follower beside the pipeline heard the election (as an operator of the generated accounts), or
+    // its own reconnect when it was on the killed node, and audited after it, finding nothing lost.
+    const afterElection = await waitFor(() => fc.healer.rounds().find((r) => r.trigger.startsWith('leader elected:') && r.error === undefined), {
+      timeoutMs: 90_000,
+      what: `a round of relay audit --follow after the election (stderr: ${fc.healer.errors()})`,
+    });
+    expect(afterElection).toMatchObject({ lost: 0 });
   });
 
   it('loses and duplicates nothing when a REPORTS follower is SIGKILLed and restarted', async () => {

@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Bus, consumerAckFloor, getStoredMessage, listEntries } from '@relay/bus';
 import { Header, StreamName } from '@relay/wire';
 import { GapKind, publishRepairs, type Reconciliation, reconcile, repairable, repairRequests } from '@relay/cli';
 import { expect } from 'vitest';
 import type { Pipeline } from '../e2e/harness/pipeline.js';
 import { PIPELINE_CONSUMERS, settled } from '../e2e/harness/settle.js';
+import type { Healer } from './healer.js';
 import { type Load, type SteadyLoad, startLoad } from './load.js';
 
 /** One line of the fault table: what was accepted during the fault, and what reconciliation found. */
@@ -24,6 +26,8 @@ export interface FaultRow {
   readonly resent?: number;
   /** Observations (or a case's referral and notices) acknowledged, then lost by the server, and made again by the audit's repair (decision 0154). */
   readonly repaired?: number;
+  /** Repair requests `relay audit --repair --follow` (running beside the pipeline, decision 0155) sent during the phase and saw accounted for. */
+  readonly healed?: number;
 }
 
 /**
@@ -56,10 +60,10 @@ export async function judge(bus: Bus, fault: string, since: Date, load: Load): P
 
 /** The fault table, aligned, for the suite's output. */
 export function faultTable(title: string, rows: readonly FaultRow[]): string {
-  const headers = ['fault', 'accepted', 'refused (shed)', 'retried', 'referrals exp.', 'referrals found', 'notices exp.', 'notices found', 'lost', 'duplicated', 'resent after audit', 'repaired after audit'];
+  const headers = ['fault', 'accepted', 'refused (shed)', 'retried', 'referrals exp.', 'referrals found', 'notices exp.', 'notices found', 'lost', 'duplicated', 'resent after audit', 'healed by --follow', 'repaired after audit'];
   const cells = rows.map((r) => [
     r.fault,
-    ...[r.accepted, r.shed, r.retried, r.referralsExpected, r.referralsFound, r.noticesExpected, r.noticesFound, r.lost, r.duplicated, r.resent ?? 0, r.repaired ?? 0].map(String),
+    ...[r.accepted, r.shed, r.retried, r.referralsExpected, r.referralsFound, r.noticesExpected, r.noticesFound, r.lost, r.duplicated, r.resent ?? 0, r.healed ?? 0, r.repaired ?? 0].map(String),
   ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
@@ -78,6 +82,17 @@ export interface FaultPhase {
   readonly inject: (load: Load) => Promise<void>;
   /** Gets the phase's row before anything is asserted, so a failing phase is in the table too. */
   readonly record: (row: FaultRow) => void;
+  /** `relay audit --repair --follow` beside the pipeline, when the environment runs one (the cluster files). */
+  readonly healer?: Healer;
+}
+
+/** How long a phase waits for the follower to heal what the server lost before the operator's repair. */
+const HEAL_WAIT_MS = 90_000;
+const HEAL_POLL_MS = 5_000;
+
+/** Repair requests the follower saw accounted for in rounds since `since`. */
+function healedSince(healer: Healer | undefined, since: Date): number {
+  return (healer?.rounds() ?? []).filter((r) => Date.parse(r.at) >= since.getTime()).reduce((n, r) => n + (r.repair?.repaired ?? 0), 0);
 }
 
 /**
@@ -100,13 +115,22 @@ export async function runFault(phase: FaultPhase): Promise<void> {
     ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
     row = { ...row, resent: lostByServer.length };
   }
-  // An observation, referral or notice the server acknowledged and then lost (decision 0154): the
-  // operator's `relay audit --repair` asks for it again, and the phase is judged again.
+  // An observation, case, referral or notice the server acknowledged and then lost: the follower
+  // beside the pipeline (`relay audit --repair --follow`, decision 0155) re-drives it within a round.
+  const deadline = Date.now() + HEAL_WAIT_MS;
+  while (phase.healer && repairable(audit.gaps).length > 0 && Date.now() < deadline) {
+    await sleep(HEAL_POLL_MS);
+    ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
+    row = { ...row, resent: lostByServer.length };
+  }
+  row = { ...row, healed: healedSince(phase.healer, since) };
+  // What is still missing: the operator's `relay audit --repair` (decision 0154) asks for it again,
+  // and the phase is judged again.
   const lostWrites = repairable(audit.gaps);
   if (lostWrites.length > 0) {
     await publishRepairs(phase.bus, repairRequests(lostWrites, Date.now(), new Date()));
     ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
-    row = { ...row, resent: lostByServer.length, repaired: lostWrites.length };
+    row = { ...row, resent: lostByServer.length, healed: healedSince(phase.healer, since), repaired: lostWrites.length };
   }
   phase.record(row);
   expect(audit.gaps).toEqual([]);

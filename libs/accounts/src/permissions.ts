@@ -1,4 +1,4 @@
-import { type TenantList, tenantConsumerSpecs } from '@relay/bus';
+import { LEADER_ELECTED_ADVISORIES, type TenantList, tenantConsumerSpecs } from '@relay/bus';
 import { countryToken, idToken, INBOX_ROOT, KvBucket, SIGNERS_DIRECT_GET, StreamName, SubjectRoot, subjectFilters, subjects } from '@relay/wire';
 
 /** Publish and subscribe rights of one NATS user. */
@@ -303,12 +303,13 @@ const REPUBLISHED = [SubjectRoot.Report, SubjectRoot.Hosting, SubjectRoot.Referr
  * re-publishes on the contract's subjects (replay, DLQ redrive, reroute's
  * manual rechecks, retention's archive); deletes single messages of DLQ
  * (redrive) and of REFERRALS, NOTICES and STATUS (retention); writes the directory
- * bucket (directory apply); submits on the intake; and appends audit records
- * under its own name only, `relay.audit.<user>.*` (decision 0112). It may not
+ * bucket (directory apply); submits on the intake; appends audit records
+ * under its own name only, `relay.audit.<user>.*` (decision 0112); and hears
+ * streams' leader elections (`relay audit --follow`, decision 0155). It may not
  * change any stream or the audit trail, write the case, hosting, report-id or
  * rate-limit buckets, touch a durable consumer (a create over one would
  * widen a tenant's filter, a pull would steal its deliveries), subscribe
- * anywhere but its own inbox (so not on the intake, where the reporters' API
+ * anywhere else but its own inbox (so not on the intake, where the reporters' API
  * keys travel and a queue subscriber could forge receipts), or publish as
  * another user. Break-glass does what this refuses.
  */
@@ -339,7 +340,8 @@ export function operatorPermissions(user: string, tenants: Tenants): Permissions
       ],
       deny: knownDurables(tenants).flatMap((c) => durableTakeover(c.stream, c.durable)),
     },
-    subscribe: { allow: [`${inboxPrefixOf('operator', id)}.>`] },
+    // Leader elections (metadata only): `relay audit --follow` audits after each (decision 0155).
+    subscribe: { allow: [`${inboxPrefixOf('operator', id)}.>`, LEADER_ELECTED_ADVISORIES] },
   };
 }
 

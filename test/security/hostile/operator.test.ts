@@ -81,6 +81,10 @@ describe('a day-to-day operator under its generated user', () => {
     const listed = JSON.parse(new TextDecoder().decode((await probe.nc.request(`$JS.API.CONSUMER.LIST.${StreamName.Referrals}`, '{}')).data)) as { consumers: { name: string }[] };
     expect(listed.consumers.map((c) => c.name)).toContain('hotline-eokm');
 
+    // `relay audit --follow` listens for leader elections (none on one server) and audits at start.
+    const followed = await asOperator('audit', '--follow', '--rounds', '1', '--json');
+    expect({ code: followed.code, round: JSON.parse(followed.out) as unknown }).toMatchObject({ code: 0, round: { trigger: 'start', lost: 0 } });
+
     // Least privilege cost no function: neither the operator nor any service was refused anything.
     expect(stack.violations()).toEqual([]);
   });
@@ -99,6 +103,10 @@ describe('a day-to-day operator under its generated user', () => {
       'relay.referral.>',
       'relay.notice.NL.police.>',
       'relay.report.>',
+      // Leader elections only (decision 0155): not every advisory, not the API audit's requests.
+      '$JS.EVENT.ADVISORY.>',
+      '$JS.EVENT.ADVISORY.API',
+      '$JS.EVENT.ADVISORY.CONSUMER.>',
     ];
     const widen = JSON.stringify({ stream_name: 'REFERRALS', config: { durable_name: 'hotline-eokm', name: 'hotline-eokm', filter_subject: 'relay.referral.DE.fsm', ack_policy: 'explicit' } });
     const publishes: [string, string][] = [

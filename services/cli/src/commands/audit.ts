@@ -1,14 +1,18 @@
 import type { Command } from 'commander';
-import { verifyAuditChain } from '@relay/bus';
+import { configIssues, hostSetting, portSetting, verifyAuditChain } from '@relay/bus';
+import { z } from 'zod';
 import type { CliContext } from '../context.js';
 import { FindingsError, UsageError } from '../errors.js';
 import { requireReason } from '../operator/audit.js';
-import { withBus } from '../operator/connect.js';
+import { connectCli, withBus } from '../operator/connect.js';
 import { parseDurationOption, parseTimeOrDuration } from '../operator/time.js';
 import { outputMode, printFields, printJson, printTable } from '../output.js';
 import type { Reconciliation } from '../reconcile/check.js';
 import { reconcile } from '../reconcile/reconcile.js';
+import { AFTER_ELECTION_MS, followAudits, type FollowRound } from './audit-follow.js';
+import { type FollowOps, startFollowOps } from './audit-follow-ops.js';
 import { printRepair, repairGaps, type RepairSummary } from './audit-repair.js';
+import { onInterrupt } from './interrupt.js';
 import { printAuditTrail } from './audit-trail.js';
 
 interface AuditOptions {
@@ -19,6 +23,9 @@ interface AuditOptions {
   readonly reason?: string;
   readonly actor?: string;
   readonly wait: string;
+  readonly follow?: boolean;
+  readonly every: string;
+  readonly rounds?: string;
 }
 
 /** `--repair` needs a reason for the audit trail; `--reason` and `--actor` mean nothing without it. */
@@ -41,6 +48,7 @@ function printReconciliation(ctx: CliContext, r: Reconciliation, since: Date | u
     ['Held', String(r.accounted.held)],
     ['Unresolved', String(r.accounted.unresolved)],
     ['In the DLQ', String(r.accounted.dlq)],
+    ['In flight', String(r.accounted.pending)],
     ['Referrals', String(r.referrals)],
     ['Notices', String(r.notices)],
     ['Lost', String(r.lost)],
@@ -72,6 +80,65 @@ function findings(r: Reconciliation, trailBreaks: number): string | undefined {
   return parts.length === 0 ? undefined : parts.join('; ');
 }
 
+const AFTER_ELECTION_S = AFTER_ELECTION_MS / 1000;
+
+/** A positive whole number of rounds, or undefined. */
+function roundsOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--rounds ${JSON.stringify(text)} must be a positive whole number`);
+  return Number(text);
+}
+
+/**
+ * `relay audit --follow`: rounds of the reconciliation (and repair) over the
+ * last `--since` (a duration here), until Ctrl-C or `--rounds`. Exits 0 when
+ * interrupted; after `--rounds`, with the last round's findings.
+ */
+async function follow(ctx: CliContext, options: AuditOptions): Promise<void> {
+  const windowMs = parseDurationOption('--since', options.since ?? '1h');
+  const everyMs = parseDurationOption('--every', options.every);
+  const settleMs = parseDurationOption('--settle', options.settle, true);
+  const waitMs = parseDurationOption('--wait', options.wait, true);
+  const repair = repairOptionsOf(options);
+  const rounds = roundsOf(options.rounds);
+  const ops = opsSettingsOf(ctx);
+  // This connection hears leader elections; each round opens its own (audit-follow.ts).
+  const bus = await connectCli(ctx, 'relay-audit-follow');
+  const stop = new AbortController();
+  const stopListening = onInterrupt(() => stop.abort());
+  let served: FollowOps | undefined;
+  try {
+    if (ops !== undefined) served = await startFollowOps(bus, { ...ops, everyMs });
+    ctx.err(`auditing the last ${options.since ?? '1h'} of reports at start, ${AFTER_ELECTION_S}s after a leader election and every ${options.every}${repair ? ', repairing what is lost' : ''}; Ctrl-C stops\n`);
+    const last = await followAudits(bus, () => connectCli(ctx, 'relay-audit-follow-round'), ctx, {
+        windowMs,
+        everyMs,
+        settleMs,
+        waitMs,
+        json: outputMode(options) === 'json',
+        ...(repair ? { repair } : {}),
+        ...(rounds === undefined ? {} : { rounds }),
+        ...(served ? { onRound: (r: FollowRound) => served?.record(r) } : {}),
+      }, stop.signal);
+    const found = stop.signal.aborted || last?.result === undefined ? undefined : findings(last.result, 0);
+    if (found !== undefined) throw new FindingsError(found);
+  } finally {
+    stopListening();
+    await served?.stop();
+    await bus.close().catch(() => undefined);
+  }
+}
+
+const opsEnvSchema = z.object({ RELAY_OPS_PORT: portSetting(0), RELAY_OPS_HOST: hostSetting('127.0.0.1') });
+
+/** Where `--follow` serves /metrics and /healthz: only when `RELAY_OPS_PORT` is set (a deployment). */
+function opsSettingsOf(ctx: CliContext): { host: string; port: number } | undefined {
+  if (ctx.env['RELAY_OPS_PORT'] === undefined) return undefined;
+  const parsed = opsEnvSchema.safeParse({ RELAY_OPS_PORT: ctx.env['RELAY_OPS_PORT'], RELAY_OPS_HOST: ctx.env['RELAY_OPS_HOST'] });
+  if (!parsed.success) throw new UsageError(`invalid setting: ${configIssues(parsed.error).join('; ')}`);
+  return { host: parsed.data.RELAY_OPS_HOST, port: parsed.data.RELAY_OPS_PORT };
+}
+
 /**
  * `relay audit [--json] [--since <time|duration>]`: reconciliation. Every
  * report in REPORTS must be accounted for by its observations, a case and its
@@ -94,7 +161,12 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--reason <text>', 'with --repair: why, for the audit trail (AUDIT stream)')
     .option('--actor <name>', 'with --repair: who you are, for the audit trail (default: your NATS user, else NATS_CLIENT_NAME, else your OS user)')
     .option('--wait <duration>', 'with --repair: how long to wait until what was re-driven is accounted for; 0 = do not wait', '30s')
+    .option('--follow', 'keep auditing (with --repair: and repairing) the last --since (default 1h) of reports: at start, 10 s after any stream elects a leader, and every --every; one line per round, until Ctrl-C (decision 0155)')
+    .option('--every <duration>', 'with --follow: the longest time between two rounds', '15m')
+    .option('--rounds <n>', 'with --follow: stop after n rounds')
     .action(async (options: AuditOptions) => {
+      if (options.follow === true) return follow(ctx, options);
+      if (options.rounds !== undefined) throw new UsageError('--rounds goes with --follow');
       const since = options.since === undefined ? undefined : parseTimeOrDuration('--since', options.since, new Date());
       const settleMs = parseDurationOption('--settle', options.settle, true);
       const repair = repairOptionsOf(options);

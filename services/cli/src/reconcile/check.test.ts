@@ -1,7 +1,7 @@
 import { Audience, deriveId, HostingStatus, NoticeKind } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
 import { checkLedger, GapKind } from './check.js';
-import type { CaseView, DlqEntry, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
+import type { AckFloors, CaseView, DlqEntry, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
 
 const T0 = new Date('2026-11-01T12:00:00Z');
 let seq = 0;
@@ -48,6 +48,8 @@ interface Parts {
   dlq?: DlqEntry[];
   cases?: CaseView[];
   since?: Date;
+  messagesSince?: Date;
+  floors?: AckFloors;
 }
 
 function ledger(p: Parts): Ledger {
@@ -63,7 +65,9 @@ function ledger(p: Parts): Ledger {
     caseErrors: new Map(),
     undecodable: [],
     since: p.since,
+    messagesSince: p.messagesSince,
     readTo: { referrals: 0, notices: 0 },
+    floors: p.floors ?? {},
   };
 }
 
@@ -86,8 +90,36 @@ function healthyNl(): Required<Pick<Parts, 'reports' | 'observations' | 'referra
 describe('reconciliation of reports', () => {
   it('accounts for a routed report once per distinct URL, with nothing lost or duplicated', () => {
     const r = checkLedger(ledger(healthyNl()));
-    expect(r).toMatchObject({ reports: 1, urls: 1, accounted: { routed: 1, held: 0, unresolved: 0, dlq: 0 }, referrals: 1, notices: 1, lost: 0, duplicated: 0 });
+    expect(r).toMatchObject({ reports: 1, urls: 1, accounted: { routed: 1, held: 0, unresolved: 0, dlq: 0, pending: 0 }, referrals: 1, notices: 1, lost: 0, duplicated: 0 });
     expect(r.gaps).toEqual([]);
+  });
+
+  it('counts as in flight, not lost, what the pipeline\'s consumers have not acknowledged yet (decision 0155)', () => {
+    const h = healthyNl();
+    const [r] = h.reports;
+    const [o] = h.observations;
+    if (r === undefined || o === undefined) throw new Error('healthyNl has a report and an observation');
+    // The locator's floor is below the report: no observation yet is the locator's backlog.
+    const notYetObserved = checkLedger(ledger({ ...h, observations: [], floors: { reports: r.seq - 1, hosting: o.seq } }));
+    expect(notYetObserved).toMatchObject({ lost: 0, gaps: [], accounted: { pending: 1, routed: 0 } });
+    // The dispatcher's floor is below the observation: no case yet is the dispatcher's backlog.
+    const notYetDecided = checkLedger(ledger({ ...h, cases: [], referrals: [], notices: [], floors: { reports: r.seq, hosting: o.seq - 1 } }));
+    expect(notYetDecided).toMatchObject({ lost: 0, gaps: [], accounted: { pending: 1 } });
+    // Acknowledged and missing: lost, whichever consumer took it.
+    expect(checkLedger(ledger({ ...h, observations: [], floors: { reports: r.seq } })).gaps.map((g) => g.missing)).toEqual([GapKind.Observation]);
+    expect(checkLedger(ledger({ ...h, cases: [], floors: { reports: r.seq, hosting: o.seq } })).gaps.map((g) => g.missing)).toEqual([GapKind.Case]);
+    expect(checkLedger(ledger({ ...h, referrals: [], floors: { reports: r.seq, hosting: o.seq } })).gaps.map((g) => g.missing)).toEqual([GapKind.Referral]);
+  });
+
+  it('with REFERRALS and NOTICES read from a time (--follow), checks the decisions issued since then and takes older ones as checked', () => {
+    const h = healthyNl();
+    const issued = new Date(T0.getTime()); // routedCase issues at T0
+    // The referral and notice were stored before what was read: not there, and not a gap.
+    const old = checkLedger(ledger({ ...h, referrals: [], notices: [], messagesSince: new Date(issued.getTime() + 1) }));
+    expect(old).toMatchObject({ lost: 0, gaps: [], accounted: { routed: 1 } });
+    // Decided within what was read: a missing referral is a gap as always.
+    const recent = checkLedger(ledger({ ...h, referrals: [], notices: [], messagesSince: new Date(issued.getTime() - 1) }));
+    expect(recent.gaps.map((g) => g.missing)).toEqual([GapKind.Referral]);
   });
 
   it('names the report, URL and missing piece when a step of the pipeline did not happen', () => {
@@ -140,7 +172,7 @@ describe('reconciliation of reports', () => {
         ],
       }),
     );
-    expect(r.accounted).toEqual({ routed: 0, held: 1, unresolved: 1, dlq: 2 });
+    expect(r.accounted).toEqual({ routed: 0, held: 1, unresolved: 1, dlq: 2, pending: 0 });
     expect(r.gaps).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { urlKey } from '@relay/geo';
 import { Audience, deriveId, HostingStatus, NoticeKind, RelayType, StreamName } from '@relay/wire';
-import type { CaseView, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
+import type { AckFloors, CaseView, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
 
 /** What is missing for a report to be accounted for. */
 export const GapKind = {
@@ -48,6 +48,11 @@ export const Outcome = {
   Unresolved: 'unresolved',
   /** The report or its observation is in the DLQ. */
   Dlq: 'dlq',
+  /**
+   * In flight, not lost: the pipeline's consumer (the locator's on REPORTS, the dispatcher's on
+   * HOSTING) has not acknowledged it yet, so what it leads to is still to come (decision 0155).
+   */
+  Pending: 'pending',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -115,7 +120,7 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
   };
 
   const gaps: Gap[] = [];
-  const accounted: Record<Outcome, number> = { routed: 0, held: 0, unresolved: 0, dlq: 0 };
+  const accounted: Record<Outcome, number> = { routed: 0, held: 0, unresolved: 0, dlq: 0, pending: 0 };
   const lostReports = new Set<string>();
   let urls = 0;
   for (const report of ledger.reports) {
@@ -124,7 +129,7 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
     const reportInDlq = dlqSources.has(`${StreamName.Reports}:${report.seq}`) || dlqMsgIds.has(report.msgId);
     const observations = ledger.observationsByReport.get(report.id) ?? [];
     for (const key of keys) {
-      const found = reportInDlq ? { outcome: Outcome.Dlq } : judgeUrl(report, key, observations, dlqSources, checkCase);
+      const found = reportInDlq ? { outcome: Outcome.Dlq } : judgeUrl(report, key, observations, { dlqSources, floors: ledger.floors, checkCase });
       if ('outcome' in found) {
         accounted[found.outcome]++;
         continue;
@@ -176,19 +181,27 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
   };
 }
 
-function judgeUrl(
-  report: ReportEntry,
-  key: string,
-  observations: readonly ObservationEntry[],
-  dlqSources: ReadonlySet<string>,
-  checkCase: (caseId: string) => Found,
-): Found {
+/** What judging a URL needs besides the report and its observations. */
+interface UrlContext {
+  readonly dlqSources: ReadonlySet<string>;
+  readonly floors: AckFloors;
+  readonly checkCase: (caseId: string) => Found;
+}
+
+function judgeUrl(report: ReportEntry, key: string, observations: readonly ObservationEntry[], { dlqSources, floors, checkCase }: UrlContext): Found {
   const mine = observations.filter((o) => (o.normalizedUrl || o.url) === key);
-  if (mine.length === 0) return { missing: GapKind.Observation, detail: `no hosting observation in HOSTING for report ${report.id}` };
+  if (mine.length === 0) {
+    // The locator has not acknowledged the report yet: its observation is still to come.
+    if (floors.reports !== undefined && report.seq > floors.reports) return { outcome: Outcome.Pending };
+    return { missing: GapKind.Observation, detail: `no hosting observation in HOSTING for report ${report.id}` };
+  }
   if (mine.some((o) => dlqSources.has(`${StreamName.Hosting}:${o.seq}`))) return { outcome: Outcome.Dlq };
   const observation = mine[0] as ObservationEntry;
   if (observation.status === HostingStatus.HOSTING_STATUS_UNRESOLVED || observation.normalizedUrl === '') return { outcome: Outcome.Unresolved };
-  return checkCase(deriveId('case', observation.normalizedUrl));
+  const found = checkCase(deriveId('case', observation.normalizedUrl));
+  // The dispatcher has not acknowledged an observation of it yet: its case and messages are still to come.
+  if ('missing' in found && floors.hosting !== undefined && mine.some((o) => o.seq > (floors.hosting ?? 0))) return { outcome: Outcome.Pending };
+  return found;
 }
 
 interface Indexes {
@@ -215,10 +228,12 @@ function judgeCase(caseId: string, ledger: Ledger, ix: Indexes): Found {
   }
   if (c.status === 'held') return { outcome: Outcome.Held };
   const routing = c.routing;
+  // Decided before what was read of REFERRALS and NOTICES (`--follow`'s rounds): an earlier round checked it.
+  if (ledger.messagesSince !== undefined && routing.issuedAt < ledger.messagesSince.getTime()) return { outcome: Outcome.Routed };
   if (!ix.referralById.has(routing.referralId)) {
     return { missing: GapKind.Referral, detail: `referral ${routing.referralId} to ${routing.hotline} (${routing.jurisdiction}) is not in REFERRALS` };
   }
-  if (routing.policeTold && !policeToldOf(routing, ix)) {
+  if (routing.policeTold && !policeToldOf(routing, ix, ledger.messagesSince !== undefined)) {
     return { missing: GapKind.PoliceNotice, detail: `no police notice for ${routing.jurisdiction} about referral ${routing.referralId} in NOTICES` };
   }
   for (const r of ix.referralsByCase.get(caseId) ?? []) {
@@ -236,9 +251,11 @@ function judgeCase(caseId: string, ledger: Ledger, ix: Indexes): Found {
 /**
  * True when the jurisdiction's police got a referral or relocation notice for
  * the current referral or, after reroutes within the country (which do not
- * tell the police again), for an earlier referral in the same country.
+ * tell the police again), for an earlier referral in the same country. With
+ * `partial` (the streams read from a time), an earlier referral that was not
+ * read counts as told: an earlier round checked it.
  */
-function policeToldOf(routing: NonNullable<CaseView['routing']>, ix: Indexes): boolean {
+function policeToldOf(routing: NonNullable<CaseView['routing']>, ix: Indexes, partial: boolean): boolean {
   const seen = new Set<string>();
   let id = routing.referralId;
   while (id !== '' && !seen.has(id)) {
@@ -249,6 +266,7 @@ function policeToldOf(routing: NonNullable<CaseView['routing']>, ix: Indexes): b
     if (told) return true;
     const r = ix.referralById.get(id);
     const before = r && r.supersedes !== '' ? ix.referralById.get(r.supersedes) : undefined;
+    if (partial && r !== undefined && r.supersedes !== '' && before === undefined) return true;
     if (!before || before.jurisdiction !== routing.jurisdiction) return false;
     id = before.id;
   }

@@ -101,6 +101,21 @@ export interface Ledger {
   readonly undecodable: readonly UndecodableEntry[];
   /** Referrals and notices stored at or after this time are checked for duplicates; all when undefined. */
   readonly since: Date | undefined;
+  /** REFERRALS and NOTICES were read from this time only: decisions issued before it are not checked (earlier rounds did). */
+  readonly messagesSince?: Date | undefined;
   /** The last sequence read of REFERRALS and NOTICES (0 when empty): where a later read goes on. */
   readonly readTo: { readonly referrals: number; readonly notices: number };
+  /** The pipeline consumers' ack floors, read before the streams: what lies above them is in flight. */
+  readonly floors: AckFloors;
+}
+
+/**
+ * The ack floors of the pipeline's durable consumers (every message up to the
+ * floor is acknowledged): `locator-reports` on REPORTS, `dispatcher-hosting`
+ * on HOSTING. Undefined when the consumer does not exist (the service never
+ * ran): then nothing counts as in flight.
+ */
+export interface AckFloors {
+  readonly reports?: number;
+  readonly hosting?: number;
 }

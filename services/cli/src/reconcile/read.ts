@@ -1,6 +1,7 @@
-import { BucketValueError, type Bus, openJsonBucket, readStream, type StoredMessage } from '@relay/bus';
+import { BucketValueError, type Bus, openJsonBucket, readersOf, readStream, type StoredMessage, streamState } from '@relay/bus';
 import { decodeMessage, deriveId, Header, KvBucket, type RelayMessageMap, type RelayTypeName, RelayType, StreamName } from '@relay/wire';
 import {
+  type AckFloors,
   type CaseView,
   caseViewSchema,
   type DlqEntry,
@@ -19,6 +20,12 @@ export interface LedgerScope {
   readonly since?: Date;
   /** Case reads in flight at once. Default 64. */
   readonly concurrency?: number;
+  /**
+   * Read REFERRALS and NOTICES only from this time (`relay audit --follow`,
+   * whose rounds overlap); a case's decision issued before it is taken as
+   * checked by an earlier round. All of both streams when undefined.
+   */
+  readonly messagesSince?: Date;
 }
 
 type Decoded<K extends RelayTypeName> = { ok: true; message: RelayMessageMap[K] } | { ok: false; error: string };
@@ -48,6 +55,8 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
     undecodable.push({ stream: m.stream, seq: m.seq, msgId: m.headers[Header.MsgId] ?? '', error });
   };
 
+  // Before the streams: a report at or under the locator's floor was observed before HOSTING is read.
+  const floors = await ackFloors(bus);
   const reports: ReportEntry[] = [];
   for await (const m of messagesOf(bus, StreamName.Reports, scope.since)) {
     const d = decodeStored(m, RelayType.Report);
@@ -77,7 +86,8 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
 
   const referrals: ReferralEntry[] = [];
   const notices: NoticeEntry[] = [];
-  const readTo = { referrals: await readReferrals(bus, 1, referrals), notices: await readNotices(bus, 1, notices) };
+  const from = scope.messagesSince === undefined ? { startSeq: 1 } : { startTime: scope.messagesSince };
+  const readTo = { referrals: await readReferrals(bus, from, referrals), notices: await readNotices(bus, from, notices) };
 
   const dlq: DlqEntry[] = [];
   for await (const m of messagesOf(bus, StreamName.Dlq, undefined)) {
@@ -88,7 +98,18 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
   for (const list of observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') caseIds.add(deriveId('case', o.normalizedUrl));
   const { cases, caseErrors } = await readCases(bus, [...caseIds], scope.concurrency ?? 64);
 
-  return { reports, observationsByReport, referrals, notices, dlq, cases, caseErrors, undecodable, since: scope.since, readTo };
+  return { reports, observationsByReport, referrals, notices, dlq, cases, caseErrors, undecodable, since: scope.since, messagesSince: scope.messagesSince, readTo, floors };
+}
+
+/** The pipeline's durable consumers whose ack floors tell what is in flight (the services' names). */
+const PIPELINE_DURABLES = { reports: 'locator-reports', hosting: 'dispatcher-hosting' } as const;
+
+/** The ack floors of the locator on REPORTS and the dispatcher on HOSTING (see {@link AckFloors}). */
+async function ackFloors(bus: Bus): Promise<AckFloors> {
+  const floorOf = async (stream: StreamName, durable: string): Promise<number | undefined> =>
+    (await readersOf(bus, stream, [])).find((r) => r.name === durable)?.ackFloor;
+  const [reports, hosting] = await Promise.all([floorOf(StreamName.Reports, PIPELINE_DURABLES.reports), floorOf(StreamName.Hosting, PIPELINE_DURABLES.hosting)]);
+  return { ...(reports === undefined ? {} : { reports }), ...(hosting === undefined ? {} : { hosting }) };
 }
 
 /**
@@ -101,43 +122,47 @@ export async function readLaterMessages(bus: Bus, ledger: Ledger): Promise<Ledge
   const referrals = [...ledger.referrals];
   const notices = [...ledger.notices];
   const readTo = {
-    referrals: await readReferrals(bus, ledger.readTo.referrals + 1, referrals),
-    notices: await readNotices(bus, ledger.readTo.notices + 1, notices),
+    referrals: await readReferrals(bus, { startSeq: ledger.readTo.referrals + 1 }, referrals),
+    notices: await readNotices(bus, { startSeq: ledger.readTo.notices + 1 }, notices),
   };
   return { ...ledger, referrals, notices, readTo };
 }
 
+/** Where a read of REFERRALS or NOTICES starts: a sequence, or a time. */
+type ReadStart = { readonly startSeq: number } | { readonly startTime: Date };
+
 /**
- * Decodes `stream`'s messages of `type` from `startSeq` on, handing each to `add` (one that does not
+ * Decodes `stream`'s messages of `type` from `from` on, handing each to `add` (one that does not
  * decode is skipped: REPORTS and HOSTING are where undecodable messages count); returns the last
- * sequence read (startSeq - 1 when none).
+ * sequence read, or the last one before `from` (so a later read goes on from there).
  */
 async function readFrom<K extends RelayTypeName>(
   bus: Bus,
   stream: StreamName,
   type: K,
-  startSeq: number,
+  from: ReadStart,
   add: (m: StoredMessage, message: RelayMessageMap[K]) => void,
 ): Promise<number> {
-  let last = startSeq - 1;
-  for await (const m of readStream(bus, { stream, startSeq })) {
-    last = m.seq;
+  // From a time: what the stream held before it is not read, and a later read goes on after it.
+  let last = 'startSeq' in from ? from.startSeq - 1 : ((await streamState(bus, stream))?.lastSeq ?? 0);
+  for await (const m of readStream(bus, { stream, ...from })) {
+    last = Math.max(last, m.seq);
     const d = decodeStored(m, type);
     if (d.ok) add(m, d.message);
   }
   return last;
 }
 
-/** Appends REFERRALS' referrals from `startSeq` on; returns the last sequence read. */
-function readReferrals(bus: Bus, startSeq: number, into: ReferralEntry[]): Promise<number> {
-  return readFrom(bus, StreamName.Referrals, RelayType.Referral, startSeq, (m, r) => {
+/** Appends REFERRALS' referrals from `from` on; returns the last sequence read. */
+function readReferrals(bus: Bus, from: ReadStart, into: ReferralEntry[]): Promise<number> {
+  return readFrom(bus, StreamName.Referrals, RelayType.Referral, from, (m, r) => {
     into.push({ seq: m.seq, time: m.time, id: r.id, caseId: r.caseId, supersedes: r.supersedes, jurisdiction: r.jurisdiction, hotline: r.hotline, hostingId: r.hosting?.id ?? '' });
   });
 }
 
-/** Appends NOTICES' notices from `startSeq` on; returns the last sequence read. */
-function readNotices(bus: Bus, startSeq: number, into: NoticeEntry[]): Promise<number> {
-  return readFrom(bus, StreamName.Notices, RelayType.Notice, startSeq, (m, n) => {
+/** Appends NOTICES' notices from `from` on; returns the last sequence read. */
+function readNotices(bus: Bus, from: ReadStart, into: NoticeEntry[]): Promise<number> {
+  return readFrom(bus, StreamName.Notices, RelayType.Notice, from, (m, n) => {
     into.push({
       seq: m.seq,
       time: m.time,

@@ -1,0 +1,50 @@
+// `relay audit --repair --follow` beside the fault cluster's pipeline, as a
+// deployment runs it (decision 0155): the built CLI in its own process, as an
+// operator of the generated accounts. Its rounds are read from its JSON lines.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** One round, as `relay audit --follow --json` prints it. */
+export interface HealerRound {
+  readonly at: string;
+  readonly trigger: string;
+  readonly lost?: number;
+  readonly repair?: { readonly asked: number; readonly repaired: number };
+  readonly error?: string;
+}
+
+/** The running follower. */
+export interface Healer {
+  /** Rounds printed so far. */
+  rounds(): HealerRound[];
+  /** What it wrote to standard error (start line, failures). */
+  errors(): string;
+  stop(): Promise<void>;
+}
+
+/** services/cli/bin/relay.js, found from the package's entry point (dist/index.js). */
+const cliBin = join(dirname(dirname(createRequire(import.meta.url).resolve('@relay/cli'))), 'bin', 'relay.js');
+
+/** Starts the follower with `env` (the operator's NATS settings): a round every `every`, over the last `since`. */
+export function startHealer(env: Readonly<Record<string, string>>, options: { every: string; since: string }): Healer {
+  let out = '';
+  let err = '';
+  const args = ['audit', '--follow', '--repair', '--reason', 'fault suite: heal what the server lost', '--every', options.every, '--since', options.since, '--json'];
+  const child: ChildProcess = spawn(process.execPath, [cliBin, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env, NATS_CLIENT_NAME: 'relay-healer' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    rounds: () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as HealerRound),
+    errors: () => err,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -14,7 +14,7 @@ import { makeTestAccounts, provisionAsAdmin, serviceAccountEnv, type TestAccount
 import { devZone, writeZone } from '../e2e/harness/intake.js';
 import { type Pipeline, startPipeline } from '../e2e/harness/pipeline.js';
 import { allCurrent, fullyHealthy } from './cluster-state.js';
-import { type Healer, startHealer } from './healer.js';
+import { type Healer, healerSummary, startHealer } from './healer.js';
 import type { Load } from './load.js';
 import { type FaultRow, faultTable, runFault } from './verdict.js';
 
@@ -27,6 +27,12 @@ export interface FaultCluster {
   readonly cluster: NatsCluster;
   /** `relay audit --repair --follow` beside the pipeline, as the operator `operator-alice`. */
   readonly healer: Healer;
+  /** The rows recorded so far, in order. */
+  readonly rows: readonly FaultRow[];
+  /** A connection as `user` of the generated accounts (closed with the file). */
+  busAs(user: string): Promise<Bus>;
+  /** The NATS settings of `user` of the generated accounts, against the cluster. */
+  envOf(user: string): Record<string, string>;
   /** Runs one fault under the steady load and records its row in the file's table. */
   phase(fault: string, inject: (load: Load) => Promise<void>): Promise<void>;
 }
@@ -40,6 +46,7 @@ export function useFaultCluster(title: string): FaultCluster {
   let bus: Bus | undefined;
   let healer: Healer | undefined;
   const rows: FaultRow[] = [];
+  const extraBuses: Bus[] = [];
   beforeAll(async () => {
     // A restarted 2.9.10 node never reports idle R3 consumers (the tenants') current, so
     // readiness is "JetStream up", and catching up is checked on the relay's streams.
@@ -57,7 +64,9 @@ export function useFaultCluster(title: string): FaultCluster {
   });
   afterAll(async () => {
     console.log(faultTable(`${title} (${REPORTS_PER_FAULT} reports per fault at ${PER_SECOND}/s over HTTP)`, rows));
+    if (healer) console.log(healerSummary(healer));
     await healer?.stop();
+    for (const b of extraBuses) await b.close().catch(() => undefined);
     await bus?.close();
     await pipeline?.stop();
     await cluster?.dispose();
@@ -74,6 +83,13 @@ export function useFaultCluster(title: string): FaultCluster {
     },
     get healer() {
       return started(healer);
+    },
+    rows,
+    envOf: (user) => started(accounts).envOf(user, started(cluster).url),
+    busAs: async (user) => {
+      const b = await started(accounts).busAs(user, started(cluster).url);
+      extraBuses.push(b);
+      return b;
     },
     phase: (fault, inject) =>
       runFault({ bus: started(bus), pipeline: started(pipeline), fault, reports: REPORTS_PER_FAULT, perSecond: PER_SECOND, inject, record: (row) => rows.push(row), healer: started(healer) }),

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { NatsCluster } from '@relay/testkit';
 import { waitFor } from '@relay/testkit';
 import { z } from 'zod';
@@ -95,4 +97,20 @@ export async function fullyHealthy(cluster: NatsCluster): Promise<void> {
     },
     { timeoutMs: 60_000, intervalMs: 250, what: 'every cluster node to be healthy' },
   );
+}
+
+/**
+ * Asks `stream`'s leader to step down (`$JS.API.STREAM.LEADER.STEPDOWN`), as
+ * the user whose NATS settings `env` holds (break-glass: no other identity
+ * may), so the others elect a new one.
+ */
+export async function stepDown(env: Readonly<Record<string, string>>, stream: string): Promise<void> {
+  const seed = (await readFile(env['NATS_NKEY_SEED_FILE'] ?? '', 'utf8')).trim();
+  const nc = await connect({ servers: (env['NATS_URL'] ?? '').split(','), authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)), inboxPrefix: env['NATS_INBOX_PREFIX'] ?? '_INBOX' });
+  try {
+    const reply = (await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 10_000 })).json<{ success?: boolean; error?: unknown }>();
+    if (reply.success !== true) throw new Error(`stepdown of ${stream} refused: ${JSON.stringify(reply.error)}`);
+  } finally {
+    await nc.close();
+  }
 }

@@ -48,3 +48,16 @@ export function startHealer(env: Readonly<Record<string, string>>, options: { ev
     },
   };
 }
+
+/** What the follower did over the file: rounds by trigger, failed rounds (with their errors), repairs. */
+export function healerSummary(healer: Healer): string {
+  const rounds = healer.rounds();
+  const failed = rounds.filter((r) => r.error !== undefined);
+  const elected = rounds.filter((r) => r.trigger.startsWith('leader elected:'));
+  const asked = rounds.reduce((n, r) => n + (r.repair?.asked ?? 0), 0);
+  const repaired = rounds.reduce((n, r) => n + (r.repair?.repaired ?? 0), 0);
+  const lines = [`relay audit --follow: ${rounds.length} rounds (${elected.length} after a leader election), ${failed.length} failed, ${asked} repair requests, ${repaired} accounted for`];
+  for (const r of failed.slice(0, 5)) lines.push(`  failed at ${r.at} (${r.trigger}): ${r.error ?? ''}`);
+  for (const r of rounds.filter((x) => (x.repair?.asked ?? 0) > 0).slice(0, 10)) lines.push(`  repaired at ${r.at} (${r.trigger}): asked ${r.repair?.asked ?? 0}, accounted for ${r.repair?.repaired ?? 0}`);
+  return lines.join('\n');
+}

@@ -21,6 +21,10 @@ const EXPORTED = [
   'relay_missed_deadlines_total',
   'relay_gateway_refusals_total',
   'relay_gateway_in_flight',
+  'relay_audit_lost',
+  'relay_audit_duplicated',
+  'relay_audit_rounds_total',
+  'relay_audit_repaired_total',
 ] as const;
 
 const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset']);
@@ -97,6 +101,13 @@ describe('the Grafana dashboard', () => {
     expect(all).toMatch(/relay_stream_messages\{[^}]*stream="DLQ"/);
     expect(all).toContain('relay_open_cases');
     expect(all).toContain('relay_missed_deadlines_total');
+  });
+
+  it('shows what relay audit --follow finds lost and re-drives (decision 0155)', () => {
+    const all = queries.map((q) => q.expr).join('\n');
+    expect(all).toContain('relay_audit_lost');
+    expect(all).toMatch(/relay_audit_rounds_total\{[^}]*\}/);
+    expect(all).toContain('relay_audit_repaired_total');
   });
 
   it('shows when intake refuses because the store is full or the gateway sheds (issue 21)', () => {

@@ -4,6 +4,7 @@ import { type Bus, internals } from './connection.js';
 import { type Consumed, decodeDelivery, type VerifyMessage } from './delivery.js';
 import { deadLetter } from './dlq.js';
 import { isNotFoundError, isRetryable } from './errors.js';
+import { whileStarting } from './starting.js';
 
 /** A durable pull consumer to create or update. */
 export interface ConsumerSpec {
@@ -135,9 +136,10 @@ export async function runConsumer<K extends RelayTypeName>(
   options: RunnerOptions<K>,
   handle: (consumed: Consumed<RelayMessageMap[K]>) => Promise<void>,
 ): Promise<ConsumerRunner> {
-  await ensureConsumer(bus, options);
+  // A cluster that has just formed answers 503 for some seconds: a service start waits that out.
+  await whileStarting(() => ensureConsumer(bus, options));
   const { js, metrics } = internals(bus);
-  const consumer = await js.consumers.get(options.stream, options.durable);
+  const consumer = await whileStarting(() => js.consumers.get(options.stream, options.durable));
   const concurrency = options.concurrency ?? 64;
   const maxDeliver = options.maxDeliver ?? 10;
   const backoff = options.backoffMs ?? defaultBackoff;

@@ -3,7 +3,7 @@
 // leader of REPORTS, of a REPORTS follower, and of the leaders of HOSTING,
 // REFERRALS, NOTICES and the case bucket. After each, reconciliation accounts
 // for every 202 receipt. The network faults are in cluster-network.test.ts.
-import { openJsonBucket } from '@relay/bus';
+import { consumerAckFloor, openJsonBucket, streamState } from '@relay/bus';
 import { waitFor } from '@relay/testkit';
 import { deriveId, KvBucket, StreamName } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
@@ -72,10 +72,16 @@ describe('the pipeline under steady load in a 3-node cluster', () => {
       // A case the pipeline has written, then lost by the server (deleted here as break-glass), then a new
       // leader of the case bucket, as in a partition on 2.9.10 (docs/operations.md).
       const caseId = deriveId('case', loadUrl(fault, 0));
-      const operator = await fc.busAs('operator-alice');
-      const cases = await openJsonBucket(operator, KvBucket.Cases);
-      await waitFor(async () => (await cases.get(caseId)) !== undefined, { timeoutMs: 60_000, what: `case ${caseId} to be written` });
       const breakGlass = await fc.busAs('break-glass');
+      const cases = await openJsonBucket(breakGlass, KvBucket.Cases);
+      await waitFor(async () => (await cases.get(caseId)) !== undefined, { timeoutMs: 60_000, what: `case ${caseId} to be written` });
+      // Done with, not just written: the dispatcher has acknowledged the observation it came from (a write whose
+      // ack it missed would otherwise be tried again from KV and open the case again by itself).
+      const observed = (await streamState(breakGlass, StreamName.Hosting))?.lastSeq ?? 0;
+      await waitFor(async () => ((await consumerAckFloor(breakGlass, StreamName.Hosting, 'dispatcher-hosting')) ?? 0) >= observed, {
+        timeoutMs: 60_000,
+        what: `the dispatcher to acknowledge HOSTING up to ${observed}`,
+      });
       await (await openJsonBucket(breakGlass, KvBucket.Cases)).delete(caseId);
       await stepDown(fc.envOf('break-glass'), CASES);
     });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Bus, consumerAckFloor, getStoredMessage, listEntries } from '@relay/bus';
-import { Header, StreamName } from '@relay/wire';
+import { type Bus, consumerAckFloor, getStoredMessage, listEntries, readStream } from '@relay/bus';
+import { decodeMessage, Header, RelayType, StreamName } from '@relay/wire';
 import { GapKind, publishRepairs, type Reconciliation, reconcile, repairable, repairRequests } from '@relay/cli';
 import { expect } from 'vitest';
 import type { Pipeline } from '../e2e/harness/pipeline.js';
@@ -26,7 +26,7 @@ export interface FaultRow {
   readonly resent?: number;
   /** Observations (or a case's referral and notices) acknowledged, then lost by the server, and made again by the audit's repair (decision 0154). */
   readonly repaired?: number;
-  /** Repair requests `relay audit --repair --follow` (running beside the pipeline, decision 0155) sent during the phase and saw accounted for. */
+  /** What `relay audit --repair --follow` (running beside the pipeline, decision 0155) re-drove during the phase: observations, cases and outboxes asked for. */
   readonly healed?: number;
 }
 
@@ -90,9 +90,20 @@ export interface FaultPhase {
 const HEAL_WAIT_MS = 90_000;
 const HEAL_POLL_MS = 5_000;
 
-/** Repair requests the follower saw accounted for in rounds since `since`. */
-function healedSince(healer: Healer | undefined, since: Date): number {
-  return (healer?.rounds() ?? []).filter((r) => Date.parse(r.at) >= since.getTime()).reduce((n, r) => n + (r.repair?.repaired ?? 0), 0);
+/**
+ * What the follower re-drove since `since`, from its audit records (action `audit-repair`, written
+ * before it sends its requests; the suite's own fallback writes none): observations, cases and
+ * outboxes asked for. Read from the trail, not from its round lines, which it prints only after
+ * the round's own wait.
+ */
+async function healedSince(bus: Bus, since: Date): Promise<number> {
+  let asked = 0;
+  for await (const m of readStream(bus, { stream: StreamName.Audit, startTime: since })) {
+    const record = decodeMessage(RelayType.AuditRecord, m.data);
+    if (record.action !== 'audit-repair') continue;
+    for (const kind of ['observations', 'cases', 'outboxes']) asked += Number(record.details[kind] ?? 0);
+  }
+  return asked;
 }
 
 /**
@@ -123,14 +134,14 @@ export async function runFault(phase: FaultPhase): Promise<void> {
     ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
     row = { ...row, resent: lostByServer.length };
   }
-  row = { ...row, healed: healedSince(phase.healer, since) };
+  row = { ...row, healed: await healedSince(phase.bus, since) };
   // What is still missing: the operator's `relay audit --repair` (decision 0154) asks for it again,
   // and the phase is judged again.
   const lostWrites = repairable(audit.gaps);
   if (lostWrites.length > 0) {
     await publishRepairs(phase.bus, repairRequests(lostWrites, Date.now(), new Date()));
     ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
-    row = { ...row, resent: lostByServer.length, healed: healedSince(phase.healer, since), repaired: lostWrites.length };
+    row = { ...row, resent: lostByServer.length, healed: await healedSince(phase.bus, since), repaired: lostWrites.length };
   }
   phase.record(row);
   expect(audit.gaps).toEqual([]);

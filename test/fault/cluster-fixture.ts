@@ -25,8 +25,6 @@ export const ALL_STREAMS = [...STREAM_SPECS.map((s) => s.name), ...KV_SPECS.map(
 /** The cluster, pipeline and operator connection of one test file, and its phases. */
 export interface FaultCluster {
   readonly cluster: NatsCluster;
-  /** `relay audit --repair --follow` beside the pipeline, as the operator `operator-alice`, when the file asked for it. */
-  readonly healer: Healer | undefined;
   /** The rows recorded so far, in order. */
   readonly rows: readonly FaultRow[];
   /** A connection as `user` of the generated accounts (closed with the file). */
@@ -82,9 +80,6 @@ export function useFaultCluster(title: string, options: { readonly healer?: bool
   return {
     get cluster() {
       return started(cluster);
-    },
-    get healer() {
-      return healer;
     },
     rows,
     envOf: (user) => started(accounts).envOf(user, started(cluster).url),

@@ -9,7 +9,6 @@ import { dirname, join } from 'node:path';
 export interface HealerRound {
   readonly at: string;
   readonly trigger: string;
-  readonly lost?: number;
   readonly repair?: { readonly asked: number; readonly repaired: number };
   readonly error?: string;
 }
@@ -18,8 +17,6 @@ export interface HealerRound {
 export interface Healer {
   /** Rounds printed so far. */
   rounds(): HealerRound[];
-  /** What it wrote to standard error (start line, failures). */
-  errors(): string;
   stop(): Promise<void>;
 }
 
@@ -29,11 +26,9 @@ const cliBin = join(dirname(dirname(createRequire(import.meta.url).resolve('@rel
 /** Starts the follower with `env` (the operator's NATS settings): a round every `every`, over the last `since`. */
 export function startHealer(env: Readonly<Record<string, string>>, options: { every: string; since: string }): Healer {
   let out = '';
-  let err = '';
   const args = ['audit', '--follow', '--repair', '--reason', 'fault suite: heal what the server lost', '--every', options.every, '--since', options.since, '--json'];
-  const child: ChildProcess = spawn(process.execPath, [cliBin, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env, NATS_CLIENT_NAME: 'relay-healer' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [cliBin, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env, NATS_CLIENT_NAME: 'relay-healer' }, stdio: ['ignore', 'pipe', 'ignore'] });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     rounds: () =>
@@ -41,7 +36,6 @@ export function startHealer(env: Readonly<Record<string, string>>, options: { ev
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as HealerRound),
-    errors: () => err,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

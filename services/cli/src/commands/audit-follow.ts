@@ -45,9 +45,9 @@ export interface FollowRound {
  */
 export const AFTER_ELECTION_MS = 10_000;
 /** How long after a failed round it is tried again. */
-export const RETRY_MS = 10_000;
+const RETRY_MS = 10_000;
 /** The longest a round may run (its reads, its repair and `--wait`) before its connection is closed under it. */
-export const ROUND_TIMEOUT_MS = 5 * 60_000;
+const ROUND_TIMEOUT_MS = 5 * 60_000;
 /**
  * How much of REFERRALS and NOTICES before its window a round reads: a report
  * of a case decided earlier than that is taken as checked (earlier rounds
@@ -55,7 +55,7 @@ export const ROUND_TIMEOUT_MS = 5 * 60_000;
  * retention. A day: the streams' duplicate windows, within which the server
  * itself refuses an id twice.
  */
-export const MESSAGES_BEFORE_WINDOW_MS = 24 * 60 * 60 * 1000;
+const MESSAGES_BEFORE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Audits the last `windowMs` of reports at start, `AFTER_ELECTION_MS` after

@@ -25,6 +25,7 @@ const EXPORTED = [
   'relay_audit_duplicated',
   'relay_audit_rounds_total',
   'relay_audit_repaired_total',
+  'relay_audit_dismissed_total',
 ] as const;
 
 const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset']);
@@ -108,6 +109,7 @@ describe('the Grafana dashboard', () => {
     expect(all).toContain('relay_audit_lost');
     expect(all).toMatch(/relay_audit_rounds_total\{[^}]*\}/);
     expect(all).toContain('relay_audit_repaired_total');
+    expect(all).toContain('relay_audit_dismissed_total');
   });
 
   it('shows when intake refuses because the store is full or the gateway sheds (issue 21)', () => {

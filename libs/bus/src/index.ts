@@ -65,6 +65,7 @@ export { followStream } from './follow.js';
 export type { FollowRange, Following } from './follow.js';
 export { LEADER_ELECTED_ADVISORIES, watchLeaderElections } from './leaders.js';
 export { readersOf } from './retention-readers.js';
+export { replicasBehind } from './replicas.js';
 export type { Reader } from './retention-readers.js';
 export type { LeaderElection, LeaderElectionHandlers } from './leaders.js';
 export { consumerLag, deleteStoredMessage, fetchStoredMessage, getStoredMessage, nextStoredMessage, readStream, streamState } from './read.js';

@@ -15,7 +15,7 @@ export interface FollowOps {
  * (deploy/k8s/audit-follow.yaml): `relay_audit_rounds_total{outcome}`
  * (clean, findings, failed), `relay_audit_lost` and `relay_audit_duplicated`
  * of the last round that read, `relay_audit_repair_requests_total`,
- * `relay_audit_repaired_total`, and the time of the last round that read.
+ * `relay_audit_repaired_total`, `relay_audit_dismissed_total`, and the time of the last round that read.
  * `/healthz` is ready while NATS is connected and a round has read within
  * twice `everyMs` (plus a minute for the round itself).
  */
@@ -26,6 +26,7 @@ export async function startFollowOps(bus: Bus, options: { readonly host: string;
   const duplicated = metrics.gauge('relay_audit_duplicated', 'Referrals or notices issued twice, in the last round that read');
   const asked = metrics.counter('relay_audit_repair_requests_total', 'Repair requests sent for what the broker acknowledged and lost (decision 0154)');
   const repaired = metrics.counter('relay_audit_repaired_total', 'Repair requests accounted for within the round that sent them');
+  const dismissed = metrics.counter('relay_audit_dismissed_total', 'Gaps a round found that its second read, once every replica was current, did not: late, not lost, not re-driven; by gap kind', ['kind']);
   const lastRead = metrics.gauge('relay_audit_last_round_timestamp_seconds', 'When the last round that read ran, Unix seconds');
   let lastReadAt = performance.now();
   const server = await startOpsServer({
@@ -47,6 +48,7 @@ export async function startFollowOps(bus: Bus, options: { readonly host: string;
       duplicated.set(r.duplicated);
       asked.inc(round.repair?.asked ?? 0);
       repaired.inc(round.repair?.repaired ?? 0);
+      for (const [kind, n] of Object.entries(round.repair?.dismissed ?? {})) dismissed.inc({ kind }, n);
       lastRead.set(round.at.getTime() / 1000);
       lastReadAt = performance.now();
     },

@@ -5,6 +5,8 @@ import type { AuditedOptions } from '../operator/audit.js';
 import { printTable } from '../output.js';
 import type { Reconciliation } from '../reconcile/check.js';
 import { reconcile } from '../reconcile/reconcile.js';
+import { repairable } from '../reconcile/repair.js';
+import { confirmGaps } from './audit-follow-confirm.js';
 import { printRepair, repairGaps, type RepairSummary } from './audit-repair.js';
 
 /** How `relay audit --follow` runs. */
@@ -146,8 +148,10 @@ async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: Foll
     if (stop.aborted || timedOut) throw new Error('stopped before the round began');
     const found = await reconcile(bus, scope);
     if (options.repair === undefined) return { at, trigger, since, result: found };
-    const { after, summary } = await repairGaps(bus, ctx, options.repair, found, scope, options.waitMs);
-    return { at, trigger, since, result: after, repair: summary };
+    // Re-drive only what a second read, once every replica is current, finds missing too.
+    const confirmed = repairable(found.gaps).length === 0 ? { result: found, toRepair: found, dismissed: {} } : await confirmGaps(bus, found, scope, stop);
+    const { after, summary } = await repairGaps(bus, ctx, options.repair, confirmed.toRepair, scope, options.waitMs);
+    return { at, trigger, since, result: summary.asked === 0 ? confirmed.result : after, repair: { ...summary, dismissed: confirmed.dismissed } };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return { at, trigger, since, error: timedOut ? `took longer than ${ROUND_TIMEOUT_MS / 1000}s and was cut off (${message})` : message };
@@ -170,6 +174,6 @@ function printRound(ctx: CliContext, r: FollowRound, json: boolean): void {
     return;
   }
   ctx.out(`${head}${r.result.reports} reports, ${r.result.accounted.pending} in flight, ${r.result.lost} lost, ${r.result.duplicated} duplicated\n`);
-  if (r.repair && r.repair.asked > 0) printRepair(ctx, r.repair);
+  if (r.repair && (r.repair.asked > 0 || Object.keys(r.repair.dismissed ?? {}).length > 0)) printRepair(ctx, r.repair);
   if (r.result.gaps.length > 0) printTable(ctx, ['report', 'url', 'missing', 'detail'], r.result.gaps.map((g) => [g.reportId, g.url, g.missing, g.detail]));
 }

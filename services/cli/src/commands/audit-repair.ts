@@ -19,9 +19,15 @@ export interface RepairSummary {
   readonly left: readonly Gap[];
   /** Gaps `--repair` does not re-drive (a lost report, a referral or notice no outbox holds any more). */
   readonly notRepairable: number;
+  /** What was asked for: `report:<id>:<url>` and `case:<id>` (see `repairTarget`). */
+  readonly targets: readonly string[];
+  /** `--follow`: gaps its first read found that a second read, once every replica was current, did not (late, not lost; not re-driven), by kind. */
+  readonly dismissed?: Readonly<Partial<Record<GapKind, number>>>;
 }
 
 const POLL_MS = 500;
+/** How many targets the audit record names (a partition can leave thousands; the counts say how many). */
+const TARGETS_IN_RECORD = 20;
 
 /**
  * Re-drives what the audit found missing and can be made again (decision
@@ -41,12 +47,13 @@ export async function repairGaps(
 ): Promise<{ readonly after: Reconciliation; readonly summary: RepairSummary }> {
   const notRepairable = before.gaps.filter((g) => repairTarget(g) === undefined).length;
   const gaps = repairable(before.gaps);
-  if (gaps.length === 0) return { after: before, summary: { asked: 0, repaired: 0, left: [], notRepairable } };
+  if (gaps.length === 0) return { after: before, summary: { asked: 0, targets: [], repaired: 0, left: [], notRepairable } };
   const count = (kind: GapKind): string => String(gaps.filter((g) => g.missing === kind).length);
   const audit = await auditBeforeActing(bus, ctx, options, {
     action: 'audit-repair',
     target: 'observations and cases missing, messages missing from cases\' outboxes',
-    details: { observations: count(GapKind.Observation), cases: count(GapKind.Case), outboxes: count(GapKind.Outbox) },
+    // The first targets (report:<id>:<url>, case:<id>), so the trail says what was re-driven, not only how much.
+    details: { observations: count(GapKind.Observation), cases: count(GapKind.Case), outboxes: count(GapKind.Outbox), targets: gaps.slice(0, TARGETS_IN_RECORD).map((g) => repairTarget(g)).join(' ') },
   });
   const requests = repairRequests(gaps, audit.seq, new Date());
   await publishRepairs(bus, requests);
@@ -62,18 +69,23 @@ export async function repairGaps(
   const open = new Set(left.flatMap(targetsOf));
   return {
     after,
-    summary: { audit: `${audit.stream}:${audit.seq}`, asked: asked.size, repaired: [...asked].filter((t) => !open.has(t)).length, left, notRepairable },
+    summary: { audit: `${audit.stream}:${audit.seq}`, asked: asked.size, targets: [...asked], repaired: [...asked].filter((t) => !open.has(t)).length, left, notRepairable },
   };
 }
 
 /** Prints what the repair did, before the reconciliation after it. */
 export function printRepair(ctx: CliContext, s: RepairSummary): void {
   const others = s.notRepairable > 0 ? ` ${s.notRepairable} gap(s) of other kinds: docs/operations.md, "Repairing what the audit finds".` : '';
+  const dismissed = Object.entries(s.dismissed ?? {});
+  const late =
+    dismissed.length > 0
+      ? ` ${dismissed.map(([kind, n]) => `${n} ${kind}`).join(', ')} gap(s) found were gone on a second read once every replica was current (late, not lost): not re-driven.`
+      : '';
   if (s.asked === 0) {
-    ctx.out(`Repair: nothing --repair re-drives was missing.${others}\n\n`);
+    ctx.out(`Repair: nothing --repair re-drives was missing.${late}${others}\n\n`);
     return;
   }
-  ctx.out(`Repair: sent ${s.asked} repair request(s); ${s.repaired} accounted for now, ${s.asked - s.repaired} not yet. Audit record ${s.audit}.${others}\n`);
+  ctx.out(`Repair: sent ${s.asked} repair request(s); ${s.repaired} accounted for now, ${s.asked - s.repaired} not yet. Audit record ${s.audit}.${late}${others}\n`);
   if (s.left.length > 0) printTable(ctx, ['report', 'url', 'missing', 'detail'], s.left.map((g) => [g.reportId, g.url, g.missing, g.detail]));
   ctx.out('\n');
 }

@@ -149,8 +149,8 @@ describe('relay audit', () => {
     // No locator runs here: the request is stored, the gap stays, and the output says so.
     const r = await relay('audit', '--since', since, '--repair', '--reason', 'HOSTING lost observations in a partition', '--wait', '0', '--json');
     expect(r.code).toBe(ExitCode.Findings);
-    const json = JSON.parse(r.out) as { lost: number; repair: { audit: string; asked: number; repaired: number; left: { reportId: string }[] } };
-    expect(json).toMatchObject({ lost: 1, repair: { asked: 1, repaired: 0, left: [expect.objectContaining({ reportId: lost.reportId })] } });
+    const json = JSON.parse(r.out) as { lost: number; repair: { audit: string; asked: number; targets: string[]; repaired: number; left: { reportId: string }[] } };
+    expect(json).toMatchObject({ lost: 1, repair: { asked: 1, targets: [`report:${lost.reportId}:http://images.example.nl/a/7`], repaired: 0, left: [expect.objectContaining({ reportId: lost.reportId })] } });
 
     const requests = [];
     for await (const m of readStream(bus, { stream: StreamName.Rechecks })) requests.push({ subject: m.subject, origin: m.headers[Header.Origin], request: decodeMessage(RelayType.RecheckRequest, m.data) });
@@ -164,7 +164,7 @@ describe('relay audit', () => {
     const at = await getStoredMessage(bus, StreamName.Reports, Number(requests[0]?.request.reportSeq));
     expect(at && decodeMessage(RelayType.Report, at.data).id).toBe(lost.reportId);
     const record = await getStoredMessage(bus, StreamName.Audit, Number(json.repair.audit.split(':')[1]));
-    expect(record && decodeMessage(RelayType.AuditRecord, record.data)).toMatchObject({ action: 'audit-repair', reason: 'HOSTING lost observations in a partition', details: { observations: '1', cases: '0', outboxes: '0' } });
+    expect(record && decodeMessage(RelayType.AuditRecord, record.data)).toMatchObject({ action: 'audit-repair', reason: 'HOSTING lost observations in a partition', details: { observations: '1', cases: '0', outboxes: '0', targets: `report:${lost.reportId}:http://images.example.nl/a/7` } });
 
     // As text: what was asked, what is still missing, then the audit as usual.
     const text = await relay('audit', '--since', since, '--repair', '--reason', 'still missing?', '--wait', '0');

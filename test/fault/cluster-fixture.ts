@@ -25,6 +25,8 @@ export const ALL_STREAMS = [...STREAM_SPECS.map((s) => s.name), ...KV_SPECS.map(
 /** The cluster, pipeline and operator connection of one test file, and its phases. */
 export interface FaultCluster {
   readonly cluster: NatsCluster;
+  /** `relay audit --repair --follow` beside the pipeline, as the operator `operator-alice`, when the file asked for it. */
+  readonly healer: Healer | undefined;
   /** The rows recorded so far, in order. */
   readonly rows: readonly FaultRow[];
   /** A connection as `user` of the generated accounts (closed with the file). */
@@ -36,7 +38,7 @@ export interface FaultCluster {
 }
 
 /** Starts the cluster and pipeline before the file's tests and stops them after, printing the table `title`. */
-export function useFaultCluster(title: string, options: { readonly healer?: boolean } = {}): FaultCluster {
+export function useFaultCluster(title: string, options: { readonly healer?: { readonly every: string } } = {}): FaultCluster {
   let cluster: NatsCluster | undefined;
   let accounts: TestAccounts | undefined;
   let dir: string | undefined;
@@ -57,10 +59,8 @@ export function useFaultCluster(title: string, options: { readonly healer?: bool
     pipeline = await startPipeline({ natsUrl: cluster.url, zoneFile: join(dir, 'zone.json'), replicas: 3, serviceEnv: serviceAccountEnv(accounts, cluster.url) });
     bus = await accounts.busAs('operator-alice', cluster.url);
     await allCurrent(cluster, ALL_STREAMS);
-    // As a deployment runs it (deploy/k8s/audit-follow.yaml): a round after each leader election and every 20 s here.
-    // Only where the file asks (the network file, `--long`): in CI's loaded SIGKILL file it has re-driven
-    // what stale reads of a lagging replica showed missing (docs/operations.md, "Healing without an operator").
-    if (options.healer === true) healer = startHealer(accounts.envOf('operator-alice', cluster.url), { every: '20s', since: '30m' });
+    // As a deployment runs it (deploy/k8s/audit-follow.yaml): a round after each leader election and every `every`.
+    if (options.healer) healer = startHealer(accounts.envOf('operator-alice', cluster.url), { every: options.healer.every, since: '30m' });
   });
   afterAll(async () => {
     console.log(faultTable(`${title} (${REPORTS_PER_FAULT} reports per fault at ${PER_SECOND}/s over HTTP)`, rows));
@@ -80,6 +80,9 @@ export function useFaultCluster(title: string, options: { readonly healer?: bool
   return {
     get cluster() {
       return started(cluster);
+    },
+    get healer() {
+      return healer;
     },
     rows,
     envOf: (user) => started(accounts).envOf(user, started(cluster).url),

@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 export interface HealerRound {
   readonly at: string;
   readonly trigger: string;
-  readonly repair?: { readonly asked: number; readonly repaired: number };
+  /** Reports not accounted for after the round's repair (absent when the round failed). */
+  readonly lost?: number;
+  readonly repair?: { readonly asked: number; readonly repaired: number; readonly targets?: readonly string[]; readonly dismissed?: Readonly<Record<string, number>> };
   readonly error?: string;
 }
 
@@ -50,8 +52,16 @@ export function healerSummary(healer: Healer): string {
   const elected = rounds.filter((r) => r.trigger.startsWith('leader elected:'));
   const asked = rounds.reduce((n, r) => n + (r.repair?.asked ?? 0), 0);
   const repaired = rounds.reduce((n, r) => n + (r.repair?.repaired ?? 0), 0);
-  const lines = [`relay audit --follow: ${rounds.length} rounds (${elected.length} after a leader election), ${failed.length} failed, ${asked} repair requests, ${repaired} accounted for`];
+  const dismissed = rounds.reduce((n, r) => n + Object.values(r.repair?.dismissed ?? {}).reduce((a, b) => a + b, 0), 0);
+  const lines = [
+    `relay audit --follow, rounds it finished and printed (one still running at the end is not): ${rounds.length} rounds (${elected.length} after a leader election), ${failed.length} failed, ${asked} repair requests, ${repaired} accounted for, ${dismissed} gaps gone on the second read (late, not re-driven)`,
+  ];
   for (const r of failed.slice(0, 5)) lines.push(`  failed at ${r.at} (${r.trigger}): ${r.error ?? ''}`);
-  for (const r of rounds.filter((x) => (x.repair?.asked ?? 0) > 0).slice(0, 10)) lines.push(`  repaired at ${r.at} (${r.trigger}): asked ${r.repair?.asked ?? 0}, accounted for ${r.repair?.repaired ?? 0}`);
+  for (const r of rounds.filter((x) => (x.repair?.asked ?? 0) > 0).slice(0, 10)) {
+    lines.push(`  repaired at ${r.at} (${r.trigger}): asked ${r.repair?.asked ?? 0} (${(r.repair?.targets ?? []).slice(0, 5).join(' ')}), accounted for ${r.repair?.repaired ?? 0}`);
+  }
+  for (const r of rounds.filter((x) => Object.keys(x.repair?.dismissed ?? {}).length > 0).slice(0, 10)) {
+    lines.push(`  late, not re-driven, at ${r.at} (${r.trigger}): ${JSON.stringify(r.repair?.dismissed)}`);
+  }
   return lines.join('\n');
 }

@@ -96,13 +96,23 @@ const HEAL_POLL_MS = 5_000;
  * outboxes asked for. Read from the trail, not from its round lines, which it prints only after
  * the round's own wait.
  */
-async function healedSince(bus: Bus, since: Date): Promise<number> {
+async function healedSince(bus: Bus, since: Date): Promise<{ readonly asked: number; readonly records: readonly string[] }> {
   let asked = 0;
+  const records: string[] = [];
   for await (const m of readStream(bus, { stream: StreamName.Audit, startTime: since })) {
     const record = decodeMessage(RelayType.AuditRecord, m.data);
     if (record.action !== 'audit-repair') continue;
-    for (const kind of ['observations', 'cases', 'outboxes']) asked += Number(record.details[kind] ?? 0);
+    const kinds = ['observations', 'cases', 'outboxes'].map((kind) => [kind, Number(record.details[kind] ?? 0)] as const);
+    for (const [, n] of kinds) asked += n;
+    records.push(`AUDIT:${m.seq} at ${m.time.toISOString()}: ${kinds.map(([kind, n]) => `${kind} ${n}`).join(', ')}: ${record.details['targets'] ?? ''}`);
   }
+  return { asked, records };
+}
+
+/** The follower's repairs in the phase, as its audit records say (what it asked for, and when): the row counts them. */
+async function healedIn(phase: FaultPhase, since: Date): Promise<number> {
+  const { asked, records } = await healedSince(phase.bus, since);
+  if (records.length > 0) console.log([`${phase.fault}: repairs by relay audit --follow`, ...records.map((r) => `  ${r}`)].join('\n'));
   return asked;
 }
 
@@ -134,14 +144,14 @@ export async function runFault(phase: FaultPhase): Promise<void> {
     ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
     row = { ...row, resent: lostByServer.length };
   }
-  row = { ...row, healed: await healedSince(phase.bus, since) };
+  row = { ...row, healed: await healedIn(phase, since) };
   // What is still missing: the operator's `relay audit --repair` (decision 0154) asks for it again,
   // and the phase is judged again.
   const lostWrites = repairable(audit.gaps);
   if (lostWrites.length > 0) {
     await publishRepairs(phase.bus, repairRequests(lostWrites, Date.now(), new Date()));
     ({ row, audit } = await judge(phase.bus, phase.fault, since, load));
-    row = { ...row, resent: lostByServer.length, healed: await healedSince(phase.bus, since), repaired: lostWrites.length };
+    row = { ...row, resent: lostByServer.length, healed: (await healedSince(phase.bus, since)).asked, repaired: lostWrites.length };
   }
   phase.record(row);
   expect(audit.gaps).toEqual([]);

@@ -13,6 +13,7 @@ export interface HealerRound {
   readonly lost?: number;
   readonly repair?: { readonly asked: number; readonly repaired: number; readonly targets?: readonly string[]; readonly dismissed?: Readonly<Record<string, number>> };
   readonly error?: string;
+  readonly tookMs?: number;
 }
 
 /** The running follower. */
@@ -53,8 +54,9 @@ export function healerSummary(healer: Healer): string {
   const asked = rounds.reduce((n, r) => n + (r.repair?.asked ?? 0), 0);
   const repaired = rounds.reduce((n, r) => n + (r.repair?.repaired ?? 0), 0);
   const dismissed = rounds.reduce((n, r) => n + Object.values(r.repair?.dismissed ?? {}).reduce((a, b) => a + b, 0), 0);
+  const longest = Math.max(0, ...rounds.map((r) => r.tookMs ?? 0));
   const lines = [
-    `relay audit --follow, rounds it finished and printed (one still running at the end is not): ${rounds.length} rounds (${elected.length} after a leader election), ${failed.length} failed, ${asked} repair requests, ${repaired} accounted for, ${dismissed} gaps gone on the second read (late, not re-driven)`,
+    `relay audit --follow, rounds it finished and printed (one still running at the end is not): ${rounds.length} rounds (${elected.length} after a leader election), ${failed.length} failed, ${asked} repair requests, ${repaired} accounted for, ${dismissed} gaps gone on the second read (late, not re-driven); the longest round took ${(longest / 1000).toFixed(1)} s`,
   ];
   for (const r of failed.slice(0, 5)) lines.push(`  failed at ${r.at} (${r.trigger}): ${r.error ?? ''}`);
   for (const r of rounds.filter((x) => (x.repair?.asked ?? 0) > 0).slice(0, 10)) {

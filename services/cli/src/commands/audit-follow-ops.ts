@@ -15,7 +15,8 @@ export interface FollowOps {
  * (deploy/k8s/audit-follow.yaml): `relay_audit_rounds_total{outcome}`
  * (clean, findings, failed), `relay_audit_lost` and `relay_audit_duplicated`
  * of the last round that read, `relay_audit_repair_requests_total`,
- * `relay_audit_repaired_total`, `relay_audit_dismissed_total`, and the time of the last round that read.
+ * `relay_audit_repaired_total`, `relay_audit_dismissed_total`, `relay_audit_round_seconds` (the
+ * last round's duration) and the time of the last round that read.
  * `/healthz` is ready while NATS is connected and a round has read within
  * twice `everyMs` (plus a minute for the round itself).
  */
@@ -28,6 +29,7 @@ export async function startFollowOps(bus: Bus, options: { readonly host: string;
   const repaired = metrics.counter('relay_audit_repaired_total', 'Repair requests accounted for within the round that sent them');
   const dismissed = metrics.counter('relay_audit_dismissed_total', 'Gaps a round found that its second read, once every replica was current, did not: late, not lost, not re-driven; by gap kind', ['kind']);
   const lastRead = metrics.gauge('relay_audit_last_round_timestamp_seconds', 'When the last round that read ran, Unix seconds');
+  const took = metrics.gauge('relay_audit_round_seconds', 'How long the last round took (failed ones too): its reads, the wait for replicas and second read when it found something, the repair\'s wait');
   let lastReadAt = performance.now();
   const server = await startOpsServer({
     host: options.host,
@@ -38,6 +40,7 @@ export async function startFollowOps(bus: Bus, options: { readonly host: string;
   return {
     port: server.port,
     record: (round) => {
+      took.set(round.tookMs / 1000);
       const r = round.result;
       if (r === undefined) {
         rounds.inc({ outcome: 'failed' });

@@ -36,6 +36,7 @@ interface RoundJson {
   readonly gaps: readonly { reportId: string; missing: string }[];
   readonly repair?: { asked: number };
   readonly error?: string;
+  readonly tookMs: number;
 }
 
 /** Runs `relay audit <args>` in this process; `rounds()` are the JSON lines printed so far. */
@@ -63,6 +64,10 @@ describe('relay audit --follow', () => {
     expect(metrics).toMatch(/^relay_audit_rounds_total\{outcome="findings",service="audit-follow"\} 1$/m);
     expect(metrics).toMatch(/^relay_audit_lost\{service="audit-follow"\} 1$/m);
     expect(metrics).toMatch(/^relay_audit_repair_requests_total\{service="audit-follow"\} 1$/m);
+    // How long the round took: its reads, and with a finding the wait for replicas, the second read and the repair.
+    const took = Number(/^relay_audit_round_seconds\{service="audit-follow"\} (\S+)$/m.exec(metrics)?.[1]);
+    expect(took).toBeGreaterThan(0);
+    expect(took).toBeCloseTo((run.rounds()[0]?.tookMs ?? 0) / 1000, 2);
     expect((await fetch(`http://127.0.0.1:${opsPort}/healthz`)).status).toBe(200);
 
     const nc = await connect({ servers: cluster.url.split(',') });

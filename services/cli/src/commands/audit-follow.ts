@@ -38,6 +38,8 @@ export interface FollowRound {
   readonly repair?: RepairSummary;
   /** Why the round failed (a cut-off node's timeouts, say); it is tried again after {@link RETRY_MS}. */
   readonly error?: string;
+  /** How long the round took, ms: its reads, the wait for replicas and the second read when it found something, and the repair's wait. */
+  readonly tookMs: number;
 }
 
 /**
@@ -94,7 +96,8 @@ export async function followAudits(bus: Bus, openBus: () => Promise<Bus>, ctx: C
       const trigger = elected.size > 0 ? `leader elected: ${[...elected].sort().join(', ')}` : planned;
       elected.clear();
       electionAt = Number.POSITIVE_INFINITY;
-      last = await round(openBus, ctx, options, trigger, stop);
+      const began = performance.now();
+      last = { ...(await round(openBus, ctx, options, trigger, stop)), tookMs: Math.round(performance.now() - began) };
       printRound(ctx, last, options.json);
       options.onRound?.(last);
       done += 1;
@@ -128,7 +131,7 @@ async function until(dueAt: number, stop: AbortSignal, setWake: (wake: () => voi
  * leader change took away), or when the follow is stopped: whatever it was
  * waiting for then fails, and the round with it.
  */
-async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: FollowOptions, trigger: string, stop: AbortSignal): Promise<FollowRound> {
+async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: FollowOptions, trigger: string, stop: AbortSignal): Promise<Omit<FollowRound, 'tookMs'>> {
   const at = new Date();
   const since = new Date(at.getTime() - options.windowMs);
   const scope = { since, settleMs: options.settleMs, messagesSince: new Date(since.getTime() - MESSAGES_BEFORE_WINDOW_MS) };
@@ -165,15 +168,17 @@ async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: Foll
 function printRound(ctx: CliContext, r: FollowRound, json: boolean): void {
   if (json) {
     const result = r.result && { reports: r.result.reports, urls: r.result.urls, inFlight: r.result.accounted.pending, lost: r.result.lost, duplicated: r.result.duplicated, gaps: r.result.gaps, duplicates: r.result.duplicates };
-    ctx.out(`${JSON.stringify({ at: r.at.toISOString(), trigger: r.trigger, since: r.since.toISOString(), ...result, ...(r.repair ? { repair: r.repair } : {}), ...(r.error ? { error: r.error } : {}) })}\n`);
+    ctx.out(`${JSON.stringify({ at: r.at.toISOString(), trigger: r.trigger, since: r.since.toISOString(), tookMs: r.tookMs, ...result, ...(r.repair ? { repair: r.repair } : {}), ...(r.error ? { error: r.error } : {}) })}\n`);
     return;
   }
   const head = `${r.at.toISOString()} audit (${r.trigger}) of reports since ${r.since.toISOString()}: `;
   if (r.result === undefined) {
-    ctx.out(`${head}failed: ${r.error ?? 'unknown error'}; trying again in ${RETRY_MS / 1000}s\n`);
+    ctx.out(`${head}failed after ${seconds(r.tookMs)}: ${r.error ?? 'unknown error'}; trying again in ${RETRY_MS / 1000}s\n`);
     return;
   }
-  ctx.out(`${head}${r.result.reports} reports, ${r.result.accounted.pending} in flight, ${r.result.lost} lost, ${r.result.duplicated} duplicated\n`);
+  ctx.out(`${head}${r.result.reports} reports, ${r.result.accounted.pending} in flight, ${r.result.lost} lost, ${r.result.duplicated} duplicated (took ${seconds(r.tookMs)})\n`);
   if (r.repair && (r.repair.asked > 0 || Object.keys(r.repair.dismissed ?? {}).length > 0)) printRepair(ctx, r.repair);
   if (r.result.gaps.length > 0) printTable(ctx, ['report', 'url', 'missing', 'detail'], r.result.gaps.map((g) => [g.reportId, g.url, g.missing, g.detail]));
 }
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;

@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reconcile } from '@relay/cli';
 import { loadDirectoryFile } from '@relay/directory';
 import { processCpuSeconds, type ServiceProcess } from '@relay/testkit';
 import { DEV_DIRECTORY_FILE, DEV_SOURCES_FILE } from '@relay/testing';
@@ -75,6 +76,7 @@ export const suite: BenchSuite = {
         return sent;
       };
       try {
+        const suiteSince = new Date();
         // Warm-up: JIT, caches, tenant consumers.
         await run(await submitWindowed(ctx.bus, make, next, 300, 32));
         next += 300;
@@ -138,6 +140,15 @@ export const suite: BenchSuite = {
             for (const [hop, l] of Object.entries(hops)) figures.push({ name: `at ${rate}/s, ${hop}: p50 ${l.p50.toFixed(1)} ms, p99`, value: l.p99, unit: 'ms' });
           }
         }
+        // What a round of `relay audit --follow` reads (decision 0155): the reconciliation of everything the suite routed.
+        const auditStarted = performance.now();
+        const audit = await reconcile(ctx.bus, { since: suiteSince });
+        const auditSeconds = (performance.now() - auditStarted) / 1000;
+        ctx.log(`relay audit: ${audit.reports} reports, ${audit.urls} URLs in ${auditSeconds.toFixed(1)} s; ${audit.lost} lost, ${audit.duplicated} duplicated`);
+        figures.push(
+          { name: `relay audit of the suite's ${audit.reports} reports (what a --follow round reads), reports/s`, value: audit.reports / auditSeconds, unit: 'reports/s' },
+          { name: 'relay audit: reports lost or referrals and notices duplicated', value: audit.lost + audit.duplicated, unit: '', target: '0', met: audit.lost + audit.duplicated === 0 },
+        );
         rss.stop();
         // In MB (10^6 bytes), as the target and the services suite's idle RSS.
         for (const s of services) figures.push({ name: `${s.name} peak RSS`, value: rss.peakMB(s.name), unit: 'MB', target: '< 150 MB', met: rss.peakMB(s.name) < 150 });

@@ -106,6 +106,18 @@ describe('relay audit --follow', () => {
     expect(await exited, err).toBe(0);
   }, 60_000);
 
+  it('cuts off a round that runs past --round-timeout, says so, and goes on', async () => {
+    // 1 ms: no round can read the streams that fast, so the deadline closes its connection under it.
+    const run = follow(['--follow', '--rounds', '1', '--every', '1h', '--since', '10m', '--round-timeout', '1ms', '--json']);
+    await run.exit;
+    const [round] = run.rounds();
+    expect(round?.error).toMatch(/took longer than 0\.001s \(--round-timeout\) and was cut off/);
+    expect(round?.tookMs).toBeGreaterThanOrEqual(1);
+    const bad = follow(['--follow', '--round-timeout', 'soon']);
+    expect(await bad.exit).toBe(ExitCode.Usage);
+    expect(bad.err()).toContain('--round-timeout');
+  }, 30_000);
+
   it('refuses --rounds without --follow, and a time for --since with --follow', async () => {
     const noFollow = follow(['--rounds', '2']);
     expect(await noFollow.exit).toBe(ExitCode.Usage);

@@ -15,6 +15,8 @@ export interface FollowOptions {
   readonly windowMs: number;
   /** A round at least this often, ms, whether or not a leader was elected. */
   readonly everyMs: number;
+  /** The longest a round may run (its reads, the wait for replicas, the second read, the repair and its wait) before its connection is closed under it, ms. */
+  readonly roundTimeoutMs: number;
   /** The reconciliation's settle time, ms (`--settle`). */
   readonly settleMs: number;
   /** Re-drive what a round finds lost (`--repair`), with the audit record's reason. */
@@ -50,8 +52,6 @@ export interface FollowRound {
 export const AFTER_ELECTION_MS = 10_000;
 /** How long after a failed round it is tried again. */
 const RETRY_MS = 10_000;
-/** The longest a round may run (its reads, its repair and `--wait`) before its connection is closed under it. */
-const ROUND_TIMEOUT_MS = 5 * 60_000;
 /**
  * How much of REFERRALS and NOTICES before its window a round reads: a report
  * of a case decided earlier than that is taken as checked (earlier rounds
@@ -127,7 +127,7 @@ async function until(dueAt: number, stop: AbortSignal, setWake: (wake: () => voi
 
 /**
  * One round on a connection of its own, closed when the round ends, when it
- * runs past {@link ROUND_TIMEOUT_MS} (a read can wait for good on a consumer a
+ * runs past `roundTimeoutMs` (a read can wait for good on a consumer a
  * leader change took away), or when the follow is stopped: whatever it was
  * waiting for then fails, and the round with it.
  */
@@ -143,7 +143,7 @@ async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: Foll
   const deadline = setTimeout(() => {
     timedOut = true;
     void close();
-  }, ROUND_TIMEOUT_MS);
+  }, options.roundTimeoutMs);
   const onStop = (): void => void close();
   stop.addEventListener('abort', onStop, { once: true });
   try {
@@ -157,7 +157,7 @@ async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: Foll
     return { at, trigger, since, result: summary.asked === 0 ? confirmed.result : after, repair: { ...summary, dismissed: confirmed.dismissed } };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { at, trigger, since, error: timedOut ? `took longer than ${ROUND_TIMEOUT_MS / 1000}s and was cut off (${message})` : message };
+    return { at, trigger, since, error: timedOut ? `took longer than ${options.roundTimeoutMs / 1000}s (--round-timeout) and was cut off (${message})` : message };
   } finally {
     clearTimeout(deadline);
     stop.removeEventListener('abort', onStop);

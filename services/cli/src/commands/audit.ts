@@ -26,6 +26,7 @@ interface AuditOptions {
   readonly follow?: boolean;
   readonly every: string;
   readonly rounds?: string;
+  readonly roundTimeout: string;
 }
 
 /** `--repair` needs a reason for the audit trail; `--reason` and `--actor` mean nothing without it. */
@@ -89,13 +90,17 @@ function roundsOf(text: string | undefined): number | undefined {
   return Number(text);
 }
 
+/** What a follow round audits unless `--since` says: longer than `--every` (15m), so rounds overlap. */
+const FOLLOW_SINCE = '30m';
+
 /**
  * `relay audit --follow`: rounds of the reconciliation (and repair) over the
  * last `--since` (a duration here), until Ctrl-C or `--rounds`. Exits 0 when
  * interrupted; after `--rounds`, with the last round's findings.
  */
 async function follow(ctx: CliContext, options: AuditOptions): Promise<void> {
-  const windowMs = parseDurationOption('--since', options.since ?? '1h');
+  const windowMs = parseDurationOption('--since', options.since ?? FOLLOW_SINCE);
+  const roundTimeoutMs = parseDurationOption('--round-timeout', options.roundTimeout);
   const everyMs = parseDurationOption('--every', options.every);
   const settleMs = parseDurationOption('--settle', options.settle, true);
   const waitMs = parseDurationOption('--wait', options.wait, true);
@@ -109,10 +114,11 @@ async function follow(ctx: CliContext, options: AuditOptions): Promise<void> {
   let served: FollowOps | undefined;
   try {
     if (ops !== undefined) served = await startFollowOps(bus, { ...ops, everyMs });
-    ctx.err(`auditing the last ${options.since ?? '1h'} of reports at start, ${AFTER_ELECTION_S}s after a leader election and every ${options.every}${repair ? ', repairing what is lost' : ''}; Ctrl-C stops\n`);
+    ctx.err(`auditing the last ${options.since ?? FOLLOW_SINCE} of reports at start, ${AFTER_ELECTION_S}s after a leader election and every ${options.every}${repair ? ', repairing what is lost' : ''}; Ctrl-C stops\n`);
     const last = await followAudits(bus, () => connectCli(ctx, 'relay-audit-follow-round'), ctx, {
         windowMs,
         everyMs,
+        roundTimeoutMs,
         settleMs,
         waitMs,
         json: outputMode(options) === 'json',
@@ -161,8 +167,9 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--reason <text>', 'with --repair: why, for the audit trail (AUDIT stream)')
     .option('--actor <name>', 'with --repair: who you are, for the audit trail (default: your NATS user, else NATS_CLIENT_NAME, else your OS user)')
     .option('--wait <duration>', 'with --repair: how long to wait until what was re-driven is accounted for; 0 = do not wait', '30s')
-    .option('--follow', 'keep auditing (with --repair: and repairing) the last --since (default 1h) of reports: at start, 10 s after any stream elects a leader, and every --every; one line per round, until Ctrl-C (decision 0155)')
+    .option('--follow', `keep auditing (with --repair: and repairing) the last --since (default ${FOLLOW_SINCE}) of reports: at start, 10 s after any stream elects a leader, and every --every; one line per round, until Ctrl-C (decision 0155)`)
     .option('--every <duration>', 'with --follow: the longest time between two rounds', '15m')
+    .option('--round-timeout <duration>', 'with --follow: a round still running after this is cut off and tried again (a round with findings reads twice: size --since so that fits, docs/operations.md)', '10m')
     .option('--rounds <n>', 'with --follow: stop after n rounds')
     .action(async (options: AuditOptions) => {
       if (options.follow === true) return follow(ctx, options);

@@ -223,7 +223,11 @@ export const suite: BenchSuite = {
     // A report's own referrals are its first deliveries; later ones for its cases are the waves' relocations.
     for (const s of sent) bucket(s.minute).latencies.push(...firstReferrals(s).map((at) => at - s.sentAt));
     if (closer.mute().size > 0) ctx.log(`hotlines that cannot report (their cases stay open): ${[...closer.mute().keys()].join(', ')}`);
+    const auditStarted = performance.now();
     const audit = await patiently('relay audit', () => reconcile(ctx.bus, { since, receipts: sent.map((s) => s.reportId) }), (line) => ctx.log(line));
+    // What one read of a `relay audit --follow` round over the whole soak costs, once the load has stopped.
+    const auditSeconds = (performance.now() - auditStarted) / 1000;
+    ctx.log(`relay audit: ${audit.reports} reports, ${audit.urls} URLs in ${auditSeconds.toFixed(1)} s`);
     await sink.close();
     const dlq = (await streamState(ctx.bus, StreamName.Dlq))?.messages ?? 0;
     // Every stored message of these streams carries a message id its window holds for a day (the windows suite's cost per id).
@@ -281,6 +285,7 @@ export const suite: BenchSuite = {
       { name: 'DLQ entries (a status crossing a relocation is refused there)', value: dlq, unit: '' },
       { name: 'messages stored into day-long duplicate windows, per second of load', value: dayIds / (minutes * 60), unit: 'ids/s' },
       { name: 'URLs on moved hosts reported again in the waves', value: relocations, unit: '' },
+      { name: `relay audit of the soak's ${audit.reports} reports after the load, reports/s (what a --follow round reads)`, value: audit.reports / auditSeconds, unit: 'reports/s' },
       { name: 'relay audit: lost', value: audit.lost, unit: '', target: '0', met: audit.lost === 0 },
       { name: 'relay audit: duplicated', value: audit.duplicated, unit: '', target: '0', met: audit.duplicated === 0 },
     );

@@ -65,5 +65,4 @@ describe('the pipeline under steady load in a 3-node cluster with faulty routes'
       await allCurrent(fc.cluster, ALL_STREAMS);
     });
   });
-
 });

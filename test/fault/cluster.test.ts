@@ -84,7 +84,7 @@ describe('the pipeline under steady load in a 3-node cluster', () => {
         timeoutMs: 60_000,
         what: `the dispatcher to acknowledge HOSTING up to ${observed}`,
       });
-      await (await openJsonBucket(breakGlass, KvBucket.Cases)).delete(caseId);
+      await cases.delete(caseId);
       await stepDown(fc.envOf('break-glass'), CASES);
     });
     // The follower re-drove it: nothing was left for the operator's repair after the audit. (At least 1: a
@@ -94,6 +94,5 @@ describe('the pipeline under steady load in a 3-node cluster', () => {
     expect(row?.healed).toBeGreaterThanOrEqual(1);
     expect(row?.repaired ?? 0).toBe(0);
   });
-
 });
 

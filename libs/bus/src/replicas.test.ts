@@ -1,4 +1,4 @@
-// What `relay audit --follow` waits for before it repairs (decision 0155):
+// What `relay audit --follow` waits for before it repairs (decision 0156):
 // every replica of the streams it read current. A real 3-node cluster, one
 // node killed and restarted.
 import { type NatsCluster, type NatsServer, startNatsCluster, startNatsServer, waitFor } from '@relay/testkit';

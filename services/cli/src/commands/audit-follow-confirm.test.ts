@@ -1,4 +1,4 @@
-// What a follow round re-drives (decision 0155): only a gap a second read,
+// What a follow round re-drives (decision 0156): only a gap a second read,
 // once every replica is current, finds too; nothing while a replica is down.
 // A real 3-node cluster; the pipeline is not running, so a stored report is
 // never observed and stays a real gap.

@@ -29,16 +29,18 @@ export interface Confirmed {
 }
 
 /**
- * Before a follow round re-drives what it found (decision 0155), waits until
+ * Before a follow round re-drives what it found (decision 0156), waits until
  * every replica of the streams and the case bucket is current (right after
  * an election a restarted node is still catching up, and the pipeline with
  * it) and audits again; only a gap both reads found is re-driven. A gap the
  * second read does not show was in flight or late: re-driving it would only
  * load a cluster that is recovering. Throws {@link ReplicasBehindError} when
- * the replicas do not catch up in time: the round is then tried again.
+ * the replicas do not catch up in time: the round is then tried again. A
+ * first read with nothing to re-drive is taken as it is (no wait, no second read).
  */
 export async function confirmGaps(bus: Bus, found: Reconciliation, scope: ReconcileOptions, signal: AbortSignal): Promise<Confirmed> {
   const first = new Map(repairable(found.gaps).map((g) => [repairTarget(g) as string, g.missing]));
+  if (first.size === 0) return { result: found, toRepair: found, dismissed: {} };
   const behind = await replicasBehind(bus, AUDITED, CURRENT_WAIT_MS, signal);
   if (behind.length > 0) throw new ReplicasBehindError(behind);
   const again = await reconcile(bus, scope);

@@ -5,7 +5,6 @@ import type { AuditedOptions } from '../operator/audit.js';
 import { printTable } from '../output.js';
 import type { Reconciliation } from '../reconcile/check.js';
 import { reconcile } from '../reconcile/reconcile.js';
-import { repairable } from '../reconcile/repair.js';
 import { confirmGaps } from './audit-follow-confirm.js';
 import { printRepair, repairGaps, type RepairSummary } from './audit-repair.js';
 
@@ -152,7 +151,7 @@ async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: Foll
     const found = await reconcile(bus, scope);
     if (options.repair === undefined) return { at, trigger, since, result: found };
     // Re-drive only what a second read, once every replica is current, finds missing too.
-    const confirmed = repairable(found.gaps).length === 0 ? { result: found, toRepair: found, dismissed: {} } : await confirmGaps(bus, found, scope, stop);
+    const confirmed = await confirmGaps(bus, found, scope, stop);
     const { after, summary } = await repairGaps(bus, ctx, options.repair, confirmed.toRepair, scope, options.waitMs);
     return { at, trigger, since, result: summary.asked === 0 ? confirmed.result : after, repair: { ...summary, dismissed: confirmed.dismissed } };
   } catch (err) {

@@ -36,7 +36,7 @@ export { emptyHeaderRecord, headerRecord, headersToRecord, headerValue } from '.
 export type { HeaderRecord } from './header-record.js';
 export { BucketValueError, openJsonBucket } from './kv.js';
 export type { JsonBucket, Versioned } from './kv.js';
-export type { BucketChange, BucketEntry, BucketValues } from './kv-consumer.js';
+export type { BucketChange, BucketEntry, BucketValues, ReadValuesOptions } from './kv-consumer.js';
 export { configuredOrExit, stopOnSignals } from './lifecycle.js';
 export type { ShutdownLog, Stoppable } from './lifecycle.js';
 export { noMetrics } from './metrics.js';

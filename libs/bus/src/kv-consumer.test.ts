@@ -69,6 +69,35 @@ describe('reading every value of a bucket', () => {
     });
   });
 
+  it('with untilStart ends at what was stored when it began, while writes go on', async () => {
+    await withBucket(async (bucket) => {
+      const old = Array.from({ length: 3_000 }, (_, i) => `old${i}`);
+      await putMany(bucket, old, () => 1);
+      // A steady stream of writes that never pauses for a second, as a loaded relay's: new keys, and old keys
+      // rewritten ahead of the read (a removed value the server's pending count keeps counting).
+      let writing = true;
+      let written = 0;
+      const writer = (async () => {
+        while (writing) {
+          await Promise.all([bucket.put(`live${written}`, { n: 2 }), bucket.put(`old${2_000 + (written % 1_000)}`, { n: 3 })]);
+          written++;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })();
+      try {
+        const read = await readAll(await bucket.values({ untilStart: true }));
+        expect(writing).toBe(true);
+        const keys = new Set(read.map((e) => e.key));
+        // Every key not rewritten during the read; of the writes after it began, at most the one that ended it.
+        expect(old.slice(0, 2_000).every((k) => keys.has(k))).toBe(true);
+        expect(read.filter((e) => e.key.startsWith('live')).length).toBeLessThanOrEqual(1);
+      } finally {
+        writing = false;
+        await writer;
+      }
+    });
+  }, 30_000);
+
   it('skips keys deleted before it reaches them', async () => {
     await withBucket(async (bucket) => {
       const keys = Array.from({ length: 3_000 }, (_, i) => `k${i}`);
@@ -115,7 +144,7 @@ describe('reading a bucket that keeps several revisions per key', () => {
       await putMany(bucket, ['a', 'b'], () => 1);
       await bucket.put('a', { n: 2 });
       await bucket.put('a', { n: 3 });
-      const read = await readAll(await bucket.values());
+      const read = await readAll(await bucket.values({ untilStart: true }));
       expect(read.map((e) => [e.key, e.value.n])).toEqual([
         ['b', 1],
         ['a', 3],

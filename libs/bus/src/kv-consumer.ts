@@ -51,12 +51,12 @@ const READ_AHEAD = 1_000;
 const PULL_EXPIRES_MS = 2_000;
 const OPERATION_HEADER = 'KV-Operation';
 
-/** Stream, key filter and whether the stream holds only current values of this bucket's keys. */
-async function bucketStream(nats: KvNats, bucket: KvBucket): Promise<{ stream: string; filter: string; plain: boolean }> {
+/** Stream, key filter, whether the stream holds only current values of this bucket's keys, and its last sequence now. */
+async function bucketStream(nats: KvNats, bucket: KvBucket): Promise<{ stream: string; filter: string; plain: boolean; lastSeq: number }> {
   const stream = `KV_${bucket}`;
   const filter = `$KV.${bucket}.>`;
-  const { config } = await nats.jsm.streams.info(stream);
-  return { stream, filter, plain: config.max_msgs_per_subject === 1 && config.subjects.length === 1 && config.subjects[0] === filter };
+  const { config, state } = await nats.jsm.streams.info(stream);
+  return { stream, filter, plain: config.max_msgs_per_subject === 1 && config.subjects.length === 1 && config.subjects[0] === filter, lastSeq: state.last_seq };
 }
 
 /**
@@ -68,9 +68,22 @@ async function bucketStream(nats: KvNats, bucket: KvBucket): Promise<{ stream: s
  * it seconds per million keys (1 M keys, nats-server 2.9.10: 9-10 s and
  * 1.9 s; the API times out at 5 s).
  */
-async function currentValuesConsumer(nats: KvNats, bucket: KvBucket): Promise<Consumer> {
-  const { stream, filter, plain } = await bucketStream(nats, bucket);
-  return nats.js.consumers.get(stream, plain ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: filter });
+async function currentValuesConsumer(nats: KvNats, bucket: KvBucket): Promise<{ consumer: Consumer; lastSeq: number }> {
+  const { stream, filter, plain, lastSeq } = await bucketStream(nats, bucket);
+  const consumer = await nats.js.consumers.get(stream, plain ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: filter });
+  return { consumer, lastSeq };
+}
+
+/** How far {@link readBucketValues} reads. */
+export interface ReadValuesOptions {
+  /**
+   * End at the last value stored when the read began, instead of reading on
+   * until caught up with the writes (which, under a steady stream of writes,
+   * can take as long as the writes go on). A key rewritten during the read
+   * before its earlier value was read is then not yielded at all: read it by
+   * key if it matters.
+   */
+  readonly untilStart?: boolean;
 }
 
 function keyOf(bucket: KvBucket, subject: string): string {
@@ -89,14 +102,23 @@ function isDeletion(headers: { get(name: string): string } | undefined): boolean
  * A key written while reading is read with its newer value, after the keys
  * stored before it: a key whose older value was already read is then yielded
  * twice (the bucket keeps one revision per key, so an unread older value is
- * gone and yields nothing). Ends once it has caught up with the writes.
+ * gone and yields nothing). Ends once it has caught up with the writes, which
+ * under writes that never pause for a second can take as long as they go on
+ * (the server's pending count keeps counting values removed ahead of the
+ * read, so only a second without anything to send ends it); with
+ * `untilStart`, at the last value stored when it began.
  * Nothing is left behind on the server. A bucket keeping more than one
  * revision per key may, after the consumer recovers from a gap, also yield an
  * older revision of a key again.
  * `decode` throws to refuse a value; the read then throws that error.
  */
-export async function readBucketValues<T>(nats: KvNats, bucket: KvBucket, decode: (key: string, data: Uint8Array) => T): Promise<BucketValues<T>> {
-  const consumer = await currentValuesConsumer(nats, bucket);
+export async function readBucketValues<T>(
+  nats: KvNats,
+  bucket: KvBucket,
+  decode: (key: string, data: Uint8Array) => T,
+  options: ReadValuesOptions = {},
+): Promise<BucketValues<T>> {
+  const { consumer, lastSeq } = await currentValuesConsumer(nats, bucket);
   // The consumer's pending count at creation: one message per key.
   const total = (await consumer.info(true)).num_pending;
   const messages = total === 0 ? undefined : await consumer.consume({ max_messages: READ_AHEAD, expires: PULL_EXPIRES_MS });
@@ -114,7 +136,7 @@ export async function readBucketValues<T>(nats: KvNats, bucket: KvBucket, decode
           const key = keyOf(bucket, m.subject);
           yield { key, value: decode(key, m.data), revision: m.seq };
         }
-        if (m.info.pending === 0) break;
+        if (m.info.pending === 0 || (options.untilStart === true && m.seq >= lastSeq)) break;
       }
     } finally {
       messages?.stop();

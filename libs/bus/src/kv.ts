@@ -2,7 +2,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { type KvBucket, RelayError } from '@relay/wire';
 import { type Bus, internals } from './connection.js';
 import { ConflictError, isWrongLastSequenceError } from './errors.js';
-import { type BucketChange, type BucketValues, readBucketValues, watchBucket } from './kv-consumer.js';
+import { type BucketChange, type BucketValues, type ReadValuesOptions, readBucketValues, watchBucket } from './kv-consumer.js';
 
 /** A value read from a bucket with the revision a compare-and-set needs. */
 export interface Versioned<T> {
@@ -47,9 +47,16 @@ export interface JsonBucket<T> {
    * The current value of every key, in revision order, read with one ordered
    * consumer that pulls only as fast as the caller iterates: memory stays
    * bounded for millions of keys. A key written while reading is read with
-   * its newer value too (so possibly twice); ends once caught up with writes.
+   * its newer value too (so possibly twice); ends once caught up with writes,
+   * or with `untilStart` at the last value stored when it began (see
+   * {@link ReadValuesOptions}).
    */
-  values(): Promise<BucketValues<T>>;
+  values(options?: ReadValuesOptions): Promise<BucketValues<T>>;
+  /**
+   * How many values the bucket's stream holds now (one per key in a bucket
+   * of one revision per key; a deletion's marker counts until purged).
+   */
+  size(): Promise<number>;
   /** Current values first (unless `newOnly`), then every change as it happens. */
   watch(options?: { newOnly?: boolean }): Promise<AsyncIterable<BucketChange<T>> & { stop(): void }>;
   /** Every stored revision of a key, oldest first. */
@@ -134,7 +141,8 @@ export async function openJsonBucket<T>(bus: Bus, name: KvBucket, parse: (raw: u
     keys: async function* (filter) {
       for await (const k of await kv.keys(filter)) yield k;
     },
-    values: () => readBucketValues(nats, name, decode),
+    values: (options) => readBucketValues(nats, name, decode, options),
+    size: async () => (await kv.status()).values,
     watch: (options = {}) => watchBucket(nats, name, decode, options.newOnly === true),
     history: async (key) => {
       const out: Versioned<T>[] = [];

@@ -6,7 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bus, busConfigFromEnv, connectBus, openJsonBucket } from '@relay/bus';
-import { ExitCode } from '@relay/cli';
+import { ExitCode, reconcile } from '@relay/cli';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { type NatsServer, startNatsServer } from '@relay/testkit';
 import { deriveId, KvBucket } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,5 +87,50 @@ describe('relay audit on the running pipeline', () => {
     const first = receipts.get('9100001');
     expect(r.out).toMatch(new RegExp(`^${first?.reportId}\\s+ncmec\\s+${first?.sourceReportId}\\s+http://images\\.example\\.nl/a/1\\s+case\\s+no case ${gone}`, 'm'));
     expect(r.err).toContain('relay: 1 report(s) not accounted for');
+  });
+
+  it('finds the same whether it reads the case bucket whole or case by case, and reads it whole only when the bucket is not far larger than its scope', async () => {
+    // A case whose stored value is not a case, beside the deleted one above.
+    const cases = await openJsonBucket<unknown>(bus, KvBucket.Cases);
+    const broken = deriveId('case', 'http://gallery.example.de/a/2');
+    await cases.put(broken, { id: broken, status: 'no such status' });
+    // Who reads the bucket whole creates a consumer on its stream; a read per case does not.
+    const watcher = await connect({ servers: server.url });
+    let created = 0;
+    for (const subject of ['$JS.API.CONSUMER.CREATE.KV_relay-cases', '$JS.API.CONSUMER.CREATE.KV_relay-cases.>']) watcher.subscribe(subject, {
+      callback: () => {
+        created++;
+      },
+    });
+    await watcher.flush();
+    const consumersCreated = async (): Promise<number> => {
+      await watcher.flush();
+      return created;
+    };
+
+    const whole = await reconcile(bus, { caseReads: 'scan' });
+    expect(await consumersCreated()).toBe(1);
+    const byCase = await reconcile(bus, { caseReads: 'get' });
+    expect(await consumersCreated()).toBe(1);
+    expect(whole).toEqual(byCase);
+    expect(whole.gaps.map((g) => [g.missing, g.detail.startsWith('no case') ? 'no case' : g.detail])).toEqual(
+      expect.arrayContaining([
+        ['case', 'no case'],
+        ['case-unreadable', expect.stringContaining(`relay-cases/${broken}: stored value is invalid`)],
+      ]),
+    );
+
+    // The bucket holds the cases of the audit's URLs only (and the deleted one's marker): read whole.
+    await reconcile(bus, {});
+    expect(await consumersCreated()).toBe(2);
+    // Eleven keys more than the audit's five URLs at most: past twice the scope, so case by case, finding the same.
+    for (let i = 0; i < 11; i++) await cases.put(`case-elsewhere-${i}`, { id: `case-elsewhere-${i}` });
+    expect(await reconcile(bus, {})).toEqual(byCase);
+    expect(await consumersCreated()).toBe(2);
+    // A value elsewhere in the bucket that is not JSON ends the whole read; the audit reads case by case instead.
+    await jetstream(watcher).publish('$KV.relay-cases.case-not-json', 'not json');
+    expect(await reconcile(bus, { caseReads: 'scan' })).toEqual(byCase);
+    expect(await consumersCreated()).toBe(3);
+    await watcher.close();
   });
 });

@@ -1,4 +1,4 @@
-import { BucketValueError, type Bus, openJsonBucket, readersOf, readStream, type StoredMessage, streamState } from '@relay/bus';
+import { BucketValueError, type Bus, type JsonBucket, openJsonBucket, readersOf, readStream, type StoredMessage, streamState } from '@relay/bus';
 import { decodeMessage, deriveId, Header, KvBucket, type RelayMessageMap, type RelayTypeName, RelayType, StreamName } from '@relay/wire';
 import {
   type AckFloors,
@@ -26,7 +26,16 @@ export interface LedgerScope {
    * checked by an earlier round. All of both streams when undefined.
    */
   readonly messagesSince?: Date;
+  /**
+   * How the cases are read: `auto` (the default) reads the case bucket whole
+   * when it holds at most {@link SCAN_KEYS_PER_CASE} keys per case in scope,
+   * else case by case; `scan` and `get` force one way (the bench measures both).
+   */
+  readonly caseReads?: CaseReadMode;
 }
+
+/** See {@link LedgerScope.caseReads}. */
+export type CaseReadMode = 'auto' | 'scan' | 'get';
 
 type Decoded<K extends RelayTypeName> = { ok: true; message: RelayMessageMap[K] } | { ok: false; error: string };
 
@@ -96,7 +105,7 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
 
   const caseIds = new Set<string>();
   for (const list of observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') caseIds.add(deriveId('case', o.normalizedUrl));
-  const { cases, caseErrors } = await readCases(bus, [...caseIds], scope.concurrency ?? 64);
+  const { cases, caseErrors } = await readCases(bus, [...caseIds], scope.concurrency ?? 64, scope.caseReads ?? 'auto');
 
   return { reports, observationsByReport, referrals, notices, dlq, cases, caseErrors, undecodable, since: scope.since, messagesSince: scope.messagesSince, readTo, floors };
 }
@@ -179,16 +188,79 @@ function readNotices(bus: Bus, from: ReadStart, into: NoticeEntry[]): Promise<nu
   });
 }
 
-async function readCases(
-  bus: Bus,
-  ids: readonly string[],
-  concurrency: number,
-): Promise<{ cases: Map<string, CaseView | undefined>; caseErrors: Map<string, string> }> {
-  const bucket = await openJsonBucket(bus, KvBucket.Cases, (raw) => {
-    if (isCaseTombstone(raw)) throw new Error('closed for longer than the retention period: only its tombstone is left (decision 0118)');
-    return caseViewSchema.parse(raw);
-  });
+/**
+ * Keys in the bucket per case wanted up to which reading the whole bucket
+ * once (one ordered consumer) is faster than one read per case. Measured
+ * (docs/operations.md, decision 0157): on 2 cores beside a loaded pipeline
+ * the whole bucket reads at ~2.4x the keys/s of reads per case, alone at
+ * 4-5x; 2 keeps the whole read the faster where it is chosen.
+ */
+const SCAN_KEYS_PER_CASE = 2;
+
+type CaseReads = { cases: Map<string, CaseView | undefined>; caseErrors: Map<string, string> };
+
+function parseCase(raw: unknown): CaseView {
+  if (isCaseTombstone(raw)) throw new Error('closed for longer than the retention period: only its tombstone is left (decision 0118)');
+  return caseViewSchema.parse(raw);
+}
+
+/**
+ * The case of each id (undefined where the bucket has none), and why a case
+ * could not be read. Reads the bucket whole when it holds at most
+ * {@link SCAN_KEYS_PER_CASE} keys per id (`how` forces the one or the other).
+ */
+async function readCases(bus: Bus, ids: readonly string[], concurrency: number, how: CaseReadMode): Promise<CaseReads> {
+  if (ids.length === 0) return { cases: new Map(), caseErrors: new Map() };
+  const raw = await openJsonBucket<unknown>(bus, KvBucket.Cases);
+  const scan = how === 'scan' || (how === 'auto' && (await raw.size()) <= ids.length * SCAN_KEYS_PER_CASE);
+  if (scan) {
+    const scanned = await scanCases(raw, ids, concurrency);
+    if (scanned) return scanned;
+  }
+  return getCases(await openJsonBucket(bus, KvBucket.Cases, parseCase), ids, concurrency);
+}
+
+/**
+ * Reads the bucket's values stored when the read began, once, keeping those
+ * of `ids`; then, one by one, each of `ids` it did not see: a case rewritten
+ * during the read whose earlier value it had not reached yet (or one that
+ * is not there). A case read and then rewritten keeps the value read, as a
+ * read per case made then would have found it. Undefined when some value of
+ * the bucket is not JSON: the caller then reads case by case, which names
+ * the case.
+ */
+async function scanCases(bucket: JsonBucket<unknown>, ids: readonly string[], concurrency: number): Promise<CaseReads | undefined> {
+  const wanted = new Set(ids);
+  const found = new Map<string, unknown>();
+  try {
+    for await (const { key, value } of await bucket.values({ untilStart: true })) if (wanted.has(key)) found.set(key, value);
+  } catch (err) {
+    if (err instanceof BucketValueError) return undefined;
+    throw err;
+  }
+  const unseen = ids.filter((id) => !found.has(id));
+  const later = await getCases(bucket, unseen, concurrency);
   const cases = new Map<string, CaseView | undefined>();
+  const caseErrors = new Map<string, string>(later.caseErrors);
+  for (const id of ids) {
+    if (caseErrors.has(id)) continue;
+    const raw = found.has(id) ? found.get(id) : later.cases.get(id);
+    if (raw === undefined) {
+      cases.set(id, undefined);
+      continue;
+    }
+    try {
+      cases.set(id, parseCase(raw));
+    } catch (err) {
+      caseErrors.set(id, new BucketValueError(bucket.name, id, err).message);
+    }
+  }
+  return { cases, caseErrors };
+}
+
+/** Reads the cases of `ids` one by one, `concurrency` reads in flight. */
+async function getCases<T>(bucket: JsonBucket<T>, ids: readonly string[], concurrency: number): Promise<{ cases: Map<string, T | undefined>; caseErrors: Map<string, string> }> {
+  const cases = new Map<string, T | undefined>();
   const caseErrors = new Map<string, string>();
   let next = 0;
   const worker = async (): Promise<void> => {

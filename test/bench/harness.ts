@@ -42,6 +42,8 @@ export interface BenchContext {
   readonly quick: boolean;
   /** `--soak-minutes`: the soak's length (default 30, or 3 with `--quick`). */
   readonly soakMinutes?: number;
+  /** `--soak-follow`: run `relay audit --repair --follow` beside the soak, a round this often (`5m`). */
+  readonly soakFollowEvery?: string;
   readonly baseline: Baseline;
   /** Progress for humans, on stderr. */
   log(line: string): void;

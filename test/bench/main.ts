@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--quick] [--only <suite>] [--record] [--soak-minutes N] [--nats-prof-port P]`: spawns its own
+// `npm run bench [-- --json] [--quick] [--only <suite>] [--record] [--soak-minutes N] [--soak-follow D] [--nats-prof-port P]`: spawns its own
 // nats-server, measures the raw JetStream baseline, then every suite on a fresh server, and
 // prints the figures beside the baseline (a table, or one JSON object);
 // `--record` also writes the table into docs/performance.md.
@@ -16,7 +16,7 @@ import { formatTable } from './report.js';
 import { suites } from './suites/index.js';
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true }, record: { type: 'boolean', default: false }, 'soak-minutes': { type: 'string' }, 'nats-prof-port': { type: 'string' } },
+  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true }, record: { type: 'boolean', default: false }, 'soak-minutes': { type: 'string' }, 'soak-follow': { type: 'string' }, 'nats-prof-port': { type: 'string' } },
 });
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -49,6 +49,8 @@ try {
   const selected = suites.filter((s) => (values.only ? values.only.includes(s.name) : s.optIn !== true));
   const soakMinutes = values['soak-minutes'] === undefined ? undefined : Number(values['soak-minutes']);
   if (soakMinutes !== undefined && !(Number.isInteger(soakMinutes) && soakMinutes >= 2)) throw new Error(`--soak-minutes: a whole number of at least 2, not ${values['soak-minutes']}`);
+  const soakFollowEvery = values['soak-follow'];
+  if (soakFollowEvery !== undefined && !/^\d+[sm]$/.test(soakFollowEvery)) throw new Error(`--soak-follow: how often a round runs, as \`relay audit --every\` takes it (5m, 90s), not ${soakFollowEvery}`);
   for (const suite of selected) {
     // Every suite gets a server of its own (same settings, empty store): one suite's streams and
     // unconsumed messages must neither slow the next nor be counted in its figures.
@@ -65,6 +67,7 @@ try {
       bus,
       quick: values.quick,
       ...(soakMinutes === undefined ? {} : { soakMinutes }),
+      ...(soakFollowEvery === undefined ? {} : { soakFollowEvery }),
       baseline,
       keys,
       log: (line) => log(`${suite.name}: ${line}`),

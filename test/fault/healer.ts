@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { processCpuSeconds } from '@relay/testkit';
 
 /** One round, as `relay audit --follow --json` prints it. */
 export interface HealerRound {
@@ -20,6 +21,8 @@ export interface HealerRound {
 export interface Healer {
   /** Rounds printed so far. */
   rounds(): HealerRound[];
+  /** CPU the follower's process has used so far, seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export function startHealer(env: Readonly<Record<string, string>>, options: { ev
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as HealerRound),
+    cpuSeconds: () => (child.pid === undefined ? 0 : processCpuSeconds(child.pid)),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -6,6 +6,9 @@
 // referral, the consumers' lag and the cases open.
 // The figures compare the last minutes with the first minutes of steady state (cases closing): flat, or not.
 // At the end, `relay audit`'s reconciliation over every receipt: nothing lost, nothing twice.
+// With `--soak-follow 5m`, `relay audit --repair --follow --since 30m` runs beside it as a
+// deployment runs it (its own process, an operator), a round every 5 minutes: what its rounds cost
+// under the load, and what the load costs with them.
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +27,7 @@ import { submitReport } from '@relay/client';
 import { type BenchHost, benchHosts, findAddresses, zoneOf } from '../pipeline/hosts.js';
 import { startCaseCloser } from '../pipeline/case-closer.js';
 import { startReferralSink } from '../pipeline/referral-sink.js';
+import { type Healer, type HealerRound, healerSummary, startHealer } from '../../fault/healer.js';
 import { reportGenerator } from '../pipeline/reports.js';
 
 const RATE = 100;
@@ -35,6 +39,10 @@ const CLOSE_AFTER_MS = 5 * 60_000;
 /** The most cases the hotlines close a second: a third above the rate referrals arrive (~3 URLs a report). */
 const CLOSE_PER_SECOND = 400;
 const NATS = 'nats-server';
+/** The `relay audit --follow` beside the soak (`--soak-follow`), by its name in the per-minute CPU. */
+const FOLLOWER = 'relay audit --follow';
+/** The follower's window: the deployed default (deploy/), longer than its rounds' interval. */
+const FOLLOW_SINCE = '30m';
 
 /** One report the soak sent: its URLs and when. */
 interface SoakSent {
@@ -112,6 +120,10 @@ export const suite: BenchSuite = {
       await ctx.startService('locator', { RELAY_DNS: 'zone', RELAY_DNS_ZONE_FILE: zoneFile }),
       await ctx.startService('dispatcher', { RELAY_DIRECTORY_FILE: DEV_DIRECTORY_FILE, RELAY_RECHECK_INTERVAL: '1h' }),
     ];
+    const follower: Healer | undefined =
+      ctx.soakFollowEvery === undefined
+        ? undefined
+        : startHealer({ NATS_URL: ctx.natsUrl, RELAY_SIGNING_KEY_FILE: ctx.keys.signingKeyFile('operator-bench') }, { every: ctx.soakFollowEvery, since: FOLLOW_SINCE });
     const closer = startCaseCloser((hotline) => ctx.connectAs(`hotline-${hotline}`), closeAfterMs, CLOSE_PER_SECOND);
     const sink = await startReferralSink(ctx.natsUrl, 'bench-soak', (referral, at) => closer.referred(referral, at));
     const make = reportGenerator('soak', hosts);
@@ -180,6 +192,7 @@ export const suite: BenchSuite = {
       const cpuNow = (): Record<string, number> => ({
         ...Object.fromEntries(services.map((s) => [s.name, s.cpuSeconds()])),
         [NATS]: processCpuSeconds(ctx.natsServerPid),
+        ...(follower ? { [FOLLOWER]: follower.cpuSeconds() } : {}),
         bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
       });
       let cpuBefore = cpuNow();
@@ -219,6 +232,7 @@ export const suite: BenchSuite = {
     } finally {
       clearInterval(sampler);
       await closer.stop();
+      await follower?.stop();
     }
     // A report's own referrals are its first deliveries; later ones for its cases are the waves' relocations.
     for (const s of sent) bucket(s.minute).latencies.push(...firstReferrals(s).map((at) => at - s.sentAt));
@@ -260,6 +274,7 @@ export const suite: BenchSuite = {
     const ref = span(steady, early.length);
     const end = span(minutes - late.length, late.length);
     const figures: Figure[] = [{ name: `minutes at ${RATE} reports/s, a relocation wave every ${waveEvery} min`, value: minutes, unit: 'min' }];
+    if (follower) figures.push(...followerFigures(follower.rounds(), perMinute, (line) => ctx.log(line), healerSummary(follower)));
     if (early.length > 0 && late.length > 0) {
       const peak = (window: readonly Minute[], name: string): number => Math.max(...window.map((m) => m.rss[name] ?? 0)) / 1e6;
       for (const s of services) {
@@ -292,3 +307,19 @@ export const suite: BenchSuite = {
     return figures;
   },
 };
+
+/** What the follower's rounds under the load cost and found (`--soak-follow`). */
+function followerFigures(rounds: readonly HealerRound[], perMinute: readonly Minute[], log: (line: string) => void, summary: string): Figure[] {
+  log(summary);
+  for (const r of rounds) log(`  round at ${r.at} (${r.trigger}): ${r.error ?? `lost ${r.lost ?? 0}, took ${((r.tookMs ?? 0) / 1000).toFixed(1)} s`}`);
+  const finished = rounds.filter((r) => r.error === undefined);
+  const cpu = perMinute.map((m) => m.cpu[FOLLOWER] ?? 0);
+  return [
+    { name: `relay audit --follow --since ${FOLLOW_SINCE} beside the load: rounds finished`, value: finished.length, unit: '' },
+    { name: 'relay audit --follow: rounds failed (tried again 10 s later)', value: rounds.length - finished.length, unit: '' },
+    { name: 'relay audit --follow: longest round', value: Math.max(0, ...finished.map((r) => r.tookMs ?? 0)) / 1000, unit: 's' },
+    { name: 'relay audit --follow: its CPU, busiest minute, % of one core', value: Math.max(0, ...cpu), unit: '%' },
+    { name: 'relay audit --follow: repair requests it sent', value: rounds.reduce((n, r) => n + (r.repair?.asked ?? 0), 0), unit: '' },
+    { name: 'relay audit --follow: lost after its last round', value: finished.at(-1)?.lost ?? 0, unit: '' },
+  ];
+}

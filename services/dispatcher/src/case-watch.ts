@@ -95,7 +95,10 @@ export async function followCases(bus: Bus, store: CaseStore, watch: ReturnType<
   const bucket = await openJsonBucket<unknown>(bus, KvBucket.Cases);
   let running: Promise<void> | undefined;
   const load = async (): Promise<void> => {
-    for await (const { key, value, revision } of await bucket.values()) {
+    // Up to the cases stored when it began: under writes that never pause, a read until caught up would
+    // follow them, delivering this process's own writes back to it (decision 0157). A case another
+    // replica rewrites during the read, before the read reaches it, waits for the next resync.
+    for await (const { key, value, revision } of await bucket.values({ untilStart: true })) {
       if (store.cachedRevision(key) >= revision) continue;
       const view = scheduleView.safeParse(value);
       if (!view.success) {

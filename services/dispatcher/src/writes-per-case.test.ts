@@ -2,11 +2,11 @@
 // counted, not timed. Per URL: one case write (no second write that clears
 // the outbox), one referral, one notice; and no watch on the case bucket that
 // would deliver the dispatcher's own writes back to it.
-import { type Bus, busConfigFromEnv, type BusMetrics, connectBus, streamState } from '@relay/bus';
+import { type Bus, busConfigFromEnv, type BusMetrics, connectBus, openJsonBucket, streamState } from '@relay/bus';
 import { CaseStatus } from '@relay/cases';
 import { observation, publishObservation, publishStatus, startRelay, type TestRelay, testUrl } from '@relay/testing';
 import { waitFor } from '@relay/testkit';
-import { StatusAction, StreamName } from '@relay/wire';
+import { KvBucket, StatusAction, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drained, outboxPublished, readCase } from '../test/dispatcher.js';
 import { caseIdOf, createManualClock, type Dispatcher, runDispatcher } from './index.js';
@@ -50,6 +50,52 @@ describe('a new case on the bus', () => {
     // No consumer follows the case bucket: nothing the dispatcher wrote is delivered back to it.
     await waitFor(async () => (await streamState(bus, CASES))?.consumers === 0, { what: 'no consumer on the case bucket', timeoutMs: 15_000 });
   });
+
+  it('reads at a resync the cases stored when it began, not the writes that go on without a pause after it', async () => {
+    // Other replicas' cases (copies of one of this dispatcher's, under ids of their own), rewritten
+    // again and again while new ones are written, as on a loaded relay. A rewrite removes a value the
+    // resync has not reached yet, which the server's pending count keeps counting: a read that waited
+    // to catch up would follow the writes (decision 0157).
+    const cases = await openJsonBucket<unknown>(bus, KvBucket.Cases);
+    let model: object | undefined;
+    for await (const key of cases.keys()) {
+      model = (await cases.get(key))?.value as object;
+      break;
+    }
+    const another = (name: string): [string, object] => {
+      const url = testUrl(name);
+      return [caseIdOf(url), { ...model, id: caseIdOf(url), url }];
+    };
+    const copies = Array.from({ length: 3_000 }, (_, i) => another(`copy${i}`));
+    for (let i = 0; i < copies.length; i += 200) await Promise.all(copies.slice(i, i + 200).map(([id, value]) => cases.put(id, value)));
+    const later: string[] = [];
+    let writing = true;
+    const writer = (async () => {
+      // Rewrites from the last copy back: ahead of the resync's read.
+      for (let i = 0; writing; i++) {
+        const [id, value] = copies[copies.length - 1 - (i % copies.length)] as [string, object];
+        const [newId, newValue] = another(`later${i}`);
+        await Promise.all([cases.put(id, value), cases.put(newId, newValue)]);
+        later.push(newId);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    })();
+    try {
+      await waitFor(() => Promise.resolve(later.length >= 20), { what: 'the writes to begin' });
+      const before = later.length;
+      await dispatcher.resync();
+      const after = later.length;
+      expect(writing).toBe(true);
+      // The copies stored before it began are scheduled; of the cases first written after it began, at
+      // most the one that ended its read.
+      expect(copies.filter(([id]) => dispatcher.isScheduled(id)).length).toBeGreaterThanOrEqual(2_000);
+      expect(later.slice(before + 1, after).filter((id) => dispatcher.isScheduled(id)).length).toBeLessThanOrEqual(1);
+    } finally {
+      writing = false;
+      await writer;
+      for (const id of [...copies.map(([key]) => key), ...later]) await cases.delete(id);
+    }
+  }, 60_000);
 });
 
 describe('a case its dispatcher no longer holds in memory', () => {

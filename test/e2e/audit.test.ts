@@ -97,11 +97,11 @@ describe('relay audit on the running pipeline', () => {
     // Who reads the bucket whole creates a consumer on its stream; a read per case does not.
     const watcher = await connect({ servers: server.url });
     let created = 0;
-    for (const subject of ['$JS.API.CONSUMER.CREATE.KV_relay-cases', '$JS.API.CONSUMER.CREATE.KV_relay-cases.>']) watcher.subscribe(subject, {
-      callback: () => {
-        created++;
-      },
-    });
+    const count = (): void => {
+      created++;
+    };
+    watcher.subscribe('$JS.API.CONSUMER.CREATE.KV_relay-cases', { callback: count });
+    watcher.subscribe('$JS.API.CONSUMER.CREATE.KV_relay-cases.>', { callback: count });
     await watcher.flush();
     const consumersCreated = async (): Promise<number> => {
       await watcher.flush();

@@ -27,7 +27,7 @@ import { submitReport } from '@relay/client';
 import { type BenchHost, benchHosts, findAddresses, zoneOf } from '../pipeline/hosts.js';
 import { startCaseCloser } from '../pipeline/case-closer.js';
 import { startReferralSink } from '../pipeline/referral-sink.js';
-import { type Healer, type HealerRound, healerSummary, startHealer } from '../../fault/healer.js';
+import { type Healer, healerSummary, startHealer } from '../../fault/healer.js';
 import { reportGenerator } from '../pipeline/reports.js';
 
 const RATE = 100;
@@ -274,7 +274,7 @@ export const suite: BenchSuite = {
     const ref = span(steady, early.length);
     const end = span(minutes - late.length, late.length);
     const figures: Figure[] = [{ name: `minutes at ${RATE} reports/s, a relocation wave every ${waveEvery} min`, value: minutes, unit: 'min' }];
-    if (follower) figures.push(...followerFigures(follower.rounds(), perMinute, (line) => ctx.log(line), healerSummary(follower)));
+    if (follower) figures.push(...followerFigures(follower, perMinute, (line) => ctx.log(line)));
     if (early.length > 0 && late.length > 0) {
       const peak = (window: readonly Minute[], name: string): number => Math.max(...window.map((m) => m.rss[name] ?? 0)) / 1e6;
       for (const s of services) {
@@ -309,8 +309,9 @@ export const suite: BenchSuite = {
 };
 
 /** What the follower's rounds under the load cost and found (`--soak-follow`). */
-function followerFigures(rounds: readonly HealerRound[], perMinute: readonly Minute[], log: (line: string) => void, summary: string): Figure[] {
-  log(summary);
+function followerFigures(follower: Healer, perMinute: readonly Minute[], log: (line: string) => void): Figure[] {
+  log(healerSummary(follower));
+  const rounds = follower.rounds();
   for (const r of rounds) log(`  round at ${r.at} (${r.trigger}): ${r.error ?? `lost ${r.lost ?? 0}, took ${((r.tookMs ?? 0) / 1000).toFixed(1)} s`}`);
   const finished = rounds.filter((r) => r.error === undefined);
   const cpu = perMinute.map((m) => m.cpu[FOLLOWER] ?? 0);

@@ -199,6 +199,9 @@ const SCAN_KEYS_PER_CASE = 2;
 
 type CaseReads = { cases: Map<string, CaseView | undefined>; caseErrors: Map<string, string> };
 
+/** Stored values (JSON, not yet checked as cases) by id, undefined where the bucket has none, and why a value could not be read. */
+type RawReads = { values: Map<string, unknown>; errors: Map<string, string> };
+
 function parseCase(raw: unknown): CaseView {
   if (isCaseTombstone(raw)) throw new Error('closed for longer than the retention period: only its tombstone is left (decision 0118)');
   return caseViewSchema.parse(raw);
@@ -210,14 +213,21 @@ function parseCase(raw: unknown): CaseView {
  * {@link SCAN_KEYS_PER_CASE} keys per id (`how` forces the one or the other).
  */
 async function readCases(bus: Bus, ids: readonly string[], concurrency: number, how: CaseReadMode): Promise<CaseReads> {
-  if (ids.length === 0) return { cases: new Map(), caseErrors: new Map() };
-  const raw = await openJsonBucket<unknown>(bus, KvBucket.Cases);
-  const scan = how === 'scan' || (how === 'auto' && (await raw.size()) <= ids.length * SCAN_KEYS_PER_CASE);
-  if (scan) {
-    const scanned = await scanCases(raw, ids, concurrency);
-    if (scanned) return scanned;
+  const cases = new Map<string, CaseView | undefined>();
+  if (ids.length === 0) return { cases, caseErrors: new Map() };
+  const bucket = await openJsonBucket<unknown>(bus, KvBucket.Cases);
+  const scan = how === 'scan' || (how === 'auto' && (await bucket.size()) <= ids.length * SCAN_KEYS_PER_CASE);
+  const { values, errors } = (scan ? await scanCases(bucket, ids, concurrency) : undefined) ?? (await getCases(bucket, ids, concurrency));
+  for (const id of ids) {
+    if (errors.has(id)) continue;
+    const raw = values.get(id);
+    try {
+      cases.set(id, raw === undefined ? undefined : parseCase(raw));
+    } catch (err) {
+      errors.set(id, new BucketValueError(bucket.name, id, err).message);
+    }
   }
-  return getCases(await openJsonBucket(bus, KvBucket.Cases, parseCase), ids, concurrency);
+  return { cases, caseErrors: errors };
 }
 
 /**
@@ -229,51 +239,36 @@ async function readCases(bus: Bus, ids: readonly string[], concurrency: number, 
  * the bucket is not JSON: the caller then reads case by case, which names
  * the case.
  */
-async function scanCases(bucket: JsonBucket<unknown>, ids: readonly string[], concurrency: number): Promise<CaseReads | undefined> {
+async function scanCases(bucket: JsonBucket<unknown>, ids: readonly string[], concurrency: number): Promise<RawReads | undefined> {
   const wanted = new Set(ids);
-  const found = new Map<string, unknown>();
+  const values = new Map<string, unknown>();
   try {
-    for await (const { key, value } of await bucket.values({ untilStart: true })) if (wanted.has(key)) found.set(key, value);
+    for await (const { key, value } of await bucket.values({ untilStart: true })) if (wanted.has(key)) values.set(key, value);
   } catch (err) {
     if (err instanceof BucketValueError) return undefined;
     throw err;
   }
-  const unseen = ids.filter((id) => !found.has(id));
-  const later = await getCases(bucket, unseen, concurrency);
-  const cases = new Map<string, CaseView | undefined>();
-  const caseErrors = new Map<string, string>(later.caseErrors);
-  for (const id of ids) {
-    if (caseErrors.has(id)) continue;
-    const raw = found.has(id) ? found.get(id) : later.cases.get(id);
-    if (raw === undefined) {
-      cases.set(id, undefined);
-      continue;
-    }
-    try {
-      cases.set(id, parseCase(raw));
-    } catch (err) {
-      caseErrors.set(id, new BucketValueError(bucket.name, id, err).message);
-    }
-  }
-  return { cases, caseErrors };
+  const later = await getCases(bucket, ids.filter((id) => !values.has(id)), concurrency);
+  for (const [id, value] of later.values) values.set(id, value);
+  return { values, errors: later.errors };
 }
 
-/** Reads the cases of `ids` one by one, `concurrency` reads in flight. */
-async function getCases<T>(bucket: JsonBucket<T>, ids: readonly string[], concurrency: number): Promise<{ cases: Map<string, T | undefined>; caseErrors: Map<string, string> }> {
-  const cases = new Map<string, T | undefined>();
-  const caseErrors = new Map<string, string>();
+/** Reads the values of `ids` one by one, `concurrency` reads in flight. */
+async function getCases(bucket: JsonBucket<unknown>, ids: readonly string[], concurrency: number): Promise<RawReads> {
+  const values = new Map<string, unknown>();
+  const errors = new Map<string, string>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ids.length) {
       const id = ids[next++] as string;
       try {
-        cases.set(id, (await bucket.get(id))?.value);
+        values.set(id, (await bucket.get(id))?.value);
       } catch (err) {
         if (!(err instanceof BucketValueError)) throw err;
-        caseErrors.set(id, err.message);
+        errors.set(id, err.message);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
-  return { cases, caseErrors };
+  return { values, errors };
 }

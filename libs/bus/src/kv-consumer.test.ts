@@ -98,6 +98,35 @@ describe('reading every value of a bucket', () => {
     });
   }, 30_000);
 
+  it('without untilStart reads the keys rewritten ahead of it too, and still ends while writes go on', async () => {
+    await withBucket(async (bucket) => {
+      const old = Array.from({ length: 3_000 }, (_, i) => `old${i}`);
+      await putMany(bucket, old, () => 1);
+      // Writes that never pause: new keys, and the stored keys rewritten from the last back, ahead of the read.
+      let writing = true;
+      let written = 0;
+      const writer = (async () => {
+        while (writing) {
+          const ahead = (j: number): string => `old${old.length - 1 - ((4 * written + j) % old.length)}`;
+          await Promise.all([bucket.put(`live${written}`, { n: 2 }), ...[0, 1, 2, 3].map((j) => bucket.put(ahead(j), { n: 3 }))]);
+          written++;
+        }
+      })();
+      try {
+        const read = await readAll(await bucket.values());
+        expect(writing).toBe(true);
+        // Every key stored when it began, the rewritten ones included (their old value was gone before it got there).
+        const keys = new Set(read.map((e) => e.key));
+        expect(old.filter((k) => !keys.has(k))).toEqual([]);
+        // It went on past where it began, to what was written while it read.
+        expect(read.some((e) => e.key.startsWith('live'))).toBe(true);
+      } finally {
+        writing = false;
+        await writer;
+      }
+    });
+  }, 30_000);
+
   it('skips keys deleted before it reaches them', async () => {
     await withBucket(async (bucket) => {
       const keys = Array.from({ length: 3_000 }, (_, i) => `k${i}`);

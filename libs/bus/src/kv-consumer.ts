@@ -78,13 +78,23 @@ async function currentValuesConsumer(nats: KvNats, bucket: KvBucket): Promise<{ 
 export interface ReadValuesOptions {
   /**
    * End at the last value stored when the read began, instead of reading on
-   * until caught up with the writes (which, under a steady stream of writes,
-   * can take as long as the writes go on). A key rewritten during the read
-   * before its earlier value was read is then not yielded at all: read it by
-   * key if it matters.
+   * to the values written during the read (see {@link CHASES}). A key
+   * rewritten during the read before its earlier value was read is then not
+   * yielded at all: read it by key if it matters.
    */
   readonly untilStart?: boolean;
 }
+
+/**
+ * How many times a read without `untilStart` goes on to the bucket's end
+ * after reaching the end it last knew: each time it reads what was written
+ * while it read, the values of keys rewritten before it reached them among
+ * them. The server's pending count cannot tell when to stop (it keeps
+ * counting values a rewrite removed before they were read), so under writes
+ * that never pause a read that waited for it to reach 0 followed the writes
+ * for as long as they went on (decision 0158).
+ */
+export const CHASES = 5;
 
 function keyOf(bucket: KvBucket, subject: string): string {
   return subject.slice(`$KV.${bucket}.`.length);
@@ -102,11 +112,13 @@ function isDeletion(headers: { get(name: string): string } | undefined): boolean
  * A key written while reading is read with its newer value, after the keys
  * stored before it: a key whose older value was already read is then yielded
  * twice (the bucket keeps one revision per key, so an unread older value is
- * gone and yields nothing). Ends once it has caught up with the writes, which
- * under writes that never pause for a second can take as long as they go on
- * (the server's pending count keeps counting values removed ahead of the
- * read, so only a second without anything to send ends it); with
- * `untilStart`, at the last value stored when it began.
+ * gone and yields nothing). Reads up to the last value stored when it began;
+ * then, unless `untilStart`, up to the bucket's end at that moment, and so
+ * on: it ends once a pass finds nothing written since the previous, after
+ * {@link CHASES} such passes, or when the server has nothing to send. What
+ * was written during the last pass is not read, as what is written after
+ * any read. A key rewritten during the read is read (once more if its older
+ * value was read) unless rewritten again during the last pass.
  * Nothing is left behind on the server. A bucket keeping more than one
  * revision per key may, after the consumer recovers from a gap, also yield an
  * older revision of a key again.
@@ -121,6 +133,20 @@ export async function readBucketValues<T>(
   const { consumer, lastSeq } = await currentValuesConsumer(nats, bucket);
   // The consumer's pending count at creation: one message per key.
   const total = (await consumer.info(true)).num_pending;
+  const stream = `KV_${bucket}`;
+  let end = lastSeq;
+  let chases = options.untilStart === true ? 0 : CHASES;
+  /** True when the read is done at `seq`: past the end it knew, and no further end to chase (or none written since). */
+  const doneAt = async (seq: number): Promise<boolean> => {
+    while (seq >= end) {
+      if (chases === 0) return true;
+      chases -= 1;
+      const next = (await nats.jsm.streams.info(stream)).state.last_seq;
+      if (next <= end) return true;
+      end = next;
+    }
+    return false;
+  };
   const messages = total === 0 ? undefined : await consumer.consume({ max_messages: READ_AHEAD, expires: PULL_EXPIRES_MS });
   if (messages) {
     void (async () => {
@@ -136,7 +162,7 @@ export async function readBucketValues<T>(
           const key = keyOf(bucket, m.subject);
           yield { key, value: decode(key, m.data), revision: m.seq };
         }
-        if (m.info.pending === 0 || (options.untilStart === true && m.seq >= lastSeq)) break;
+        if (m.info.pending === 0 || (m.seq >= end && (await doneAt(m.seq)))) break;
       }
     } finally {
       messages?.stop();

@@ -47,8 +47,9 @@ export interface JsonBucket<T> {
    * The current value of every key, in revision order, read with one ordered
    * consumer that pulls only as fast as the caller iterates: memory stays
    * bounded for millions of keys. A key written while reading is read with
-   * its newer value too (so possibly twice); ends once caught up with writes,
-   * or with `untilStart` at the last value stored when it began (see
+   * its newer value too (so possibly twice): the read goes on to the values
+   * written while it read, a bounded number of times, or
+   * with `untilStart` ends at the last value stored when it began (see
    * {@link ReadValuesOptions}).
    */
   values(options?: ReadValuesOptions): Promise<BucketValues<T>>;

@@ -4,7 +4,7 @@ import { deriveId, KvBucket, StatusAction, type StatusUpdate } from '@relay/wire
 import { createMetrics } from '@relay/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveClosedCases } from './closed-cases.js';
-import { HOSTERS, observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
+import { HOSTERS, keepWriting, observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
 import { isTombstone, parseStoredCase } from '@relay/cases';
 import { drained, outboxPublished } from '../test/dispatcher.js';
 import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher, referralIdOf } from './index.js';
@@ -113,5 +113,39 @@ describe('closed cases past the retention period', () => {
     expect((await archiveClosedCases(bus, { afterMs: PERIOD, now: clock.now() })).removed).toBeGreaterThanOrEqual(1);
     // Only the deletion marker is left: no value at all.
     expect(await rawRevisions(c.id)).toEqual([]);
+  }, 60_000);
+
+  it('are swept while other replicas write cases without a pause, and the sweep ends (decision 0158)', async () => {
+    // 3,000 cases closed past the period (copies of a closed one under ids of their own), on a relay of their
+    // own, rewritten as they are while new cases are written: the writes of a loaded relay, which a read of
+    // the bucket waiting to catch up followed for as long as they went on, so the sweep never ended.
+    const c = await report(url('model'), 'rpt_model');
+    await close(c);
+    const model = await readCase(c.id);
+    const own = await startRelay();
+    try {
+      const cases = await openJsonBucket<unknown>(own.bus, KvBucket.Cases);
+      const copy = (name: string): [string, object] => {
+        const id = caseIdOf(url(name));
+        return [id, { ...model, id }];
+      };
+      const closed = Array.from({ length: 3_000 }, (_, i) => copy(`swept${i}`));
+      for (let i = 0; i < closed.length; i += 200) await Promise.all(closed.slice(i, i + 200).map(([id, value]) => cases.put(id, value)));
+      const writer = keepWriting(cases, closed, (i) => copy(`later${i}`));
+      const now = clock.now() + PERIOD + DAY;
+      try {
+        await waitFor(() => Promise.resolve(writer.fresh.length >= 20), { what: 'the writes to begin' });
+        expect((await archiveClosedCases(own.bus, { afterMs: PERIOD, now })).tombstoned).toBeGreaterThan(0);
+      } finally {
+        await writer.stop();
+      }
+      // Those rewritten before the sweep reached them, and those written after it began, wait for the next sweep.
+      await archiveClosedCases(own.bus, { afterMs: PERIOD, now });
+      const left: string[] = [];
+      for await (const { key, value } of await cases.values()) if (!(value as { tombstone?: object }).tombstone) left.push(key);
+      expect(left).toEqual([]);
+    } finally {
+      await own.dispose();
+    }
   }, 60_000);
 });

@@ -63,7 +63,9 @@ export async function archiveClosedCases(bus: Bus, options: ClosedCaseOptions): 
   const removeBefore = closedBefore - (options.maxMessageAgeMs ?? PERSONAL_DATA_MAX_AGE_MS);
   let tombstoned = 0;
   let removed = 0;
-  for await (const { key, value, revision } of await scan.values()) {
+  // Up to where the read began: a case rewritten before the read reached it was just written, so not
+  // closed for long, and waits for the next sweep; the sweep does not read its own tombstones back.
+  for await (const { key, value, revision } of await scan.values({ untilStart: true })) {
     if (value?.tombstone) {
       if (value.tombstone.closedAt < removeBefore && (await cases.deleteIf(key, revision))) removed++;
       continue;

@@ -4,7 +4,7 @@
 // would deliver the dispatcher's own writes back to it.
 import { type Bus, busConfigFromEnv, type BusMetrics, connectBus, openJsonBucket, streamState } from '@relay/bus';
 import { CaseStatus } from '@relay/cases';
-import { observation, publishObservation, publishStatus, startRelay, type TestRelay, testUrl } from '@relay/testing';
+import { keepWriting, observation, publishObservation, publishStatus, startRelay, type TestRelay, testUrl } from '@relay/testing';
 import { waitFor } from '@relay/testkit';
 import { KvBucket, StatusAction, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,31 +71,18 @@ describe('a resync', () => {
     };
     const copies = Array.from({ length: 3_000 }, (_, i) => another(`copy${i}`));
     for (let i = 0; i < copies.length; i += 200) await Promise.all(copies.slice(i, i + 200).map(([id, value]) => cases.put(id, value)));
-    const later: string[] = [];
-    let writing = true;
-    const writer = (async () => {
-      // Rewrites from the last copy back: ahead of the resync's read.
-      for (let i = 0; writing; i++) {
-        const [id, value] = copies[copies.length - 1 - (i % copies.length)] as [string, object];
-        const [newId, newValue] = another(`later${i}`);
-        await Promise.all([cases.put(id, value), cases.put(newId, newValue)]);
-        later.push(newId);
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-    })();
+    const writer = keepWriting(cases, copies, (i) => another(`later${i}`));
     try {
-      await waitFor(() => Promise.resolve(later.length >= 20), { what: 'the writes to begin' });
-      const before = later.length;
+      await waitFor(() => Promise.resolve(writer.fresh.length >= 20), { what: 'the writes to begin' });
+      const before = writer.fresh.length;
       await resyncing.resync();
-      const after = later.length;
-      expect(writing).toBe(true);
+      const after = writer.fresh.length;
       // The copies stored before it began are scheduled; of the cases first written after it began, at
       // most the one that ended its read.
       expect(copies.filter(([id]) => resyncing.isScheduled(id)).length).toBeGreaterThanOrEqual(2_000);
-      expect(later.slice(before + 1, after).filter((id) => resyncing.isScheduled(id)).length).toBeLessThanOrEqual(1);
+      expect(writer.fresh.slice(before + 1, after).filter((id) => resyncing.isScheduled(id)).length).toBeLessThanOrEqual(1);
     } finally {
-      writing = false;
-      await writer;
+      await writer.stop();
       await resyncing.stop();
       await own.dispose();
     }

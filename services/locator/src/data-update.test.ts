@@ -1,6 +1,7 @@
 import { type Bus, openJsonBucket } from '@relay/bus';
 import type { GeoLookup, IpFacts } from '@relay/geo';
-import { HOSTERS, observation, readAll, startRelay, type TestRelay } from '@relay/testing';
+import { HOSTERS, keepWriting, observation, readAll, startRelay, type TestRelay } from '@relay/testing';
+import { waitFor } from '@relay/testkit';
 import { deriveId, KvBucket, RecheckReason, RelayType, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recheckRemapped } from './data-update.js';
@@ -50,4 +51,33 @@ describe('open cases after an IP data update', () => {
     await recheckRemapped({ bus, geo: updated, locate });
     expect(await readAll(bus, StreamName.Hosting, RelayType.HostingObservation)).toHaveLength(1);
   });
+
+  it('are all looked at while the dispatchers write cases without a pause, and the run ends (decision 0158)', async () => {
+    // 3,000 open cases on a relay of their own, rewritten as they are (the last first, ahead of the read) while
+    // new ones are written: the run once followed such writes for as long as they went on.
+    const own = await startRelay();
+    try {
+      const cases = await openJsonBucket<unknown>(own.bus, KvBucket.Cases);
+      const open = (name: string): [string, object] => {
+        const url = `http://${name}.example.nl/gallery/1`;
+        const id = deriveId('case', url);
+        return [id, { v: 1, id, url, status: 'open', hosting: { url, country: 'NL', addresses: [{ ip: HOSTERS.NL2.ip, country: 'NL', asn: 43350 }] } }];
+      };
+      const stored = Array.from({ length: 3_000 }, (_, i) => open(`steady${i}`));
+      for (let i = 0; i < stored.length; i += 200) await Promise.all(stored.slice(i, i + 200).map(([id, value]) => cases.put(id, value)));
+      const writer = keepWriting(cases, stored, (i) => open(`later${i}`));
+      try {
+        await waitFor(() => Promise.resolve(writer.fresh.length >= 20), { what: 'the writes to begin' });
+        const locate = () => Promise.reject(new Error('no address of these cases changed country'));
+        const run = await recheckRemapped({ bus: own.bus, geo: updated, locate });
+        // Every case stored when it began, those rewritten before it reached them included.
+        expect(run.open).toBeGreaterThanOrEqual(stored.length);
+        expect(run.rechecked).toBe(0);
+      } finally {
+        await writer.stop();
+      }
+    } finally {
+      await own.dispose();
+    }
+  }, 60_000);
 });

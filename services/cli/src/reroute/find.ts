@@ -24,7 +24,10 @@ const PROGRESS_EVERY = 1_024;
  * cases), and evaluates each case `filter` selects with {@link findReroute}.
  * A case the dispatcher writes while this reads can be read twice: its later
  * value replaces what the earlier one found (an unchanged case read twice
- * counts twice). `progress` gets the number of
+ * counts twice). A case rewritten before the read reached it is read with
+ * its new value, as the read goes on to what was written while it read; it
+ * ends after a bounded number of such passes even under writes that never
+ * pause (decision 0158). `progress` gets the number of
  * keys in the bucket and is told how many were read.
  * @throws BucketValueError for a stored case that does not parse.
  */

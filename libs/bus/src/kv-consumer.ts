@@ -68,13 +68,9 @@ async function bucketStream(nats: KvNats, bucket: KvBucket): Promise<{ stream: s
  * it seconds per million keys (1 M keys, nats-server 2.9.10: 9-10 s and
  * 1.9 s; the API times out at 5 s).
  */
-async function currentValuesConsumer(nats: KvNats, bucket: KvBucket, since: Date | undefined): Promise<{ consumer: Consumer; lastSeq: number }> {
+async function currentValuesConsumer(nats: KvNats, bucket: KvBucket): Promise<{ consumer: Consumer; lastSeq: number }> {
   const { stream, filter, plain, lastSeq } = await bucketStream(nats, bucket);
-  const from = since === undefined ? undefined : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() };
-  const consumer = await nats.js.consumers.get(
-    stream,
-    plain ? (from ?? { deliver_policy: DeliverPolicy.All }) : { ...(from ?? { deliver_policy: DeliverPolicy.LastPerSubject }), filter_subjects: filter },
-  );
+  const consumer = await nats.js.consumers.get(stream, plain ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: filter });
   return { consumer, lastSeq };
 }
 
@@ -87,12 +83,6 @@ export interface ReadValuesOptions {
    * yielded at all: read it by key if it matters.
    */
   readonly untilStart?: boolean;
-  /**
-   * Only the keys written at or after this time (by the server's clock), with
-   * their current value: what changed since an earlier read. In a bucket
-   * keeping more than one revision per key, every revision since then.
-   */
-  readonly since?: Date;
 }
 
 /**
@@ -140,7 +130,7 @@ export async function readBucketValues<T>(
   decode: (key: string, data: Uint8Array) => T,
   options: ReadValuesOptions = {},
 ): Promise<BucketValues<T>> {
-  const { consumer, lastSeq } = await currentValuesConsumer(nats, bucket, options.since);
+  const { consumer, lastSeq } = await currentValuesConsumer(nats, bucket);
   // The consumer's pending count at creation: one message per key.
   const total = (await consumer.info(true)).num_pending;
   const stream = `KV_${bucket}`;

@@ -10,8 +10,8 @@ export const caseRouteViewSchema = caseSchema.pick({ id: true, url: true, status
 /** A case as reroute sees it. */
 export type CaseRouteView = z.infer<typeof caseRouteViewSchema>;
 
-/** The part of a case `relay audit` reads (its URL, status, route and outbox), picked from {@link caseSchema}. */
-export const caseAuditViewSchema = caseSchema.pick({ id: true, url: true, status: true, holdReason: true, routing: true, outbox: true });
+/** The part of a case `relay audit` reads (its status, route and outbox), picked from {@link caseSchema}. */
+export const caseAuditViewSchema = caseSchema.pick({ id: true, status: true, holdReason: true, routing: true, outbox: true });
 
 /** A case as reconciliation sees it. */
 export type CaseAuditView = z.infer<typeof caseAuditViewSchema>;

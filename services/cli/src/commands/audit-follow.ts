@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Bus, watchLeaderElections } from '@relay/bus';
-import { KvBucket } from '@relay/wire';
 import type { CliContext } from '../context.js';
 import type { AuditedOptions } from '../operator/audit.js';
 import { printTable } from '../output.js';
-import { GapKind, type Reconciliation } from '../reconcile/check.js';
+import type { Reconciliation } from '../reconcile/check.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { confirmGaps } from './audit-follow-confirm.js';
 import { printRepair, repairGaps, type RepairSummary } from './audit-repair.js';
@@ -35,10 +34,7 @@ export interface FollowRound {
   readonly at: Date;
   /** `start`, `every <n>s`, `leader elected: <streams>` (or a reconnect), or `retry after: <trigger>` of a failed round. */
   readonly trigger: string;
-  /** The round read the reports stored from then on. */
   readonly since: Date;
-  /** A round that went on from the last (see {@link Resume}): it also checked the cases written from then on. */
-  readonly casesSince?: Date;
   readonly result?: Reconciliation;
   readonly repair?: RepairSummary;
   /** Why the round failed (a cut-off node's timeouts, say); it is tried again after {@link RETRY_MS}. */
@@ -65,32 +61,9 @@ const RETRY_MS = 10_000;
 const MESSAGES_BEFORE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Where a periodic round goes on from the last round that read (decision
- * 0159): the reports from the first one the last round could not account
- * for (lost, or still in flight), or from when it began if it accounted for
- * all; and the cases written since the last round began (what changed for a
- * report accounted for earlier: a relocation, a status), or from where the
- * last such round began while one of those it checked is still not
- * accounted for. A round after an election, a reconnect or a failed round
- * reads its whole window again: that is when the server loses writes.
- */
-interface Resume {
-  readonly reportsFrom: Date;
-  readonly casesSince: Date;
-}
-
-/** Where the round after `r` goes on from, when it is a periodic one. */
-function resumeAfter(r: FollowRound): Resume | undefined {
-  if (r.result === undefined) return undefined;
-  const caseLeft = r.result.gaps.some((g) => (g.reportId === '' && g.caseId !== '') || (g.missing === GapKind.Undecodable && g.detail.startsWith(`KV_${KvBucket.Cases}`)));
-  return { reportsFrom: r.result.unsettledFrom ?? r.at, casesSince: caseLeft && r.casesSince !== undefined ? r.casesSince : r.at };
-}
-
-/**
  * Audits the last `windowMs` of reports at start, `AFTER_ELECTION_MS` after
  * any stream's leader election (or a reconnect of its own, which may have
- * hidden one), and at least every `everyMs` (such a periodic round goes on
- * from the last: see {@link Resume}); with `repair`,
+ * hidden one), and at least every `everyMs`; with `repair`,
  * re-drives what each round finds lost (decision 0155, on 0154). nats-server
  * 2.9.10 can lose an acknowledged write when a leader is cut off
  * (docs/operations.md): the round after the election finds and repairs it
@@ -113,7 +86,6 @@ export async function followAudits(bus: Bus, openBus: () => Promise<Bus>, ctx: C
   const watching = watchLeaderElections(bus, { elected: (e) => soon(e.stream), reconnected: () => soon('(reconnected: elections may have been missed)') });
   const dueAt = (): number => Math.min(plannedAt, electionAt);
   let last: FollowRound | undefined;
-  let resume: Resume | undefined;
   let done = 0;
   try {
     while (!stop.aborted && (options.rounds === undefined || done < options.rounds)) {
@@ -121,12 +93,10 @@ export async function followAudits(bus: Bus, openBus: () => Promise<Bus>, ctx: C
       while (!stop.aborted && performance.now() < dueAt()) await until(dueAt(), stop, (w) => (wake = w));
       if (stop.aborted) break;
       const trigger = elected.size > 0 ? `leader elected: ${[...elected].sort().join(', ')}` : planned;
-      const from = trigger.startsWith('every') ? resume : undefined;
       elected.clear();
       electionAt = Number.POSITIVE_INFINITY;
       const began = performance.now();
-      last = { ...(await round(openBus, ctx, options, trigger, from, stop)), tookMs: Math.round(performance.now() - began) };
-      resume = resumeAfter(last);
+      last = { ...(await round(openBus, ctx, options, trigger, stop)), tookMs: Math.round(performance.now() - began) };
       printRound(ctx, last, options.json);
       options.onRound?.(last);
       done += 1;
@@ -160,14 +130,10 @@ async function until(dueAt: number, stop: AbortSignal, setWake: (wake: () => voi
  * leader change took away), or when the follow is stopped: whatever it was
  * waiting for then fails, and the round with it.
  */
-async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: FollowOptions, trigger: string, from: Resume | undefined, stop: AbortSignal): Promise<Omit<FollowRound, 'tookMs'>> {
+async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: FollowOptions, trigger: string, stop: AbortSignal): Promise<Omit<FollowRound, 'tookMs'>> {
   const at = new Date();
-  const windowStart = at.getTime() - options.windowMs;
-  const since = new Date(Math.max(windowStart, from?.reportsFrom.getTime() ?? windowStart));
-  const casesSince = from?.casesSince;
-  const messagesFrom = Math.min(since.getTime(), casesSince?.getTime() ?? since.getTime()) - MESSAGES_BEFORE_WINDOW_MS;
-  const scope = { since, settleMs: options.settleMs, messagesSince: new Date(messagesFrom), ...(casesSince === undefined ? {} : { casesChangedSince: casesSince }) };
-  const head = { at, trigger, since, ...(casesSince === undefined ? {} : { casesSince }) };
+  const since = new Date(at.getTime() - options.windowMs);
+  const scope = { since, settleMs: options.settleMs, messagesSince: new Date(since.getTime() - MESSAGES_BEFORE_WINDOW_MS) };
   let bus: Bus | undefined;
   let closing: Promise<void> | undefined;
   // Once: a second close would fail while the first drains. Before the connection is made, nothing to close.
@@ -183,14 +149,14 @@ async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: Foll
     bus = await openBus();
     if (stop.aborted || timedOut) throw new Error('stopped before the round began');
     const found = await reconcile(bus, scope);
-    if (options.repair === undefined) return { ...head, result: found };
+    if (options.repair === undefined) return { at, trigger, since, result: found };
     // Re-drive only what a second read, once every replica is current, finds missing too.
     const confirmed = await confirmGaps(bus, found, scope, stop);
     const { after, summary } = await repairGaps(bus, ctx, options.repair, confirmed.toRepair, scope, options.waitMs);
-    return { ...head, result: summary.asked === 0 ? confirmed.result : after, repair: { ...summary, dismissed: confirmed.dismissed } };
+    return { at, trigger, since, result: summary.asked === 0 ? confirmed.result : after, repair: { ...summary, dismissed: confirmed.dismissed } };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { ...head, error: timedOut ? `took longer than ${options.roundTimeoutMs / 1000}s (--round-timeout) and was cut off (${message})` : message };
+    return { at, trigger, since, error: timedOut ? `took longer than ${options.roundTimeoutMs / 1000}s (--round-timeout) and was cut off (${message})` : message };
   } finally {
     clearTimeout(deadline);
     stop.removeEventListener('abort', onStop);
@@ -200,19 +166,16 @@ async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: Foll
 
 function printRound(ctx: CliContext, r: FollowRound, json: boolean): void {
   if (json) {
-    const result = r.result && { reports: r.result.reports, urls: r.result.urls, changedCases: r.result.changedCases, inFlight: r.result.accounted.pending, lost: r.result.lost, duplicated: r.result.duplicated, gaps: r.result.gaps, duplicates: r.result.duplicates };
-    const cases = r.casesSince === undefined ? {} : { casesSince: r.casesSince.toISOString() };
-    ctx.out(`${JSON.stringify({ at: r.at.toISOString(), trigger: r.trigger, since: r.since.toISOString(), ...cases, tookMs: r.tookMs, ...result, ...(r.repair ? { repair: r.repair } : {}), ...(r.error ? { error: r.error } : {}) })}\n`);
+    const result = r.result && { reports: r.result.reports, urls: r.result.urls, inFlight: r.result.accounted.pending, lost: r.result.lost, duplicated: r.result.duplicated, gaps: r.result.gaps, duplicates: r.result.duplicates };
+    ctx.out(`${JSON.stringify({ at: r.at.toISOString(), trigger: r.trigger, since: r.since.toISOString(), tookMs: r.tookMs, ...result, ...(r.repair ? { repair: r.repair } : {}), ...(r.error ? { error: r.error } : {}) })}\n`);
     return;
   }
-  const cases = r.casesSince === undefined ? '' : ` and cases written since ${r.casesSince.toISOString()}`;
-  const head = `${r.at.toISOString()} audit (${r.trigger}) of reports since ${r.since.toISOString()}${cases}: `;
+  const head = `${r.at.toISOString()} audit (${r.trigger}) of reports since ${r.since.toISOString()}: `;
   if (r.result === undefined) {
     ctx.out(`${head}failed after ${seconds(r.tookMs)}: ${r.error ?? 'unknown error'}; trying again in ${RETRY_MS / 1000}s\n`);
     return;
   }
-  const changed = r.casesSince === undefined ? '' : `, ${r.result.changedCases} other cases`;
-  ctx.out(`${head}${r.result.reports} reports${changed}, ${r.result.accounted.pending} in flight, ${r.result.lost} lost, ${r.result.duplicated} duplicated (took ${seconds(r.tookMs)})\n`);
+  ctx.out(`${head}${r.result.reports} reports, ${r.result.accounted.pending} in flight, ${r.result.lost} lost, ${r.result.duplicated} duplicated (took ${seconds(r.tookMs)})\n`);
   if (r.repair && (r.repair.asked > 0 || Object.keys(r.repair.dismissed ?? {}).length > 0)) printRepair(ctx, r.repair);
   if (r.result.gaps.length > 0) printTable(ctx, ['report', 'url', 'missing', 'detail'], r.result.gaps.map((g) => [g.reportId, g.url, g.missing, g.detail]));
 }

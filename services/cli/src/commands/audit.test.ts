@@ -75,7 +75,7 @@ async function processed(
   // Only the fields the audit reads, but each as the case record (@relay/cases) types it.
   const routing = { epoch: 0, referralId: referral.id, jurisdiction: 'NL', hotline: 'eokm', hotlineCountry: 'NL', reason: 1, fallback: false, policeTold: true, directoryRevision: 1, issuedAt: 0 };
   const outbox = upTo === 'decided' ? [toOutboxEntry({ subject: subjects.referral('NL', 'eokm'), type: RelayType.Referral, message: referral, msgId: `dispatcher:${referral.id}` }, undefined)] : [];
-  await cases.put(caseId, { id: caseId, url, status: 'open', routing, outbox });
+  await cases.put(caseId, { id: caseId, status: 'open', routing, outbox });
   return { reportId, caseId, publish };
 }
 

@@ -168,7 +168,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--actor <name>', 'with --repair: who you are, for the audit trail (default: your NATS user, else NATS_CLIENT_NAME, else your OS user)')
     .option('--wait <duration>', 'with --repair: how long to wait until what was re-driven is accounted for; 0 = do not wait', '30s')
     .option('--follow', `keep auditing (with --repair: and repairing) the last --since (default ${FOLLOW_SINCE}) of reports: at start, 10 s after any stream elects a leader, and every --every; one line per round, until Ctrl-C (decision 0155)`)
-    .option('--every <duration>', 'with --follow: the longest time between two rounds (such a round goes on from the last)', '15m')
+    .option('--every <duration>', 'with --follow: the longest time between two rounds', '15m')
     .option('--round-timeout <duration>', 'with --follow: a round still running after this is cut off and tried again (a round with findings reads twice: size --since so that fits, docs/operations.md)', '10m')
     .option('--rounds <n>', 'with --follow: stop after n rounds')
     .action(async (options: AuditOptions) => {

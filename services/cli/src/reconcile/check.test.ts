@@ -24,7 +24,7 @@ function notice(ref: ReferralEntry, kind: NoticeKind, audience: Audience, countr
 }
 
 function routedCase(url: string, ref: ReferralEntry, policeTold = true): CaseView {
-  return { id: deriveId('case', url), url, status: 'open', routing: {
+  return { id: deriveId('case', url), status: 'open', routing: {
       epoch: 0,
       referralId: ref.id,
       jurisdiction: ref.jurisdiction,
@@ -47,8 +47,6 @@ interface Parts {
   notices?: NoticeEntry[];
   dlq?: DlqEntry[];
   cases?: CaseView[];
-  /** Cases checked on their own (they must also be in `cases`). */
-  changedCases?: string[];
   since?: Date;
   messagesSince?: Date;
   floors?: AckFloors;
@@ -63,7 +61,6 @@ function ledger(p: Parts): Ledger {
     referrals: p.referrals ?? [],
     notices: p.notices ?? [],
     dlq: p.dlq ?? [],
-    changedCases: p.changedCases ?? [],
     cases: new Map((p.cases ?? []).map((c) => [c.id, c])),
     caseErrors: new Map(),
     undecodable: [],
@@ -168,7 +165,7 @@ describe('reconciliation of reports', () => {
       ledger({
         reports: [held, unresolved, poison, poisonObs],
         observations: [observation(held, 'http://intranet.example.com/x'), observation(unresolved, 'http://gone.example.com/x', HostingStatus.HOSTING_STATUS_UNRESOLVED), q],
-        cases: [{ id: deriveId('case', 'http://intranet.example.com/x'), url: 'http://intranet.example.com/x', status: 'held', holdReason: 'unroutable', outbox: [] }],
+        cases: [{ id: deriveId('case', 'http://intranet.example.com/x'), status: 'held', holdReason: 'unroutable', outbox: [] }],
         dlq: [
           { seq: 1, source: `REPORTS:${poison.seq}`, msgId: poison.msgId, error: 'report-invalid: x' },
           { seq: 2, source: `HOSTING:${q.seq}`, msgId: `locator:${q.id}`, error: 'x' },
@@ -188,26 +185,6 @@ describe('reconciliation of reports', () => {
     // A recheck request left in the outbox (RECHECKS is not read) is no gap: it goes out with the next claim.
     const rck = { msgId: 'dispatcher:rck_1', subject: 'relay.recheck.NL', type: 'relay.v1.RecheckRequest', data: '' };
     expect(checkLedger(ledger({ ...h, cases: [{ ...withOutbox([ref.id]), outbox: [...withOutbox([ref.id]).outbox, rck] }] })).gaps).toEqual([]);
-  });
-
-  it('checks a case written since the last round without a report in scope, and says from which report a later round must read again', () => {
-    // A relocation of a case whose report an earlier round accounted for: its new referral is not in REFERRALS.
-    const h = healthyNl();
-    const ref = h.referrals[0] as ReferralEntry;
-    const moved = { ...routedCase(NL_URL, ref), outbox: [{ msgId: 'dispatcher:ref_moved', subject: 'relay.referral.DE.fsm', type: 'relay.v1.Referral', data: '' }] };
-    const onItsOwn = checkLedger(ledger({ referrals: [ref], notices: h.notices, cases: [moved], changedCases: [moved.id] }));
-    expect(onItsOwn).toMatchObject({ reports: 0, changedCases: 1, lost: 1 });
-    expect(onItsOwn.gaps).toEqual([expect.objectContaining({ reportId: '', caseId: NL_CASE, url: NL_URL, missing: GapKind.Outbox })]);
-    expect(onItsOwn.unsettledFrom).toBeUndefined();
-    expect(checkLedger(ledger({ ...h, changedCases: [NL_CASE] }))).toMatchObject({ changedCases: 1, lost: 0, gaps: [] });
-
-    // Every report accounted for: nothing to read again. One lost, or one in flight: from that report on.
-    expect(checkLedger(ledger(h)).unsettledFrom).toBeUndefined();
-    const [r] = h.reports;
-    const [o] = h.observations;
-    if (r === undefined || o === undefined) throw new Error('healthyNl has a report and an observation');
-    expect(checkLedger(ledger({ ...h, referrals: [] })).unsettledFrom).toEqual(r.time);
-    expect(checkLedger(ledger({ ...h, observations: [], floors: { reports: r.seq - 1, hosting: o.seq } })).unsettledFrom).toEqual(r.time);
   });
 
   it('counts a receipt whose report is not in REPORTS as lost', () => {

@@ -81,16 +81,8 @@ export interface Reconciliation {
   readonly notices: number;
   readonly gaps: readonly Gap[];
   readonly duplicates: readonly Duplicate[];
-  /** Cases checked on their own: written since the last round, and no report in scope leads to them (see {@link Ledger.changedCases}). */
-  readonly changedCases: number;
-  /** Reports (or receipts, or such cases) with at least one gap. */
+  /** Reports (or receipts) with at least one gap. */
   readonly lost: number;
-  /**
-   * The time of the first report in scope not yet accounted for (a gap, or
-   * still in flight); undefined when every report is. A later round need not
-   * read the reports before it again (`relay audit --follow`).
-   */
-  readonly unsettledFrom?: Date;
   /** Copies beyond the first over every duplicate. */
   readonly duplicated: number;
 }
@@ -131,7 +123,6 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
   const accounted: Record<Outcome, number> = { routed: 0, held: 0, unresolved: 0, dlq: 0, pending: 0 };
   const lostReports = new Set<string>();
   let urls = 0;
-  let unsettledFrom: Date | undefined;
   for (const report of ledger.reports) {
     const keys = [...new Set(report.urls.map(urlKey))];
     urls += keys.length;
@@ -139,9 +130,6 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
     const observations = ledger.observationsByReport.get(report.id) ?? [];
     for (const key of keys) {
       const found = reportInDlq ? { outcome: Outcome.Dlq } : judgeUrl(report, key, observations, { dlqSources, floors: ledger.floors, checkCase });
-      if (!('outcome' in found) || found.outcome === Outcome.Pending) {
-        if (unsettledFrom === undefined || report.time < unsettledFrom) unsettledFrom = report.time;
-      }
       if ('outcome' in found) {
         accounted[found.outcome]++;
         continue;
@@ -159,13 +147,6 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
         detail: found.detail,
       });
     }
-  }
-
-  for (const caseId of ledger.changedCases) {
-    const found = checkCase(caseId);
-    if ('outcome' in found) continue;
-    lostReports.add(`case ${caseId}`);
-    gaps.push({ reportId: '', reportSeq: 0, source: '', sourceReportId: '', url: ledger.cases.get(caseId)?.url ?? '', caseId, missing: found.missing, detail: found.detail });
   }
 
   const inReports = new Set(ledger.reports.map((r) => r.id));
@@ -195,9 +176,7 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
     notices: idsInScope(ledger.notices),
     gaps,
     duplicates,
-    changedCases: ledger.changedCases.length,
     lost: lostReports.size,
-    ...(unsettledFrom === undefined ? {} : { unsettledFrom }),
     duplicated: duplicates.reduce((sum, d) => sum + d.extra, 0),
   };
 }

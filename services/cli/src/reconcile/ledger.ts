@@ -93,11 +93,6 @@ export interface Ledger {
   /** Every notice read (all of NOTICES). */
   readonly notices: readonly NoticeEntry[];
   readonly dlq: readonly DlqEntry[];
-  /**
-   * Cases written since {@link LedgerScope.casesChangedSince} that no report in scope leads to
-   * (a relocation, a status), checked on their own; their state is in `cases`. Empty without it.
-   */
-  readonly changedCases: readonly string[];
   /** Case id -> its state, or undefined when the key does not exist (or does not parse: see `caseErrors`). */
   readonly cases: ReadonlyMap<string, CaseView | undefined>;
   /** Case id -> why its stored value could not be read. */

@@ -32,12 +32,6 @@ export interface LedgerScope {
    * else case by case; `scan` and `get` force one way (the bench measures both).
    */
   readonly caseReads?: CaseReadMode;
-  /**
-   * Also check every case written since this time, whether or not a report
-   * in scope leads to it (`relay audit --follow`'s rounds after the first:
-   * what changed since the last round, such as a relocation's referral).
-   */
-  readonly casesChangedSince?: Date;
 }
 
 /** See {@link LedgerScope.caseReads}. */
@@ -111,30 +105,9 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
 
   const caseIds = new Set<string>();
   for (const list of observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') caseIds.add(deriveId('case', o.normalizedUrl));
-  const bucket = await openJsonBucket<unknown>(bus, KvBucket.Cases);
-  const changed = scope.casesChangedSince === undefined ? new Map<string, unknown>() : await readChangedCases(bucket, scope.casesChangedSince, undecodable);
-  // A tombstone is the retention sweep's write: nothing to check unless a report leads to it.
-  const changedCases = [...changed].filter(([id, raw]) => !caseIds.has(id) && !isCaseTombstone(raw)).map(([id]) => id);
-  const { cases, caseErrors } = await readCases(bucket, [...caseIds, ...changedCases], changed, scope.concurrency ?? 64, scope.caseReads ?? 'auto');
+  const { cases, caseErrors } = await readCases(bus, [...caseIds], scope.concurrency ?? 64, scope.caseReads ?? 'auto');
 
-  return { reports, observationsByReport, referrals, notices, dlq, changedCases, cases, caseErrors, undecodable, since: scope.since, messagesSince: scope.messagesSince, readTo, floors };
-}
-
-/**
- * The current value of every case written since `since`, read once up to
- * where the read began (a case rewritten during it is read by the next
- * round). A value that is not JSON ends the read, noted as undecodable: the
- * round reports it, and every later round reads from the same time again.
- */
-async function readChangedCases(bucket: JsonBucket<unknown>, since: Date, undecodable: UndecodableEntry[]): Promise<Map<string, unknown>> {
-  const changed = new Map<string, unknown>();
-  try {
-    for await (const { key, value } of await bucket.values({ since, untilStart: true })) changed.set(key, value);
-  } catch (err) {
-    if (!(err instanceof BucketValueError)) throw err;
-    undecodable.push({ stream: `KV_${KvBucket.Cases}`, seq: 0, msgId: '', error: err.message });
-  }
-  return changed;
+  return { reports, observationsByReport, referrals, notices, dlq, cases, caseErrors, undecodable, since: scope.since, messagesSince: scope.messagesSince, readTo, floors };
 }
 
 /** The pipeline's durable consumers whose ack floors tell what is in flight (the services' names). */
@@ -236,16 +209,15 @@ function parseCase(raw: unknown): CaseView {
 
 /**
  * The case of each id (undefined where the bucket has none), and why a case
- * could not be read; the stored values in `known` are not read again. Reads
- * the bucket whole when it holds at most {@link SCAN_KEYS_PER_CASE} keys per
- * id left to read (`how` forces the one or the other).
+ * could not be read. Reads the bucket whole when it holds at most
+ * {@link SCAN_KEYS_PER_CASE} keys per id (`how` forces the one or the other).
  */
-async function readCases(bucket: JsonBucket<unknown>, ids: readonly string[], known: ReadonlyMap<string, unknown>, concurrency: number, how: CaseReadMode): Promise<CaseReads> {
+async function readCases(bus: Bus, ids: readonly string[], concurrency: number, how: CaseReadMode): Promise<CaseReads> {
   const cases = new Map<string, CaseView | undefined>();
-  const unread = ids.filter((id) => !known.has(id));
-  const scan = unread.length > 0 && (how === 'scan' || (how === 'auto' && (await bucket.size()) <= unread.length * SCAN_KEYS_PER_CASE));
-  const { values, errors } = (scan ? await scanCases(bucket, unread, concurrency) : undefined) ?? (await getCases(bucket, unread, concurrency));
-  for (const [id, raw] of known) values.set(id, raw);
+  if (ids.length === 0) return { cases, caseErrors: new Map() };
+  const bucket = await openJsonBucket<unknown>(bus, KvBucket.Cases);
+  const scan = how === 'scan' || (how === 'auto' && (await bucket.size()) <= ids.length * SCAN_KEYS_PER_CASE);
+  const { values, errors } = (scan ? await scanCases(bucket, ids, concurrency) : undefined) ?? (await getCases(bucket, ids, concurrency));
   for (const id of ids) {
     if (errors.has(id)) continue;
     const raw = values.get(id);

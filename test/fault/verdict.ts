@@ -154,6 +154,8 @@ export async function runFault(phase: FaultPhase): Promise<void> {
     row = { ...row, resent: lostByServer.length, healed: (await healedSince(phase.bus, since)).asked, repaired: lostWrites.length };
   }
   phase.record(row);
+  // Accounted for, but not routed (held, dead-lettered, still in flight): say how, and what the services logged.
+  if (audit.gaps.length === 0 && audit.accounted.routed !== row.accepted) console.log(`${JSON.stringify(audit.accounted)}\n${await diagnosis(phase, since, audit, load)}`);
   expect(audit.gaps).toEqual([]);
   expect(audit.duplicates).toEqual([]);
   expect(audit.reports).toBe(row.accepted);

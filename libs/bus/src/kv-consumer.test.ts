@@ -20,6 +20,29 @@ async function putMany(bucket: JsonBucket<{ n: number }>, keys: readonly string[
   for (let i = 0; i < keys.length; i += 200) await Promise.all(keys.slice(i, i + 200).map((k, j) => bucket.put(k, { n: n(i + j) })));
 }
 
+/**
+ * Writes without a pause, as a loaded relay does, until stopped: each turn a new key (`live<n>`) and
+ * four of `rewrite` again, from the last back, ahead of a read in revision order (a removed value
+ * the server's pending count keeps counting: decisions 0157, 0158). @relay/testing's `keepWriting`
+ * does the same for the services' tests; this lib cannot import it.
+ */
+function keepWriting(bucket: JsonBucket<{ n: number }>, rewrite: readonly string[]): { writing(): boolean; stop(): Promise<void> } {
+  let writing = true;
+  const done = (async () => {
+    for (let i = 0; writing; i++) {
+      const ahead = (j: number): string => rewrite[rewrite.length - 1 - ((4 * i + j) % rewrite.length)] as string;
+      await Promise.all([bucket.put(`live${i}`, { n: 2 }), ...[0, 1, 2, 3].map((j) => bucket.put(ahead(j), { n: 3 }))]);
+    }
+  })();
+  return {
+    writing: () => writing,
+    stop: async () => {
+      writing = false;
+      await done;
+    },
+  };
+}
+
 async function readAll<T>(values: AsyncIterable<BucketEntry<T>>): Promise<BucketEntry<T>[]> {
   const out: BucketEntry<T>[] = [];
   for await (const e of values) out.push(e);
@@ -73,27 +96,16 @@ describe('reading every value of a bucket', () => {
     await withBucket(async (bucket) => {
       const old = Array.from({ length: 3_000 }, (_, i) => `old${i}`);
       await putMany(bucket, old, () => 1);
-      // A steady stream of writes that never pauses for a second, as a loaded relay's: new keys, and old keys
-      // rewritten ahead of the read (a removed value the server's pending count keeps counting).
-      let writing = true;
-      let written = 0;
-      const writer = (async () => {
-        while (writing) {
-          await Promise.all([bucket.put(`live${written}`, { n: 2 }), bucket.put(`old${2_000 + (written % 1_000)}`, { n: 3 })]);
-          written++;
-          await new Promise((resolve) => setTimeout(resolve, 2));
-        }
-      })();
+      const writer = keepWriting(bucket, old.slice(2_000));
       try {
         const read = await readAll(await bucket.values({ untilStart: true }));
-        expect(writing).toBe(true);
+        expect(writer.writing()).toBe(true);
         const keys = new Set(read.map((e) => e.key));
         // Every key not rewritten during the read; of the writes after it began, at most the one that ended it.
         expect(old.slice(0, 2_000).every((k) => keys.has(k))).toBe(true);
         expect(read.filter((e) => e.key.startsWith('live')).length).toBeLessThanOrEqual(1);
       } finally {
-        writing = false;
-        await writer;
+        await writer.stop();
       }
     });
   }, 30_000);
@@ -102,27 +114,17 @@ describe('reading every value of a bucket', () => {
     await withBucket(async (bucket) => {
       const old = Array.from({ length: 3_000 }, (_, i) => `old${i}`);
       await putMany(bucket, old, () => 1);
-      // Writes that never pause: new keys, and the stored keys rewritten from the last back, ahead of the read.
-      let writing = true;
-      let written = 0;
-      const writer = (async () => {
-        while (writing) {
-          const ahead = (j: number): string => `old${old.length - 1 - ((4 * written + j) % old.length)}`;
-          await Promise.all([bucket.put(`live${written}`, { n: 2 }), ...[0, 1, 2, 3].map((j) => bucket.put(ahead(j), { n: 3 }))]);
-          written++;
-        }
-      })();
+      const writer = keepWriting(bucket, old);
       try {
         const read = await readAll(await bucket.values());
-        expect(writing).toBe(true);
+        expect(writer.writing()).toBe(true);
         // Every key stored when it began, the rewritten ones included (their old value was gone before it got there).
         const keys = new Set(read.map((e) => e.key));
         expect(old.filter((k) => !keys.has(k))).toEqual([]);
         // It went on past where it began, to what was written while it read.
         expect(read.some((e) => e.key.startsWith('live'))).toBe(true);
       } finally {
-        writing = false;
-        await writer;
+        await writer.stop();
       }
     });
   }, 30_000);

@@ -77,10 +77,12 @@ describe('a resync', () => {
       const before = writer.fresh.length;
       await resyncing.resync();
       const after = writer.fresh.length;
-      // The copies stored before it began are scheduled; of the cases first written after it began, at
-      // most the one that ended its read.
+      // The copies stored before it began are scheduled; of the cases first written after the call, only
+      // the few written before its read began (a writer's turn takes a round trip, as does the start of the
+      // read). Reading on to the writes made during the read schedules nearly all of them (24-28 of 25-28
+      // here, decision 0158), and before that it followed the writes for good (23,960 in 45 s, 0157).
       expect(copies.filter(([id]) => resyncing.isScheduled(id)).length).toBeGreaterThanOrEqual(2_000);
-      expect(writer.fresh.slice(before + 1, after).filter((id) => resyncing.isScheduled(id)).length).toBeLessThanOrEqual(1);
+      expect(writer.fresh.slice(before, after).filter((id) => resyncing.isScheduled(id)).length).toBeLessThanOrEqual(10);
     } finally {
       await writer.stop();
       await resyncing.stop();

@@ -23,7 +23,7 @@ async function putMany(bucket: JsonBucket<{ n: number }>, keys: readonly string[
 /**
  * Writes without a pause, as a loaded relay does, until stopped: each turn a new key (`live<n>`) and
  * four of `rewrite` again, from the last back, ahead of a read in revision order (a removed value
- * the server's pending count keeps counting: decisions 0157, 0158). @relay/testing's `keepWriting`
+ * the server's pending count keeps counting: decisions 0157, 0158). @relay/testing's `startWriting`
  * does the same for the services' tests; this lib cannot import it.
  */
 function keepWriting(bucket: JsonBucket<{ n: number }>, rewrite: readonly string[]): { writing(): boolean; stop(): Promise<void> } {

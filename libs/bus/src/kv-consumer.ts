@@ -94,7 +94,7 @@ export interface ReadValuesOptions {
  * that never pause a read that waited for it to reach 0 followed the writes
  * for as long as they went on (decision 0158).
  */
-export const CHASES = 5;
+const CHASES = 5;
 
 function keyOf(bucket: KvBucket, subject: string): string {
   return subject.slice(`$KV.${bucket}.`.length);

@@ -10,7 +10,7 @@ export { publishObservation, publishStatus } from './publish.js';
 export { auditRecords, drainedConsumer, drainedConsumers, publishedFor, readAll } from './read.js';
 export type { StoredMessage } from './read.js';
 export { startRecheckResponder } from './recheck-responder.js';
-export { keepWriting } from './rewrites.js';
+export { startWriting } from './rewrites.js';
 export type { Writer } from './rewrites.js';
 export { startRelay } from './relay.js';
 export type { TestRelay, TestRelayOptions } from './relay.js';

@@ -4,7 +4,7 @@ import { deriveId, KvBucket, StatusAction, type StatusUpdate } from '@relay/wire
 import { createMetrics } from '@relay/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveClosedCases } from './closed-cases.js';
-import { HOSTERS, keepWriting, observation, publishedFor, publishObservation, publishStatus, startRelay, type TestRelay } from '@relay/testing';
+import { HOSTERS, observation, publishedFor, publishObservation, publishStatus, startRelay, startWriting, type TestRelay } from '@relay/testing';
 import { isTombstone, parseStoredCase } from '@relay/cases';
 import { drained, outboxPublished } from '../test/dispatcher.js';
 import { type CaseState, caseIdOf, runDispatcher, createManualClock, type Dispatcher, referralIdOf } from './index.js';
@@ -130,11 +130,9 @@ describe('closed cases past the retention period', () => {
         return [id, { ...model, id }];
       };
       const closed = Array.from({ length: 3_000 }, (_, i) => copy(`swept${i}`));
-      for (let i = 0; i < closed.length; i += 200) await Promise.all(closed.slice(i, i + 200).map(([id, value]) => cases.put(id, value)));
-      const writer = keepWriting(cases, closed, (i) => copy(`later${i}`));
+      const writer = await startWriting(cases, closed, (i) => copy(`later${i}`));
       const now = clock.now() + PERIOD + DAY;
       try {
-        await waitFor(() => Promise.resolve(writer.fresh.length >= 20), { what: 'the writes to begin' });
         expect((await archiveClosedCases(own.bus, { afterMs: PERIOD, now })).tombstoned).toBeGreaterThan(0);
       } finally {
         await writer.stop();

@@ -4,7 +4,7 @@
 // would deliver the dispatcher's own writes back to it.
 import { type Bus, busConfigFromEnv, type BusMetrics, connectBus, openJsonBucket, streamState } from '@relay/bus';
 import { CaseStatus } from '@relay/cases';
-import { keepWriting, observation, publishObservation, publishStatus, startRelay, type TestRelay, testUrl } from '@relay/testing';
+import { observation, publishObservation, publishStatus, startRelay, startWriting, type TestRelay, testUrl } from '@relay/testing';
 import { waitFor } from '@relay/testkit';
 import { KvBucket, StatusAction, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,10 +70,8 @@ describe('a resync', () => {
       return [caseIdOf(url), { ...model, id: caseIdOf(url), url }];
     };
     const copies = Array.from({ length: 3_000 }, (_, i) => another(`copy${i}`));
-    for (let i = 0; i < copies.length; i += 200) await Promise.all(copies.slice(i, i + 200).map(([id, value]) => cases.put(id, value)));
-    const writer = keepWriting(cases, copies, (i) => another(`later${i}`));
+    const writer = await startWriting(cases, copies, (i) => another(`later${i}`));
     try {
-      await waitFor(() => Promise.resolve(writer.fresh.length >= 20), { what: 'the writes to begin' });
       const before = writer.fresh.length;
       await resyncing.resync();
       const after = writer.fresh.length;

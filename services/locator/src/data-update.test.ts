@@ -1,7 +1,6 @@
 import { type Bus, openJsonBucket } from '@relay/bus';
 import type { GeoLookup, IpFacts } from '@relay/geo';
-import { HOSTERS, keepWriting, observation, readAll, startRelay, type TestRelay } from '@relay/testing';
-import { waitFor } from '@relay/testkit';
+import { HOSTERS, observation, readAll, startRelay, startWriting, type TestRelay } from '@relay/testing';
 import { deriveId, KvBucket, RecheckReason, RelayType, StreamName } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recheckRemapped } from './data-update.js';
@@ -64,10 +63,8 @@ describe('open cases after an IP data update', () => {
         return [id, { v: 1, id, url, status: 'open', hosting: { url, country: 'NL', addresses: [{ ip: HOSTERS.NL2.ip, country: 'NL', asn: 43350 }] } }];
       };
       const stored = Array.from({ length: 3_000 }, (_, i) => open(`steady${i}`));
-      for (let i = 0; i < stored.length; i += 200) await Promise.all(stored.slice(i, i + 200).map(([id, value]) => cases.put(id, value)));
-      const writer = keepWriting(cases, stored, (i) => open(`later${i}`));
+      const writer = await startWriting(cases, stored, (i) => open(`later${i}`));
       try {
-        await waitFor(() => Promise.resolve(writer.fresh.length >= 20), { what: 'the writes to begin' });
         const locate = () => Promise.reject(new Error('no address of these cases changed country'));
         const run = await recheckRemapped({ bus: own.bus, geo: updated, locate });
         // Every case stored when it began, those rewritten before it reached them included.

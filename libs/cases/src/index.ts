@@ -3,7 +3,7 @@
 export { CASE_ID, caseIdOf, caseSchema, CaseStatus, DeadlineKind, FILE_MEMORY, nextRecheckAt, outboxEntrySchema, recheckPhase, referralIdOf, REPORT_MEMORY, STATUS_MEMORY, tombstoneSchema } from './case-state.js';
 export type { CaseDeadline, CaseFile, CaseRouting, CaseState, CaseTombstone, OutboxEntry, StoredCase } from './case-state.js';
 export { isTombstone, isTombstoneValue, openCaseBucket, openCaseView, parseCase, parseStoredCase } from './codec.js';
-export { isPublished, markPublished, outboxBytes, outboxMessage, toOutboxEntry } from './outbox.js';
+export { isPublished, markPublished, outboxBytes, outboxIssuedAt, outboxMessage, toOutboxEntry } from './outbox.js';
 export type { HashesRef, OutboxCause, OutboxMessage } from './outbox.js';
 export { caseAuditViewSchema, caseRouteViewSchema } from './views.js';
 export type { CaseAuditView, CaseRouteView } from './views.js';

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, type RelayMessageMap, type RelayTypeName } from '@relay/wire';
+import { decodeMessage, encodeMessage, type RelayMessageMap, RelayType, type RelayTypeName } from '@relay/wire';
 import type { OutboxEntry } from './case-state.js';
 
 /** Where a referral's hashes are read when it is published (decision 0094): its report on REPORTS. */
@@ -58,6 +58,21 @@ export function outboxBytes(e: OutboxEntry): { bytes: Uint8Array; message: Relay
 export function outboxMessage<K extends RelayTypeName>(e: OutboxEntry, type: K): RelayMessageMap[K] {
   const local = written.get(e);
   return local ? (local.message as RelayMessageMap[K]) : decodeMessage(type, Buffer.from(e.data, 'base64'));
+}
+
+/**
+ * When the dispatcher issued the entry's referral or notice (ms, its clock), from
+ * the message itself; undefined for any other type (a recheck request) or an
+ * entry that does not decode as its type.
+ */
+export function outboxIssuedAt(e: OutboxEntry): number | undefined {
+  try {
+    if (e.type === RelayType.Referral) return outboxMessage(e, RelayType.Referral).issuedAt?.getTime();
+    if (e.type === RelayType.Notice) return outboxMessage(e, RelayType.Notice).issuedAt?.getTime();
+  } catch {
+    // Not decodable as its type: no time is known, so nothing is taken as checked.
+  }
+  return undefined;
 }
 
 const published = new WeakSet<OutboxEntry>();

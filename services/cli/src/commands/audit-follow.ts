@@ -52,13 +52,14 @@ export const AFTER_ELECTION_MS = 10_000;
 /** How long after a failed round it is tried again. */
 const RETRY_MS = 10_000;
 /**
- * How much of REFERRALS and NOTICES before its window a round reads: a report
- * of a case decided earlier than that is taken as checked (earlier rounds
- * overlapped it), so a round reads a bounded span, not the streams' whole
- * retention. A day: the streams' duplicate windows, within which the server
- * itself refuses an id twice.
+ * How much of REFERRALS and NOTICES before its window a round reads (decision
+ * 0160): a decision of a case, or an outbox entry, issued earlier than that is
+ * taken as checked (earlier rounds overlapped it), so a round reads about its
+ * window of those streams, not a day or their whole retention. Twice the clock
+ * skew the relay allows between its services: the margin keeps a decision made
+ * just before the window, for a URL reported again within it, in what is read.
  */
-const MESSAGES_BEFORE_WINDOW_MS = 24 * 60 * 60 * 1000;
+const MESSAGES_BEFORE_WINDOW_MS = 10 * 60 * 1000;
 
 /**
  * Audits the last `windowMs` of reports at start, `AFTER_ELECTION_MS` after

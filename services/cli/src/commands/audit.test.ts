@@ -8,6 +8,7 @@ import { toOutboxEntry } from '@relay/cases';
 import { Audience, decodeMessage, deriveId, exampleMessage, Header, KvBucket, NoticeKind, RecheckReason, RelayType, StreamName, subjects } from '@relay/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runRelay } from '../../test/relay.js';
+import { reconcile } from '../reconcile/reconcile.js';
 import { ExitCode, runCli } from '../index.js';
 
 let server: NatsServer;
@@ -36,6 +37,7 @@ async function processed(
   sourceReportId: string,
   url: string,
   upTo: 'report' | 'observation' | 'decided' | 'all',
+  issuedAt = new Date(0),
 ): Promise<{ reportId: string; caseId: string; publish: () => Promise<void> }> {
   const reportId = deriveId('rpt', 'ncmec', sourceReportId);
   const report = { ...exampleMessage(RelayType.Report), id: reportId, sourceReportId, urls: [url] };
@@ -53,7 +55,7 @@ async function processed(
   } as typeof base;
   await publishMessage(bus, subjects.hosting('NL'), RelayType.HostingObservation, observation, { msgId: `locator:${observation.id}`, origin: 'ncmec' });
   if (upTo === 'observation') return done;
-  const referral = { ...exampleMessage(RelayType.Referral), id: deriveId('ref', caseId, 0), caseId, reportId, supersedes: '', hosting: observation };
+  const referral = { ...exampleMessage(RelayType.Referral), id: deriveId('ref', caseId, 0), caseId, reportId, supersedes: '', hosting: observation, issuedAt };
   const publish = async (): Promise<void> => {
     await publishMessage(bus, subjects.referral('NL', 'eokm'), RelayType.Referral, referral, { msgId: `dispatcher:${referral.id}`, origin: 'ncmec' });
   };
@@ -66,6 +68,7 @@ async function processed(
     kind: NoticeKind.NOTICE_KIND_POLICE_REFERRAL,
     audience: Audience.AUDIENCE_POLICE,
     country: 'NL',
+    issuedAt,
   };
   await publishMessage(bus, subjects.notice('NL', Audience.AUDIENCE_POLICE, NoticeKind.NOTICE_KIND_POLICE_REFERRAL), RelayType.Notice, notice, {
     msgId: `dispatcher:${notice.id}`,
@@ -73,7 +76,7 @@ async function processed(
   });
   const cases = await openJsonBucket(bus, KvBucket.Cases);
   // Only the fields the audit reads, but each as the case record (@relay/cases) types it.
-  const routing = { epoch: 0, referralId: referral.id, jurisdiction: 'NL', hotline: 'eokm', hotlineCountry: 'NL', reason: 1, fallback: false, policeTold: true, directoryRevision: 1, issuedAt: 0 };
+  const routing = { epoch: 0, referralId: referral.id, jurisdiction: 'NL', hotline: 'eokm', hotlineCountry: 'NL', reason: 1, fallback: false, policeTold: true, directoryRevision: 1, issuedAt: issuedAt.getTime() };
   const outbox = upTo === 'decided' ? [toOutboxEntry({ subject: subjects.referral('NL', 'eokm'), type: RelayType.Referral, message: referral, msgId: `dispatcher:${referral.id}` }, undefined)] : [];
   await cases.put(caseId, { id: caseId, status: 'open', routing, outbox });
   return { reportId, caseId, publish };
@@ -129,6 +132,16 @@ describe('relay audit', () => {
     const r = await audit;
     expect(r.out).toMatch(/^Lost\s+0$/m);
     expect(r.code).toBe(ExitCode.Ok);
+  });
+
+  it('from a time (a --follow round), finds what a dispatcher whose clock runs ahead of the server by up to the skew allowed decided since then', async () => {
+    const since = new Date();
+    // Issued 4 minutes ahead of the server's clock, which stamped its referral and notice now.
+    await processed('A-skew', 'http://images.example.nl/a/skew', 'all', new Date(since.getTime() + 4 * 60_000));
+    const r = await reconcile(bus, { since, messagesSince: new Date(since.getTime() + 3 * 60_000), settleMs: 0 });
+    expect(r).toMatchObject({ reports: 1, lost: 0, referrals: 1, notices: 1, accounted: { routed: 1 } });
+    // Issued before that time (and stored before what is read): taken as checked by an earlier round.
+    expect(await reconcile(bus, { since, messagesSince: new Date(since.getTime() + 6 * 60_000), settleMs: 0 })).toMatchObject({ lost: 0, referrals: 0, accounted: { routed: 1 } });
   });
 
   it('reports a decision never published as an outbox gap once --settle has passed', async () => {

@@ -1,4 +1,5 @@
-import { Audience, deriveId, HostingStatus, NoticeKind } from '@relay/wire';
+import { toOutboxEntry } from '@relay/cases';
+import { Audience, deriveId, exampleMessage, HostingStatus, NoticeKind, RelayType } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
 import { checkLedger, GapKind } from './check.js';
 import type { AckFloors, CaseView, DlqEntry, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
@@ -185,6 +186,29 @@ describe('reconciliation of reports', () => {
     // A recheck request left in the outbox (RECHECKS is not read) is no gap: it goes out with the next claim.
     const rck = { msgId: 'dispatcher:rck_1', subject: 'relay.recheck.NL', type: 'relay.v1.RecheckRequest', data: '' };
     expect(checkLedger(ledger({ ...h, cases: [{ ...withOutbox([ref.id]), outbox: [...withOutbox([ref.id]).outbox, rck] }] })).gaps).toEqual([]);
+  });
+
+  it('with REFERRALS and NOTICES read from a time (--follow), takes an unpublished outbox entry issued before it as checked by an earlier round', () => {
+    const h = healthyNl();
+    const ref = h.referrals[0] as ReferralEntry;
+    const entry = (issuedAt: Date, type: typeof RelayType.Referral | typeof RelayType.Notice): CaseView['outbox'][number] => {
+      const message = { ...exampleMessage(type), id: `${type}_${issuedAt.getTime()}`, issuedAt };
+      return toOutboxEntry({ subject: 'relay.x', type, message, msgId: `dispatcher:${message.id}` }, undefined);
+    };
+    const withEntry = (e: CaseView['outbox'][number]): CaseView => ({ ...routedCase(NL_URL, ref), outbox: [e] });
+    // The case was decided after the read began (so it is judged); its outbox holds one more message, not in the streams read.
+    const messagesSince = new Date(T0.getTime() - 1);
+    const missing = (e: CaseView['outbox'][number]): string[] => checkLedger(ledger({ ...h, cases: [withEntry(e)], messagesSince })).gaps.map((g) => g.missing);
+    for (const type of [RelayType.Referral, RelayType.Notice]) {
+      // Issued before what was read: published then or not, an earlier round read that part of the stream.
+      expect(missing(entry(new Date(messagesSince.getTime() - 1), type))).toEqual([]);
+      // Issued since: it should be in what was read, so it is lost.
+      expect(missing(entry(messagesSince, type))).toEqual([GapKind.Outbox]);
+    }
+    // No time to go by (it does not decode as its type): a gap, as when the whole stream is read.
+    expect(missing({ msgId: 'dispatcher:ntc_x', subject: 'relay.x', type: RelayType.Notice, data: Buffer.from([0x0a, 0xff]).toString('base64') })).toEqual([GapKind.Outbox]);
+    // The whole streams read: an old entry not in them is lost, however old.
+    expect(checkLedger(ledger({ ...h, cases: [withEntry(entry(new Date(0), RelayType.Referral))] })).gaps.map((g) => g.missing)).toEqual([GapKind.Outbox]);
   });
 
   it('counts a receipt whose report is not in REPORTS as lost', () => {

@@ -1,3 +1,4 @@
+import { outboxIssuedAt } from '@relay/cases';
 import { urlKey } from '@relay/geo';
 import { Audience, deriveId, HostingStatus, NoticeKind, RelayType, StreamName } from '@relay/wire';
 import type { AckFloors, CaseView, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
@@ -218,8 +219,11 @@ function judgeCase(caseId: string, ledger: Ledger, ix: Indexes): Found {
   if (!c) return { missing: GapKind.Case, detail: `no case ${caseId} in KV relay-cases` };
   // A case keeps its outbox until its next write (decision 0140): what counts is whether each referral
   // and notice in it is published. A recheck request is not read here (RECHECKS is not part of the ledger):
-  // one cut off by a crash goes out with the case's next claim (decision 0031).
-  const pending = c.outbox.filter((e) => e.type !== RelayType.RecheckRequest && !ix.published.has(e.msgId.slice(e.msgId.indexOf(':') + 1)));
+  // one cut off by a crash goes out with the case's next claim (decision 0031). One issued before what was
+  // read of REFERRALS and NOTICES (`--follow`'s rounds) was checked by an earlier round (decision 0160).
+  const pending = c.outbox.filter(
+    (e) => e.type !== RelayType.RecheckRequest && !ix.published.has(e.msgId.slice(e.msgId.indexOf(':') + 1)) && !issuedBefore(e, ledger.messagesSince),
+  );
   if (pending.length > 0) {
     return { missing: GapKind.Outbox, detail: `case ${caseId} holds ${pending.length} unpublished message(s): ${pending.map((e) => e.msgId).join(', ')}` };
   }
@@ -246,6 +250,13 @@ function judgeCase(caseId: string, ledger: Ledger, ix: Indexes): Found {
     if (!told) return { missing: GapKind.MovedOutNotice, detail: `referral ${r.id} supersedes ${r.supersedes}, but the old hotline got no case-moved notice` };
   }
   return { outcome: Outcome.Routed };
+}
+
+/** True when the entry's referral or notice was issued before `since` (never when `since` is undefined or its time unknown). */
+function issuedBefore(e: CaseView['outbox'][number], since: Date | undefined): boolean {
+  if (since === undefined) return false;
+  const issuedAt = outboxIssuedAt(e);
+  return issuedAt !== undefined && issuedAt < since.getTime();
 }
 
 /**

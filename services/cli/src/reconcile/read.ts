@@ -1,4 +1,4 @@
-import { BucketValueError, type Bus, type JsonBucket, openJsonBucket, readersOf, readStream, type StoredMessage, streamState } from '@relay/bus';
+import { BucketValueError, type Bus, DEFAULT_MAX_SKEW_MS, type JsonBucket, openJsonBucket, readersOf, readStream, type StoredMessage, streamState } from '@relay/bus';
 import { decodeMessage, deriveId, Header, KvBucket, type RelayMessageMap, type RelayTypeName, RelayType, StreamName } from '@relay/wire';
 import {
   type AckFloors,
@@ -21,9 +21,11 @@ export interface LedgerScope {
   /** Case reads in flight at once. Default 64. */
   readonly concurrency?: number;
   /**
-   * Read REFERRALS and NOTICES only from this time (`relay audit --follow`,
-   * whose rounds overlap); a case's decision issued before it is taken as
-   * checked by an earlier round. All of both streams when undefined.
+   * Read REFERRALS and NOTICES only from about this time (`relay audit
+   * --follow`, whose rounds overlap; from the clock skew the relay allows
+   * before it, as the server stamps them): a case's decision, or an outbox
+   * entry, issued before it is taken as checked by an earlier round. All of
+   * both streams when undefined.
    */
   readonly messagesSince?: Date;
   /**
@@ -95,7 +97,8 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
 
   const referrals: ReferralEntry[] = [];
   const notices: NoticeEntry[] = [];
-  const from = scope.messagesSince === undefined ? { startSeq: 1 } : { startTime: scope.messagesSince };
+  // A decision is judged by the dispatcher's clock (issuedAt), the read starts by the server's: start earlier by the skew allowed.
+  const from = scope.messagesSince === undefined ? { startSeq: 1 } : { startTime: new Date(scope.messagesSince.getTime() - DEFAULT_MAX_SKEW_MS) };
   const readTo = { referrals: await readReferrals(bus, from, referrals), notices: await readNotices(bus, from, notices) };
 
   const dlq: DlqEntry[] = [];

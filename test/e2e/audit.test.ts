@@ -86,7 +86,7 @@ describe('relay audit on the running pipeline', () => {
     expect(r.out).toMatch(/^Lost\s+1$/m);
     const first = receipts.get('9100001');
     expect(r.out).toMatch(new RegExp(`^${first?.reportId}\\s+ncmec\\s+${first?.sourceReportId}\\s+http://images\\.example\\.nl/a/1\\s+case\\s+no case ${gone}`, 'm'));
-    expect(r.err).toContain('relay: 1 report(s) not accounted for');
+    expect(r.err).toContain('relay: 1 report(s) or rechecked case(s) not accounted for');
   });
 
   it('finds the same whether it reads the case bucket whole or case by case, and reads it whole only when the bucket is not far larger than its scope', async () => {

@@ -71,3 +71,11 @@ export function healerSummary(healer: Healer): string {
   }
   return lines.join('\n');
 }
+
+/** Each round the follower printed: when, why, how long, and what it found and asked for. */
+export function roundLines(healer: Healer): string {
+  return healer
+    .rounds()
+    .map((r) => `  ${r.at} (${r.trigger}): ${r.error === undefined ? `${r.lost ?? 0} lost, asked ${r.repair?.asked ?? 0}` : `failed: ${r.error}`}, took ${((r.tookMs ?? 0) / 1000).toFixed(1)} s`)
+    .join('\n');
+}

@@ -5,7 +5,7 @@ import { GapKind, publishRepairs, type Reconciliation, reconcile, repairable, re
 import { expect } from 'vitest';
 import type { Pipeline } from '../e2e/harness/pipeline.js';
 import { PIPELINE_CONSUMERS, settled } from '../e2e/harness/settle.js';
-import type { Healer } from './healer.js';
+import { type Healer, roundLines } from './healer.js';
 import { type Load, type SteadyLoad, startLoad } from './load.js';
 
 /** One line of the fault table: what was accepted during the fault, and what reconciliation found. */
@@ -86,8 +86,13 @@ export interface FaultPhase {
   readonly healer?: Healer;
 }
 
-/** How long a phase waits for the follower to heal what the server lost before the operator's repair. */
-const HEAL_WAIT_MS = 90_000;
+/**
+ * How long a phase waits for the follower to heal what the server lost before the operator's repair:
+ * its round 10 s after the election, a read of the window, the wait for every replica to be current
+ * (up to 60 s, CURRENT_WAIT_MS) and a second read. 90 s was too short once beside the loaded file
+ * (2026-12-06: the round after the heal phase's election had not asked when the operator did).
+ */
+const HEAL_WAIT_MS = 150_000;
 const HEAL_POLL_MS = 5_000;
 /**
  * How long a phase is audited again while the audit still counts URLs in flight once the
@@ -157,6 +162,7 @@ export async function runFault(phase: FaultPhase): Promise<void> {
     row = { ...row, resent: lostByServer.length };
   }
   row = { ...row, healed: await healedIn(phase, since) };
+  if (phase.healer && repairable(audit.gaps).length > 0) console.log(`${phase.fault}: the follower had not re-driven it within ${HEAL_WAIT_MS / 1000}s; its rounds:\n${roundLines(phase.healer)}`);
   // What is still missing: the operator's `relay audit --repair` (decision 0154) asks for it again,
   // and the phase is judged again.
   const lostWrites = repairable(audit.gaps);

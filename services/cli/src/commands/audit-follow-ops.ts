@@ -23,7 +23,7 @@ export interface FollowOps {
 export async function startFollowOps(bus: Bus, options: { readonly host: string; readonly port: number; readonly everyMs: number }): Promise<FollowOps> {
   const metrics = createMetrics('audit-follow');
   const rounds = metrics.counter('relay_audit_rounds_total', 'Rounds of relay audit --follow by outcome: clean, findings (lost or duplicated), failed (could not read)', ['outcome']);
-  const lost = metrics.gauge('relay_audit_lost', 'Reports not accounted for in the last round that read (after its repair)');
+  const lost = metrics.gauge('relay_audit_lost', 'Reports (and cases rechecked in its window) not accounted for in the last round that read (after its repair)');
   const duplicated = metrics.gauge('relay_audit_duplicated', 'Referrals or notices issued twice, in the last round that read');
   const asked = metrics.counter('relay_audit_repair_requests_total', 'Repair requests sent for what the broker acknowledged and lost (decision 0154)');
   const repaired = metrics.counter('relay_audit_repaired_total', 'Repair requests accounted for within the round that sent them');

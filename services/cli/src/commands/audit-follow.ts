@@ -167,7 +167,7 @@ async function round(openBus: () => Promise<Bus>, ctx: CliContext, options: Foll
 
 function printRound(ctx: CliContext, r: FollowRound, json: boolean): void {
   if (json) {
-    const result = r.result && { reports: r.result.reports, urls: r.result.urls, inFlight: r.result.accounted.pending, lost: r.result.lost, duplicated: r.result.duplicated, gaps: r.result.gaps, duplicates: r.result.duplicates };
+    const result = r.result && { reports: r.result.reports, urls: r.result.urls, inFlight: r.result.accounted.pending, rechecked: r.result.rechecked, lost: r.result.lost, duplicated: r.result.duplicated, gaps: r.result.gaps, duplicates: r.result.duplicates };
     ctx.out(`${JSON.stringify({ at: r.at.toISOString(), trigger: r.trigger, since: r.since.toISOString(), tookMs: r.tookMs, ...result, ...(r.repair ? { repair: r.repair } : {}), ...(r.error ? { error: r.error } : {}) })}\n`);
     return;
   }
@@ -176,7 +176,7 @@ function printRound(ctx: CliContext, r: FollowRound, json: boolean): void {
     ctx.out(`${head}failed after ${seconds(r.tookMs)}: ${r.error ?? 'unknown error'}; trying again in ${RETRY_MS / 1000}s\n`);
     return;
   }
-  ctx.out(`${head}${r.result.reports} reports, ${r.result.accounted.pending} in flight, ${r.result.lost} lost, ${r.result.duplicated} duplicated (took ${seconds(r.tookMs)})\n`);
+  ctx.out(`${head}${r.result.reports} reports and ${r.result.rechecked.cases} rechecked cases, ${r.result.accounted.pending + r.result.rechecked.pending} in flight, ${r.result.lost} lost, ${r.result.duplicated} duplicated (took ${seconds(r.tookMs)})\n`);
   if (r.repair && (r.repair.asked > 0 || Object.keys(r.repair.dismissed ?? {}).length > 0)) printRepair(ctx, r.repair);
   if (r.result.gaps.length > 0) printTable(ctx, ['report', 'url', 'missing', 'detail'], r.result.gaps.map((g) => [g.reportId, g.url, g.missing, g.detail]));
 }

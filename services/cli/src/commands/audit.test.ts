@@ -101,7 +101,7 @@ describe('relay audit', () => {
     expect(r.out).toMatch(/^Lost\s+2$/m);
     expect(r.out).toMatch(new RegExp(`^${cut.reportId}\\s+ncmec\\s+A-2\\s+http://images\\.example\\.nl/a/2\\s+observation\\s`, 'm'));
     expect(r.out).toMatch(new RegExp(`^${noCase.reportId}\\s+ncmec\\s+A-3\\s+http://images\\.example\\.nl/a/3\\s+case\\s+no case ${noCase.caseId}`, 'm'));
-    expect(r.err).toBe('relay: 2 report(s) not accounted for, 0 duplicated referral(s) or notice(s)\n');
+    expect(r.err).toBe('relay: 2 report(s) or rechecked case(s) not accounted for, 0 duplicated referral(s) or notice(s)\n');
   });
 
   it('prints the reconciliation as JSON with --json, and counts a referral stored twice', async () => {
@@ -185,6 +185,30 @@ describe('relay audit', () => {
     expect(text.out).toMatch(/^Repair: sent 1 repair request\(s\); 0 accounted for now, 1 not yet\. Audit record AUDIT:\d+\.$/m);
     expect(text.out).toMatch(new RegExp(`^${lost.reportId}\\s+http://images\\.example\\.nl/a/7\\s+observation\\s`, 'm'));
     expect(text.out).toMatch(/^Lost\s+1$/m);
+  });
+
+  it('with --repair asks the locator to recheck a case a recheck moved, no report in scope, whose outbox holds what REFERRALS does not (decision 0161)', async () => {
+    const since = new Date().toISOString();
+    const url = 'http://images.example.nl/a/moved';
+    const caseId = deriveId('case', url);
+    const base = exampleMessage(RelayType.HostingObservation);
+    const answer = { ...base, id: deriveId('obs', url, 'rck_moved'), url, normalizedUrl: url, country: 'DE', cause: { cause: { $case: 'recheck' as const, value: { recheckId: 'rck_moved', caseId, reason: RecheckReason.RECHECK_REASON_SCHEDULED } } } } as typeof base;
+    await publishMessage(bus, subjects.hosting('DE'), RelayType.HostingObservation, answer, { msgId: `locator:${answer.id}`, origin: 'locator' });
+    const referral = { ...exampleMessage(RelayType.Referral), id: deriveId('ref', caseId, 1), caseId, jurisdiction: 'DE', hotline: 'eco', issuedAt: new Date() };
+    const routing = { epoch: 1, referralId: referral.id, jurisdiction: 'DE', hotline: 'eco', hotlineCountry: 'DE', reason: 1, fallback: false, policeTold: false, directoryRevision: 1, issuedAt: Date.now() };
+    const outbox = [toOutboxEntry({ subject: subjects.referral('DE', 'eco'), type: RelayType.Referral, message: referral, msgId: `dispatcher:${referral.id}` }, undefined)];
+    await (await openJsonBucket(bus, KvBucket.Cases)).put(caseId, { id: caseId, status: 'open', routing, outbox });
+
+    const r = await relay('audit', '--since', since, '--repair', '--reason', 'REFERRALS lost a relocation', '--wait', '0', '--json');
+    expect(r.code).toBe(ExitCode.Findings);
+    const json = JSON.parse(r.out) as { reports: number; rechecked: { cases: number }; lost: number; gaps: { caseId: string; missing: string }[]; repair: { targets: string[] } };
+    expect(json).toMatchObject({ reports: 0, rechecked: { cases: 1 }, lost: 1, gaps: [{ caseId, missing: 'outbox' }], repair: { targets: [`case:${caseId}`] } });
+    const requests = [];
+    for await (const m of readStream(bus, { stream: StreamName.Rechecks })) {
+      const request = decodeMessage(RelayType.RecheckRequest, m.data);
+      if (request.caseId === caseId) requests.push(request);
+    }
+    expect(requests).toEqual([expect.objectContaining({ caseId, url, reason: RecheckReason.RECHECK_REASON_REPAIR, reportId: '' })]);
   });
 
   it('says what to do when NATS_URL is unset, invalid or unreachable', async () => {

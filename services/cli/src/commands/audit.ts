@@ -50,13 +50,14 @@ function printReconciliation(ctx: CliContext, r: Reconciliation, since: Date | u
     ['Unresolved', String(r.accounted.unresolved)],
     ['In the DLQ', String(r.accounted.dlq)],
     ['In flight', String(r.accounted.pending)],
+    ['Rechecked cases', `${r.rechecked.cases} (no report in scope; ${r.rechecked.pending} in flight)`],
     ['Referrals', String(r.referrals)],
     ['Notices', String(r.notices)],
     ['Lost', String(r.lost)],
     ['Duplicated', String(r.duplicated)],
   ]);
   if (r.gaps.length > 0) {
-    ctx.out('\nGaps (reports not accounted for):\n');
+    ctx.out('\nGaps (reports, or rechecked cases, not accounted for):\n');
     printTable(
       ctx,
       ['report', 'source', 'source report', 'url', 'missing', 'detail'],
@@ -76,7 +77,7 @@ function printReconciliation(ctx: CliContext, r: Reconciliation, since: Date | u
 /** The one line a failed audit ends with: what was found. */
 function findings(r: Reconciliation, trailBreaks: number): string | undefined {
   const parts: string[] = [];
-  if (r.lost > 0 || r.duplicated > 0) parts.push(`${r.lost} report(s) not accounted for, ${r.duplicated} duplicated referral(s) or notice(s)`);
+  if (r.lost > 0 || r.duplicated > 0) parts.push(`${r.lost} report(s) or rechecked case(s) not accounted for, ${r.duplicated} duplicated referral(s) or notice(s)`);
   if (trailBreaks > 0) parts.push(`${trailBreaks} break(s) in the audit trail`);
   return parts.length === 0 ? undefined : parts.join('; ');
 }

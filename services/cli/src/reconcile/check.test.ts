@@ -2,7 +2,7 @@ import { toOutboxEntry } from '@relay/cases';
 import { Audience, deriveId, exampleMessage, HostingStatus, NoticeKind, RelayType } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
 import { checkLedger, GapKind } from './check.js';
-import type { AckFloors, CaseView, DlqEntry, Ledger, NoticeEntry, ObservationEntry, ReferralEntry, ReportEntry } from './ledger.js';
+import type { AckFloors, CaseView, DlqEntry, Ledger, NoticeEntry, ObservationEntry, RecheckedEntry, ReferralEntry, ReportEntry } from './ledger.js';
 
 const T0 = new Date('2026-11-01T12:00:00Z');
 let seq = 0;
@@ -51,6 +51,7 @@ interface Parts {
   since?: Date;
   messagesSince?: Date;
   floors?: AckFloors;
+  rechecked?: RecheckedEntry[];
 }
 
 function ledger(p: Parts): Ledger {
@@ -59,6 +60,7 @@ function ledger(p: Parts): Ledger {
   return {
     reports: p.reports ?? [],
     observationsByReport: byReport,
+    rechecked: new Map((p.rechecked ?? []).map((r) => [r.caseId, r])),
     referrals: p.referrals ?? [],
     notices: p.notices ?? [],
     dlq: p.dlq ?? [],
@@ -209,6 +211,39 @@ describe('reconciliation of reports', () => {
     expect(missing({ msgId: 'dispatcher:ntc_x', subject: 'relay.x', type: RelayType.Notice, data: Buffer.from([0x0a, 0xff]).toString('base64') })).toEqual([GapKind.Outbox]);
     // The whole streams read: an old entry not in them is lost, however old.
     expect(checkLedger(ledger({ ...h, cases: [withEntry(entry(new Date(0), RelayType.Referral))] })).gaps.map((g) => g.missing)).toEqual([GapKind.Outbox]);
+  });
+
+  it('judges a case rechecked in scope that no report in scope names: a relocation is checked like a report (decision 0161)', () => {
+    const ref0 = referral(NL_CASE, 0, 'NL', 'eokm');
+    const ref1 = referral(NL_CASE, 1, 'DE', 'eco', ref0.id);
+    const moved = { ...routedCase(NL_URL, ref1), routing: { ...routedCase(NL_URL, ref1).routing!, epoch: 1 } };
+    const relocated = {
+      referrals: [ref0, ref1],
+      notices: [
+        notice(ref0, NoticeKind.NOTICE_KIND_POLICE_REFERRAL, Audience.AUDIENCE_POLICE, 'NL'),
+        notice(ref1, NoticeKind.NOTICE_KIND_CASE_MOVED_OUT, Audience.AUDIENCE_HOTLINE, 'NL', 'eokm'),
+        notice(ref1, NoticeKind.NOTICE_KIND_RELOCATION_IN, Audience.AUDIENCE_POLICE, 'DE'),
+      ],
+      cases: [moved],
+      rechecked: [{ seq: 50, caseId: NL_CASE, normalizedUrl: NL_URL }],
+    };
+    expect(checkLedger(ledger(relocated))).toMatchObject({ reports: 0, rechecked: { cases: 1, pending: 0 }, lost: 0, gaps: [] });
+    // The new country's referral is not in REFERRALS: the case is lost, named by its case and URL.
+    const noReferral = checkLedger(ledger({ ...relocated, referrals: [ref0] }));
+    expect(noReferral.gaps).toEqual([expect.objectContaining({ reportId: '', url: NL_URL, caseId: NL_CASE, missing: GapKind.Referral })]);
+    expect(noReferral.lost).toBe(1);
+    // The old hotline was not told the case moved.
+    expect(checkLedger(ledger({ ...relocated, notices: relocated.notices.filter((n) => n.kind !== NoticeKind.NOTICE_KIND_CASE_MOVED_OUT) })).gaps.map((g) => g.missing)).toEqual([GapKind.MovedOutNotice]);
+    // The dispatcher has not acknowledged the recheck's answer yet: in flight, not lost.
+    expect(checkLedger(ledger({ ...relocated, referrals: [ref0], floors: { hosting: 49 } }))).toMatchObject({ rechecked: { cases: 1, pending: 1 }, lost: 0, gaps: [] });
+    // The answer is in the DLQ, or the case is gone (its tombstone reads as none): nothing to judge.
+    expect(checkLedger(ledger({ ...relocated, referrals: [ref0], dlq: [{ seq: 1, source: 'HOSTING:50', msgId: '', error: 'x' }] }))).toMatchObject({ rechecked: { cases: 0 }, lost: 0 });
+    expect(checkLedger(ledger({ ...relocated, cases: [] }))).toMatchObject({ rechecked: { cases: 0 }, lost: 0 });
+    // Named by a report in scope too: judged once, with the report.
+    const h = healthyNl();
+    const withReport = checkLedger(ledger({ ...relocated, reports: h.reports, observations: h.observations, referrals: [ref0] }));
+    expect(withReport).toMatchObject({ rechecked: { cases: 0 }, lost: 1 });
+    expect(withReport.gaps.map((g) => [g.reportId, g.missing])).toEqual([[h.reports[0]?.id, GapKind.Referral]]);
   });
 
   it('counts a receipt whose report is not in REPORTS as lost', () => {

@@ -26,7 +26,11 @@ export const GapKind = {
 } as const;
 export type GapKind = (typeof GapKind)[keyof typeof GapKind];
 
-/** One report (URL) not accounted for, and what is missing. */
+/**
+ * One report (URL) not accounted for, and what is missing; or one case
+ * rechecked in scope with no report in it (`reportId` empty), whose
+ * decision is not.
+ */
 export interface Gap {
   readonly reportId: string;
   /** The report's sequence in REPORTS; 0 when REPORTS does not hold it (a receipt's gap) or none applies. */
@@ -80,9 +84,15 @@ export interface Reconciliation {
   /** Distinct referral and notice ids about the cases of the reports in scope. */
   readonly referrals: number;
   readonly notices: number;
+  /**
+   * Cases rechecked in scope that no report in scope names, judged on their
+   * own (a recheck can relocate a case): how many, and how many of those the
+   * dispatcher has not decided on yet (in flight).
+   */
+  readonly rechecked: { readonly cases: number; readonly pending: number };
   readonly gaps: readonly Gap[];
   readonly duplicates: readonly Duplicate[];
-  /** Reports (or receipts) with at least one gap. */
+  /** Reports (or receipts, or cases rechecked in scope) with at least one gap. */
   readonly lost: number;
   /** Copies beyond the first over every duplicate. */
   readonly duplicated: number;
@@ -98,8 +108,11 @@ const policeKinds: ReadonlySet<NoticeKind> = new Set([NoticeKind.NOTICE_KIND_POL
  * Accounts for every report of the ledger, pure: each distinct URL needs an
  * observation, and then a case with its referral and notices (or a held case,
  * an UNRESOLVED observation, or a DLQ entry for the report or observation).
- * `receipts` are report ids a sender was given a receipt for: each must be in
- * REPORTS. Also finds referrals and notices issued twice.
+ * A case rechecked in scope that no report in scope names is judged on its
+ * own: a recheck that relocated it calls for a referral and notices as a
+ * report does (decision 0161). `receipts` are report ids a sender was given a
+ * receipt for: each must be in REPORTS. Also finds referrals and notices
+ * issued twice.
  */
 export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Reconciliation {
   const referralById = new Map<string, ReferralEntry>();
@@ -150,6 +163,25 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
     }
   }
 
+  const scopeCases = new Set<string>();
+  for (const list of ledger.observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') scopeCases.add(deriveId('case', o.normalizedUrl));
+  const rechecked = { cases: 0, pending: 0 };
+  for (const r of ledger.rechecked.values()) {
+    // Judged with its report; or no case to judge (none, or only its tombstone); or in the DLQ.
+    if (scopeCases.has(r.caseId) || (ledger.cases.get(r.caseId) === undefined && !ledger.caseErrors.has(r.caseId))) continue;
+    if (dlqSources.has(`${StreamName.Hosting}:${r.seq}`)) continue;
+    rechecked.cases++;
+    const found = checkCase(r.caseId);
+    if ('outcome' in found) continue;
+    // The dispatcher has not acknowledged the recheck's answer: what it decides is still to come.
+    if (ledger.floors.hosting !== undefined && r.seq > ledger.floors.hosting) {
+      rechecked.pending++;
+      continue;
+    }
+    lostReports.add(`case:${r.caseId}`);
+    gaps.push({ reportId: '', reportSeq: 0, source: '', sourceReportId: '', url: r.normalizedUrl, caseId: r.caseId, missing: found.missing, detail: found.detail });
+  }
+
   const inReports = new Set(ledger.reports.map((r) => r.id));
   for (const id of new Set(receipts)) {
     if (inReports.has(id)) continue;
@@ -166,8 +198,6 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
     ...findDuplicates(StreamName.Referrals, ledger.referrals, referralEvent, ledger.since),
     ...findDuplicates(StreamName.Notices, ledger.notices, noticeEvent, ledger.since),
   ];
-  const scopeCases = new Set<string>();
-  for (const list of ledger.observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') scopeCases.add(deriveId('case', o.normalizedUrl));
   const idsInScope = (entries: readonly { id: string; caseId: string }[]): number => new Set(entries.filter((e) => scopeCases.has(e.caseId)).map((e) => e.id)).size;
   return {
     reports: ledger.reports.length,
@@ -175,6 +205,7 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
     accounted,
     referrals: idsInScope(ledger.referrals),
     notices: idsInScope(ledger.notices),
+    rechecked,
     gaps,
     duplicates,
     lost: lostReports.size,

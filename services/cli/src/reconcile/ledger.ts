@@ -24,6 +24,17 @@ export interface ObservationEntry {
   readonly status: HostingStatus;
 }
 
+/**
+ * The latest hosting observation in scope that answered a recheck of a case
+ * (a relocation, a hoster change or nothing new): the case is judged even
+ * when no report in scope names its URL.
+ */
+export interface RecheckedEntry {
+  readonly seq: number;
+  readonly caseId: string;
+  readonly normalizedUrl: string;
+}
+
 /** A referral as read from REFERRALS. */
 export interface ReferralEntry {
   readonly seq: number;
@@ -88,12 +99,17 @@ export interface Ledger {
   readonly reports: readonly ReportEntry[];
   /** Observations per causing report id. */
   readonly observationsByReport: ReadonlyMap<string, readonly ObservationEntry[]>;
+  /** Cases whose URL was rechecked in scope, by case id: the latest such observation (HOSTING). */
+  readonly rechecked: ReadonlyMap<string, RecheckedEntry>;
   /** Every referral read (all of REFERRALS). */
   readonly referrals: readonly ReferralEntry[];
   /** Every notice read (all of NOTICES). */
   readonly notices: readonly NoticeEntry[];
   readonly dlq: readonly DlqEntry[];
-  /** Case id -> its state, or undefined when the key does not exist (or does not parse: see `caseErrors`). */
+  /**
+   * Case id -> its state, or undefined when the key does not exist (or does not parse: see `caseErrors`;
+   * or, for a case only rechecked in scope, holds its tombstone).
+   */
   readonly cases: ReadonlyMap<string, CaseView | undefined>;
   /** Case id -> why its stored value could not be read. */
   readonly caseErrors: ReadonlyMap<string, string>;

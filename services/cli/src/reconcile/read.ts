@@ -8,6 +8,7 @@ import {
   type Ledger,
   type NoticeEntry,
   type ObservationEntry,
+  type RecheckedEntry,
   type ReferralEntry,
   type ReportEntry,
   type UndecodableEntry,
@@ -57,8 +58,9 @@ async function* messagesOf(bus: Bus, stream: StreamName, since: Date | undefined
 
 /**
  * Reads what reconciliation needs: the reports in scope and their
- * observations, every referral, notice and DLQ entry, and the case of every
- * located URL. Reads only; leaves nothing behind on the server.
+ * observations, the cases rechecked in scope, every referral, notice and DLQ
+ * entry, and the case of every located URL and rechecked case. Reads only;
+ * leaves nothing behind on the server.
  */
 export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Ledger> {
   const undecodable: UndecodableEntry[] = [];
@@ -80,6 +82,7 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
   const inScope = new Set(reports.map((r) => r.id));
 
   const observationsByReport = new Map<string, ObservationEntry[]>();
+  const rechecked = new Map<string, RecheckedEntry>();
   for await (const m of messagesOf(bus, StreamName.Hosting, scope.since)) {
     const d = decodeStored(m, RelayType.HostingObservation);
     if (!d.ok) {
@@ -88,6 +91,11 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
     }
     const o = d.message;
     const cause = o.cause?.cause;
+    // A recheck's answer may have moved its case (a relocation with no report behind it): its case is judged too.
+    if (cause?.$case === 'recheck' && o.normalizedUrl !== '') {
+      const caseId = deriveId('case', o.normalizedUrl);
+      rechecked.set(caseId, { seq: m.seq, caseId, normalizedUrl: o.normalizedUrl });
+    }
     if (cause?.$case !== 'report' || !inScope.has(cause.value.reportId)) continue;
     const entry: ObservationEntry = { seq: m.seq, id: o.id, reportId: cause.value.reportId, url: o.url, normalizedUrl: o.normalizedUrl, status: o.status };
     const list = observationsByReport.get(entry.reportId ?? '');
@@ -108,9 +116,10 @@ export async function readLedger(bus: Bus, scope: LedgerScope = {}): Promise<Led
 
   const caseIds = new Set<string>();
   for (const list of observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') caseIds.add(deriveId('case', o.normalizedUrl));
-  const { cases, caseErrors } = await readCases(bus, [...caseIds], scope.concurrency ?? 64, scope.caseReads ?? 'auto');
+  const onlyRechecked = [...rechecked.keys()].filter((id) => !caseIds.has(id));
+  const { cases, caseErrors } = await readCases(bus, [...caseIds, ...onlyRechecked], scope.concurrency ?? 64, scope.caseReads ?? 'auto', new Set(onlyRechecked));
 
-  return { reports, observationsByReport, referrals, notices, dlq, cases, caseErrors, undecodable, since: scope.since, messagesSince: scope.messagesSince, readTo, floors };
+  return { reports, observationsByReport, rechecked, referrals, notices, dlq, cases, caseErrors, undecodable, since: scope.since, messagesSince: scope.messagesSince, readTo, floors };
 }
 
 /** The pipeline's durable consumers whose ack floors tell what is in flight (the services' names). */
@@ -214,8 +223,10 @@ function parseCase(raw: unknown): CaseView {
  * The case of each id (undefined where the bucket has none), and why a case
  * could not be read. Reads the bucket whole when it holds at most
  * {@link SCAN_KEYS_PER_CASE} keys per id (`how` forces the one or the other).
+ * A tombstone of one of `tombstoneAsNone` (cases only rechecked in scope,
+ * since closed past the retention period) reads as no case, not as an error.
  */
-async function readCases(bus: Bus, ids: readonly string[], concurrency: number, how: CaseReadMode): Promise<CaseReads> {
+async function readCases(bus: Bus, ids: readonly string[], concurrency: number, how: CaseReadMode, tombstoneAsNone: ReadonlySet<string>): Promise<CaseReads> {
   const cases = new Map<string, CaseView | undefined>();
   if (ids.length === 0) return { cases, caseErrors: new Map() };
   const bucket = await openJsonBucket<unknown>(bus, KvBucket.Cases);
@@ -225,7 +236,7 @@ async function readCases(bus: Bus, ids: readonly string[], concurrency: number, 
     if (errors.has(id)) continue;
     const raw = values.get(id);
     try {
-      cases.set(id, raw === undefined ? undefined : parseCase(raw));
+      cases.set(id, raw === undefined || (tombstoneAsNone.has(id) && isCaseTombstone(raw)) ? undefined : parseCase(raw));
     } catch (err) {
       errors.set(id, new BucketValueError(bucket.name, id, err).message);
     }

@@ -27,6 +27,7 @@ import {
 } from '@relay/wire';
 import type { BenchContext, BenchSuite, Figure } from '../harness.js';
 import { BENCH_OPERATOR } from '../keys.js';
+import { auditRechecked, recheckAnswer } from './rechecked-audit.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = `${REPO}services/cli/dist/main.js`;
@@ -246,6 +247,12 @@ export const suite: BenchSuite = {
       figures.push({ name: 'REROUTED referrals issued', value: issued, unit: 'referrals', target: `= ${moving.size}, one per case`, met: issued === moving.size });
       figures.push({ name: 'peak RSS of the reroute process', value: run.peakRssBytes / 2 ** 20, unit: 'MiB' });
       figures.push({ name: 'dispatcher RSS after the reroute', value: dispatcher.rssBytes() / 2 ** 20, unit: 'MiB' });
+
+      // The same open cases, each rechecked and found where it was: what a follower round reads of them.
+      await dispatcher.kill();
+      const countries = hostingCountries();
+      const now = Date.now();
+      figures.push(...(await auditRechecked(ctx, n, (i) => recheckAnswer(observation(i, countries[i % countries.length]!, now), now))));
       return figures;
     } finally {
       await rm(dir, { recursive: true, force: true });

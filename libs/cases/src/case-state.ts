@@ -28,7 +28,20 @@ export const outboxEntrySchema = z.object({
   cause: z.object({ consumer: z.string(), seq: z.number().int().positive() }).optional(),
   /** A referral's hashes are added on publishing, from this report (decision 0094): the case never holds them. */
   hashesFrom: z.object({ reportId: z.string(), seq: z.number().int().positive(), count: z.number().int().nonnegative() }).optional(),
+  /**
+   * When a later write of the case found the entry published (ms): it is kept until
+   * {@link OUTBOX_KEEP_MS} after that, published for every reader, so that an audit can still
+   * re-drive it if the server lost it after acknowledging it (decision 0162).
+   */
+  publishedAt: z.number().int().nonnegative().optional(),
 });
+
+/**
+ * How long a case keeps an outbox entry after a later write found it published (decision 0162):
+ * longer than a `relay audit --follow` round after a leader election needs to find and re-drive
+ * what the server lost (15-minute rounds; one over a million open cases reads for ~2 minutes).
+ */
+export const OUTBOX_KEEP_MS = 60 * 60_000;
 
 /**
  * A file a CyberTipline `fileDetails` added to the case's report (decision

@@ -1,6 +1,6 @@
 import { deriveId, encodeMessage, messageFromJson, RelayType } from '@relay/wire';
 import { describe, expect, it } from 'vitest';
-import { caseAuditViewSchema, caseIdOf, caseRouteViewSchema, caseSchema, isPublished, isTombstone, markPublished, outboxBytes, parseCase, parseStoredCase, referralIdOf, toOutboxEntry } from './index.js';
+import { carriedOutbox, caseAuditViewSchema, caseIdOf, caseRouteViewSchema, caseSchema, isPublished, isTombstone, markPublished, OUTBOX_KEEP_MS, type OutboxEntry, outboxBytes, parseCase, parseStoredCase, referralIdOf, toOutboxEntry } from './index.js';
 
 const stored = {
   v: 1,
@@ -18,6 +18,25 @@ const stored = {
   outbox: [],
   somethingElse: 'kept by the route view only',
 };
+
+describe('what a write of a case carries of its outbox (decision 0162)', () => {
+  const entry = (id: string): OutboxEntry => toOutboxEntry({ subject: 'relay.notice.NL.police', type: RelayType.Notice, message: messageFromJson(RelayType.Notice, { id, caseId: stored.id }), msgId: `dispatcher:${id}` }, undefined);
+
+  it('carries what is not published, stamps what is and keeps it for OUTBOX_KEEP_MS, and drops it all when the case closes', () => {
+    const unpublished = entry('ntc_a');
+    const published = entry('ntc_b');
+    markPublished(published);
+    const [a, b] = carriedOutbox([unpublished, published], 1_000, true);
+    expect(a).toBe(unpublished);
+    expect(b).toMatchObject({ msgId: 'dispatcher:ntc_b', publishedAt: 1_000 });
+    // Read back by another process: published for it too, so it publishes nothing again.
+    const readBack = caseSchema.parse({ ...stored, outbox: [a, b] }).outbox;
+    expect(readBack.map(isPublished)).toEqual([false, true]);
+    expect(carriedOutbox(readBack, 1_000 + OUTBOX_KEEP_MS - 1, true).map((e) => e.msgId)).toEqual(['dispatcher:ntc_a', 'dispatcher:ntc_b']);
+    expect(carriedOutbox(readBack, 1_000 + OUTBOX_KEEP_MS, true).map((e) => e.msgId)).toEqual(['dispatcher:ntc_a']);
+    expect(carriedOutbox([unpublished, published], 1_000, false)).toEqual([unpublished]);
+  });
+});
 
 describe('the case record', () => {
   it('keys a case on its normalised URL, as every replica and replay does', () => {

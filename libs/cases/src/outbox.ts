@@ -1,5 +1,5 @@
 import { decodeMessage, encodeMessage, type RelayMessageMap, RelayType, type RelayTypeName } from '@relay/wire';
-import type { OutboxEntry } from './case-state.js';
+import { OUTBOX_KEEP_MS, type OutboxEntry } from './case-state.js';
 
 /** Where a referral's hashes are read when it is published (decision 0094): its report on REPORTS. */
 export interface HashesRef {
@@ -87,7 +87,24 @@ export function markPublished(e: OutboxEntry): void {
   published.add(e);
 }
 
-/** True when this process published this entry object. */
+/** True when this process published this entry object, or a write of the case found it published and kept it (`publishedAt`). */
 export function isPublished(e: OutboxEntry): boolean {
-  return published.has(e);
+  return published.has(e) || e.publishedAt !== undefined;
+}
+
+/**
+ * What a write of a case carries of its outbox at `now` (decision 0162): every entry not
+ * published; a published one stamped `publishedAt` and kept until {@link OUTBOX_KEEP_MS} after
+ * that; none older, and none when the write closes the case (`keep` false: nothing is owed on a
+ * closed case, and nothing writes it again to drop them).
+ */
+export function carriedOutbox(outbox: readonly OutboxEntry[], now: number, keep: boolean): OutboxEntry[] {
+  const out: OutboxEntry[] = [];
+  for (const e of outbox) {
+    if (!isPublished(e)) out.push(e);
+    else if (!keep) continue;
+    else if (e.publishedAt === undefined) out.push({ ...e, publishedAt: now });
+    else if (now - e.publishedAt < OUTBOX_KEEP_MS) out.push(e);
+  }
+  return out;
 }

@@ -1,6 +1,8 @@
 import type { Bus, JsonBucket, Versioned } from '@relay/bus';
 import {
+  carriedOutbox,
   type CaseState,
+  CaseStatus,
   type CaseTombstone,
   isPublished,
   isTombstone,
@@ -35,9 +37,10 @@ export interface CaseStore {
   /**
    * Decides on a case and stores the decision: the next state and the
    * messages it calls for (its outbox) in one compare-and-set. Entries of the
-   * previous outbox this process published are dropped by the same write
-   * (no write of its own clears an outbox, decision 0140); any other entries
-   * are carried along. Other replicas are kept out by the compare-and-set (a
+   * previous outbox that are published are marked so (`publishedAt`) and kept
+   * for an hour, then dropped by a later write, or at once by a write that
+   * closes the case (no write of its own clears an outbox, decisions 0140,
+   * 0162); any other entries are carried along. Other replicas are kept out by the compare-and-set (a
    * conflict re-reads and decides again, so `decide` must be pure); calls
    * for one case in this process are serialised by the caller (apply.ts).
    * Options: `fresh` reads KV instead of trusting the cache (refusals must
@@ -84,6 +87,8 @@ export interface CaseStoreOptions {
   readonly onWrite?: (caseId: string, value: StoredCase) => void;
   /** Revisions remembered as published after their case left the cache (decision 0151). Default 100,000 (a few MB). */
   readonly publishedMemory?: number;
+  /** The time, ms: when a write found an entry published (decision 0162). Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 const ABSENT = { value: undefined, revision: 0 } as const;
@@ -97,6 +102,7 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
   // known to be out and are not published again (decision 0151). Oldest first.
   const published = new Set<number>();
   const publishedMemory = options.publishedMemory ?? 100_000;
+  const now = options.now ?? Date.now;
   let hits = 0;
   let misses = 0;
 
@@ -154,8 +160,9 @@ export async function openCaseStore(bus: Bus, options: CaseStoreOptions): Promis
         (cur) => {
           wrote = cur && isTombstone(cur) ? decide(undefined, cur) : decide(cur);
           if (!wrote) return undefined;
-          // A tombstone's outbox is always empty; entries this process published are dropped here.
-          const carried = (cur?.outbox ?? []).filter((e) => !isPublished(e));
+          // A tombstone's outbox is always empty; entries published are kept for an hour, then dropped here,
+          // or dropped at once when the case closes (decision 0162).
+          const carried = carriedOutbox(cur?.outbox ?? [], now(), wrote.next.status !== CaseStatus.Closed);
           return { ...wrote.next, outbox: [...carried, ...wrote.emits.map((e) => toOutboxEntry(e, opts.traceparent, opts.cause))] };
         },
         20,

@@ -144,7 +144,7 @@ export async function runDispatcher(deps: DispatcherParts): Promise<Dispatcher> 
     // 1. The store stores: a decision and the messages it calls for, in one compare-and-set.
     // The schedules follow this process's writes as it makes them, the others' at start and each resync (decision 0141).
     const schedules = createCaseWatch({ index, deadlines, log, stuckAfterMs: settings.stuckOutboxMs ?? 10_000 });
-    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000, onWrite: (caseId, value) => schedules.track(caseId, value) });
+    const store = await openCaseStore(bus, { cacheSize: settings.cacheSize ?? 2_000, onWrite: (caseId, value) => schedules.track(caseId, value), now: () => clock.now() });
     // 2. The outbox publishes them, and recovers what a crashed writer left (decision 0140).
     const outbox: Outbox = createOutbox({
       bus,

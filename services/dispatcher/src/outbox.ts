@@ -14,10 +14,11 @@ import type { ReportHashes } from './report-hashes.js';
 export interface Outbox {
   /**
    * Publishes the entries a write left unpublished, waiting for every ack.
-   * The outbox stays in the case until its next write drops what this
-   * process published (no second write per decision), except where no
-   * write is due: a closed case, or `clear` (what a scheduler wrote), is
-   * cleared at once. Returns how many messages it published.
+   * The outbox stays in the case until its next write marks what is
+   * published, which later writes keep for an hour so that a repair can
+   * still re-drive it (no second write per decision; decision 0162), except
+   * where no write is due: a closed case, or `clear` (what a scheduler
+   * wrote), is cleared at once. Returns how many messages it published.
    */
   publish(caseId: string, committed: Committed, options?: { clear?: boolean }): Promise<number>;
   /**

@@ -75,4 +75,48 @@ describe('a case whose referral and notice were acknowledged and lost', () => {
     await drained(relay.bus);
     expect(await delivered()).toEqual({ referrals: 1, notices: 1 });
   });
+
+  it('keeps them for an hour after the case is written again, so a repair that comes after its recheck claim still publishes them (decision 0162)', async () => {
+    const url = testUrl('lost-then-claimed');
+    const caseId = caseIdOf(url);
+    clock.set(T0);
+    const opening = observation({ url, resolvedAt: T0, cause: { source: 'ncmec' } });
+    const emits = decideObservation(undefined, opening, { directory: devDirectory(), directoryRevision: 1, now: T0, recheckIntervalMs: 3_600_000 })?.emits ?? [];
+    expect(emits).toHaveLength(2);
+    // Lost as above: acknowledged as duplicates of other messages, then forgotten by the one-second windows.
+    await publishMessage(relay.bus, 'relay.referral.XX.nobody', RelayType.Referral, { ...exampleMessage(RelayType.Referral), caseId: 'case_other' }, { msgId: emits[0]?.msgId ?? '', origin: 'test' });
+    await publishMessage(relay.bus, 'relay.notice.XX.police.police-referral', RelayType.Notice, { ...exampleMessage(RelayType.Notice), caseId: 'case_other' }, { msgId: emits[1]?.msgId ?? '', origin: 'test' });
+    await publishObservation(relay.bus, opening);
+    await drained(relay.bus);
+    await sleep(WINDOW_MS * 2);
+    const about = async (): Promise<{ referrals: number; notices: number }> => {
+      const { referrals, notices } = await publishedFor(relay.bus, caseId);
+      return { referrals: referrals.length, notices: notices.length };
+    };
+    expect(await about()).toEqual({ referrals: 0, notices: 0 });
+
+    // Its recheck comes due: the claim writes the case. Before 0162 that write dropped both entries, taken as published.
+    const revision = (await readCase(relay.bus, caseId))?.recheck.seq ?? 0;
+    clock.advance(3_600_000);
+    await dispatcher.tick();
+    await drained(relay.bus);
+    const claimed = await readCase(relay.bus, caseId);
+    expect(claimed?.recheck.seq).toBe(revision + 1);
+    expect(claimed?.outbox.filter((e) => e.publishedAt !== undefined).map((e) => e.msgId).sort()).toEqual(emits.map((e) => e.msgId).sort());
+    // Kept as published: the claim did not publish them again.
+    expect(await about()).toEqual({ referrals: 0, notices: 0 });
+
+    const repair = { ...answer('rck_repair_claimed', RecheckReason.RECHECK_REASON_REPAIR), url, normalizedUrl: url, id: 'obs_repair_claimed' };
+    await publishObservation(relay.bus, { ...repair, cause: { cause: { $case: 'recheck', value: { recheckId: 'rck_repair_claimed', caseId, reason: RecheckReason.RECHECK_REASON_REPAIR } } } });
+    await drained(relay.bus);
+    expect(await about()).toEqual({ referrals: 1, notices: 1 });
+
+    // An hour after the claim found them published, the next write drops them.
+    clock.advance(3_600_000);
+    await dispatcher.tick();
+    await drained(relay.bus);
+    const later = await readCase(relay.bus, caseId);
+    expect(later?.recheck.seq).toBe(revision + 2);
+    expect(later?.outbox.filter((e) => emits.some((m) => m.msgId === e.msgId))).toEqual([]);
+  });
 });

@@ -165,21 +165,10 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
 
   const scopeCases = new Set<string>();
   for (const list of ledger.observationsByReport.values()) for (const o of list) if (o.normalizedUrl !== '') scopeCases.add(deriveId('case', o.normalizedUrl));
-  const rechecked = { cases: 0, pending: 0 };
-  for (const r of ledger.rechecked.values()) {
-    // Judged with its report; or no case to judge (none, or only its tombstone); or in the DLQ.
-    if (scopeCases.has(r.caseId) || (ledger.cases.get(r.caseId) === undefined && !ledger.caseErrors.has(r.caseId))) continue;
-    if (dlqSources.has(`${StreamName.Hosting}:${r.seq}`)) continue;
-    rechecked.cases++;
-    const found = checkCase(r.caseId);
-    if ('outcome' in found) continue;
-    // The dispatcher has not acknowledged the recheck's answer: what it decides is still to come.
-    if (ledger.floors.hosting !== undefined && r.seq > ledger.floors.hosting) {
-      rechecked.pending++;
-      continue;
-    }
-    lostReports.add(`case:${r.caseId}`);
-    gaps.push({ reportId: '', reportSeq: 0, source: '', sourceReportId: '', url: r.normalizedUrl, caseId: r.caseId, missing: found.missing, detail: found.detail });
+  const rechecked = judgeRechecked(ledger, scopeCases, dlqSources, checkCase);
+  for (const g of rechecked.gaps) {
+    lostReports.add(`case:${g.caseId}`);
+    gaps.push(g);
   }
 
   const inReports = new Set(ledger.reports.map((r) => r.id));
@@ -205,12 +194,37 @@ export function checkLedger(ledger: Ledger, receipts: Iterable<string> = []): Re
     accounted,
     referrals: idsInScope(ledger.referrals),
     notices: idsInScope(ledger.notices),
-    rechecked,
+    rechecked: rechecked.counts,
     gaps,
     duplicates,
     lost: lostReports.size,
     duplicated: duplicates.reduce((sum, d) => sum + d.extra, 0),
   };
+}
+
+/**
+ * Judges each case rechecked in scope that no report in scope names (decision 0161): not one
+ * judged with its report, one the bucket no longer holds (or holds as a tombstone), or one whose
+ * answer is in the DLQ. A gap while the dispatcher has not acknowledged the answer is in flight.
+ */
+function judgeRechecked(
+  ledger: Ledger,
+  scopeCases: ReadonlySet<string>,
+  dlqSources: ReadonlySet<string>,
+  checkCase: (caseId: string) => Found,
+): { counts: Reconciliation['rechecked']; gaps: Gap[] } {
+  const counts = { cases: 0, pending: 0 };
+  const gaps: Gap[] = [];
+  for (const r of ledger.rechecked.values()) {
+    if (scopeCases.has(r.caseId) || (ledger.cases.get(r.caseId) === undefined && !ledger.caseErrors.has(r.caseId))) continue;
+    if (dlqSources.has(`${StreamName.Hosting}:${r.seq}`)) continue;
+    counts.cases++;
+    const found = checkCase(r.caseId);
+    if ('outcome' in found) continue;
+    if (ledger.floors.hosting !== undefined && r.seq > ledger.floors.hosting) counts.pending++;
+    else gaps.push({ reportId: '', reportSeq: 0, source: '', sourceReportId: '', url: r.normalizedUrl, caseId: r.caseId, missing: found.missing, detail: found.detail });
+  }
+  return { counts, gaps };
 }
 
 /** What judging a URL needs besides the report and its observations. */

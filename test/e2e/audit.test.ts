@@ -2,26 +2,23 @@
 // report whose processing was cut off (accepted while the locator is down)
 // and a case key deleted by hand, it names both and exits non-zero.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bus, busConfigFromEnv, connectBus, openJsonBucket } from '@relay/bus';
+import { type Bus, openJsonBucket } from '@relay/bus';
 import { ExitCode, reconcile } from '@relay/cli';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { type NatsServer, startNatsServer } from '@relay/testkit';
+import type { NatsServer } from '@relay/testkit';
 import { deriveId, KvBucket } from '@relay/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestAccounts, serviceSigningEnv, type TestAccounts } from './harness/accounts.js';
-import { cyberTiplineXml, devZone, postReport, type Receipt, writeZone } from './harness/intake.js';
-import { DEMO_KEYS, type Pipeline, REPO_ROOT, ServiceName, startPipeline } from './harness/pipeline.js';
+import { cyberTiplineXml, devZone, postReport, type Receipt } from './harness/intake.js';
+import { DEMO_KEYS, type Pipeline, REPO_ROOT, ServiceName } from './harness/pipeline.js';
 import { settled } from './harness/settle.js';
+import { type SignedPipeline, startSignedPipeline } from './harness/signed-pipeline.js';
 
+let e2e: SignedPipeline;
 let server: NatsServer;
-let dir: string;
 let pipeline: Pipeline;
 let bus: Bus;
-let accounts: TestAccounts;
 
 /** Runs the built `relay` as a process, as an operator would. */
 function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -43,21 +40,12 @@ async function submit(id: string, url: string): Promise<Receipt> {
 }
 
 beforeAll(async () => {
-  server = await startNatsServer({}, { ...process.env, NATS_URL: '' });
-  dir = await mkdtemp(join(tmpdir(), 'relay-audit-'));
-  await writeZone(join(dir, 'zone.json'), devZone());
-  // Every service signs and verifies, pinning the directory key (decision 0111); no NATS accounts here.
-  accounts = await makeTestAccounts();
-  pipeline = await startPipeline({ natsUrl: server.url, zoneFile: join(dir, 'zone.json'), serviceEnv: serviceSigningEnv(accounts) });
-  bus = await connectBus(busConfigFromEnv({ NATS_URL: server.url }, 'audit-e2e'));
+  e2e = await startSignedPipeline('audit', devZone());
+  ({ server, pipeline, bus } = e2e);
 });
 
 afterAll(async () => {
-  await bus?.close();
-  await pipeline?.stop();
-  await server?.dispose();
-  await accounts?.dispose();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await e2e?.dispose();
 });
 
 describe('relay audit on the running pipeline', () => {

@@ -7,6 +7,7 @@ export { createProgram } from './program.js';
 export { runCli } from './run.js';
 export { GapKind, Outcome, urlKey } from './reconcile/check.js';
 export type { Duplicate, Gap, Reconciliation } from './reconcile/check.js';
+export { MESSAGES_BEFORE_WINDOW_MS } from './commands/audit-follow.js';
 export { reconcile } from './reconcile/reconcile.js';
 export type { ReconcileOptions } from './reconcile/reconcile.js';
 export { publishRepairs, repairable, repairRequests } from './reconcile/repair.js';

@@ -32,14 +32,15 @@ afterAll(async () => {
   await relay?.dispose();
 });
 
-/** An observation of the case's URL resolved at T0 (so it changes nothing about the case), caused by `cause`. */
-function answer(recheckId: string, reason: RecheckReason): HostingObservation {
-  const o = observation({ url: URL, resolvedAt: T0, cause: { recheckId, caseId: CASE } });
-  return { ...o, cause: { cause: { $case: 'recheck', value: { recheckId, caseId: CASE, reason } } } };
+/** An observation of `url` resolved at T0 (so it changes nothing about its case), answering recheck `recheckId`. */
+function answer(recheckId: string, reason: RecheckReason, url = URL): HostingObservation {
+  const caseId = caseIdOf(url);
+  const o = observation({ url, resolvedAt: T0, cause: { recheckId, caseId } });
+  return { ...o, cause: { cause: { $case: 'recheck', value: { recheckId, caseId, reason } } } };
 }
 
-async function delivered(): Promise<{ referrals: number; notices: number }> {
-  const { referrals, notices } = await publishedFor(relay.bus, CASE);
+async function delivered(caseId = CASE): Promise<{ referrals: number; notices: number }> {
+  const { referrals, notices } = await publishedFor(relay.bus, caseId);
   return { referrals: referrals.length, notices: notices.length };
 }
 
@@ -89,34 +90,29 @@ describe('a case whose referral and notice were acknowledged and lost', () => {
     await publishObservation(relay.bus, opening);
     await drained(relay.bus);
     await sleep(WINDOW_MS * 2);
-    const about = async (): Promise<{ referrals: number; notices: number }> => {
-      const { referrals, notices } = await publishedFor(relay.bus, caseId);
-      return { referrals: referrals.length, notices: notices.length };
-    };
-    expect(await about()).toEqual({ referrals: 0, notices: 0 });
+    expect(await delivered(caseId)).toEqual({ referrals: 0, notices: 0 });
 
     // Its recheck comes due: the claim writes the case. Before 0162 that write dropped both entries, taken as published.
-    const revision = (await readCase(relay.bus, caseId))?.recheck.seq ?? 0;
+    const seq = (await readCase(relay.bus, caseId))?.recheck.seq ?? 0;
     clock.advance(3_600_000);
     await dispatcher.tick();
     await drained(relay.bus);
     const claimed = await readCase(relay.bus, caseId);
-    expect(claimed?.recheck.seq).toBe(revision + 1);
+    expect(claimed?.recheck.seq).toBe(seq + 1);
     expect(claimed?.outbox.filter((e) => e.publishedAt !== undefined).map((e) => e.msgId).sort()).toEqual(emits.map((e) => e.msgId).sort());
     // Kept as published: the claim did not publish them again.
-    expect(await about()).toEqual({ referrals: 0, notices: 0 });
+    expect(await delivered(caseId)).toEqual({ referrals: 0, notices: 0 });
 
-    const repair = { ...answer('rck_repair_claimed', RecheckReason.RECHECK_REASON_REPAIR), url, normalizedUrl: url, id: 'obs_repair_claimed' };
-    await publishObservation(relay.bus, { ...repair, cause: { cause: { $case: 'recheck', value: { recheckId: 'rck_repair_claimed', caseId, reason: RecheckReason.RECHECK_REASON_REPAIR } } } });
+    await publishObservation(relay.bus, answer('rck_repair_claimed', RecheckReason.RECHECK_REASON_REPAIR, url));
     await drained(relay.bus);
-    expect(await about()).toEqual({ referrals: 1, notices: 1 });
+    expect(await delivered(caseId)).toEqual({ referrals: 1, notices: 1 });
 
     // An hour after the claim found them published, the next write drops them.
     clock.advance(3_600_000);
     await dispatcher.tick();
     await drained(relay.bus);
     const later = await readCase(relay.bus, caseId);
-    expect(later?.recheck.seq).toBe(revision + 2);
+    expect(later?.recheck.seq).toBe(seq + 2);
     expect(later?.outbox.filter((e) => emits.some((m) => m.msgId === e.msgId))).toEqual([]);
   });
 });

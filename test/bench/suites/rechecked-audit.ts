@@ -3,12 +3,9 @@
 // reroute suite on its N open cases, once its dispatcher is stopped: one recheck answer per case
 // in HOSTING, then one round's reconciliation over them.
 import { publishMessage } from '@relay/bus';
-import { reconcile } from '@relay/cli';
+import { MESSAGES_BEFORE_WINDOW_MS, reconcile } from '@relay/cli';
 import { deriveId, type HostingObservation, RecheckReason, RelayType, subjects } from '@relay/wire';
 import type { BenchContext, Figure } from '../harness.js';
-
-/** What a follower round reads before its window (decision 0160). */
-const MESSAGES_BEFORE_WINDOW_MS = 10 * 60_000;
 
 /**
  * Publishes `n` recheck answers (`answerOf(i)`: the locator's answer for the i-th case, made on

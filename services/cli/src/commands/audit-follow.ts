@@ -59,7 +59,7 @@ const RETRY_MS = 10_000;
  * skew the relay allows between its services: the margin keeps a decision made
  * just before the window, for a URL reported again within it, in what is read.
  */
-const MESSAGES_BEFORE_WINDOW_MS = 10 * 60 * 1000;
+export const MESSAGES_BEFORE_WINDOW_MS = 10 * 60 * 1000;
 
 /**
  * Audits the last `windowMs` of reports at start, `AFTER_ELECTION_MS` after

@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--quick] [--only <suite>] [--record] [--soak-minutes N] [--soak-follow D] [--nats-prof-port P]`: spawns its own
+// `npm run bench [-- --json] [--quick] [--only <suite>] [--record] [--soak-minutes N] [--soak-follow D] [--nats-prof-port P] [--cpu-prof DIR]`: spawns its own
 // nats-server, measures the raw JetStream baseline, then every suite on a fresh server, and
 // prints the figures beside the baseline (a table, or one JSON object);
 // `--record` also writes the table into docs/performance.md.
@@ -16,7 +16,7 @@ import { formatTable } from './report.js';
 import { suites } from './suites/index.js';
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true }, record: { type: 'boolean', default: false }, 'soak-minutes': { type: 'string' }, 'soak-follow': { type: 'string' }, 'nats-prof-port': { type: 'string' } },
+  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true }, record: { type: 'boolean', default: false }, 'soak-minutes': { type: 'string' }, 'soak-follow': { type: 'string' }, 'nats-prof-port': { type: 'string' }, 'cpu-prof': { type: 'string' } },
 });
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -32,6 +32,10 @@ async function serverVersion(url: string): Promise<string> {
 // each suite's server serves Go's pprof there (`/debug/pprof/profile`, `/debug/pprof/heap`).
 const profPort = values['nats-prof-port'] === undefined ? undefined : Number(values['nats-prof-port']);
 if (profPort !== undefined && !(Number.isInteger(profPort) && profPort > 1024 && profPort < 65536)) throw new Error(`--nats-prof-port: a port number above 1024, not ${values['nats-prof-port']}`);
+// With --cpu-prof DIR, every service a suite starts writes a V8 CPU profile into DIR/<service> when it
+// stops (node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line).
+const cpuProfDir = values['cpu-prof'];
+const nodeArgs = (name: string): string[] => (cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}/${name}`]);
 const spawnServer = (profile = false) => startNatsServer(profile && profPort !== undefined ? { extraConfig: `prof_port: ${profPort}` } : {}, { ...process.env, NATS_URL: '' });
 const keys = await makeBenchKeys();
 const server = await spawnServer();
@@ -77,7 +81,7 @@ try {
         return c;
       },
       startService: async (name, env = {}) => {
-        const p = await startService(name, { natsUrl: suiteServer.url, env: await keys.serviceEnv(name, env) });
+        const p = await startService(name, { natsUrl: suiteServer.url, env: await keys.serviceEnv(name, env), nodeArgs: nodeArgs(name) });
         started.push(p);
         return p;
       },

@@ -47,6 +47,8 @@ export interface ServiceOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Readiness timeout, ms. Default 20 s. */
   readonly readyTimeoutMs?: number;
+  /** More node options, before the script (the bench's `--cpu-prof`: V8 profiles written on a clean exit). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -63,7 +65,7 @@ export async function startService(name: string, options: ServiceOptions): Promi
   const httpPort = name === 'gateway' || name === 'console' ? await freePort() : undefined;
   const spawnedAt = performance.now();
   // The young generation and malloc arenas as production runs them (decision 0085).
-  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', main], {
+  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', ...(options.nodeArgs ?? []), main], {
     cwd: REPO_ROOT,
     env: {
       MALLOC_ARENA_MAX: '2',

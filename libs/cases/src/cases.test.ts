@@ -72,5 +72,9 @@ describe('the case record', () => {
     markPublished(e);
     expect(isPublished(e)).toBe(true);
     expect(isPublished(readBack)).toBe(false);
+    // Published, the entry no longer pins its message in memory (a cached case carries it for an
+    // hour, decision 0162); a repair decodes it again from the stored bytes.
+    expect(outboxBytes(e).message).toBeUndefined();
+    expect(Buffer.from(outboxBytes(e).bytes)).toEqual(Buffer.from(encodeMessage(RelayType.Notice, message)));
   });
 });

@@ -81,10 +81,14 @@ const published = new WeakSet<OutboxEntry>();
  * Notes that this process published the entry (acknowledged by the stream):
  * the next write of the case from the same value drops it without
  * publishing it again (decision 0140). Process memory only: an entry read
- * back from KV is a new object, not known to be published.
+ * back from KV is a new object, not known to be published. The entry's
+ * encoded bytes and message are let go: a cached case carries a published
+ * entry for up to an hour (decision 0162), and only a repair reads it again,
+ * decoding its stored bytes.
  */
 export function markPublished(e: OutboxEntry): void {
   published.add(e);
+  written.delete(e);
 }
 
 /** True when this process published this entry object, or a write of the case found it published and kept it (`publishedAt`). */

@@ -19,7 +19,7 @@ export interface OutboxMessage<K extends RelayTypeName = RelayTypeName> {
   readonly hashesFrom?: HashesRef;
 }
 
-/** What the writing process still holds of an entry: its bytes and message, not re-decoded from base64. */
+/** What the writing process holds of an entry until it is published: its bytes and message, not re-decoded from base64. */
 interface Written {
   readonly bytes: Uint8Array;
   readonly message: RelayMessageMap[RelayTypeName];
@@ -48,7 +48,7 @@ export function toOutboxEntry(m: OutboxMessage, traceparent: string | undefined,
   return entry;
 }
 
-/** The entry's bytes, and its message when this process wrote it (else undefined: decode on demand with {@link outboxMessage}). */
+/** The entry's bytes, and its message when this process wrote it and has not published it yet (else undefined: decode on demand with {@link outboxMessage}). */
 export function outboxBytes(e: OutboxEntry): { bytes: Uint8Array; message: RelayMessageMap[RelayTypeName] | undefined } {
   const local = written.get(e);
   return local ? { bytes: local.bytes, message: local.message } : { bytes: Buffer.from(e.data, 'base64'), message: undefined };
